@@ -1,0 +1,22 @@
+"""s2sgrad: source-to-source automatic differentiation for Python and NumPy.
+
+    import s2sgrad as sg
+
+    @sg.graph                       # a function in static-graph form
+    def loss(W, b, x, t): ...
+
+    sg.gradients(ys, xs, ...)       # tf.gradients, inside a graph
+    sg.grad(loss, wrt=(0, 1))       # the gradient function
+    sg.value_and_grad(loss)
+"""
+from .errors import TransformError
+from .ad.interface import (AggregationMethod, UnconnectedGradients, gradients,
+                           stop_gradient)
+from .rules import register_gradient
+from .api import GraphFunction, GradFunction, graph, grad, value_and_grad
+
+__version__ = '0.1.0'
+
+__all__ = ['graph', 'GraphFunction', 'GradFunction', 'gradients', 'stop_gradient', 'grad',
+           'value_and_grad', 'register_gradient', 'UnconnectedGradients', 'AggregationMethod',
+           'TransformError']

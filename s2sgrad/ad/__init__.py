@@ -1,0 +1,1 @@
+"""Reverse-mode AD over the IR."""

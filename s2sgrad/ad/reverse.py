@@ -1,0 +1,365 @@
+"""Reverse-mode AD: the adjoint of the program slice from xs to ys.
+
+`differentiate` walks the ops that precede a `gradients(...)` site backwards,
+expanding each active op's rule template (rules/template.py) at the site, so
+the adjoint is ordinary IR appended to the forward code: no tape, forward
+values are read directly.  Gradients of gradients work because the adjoint
+ops are themselves differentiable IR.
+
+The tf.gradients contract lives here: stop_gradients (no propagation past a
+value), integer/bool constness (constant ops produce no active values),
+unconnected xs (None or zeros), the aggregation method of several terms, and
+gate_gradients (an op's input gradients grouped before any is used).
+"""
+import dataclasses
+import inspect
+
+from ..errors import TransformError, no_gradient_error
+from ..ir import prims
+from ..ir.nodes import Const, If, Pack, Value, values_in
+from ..rules import registry, template
+from ..runtime import helpers
+from . import interface
+
+
+@dataclasses.dataclass(eq=False)
+class GradBlock:
+    """One `gradients(...)` call's generated code: codegen prints a banner for it."""
+
+    name: str
+    ys: list
+    xs: list
+    aggregation: int
+    gate: bool
+    origin: object
+
+
+def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
+                  aggregation=interface.AggregationMethod.ADD_N, gate=False,
+                  name='gradients', origin=None, cast_like=False):
+    """Append the adjoint code to `lowering.builder`; return one operand per x.
+
+    `lowering` is the FunctionLowering at the site (its builder holds the ops
+    that precede the site; rule templates are lowered through it).
+    """
+    builder = lowering.builder
+    block = GradBlock(name, ys, xs, aggregation, gate, origin)
+    prefix = builder.visible_ops()
+    sweep = _Sweep(lowering, block, set(v for v in stop if isinstance(v, Value)))
+    saved = builder.adjoint, builder.origin_override
+    builder.adjoint = block
+    try:
+        return sweep.run(prefix, ys, xs, grad_ys, unconnected, cast_like)
+    finally:
+        builder.adjoint, builder.origin_override = saved
+
+
+class _Sweep:
+    def __init__(self, lowering, block, stop):
+        self.lowering = lowering
+        self.builder = lowering.builder
+        self.block = block
+        self.stop = stop
+        self.terms = {}       # value -> [gradient operands] not yet summed
+        self.total = {}       # value -> summed gradient (or None), once final
+        self.fresh = set()    # values made by this sweep (free to rename)
+
+    # ---- activity ------------------------------------------------------------
+    def activity(self, prefix, ys, xs):
+        """(varied, useful): values that depend on an x, values the ys depend on."""
+        varied = {x for x in xs if isinstance(x, Value)}
+        for op in prefix:
+            if _blocks_gradient(op):
+                continue
+            if any(v in varied for v in op.inputs()):
+                varied.update(o for o in op.outputs if o not in self.stop)
+        useful = {y for y in ys if isinstance(y, Value)}
+        for op in reversed(prefix):
+            if _blocks_gradient(op):
+                continue
+            if any(o in useful and o not in self.stop for o in op.outputs):
+                useful.update(op.inputs())
+        return varied, useful
+
+    # ---- the sweep -------------------------------------------------------------
+    def run(self, prefix, ys, xs, grad_ys, unconnected, cast_like):
+        varied, useful = self.activity(prefix, ys, xs)
+        self.needed = varied & useful
+        origin = self.block.origin
+        for i, y in enumerate(ys):
+            if not isinstance(y, Value) or y not in varied:
+                continue
+            seed = grad_ys[i] if grad_ys is not None else None
+            if seed is None or (isinstance(seed, Const) and seed.value is None):
+                seed = self.emit(helpers._sg_ones_like, [y], 'd' + _bare(y.hint), origin)
+            self.add_term(y, seed)
+        for op in reversed(prefix):
+            if not any(o in self.terms for o in op.outputs):
+                continue
+            if isinstance(op, If):
+                if any(v in self.needed for v in op.inputs()):
+                    raise TransformError('differentiating through an if statement is not '
+                                         'supported yet', op.origin)
+                continue
+            douts = [self.sum_terms(o) for o in op.outputs]
+            if all(d is None for d in douts) or _blocks_gradient(op):
+                continue
+            if any(o in self.stop for o in op.outputs):
+                continue
+            targets = [v for v in op.inputs() if v in self.needed]
+            if not targets:
+                continue
+            self.backprop(op, douts)
+        results = []
+        for x in xs:
+            if not isinstance(x, Value):
+                results.append(self.unconnected(x, unconnected))
+                continue
+            d = self.sum_terms(x)
+            if d is None:
+                results.append(self.unconnected(x, unconnected))
+                continue
+            hint = 'd' + _bare(x.hint)
+            if cast_like:
+                d = self.emit(helpers._sg_cast_like, [d, x], hint, origin, temp=False)
+            elif not (isinstance(d, Value) and d.hint == hint):
+                d = self.emit(prims.ALIAS, [d], hint, origin, temp=False)
+            results.append(d)
+        return results
+
+    def unconnected(self, x, mode):
+        if mode == 'none':
+            return Const(None)
+        if isinstance(x, Value):
+            return self.emit(helpers._sg_zeros_like, [x], 'd' + _bare(x.hint),
+                             self.block.origin, temp=False)
+        return Const(0.0)
+
+    def backprop(self, op, douts):
+        if op.prim in (prims.ALIAS, prims.GATE):
+            for inp, d in zip(op.args, douts):
+                self.distribute(inp, d, op)
+            return
+        rule = registry.lookup(op.prim)
+        if rule is None:
+            raise no_gradient_error(_prim_name(op), op.origin)
+        if rule.multi_output:
+            dy = Pack('tuple', [d if d is not None else
+                                self.emit(helpers._sg_zeros_like, [o], '_zero', op.origin)
+                                for d, o in zip(douts, op.outputs)])
+        else:
+            dy = douts[0]
+        start = len(self.builder.block.ops)
+        self.builder.origin_override = op.origin
+        try:
+            grads = template.expand(rule, op, dy, self.rule_lowering, _prim_name(op))
+        finally:
+            self.builder.origin_override = None
+        for new in self.builder.block.ops[start:]:
+            self.fresh.update(new.outputs)
+        wanted = [(inp, g) for inp, g in grads
+                  if g is not None and any(v in self.needed for v in values_in(inp))]
+        if self.block.gate and len(wanted) > 1:
+            gated = [g for _, g in wanted if isinstance(g, Value)]
+            outs = self.builder.emit(prims.GATE, gated, {}, op.origin, '_gated', n_out=len(gated))
+            outs = outs if isinstance(outs, list) else [outs]
+            self.fresh.update(outs)
+            remap = dict(zip(gated, outs))
+            wanted = [(inp, remap.get(g, g)) for inp, g in wanted]
+        broadcasting = rule.broadcasts and sum(isinstance(a, Value) for a in op.args) > 1
+        for inp, g in wanted:
+            if broadcasting and isinstance(inp, Value) and isinstance(g, Value):
+                g = self.emit(helpers._sg_unbroadcast, [g, inp], '_unbroadcast', op.origin)
+            self.distribute(inp, g, op)
+
+    def rule_lowering(self, src, env):
+        from ..ir.lower import FunctionLowering
+        return FunctionLowering(self.lowering.ctx, self.builder, src, env, gradients_site=None)
+
+    def distribute(self, inp, g, op):
+        """Add gradient `g` to the terms of operand `inp` (a value or a pack of them)."""
+        if g is None:
+            return
+        if isinstance(inp, Value):
+            if inp in self.needed:
+                self.add_term(inp, g)
+            return
+        if isinstance(inp, Pack):
+            if isinstance(g, Value):
+                parts = self.builder.emit(prims.UNPACK, [g], {}, op.origin, '_part',
+                                          n_out=len(inp.items))
+                parts = parts if isinstance(parts, list) else [parts]
+                self.fresh.update(parts)
+                g = Pack('tuple', parts)
+            if not isinstance(g, Pack) or len(g.items) != len(inp.items):
+                raise TransformError(f'gradient rule for {_prim_name(op)} returned a gradient '
+                                     f'of the wrong structure', op.origin)
+            for item, gi in zip(inp.items, g.items):
+                if not (isinstance(gi, Const) and gi.value is None):
+                    self.distribute(item, gi, op)
+
+    def add_term(self, v, g):
+        self.terms.setdefault(v, []).append(g)
+
+    def sum_terms(self, v):
+        """The total gradient of `v`: all its terms summed (once), as the block asks."""
+        if v in self.total:
+            return self.total[v]
+        terms = self.terms.pop(v, [])
+        if not terms:
+            self.total[v] = None
+            return None
+        hint = 'd' + _bare(v.hint)
+        temp = v.temp
+        if len(terms) == 1:
+            total = terms[0]
+            self.rename(total, hint, temp)
+        else:
+            for k, term in enumerate(terms, 1):
+                self.rename(term, f'{hint}_{k}', temp)
+            total = self.aggregate(terms, hint, temp, v.origin)
+        self.total[v] = total
+        return total
+
+    def rename(self, term, hint, temp):
+        if isinstance(term, Value) and term in self.fresh and term.temp:
+            term.hint, term.temp = hint, temp
+
+    def aggregate(self, terms, hint, temp, origin):
+        method = self.block.aggregation
+        AM = interface.AggregationMethod
+        if method == AM.EXPERIMENTAL_TREE:
+            level = list(terms)
+            while len(level) > 1:
+                nxt = []
+                for i in range(0, len(level) - 1, 2):
+                    last = len(level) == 2
+                    nxt.append(self.add(level[i], level[i + 1], hint if last else '_pair',
+                                        temp if last else True, origin, keep=True))
+                if len(level) % 2:
+                    nxt.append(level[-1])
+                level = nxt
+            return level[0]
+        if method == AM.EXPERIMENTAL_ACCUMULATE_N:
+            acc = self.add(terms[0], terms[1], hint, temp, origin, keep=True)
+            for term in terms[2:]:
+                acc = self.emit(prims.INPLACE_ADD, [acc, term], hint, origin, temp=temp)
+            return acc
+        total = terms[0]
+        for k, term in enumerate(terms[1:], 2):
+            last = k == len(terms)
+            total = self.add(total, term, hint if last else '_sum', temp if last else True, origin)
+        return total
+
+    def add(self, a, b, hint, temp, origin, keep=False):
+        import numpy as np
+        v = self.builder.emit(np.add, [a, b], {}, origin, hint, style=('operator', '+'),
+                              temp=temp and not keep)
+        self.fresh.add(v)
+        return v
+
+    def emit(self, prim, args, hint, origin, temp=True):
+        v = self.builder.emit(prim, args, {}, origin, hint, temp=temp)
+        self.fresh.add(v)
+        return v
+
+
+def _blocks_gradient(op):
+    if isinstance(op, If):
+        return False
+    prim = op.prim
+    return prim is interface.stop_gradient or registry.is_constant(prim)
+
+
+def _bare(hint):
+    return hint or 'value'
+
+
+def _prim_name(op):
+    style = op.style
+    if isinstance(style, tuple) and len(style) > 1 and style[0] == 'call' and style[1]:
+        return style[1]
+    prim = op.prim
+    module = getattr(prim, '__module__', None)
+    name = getattr(prim, '__name__', None) or repr(prim)
+    if module and module.split('.')[0] in ('numpy', 'scipy') or isinstance(prim, type(abs)):
+        return f'{module}.{name}' if module and module != 'builtins' else name
+    return name
+
+
+# ---- the `gradients(...)` call site --------------------------------------------
+
+_SIGNATURE = inspect.signature(interface.gradients)
+
+
+def gradients_site(lowering, args, kwargs, node):
+    """Lower `sg.gradients(...)` at `node`: validate the arguments, emit the adjoint."""
+    origin = lowering.origin(node)
+    where = f' ({origin.long})'
+    try:
+        bound = _SIGNATURE.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f'gradients(): {exc}{where}') from None
+    bound.apply_defaults()
+    a = bound.arguments
+
+    def static(key):
+        operand = a[key]
+        if isinstance(operand, Const):
+            return operand.value
+        if isinstance(operand, (Value, Pack)) and key in ('ys', 'xs', 'grad_ys', 'stop_gradients'):
+            return operand
+        raise TransformError(f'gradients(): {key} must be known when the function is '
+                             f'transformed (a constant), not a run-time value', origin)
+
+    def as_list(key):
+        operand = a[key]
+        if isinstance(operand, Const) and operand.value is None:
+            return None
+        if isinstance(operand, Pack) and operand.kind in ('list', 'tuple'):
+            items = operand.items
+        elif isinstance(operand, Const) and isinstance(operand.value, (list, tuple)):
+            items = [Const(v) for v in operand.value]
+        else:
+            items = [operand]
+        for item in items:
+            if isinstance(item, Pack):
+                raise ValueError(f'gradients(): {key} must be a value or a flat list of '
+                                 f'values{where}')
+        return items
+
+    ys = as_list('ys') or []
+    xs = as_list('xs') or []
+    if not xs:
+        raise ValueError(f'gradients(): xs is empty{where}')
+    grad_ys = as_list('grad_ys')
+    if grad_ys is not None and len(grad_ys) != len(ys):
+        raise ValueError(f'gradients(): Passed {len(grad_ys)} grad_ys for {len(ys)} ys{where}')
+    stop = as_list('stop_gradients') or []
+    unconnected = static('unconnected_gradients')
+    try:
+        unconnected = interface.UnconnectedGradients(
+            unconnected.value if isinstance(unconnected, interface.UnconnectedGradients)
+            else unconnected).value
+    except (ValueError, TypeError):
+        raise ValueError(f'gradients(): Unknown value for unconnected_gradients: '
+                         f'{unconnected!r}{where}') from None
+    method = static('aggregation_method')
+    AM = interface.AggregationMethod
+    if method is None:
+        method = AM.ADD_N
+    if method not in (AM.ADD_N, AM.EXPERIMENTAL_TREE, AM.EXPERIMENTAL_ACCUMULATE_N) \
+            or isinstance(method, bool):
+        raise ValueError(f'gradients(): Invalid aggregation_method specified '
+                         f'{method!r}{where}')
+    gate = static('gate_gradients')
+    if not isinstance(gate, (bool, int)) or gate not in (0, 1):
+        raise ValueError(f'gradients(): gate_gradients must be True or False{where}')
+    name = static('name')
+    if name is None:
+        name = 'gradients'
+    if not isinstance(name, str):
+        raise ValueError(f'gradients(): name must be a string{where}')
+    grads = differentiate(lowering, ys, xs, grad_ys, stop, unconnected, method, bool(gate),
+                          name, origin)
+    return Pack('list', grads)

@@ -1,0 +1,180 @@
+"""The public entry points: `graph`, `grad`, `value_and_grad` and what they return."""
+import functools
+import inspect
+import os
+
+import numpy as np
+
+from . import compiler
+
+
+class GraphFunction:
+    """A Python function in static-graph form, compiled to generated source once.
+
+    Calling it runs the generated code.  `.source` is that code, `.graph` the
+    static graph it came from, `.export(path)` writes it as a standalone module.
+    Compilation happens on first use (call, `.source`, ...), so helpers defined
+    later in the module are found.
+    """
+
+    def __init__(self, fn, name=None):
+        if isinstance(fn, GraphFunction):
+            fn = fn.python_function
+        if not callable(fn) or not hasattr(fn, '__code__'):
+            raise TypeError(f's2sgrad.graph expects a Python function, got {fn!r}')
+        self.python_function = fn
+        self.__name__ = name or fn.__name__
+        self.__qualname__ = self.__name__
+        self.__doc__ = fn.__doc__
+        self.__module__ = fn.__module__
+        self.__wrapped__ = fn
+        self.signature = inspect.signature(fn)
+        self._compiled = None
+
+    def _compile(self):
+        return compiler.transform(self.python_function, self.__name__)
+
+    @property
+    def compiled(self):
+        if self._compiled is None:
+            self._compiled = self._compile()
+        return self._compiled
+
+    @property
+    def source(self):
+        """The generated Python source of the transformed function."""
+        return self.compiled.generated.source
+
+    @property
+    def graph(self):
+        """The static graph: `str(fn.graph)` prints one op per line with its origin."""
+        return self.compiled.graph
+
+    def export(self, path):
+        """Write a standalone module (NumPy only) defining this function."""
+        from .export import export
+        export(self.compiled, path)
+
+    def __call__(self, *args, **kwargs):
+        compiled = self._compiled or self.compiled
+        try:
+            return compiled.function(*args, **kwargs)
+        except Exception as exc:
+            annotate(exc, compiled)
+            raise
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def __repr__(self):
+        return f'<s2sgrad.GraphFunction {self.__name__}>'
+
+
+class GradFunction(GraphFunction):
+    """The result of `grad` / `value_and_grad`: a generated gradient function."""
+
+    def __init__(self, target, wrt, with_value):
+        if isinstance(target, GraphFunction):
+            self.target = target
+        elif callable(target) and hasattr(target, '__code__'):
+            self.target = GraphFunction(target)
+        else:
+            raise TypeError(f's2sgrad.grad expects a Python function, got {target!r}')
+        self.signature = self.target.signature
+        self.indices = _resolve_wrt(wrt, self.signature, self.target.__name__)
+        self.with_value = with_value
+        prefix = 'value_and_grad_' if with_value else 'grad_'
+        self.__name__ = self.__qualname__ = prefix + self.target.__name__
+        self.__doc__ = None
+        self.__module__ = self.target.__module__
+        self.python_function = None
+        self._compiled = None
+
+    def _compile(self):
+        return compiler.transform_grad(self.target.graph, self.indices, self.with_value,
+                                       self.__name__)
+
+    def __call__(self, *args, **kwargs):
+        compiled = self._compiled or self.compiled
+        for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
+            if i < len(args):
+                _check_differentiable(args[i], i, self.signature)
+        try:
+            return compiled.function(*args, **kwargs)
+        except Exception as exc:
+            annotate(exc, compiled)
+            raise
+
+    def __repr__(self):
+        return f'<s2sgrad.GradFunction {self.__name__}>'
+
+
+def _check_differentiable(arg, i, signature):
+    if isinstance(arg, (bool, int, np.integer, np.bool_)) or \
+            (isinstance(arg, np.ndarray) and not np.issubdtype(arg.dtype, np.inexact)):
+        name = list(signature.parameters)[i] if i < len(signature.parameters) else i
+        raise TypeError(f'grad: argument {name!r} must be a float or an array of floats '
+                        f'to differentiate with respect to it, got {type(arg).__name__}'
+                        f'{" of " + str(arg.dtype) if isinstance(arg, np.ndarray) else ""}')
+
+
+def _resolve_wrt(wrt, signature, fname):
+    names = list(signature.parameters)
+
+    def one(item):
+        if isinstance(item, bool):
+            raise TypeError(f'wrt must be an int or a parameter name, got {item!r}')
+        if isinstance(item, (int, np.integer)):
+            if not -len(names) <= item < len(names):
+                raise ValueError(f'wrt={item} is out of range: {fname} has {len(names)} parameters')
+            return int(item) % len(names)
+        if isinstance(item, str):
+            if item not in names:
+                raise ValueError(f'wrt={item!r} is not a parameter of {fname}{tuple(names)}')
+            return names.index(item)
+        raise TypeError(f'wrt must be an int, a parameter name or a tuple of them, got {item!r}')
+
+    if isinstance(wrt, (tuple, list)):
+        if not wrt:
+            raise ValueError('wrt is empty')
+        indices = tuple(one(w) for w in wrt)
+        if len(set(indices)) != len(indices):
+            raise ValueError(f'wrt names a parameter twice: {wrt!r}')
+        return indices
+    return one(wrt)
+
+
+def annotate(exc, compiled):
+    """Add a note naming the user's line that the failing generated statement came from."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == compiled.filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    origin = compiled.generated.line_origins.get(line) if line else None
+    if origin is None:
+        return
+    note = f'while running the generated code of {origin.long}: {origin.text.strip()}'
+    if note not in getattr(exc, '__notes__', ()):
+        exc.add_note(note)
+
+
+def graph(fn=None, *, name=None):
+    """`@graph` or `@graph(name=...)`: the function in static-graph form."""
+    if fn is None:
+        return lambda f: GraphFunction(f, name)
+    return GraphFunction(fn, name)
+
+
+def grad(fn, wrt=0):
+    """The gradient of `fn` (its outputs summed) w.r.t. the parameters in `wrt`."""
+    return GradFunction(fn, wrt, with_value=False)
+
+
+def value_and_grad(fn, wrt=0):
+    """Like `grad`, returning `(fn's value, gradients)`."""
+    return GradFunction(fn, wrt, with_value=True)
+
+
+__all__ = ['GraphFunction', 'GradFunction', 'graph', 'grad', 'value_and_grad', 'os']

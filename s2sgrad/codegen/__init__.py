@@ -1,0 +1,1 @@
+"""IR -> Python source, and loading it."""

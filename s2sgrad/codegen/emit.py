@@ -1,0 +1,363 @@
+"""Codegen: IR -> Python source a person can read.
+
+* Names: the user's names are kept (a reassigned variable gets `x_1`), the
+  gradient of `h` is `dh`, compiler temporaries start with `_`.
+* A temporary used once, by an op of the same user line, is folded back into
+  that op's expression, so `_z = np.matmul(x, W) + b` reads like the user's line.
+* Every group of statements from one user line gets a comment naming it:
+  `# model.py:4  h = np.tanh(x @ W + b)` above forward code,
+  `# grad of model.py:4  ...` above its adjoint, and a banner per gradient block.
+* The source is deterministic: nothing depends on ids, hashes or addresses.
+
+Statements are built as Python `ast` nodes and printed with astor.
+"""
+import ast
+import math
+import sys
+
+import astor
+import numpy as np
+
+from ..ad import interface
+from ..ir import prims
+from ..ir.nodes import Const, If, Op, Pack, Slice, Value, values_in
+from ..ir.lower import is_literal
+from ..passes.simplify import has_effect
+from .spelling import Spelling
+
+INDENT = '    '
+BINOPS = {'+': ast.Add, '-': ast.Sub, '*': ast.Mult, '/': ast.Div, '//': ast.FloorDiv,
+          '%': ast.Mod, '**': ast.Pow, '@': ast.MatMult, '&': ast.BitAnd, '|': ast.BitOr,
+          '^': ast.BitXor, '<<': ast.LShift, '>>': ast.RShift}
+UNOPS = {'-': ast.USub, '+': ast.UAdd, '~': ast.Invert, 'not ': ast.Not}
+CMPOPS = {'<': ast.Lt, '<=': ast.LtE, '>': ast.Gt, '>=': ast.GtE, '==': ast.Eq,
+          '!=': ast.NotEq, 'is': ast.Is, 'is not': ast.IsNot, 'in': ast.In, 'not in': ast.NotIn}
+# The operator each ufunc means, for ops the compiler made itself (rule bodies spell operators).
+AGGREGATION_NAMES = {0: 'ADD_N', 1: 'EXPERIMENTAL_TREE', 2: 'EXPERIMENTAL_ACCUMULATE_N'}
+
+
+class Generated:
+    def __init__(self, source, namespace, line_origins, helpers, name):
+        self.source = source
+        self.namespace = namespace
+        self.line_origins = line_origins    # generated line number -> Origin
+        self.helpers = helpers              # runtime helper names the source calls
+        self.name = name
+
+
+def emit(graph, aliases, reserved=(), docstring=None):
+    """Generate the source of `graph` as a Python function definition."""
+    return _Emitter(graph, aliases, reserved).run(docstring)
+
+
+class _Emitter:
+    def __init__(self, graph, aliases, reserved):
+        self.graph = graph
+        self.spell = Spelling(aliases, set(reserved) | set(aliases.values()))
+        self.defs = {}          # value -> (op, block)
+        self.uses = {}          # value -> [(user, block)]
+        self.names = {}
+        self.taken = set(self.spell.reserved) | {'True', 'False', 'None'}
+        self.lines = []
+        self.line_origins = {}
+
+    # ---- analysis: definitions, uses, what folds into its use ------------------
+    def scan(self, block):
+        for op in block.ops:
+            if isinstance(op, If):
+                for v in values_in(op.test):
+                    self.uses.setdefault(v, []).append((op, block))
+                for inner, results in ((op.then_block, op.then_results),
+                                       (op.else_block, op.else_results)):
+                    self.scan(inner)
+                    for r in results:
+                        if r is not None:
+                            for v in values_in(r):
+                                self.uses.setdefault(v, []).append((('phi', op), inner))
+                for out in op.outputs:
+                    self.defs[out] = (op, block)
+                continue
+            for operand in op.operands():
+                for v in values_in(operand):
+                    self.uses.setdefault(v, []).append((op, block))
+            for out in op.outputs:
+                self.defs[out] = (op, block)
+
+    def folds(self, v):
+        """Is `v` a temporary computed right into its single use?"""
+        if v in self._folds:
+            return self._folds[v]
+        result = False
+        if v.temp and v in self.defs and len(self.uses.get(v, ())) == 1:
+            op, block = self.defs[v]
+            user, user_block = self.uses[v][0]
+            if isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
+                    and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD) \
+                    and user_block is block:
+                if isinstance(user, Op):
+                    result = (_line(user.origin) == _line(op.origin)
+                              and user.adjoint is op.adjoint
+                              and user.prim is not prims.INPLACE_ADD)
+                elif user is None:      # the return statement
+                    ret = self.graph.return_origin
+                    result = ret is not None and _line(ret) == _line(op.origin) \
+                        and op.adjoint is None
+                elif isinstance(user, tuple):     # a branch result
+                    result = True
+                elif isinstance(user, If):
+                    result = _line(user.origin) == _line(op.origin)
+        self._folds[v] = result
+        return result
+
+    # ---- names ---------------------------------------------------------------
+    def name(self, v):
+        if v not in self.names:
+            base = v.hint or '_t'
+            base = ''.join(c if c.isalnum() or c == '_' else '_' for c in base)
+            if base[0].isdigit():
+                base = '_' + base
+            candidate, k = base, 1
+            while candidate in self.taken:
+                candidate = f'{base}_{k}'
+                k += 1
+            self.taken.add(candidate)
+            self.names[v] = candidate
+        return self.names[v]
+
+    def share_name(self, v, other):
+        self.names[v] = self.name(other)
+
+    # ---- expressions -----------------------------------------------------------
+    def operand(self, o, index=False):
+        if isinstance(o, Value):
+            if self.folds(o):
+                return self.expression(self.defs[o][0])
+            return ast.Name(self.name(o), ast.Load())
+        if isinstance(o, Const):
+            return self.const(o, index)
+        if isinstance(o, Pack):
+            elts = [self.operand(i, index=o.kind == 'index') for i in o.items]
+            if o.kind == 'list':
+                return ast.List(elts, ast.Load())
+            return ast.Tuple(elts, ast.Load())
+        if isinstance(o, Slice):
+            parts = [None if isinstance(p, Const) and p.value is None else self.operand(p)
+                     for p in (o.start, o.stop, o.step)]
+            return ast.Slice(*parts)
+        raise TypeError(f'cannot render operand {o!r}')
+
+    def const(self, c, index=False):
+        value = c.value
+        if isinstance(value, slice) and index:
+            return ast.Slice(*[None if p is None else self.const(Const(p))
+                               for p in (value.start, value.stop, value.step)])
+        if isinstance(value, float) and not math.isfinite(value):
+            return _parse(f"float('{value}')")
+        if value is Ellipsis:
+            return ast.Constant(Ellipsis)
+        if isinstance(value, tuple):
+            return ast.Tuple([self.const(Const(v), index) for v in value], ast.Load())
+        if isinstance(value, list):
+            return ast.List([self.const(Const(v)) for v in value], ast.Load())
+        if isinstance(value, slice):
+            return _call(ast.Name('slice', ast.Load()),
+                         [self.const(Const(p)) for p in (value.start, value.stop, value.step)])
+        if is_literal(value):
+            return ast.Constant(value)
+        if isinstance(value, interface.UnconnectedGradients):
+            return ast.Constant(value.value)
+        path = self.spell.path(value)
+        if path is not None:
+            return _parse(path)
+        if isinstance(value, np.generic):
+            return _call(_parse(self.spell.path(type(value))), [ast.Constant(value.item())])
+        if isinstance(value, np.dtype):
+            return _call(_parse(self.spell.path(np.dtype)), [ast.Constant(str(value))])
+        name = (c.spelling or 'const').split('.')[-1]
+        return ast.Name(self.spell.global_name(name, value), ast.Load())
+
+    def callee(self, op):
+        style = op.style
+        spelling = style[1] if isinstance(style, tuple) and style[0] == 'call' else None
+        path = self.spell.path(op.prim)
+        if path is not None:
+            return _parse(path)
+        name = (spelling or getattr(op.prim, '__name__', 'fn')).split('.')[-1]
+        return ast.Name(self.spell.global_name(name, op.prim), ast.Load())
+
+    def expression(self, op):
+        style = op.style if isinstance(op.style, tuple) else (op.style,)
+        kind = style[0]
+        args = op.args
+        if op.prim in (prims.ALIAS, interface.stop_gradient):
+            return self.operand(args[0])
+        if kind == 'operator':
+            return ast.BinOp(self.operand(args[0]), BINOPS[style[1]](), self.operand(args[1]))
+        if kind == 'unary':
+            return ast.UnaryOp(UNOPS[style[1]](), self.operand(args[0]))
+        if kind == 'compare':
+            return ast.Compare(self.operand(args[0]), [CMPOPS[style[1]]()],
+                               [self.operand(args[1])])
+        if kind == 'subscript':
+            return ast.Subscript(self.operand(args[0]), self.operand(args[1], index=True),
+                                 ast.Load())
+        if kind == 'attribute':
+            return ast.Attribute(self.operand(args[0]), style[1], ast.Load())
+        keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()]
+        if kind == 'method':
+            func = ast.Attribute(self.operand(args[0]), style[1], ast.Load())
+            return ast.Call(func, [self.operand(a) for a in args[1:]], keywords)
+        return ast.Call(self.callee(op), [self.operand(a) for a in args], keywords)
+
+    # ---- statements ------------------------------------------------------------
+    def statement(self, op):
+        if op.prim is prims.ASSERT:
+            test, msg = op.args
+            msg = None if isinstance(msg, Const) and msg.value is None else self.operand(msg)
+            return ast.Assert(self.operand(test), msg)
+        if op.prim is prims.INPLACE_ADD:
+            acc, term = op.args
+            self.share_name(op.output, acc)
+            return ast.AugAssign(ast.Name(self.name(acc), ast.Store()), ast.Add(),
+                                 self.operand(term))
+        if op.prim is prims.GATE:
+            targets = self.targets(op)
+            return ast.Assign([targets], ast.Tuple([self.operand(a) for a in op.args],
+                                                    ast.Load()))
+        if op.prim is prims.UNPACK:
+            return ast.Assign([self.targets(op)], self.operand(op.args[0]))
+        if len(op.outputs) > 1:
+            return ast.Assign([self.targets(op)], self.expression(op))
+        out = op.output
+        if out not in self.uses and has_effect(op):
+            return ast.Expr(self.expression(op))
+        return ast.Assign([ast.Name(self.name(out), ast.Store())], self.expression(op))
+
+    def targets(self, op):
+        names = [ast.Name(self.name(o) if o in self.uses else '_', ast.Store())
+                 for o in op.outputs]
+        return ast.Tuple(names, ast.Store()) if len(names) != 1 else names[0]
+
+    # ---- layout ----------------------------------------------------------------
+    def write(self, text, depth, origin=None):
+        self.lines.append(INDENT * depth + text)
+        if origin is not None:
+            self.line_origins[len(self.lines)] = origin
+
+    def block(self, block, depth, group, results=None, outputs=None):
+        """Write a block's statements; `group` tracks the comment heading in force."""
+        for op in block.ops:
+            if isinstance(op, Op) and any(self.folds(o) for o in op.outputs):
+                continue
+            group = self.heading(op, depth, group)
+            if isinstance(op, If):
+                self.region(op, depth)
+                group = None
+                continue
+            text = _source(self.statement(op)).rstrip('\n')
+            for line in text.split('\n'):
+                self.write(line, depth, op.origin)
+        if outputs is not None:
+            for out, r in zip(outputs, results):
+                if r is None:
+                    continue
+                if isinstance(r, Value) and not self.folds(r) and self.names.get(r) == self.name(out):
+                    continue
+                stmt = ast.Assign([ast.Name(self.name(out), ast.Store())], self.operand(r))
+                self.write(_source(stmt).rstrip('\n'), depth)
+        return group
+
+    def heading(self, op, depth, group):
+        """Write the comment naming the user line (and the banner of a new gradient block)."""
+        key = (op.adjoint, op.origin.filename, op.origin.lineno)
+        if key == group:
+            return group
+        block = op.adjoint
+        if block is not None and block not in self.bannered:
+            self.bannered.add(block)
+            names = ', '.join(self.describe(x) for x in block.xs)
+            extra = ''
+            if block.aggregation != 0:
+                extra += f', aggregation {AGGREGATION_NAMES[block.aggregation]}'
+            if block.gate:
+                extra += ', gated'
+            self.write(f'# ---- {block.name}: gradient w.r.t. {names}{extra} ----', depth)
+        prefix = 'grad of ' if block is not None else ''
+        self.write(f'# {prefix}{op.origin.short}  {op.origin.text.strip()}'.rstrip(), depth)
+        return key
+
+    def describe(self, x):
+        if isinstance(x, Value):
+            return self.name(x)
+        return ast.unparse(self.operand(x))
+
+    def region(self, op, depth):
+        test = _source(ast.Expr(self.operand(op.test))).strip()
+        for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
+            for r in (rt, re_):
+                if isinstance(r, Value) and r.hint == out.hint and len(self.uses.get(r, ())) == 1 \
+                        and r not in self.names and not self.folds(r):
+                    self.share_name(r, out)
+        self.write(f'if {test}:', depth, op.origin)
+        start = len(self.lines)
+        self.block(op.then_block, depth + 1, None, op.then_results, op.outputs)
+        if len(self.lines) == start:
+            self.write('pass', depth + 1)
+        start = len(self.lines)
+        self.lines.append(INDENT * depth + 'else:')
+        self.block(op.else_block, depth + 1, None, op.else_results, op.outputs)
+        if len(self.lines) == start + 1:
+            self.lines.pop()
+
+    def run(self, docstring):
+        graph = self.graph
+        self._folds = {}
+        self.bannered = set()
+        self.scan(graph.body)
+        if graph.result is not None:
+            for v in values_in(graph.result):
+                self.uses.setdefault(v, []).append((None, graph.body))
+        for p in graph.params:
+            self.taken.discard(p.name)
+            self.names[p.value] = p.name
+            self.taken.add(p.name)
+        self.lines = []
+        params = []
+        for p in graph.params:
+            if p.default is None:
+                params.append(p.name)
+            else:
+                params.append(f'{p.name}={ast.unparse(self.const(p.default))}')
+        self.write(f'def {graph.name}({", ".join(params)}):', 0)
+        if docstring:
+            self.write('"""' + docstring.replace('"""', "'''") + '"""', 1)
+        self.block(graph.body, 1, None)
+        result = graph.result
+        if result is not None:
+            text = _source(ast.Return(self.operand(result))).rstrip('\n')
+            if text == 'return None':
+                text = 'return'
+            self.write(text, 1, graph.return_origin or graph.origin)
+        source = '\n'.join(self.lines) + '\n'
+        return Generated(source, dict(self.spell.namespace), self.line_origins,
+                         list(self.spell.helpers), graph.name)
+
+
+def _source(node):
+    """One statement's text; astor's line wrapping is off (it breaks calls mid-name)."""
+    return astor.to_source(node, pretty_source=''.join)
+
+
+def _line(origin):
+    return (origin.filename, origin.lineno, origin.caller)
+
+
+def _parse(text):
+    return ast.parse(text, mode='eval').body
+
+
+def _call(func, args):
+    return ast.Call(func, args, [])
+
+
+__all__ = ['emit', 'Generated', 'sys']

@@ -1,0 +1,74 @@
+"""Errors that point at the user's code.
+
+Every IR node carries an `Origin`: the user's file, line, column and the text
+of that line.  Errors are built from an origin, so they always name the user's
+file and line, never a place inside the compiler.
+"""
+import dataclasses
+import os
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """Where a piece of IR came from in the user's source."""
+
+    filename: str
+    lineno: int
+    col_offset: int = 0
+    text: str = ''
+    function: str = ''
+    caller: 'Origin' = None     # the call site, when this code was inlined from a helper
+
+    @property
+    def short(self):
+        """`model.py:12`: the form used in generated comments (stable across machines)."""
+        return f'{os.path.basename(self.filename)}:{self.lineno}'
+
+    @property
+    def long(self):
+        return f'{self.filename}:{self.lineno}'
+
+    def __str__(self):
+        return self.long
+
+
+def call_chain_notes(origin):
+    """Notes naming each call site through which inlined code was reached."""
+    notes = []
+    while origin is not None and origin.caller is not None:
+        origin = origin.caller
+        notes.append(f'called from {origin.long}: {origin.text.strip()}')
+    return notes
+
+
+class TransformError(SyntaxError):
+    """Python that s2sgrad cannot transform (or cannot differentiate correctly).
+
+    A `SyntaxError` subclass, so tracebacks show the user's file, line and the
+    offending text with a caret, exactly as Python shows its own syntax errors.
+    """
+
+    def __init__(self, message, origin=None, notes=()):
+        if origin is None:
+            super().__init__(message)
+        else:
+            super().__init__(
+                f'{message} ({origin.short})',
+                (origin.filename, origin.lineno, origin.col_offset + 1,
+                 origin.text + '\n' if origin.text else None))
+        self.origin = origin
+        for note in list(notes) + call_chain_notes(origin):
+            self.add_note(note)
+
+
+def no_gradient_error(name, origin):
+    """The `LookupError` for an operation on the gradient path with no rule."""
+    where = f' at {origin.long}' if origin else ''
+    text = f'\n    {origin.text.strip()}' if origin and origin.text else ''
+    error = LookupError(
+        f'No gradient defined for operation {name!r}{where}: it lies on the '
+        f'path from xs to ys. Register one with @s2sgrad.register_gradient, '
+        f'or wrap the value in s2sgrad.stop_gradient.{text}')
+    for note in call_chain_notes(origin):
+        error.add_note(note)
+    return error

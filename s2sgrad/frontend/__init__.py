@@ -1,0 +1,1 @@
+"""Source capture and name resolution for user functions."""

@@ -1,0 +1,1 @@
+"""The static-graph intermediate representation (see nodes.py)."""

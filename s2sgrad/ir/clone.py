@@ -1,0 +1,43 @@
+"""Copy a graph's IR into another function with fresh values (inlining a graph)."""
+from .nodes import Block, If, Op, Value, map_operand
+
+
+def inline_graph(graph, bindings, builder, call_origin=None):
+    """Append a copy of `graph`'s body to `builder`, its params bound to `bindings`.
+
+    Returns the copied result operand.
+    """
+    mapping = {param.value: operand for param, operand in zip(graph.params, bindings)}
+
+    def fresh(v):
+        new = Value(v.hint, v.origin, v.temp)
+        mapping[v] = new
+        return new
+
+    def look(v):
+        return mapping.get(v, v)
+
+    def copy_block(block):
+        out = Block()
+        for op in block.ops:
+            if isinstance(op, If):
+                test = map_operand(op.test, look)
+                then_block = copy_block(op.then_block)
+                else_block = copy_block(op.else_block)
+                then_results = [None if r is None else map_operand(r, look) for r in op.then_results]
+                else_results = [None if r is None else map_operand(r, look) for r in op.else_results]
+                region = If(test, then_block, else_block, [fresh(v) for v in op.outputs],
+                            then_results, else_results, op.origin)
+                region.adjoint = op.adjoint
+                out.append(region)
+            else:
+                args = [map_operand(a, look) for a in op.args]
+                kwargs = {k: map_operand(a, look) for k, a in op.kwargs.items()}
+                out.append(Op(op.prim, args, kwargs, [fresh(v) for v in op.outputs],
+                              op.origin, op.style, op.adjoint))
+        return out
+
+    copied = copy_block(graph.body)
+    for op in copied.ops:
+        builder.block.append(op)
+    return map_operand(graph.result, look)

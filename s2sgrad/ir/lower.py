@@ -1,0 +1,751 @@
+"""Lowering: a gast function body -> IR ops in A-normal form.
+
+Each user expression becomes one op per primitive; operators, methods and
+attributes become the NumPy callables they mean (`x @ W` -> np.matmul,
+`x.sum(axis=0)` -> np.sum, `x.T` -> np.transpose), remembering how the user
+spelled them so that codegen can spell them the same way.  Python-level
+computations on transform-time constants (`axis is None`, `len(shape)`, tuple
+arithmetic) are folded here, so `if` tests on them pick a branch statically,
+as in AutoGraph.  Calls to user functions are inlined: their ops keep their
+own origins, with the call site as `caller`.
+
+The same lowering expands gradient-rule templates (rules/template.py), with
+the rule's parameters bound to the operands of the op being differentiated.
+"""
+import builtins
+import inspect
+import operator
+import types
+
+import gast
+import numpy as np
+
+from ..ad import interface
+from ..errors import TransformError
+from ..rules import registry
+from .nodes import NONE, Block, Const, If, Op, Pack, Slice, Value
+from . import prims
+
+BINARY = {
+    gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
+    gast.Div: (np.true_divide, '/'), gast.FloorDiv: (np.floor_divide, '//'),
+    gast.Mod: (np.remainder, '%'), gast.Pow: (np.power, '**'), gast.MatMult: (np.matmul, '@'),
+    gast.BitAnd: (np.bitwise_and, '&'), gast.BitOr: (np.bitwise_or, '|'),
+    gast.BitXor: (np.bitwise_xor, '^'), gast.LShift: (np.left_shift, '<<'),
+    gast.RShift: (np.right_shift, '>>'),
+}
+PY_BINARY = {
+    '+': operator.add, '-': operator.sub, '*': operator.mul, '/': operator.truediv,
+    '//': operator.floordiv, '%': operator.mod, '**': operator.pow, '@': operator.matmul,
+    '&': operator.and_, '|': operator.or_, '^': operator.xor, '<<': operator.lshift,
+    '>>': operator.rshift,
+}
+UNARY = {gast.USub: (np.negative, '-'), gast.UAdd: (np.positive, '+'),
+         gast.Invert: (np.invert, '~'), gast.Not: (operator.not_, 'not ')}
+PY_UNARY = {'-': operator.neg, '+': operator.pos, '~': operator.invert, 'not ': operator.not_}
+COMPARE = {
+    gast.Lt: (np.less, '<'), gast.LtE: (np.less_equal, '<='), gast.Gt: (np.greater, '>'),
+    gast.GtE: (np.greater_equal, '>='), gast.Eq: (np.equal, '=='), gast.NotEq: (np.not_equal, '!='),
+    gast.Is: (operator.is_, 'is'), gast.IsNot: (operator.is_not, 'is not'),
+    gast.In: (operator.contains, 'in'), gast.NotIn: (operator.contains, 'not in'),
+}
+PY_COMPARE = {'<': operator.lt, '<=': operator.le, '>': operator.gt, '>=': operator.ge,
+              '==': operator.eq, '!=': operator.ne, 'is': operator.is_,
+              'is not': operator.is_not, 'in': lambda a, b: a in b,
+              'not in': lambda a, b: a not in b}
+
+# Array methods and the NumPy callables they mean (the array is the first argument).
+METHODS = {
+    'sum': np.sum, 'mean': np.mean, 'prod': np.prod, 'max': np.max, 'min': np.min,
+    'var': np.var, 'std': np.std, 'cumsum': np.cumsum, 'cumprod': np.cumprod,
+    'dot': np.dot, 'reshape': np.reshape, 'transpose': np.transpose, 'squeeze': np.squeeze,
+    'ravel': np.ravel, 'flatten': np.ravel, 'astype': np.astype, 'copy': np.copy,
+    'clip': np.clip, 'swapaxes': np.swapaxes, 'repeat': np.repeat, 'trace': np.trace,
+    'diagonal': np.diagonal, 'conj': np.conj, 'conjugate': np.conjugate, 'round': np.round,
+    'argmax': np.argmax, 'argmin': np.argmin, 'argsort': np.argsort, 'any': np.any,
+    'all': np.all, 'nonzero': np.nonzero, 'ptp': np.ptp, 'sort': np.sort,
+}
+VARARG_METHODS = {'reshape', 'transpose'}       # x.reshape(2, 3) == np.reshape(x, (2, 3))
+ATTRIBUTES = {'T': np.transpose, 'shape': np.shape, 'ndim': np.ndim, 'size': np.size,
+              'real': np.real, 'imag': np.imag}
+CONSTANT_ATTRIBUTES = {'dtype', 'itemsize', 'nbytes', 'flags', 'strides'}
+
+LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), slice)
+FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range, str,
+            slice, issubclass, type, round, divmod, sum, enumerate, zip, repr,
+            np.issubdtype, np.dtype}
+LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runtime', 'cmath')
+IMPURE = {print}
+
+UNSUPPORTED_STATEMENTS = {
+    'For': 'for loops are not supported yet',
+    'While': 'while loops are not supported yet',
+    'Try': 'try/except/finally cannot be transformed',
+    'TryStar': 'try/except* cannot be transformed',
+    'With': 'with statements cannot be transformed',
+    'AsyncWith': 'async with cannot be transformed',
+    'AsyncFor': 'async for cannot be transformed',
+    'AsyncFunctionDef': 'async functions cannot be transformed',
+    'Global': 'global statements cannot be transformed',
+    'Nonlocal': 'nonlocal statements cannot be transformed',
+    'Delete': 'del statements cannot be transformed',
+    'Raise': 'raise statements are not supported yet',
+    'Import': 'import statements inside a transformed function are not supported; import at module level',
+    'ImportFrom': 'import statements inside a transformed function are not supported; import at module level',
+    'ClassDef': 'class definitions inside a transformed function are not supported',
+    'FunctionDef': 'nested function definitions are not supported yet',
+    'Match': 'match statements are not supported yet',
+}
+UNSUPPORTED_EXPRESSIONS = {
+    'Lambda': 'lambda expressions are not supported yet',
+    'ListComp': 'list comprehensions are not supported yet',
+    'SetComp': 'set comprehensions are not supported yet',
+    'DictComp': 'dict comprehensions are not supported yet',
+    'GeneratorExp': 'generator expressions are not supported yet',
+    'Yield': 'generators (yield) cannot be transformed',
+    'YieldFrom': 'generators (yield from) cannot be transformed',
+    'Await': 'await cannot be transformed',
+    'Dict': 'dict literals are not supported yet',
+    'Set': 'set literals are not supported yet',
+    'JoinedStr': 'f-strings are not supported yet',
+    'NamedExpr': 'assignment expressions (:=) are not supported yet',
+    'BoolOp': 'and/or on run-time values are not supported yet',
+    'IfExp': 'conditional expressions on run-time values are not supported yet',
+    'Starred': 'starred expressions are not supported yet',
+}
+
+
+def is_literal(value):
+    if isinstance(value, LITERAL_TYPES):
+        return True
+    if isinstance(value, (tuple, frozenset)):
+        return all(is_literal(v) for v in value)
+    return False
+
+
+def is_library_callable(fn):
+    if isinstance(fn, (np.ufunc, types.BuiltinFunctionType, type)):
+        return True
+    module = getattr(fn, '__module__', None) or ''
+    return module.split('.')[0] in ('numpy', 'scipy', 'math', 'builtins', 'operator', 'cmath') \
+        or module.startswith('s2sgrad.runtime') or module.startswith('s2sgrad.ad')
+
+
+class Builder:
+    """Where new ops go: the innermost open block.  `tag` marks adjoint code."""
+
+    def __init__(self):
+        self.stack = [Block()]
+        self.adjoint = None          # the GradBlock being generated, if any
+        self.origin_override = None  # rule expansion: every op gets the primal op's origin
+
+    @property
+    def block(self):
+        return self.stack[-1]
+
+    def emit(self, prim, args, kwargs, origin, hint, style='call', n_out=1, temp=True):
+        if self.origin_override is not None:
+            # inside a rule template: the rule's locals are compiler temporaries
+            origin, temp = self.origin_override, True
+            hint = '_' + (hint or 't').lstrip('_')
+        outputs = [Value(hint, origin, temp) for _ in range(n_out)]
+        self.block.append(Op(prim, args, kwargs, outputs, origin, style, self.adjoint))
+        return outputs[0] if n_out == 1 else outputs
+
+    def append(self, region):
+        region.adjoint = self.adjoint
+        self.block.append(region)
+
+    def visible_ops(self):
+        """The ops that precede the current point, outermost block first."""
+        ops = []
+        for block in self.stack:
+            ops.extend(block.ops)
+        return ops
+
+
+class Context:
+    """State shared by one whole transformation: the inlining stack."""
+
+    def __init__(self):
+        self.inlining = []
+        self.namespaces = []        # the globals of every user function lowered
+
+    def add_namespace(self, namespace):
+        if all(ns is not namespace for ns in self.namespaces):
+            self.namespaces.append(namespace)
+
+
+class FunctionLowering:
+    """Lowers one function body (a user function, an inlined helper, or a rule)."""
+
+    def __init__(self, ctx, builder, src, env, caller=None, gradients_site=None):
+        self.ctx = ctx
+        self.builder = builder
+        self.src = src
+        self.env = env
+        self.caller = caller
+        self.returned = False
+        self.result = None
+        self.return_origin = None
+        self.stmt = None
+        self.gradients_site = gradients_site   # ad.reverse.differentiate_site, injected
+
+    # ---- origins and errors -------------------------------------------------
+    def origin(self, node):
+        origin = self.src.origin(node, self.stmt)
+        if self.caller is not None:
+            origin = _with_caller(origin, self.caller)
+        return origin
+
+    def error(self, message, node):
+        return TransformError(message, self.origin(node))
+
+    # ---- statements ----------------------------------------------------------
+    def lower_body(self):
+        body = self.src.node.body
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
+                and isinstance(body[0].value.value, str):
+            body = body[1:]
+        self.stmts(body)
+        return self.result if self.returned else NONE
+
+    def stmts(self, body):
+        for stmt in body:
+            if self.returned:
+                break       # unreachable after return, as in Python
+            outer, self.stmt = self.stmt, stmt
+            try:
+                kind = type(stmt).__name__
+                handler = getattr(self, 'stmt_' + kind, None)
+                if handler is None:
+                    message = UNSUPPORTED_STATEMENTS.get(kind, f'{kind} statements are not supported')
+                    raise self.error(message, stmt)
+                handler(stmt)
+            finally:
+                self.stmt = outer
+
+    def stmt_Pass(self, node):
+        pass
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, gast.Constant):
+            return      # a bare string (docstring-like) or constant: nothing to run
+        self.expr(node.value)
+
+    def stmt_Return(self, node):
+        self.result = NONE if node.value is None else self.expr(node.value, hint='_return')
+        self.returned = True
+        if len(self.builder.stack) == 1 and self.caller is None:
+            self.return_origin = self.origin(node)
+
+    def stmt_Assign(self, node):
+        hint = node.targets[0].id if isinstance(node.targets[0], gast.Name) else None
+        value = self.expr(node.value, hint=hint)
+        for target in node.targets:
+            self.assign(target, value)
+
+    def stmt_AnnAssign(self, node):
+        if node.value is None:
+            return
+        value = self.expr(node.value, hint=getattr(node.target, 'id', None))
+        self.assign(node.target, value)
+
+    def stmt_AugAssign(self, node):
+        target = node.target
+        if not isinstance(target, gast.Name):
+            raise self.error('augmented assignment into an array element or attribute is '
+                             'not supported yet', node)
+        current = self.load_name(target.id, target)
+        if isinstance(current, Value):
+            aliases = [n for n, v in self.env.items() if v is current and n != target.id]
+            if aliases:
+                raise self.error(
+                    f'{target.id!r} is the same array as {aliases[0]!r} here; '
+                    f'augmented assignment would change both in place. Write '
+                    f'{target.id} = {target.id} {_op_symbol(node.op)} ... instead', node)
+        value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
+        self.env[target.id] = value
+
+    def stmt_Assert(self, node):
+        test = self.expr(node.test)
+        msg = NONE if node.msg is None else self.expr(node.msg)
+        if isinstance(test, Const):
+            if not test.value:
+                raise self.error('this assertion always fails', node)
+            return
+        self.builder.emit(prims.ASSERT, [test, msg], {}, self.origin(node), '_assert', n_out=1)
+
+    def stmt_If(self, node):
+        test = self.expr(node.test)
+        if isinstance(test, Const):
+            self.stmts(node.body if test.value else node.orelse)
+            return
+        if isinstance(test, Pack):
+            self.stmts(node.body if test.items else node.orelse)
+            return
+        before = dict(self.env)
+        branches = []
+        for body in (node.body, node.orelse):
+            self.env = dict(before)
+            self.returned, self.result = False, None
+            self.builder.stack.append(Block())
+            self.stmts(body)
+            branches.append((self.builder.stack.pop(), self.env,
+                             self.result if self.returned else None, self.returned))
+            self.returned = False
+        (then_block, then_env, then_ret, then_returns), \
+            (else_block, else_env, else_ret, else_returns) = branches
+        if then_returns != else_returns:
+            raise self.error('a return inside only one branch of an if is not supported yet',
+                             node)
+        names = []
+        for env in (then_env, else_env):
+            for name, operand in env.items():
+                if name not in names and before.get(name) is not operand:
+                    names.append(name)
+        outputs, then_results, else_results = [], [], []
+        origin = self.origin(node)
+        for name in names:
+            outputs.append(Value(name, origin))
+            then_results.append(then_env.get(name))
+            else_results.append(else_env.get(name))
+        if then_returns:
+            outputs.append(Value('_return', origin))
+            then_results.append(then_ret)
+            else_results.append(else_ret)
+        region = If(test, then_block, else_block, outputs, then_results, else_results, origin)
+        self.builder.append(region)
+        self.env = dict(before)
+        for name, out in zip(names, outputs):
+            self.env[name] = out
+        if then_returns:
+            self.returned, self.result = True, outputs[-1]
+
+    def assign(self, target, value):
+        if isinstance(target, gast.Name):
+            self.env[target.id] = value
+            return
+        if isinstance(target, (gast.Tuple, gast.List)):
+            elts = target.elts
+            if any(isinstance(e, gast.Starred) for e in elts):
+                raise self.error('starred assignment is not supported yet', target)
+            if isinstance(value, Pack):
+                if len(value.items) != len(elts):
+                    raise self.error(f'cannot unpack {len(value.items)} values into '
+                                     f'{len(elts)} names', target)
+                items = value.items
+            elif isinstance(value, Const):
+                try:
+                    seq = list(value.value)
+                except TypeError:
+                    raise self.error(f'cannot unpack {value.value!r}', target) from None
+                if len(seq) != len(elts):
+                    raise self.error(f'cannot unpack {len(seq)} values into {len(elts)} names',
+                                     target)
+                items = [Const(v) for v in seq]
+            else:
+                hints = [e.id if isinstance(e, gast.Name) else '_item' for e in elts]
+                items = self.builder.emit(prims.UNPACK, [value], {}, self.origin(target),
+                                          None, n_out=len(elts))
+                if len(elts) == 1:
+                    items = [items]
+                for item, hint in zip(items, hints):
+                    item.hint, item.temp = hint, hint == '_item'
+            for elt, item in zip(elts, items):
+                self.assign(elt, item)
+            return
+        if isinstance(target, gast.Subscript):
+            raise self.error('assignment into an array element is not supported yet', target)
+        if isinstance(target, gast.Attribute):
+            raise self.error('assignment to an attribute cannot be transformed '
+                             '(attribute mutation)', target)
+        raise self.error(f'cannot assign to {type(target).__name__}', target)
+
+    # ---- expressions ---------------------------------------------------------
+    def expr(self, node, hint=None):
+        kind = type(node).__name__
+        handler = getattr(self, 'expr_' + kind, None)
+        if handler is None:
+            message = UNSUPPORTED_EXPRESSIONS.get(kind, f'{kind} expressions are not supported')
+            raise self.error(message, node)
+        return handler(node, hint)
+
+    def expr_Constant(self, node, hint):
+        return Const(node.value)
+
+    def expr_Name(self, node, hint):
+        return self.load_name(node.id, node)
+
+    def load_name(self, name, node):
+        if name in self.env:
+            return self.env[name]
+        found, obj = self.src.resolve(name)
+        if not found:
+            raise self.error(f'name {name!r} is not defined', node)
+        if obj is exec or obj is eval or obj is compile:
+            raise self.error(f'{name}() cannot be transformed', node)
+        return Const(obj, spelling=name)
+
+    def expr_Tuple(self, node, hint):
+        return Pack('tuple', [self.expr(e) for e in node.elts])
+
+    def expr_List(self, node, hint):
+        return Pack('list', [self.expr(e) for e in node.elts])
+
+    def expr_BoolOp(self, node, hint):
+        values = [self.expr(v) for v in node.values]
+        if all(isinstance(v, Const) for v in values):
+            result = values[0].value
+            for v in values[1:]:
+                result = (result and v.value) if isinstance(node.op, gast.And) \
+                    else (result or v.value)
+            return Const(result)
+        raise self.error(UNSUPPORTED_EXPRESSIONS['BoolOp'], node)
+
+    def expr_IfExp(self, node, hint):
+        test = self.expr(node.test)
+        if isinstance(test, Const):
+            return self.expr(node.body if test.value else node.orelse, hint)
+        raise self.error(UNSUPPORTED_EXPRESSIONS['IfExp'], node)
+
+    def expr_BinOp(self, node, hint):
+        left = self.expr(node.left)
+        right = self.expr(node.right)
+        return self.binary(node.op, left, right, node, hint)
+
+    def binary(self, op_node, left, right, node, hint=None):
+        prim, symbol = BINARY[type(op_node)]
+        if _literal(left) and _literal(right):
+            try:
+                return Const(PY_BINARY[symbol](left.value, right.value))
+            except Exception as exc:
+                raise self.error(f'{type(exc).__name__}: {exc}', node) from None
+        static = _static_sequence_op(symbol, left, right)
+        if static is not None:
+            return static
+        return self.builder.emit(prim, [left, right], {}, self.origin(node),
+                                 hint or '_' + prim.__name__, style=('operator', symbol),
+                                 temp=hint is None)
+
+    def expr_UnaryOp(self, node, hint):
+        operand = self.expr(node.operand)
+        prim, symbol = UNARY[type(node.op)]
+        if _literal(operand):
+            return Const(PY_UNARY[symbol](operand.value))
+        if isinstance(operand, Pack) and symbol == 'not ':
+            return Const(not operand.items)
+        return self.builder.emit(prim, [operand], {}, self.origin(node),
+                                 hint or '_' + getattr(prim, '__name__', 'not'),
+                                 style=('unary', symbol), temp=hint is None)
+
+    def expr_Compare(self, node, hint):
+        if len(node.ops) != 1:
+            left = self.expr(node.left)
+            rights = [self.expr(c) for c in node.comparators]
+            if _literal(left) and all(_literal(r) for r in rights):
+                values = [left.value] + [r.value for r in rights]
+                ok = all(PY_COMPARE[COMPARE[type(o)][1]](a, b)
+                         for o, a, b in zip(node.ops, values, values[1:]))
+                return Const(ok)
+            raise self.error('chained comparisons on run-time values are not supported yet', node)
+        left = self.expr(node.left)
+        right = self.expr(node.comparators[0])
+        prim, symbol = COMPARE[type(node.ops[0])]
+        if _static_value(left) is not _UNKNOWN and _static_value(right) is not _UNKNOWN:
+            return Const(PY_COMPARE[symbol](_static_value(left), _static_value(right)))
+        if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
+            return Const(symbol == 'is not')
+        return self.builder.emit(prim, [left, right], {}, self.origin(node),
+                                 hint or '_compare', style=('compare', symbol),
+                                 temp=hint is None)
+
+    def expr_Attribute(self, node, hint):
+        base = self.expr(node.value)
+        attr = node.attr
+        if isinstance(base, Const):
+            try:
+                obj = getattr(base.value, attr)
+            except AttributeError:
+                raise self.error(f'{base.spelling or type(base.value).__name__} has no '
+                                 f'attribute {attr!r}', node) from None
+            spelling = f'{base.spelling}.{attr}' if base.spelling else None
+            return Const(obj, spelling=spelling)
+        if isinstance(base, Pack):
+            raise self.error(f'attribute {attr!r} of a list or tuple is not supported', node)
+        if attr in ATTRIBUTES:
+            prim = ATTRIBUTES[attr]
+            return self.builder.emit(prim, [base], {}, self.origin(node), hint or '_' + attr,
+                                     style=('attribute', attr), temp=hint is None)
+        if attr in CONSTANT_ATTRIBUTES:
+            return self.builder.emit(getattr, [base, Const(attr)], {}, self.origin(node),
+                                     hint or '_' + attr, style=('attribute', attr),
+                                     temp=hint is None)
+        if attr in METHODS:
+            raise self.error(f'the method {attr!r} must be called here', node)
+        raise self.error(f'attribute {attr!r} of a run-time value is not supported '
+                         f'(only array attributes such as .T, .shape, .dtype)', node)
+
+    def expr_Subscript(self, node, hint):
+        base = self.expr(node.value)
+        index = self.index(node.slice)
+        if isinstance(base, (Pack, Const)) and _literal_index(index):
+            key = _index_value(index)
+            seq = base.items if isinstance(base, Pack) else base.value
+            try:
+                item = seq[key]
+            except Exception as exc:
+                raise self.error(f'{type(exc).__name__}: {exc}', node) from None
+            if isinstance(base, Pack):
+                return Pack(base.kind, item) if isinstance(key, slice) else item
+            return Const(item)
+        if isinstance(base, Pack):
+            raise self.error('indexing a list or tuple with a run-time index is not '
+                             'supported yet', node)
+        return self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
+                                 hint or '_getitem', style=('subscript',), temp=hint is None)
+
+    def index(self, node):
+        if isinstance(node, gast.Tuple):
+            items = [self.index_item(e) for e in node.elts]
+            return Pack('index', items)
+        item = self.index_item(node)
+        return item
+
+    def index_item(self, node):
+        if isinstance(node, gast.Slice):
+            parts = [NONE if p is None else self.expr(p) for p in (node.lower, node.upper, node.step)]
+            if all(_literal(p) for p in parts):
+                return Const(slice(*(p.value for p in parts)))
+            return Slice(*parts)
+        return self.expr(node)
+
+    # ---- calls ---------------------------------------------------------------
+    def expr_Call(self, node, hint):
+        func = node.func
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                raise self.error('*args in a call are not supported yet', a)
+            args.append(self.expr(a))
+        kwargs = {}
+        for k in node.keywords:
+            if k.arg is None:
+                raise self.error('**kwargs in a call are not supported yet', k.value)
+            kwargs[k.arg] = self.expr(k.value)
+        if isinstance(func, gast.Attribute):
+            base = self.expr(func.value)
+            if isinstance(base, Value):
+                return self.method_call(base, func.attr, args, kwargs, node, hint)
+            if isinstance(base, Pack):
+                raise self.error(f'list/tuple method {func.attr!r} is not supported yet', node)
+            try:
+                fn = getattr(base.value, func.attr)
+            except AttributeError:
+                raise self.error(f'{base.spelling or base.value!r} has no attribute '
+                                 f'{func.attr!r}', func) from None
+            callee = Const(fn, spelling=f'{base.spelling}.{func.attr}' if base.spelling else None)
+        else:
+            callee = self.expr(func)
+        if not isinstance(callee, Const):
+            raise self.error('calling a run-time value is not supported', node)
+        return self.call(callee, args, kwargs, node, hint)
+
+    def method_call(self, base, name, args, kwargs, node, hint):
+        if name not in METHODS:
+            raise self.error(f'array method {name!r} is not supported', node)
+        if name in VARARG_METHODS and len(args) > 1:
+            args = [Pack('tuple', args)]
+        if name == 'transpose' and not args:
+            pass
+        prim = METHODS[name]
+        return self.builder.emit(prim, [base] + args, kwargs, self.origin(node),
+                                 hint or '_' + name, style=('method', name), temp=hint is None)
+
+    def call(self, callee, args, kwargs, node, hint):
+        from ..api import GraphFunction, GradFunction     # noqa: the api module imports us
+        fn = callee.value
+        if fn is interface.gradients:
+            if self.gradients_site is None:
+                raise self.error('s2sgrad.gradients cannot be used here', node)
+            return self.gradients_site(self, args, kwargs, node)
+        if fn is interface.stop_gradient:
+            if len(args) != 1 or kwargs:
+                raise self.error('stop_gradient takes exactly one argument', node)
+            return self.builder.emit(interface.stop_gradient, args, {}, self.origin(node),
+                                     hint or '_stopped', temp=hint is None)
+        if fn in (exec, eval, compile):
+            raise self.error(f'{fn.__name__}() cannot be transformed', node)
+        if isinstance(fn, GradFunction):
+            return self.inline_graph(fn, args, kwargs, node, hint)
+        if isinstance(fn, GraphFunction):
+            fn = fn.python_function
+        if fn in FOLDABLE and all(_literal(a) for a in args) \
+                and all(_literal(v) for v in kwargs.values()):
+            try:
+                return Const(fn(*[a.value for a in args],
+                                **{k: v.value for k, v in kwargs.items()}))
+            except Exception as exc:
+                raise self.error(f'{type(exc).__name__}: {exc}', node) from None
+        if fn is len and len(args) == 1 and isinstance(args[0], Pack):
+            return Const(len(args[0].items))
+        if fn in (tuple, list) and len(args) == 1 and isinstance(args[0], Pack):
+            return Pack('tuple' if fn is tuple else 'list', args[0].items)
+        if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
+                and not registry.is_constant(fn) and not is_library_callable(fn):
+            return self.inline(fn, args, kwargs, node, hint)
+        if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType) \
+                and not is_library_callable(fn.__func__):
+            raise self.error('calling methods of user objects is not supported yet', node)
+        spelling = callee.spelling
+        return self.builder.emit(fn, args, kwargs, self.origin(node),
+                                 hint or '_' + _short_name(fn), style=('call', spelling),
+                                 temp=hint is None)
+
+    def inline(self, fn, args, kwargs, node, hint):
+        from ..frontend.source import capture
+        call_origin = self.origin(node)
+        if fn.__code__ in self.ctx.inlining:
+            raise TransformError(f'recursive call to {fn.__name__!r} cannot be transformed',
+                                 call_origin)
+        src = capture(fn)
+        self.ctx.add_namespace(src.fn.__globals__)
+        try:
+            sig = inspect.signature(fn)
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TransformError(f'{fn.__name__}(): {exc}', call_origin) from None
+        env = {}
+        for param in sig.parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise TransformError(f'{fn.__name__}() takes *args/**kwargs, which are not '
+                                     f'supported yet', src.origin(src.node))
+            if param.name in bound.arguments:
+                env[param.name] = bound.arguments[param.name]
+            else:
+                env[param.name] = Const(param.default)
+        self.ctx.inlining.append(fn.__code__)
+        try:
+            sub = FunctionLowering(self.ctx, self.builder, src, env, caller=call_origin,
+                                   gradients_site=self.gradients_site)
+            return sub.lower_body()
+        finally:
+            self.ctx.inlining.pop()
+
+    def inline_graph(self, fn, args, kwargs, node, hint):
+        """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
+        from .clone import inline_graph
+        graph = fn.graph
+        try:
+            bound = fn.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.error(f'{fn.__name__}(): {exc}', node) from None
+        bindings = []
+        for param in graph.params:
+            operand = bound.arguments.get(param.name, param.default)
+            if operand is None:
+                raise self.error(f'{fn.__name__}(): missing argument {param.name!r}', node)
+            bindings.append(operand)
+        return inline_graph(graph, bindings, self.builder, self.origin(node))
+
+
+_UNKNOWN = object()
+
+
+def _static_value(operand):
+    if isinstance(operand, Const):
+        return operand.value
+    return _UNKNOWN
+
+
+def _literal(operand):
+    return isinstance(operand, Const) and is_literal(operand.value)
+
+
+def _literal_index(index):
+    if isinstance(index, Pack):
+        return all(_literal(i) for i in index.items)
+    return _literal(index)
+
+
+def _index_value(index):
+    if isinstance(index, Pack):
+        return tuple(i.value for i in index.items)
+    return index.value
+
+
+def _static_sequence_op(symbol, left, right):
+    """Tuple/list arithmetic known at transform time: (a, b) + (c,), [x] * 3."""
+    def items(o):
+        if isinstance(o, Pack):
+            return o.items
+        if isinstance(o, Const) and isinstance(o.value, tuple):
+            return [Const(v) for v in o.value]
+        return None
+    li, ri = items(left), items(right)
+    if symbol == '+' and li is not None and ri is not None:
+        kind = left.kind if isinstance(left, Pack) else 'tuple'
+        return Pack(kind, li + ri)
+    if symbol == '*' and li is not None and _literal(right) and isinstance(right.value, int):
+        return Pack(left.kind if isinstance(left, Pack) else 'tuple', li * right.value)
+    return None
+
+
+def _short_name(fn):
+    name = getattr(fn, '__name__', None) or type(fn).__name__
+    return name.lstrip('_') or 'call'
+
+
+def _op_symbol(op):
+    return BINARY[type(op)][1]
+
+
+def _with_caller(origin, caller):
+    import dataclasses
+    if origin.caller is None:
+        return dataclasses.replace(origin, caller=caller)
+    return dataclasses.replace(origin, caller=_with_caller(origin.caller, caller))
+
+
+def lower_function(fn, gradients_site):
+    """Lower a Python function into a `Graph` (params, body, result)."""
+    from ..frontend.source import capture
+    from .nodes import Graph, Param
+    src = capture(fn)
+    ctx = Context()
+    ctx.add_namespace(fn.__globals__)
+    ctx.inlining.append(fn.__code__)
+    builder = Builder()
+    args = src.node.args
+    origin = src.origin(src.node)
+    if args.vararg is not None or args.kwarg is not None:
+        raise TransformError('*args and **kwargs parameters are not supported yet', origin)
+    if args.kwonlyargs:
+        raise TransformError('keyword-only parameters are not supported yet', origin)
+    if getattr(args, 'posonlyargs', None):
+        raise TransformError('positional-only parameters are not supported yet', origin)
+    defaults = fn.__defaults__ or ()
+    names = [a.id for a in args.args]
+    params, env = [], {}
+    for i, name in enumerate(names):
+        value = Value(name, origin)
+        di = i - (len(names) - len(defaults))
+        default = Const(defaults[di]) if di >= 0 else None
+        params.append(Param(name, value, default))
+        env[name] = value
+    lowering = FunctionLowering(ctx, builder, src, env, gradients_site=gradients_site)
+    result = lowering.lower_body()
+    docstring = _docstring(src.node)
+    graph = Graph(fn.__name__, params, builder.stack[0], result, origin, docstring)
+    graph.return_origin = lowering.return_origin
+    graph.namespaces = ctx.namespaces
+    return graph
+
+
+
+def _docstring(node):
+    body = node.body
+    if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
+            and isinstance(body[0].value.value, str):
+        return inspect.cleandoc(body[0].value.value)
+    return None

@@ -1,0 +1,241 @@
+"""IR nodes: the static graph of a function.
+
+A function body is a `Block` of `Op`s in A-normal form: every operation has
+operands that are already values (never nested expressions).  Structured
+control flow is an `If` region holding two blocks; loops will be `For` /
+`While` regions of the same shape.  Values are in SSA form within a block:
+each `Value` object is defined once, and a reassigned user variable becomes a
+new `Value` with the same name hint.
+
+Operands are one of
+  Value  a runtime value defined by an op (or a parameter),
+  Const  a Python object known at transform time (a literal, a module, np.float32, ...),
+  Pack   a tuple/list literal of operands, known element by element at transform time,
+  Slice  `start:stop:step` inside an index.
+"""
+import itertools
+
+_ids = itertools.count()
+
+
+class Value:
+    """A runtime value.  `hint` is the user's variable name when there is one."""
+
+    __slots__ = ('hint', 'origin', 'temp', 'id')
+
+    def __init__(self, hint, origin=None, temp=False):
+        self.hint = hint
+        self.origin = origin
+        self.temp = temp          # compiler-made: may be folded into its single use
+        self.id = next(_ids)
+
+    def __repr__(self):
+        return f'%{self.hint}.{self.id}'
+
+
+class Const:
+    """A transform-time constant.  `spelling` is how the user wrote it (`np.float32`)."""
+
+    __slots__ = ('value', 'spelling')
+
+    def __init__(self, value, spelling=None):
+        self.value = value
+        self.spelling = spelling
+
+    def __repr__(self):
+        return f'Const({self.value!r})'
+
+
+NONE = Const(None)
+
+
+class Pack:
+    """A tuple or list literal of operands: `(a, b)`, `[x, 1.0]`, or an index `[i, 1:2]`."""
+
+    __slots__ = ('kind', 'items')
+
+    def __init__(self, kind, items):
+        assert kind in ('tuple', 'list', 'index')
+        self.kind = kind
+        self.items = list(items)
+
+    def __repr__(self):
+        return f'Pack({self.kind}, {self.items!r})'
+
+
+class Slice:
+    __slots__ = ('start', 'stop', 'step')
+
+    def __init__(self, start, stop, step):
+        self.start, self.stop, self.step = start, stop, step
+
+
+def values_in(operand):
+    """The runtime values an operand refers to, in order."""
+    if isinstance(operand, Value):
+        yield operand
+    elif isinstance(operand, Pack):
+        for item in operand.items:
+            yield from values_in(item)
+    elif isinstance(operand, Slice):
+        for part in (operand.start, operand.stop, operand.step):
+            yield from values_in(part)
+
+
+def map_operand(operand, fn):
+    """Rebuild an operand with every Value `v` replaced by `fn(v)`."""
+    if isinstance(operand, Value):
+        return fn(operand)
+    if isinstance(operand, Pack):
+        return Pack(operand.kind, [map_operand(i, fn) for i in operand.items])
+    if isinstance(operand, Slice):
+        return Slice(*(map_operand(p, fn) for p in (operand.start, operand.stop, operand.step)))
+    return operand
+
+
+class Op:
+    """One primitive operation: `outputs = prim(*args, **kwargs)`.
+
+    `prim` is the Python object itself (np.tanh, np.add, a runtime helper), so
+    rules are looked up by identity.  `style` says how codegen spells it:
+    'operator' (`a + b`), 'call' (`np.add(a, b)`).  `adjoint` is None for
+    forward code, or the `GradBlock` that this op belongs to.
+    """
+
+    __slots__ = ('prim', 'args', 'kwargs', 'outputs', 'origin', 'style', 'adjoint')
+
+    def __init__(self, prim, args, kwargs, outputs, origin, style='call', adjoint=None):
+        self.prim = prim
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+        self.outputs = list(outputs)
+        self.origin = origin
+        self.style = style
+        self.adjoint = adjoint
+
+    @property
+    def output(self):
+        (out,) = self.outputs
+        return out
+
+    def operands(self):
+        return list(self.args) + list(self.kwargs.values())
+
+    def inputs(self):
+        """Runtime values read by this op, in order, without repeats."""
+        seen = {}
+        for operand in self.operands():
+            for v in values_in(operand):
+                seen.setdefault(v, None)
+        return list(seen)
+
+    def replace_inputs(self, fn):
+        self.args = [map_operand(a, fn) for a in self.args]
+        self.kwargs = {k: map_operand(a, fn) for k, a in self.kwargs.items()}
+
+    def __repr__(self):
+        return f'Op({getattr(self.prim, "__name__", self.prim)}, {self.args}, -> {self.outputs})'
+
+
+class Block:
+    """A straight-line sequence of ops and regions."""
+
+    __slots__ = ('ops',)
+
+    def __init__(self, ops=None):
+        self.ops = list(ops or [])
+
+    def append(self, op):
+        self.ops.append(op)
+        return op
+
+
+class If:
+    """`outputs = then_block if test else else_block`, a structured region.
+
+    Each output is a phi: `then_results[i]` / `else_results[i]` is what each
+    branch yields for it (None where the branch leaves the variable undefined).
+    `returns` marks a region whose branches both end the function: its last
+    output is then the function's result.
+    """
+
+    __slots__ = ('test', 'then_block', 'else_block', 'outputs', 'then_results',
+                 'else_results', 'origin', 'returns', 'adjoint')
+
+    def __init__(self, test, then_block, else_block, outputs, then_results,
+                 else_results, origin, returns=False):
+        self.test = test
+        self.then_block = then_block
+        self.else_block = else_block
+        self.outputs = list(outputs)
+        self.then_results = list(then_results)
+        self.else_results = list(else_results)
+        self.origin = origin
+        self.returns = returns
+        self.adjoint = None
+
+    def blocks(self):
+        return (self.then_block, self.else_block)
+
+    def inputs(self):
+        """Values read by the region from outside it (test, branch results, free uses)."""
+        inner_defs = set()
+        reads = {}
+        for v in values_in(self.test):
+            reads.setdefault(v, None)
+        for block, results in ((self.then_block, self.then_results),
+                               (self.else_block, self.else_results)):
+            for op in walk(block):
+                inner_defs.update(op.outputs)
+                for v in op.inputs():
+                    reads.setdefault(v, None)
+            for r in results:
+                if r is not None:
+                    for v in values_in(r):
+                        reads.setdefault(v, None)
+        return [v for v in reads if v not in inner_defs]
+
+    def replace_inputs(self, fn):
+        self.test = map_operand(self.test, fn)
+        for block in self.blocks():
+            for op in walk(block):
+                op.replace_inputs(fn)
+        self.then_results = [None if r is None else map_operand(r, fn) for r in self.then_results]
+        self.else_results = [None if r is None else map_operand(r, fn) for r in self.else_results]
+
+
+def walk(block):
+    """Every op in a block, regions included (a region before its contents)."""
+    for op in block.ops:
+        yield op
+        if isinstance(op, If):
+            for inner in op.blocks():
+                yield from walk(inner)
+
+
+class Param:
+    __slots__ = ('name', 'value', 'default', 'kind')
+
+    def __init__(self, name, value, default=None, kind='positional'):
+        self.name = name
+        self.value = value
+        self.default = default      # a Const, or None when there is no default
+        self.kind = kind
+
+
+class Graph:
+    """A whole function in static-graph form."""
+
+    def __init__(self, name, params, body, result, origin, docstring=None):
+        self.name = name
+        self.params = params
+        self.body = body
+        self.result = result        # an operand, or None when the result comes from a returning If
+        self.origin = origin
+        self.docstring = docstring
+        self.return_origin = None   # the top-level return statement, if any
+        self.namespaces = []        # globals of every user function lowered into it
+
+    def __str__(self):
+        from .printer import format_graph
+        return format_graph(self)

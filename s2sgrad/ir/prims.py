@@ -1,0 +1,22 @@
+"""Primitives that are not NumPy callables: structure the IR needs itself."""
+import operator
+
+
+class Special:
+    """A named compiler primitive (rendered specially by codegen)."""
+
+    __slots__ = ('__name__',)
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __repr__(self):
+        return self.__name__
+
+
+GETITEM = operator.getitem                 # x[index]; rendered as a subscript
+ALIAS = Special('alias')                   # y = x; gives a value a readable name
+UNPACK = Special('unpack')                 # a, b = seq
+GATE = Special('gate')                     # da, db = (da, db): all computed before any is used
+INPLACE_ADD = Special('inplace_add')       # a += b on a fresh accumulator
+ASSERT = Special('assert')                 # assert test, msg (kept: it has an effect)

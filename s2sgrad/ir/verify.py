@@ -1,0 +1,42 @@
+"""IR invariants, checked after the pipeline: SSA, and every use defined before it."""
+from .nodes import If, values_in
+
+
+class IRError(AssertionError):
+    pass
+
+
+def verify(graph):
+    defined = {p.value for p in graph.params}
+    _block(graph.body, defined)
+    if graph.result is not None:
+        for v in values_in(graph.result):
+            if v not in defined:
+                raise IRError(f'result uses undefined value {v!r}')
+
+
+def _block(block, defined):
+    for op in block.ops:
+        if isinstance(op, If):
+            for v in values_in(op.test):
+                _check(v, defined, op)
+            for inner, results in ((op.then_block, op.then_results),
+                                   (op.else_block, op.else_results)):
+                scope = set(defined)
+                _block(inner, scope)
+                for r in results:
+                    if r is not None:
+                        for v in values_in(r):
+                            _check(v, scope, op)
+        else:
+            for v in op.inputs():
+                _check(v, defined, op)
+        for out in op.outputs:
+            if out in defined:
+                raise IRError(f'{out!r} is defined twice (not SSA), by {op!r}')
+            defined.add(out)
+
+
+def _check(v, defined, op):
+    if v not in defined:
+        raise IRError(f'{op!r} uses {v!r} before it is defined')

@@ -1,0 +1,63 @@
+"""Shape and copy: reshape, transpose, squeeze, expand_dims, ravel, concatenate, stack, split, astype."""
+import numpy as np
+
+from ..runtime.helpers import _sg_split_like, _sg_unbroadcast, _sg_unstack
+from .registry import register_gradient
+
+
+@register_gradient((np.reshape, np.squeeze, np.expand_dims, np.ravel, np.copy,
+                    np.atleast_1d, np.atleast_2d, np.atleast_3d), static=('shape', 'axis'))
+def reshape_grad(dy, y, a, shape=None, order='C', *, newshape=None, copy=None, axis=None,
+                 subok=None):
+    return np.reshape(dy, np.shape(a))
+
+
+@register_gradient(np.transpose)
+def transpose_grad(dy, y, a, axes=None):
+    if axes is None:
+        return np.transpose(dy)
+    return np.transpose(dy, np.argsort(axes))
+
+
+@register_gradient(np.swapaxes, static=('axis1', 'axis2'))
+def swapaxes_grad(dy, y, a, axis1, axis2):
+    return np.swapaxes(dy, axis1, axis2)
+
+
+@register_gradient(np.broadcast_to, static=('shape',))
+def broadcast_to_grad(dy, y, array, shape, subok=False):
+    return _sg_unbroadcast(dy, array)
+
+
+@register_gradient(np.concatenate, unsupported={'out': None})
+def concatenate_grad(dy, y, arrays, axis=0, out=None, *, dtype=None, casting='same_kind'):
+    return _sg_split_like(dy, arrays, axis)
+
+
+@register_gradient(np.stack, unsupported={'out': None})
+def stack_grad(dy, y, arrays, axis=0, out=None, *, dtype=None, casting='same_kind'):
+    return _sg_unstack(dy, len(arrays), axis)
+
+
+@register_gradient((np.split, np.array_split), multi_output=True,
+                   static=('indices_or_sections',))
+def split_grad(dy, y, ary, indices_or_sections, axis=0):
+    return np.concatenate(dy, axis=axis)
+
+
+@register_gradient(_sg_split_like, static=('arrays',))
+def split_like_grad(dparts, parts, g, arrays, axis=0):
+    return np.concatenate(dparts, axis=axis)
+
+
+@register_gradient(_sg_unstack, static=('n',))
+def unstack_grad(dparts, parts, g, n, axis=0):
+    return np.stack(dparts, axis=axis)
+
+
+@register_gradient(np.astype)
+def astype_grad(dy, y, x, dtype=None, *, copy=True, device=None):
+    # a cast to an integer or boolean type makes a constant (no gradient)
+    if np.issubdtype(dtype, np.inexact):
+        return np.astype(dy, np.result_type(x))
+    return None

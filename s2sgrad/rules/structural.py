@@ -1,0 +1,57 @@
+"""Compiler primitives, runtime helpers, and the functions whose results are constants."""
+import builtins
+import operator
+
+import numpy as np
+
+from ..ad import interface
+from ..ir import prims
+from ..runtime import helpers
+from .registry import register_constant, register_gradient
+
+
+@register_gradient(prims.UNPACK, multi_output=True)
+def unpack_grad(dparts, parts, sequence):
+    return tuple(dparts)
+
+
+@register_gradient(prims.INPLACE_ADD, broadcasts=True)
+def inplace_add_grad(dy, y, acc, term):
+    return dy, dy
+
+
+@register_gradient(helpers._sg_unbroadcast, static=('x',))
+def unbroadcast_grad(dout, out, g, x):
+    return np.broadcast_to(dout, np.shape(g))
+
+
+@register_gradient(helpers._sg_cast_like, static=('x',))
+def cast_like_grad(dout, out, g, x):
+    return helpers._sg_unbroadcast(dout, g)
+
+
+register_constant(
+    # compiler and runtime pieces
+    interface.stop_gradient, prims.ASSERT, print,
+    helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_constant_unless_float,
+    # comparisons and logic
+    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+    operator.is_, operator.is_not, operator.contains, operator.not_,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
+    np.isfinite, np.isinf, np.isnan, np.isneginf, np.isposinf, np.allclose, np.isclose,
+    np.array_equal, np.array_equiv, np.iscomplexobj, np.iscomplex, np.isreal, np.isscalar,
+    np.all, np.any,
+    # piecewise constant
+    np.floor, np.ceil, np.round, np.around, np.rint, np.fix, np.trunc, np.sign,
+    np.floor_divide,
+    # indices and counts
+    np.argmax, np.argmin, np.argsort, np.argpartition, np.argwhere, np.nonzero,
+    np.flatnonzero, np.count_nonzero, np.searchsorted,
+    # shapes, types, construction
+    np.shape, np.ndim, np.size, getattr, np.result_type, np.issubdtype, np.dtype,
+    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
+    builtins.len, builtins.int, builtins.bool, builtins.range, builtins.isinstance,
+    builtins.round, np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_,
+)

@@ -1,0 +1,148 @@
+"""The runtime helpers of generated code.  Each needs only `np` and other `_sg_` helpers.
+
+Their names carry the reserved prefix `_sg_` so they never meet a user's name.
+"""
+import numpy as np
+
+
+def _sg_unbroadcast(g, x):
+    """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    return _sg_sum_to(g, shape)
+
+
+def _sg_ones_like(y):
+    """The default initial gradient of `y`: ones of its shape and dtype."""
+    if isinstance(y, float):
+        return 1.0
+    return np.ones_like(y)
+
+
+def _sg_zeros_like(x):
+    if isinstance(x, float):
+        return 0.0
+    return np.zeros_like(x)
+
+
+def _sg_cast_like(g, x):
+    """Give gradient `g` the type, dtype and shape of its argument `x`.
+
+    `None` (no path from x to the output) becomes zeros; a read-only view
+    (from broadcasting) becomes a fresh array the caller may modify.
+    """
+    if g is None:
+        return _sg_zeros_like(x)
+    if type(x) is float:
+        return float(g)
+    if isinstance(x, np.ndarray):
+        if not isinstance(g, np.ndarray) or g.shape != x.shape or g.dtype != x.dtype \
+                or not g.flags.writeable:
+            g = np.array(np.broadcast_to(g, x.shape), dtype=x.dtype)
+        return g
+    if isinstance(x, np.generic):
+        return x.dtype.type(g)
+    return g
+
+
+def _sg_constant_unless_float(g, x):
+    """`None` for an integer or boolean `x`: such values are constants (tf.gradients)."""
+    if np.issubdtype(np.result_type(x), np.inexact):
+        return g
+    return None
+
+
+def _sg_sum_to(g, shape):
+    """Sum `g` to `shape` (used by the gradient of broadcast_to)."""
+    g = np.asarray(g)
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def _sg_scatter_add(g, x, index):
+    """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
+    parts = index if type(index) is tuple else (index,)
+    if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+           for p in parts) or (len(parts) == 1 and np.asarray(parts[0]).dtype == bool):
+        out[index] = g          # basic indexing or one mask: no element is hit twice
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _sg_prod_others(x, axis=None):
+    """For each element, the product of the other elements along `axis`.
+
+    Exclusive products from both sides, so zeros in `x` give exact results
+    where dividing the product by each element would give 0/0.
+    """
+    x = np.asarray(x)
+    if axis is None:
+        return _sg_prod_others(x.reshape(-1), 0).reshape(x.shape)
+    if isinstance(axis, tuple):
+        axes = [a % x.ndim for a in axis]
+        rest = [a for a in range(x.ndim) if a not in axes]
+        moved = np.transpose(x, rest + axes)
+        flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+        others = _sg_prod_others(flat, -1).reshape(moved.shape)
+        return np.transpose(others, np.argsort(rest + axes))
+    moved = np.moveaxis(x, axis, -1)
+    ones = np.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, moved[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(left * right, -1, axis)
+
+
+def _sg_matmul_lhs_grad(dy, a, b):
+    """The gradient of `a @ b` w.r.t. `a`, for every rank matmul accepts."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 2 and b_nd == 2:
+        return dy @ b.T
+    if b_nd == 1:
+        g = np.multiply.outer(dy, b) if a_nd > 1 else dy * b
+    elif a_nd == 1:
+        g = (np.expand_dims(dy, -2) @ np.swapaxes(b, -1, -2))[..., 0, :]
+    else:
+        g = dy @ np.swapaxes(b, -1, -2)
+    return g
+
+
+def _sg_matmul_rhs_grad(dy, a, b):
+    """The gradient of `a @ b` w.r.t. `b`, for every rank matmul accepts."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 2 and b_nd == 2:
+        return a.T @ dy
+    if a_nd == 1:
+        g = np.multiply.outer(a, dy) if b_nd > 1 else a * dy
+        if b_nd > 2:
+            g = np.moveaxis(g, 0, -2)
+    elif b_nd == 1:
+        g = (np.swapaxes(a, -1, -2) @ np.expand_dims(dy, -1))[..., 0]
+    else:
+        g = np.swapaxes(a, -1, -2) @ dy
+    return g
+
+
+def _sg_split_like(g, arrays, axis=0):
+    """Split gradient `g` of a concatenation back into one piece per input."""
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return tuple(p.reshape(np.shape(a)) for p, a in zip(pieces, arrays))
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return tuple(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def _sg_unstack(g, n, axis=0):
+    """Split gradient `g` of a stack back into its `n` slices along `axis`."""
+    return tuple(np.moveaxis(g, axis, 0)[:n])
+
+
+HELPERS = {name: fn for name, fn in list(globals().items()) if name.startswith('_sg_')}
