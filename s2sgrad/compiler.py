@@ -55,11 +55,13 @@ def transform_grad(target_graph, wrt, with_value, name):
     ctx.namespaces = list(target_graph.namespaces)
     result = inline_graph(target_graph, [p.value for p in params], builder)
     ys = list(values_in(result))
+    single = not isinstance(wrt, tuple)
+    wrt = (wrt,) if single else wrt
     xs = [params[i].value for i in wrt]
     site = _SiteLowering(ctx, builder)
     grads = reverse.differentiate(site, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True)
-    grads = grads[0] if len(wrt) == 1 and not isinstance(wrt, tuple) else Pack('tuple', grads)
+    grads = grads[0] if single else Pack('tuple', grads)
     if with_value:
         grads = Pack('tuple', [result, grads])
     graph = Graph(name, params, builder.stack[0], grads, target_graph.origin)

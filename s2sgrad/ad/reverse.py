@@ -119,11 +119,14 @@ class _Sweep:
             if d is None:
                 results.append(self.unconnected(x, unconnected))
                 continue
+            # the value handed back: x's dtype and shape; for tf.gradients, integer
+            # and boolean xs are constants, which is known only when the code runs
             hint = 'd' + _bare(x.hint)
             if cast_like:
-                d = self.emit(helpers._sg_cast_like, [d, x], hint, origin, temp=False)
-            elif not (isinstance(d, Value) and d.hint == hint):
-                d = self.emit(prims.ALIAS, [d], hint, origin, temp=False)
+                d = self.emit(helpers._sg_cast_like, [d, x], hint, origin)
+            else:
+                args = [d, x] + ([Const(True)] if unconnected == 'zero' else [])
+                d = self.emit(helpers._sg_gradient_of, args, hint, origin)
             results.append(d)
         return results
 
@@ -143,7 +146,13 @@ class _Sweep:
         rule = registry.lookup(op.prim)
         if rule is None:
             raise no_gradient_error(_prim_name(op), op.origin)
-        if rule.multi_output:
+        if rule.multi_output and len(op.outputs) == 1:
+            # one output holding a sequence (np.split's list): its gradient is a pack
+            dy = douts[0]
+            if not isinstance(dy, Pack):
+                raise TransformError(f'cannot differentiate {_prim_name(op)} here: the number '
+                                     f'of its results is not known when transforming', op.origin)
+        elif rule.multi_output:
             dy = Pack('tuple', [d if d is not None else
                                 self.emit(helpers._sg_zeros_like, [o], '_zero', op.origin)
                                 for d, o in zip(douts, op.outputs)])
@@ -301,7 +310,8 @@ def gradients_site(lowering, args, kwargs, node):
     except TypeError as exc:
         raise TypeError(f'gradients(): {exc}{where}') from None
     bound.apply_defaults()
-    a = bound.arguments
+    a = {k: v if isinstance(v, (Const, Value, Pack)) else Const(v)
+         for k, v in bound.arguments.items()}
 
     def static(key):
         operand = a[key]

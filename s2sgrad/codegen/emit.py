@@ -23,6 +23,7 @@ from ..ir import prims
 from ..ir.nodes import Const, If, Op, Pack, Slice, Value, values_in
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
+from ..runtime.helpers import HELPERS
 from .spelling import Spelling
 
 INDENT = '    '
@@ -57,7 +58,7 @@ class _Emitter:
         self.defs = {}          # value -> (op, block)
         self.uses = {}          # value -> [(user, block)]
         self.names = {}
-        self.taken = set(self.spell.reserved) | {'True', 'False', 'None'}
+        self.taken = set(self.spell.reserved) | {'True', 'False', 'None'} | set(HELPERS)
         self.lines = []
         self.line_origins = {}
 
@@ -136,11 +137,14 @@ class _Emitter:
         if isinstance(o, Const):
             return self.const(o, index)
         if isinstance(o, Pack):
-            elts = [self.operand(i, index=o.kind == 'index') for i in o.items]
+            elts = [self.operand(i, index=index and o.kind == 'index') for i in o.items]
             if o.kind == 'list':
                 return ast.List(elts, ast.Load())
             return ast.Tuple(elts, ast.Load())
         if isinstance(o, Slice):
+            if not index:
+                return _call(ast.Name('slice', ast.Load()),
+                             [self.operand(p) for p in (o.start, o.stop, o.step)])
             parts = [None if isinstance(p, Const) and p.value is None else self.operand(p)
                      for p in (o.start, o.stop, o.step)]
             return ast.Slice(*parts)

@@ -193,6 +193,8 @@ class FunctionLowering:
 
     # ---- origins and errors -------------------------------------------------
     def origin(self, node):
+        if self.builder.origin_override is not None:
+            return self.builder.origin_override     # inside a rule: the user's line
         origin = self.src.origin(node, self.stmt)
         if self.caller is not None:
             origin = _with_caller(origin, self.caller)
@@ -284,6 +286,10 @@ class FunctionLowering:
         if isinstance(test, Pack):
             self.stmts(node.body if test.items else node.orelse)
             return
+        if self.builder.origin_override is not None:
+            raise TransformError('this gradient needs its static arguments (axis, shape, dtype, '
+                                 '...) to be constants, not run-time values',
+                                 self.builder.origin_override)
         before = dict(self.env)
         branches = []
         for body in (node.body, node.orelse):
@@ -388,7 +394,10 @@ class FunctionLowering:
         return Const(obj, spelling=name)
 
     def expr_Tuple(self, node, hint):
-        return Pack('tuple', [self.expr(e) for e in node.elts])
+        items = [self.expr(e) for e in node.elts]
+        if all(_literal(i) for i in items):
+            return Const(tuple(i.value for i in items))
+        return Pack('tuple', items)
 
     def expr_List(self, node, hint):
         return Pack('list', [self.expr(e) for e in node.elts])
@@ -580,8 +589,13 @@ class FunctionLowering:
             return self.inline_graph(fn, args, kwargs, node, hint)
         if isinstance(fn, GraphFunction):
             fn = fn.python_function
-        if fn in FOLDABLE and all(_literal(a) for a in args) \
-                and all(_literal(v) for v in kwargs.values()):
+        if registry.is_transform_time(fn):
+            if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
+                raise self.error(f'{fn.__name__}() needs arguments known at transform time '
+                                 f'(constants), not run-time values', node)
+            return Const(fn(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()}))
+        if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
+                and all(isinstance(v, Const) for v in kwargs.values()):
             try:
                 return Const(fn(*[a.value for a in args],
                                 **{k: v.value for k, v in kwargs.items()}))

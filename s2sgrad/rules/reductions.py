@@ -54,3 +54,11 @@ def std_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, 
     n = np.size(a) / np.size(y) - ddof
     centered = a - np.mean(a, axis=axis, keepdims=True)
     return restore_reduced(dy / y, a, axis, keepdims) * centered / n
+
+
+@register_gradient(_sg_prod_others, static=('axis',))
+def prod_others_grad(dout, out, x, axis=None):
+    # d out_i / d x_k = out_k / x_i for i != k; exact where x has no zeros
+    # (second derivatives of prod at zeros are not handled yet)
+    ratio = dout / x
+    return out * (np.sum(ratio, axis=axis, keepdims=True) - ratio)

@@ -88,6 +88,26 @@ def register_constant(*prims):
         _constants[_key(prim)] = prim
 
 
+_transform_time = set()
+
+
+def transform_time(fn):
+    """Mark a pure Python helper of rule templates that runs when the rule is expanded.
+
+    Called with constant arguments (axes, shapes known at transform time) it
+    is folded into its result; with a run-time argument the rule is refused.
+    """
+    _transform_time.add(fn)
+    return fn
+
+
+def is_transform_time(fn):
+    try:
+        return fn in _transform_time
+    except TypeError:
+        return False
+
+
 def lookup(prim):
     return _rules.get(_key(prim))
 

@@ -2,7 +2,16 @@
 import numpy as np
 
 from ..runtime.helpers import _sg_split_like, _sg_unbroadcast, _sg_unstack
-from .registry import register_gradient
+from ..runtime.helpers import _sg_cast_like
+from .registry import register_gradient, transform_time
+
+
+@transform_time
+def inverse_permutation(axes):
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a % len(axes)] = i
+    return tuple(inverse)
 
 
 @register_gradient((np.reshape, np.squeeze, np.expand_dims, np.ravel, np.copy,
@@ -16,7 +25,7 @@ def reshape_grad(dy, y, a, shape=None, order='C', *, newshape=None, copy=None, a
 def transpose_grad(dy, y, a, axes=None):
     if axes is None:
         return np.transpose(dy)
-    return np.transpose(dy, np.argsort(axes))
+    return np.transpose(dy, inverse_permutation(axes))
 
 
 @register_gradient(np.swapaxes, static=('axis1', 'axis2'))
@@ -59,5 +68,5 @@ def unstack_grad(dparts, parts, g, n, axis=0):
 def astype_grad(dy, y, x, dtype=None, *, copy=True, device=None):
     # a cast to an integer or boolean type makes a constant (no gradient)
     if np.issubdtype(dtype, np.inexact):
-        return np.astype(dy, np.result_type(x))
+        return _sg_cast_like(dy, x)
     return None

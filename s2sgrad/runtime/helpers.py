@@ -46,11 +46,15 @@ def _sg_cast_like(g, x):
     return g
 
 
-def _sg_constant_unless_float(g, x):
-    """`None` for an integer or boolean `x`: such values are constants (tf.gradients)."""
-    if np.issubdtype(np.result_type(x), np.inexact):
-        return g
-    return None
+def _sg_gradient_of(g, x, zero=False):
+    """What `gradients` returns for `x`: `g` with x's dtype and shape.
+
+    Integer and boolean values are constants (as in tf.gradients): None, or
+    zeros when unconnected gradients are asked as zeros.
+    """
+    if not np.issubdtype(np.result_type(x), np.inexact):
+        return _sg_zeros_like(x) if zero else None
+    return _sg_cast_like(g, x)
 
 
 def _sg_sum_to(g, shape):
