@@ -66,6 +66,7 @@ def transform_grad(target_graph, wrt, with_value, name):
         grads = Pack('tuple', [result, grads])
     graph = Graph(name, params, builder.stack[0], grads, target_graph.origin)
     graph.namespaces = ctx.namespaces
+    graph.return_origin = target_graph.origin   # the final casts fold into the return
     names = ', '.join(params[i].name for i in wrt)
     what = 'Value and gradient' if with_value else 'Gradient'
     return _finish(graph, docstring=f'{what} of {target_graph.name} w.r.t. {names} '

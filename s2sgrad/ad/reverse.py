@@ -14,6 +14,7 @@ gate_gradients (an op's input gradients grouped before any is used).
 import dataclasses
 import inspect
 
+from ..analyses.shapes import SCALAR, ShapeClasses
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
 from ..ir.nodes import Const, If, Pack, Value, values_in
@@ -86,12 +87,16 @@ class _Sweep:
         varied, useful = self.activity(prefix, ys, xs)
         self.needed = varied & useful
         origin = self.block.origin
+        self.shapes = ShapeClasses(prefix)
         for i, y in enumerate(ys):
             if not isinstance(y, Value) or y not in varied:
                 continue
             seed = grad_ys[i] if grad_ys is not None else None
             if seed is None or (isinstance(seed, Const) and seed.value is None):
-                seed = self.emit(helpers._sg_ones_like, [y], 'd' + _bare(y.hint), origin)
+                if self.shapes.of(y) == SCALAR:
+                    seed = Const(1.0)       # a scalar: no array of ones needed
+                else:
+                    seed = self.emit(helpers._sg_ones_like, [y], 'd' + _bare(y.hint), y.origin)
             self.add_term(y, seed)
         for op in reversed(prefix):
             if not any(o in self.terms for o in op.outputs):
@@ -122,11 +127,12 @@ class _Sweep:
             # the value handed back: x's dtype and shape; for tf.gradients, integer
             # and boolean xs are constants, which is known only when the code runs
             hint = 'd' + _bare(x.hint)
-            if cast_like:
+            if cast_like:       # sg.grad: cast in the return statement (origin: the def)
                 d = self.emit(helpers._sg_cast_like, [d, x], hint, origin)
             else:
                 args = [d, x] + ([Const(True)] if unconnected == 'zero' else [])
                 d = self.emit(helpers._sg_gradient_of, args, hint, origin)
+                d.temp = True       # named by the user's assignment, or folded into it
             results.append(d)
         return results
 
@@ -177,7 +183,10 @@ class _Sweep:
             wanted = [(inp, remap.get(g, g)) for inp, g in wanted]
         broadcasting = rule.broadcasts and sum(isinstance(a, Value) for a in op.args) > 1
         for inp, g in wanted:
-            if broadcasting and isinstance(inp, Value) and isinstance(g, Value):
+            # the rule's gradient has the op's result shape; sum it back to the
+            # input's shape unless the shapes are equal by construction
+            if broadcasting and isinstance(inp, Value) and isinstance(g, Value) \
+                    and not self.shapes.same(inp, op.outputs[0]):
                 g = self.emit(helpers._sg_unbroadcast, [g, inp], '_unbroadcast', op.origin)
             self.distribute(inp, g, op)
 
@@ -262,6 +271,8 @@ class _Sweep:
 
     def add(self, a, b, hint, temp, origin, keep=False):
         import numpy as np
+        if isinstance(a, Const) and isinstance(b, Const):
+            return Const(a.value + b.value)
         v = self.builder.emit(np.add, [a, b], {}, origin, hint, style=('operator', '+'),
                               temp=temp and not keep)
         self.fresh.add(v)

@@ -101,8 +101,7 @@ class _Emitter:
                               and user.prim is not prims.INPLACE_ADD)
                 elif user is None:      # the return statement
                     ret = self.graph.return_origin
-                    result = ret is not None and _line(ret) == _line(op.origin) \
-                        and op.adjoint is None
+                    result = ret is not None and _line(ret) == _line(op.origin)
                 elif isinstance(user, tuple):     # a branch result
                     result = True
                 elif isinstance(user, If):
@@ -170,7 +169,7 @@ class _Emitter:
             return ast.Constant(value)
         if isinstance(value, interface.UnconnectedGradients):
             return ast.Constant(value.value)
-        path = self.spell.path(value)
+        path = self.spell.path(value, c.spelling)
         if path is not None:
             return _parse(path)
         if isinstance(value, np.generic):
@@ -183,7 +182,7 @@ class _Emitter:
     def callee(self, op):
         style = op.style
         spelling = style[1] if isinstance(style, tuple) and style[0] == 'call' else None
-        path = self.spell.path(op.prim)
+        path = self.spell.path(op.prim, spelling)
         if path is not None:
             return _parse(path)
         name = (spelling or getattr(op.prim, '__name__', 'fn')).split('.')[-1]

@@ -88,12 +88,20 @@ class Spelling:
         self.namespace[name] = sys.modules[modname]
         return name
 
-    def path(self, obj):
-        """Dotted text for a library object, or None when it is not one."""
+    def path(self, obj, spelling=None):
+        """Dotted text for a library object, or None when it is not one.
+
+        Where the user spelled it (`np.float64` rather than `np.double`), that
+        name is kept if the module has it.
+        """
         found = library_path(obj)
         if found is None:
             return None
         modname, attr = found
+        if spelling and modname and modname != 'builtins':
+            last = spelling.rsplit('.', 1)[-1]
+            if getattr(sys.modules[modname], last, None) is obj:
+                attr = last
         if modname is None:                 # a runtime helper
             if attr not in self.helpers:
                 self.helpers.append(attr)

@@ -330,6 +330,8 @@ class FunctionLowering:
 
     def assign(self, target, value):
         if isinstance(target, gast.Name):
+            if isinstance(value, Value) and value.temp and self.builder.origin_override is None:
+                value.hint, value.temp = target.id, False     # the user's name for it
             self.env[target.id] = value
             return
         if isinstance(target, (gast.Tuple, gast.List)):
@@ -589,6 +591,9 @@ class FunctionLowering:
             return self.inline_graph(fn, args, kwargs, node, hint)
         if isinstance(fn, GraphFunction):
             fn = fn.python_function
+        if fn is registry.constant:
+            (operand,) = args
+            return operand if isinstance(operand, Const) else Const(NotImplemented)
         if registry.is_transform_time(fn):
             if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
                 raise self.error(f'{fn.__name__}() needs arguments known at transform time '

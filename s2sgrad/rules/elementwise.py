@@ -6,7 +6,7 @@ Non-smooth points follow TensorFlow (API.md section 4).
 """
 import numpy as np
 
-from .registry import register_gradient
+from .registry import constant, register_gradient
 
 
 @register_gradient(np.add, broadcasts=True)
@@ -33,6 +33,11 @@ def divide_grad(dy, y, x1, x2):
 def power_grad(dy, y, x1, x2):
     # x ** p at x == 0: the p-1 power is exact (0 for p > 1); log(x) is replaced
     # by 0 there, where the exponent's gradient is 0 * log(0) by convention.
+    p = constant(x2)
+    if p == 2:
+        return dy * 2.0 * x1, None
+    if p == 1:
+        return dy, None
     return (dy * x2 * x1 ** (x2 - 1),
             dy * y * np.log(np.where(x1 > 0, x1, 1.0)))
 

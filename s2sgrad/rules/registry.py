@@ -101,6 +101,14 @@ def transform_time(fn):
     return fn
 
 
+def constant(x):
+    """In a rule: the value of `x` when it is a transform-time constant, else `NotImplemented`.
+
+    Lets a rule specialise (`if constant(p) == 2:`) without ever branching at run time.
+    """
+    return x
+
+
 def is_transform_time(fn):
     try:
         return fn in _transform_time

@@ -62,6 +62,9 @@ def expand(rule, op, dy, lowering_factory, name):
         results = [result]
     elif isinstance(result, Pack) and len(result.items) == len(wanted):
         results = result.items
+    elif isinstance(result, Const) and isinstance(result.value, tuple) \
+            and len(result.value) == len(wanted):
+        results = [Const(v) for v in result.value]
     else:
         raise TransformError(f'gradient rule {rule.fn.__name__} must return {len(wanted)} '
                              f'gradients', op.origin)
