@@ -135,6 +135,11 @@ class _Emitter:
             return ast.Name(self.name(o), ast.Load())
         if isinstance(o, Const):
             return self.const(o, index)
+        if not index and (isinstance(o, Slice) or isinstance(o, Const) and isinstance(o.value, slice)
+                          or isinstance(o, Pack) and o.kind == 'index'):
+            # an index passed as a value (to a gradient helper): np.s_[:, 1:3]
+            return ast.Subscript(ast.Attribute(_parse(self.spell.module('numpy')), 's_',
+                                               ast.Load()), self.operand(o, index=True), ast.Load())
         if isinstance(o, Pack):
             elts = [self.operand(i, index=index and o.kind == 'index') for i in o.items]
             if o.kind == 'list':

@@ -1,4 +1,6 @@
 """Copy a graph's IR into another function with fresh values (inlining a graph)."""
+import dataclasses
+
 from .nodes import Block, If, Op, Value, map_operand
 
 
@@ -17,6 +19,17 @@ def inline_graph(graph, bindings, builder, call_origin=None):
     def look(v):
         return mapping.get(v, v)
 
+    blocks = {}
+
+    def adjoint(block):
+        """The gradient block an op belongs to, its xs and ys renamed like the ops."""
+        if block is None:
+            return None
+        if block not in blocks:
+            blocks[block] = dataclasses.replace(block, xs=[map_operand(x, look) for x in block.xs],
+                                                ys=[map_operand(y, look) for y in block.ys])
+        return blocks[block]
+
     def copy_block(block):
         out = Block()
         for op in block.ops:
@@ -28,13 +41,13 @@ def inline_graph(graph, bindings, builder, call_origin=None):
                 else_results = [None if r is None else map_operand(r, look) for r in op.else_results]
                 region = If(test, then_block, else_block, [fresh(v) for v in op.outputs],
                             then_results, else_results, op.origin)
-                region.adjoint = op.adjoint
+                region.adjoint = adjoint(op.adjoint)
                 out.append(region)
             else:
                 args = [map_operand(a, look) for a in op.args]
                 kwargs = {k: map_operand(a, look) for k, a in op.kwargs.items()}
                 out.append(Op(op.prim, args, kwargs, [fresh(v) for v in op.outputs],
-                              op.origin, op.style, op.adjoint))
+                              op.origin, op.style, adjoint(op.adjoint)))
         return out
 
     copied = copy_block(graph.body)

@@ -237,6 +237,8 @@ class FunctionLowering:
 
     def stmt_Return(self, node):
         self.result = NONE if node.value is None else self.expr(node.value, hint='_return')
+        if isinstance(self.result, Value) and self.result.hint == '_return':
+            self.result.temp = True     # folds into `return ...`, or takes the caller's name
         self.returned = True
         if len(self.builder.stack) == 1 and self.caller is None:
             self.return_origin = self.origin(node)

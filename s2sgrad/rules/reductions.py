@@ -22,7 +22,9 @@ def sum_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=
 
 @register_gradient(np.mean, unsupported=_NO_OUT)
 def mean_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
-    return restore_reduced(dy, a, axis, keepdims) * (np.size(y) / np.size(a))
+    if axis is None:
+        return np.broadcast_to(dy / np.size(a), np.shape(a))
+    return restore_reduced(dy * (np.size(y) / np.size(a)), a, axis, keepdims)
 
 
 @register_gradient(np.prod, unsupported=_NO_OUT)

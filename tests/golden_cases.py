@@ -1,0 +1,96 @@
+"""Functions whose generated source, graph and export are golden files (tests/golden/)."""
+import numpy as np
+
+import s2sgrad as sg
+
+
+@sg.graph
+def mlp_loss(W, b, x, t):
+    h = np.tanh(x @ W + b)
+    return np.mean((h - t) ** 2)
+
+
+grad_mlp_loss = sg.grad(mlp_loss, wrt=(0, 1))
+
+
+def softmax_xent(logits, labels):
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(np.sum(labels * logp, axis=1))
+
+
+value_and_grad_softmax_xent = sg.value_and_grad(softmax_xent)
+
+
+def _scale(v, k=2.0):
+    # a helper: inlined, its lines named in the comments
+    return k * v
+
+
+@sg.graph
+def with_helper(x):
+    y = _scale(np.sin(x))
+    return np.sum(y * y)
+
+
+@sg.graph
+def cost_example():
+    Ws = np.float64(0.)
+    bs = 2 * Ws
+    cost = Ws + bs
+    g = sg.gradients(cost, [Ws, bs])
+    dCost_dW, dCost_db = g
+    return dCost_dW, dCost_db
+
+
+@sg.graph
+def partial_derivatives(x):
+    a = x * 3.0
+    b = a * a
+    return sg.gradients(a + b, [a, b], stop_gradients=[a, b], name='partials')
+
+
+@sg.graph
+def accumulate(x, w):
+    y = x * x + np.sin(x) * w + np.exp(x) * x
+    return sg.gradients(y, [x], aggregation_method=sg.AggregationMethod.EXPERIMENTAL_ACCUMULATE_N,
+                        gate_gradients=True)
+
+
+@sg.graph
+def unconnected(use_zero):
+    a = np.ones([1, 2])
+    b = np.ones([3, 1])
+    if use_zero:
+        return sg.gradients([b], [a], unconnected_gradients='zero')
+    else:
+        return sg.gradients([b], [a], unconnected_gradients='none')
+
+
+def cube(x):
+    return x ** 3
+
+
+second_derivative = sg.grad(sg.grad(cube))
+
+
+def gather_rows(E, idx, mask):
+    rows = E[idx]                      # integer array with repeats
+    picked = rows[:, 1:3] * mask[None, :2]
+    return np.sum(picked ** 2)
+
+
+grad_gather_rows = sg.grad(gather_rows)
+
+CASES = {
+    'mlp_loss': mlp_loss,
+    'grad_mlp_loss': grad_mlp_loss,
+    'value_and_grad_softmax_xent': value_and_grad_softmax_xent,
+    'with_helper': with_helper,
+    'cost_example': cost_example,
+    'partial_derivatives': partial_derivatives,
+    'accumulate': accumulate,
+    'unconnected': unconnected,
+    'second_derivative': second_derivative,
+    'grad_gather_rows': grad_gather_rows,
+}

@@ -1,0 +1,41 @@
+"""Golden files: the generated source, `str(.graph)` and exported module of a few functions.
+
+Run with S2SGRAD_UPDATE_GOLDEN=1 to rewrite them after an intended change,
+then read the diff: it is the change a user sees.
+"""
+import os
+import pathlib
+
+import pytest
+
+import golden_cases
+
+GOLDEN = pathlib.Path(__file__).parent / 'golden'
+UPDATE = os.environ.get('S2SGRAD_UPDATE_GOLDEN') == '1'
+
+
+def check(name, text):
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text)
+        return
+    assert path.exists(), f'missing golden file {path}; run with S2SGRAD_UPDATE_GOLDEN=1'
+    assert text == path.read_text(), f'{name} differs from its golden file'
+
+
+@pytest.mark.parametrize('name', sorted(golden_cases.CASES))
+def test_source(name):
+    check(f'{name}.source.py', golden_cases.CASES[name].source)
+
+
+@pytest.mark.parametrize('name', sorted(golden_cases.CASES))
+def test_graph(name):
+    check(f'{name}.graph.txt', str(golden_cases.CASES[name].graph))
+
+
+@pytest.mark.parametrize('name', ['grad_mlp_loss', 'value_and_grad_softmax_xent', 'with_helper',
+                                  'grad_gather_rows'])
+def test_export(name, tmp_path):
+    path = tmp_path / 'out.py'
+    golden_cases.CASES[name].export(path)
+    check(f'{name}.export.py', path.read_text())
