@@ -181,7 +181,7 @@ class _Sweep:
             self.fresh.update(outs)
             remap = dict(zip(gated, outs))
             wanted = [(inp, remap.get(g, g)) for inp, g in wanted]
-        broadcasting = rule.broadcasts and sum(isinstance(a, Value) for a in op.args) > 1
+        broadcasting = rule.broadcasts
         for inp, g in wanted:
             # the rule's gradient has the op's result shape; sum it back to the
             # input's shape unless the shapes are equal by construction

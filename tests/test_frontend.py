@@ -1,0 +1,156 @@
+"""Source capture and name resolution: cells, aliases, closures, helpers, refusals."""
+import linecache
+import textwrap
+
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+from s2sgrad.testing import check_grads
+
+
+def define_in_cell(source, name, cell='<ipython-input-7-0123abcd>', namespace=None):
+    """Define a function the way IPython does: the cell's text registered in linecache."""
+    source = textwrap.dedent(source)
+    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
+    ns = {'np': np, 'sg': sg} if namespace is None else namespace
+    exec(compile(source, cell, 'exec'), ns)
+    return ns[name]
+
+
+def test_function_defined_in_a_notebook_cell():
+    f = define_in_cell('''
+        x0 = 1.0
+
+        def cell_loss(W, x):
+            h = np.tanh(x @ W)
+            return np.sum(h * h)
+        ''', 'cell_loss')
+    g = sg.grad(f)
+    assert '# <ipython-input-7-0123abcd>:5  h = np.tanh(x @ W)' in g.source
+    rng = np.random.default_rng(0)
+    check_grads(f, rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), wrt=0)
+
+
+def test_error_in_a_notebook_cell_names_the_cell_and_line():
+    f = define_in_cell('''
+        def cell_bad(x):
+            y = x * 2
+            try:
+                y = y + 1
+            except ValueError:
+                pass
+            return y
+        ''', 'cell_bad', cell='<ipython-input-8-feedbeef>')
+    with pytest.raises(sg.TransformError) as info:
+        sg.grad(f)(1.0)
+    assert info.value.filename == '<ipython-input-8-feedbeef>'
+    assert info.value.lineno == 4
+
+
+def test_function_without_source_is_refused():
+    ns = {'np': np}
+    exec('def nosource(x):\n    return np.sin(x)\n', ns)
+    with pytest.raises(sg.TransformError, match='no source'):
+        sg.grad(ns['nosource'])(1.0)
+
+
+def test_user_numpy_alias_is_kept(tmp_path):
+    import importlib.util
+    path = tmp_path / 'aliased.py'
+    path.write_text(textwrap.dedent('''
+        import numpy as onp
+        from numpy import tanh
+
+        def f(x, W):
+            return onp.sum(tanh(x @ W))
+        '''))
+    spec = importlib.util.spec_from_file_location('aliased', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    g = sg.grad(module.f, wrt=1)
+    assert 'onp.tanh(' in g.source
+    assert ' np.' not in g.source
+    rng = np.random.default_rng(1)
+    check_grads(module.f, rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), wrt=1)
+
+
+def make_closure(scale):
+    offset = np.array([1.0, -2.0, 0.5])
+
+    def closed(x):
+        return np.sum(np.sin(x * scale + offset))
+    return closed
+
+
+def test_closure_variables_are_read():
+    f = make_closure(1.5)
+    x = np.array([0.3, -0.2, 0.9])
+    expected = 1.5 * np.cos(x * 1.5 + np.array([1.0, -2.0, 0.5]))
+    np.testing.assert_allclose(sg.grad(f)(x), expected, rtol=1e-12)
+
+
+def recursive(x, n):
+    return recursive(x, n - 1)
+
+
+def test_recursion_is_refused_at_the_call():
+    with pytest.raises(sg.TransformError, match='recursive') as info:
+        sg.grad(recursive)(1.0, 3)
+    assert info.value.filename.endswith('test_frontend.py')
+    assert 'return recursive(x, n - 1)' in info.value.text
+
+
+def helper_with_try(x):
+    try:  # the offending line
+        return x
+    finally:
+        pass
+
+
+def calls_bad_helper(x):
+    return helper_with_try(x) * 2.0  # the call site
+
+
+def test_error_in_a_helper_points_at_the_helper_with_the_call_site_in_a_note():
+    with pytest.raises(sg.TransformError) as info:
+        sg.grad(calls_bad_helper)(1.0)
+    lines = open(__file__).read().splitlines()
+    assert info.value.lineno == lines.index('    try:  # the offending line') + 1
+    call_line = lines.index('    return helper_with_try(x) * 2.0  # the call site') + 1
+    assert any(f'test_frontend.py:{call_line}' in note for note in info.value.__notes__)
+
+
+@sg.graph
+def uses_later_helper(x):
+    return defined_later(x) + 1.0
+
+
+def defined_later(x):
+    return x * x
+
+
+def test_helpers_defined_after_the_graph_are_found():
+    assert uses_later_helper(3.0) == 10.0
+    assert sg.grad(uses_later_helper)(3.0) == 6.0
+
+
+def test_graph_with_name():
+    @sg.graph(name='renamed')
+    def original(x):
+        return x * 2.0
+    assert original.source.startswith('def renamed(x):')
+    assert original(2.0) == 4.0
+
+
+WIDE = np.array([[1.0, -2.0, 0.5], [0.1, 0.2, 0.3]])
+
+
+def broadcast_against_global(x):
+    return np.sum(np.sin(x + WIDE))
+
+
+def test_broadcasting_against_a_global_array_is_undone():
+    x = np.array([0.3, -0.2, 0.9])
+    expected = np.cos(x + WIDE).sum(axis=0)
+    np.testing.assert_allclose(sg.grad(broadcast_against_global)(x), expected, rtol=1e-12)
