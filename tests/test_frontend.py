@@ -69,7 +69,7 @@ def test_user_numpy_alias_is_kept(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     g = sg.grad(module.f, wrt=1)
-    assert 'onp.tanh(' in g.source
+    assert 'tanh(x @ W)' in g.source and 'onp.' in g.source
     assert ' np.' not in g.source
     rng = np.random.default_rng(1)
     check_grads(module.f, rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), wrt=1)

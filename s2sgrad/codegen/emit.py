@@ -24,7 +24,7 @@ from ..ir.nodes import Const, If, Op, Pack, Slice, Value, values_in
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime.helpers import HELPERS
-from .spelling import Spelling
+from .spelling import Spelling, library_path
 
 INDENT = '    '
 BINOPS = {'+': ast.Add, '-': ast.Sub, '*': ast.Mult, '/': ast.Div, '//': ast.FloorDiv,
@@ -81,6 +81,10 @@ class _Emitter:
             for operand in op.operands():
                 for v in values_in(operand):
                     self.uses.setdefault(v, []).append((op, block))
+                if isinstance(operand, Const) and operand.spelling:
+                    self.taken.add(operand.spelling.split('.')[0])
+            if isinstance(op.style, tuple) and op.style[0] == 'call' and op.style[1]:
+                self.taken.add(op.style[1].split('.')[0])    # the user's names stay theirs
             for out in op.outputs:
                 self.defs[out] = (op, block)
 
@@ -187,6 +191,11 @@ class _Emitter:
     def callee(self, op):
         style = op.style
         spelling = style[1] if isinstance(style, tuple) and style[0] == 'call' else None
+        found = library_path(op.prim)
+        if spelling and '.' not in spelling and found is not None \
+                and found[0] not in (None, 'builtins') and op.adjoint is None:
+            # `from scipy.special import expit`: keep the user's bare name
+            return ast.Name(self.spell.global_name(spelling, op.prim), ast.Load())
         path = self.spell.path(op.prim, spelling)
         if path is not None:
             return _parse(path)

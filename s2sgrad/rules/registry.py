@@ -64,6 +64,13 @@ def register_gradient(prim, *, broadcasts=False, multi_output=False, unsupported
     handles (e.g. `{'out': None}`); any other value is refused clearly.
     """
     def decorate(fn):
+        from ..frontend.source import capture
+        from ..errors import TransformError
+        try:
+            capture(fn)         # a rule is a template: its source must be readable
+        except TransformError as exc:
+            raise TypeError(f'gradient rule {fn.__name__!r} has no source to inline '
+                            f'(define it in a file or notebook cell): {exc.msg}') from None
         sig = inspect.signature(fn)
         names = list(sig.parameters)
         if len(names) < 2:
