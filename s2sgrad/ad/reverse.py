@@ -17,7 +17,7 @@ import inspect
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
-from ..ir.nodes import Const, If, Pack, Value, values_in
+from ..ir.nodes import Block, Const, If, Pack, Value, values_in, walk
 from ..rules import registry, template
 from ..runtime import helpers
 from . import interface
@@ -66,26 +66,56 @@ class _Sweep:
         self.fresh = set()    # values made by this sweep (free to rename)
 
     # ---- activity ------------------------------------------------------------
-    def activity(self, prefix, ys, xs):
-        """(varied, useful): values that depend on an x, values the ys depend on."""
-        varied = {x for x in xs if isinstance(x, Value)}
-        for op in prefix:
+    def activity(self, ops, varied, useful):
+        """(varied, useful): values that depend on an x, values the ys depend on.
+
+        Regions are entered: a branch's values count, and a region's outputs
+        depend on what its branches yield.
+        """
+        varied, useful = set(varied), set(useful)
+        self._forward(ops, varied)
+        self._backward(ops, useful)
+        return varied, useful
+
+    def _forward(self, ops, varied):
+        for op in ops:
+            if isinstance(op, If):
+                for block, results in ((op.then_block, op.then_results),
+                                       (op.else_block, op.else_results)):
+                    self._forward(block.ops, varied)
+                    for out, r in zip(op.outputs, results):
+                        if r is not None and any(v in varied for v in values_in(r)) \
+                                and out not in self.stop:
+                            varied.add(out)
+                continue
             if _blocks_gradient(op):
                 continue
             if any(v in varied for v in op.inputs()):
                 varied.update(o for o in op.outputs if o not in self.stop)
-        useful = {y for y in ys if isinstance(y, Value)}
-        for op in reversed(prefix):
+
+    def _backward(self, ops, useful):
+        for op in reversed(ops):
+            if isinstance(op, If):
+                for block, results in ((op.then_block, op.then_results),
+                                       (op.else_block, op.else_results)):
+                    for out, r in zip(op.outputs, results):
+                        if out in useful and out not in self.stop and r is not None:
+                            useful.update(values_in(r))
+                    self._backward(block.ops, useful)
+                continue
             if _blocks_gradient(op):
                 continue
             if any(o in useful and o not in self.stop for o in op.outputs):
                 useful.update(op.inputs())
-        return varied, useful
 
     # ---- the sweep -------------------------------------------------------------
     def run(self, prefix, ys, xs, grad_ys, unconnected, cast_like):
-        varied, useful = self.activity(prefix, ys, xs)
+        varied, useful = self.activity(prefix, {x for x in xs if isinstance(x, Value)},
+                                       {y for y in ys if isinstance(y, Value)})
+        self.varied = varied
         self.needed = varied & useful
+        self.inside_regions = {v for op in prefix if isinstance(op, If)
+                               for v in _defined_inside(op)}
         origin = self.block.origin
         self.shapes = ShapeClasses(prefix)
         for i, y in enumerate(ys):
@@ -98,23 +128,7 @@ class _Sweep:
                 else:
                     seed = self.emit(helpers._sg_ones_like, [y], 'd' + _bare(y.hint), y.origin)
             self.add_term(y, seed)
-        for op in reversed(prefix):
-            if not any(o in self.terms for o in op.outputs):
-                continue
-            if isinstance(op, If):
-                if any(v in self.needed for v in op.inputs()):
-                    raise TransformError('differentiating through an if statement is not '
-                                         'supported yet', op.origin)
-                continue
-            douts = [self.sum_terms(o) for o in op.outputs]
-            if all(d is None for d in douts) or _blocks_gradient(op):
-                continue
-            if any(o in self.stop for o in op.outputs):
-                continue
-            targets = [v for v in op.inputs() if v in self.needed]
-            if not targets:
-                continue
-            self.backprop(op, douts)
+        self.sweep(prefix)
         results = []
         for x in xs:
             if not isinstance(x, Value):
@@ -135,6 +149,86 @@ class _Sweep:
                 d.temp = True       # named by the user's assignment, or folded into it
             results.append(d)
         return results
+
+    def sweep(self, ops):
+        """Emit the adjoint of `ops`, last op first."""
+        for op in reversed(ops):
+            if isinstance(op, If):
+                # an if has work when its outputs have gradient, or when later
+                # code (a later adjoint) sent gradient to a value made inside it
+                if any(o in self.terms for o in op.outputs) or \
+                        any(v in self.terms for v in _defined_inside(op)):
+                    self.backprop_if(op)
+                continue
+            if not any(o in self.terms for o in op.outputs):
+                continue
+            douts = [self.sum_terms(o) for o in op.outputs]
+            if all(d is None for d in douts) or _blocks_gradient(op):
+                continue
+            if any(o in self.stop for o in op.outputs):
+                continue
+            if not any(v in self.needed for v in op.inputs()):
+                continue
+            self.backprop(op, douts)
+
+    def branch(self, block, results, douts):
+        """The adjoint of one branch, in a block of its own.
+
+        Returns (block, {outer value: its gradient from this branch}).
+        """
+        sub = _Sweep(self.lowering, self.block, self.stop)
+        sub.fresh, sub.shapes, sub.inside_regions = self.fresh, self.shapes, self.inside_regions
+        sub.shapes.add(block.ops)
+        seeds = {r: d for r, d in zip(results, douts)
+                 if d is not None and isinstance(r, Value)}
+        inside = {v for op in walk(block) for v in op.outputs}
+        pending = {v: self.terms.pop(v) for v in list(self.terms) if v in inside}
+        varied, useful = sub.activity(block.ops, self.varied, set(seeds) | set(pending))
+        sub.varied, sub.needed = varied, varied & useful
+        sub.terms.update(pending)
+        self.builder.stack.append(Block())
+        try:
+            for r, d in seeds.items():
+                if r in sub.needed:
+                    sub.add_term(r, d)
+            sub.sweep(block.ops)
+            exported = {v: sub.sum_terms(v) for v in list(sub.terms)}
+        finally:
+            inner = self.builder.stack.pop()
+        return inner, {v: d for v, d in exported.items() if d is not None}
+
+    def backprop_if(self, op):
+        """The adjoint of an if: the same test, each branch's adjoint in its branch.
+
+        A value from before the if that gets gradient in one branch only gets
+        zeros in the other, so that its gradient is defined on both paths.
+        """
+        douts = [None if o in self.stop else self.sum_terms(o) for o in op.outputs]
+        (then_block, then_terms), (else_block, else_terms) = (
+            self.branch(op.then_block, op.then_results, douts),
+            self.branch(op.else_block, op.else_results, douts))
+        outer = list(then_terms) + [v for v in else_terms if v not in then_terms]
+        if not outer:
+            return
+        phis, then_results, else_results = [], [], []
+        for v in outer:
+            for block, terms, results in ((then_block, then_terms, then_results),
+                                          (else_block, else_terms, else_results)):
+                term = terms.get(v)
+                if term is None and v in self.inside_regions:
+                    term = Const(None)      # v exists only on a path this branch is not
+                elif term is None:
+                    self.builder.stack.append(block)
+                    term = self.emit(helpers._sg_zeros_like, [v], '_zero', op.origin)
+                    self.builder.stack.pop()
+                results.append(term)
+            phi = Value('d' + _bare(v.hint), op.origin, v.temp)
+            self.fresh.add(phi)
+            phis.append(phi)
+        region = If(op.test, then_block, else_block, phis, then_results, else_results, op.origin)
+        self.builder.append(region)
+        for v, phi in zip(outer, phis):
+            self.add_term(v, phi)
 
     def unconnected(self, x, mode):
         if mode == 'none':
@@ -282,6 +376,10 @@ class _Sweep:
         v = self.builder.emit(prim, args, {}, origin, hint, temp=temp)
         self.fresh.add(v)
         return v
+
+
+def _defined_inside(region):
+    return [v for block in region.blocks() for op in walk(block) for v in op.outputs]
 
 
 def _blocks_gradient(op):

@@ -21,6 +21,10 @@ _SAME_SHAPE = {prims.ALIAS, interface.stop_gradient}
 class ShapeClasses:
     def __init__(self, ops):
         self.classes = {}
+        self.add(ops)
+
+    def add(self, ops):
+        """Classify the values `ops` define (for a region's block, once its turn comes)."""
         for op in ops:
             if isinstance(op, If):
                 for out in op.outputs:

@@ -228,6 +228,8 @@ class _Emitter:
 
     # ---- statements ------------------------------------------------------------
     def statement(self, op):
+        if op.prim is prims.RAISE:
+            return ast.Raise(self.operand(op.args[0]), None)
         if op.prim is prims.ASSERT:
             test, msg = op.args
             msg = None if isinstance(msg, Const) and msg.value is None else self.operand(msg)

@@ -89,7 +89,6 @@ UNSUPPORTED_STATEMENTS = {
     'Global': 'global statements cannot be transformed',
     'Nonlocal': 'nonlocal statements cannot be transformed',
     'Delete': 'del statements cannot be transformed',
-    'Raise': 'raise statements are not supported yet',
     'Import': 'import statements inside a transformed function are not supported; import at module level',
     'ImportFrom': 'import statements inside a transformed function are not supported; import at module level',
     'ClassDef': 'class definitions inside a transformed function are not supported',
@@ -109,8 +108,6 @@ UNSUPPORTED_EXPRESSIONS = {
     'Set': 'set literals are not supported yet',
     'JoinedStr': 'f-strings are not supported yet',
     'NamedExpr': 'assignment expressions (:=) are not supported yet',
-    'BoolOp': 'and/or on run-time values are not supported yet',
-    'IfExp': 'conditional expressions on run-time values are not supported yet',
     'Starred': 'starred expressions are not supported yet',
 }
 
@@ -186,6 +183,7 @@ class FunctionLowering:
         self.env = env
         self.caller = caller
         self.returned = False
+        self.raised = False
         self.result = None
         self.return_origin = None
         self.stmt = None
@@ -213,9 +211,15 @@ class FunctionLowering:
         return self.result if self.returned else NONE
 
     def stmts(self, body):
-        for stmt in body:
+        body = list(body)
+        for i, stmt in enumerate(body):
             if self.returned:
                 break       # unreachable after return, as in Python
+            if isinstance(stmt, gast.If) and i + 1 < len(body) and _may_exit(stmt):
+                # the statements after an if that may return run only where it did
+                # not: they move into each branch that falls through
+                stmt = _with_rest(stmt, body[i + 1:])
+                body[i + 1:] = []
             outer, self.stmt = self.stmt, stmt
             try:
                 kind = type(stmt).__name__
@@ -271,6 +275,13 @@ class FunctionLowering:
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
         self.env[target.id] = value
 
+    def stmt_Raise(self, node):
+        if node.exc is None:
+            raise self.error('a bare raise cannot be transformed', node)
+        exc = self.expr(node.exc)
+        self.builder.emit(prims.RAISE, [exc], {}, self.origin(node), '_raise')
+        self.returned, self.result, self.raised = True, None, True
+
     def stmt_Assert(self, node):
         test = self.expr(node.test)
         msg = NONE if node.msg is None else self.expr(node.msg)
@@ -296,29 +307,39 @@ class FunctionLowering:
         branches = []
         for body in (node.body, node.orelse):
             self.env = dict(before)
-            self.returned, self.result = False, None
+            self.returned, self.result, self.raised = False, None, False
             self.builder.stack.append(Block())
             self.stmts(body)
-            branches.append((self.builder.stack.pop(), self.env,
-                             self.result if self.returned else None, self.returned))
-            self.returned = False
-        (then_block, then_env, then_ret, then_returns), \
-            (else_block, else_env, else_ret, else_returns) = branches
-        if then_returns != else_returns:
-            raise self.error('a return inside only one branch of an if is not supported yet',
-                             node)
+            branches.append([self.builder.stack.pop(), self.env, self.result, self.returned,
+                             self.raised])
+            self.returned = self.raised = False
+        for this, other in ((branches[0], branches[1]), (branches[1], branches[0])):
+            if this[4]:                     # raises: defines nothing, returns nothing
+                this[1], this[2], this[3] = {}, None, other[3]
+        if branches[0][3] != branches[1][3]:
+            # one branch returns, the other falls off the end of the function
+            # (statements after the if were moved into it): it returns None
+            for branch in branches:
+                if not branch[3]:
+                    branch[2], branch[3] = NONE, True
+        (then_block, then_env, then_ret, then_returns, then_raised), \
+            (else_block, else_env, else_ret, else_returns, else_raised) = branches
+
         names = []
         for env in (then_env, else_env):
             for name, operand in env.items():
                 if name not in names and before.get(name) is not operand:
                     names.append(name)
+        if then_raised or else_raised:
+            then_env = then_env if not then_raised else {n: None for n in names}
+            else_env = else_env if not else_raised else {n: None for n in names}
         outputs, then_results, else_results = [], [], []
         origin = self.origin(node)
         for name in names:
             outputs.append(Value(name, origin))
-            then_results.append(then_env.get(name))
-            else_results.append(else_env.get(name))
-        if then_returns:
+            then_results.append(then_env.get(name, before.get(name)))
+            else_results.append(else_env.get(name, before.get(name)))
+        if then_returns and not (then_raised and else_raised):
             outputs.append(Value('_return', origin))
             then_results.append(then_ret)
             else_results.append(else_ret)
@@ -327,7 +348,9 @@ class FunctionLowering:
         self.env = dict(before)
         for name, out in zip(names, outputs):
             self.env[name] = out
-        if then_returns:
+        if then_raised and else_raised:
+            self.returned, self.raised, self.result = True, True, None
+        elif then_returns:
             self.returned, self.result = True, outputs[-1]
 
     def assign(self, target, value):
@@ -407,20 +430,42 @@ class FunctionLowering:
         return Pack('list', [self.expr(e) for e in node.elts])
 
     def expr_BoolOp(self, node, hint):
-        values = [self.expr(v) for v in node.values]
-        if all(isinstance(v, Const) for v in values):
-            result = values[0].value
-            for v in values[1:]:
-                result = (result and v.value) if isinstance(node.op, gast.And) \
-                    else (result or v.value)
-            return Const(result)
-        raise self.error(UNSUPPORTED_EXPRESSIONS['BoolOp'], node)
+        """`a and b` / `a or b`, short-circuiting as Python does (b runs only if needed)."""
+        result = self.expr(node.values[0])
+        for rest in node.values[1:]:
+            if isinstance(result, Const):
+                decided = (not result.value) if isinstance(node.op, gast.And) else bool(result.value)
+                if decided:
+                    return result
+                result = self.expr(rest)
+                continue
+            test = result
+            if isinstance(node.op, gast.Or):
+                test = self.builder.emit(operator.not_, [result], {}, self.origin(node), '_not',
+                                         style=('unary', 'not '))
+            result = self.conditional(test, lambda: self.expr(rest), lambda: result, node,
+                                      hint if rest is node.values[-1] else None)
+        return result
 
     def expr_IfExp(self, node, hint):
         test = self.expr(node.test)
         if isinstance(test, Const):
             return self.expr(node.body if test.value else node.orelse, hint)
-        raise self.error(UNSUPPORTED_EXPRESSIONS['IfExp'], node)
+        return self.conditional(test, lambda: self.expr(node.body), lambda: self.expr(node.orelse),
+                                node, hint)
+
+    def conditional(self, test, then, orelse, node, hint):
+        """An If region yielding one value: `then() if test else orelse()`."""
+        blocks, results = [], []
+        for make in (then, orelse):
+            self.builder.stack.append(Block())
+            results.append(make())
+            blocks.append(self.builder.stack.pop())
+        origin = self.origin(node)
+        out = Value(hint or '_ifexp', origin, temp=hint is None)
+        self.builder.append(If(test, blocks[0], blocks[1], [out], [results[0]], [results[1]],
+                               origin))
+        return out
 
     def expr_BinOp(self, node, hint):
         left = self.expr(node.left)
@@ -454,21 +499,33 @@ class FunctionLowering:
 
     def expr_Compare(self, node, hint):
         if len(node.ops) != 1:
+            # a < b < c  ==  (a < b) and (b < c), with b evaluated once
             left = self.expr(node.left)
             rights = [self.expr(c) for c in node.comparators]
-            if _literal(left) and all(_literal(r) for r in rights):
-                values = [left.value] + [r.value for r in rights]
-                ok = all(PY_COMPARE[COMPARE[type(o)][1]](a, b)
-                         for o, a, b in zip(node.ops, values, values[1:]))
-                return Const(ok)
-            raise self.error('chained comparisons on run-time values are not supported yet', node)
+            result = None
+            for op_node, a, b in zip(node.ops, [left] + rights, rights):
+                part = self.compare(op_node, a, b, node, None)
+                if result is None:
+                    result = part
+                elif isinstance(result, Const):
+                    result = part if result.value else result
+                else:
+                    captured = result
+                    result = self.conditional(captured, lambda p=part: p, lambda c=captured: c,
+                                              node, None)
+            return result
         left = self.expr(node.left)
         right = self.expr(node.comparators[0])
-        prim, symbol = COMPARE[type(node.ops[0])]
+        return self.compare(node.ops[0], left, right, node, hint)
+
+    def compare(self, op_node, left, right, node, hint):
+        prim, symbol = COMPARE[type(op_node)]
         if _static_value(left) is not _UNKNOWN and _static_value(right) is not _UNKNOWN:
             return Const(PY_COMPARE[symbol](_static_value(left), _static_value(right)))
         if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
             return Const(symbol == 'is not')
+        if symbol in ('in', 'not in'):
+            raise self.error(f'{symbol!r} on run-time values is not supported yet', node)
         return self.builder.emit(prim, [left, right], {}, self.origin(node),
                                  hint or '_compare', style=('compare', symbol),
                                  temp=hint is None)
@@ -710,6 +767,33 @@ def _static_sequence_op(symbol, left, right):
     if symbol == '*' and li is not None and _literal(right) and isinstance(right.value, int):
         return Pack(left.kind if isinstance(left, Pack) else 'tuple', li * right.value)
     return None
+
+
+def _may_exit(stmt):
+    """Does this if contain a return or raise (outside loops)?"""
+    for node in gast.walk(stmt):
+        if isinstance(node, (gast.Return, gast.Raise)):
+            return True
+    return False
+
+
+def _always_exits(body):
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (gast.Return, gast.Raise)):
+        return True
+    if isinstance(last, gast.If):
+        return _always_exits(last.body) and _always_exits(last.orelse)
+    return False
+
+
+def _with_rest(stmt, rest):
+    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`."""
+    def extend(body):
+        return list(body) if _always_exits(body) else list(body) + list(rest)
+    new = gast.If(test=stmt.test, body=extend(stmt.body), orelse=extend(stmt.orelse))
+    return gast.copy_location(new, stmt)
 
 
 def _short_name(fn):

@@ -20,3 +20,4 @@ UNPACK = Special('unpack')                 # a, b = seq
 GATE = Special('gate')                     # da, db = (da, db): all computed before any is used
 INPLACE_ADD = Special('inplace_add')       # a += b on a fresh accumulator
 ASSERT = Special('assert')                 # assert test, msg (kept: it has an effect)
+RAISE = Special('raise')                   # raise exc (kept: it has an effect)

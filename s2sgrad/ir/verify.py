@@ -1,4 +1,9 @@
-"""IR invariants, checked after the pipeline: SSA, and every use defined before it."""
+"""IR invariants, checked after the pipeline: SSA, and every use defined before it.
+
+Scoping is Python's: a value defined inside a branch is visible after the
+region (the adjoint of a branch reads the values its forward branch made,
+under the same test).
+"""
 from .nodes import If, values_in
 
 
@@ -20,6 +25,7 @@ def _block(block, defined):
         if isinstance(op, If):
             for v in values_in(op.test):
                 _check(v, defined, op)
+            inner_defs = set()
             for inner, results in ((op.then_block, op.then_results),
                                    (op.else_block, op.else_results)):
                 scope = set(defined)
@@ -28,6 +34,8 @@ def _block(block, defined):
                     if r is not None:
                         for v in values_in(r):
                             _check(v, scope, op)
+                inner_defs |= scope - defined
+            defined |= inner_defs
         else:
             for v in op.inputs():
                 _check(v, defined, op)

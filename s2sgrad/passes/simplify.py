@@ -7,7 +7,7 @@ them.  Ops with effects (print, assert) are always kept.
 from ..ir import prims
 from ..ir.nodes import If, values_in
 
-EFFECTS = {print, prims.ASSERT}
+EFFECTS = {print, prims.ASSERT, prims.RAISE}
 
 
 def has_effect(op):
