@@ -187,18 +187,21 @@ def where_grad(g, out, condition, x, y):
 
 @register_gradient(np.clip, broadcasts=True, unsupported={'out': None})
 def clip_grad(dy, y, a, a_min, a_max, out=None):
-    # inside [a_min, a_max] (inclusive) the gradient goes to a, outside to the bound
-    if a_min is None:
-        if a_max is None:
+    # inside [a_min, a_max] (bounds included) the gradient goes to a, outside to
+    # the bound that was hit.  A bound of None is known at transform time.
+    # Limitation: where a_min > a_max (np.clip then returns a_max) and a < a_min,
+    # both bounds get the gradient.
+    if constant(a_min) is None:
+        if constant(a_max) is None:
             return dy, None, None
         above = a > a_max
         return np.where(above, 0.0, dy), None, np.where(above, dy, 0.0)
     below = a < a_min
-    if a_max is None:
+    if constant(a_max) is None:
         return np.where(below, 0.0, dy), np.where(below, dy, 0.0), None
     above = a > a_max
-    inside = ~(below | above)
-    return np.where(inside, dy, 0.0), np.where(below, dy, 0.0), np.where(above, dy, 0.0)
+    return (np.where(below | above, 0.0, dy), np.where(below, dy, 0.0),
+            np.where(above, dy, 0.0))
 
 
 @register_gradient((np.float64, np.float32, np.float16, np.longdouble, float))

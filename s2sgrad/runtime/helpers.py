@@ -112,7 +112,10 @@ def _sg_matmul_lhs_grad(dy, a, b):
     if b_nd == 1:
         g = np.multiply.outer(dy, b) if a_nd > 1 else dy * b
     elif a_nd == 1:
-        g = (np.expand_dims(dy, -2) @ np.swapaxes(b, -1, -2))[..., 0, :]
+        # a is shared by every matrix of b's stack: the products are summed over
+        # the stack, so that g has a's shape (a batch of vectors would read as a
+        # matrix in the gradient's own gradient)
+        g = np.reshape(np.swapaxes(b, -1, -2), (-1, np.shape(b)[-2])).T @ np.reshape(dy, -1)
     else:
         g = dy @ np.swapaxes(b, -1, -2)
     return g
@@ -128,10 +131,34 @@ def _sg_matmul_rhs_grad(dy, a, b):
         if b_nd > 2:
             g = np.moveaxis(g, 0, -2)
     elif b_nd == 1:
-        g = (np.swapaxes(a, -1, -2) @ np.expand_dims(dy, -1))[..., 0]
+        # b is shared by every matrix of a's stack: the products are summed over
+        # the stack, so that g has b's shape
+        g = np.reshape(a, (-1, np.shape(a)[-1])).T @ np.reshape(dy, -1)
     else:
         g = np.swapaxes(a, -1, -2) @ dy
     return g
+
+
+def _sg_dot_lhs_grad(dy, a, b):
+    """The gradient of `np.dot(a, b)` w.r.t. `a`, where np.dot is a matmul."""
+    _sg_check_dot_ranks(a, b)
+    return _sg_matmul_lhs_grad(dy, a, b)
+
+
+def _sg_dot_rhs_grad(dy, a, b):
+    """The gradient of `np.dot(a, b)` w.r.t. `b`, where np.dot is a matmul."""
+    _sg_check_dot_ranks(a, b)
+    return _sg_matmul_rhs_grad(dy, a, b)
+
+
+def _sg_check_dot_ranks(a, b):
+    """np.dot is a matmul unless an operand is 0-d (a product) or b has rank > 2."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0 or b_nd > 2:
+        raise NotImplementedError(
+            f'no gradient for np.dot of arrays of ranks {a_nd} and {b_nd}: it has one when '
+            f'neither is 0-d and the second has rank 1 or 2 (write * for a 0-d operand, '
+            f'np.matmul or np.tensordot for stacks of matrices)')
 
 
 def _sg_split_like(g, arrays, axis=0):

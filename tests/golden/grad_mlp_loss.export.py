@@ -36,7 +36,9 @@ def _sg_matmul_rhs_grad(dy, a, b):
         if b_nd > 2:
             g = np.moveaxis(g, 0, -2)
     elif b_nd == 1:
-        g = (np.swapaxes(a, -1, -2) @ np.expand_dims(dy, -1))[..., 0]
+        # b is shared by every matrix of a's stack: the products are summed over
+        # the stack, so that g has b's shape
+        g = np.reshape(a, (-1, np.shape(a)[-1])).T @ np.reshape(dy, -1)
     else:
         g = np.swapaxes(a, -1, -2) @ dy
     return g
