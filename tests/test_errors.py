@@ -76,8 +76,8 @@ def uses_try(x):
     return np.sum(z)
 
 
-# Loops are refused until loop support lands; when it does, these two tests
-# become gradient checks of loops instead.
+# Loops run in the forward pass; their gradient is refused until loop AD
+# lands (then these become gradient checks of loops).
 def uses_for(x):
     y = x
     for _ in range(3):  # ERR
@@ -154,8 +154,6 @@ def uses_attribute_mutation(x):
 
 @pytest.mark.parametrize("fn, construct", [
     (uses_try, "try"),
-    (uses_for, "for"),
-    (uses_while, "while"),
     (uses_global, "global"),
     (make_uses_nonlocal(), "nonlocal"),
     (uses_exec, "exec"),
@@ -168,6 +166,16 @@ def uses_attribute_mutation(x):
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_refused_construct_points_at_its_line(fn, construct):
     assert_transform_error(fn, np.arange(1.0, 4.0), construct=construct)
+
+
+@pytest.mark.parametrize("fn", [uses_for, uses_while])
+def test_loops_run_forward_and_their_gradient_is_refused_at_the_loop(fn):
+    x = np.arange(1.0, 4.0)
+    assert sg.graph(fn)(x) == fn(x)
+    with pytest.raises(sg.TransformError) as info:
+        sg.grad(fn)(x)
+    assert os.path.basename(info.value.filename) == THIS_FILE
+    assert info.value.lineno == line_of(fn)
 
 
 def test_transform_error_through_grad():

@@ -17,7 +17,7 @@ import inspect
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
-from ..ir.nodes import Block, Const, If, Pack, Value, values_in, walk
+from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in, walk
 from ..rules import registry, template
 from ..runtime import helpers
 from . import interface
@@ -79,6 +79,10 @@ class _Sweep:
 
     def _forward(self, ops, varied):
         for op in ops:
+            if isinstance(op, Loop):
+                if any(v in varied for v in op.inputs()):
+                    varied.update(o for o in op.outputs if o not in self.stop)
+                continue
             if isinstance(op, If):
                 for block, results in ((op.then_block, op.then_results),
                                        (op.else_block, op.else_results)):
@@ -95,6 +99,10 @@ class _Sweep:
 
     def _backward(self, ops, useful):
         for op in reversed(ops):
+            if isinstance(op, Loop):
+                if any(o in useful and o not in self.stop for o in op.outputs):
+                    useful.update(op.inputs())
+                continue
             if isinstance(op, If):
                 for block, results in ((op.then_block, op.then_results),
                                        (op.else_block, op.else_results)):
@@ -153,6 +161,12 @@ class _Sweep:
     def sweep(self, ops):
         """Emit the adjoint of `ops`, last op first."""
         for op in reversed(ops):
+            if isinstance(op, Loop):
+                if any(o in self.terms for o in op.outputs) and \
+                        any(v in self.needed for v in op.inputs()):
+                    raise TransformError('differentiating through loops is not supported yet',
+                                         op.origin)
+                continue
             if isinstance(op, If):
                 # an if has work when its outputs have gradient, or when later
                 # code (a later adjoint) sent gradient to a value made inside it
@@ -379,7 +393,13 @@ class _Sweep:
 
 
 def _defined_inside(region):
-    return [v for block in region.blocks() for op in walk(block) for v in op.outputs]
+    found = []
+    for block in region.blocks():
+        for op in walk(block):
+            found.extend(op.outputs)
+            if isinstance(op, Loop):
+                found.extend(op.defined())
+    return found
 
 
 def _blocks_gradient(op):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Value
+from ..ir.nodes import Const, If, Loop, Value
 
 SCALAR = 'scalar'
 _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
@@ -26,6 +26,12 @@ class ShapeClasses:
     def add(self, ops):
         """Classify the values `ops` define (for a region's block, once its turn comes)."""
         for op in ops:
+            if isinstance(op, Loop):
+                for v in op.defined() + op.outputs:
+                    self.classes[v] = object()
+                self.add(op.cond_block.ops)
+                self.add(op.body.ops)
+                continue
             if isinstance(op, If):
                 for out in op.outputs:
                     self.classes[out] = object()

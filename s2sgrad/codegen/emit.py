@@ -20,7 +20,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Op, Pack, Slice, Value, values_in
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime.helpers import HELPERS
@@ -63,8 +63,26 @@ class _Emitter:
         self.line_origins = {}
 
     # ---- analysis: definitions, uses, what folds into its use ------------------
+    def use(self, operand, user, block):
+        for v in values_in(operand):
+            self.uses.setdefault(v, []).append((user, block))
+
     def scan(self, block):
         for op in block.ops:
+            if isinstance(op, Loop):
+                for operand in [op.iterable] + list(op.inits):
+                    self.use(operand, op, block)
+                self.scan(op.cond_block)
+                self.use(op.cond, ('cond', op), op.cond_block)
+                self.scan(op.body)
+                for operand in op.nexts:
+                    self.use(operand, ('next', op), op.body)
+                self.use(op.exit, ('exit', op), op.body)
+                for v in op.defined():
+                    self.defs[v] = (op, None)
+                for out in op.outputs:
+                    self.defs[out] = (op, block)
+                continue
             if isinstance(op, If):
                 for v in values_in(op.test):
                     self.uses.setdefault(v, []).append((op, block))
@@ -108,7 +126,7 @@ class _Emitter:
                     result = ret is not None and _line(ret) == _line(op.origin)
                 elif isinstance(user, tuple):     # a branch result
                     result = True
-                elif isinstance(user, If):
+                elif isinstance(user, (If, Loop)):
                     result = _line(user.origin) == _line(op.origin)
         self._folds[v] = result
         return result
@@ -273,6 +291,10 @@ class _Emitter:
                 self.region(op, depth)
                 group = None
                 continue
+            if isinstance(op, Loop):
+                self.loop(op, depth)
+                group = None
+                continue
             text = _source(self.statement(op)).rstrip('\n')
             for line in text.split('\n'):
                 self.write(line, depth, op.origin)
@@ -328,6 +350,79 @@ class _Emitter:
         if len(self.lines) == start + 1:
             self.lines.pop()
 
+    def loop(self, op, depth):
+        """A loop: carried variables set before it and at the end of each iteration."""
+        body_index = {}
+        for k, inner in enumerate(op.body.ops):
+            for v in _outputs(inner):
+                body_index[v] = k
+        for phi, init, nxt, out in zip(op.phis, op.inits, op.nexts, op.outputs):
+            if phi not in self.names and isinstance(init, Value) and init in self.names \
+                    and len(self.uses.get(init, ())) == 1:
+                self.share_name(phi, init)          # the variable keeps its name
+            if isinstance(nxt, Value) and nxt not in self.names and nxt in body_index \
+                    and len(self.uses.get(nxt, ())) == 1 and not self.folds(nxt) \
+                    and self.read_before(phi, op.body, body_index[nxt]):
+                self.share_name(nxt, phi)           # h = f(h) updates h in place
+            self.share_name(out, phi)
+        self.assign_all([(phi, init) for phi, init in zip(op.phis, op.inits)], depth, op.origin)
+        if op.kind == 'for':
+            targets = [ast.Name(self.name(t), ast.Store()) for t in op.targets]
+            target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
+            head = ast.For(target, self.operand(op.iterable), [], [], None)
+            self.write(_source(head).split('\n')[0].rstrip(), depth, op.origin)
+        elif all(self.folds(v) for o in op.cond_block.ops for v in o.outputs):
+            test = _source(ast.Expr(self.operand(op.cond))).strip()
+            self.write(f'while {test}:', depth, op.origin)
+        else:
+            self.write('while True:', depth, op.origin)
+            self.block(op.cond_block, depth + 1, None)
+            test = _source(ast.Expr(ast.UnaryOp(ast.Not(), self.operand(op.cond)))).strip()
+            self.write(f'if {test}:', depth + 1, op.origin)
+            self.write('break', depth + 2)
+        start = len(self.lines)
+        self.block(op.body, depth + 1, None)
+        self.assign_all(list(zip(op.phis, op.nexts)), depth + 1, op.origin)
+        if op.exit is not None:
+            test = _source(ast.Expr(self.operand(op.exit))).strip()
+            self.write(f'if {test}:', depth + 1, op.origin)
+            self.write('break', depth + 2)
+        if len(self.lines) == start:
+            self.write('pass', depth + 1)
+
+    def read_before(self, phi, body, index):
+        """Are all reads of `phi` in the loop body before op `index` (or in its own op)?"""
+        for user, block in self.uses.get(phi, ()):
+            if isinstance(user, tuple) and user[0] == 'cond' or \
+                    any(block is b for b in _cond_blocks(body, phi, self)):
+                continue                    # the while test runs before the body
+            if block is not body:
+                found = None
+                for k, op in enumerate(body.ops):
+                    if user is op or any(user is u for u in _nested_users(op)):
+                        found = k
+                if found is None or found > index:
+                    return False
+            elif isinstance(user, tuple) or body.ops.index(user) > index:
+                return False
+        return True
+
+    def assign_all(self, pairs, depth, origin):
+        """`a, b = x, y` for the carried variables whose value changes (in parallel)."""
+        pairs = [(target, value) for target, value in pairs
+                 if value is not None and not (isinstance(value, Value) and
+                                               self.names.get(value) == self.name(target)
+                                               and not self.folds(value))]
+        if not pairs:
+            return
+        targets = [ast.Name(self.name(t), ast.Store()) for t, _ in pairs]
+        values = [self.operand(v) for _, v in pairs]
+        if len(pairs) == 1:
+            stmt = ast.Assign(targets, values[0])
+        else:
+            stmt = ast.Assign([ast.Tuple(targets, ast.Store())], ast.Tuple(values, ast.Load()))
+        self.write(_source(stmt).rstrip('\n'), depth, origin)
+
     def run(self, docstring):
         graph = self.graph
         self._folds = {}
@@ -360,6 +455,30 @@ class _Emitter:
         source = '\n'.join(self.lines) + '\n'
         return Generated(source, dict(self.spell.namespace), self.line_origins,
                          list(self.spell.helpers), graph.name)
+
+
+def _cond_blocks(body, phi, emitter):
+    """The cond block of the loop whose body is `body`."""
+    op = emitter.defs.get(phi, (None,))[0]
+    return [op.cond_block] if isinstance(op, Loop) else []
+
+
+def _outputs(op):
+    return list(op.outputs)
+
+
+def _nested_users(op):
+    """Ops and region slots inside a region op (for position questions)."""
+    from ..ir.nodes import walk
+    if isinstance(op, (If, Loop)):
+        found = []
+        for block in op.blocks():
+            for inner in walk(block):
+                found.append(inner)
+                found.extend(('next', x) for x in [inner])
+        found.extend([('next', op), ('cond', op), ('exit', op), ('phi', op)])
+        return found
+    return []
 
 
 def _source(node):

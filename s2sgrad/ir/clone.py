@@ -1,7 +1,7 @@
 """Copy a graph's IR into another function with fresh values (inlining a graph)."""
 import dataclasses
 
-from .nodes import Block, If, Op, Value, map_operand
+from .nodes import Block, If, Loop, Op, Value, map_operand
 
 
 def inline_graph(graph, bindings, builder, call_origin=None):
@@ -33,6 +33,21 @@ def inline_graph(graph, bindings, builder, call_origin=None):
     def copy_block(block):
         out = Block()
         for op in block.ops:
+            if isinstance(op, Loop):
+                iterable = map_operand(op.iterable, look)
+                inits = [map_operand(i, look) for i in op.inits]
+                targets = [fresh(t) for t in op.targets]
+                phis = [fresh(p) for p in op.phis]
+                cond_block = copy_block(op.cond_block)
+                cond = map_operand(op.cond, look)
+                body = copy_block(op.body)
+                nexts = [map_operand(n, look) for n in op.nexts]
+                exit_flag = map_operand(op.exit, look)
+                region = Loop(op.kind, iterable, targets, phis, inits, nexts, cond_block, cond,
+                              body, [fresh(v) for v in op.outputs], exit_flag, op.origin)
+                region.adjoint = adjoint(op.adjoint)
+                out.append(region)
+                continue
             if isinstance(op, If):
                 test = map_operand(op.test, look)
                 then_block = copy_block(op.then_block)

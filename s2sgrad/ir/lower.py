@@ -23,7 +23,7 @@ import numpy as np
 from ..ad import interface
 from ..errors import TransformError
 from ..rules import registry
-from .nodes import NONE, Block, Const, If, Op, Pack, Slice, Value
+from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
 from . import prims
 
 BINARY = {
@@ -78,8 +78,6 @@ LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runt
 IMPURE = {print}
 
 UNSUPPORTED_STATEMENTS = {
-    'For': 'for loops are not supported yet',
-    'While': 'while loops are not supported yet',
     'Try': 'try/except/finally cannot be transformed',
     'TryStar': 'try/except* cannot be transformed',
     'With': 'with statements cannot be transformed',
@@ -166,6 +164,7 @@ class Context:
 
     def __init__(self):
         self.inlining = []
+        self.loop_ids = []          # numbers the flags of each loop
         self.namespaces = []        # the globals of every user function lowered
 
     def add_namespace(self, namespace):
@@ -186,6 +185,8 @@ class FunctionLowering:
         self.raised = False
         self.result = None
         self.return_origin = None
+        self.loops = []             # enclosing loops: their break / return flag names
+        self.pending_return = None  # a loop just lowered returned from inside
         self.stmt = None
         self.gradients_site = gradients_site   # ad.reverse.differentiate_site, injected
 
@@ -230,6 +231,21 @@ class FunctionLowering:
                 handler(stmt)
             finally:
                 self.stmt = outer
+            if self.pending_return is not None and not self.returned:
+                # after a loop that returned: `if returned: return value`, and the
+                # rest of this body runs only where it did not
+                ctx, self.pending_return = self.pending_return, None
+                check = gast.If(test=gast.Name(ctx['return_flag'], gast.Load(), None, None),
+                                body=[gast.Return(value=gast.Name(ctx['return_value'],
+                                                                  gast.Load(), None, None))],
+                                orelse=[])
+                check = _with_rest(gast.copy_location(check, stmt), body[i + 1:])
+                body[i + 1:] = []
+                outer, self.stmt = self.stmt, stmt
+                try:
+                    self.stmt_If(check)
+                finally:
+                    self.stmt = outer
 
     def stmt_Pass(self, node):
         pass
@@ -240,6 +256,18 @@ class FunctionLowering:
         self.expr(node.value)
 
     def stmt_Return(self, node):
+        if self.loops:
+            # return in a loop: remember the value, leave every enclosing loop;
+            # after the outermost, `if returned: return value` (see stmt_For)
+            loop = self.loops[-1]
+            value = NONE if node.value is None else self.expr(node.value, hint='_return')
+            self.env[loop['return_flag']] = Const(True)
+            self.env[loop['return_value']] = value
+            loop['returns'] = True
+            self.env[loop['break_flag']] = Const(True)
+            loop['breaks'] = True
+            self.returned, self.result = True, None
+            return
         self.result = NONE if node.value is None else self.expr(node.value, hint='_return')
         if isinstance(self.result, Value) and self.result.hint == '_return':
             self.result.temp = True     # folds into `return ...`, or takes the caller's name
@@ -274,6 +302,157 @@ class FunctionLowering:
                     f'{target.id} = {target.id} {_op_symbol(node.op)} ... instead', node)
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
         self.env[target.id] = value
+
+    def stmt_Break(self, node):
+        loop = self.loops[-1]
+        self.env[loop['break_flag']] = Const(True)
+        loop['breaks'] = True
+        self.returned, self.result = True, None
+
+    def stmt_Continue(self, node):
+        self.returned, self.result = True, None
+
+    def stmt_For(self, node):
+        if node.orelse:
+            raise self.error('for ... else is not supported', node)
+        iterable, targets, bind = self.iteration(node)
+        if iterable is None:
+            return
+        self.loop(node, 'for', iterable, targets, bind, None)
+
+    def stmt_While(self, node):
+        if node.orelse:
+            raise self.error('while ... else is not supported', node)
+        self.loop(node, 'while', None, [], None, node.test)
+
+    def iteration(self, node):
+        """What a for loop runs over: (iterable, target values, binder of the user's target).
+
+        Arrays and run-time sequences are walked by index (`for _i in
+        range(len(X)): row = X[_i]`), so that the loop's gradient flows back
+        through ordinary indexing; enumerate, zip and reversed likewise.  A
+        list or tuple known at transform time is unrolled.
+        """
+        origin = self.origin(node)
+        call = node.iter
+        special = None
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and not call.keywords:
+            found, fn = self.src.resolve(call.func.id) if call.func.id not in self.env \
+                else (False, None)
+            if found and fn in (enumerate, zip, reversed):
+                special = fn
+        if special is None:
+            seq = self.expr(node.iter)
+            if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
+                seq = Pack('tuple', [Const(v) for v in seq.value])
+            if isinstance(seq, Pack):
+                self.unroll(node, seq.items)
+                return None, None, None
+            if isinstance(seq, Const) and isinstance(seq.value, range) or \
+                    isinstance(seq, Value) and self.is_range(seq):
+                i = Value(_target_hint(node.target), origin)
+                return seq, [i], lambda: self.assign(node.target, i)
+            seqs, kind = [seq], None
+        else:
+            args = [self.expr(a) for a in call.args]
+            seqs, kind = args, special
+        if any(isinstance(q, Pack) for q in seqs):
+            raise self.error('looping over a list built in the function together with '
+                             'enumerate/zip/reversed is not supported yet', node)
+        lengths = [self.builder.emit(len, [q], {}, origin, '_n') for q in seqs]
+        n = lengths[0] if len(lengths) == 1 else \
+            self.builder.emit(min, lengths, {}, origin, '_n')
+        if kind is reversed:
+            last = self.binary(gast.Sub(), n, Const(1), node)
+            rng = self.builder.emit(range, [last, Const(-1), Const(-1)], {}, origin, '_range')
+        else:
+            rng = self.builder.emit(range, [n], {}, origin, '_range')
+        i = Value('_i', origin)
+
+        def bind():
+            items = [self.builder.emit(prims.GETITEM, [q, i], {}, origin, '_item',
+                                       style=('subscript',)) for q in seqs]
+            if kind is enumerate:
+                if len(items) != 1:
+                    raise self.error('enumerate takes one sequence here', node)
+                self.assign(node.target, Pack('tuple', [i, items[0]]))
+            elif kind is zip:
+                self.assign(node.target, Pack('tuple', items))
+            else:
+                self.assign(node.target, items[0])
+        return rng, [i], bind
+
+    def is_range(self, value):
+        for op in self.builder.visible_ops():
+            if value in getattr(op, 'outputs', ()):
+                return getattr(op, 'prim', None) is range
+        return False
+
+    def unroll(self, node, items):
+        if any(_may_exit(stmt) for stmt in node.body):
+            raise self.error('break, continue or return in a loop over a list built in the '
+                             'function is not supported yet', node)
+        for item in items:
+            self.assign(node.target, item)
+            self.stmts(node.body)
+
+    def loop(self, node, kind, iterable, targets, bind, test):
+        origin = self.origin(node)
+        k = len(self.ctx.loop_ids)
+        self.ctx.loop_ids.append(node)
+        ctx = {'break_flag': f'_break{k}', 'return_flag': f'_returned{k}',
+               'return_value': f'_return_value{k}', 'breaks': False, 'returns': False}
+        target_names = _stored_names(node.target) if kind == 'for' else []
+        names = [n for n in _assigned_names(node.body) if n not in target_names]
+        flags = [ctx['break_flag']] if _has_break(node.body) else []
+        if _has_return(node.body):
+            flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
+        carried = list(dict.fromkeys(names + flags))
+        before = dict(self.env)
+        phis = [Value(name, origin) for name in carried]
+        inits = []
+        for name, phi in zip(carried, phis):
+            if name.startswith('_returned') or name.startswith('_break'):
+                inits.append(before.get(name, Const(False)))
+            else:
+                inits.append(before.get(name, NONE))
+            self.env[name] = phi
+        cond_block, cond = Block(), None
+        if kind == 'while':
+            self.builder.stack.append(cond_block)
+            cond = self.expr(test)
+            self.builder.stack.pop()
+        body = Block()
+        self.builder.stack.append(body)
+        self.loops.append(ctx)
+        saved = self.returned, self.result
+        self.returned, self.result = False, None
+        try:
+            if bind is not None:
+                bind()
+            for name in flags:
+                if name.startswith('_break'):
+                    self.env[name] = Const(False)   # each iteration starts unbroken
+            self.stmts(node.body)
+        finally:
+            self.loops.pop()
+            self.builder.stack.pop()
+            self.returned, self.result = saved
+        nexts = [self.env.get(name, phi) for name, phi in zip(carried, phis)]
+        exit_flag = self.env.get(ctx['break_flag']) if ctx['breaks'] else None
+        if isinstance(exit_flag, Const) and not exit_flag.value:
+            exit_flag = None
+        outputs = [Value(name, origin) for name in carried]
+        region = Loop(kind, iterable, targets, phis, inits, nexts, cond_block, cond, body,
+                      outputs, exit_flag, origin)
+        self.builder.append(region)
+        self.env = dict(before)
+        for name in target_names:
+            self.env.pop(name, None)    # Python's leftover loop variable: not supported
+        for name, out in zip(carried, outputs):
+            self.env[name] = out
+        if ctx['returns']:
+            self.pending_return = ctx
 
     def stmt_Raise(self, node):
         if node.exc is None:
@@ -317,11 +496,12 @@ class FunctionLowering:
             if this[4]:                     # raises: defines nothing, returns nothing
                 this[1], this[2], this[3] = {}, None, other[3]
         if branches[0][3] != branches[1][3]:
-            # one branch returns, the other falls off the end of the function
-            # (statements after the if were moved into it): it returns None
+            # one branch exits, the other falls off the end (statements after the
+            # if were moved into it): in a loop body the iteration ends there, at
+            # the end of a function it returns None
             for branch in branches:
                 if not branch[3]:
-                    branch[2], branch[3] = NONE, True
+                    branch[2], branch[3] = (None if self.loops else NONE), True
         (then_block, then_env, then_ret, then_returns, then_raised), \
             (else_block, else_env, else_ret, else_returns, else_raised) = branches
 
@@ -339,7 +519,7 @@ class FunctionLowering:
             outputs.append(Value(name, origin))
             then_results.append(then_env.get(name, before.get(name)))
             else_results.append(else_env.get(name, before.get(name)))
-        if then_returns and not (then_raised and else_raised):
+        if then_returns and not (then_raised and else_raised) and not self.loops:
             outputs.append(Value('_return', origin))
             then_results.append(then_ret)
             else_results.append(else_ret)
@@ -350,6 +530,8 @@ class FunctionLowering:
             self.env[name] = out
         if then_raised and else_raised:
             self.returned, self.raised, self.result = True, True, None
+        elif then_returns and self.loops:
+            self.returned, self.result = True, None     # the iteration ended on both paths
         elif then_returns:
             self.returned, self.result = True, outputs[-1]
 
@@ -770,18 +952,28 @@ def _static_sequence_op(symbol, left, right):
 
 
 def _may_exit(stmt):
-    """Does this if contain a return or raise (outside loops)?"""
-    for node in gast.walk(stmt):
+    """Can this statement end the function or the loop iteration it is in?
+
+    return and raise anywhere count (a return in an inner loop ends the
+    function too); break and continue only outside inner loops.
+    """
+    def visit(node, in_inner_loop):
         if isinstance(node, (gast.Return, gast.Raise)):
             return True
-    return False
+        if isinstance(node, (gast.Break, gast.Continue)) and not in_inner_loop:
+            return True
+        if isinstance(node, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+            return False
+        inner = in_inner_loop or isinstance(node, (gast.For, gast.While))
+        return any(visit(child, inner) for child in gast.iter_child_nodes(node))
+    return visit(stmt, False)
 
 
 def _always_exits(body):
     if not body:
         return False
     last = body[-1]
-    if isinstance(last, (gast.Return, gast.Raise)):
+    if isinstance(last, (gast.Return, gast.Raise, gast.Break, gast.Continue)):
         return True
     if isinstance(last, gast.If):
         return _always_exits(last.body) and _always_exits(last.orelse)
@@ -794,6 +986,40 @@ def _with_rest(stmt, rest):
         return list(body) if _always_exits(body) else list(body) + list(rest)
     new = gast.If(test=stmt.test, body=extend(stmt.body), orelse=extend(stmt.orelse))
     return gast.copy_location(new, stmt)
+
+
+def _stored_names(target):
+    return [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
+
+
+def _assigned_names(body):
+    """Names a loop body assigns (its loop-carried variables), in order."""
+    names = []
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
+                    and node.id not in names:
+                names.append(node.id)
+    return names
+
+
+def _has_break(body):
+    def visit(node, inner):
+        if isinstance(node, gast.Break) and not inner:
+            return True
+        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            return False
+        inner = inner or isinstance(node, (gast.For, gast.While))
+        return any(visit(c, inner) for c in gast.iter_child_nodes(node))
+    return any(visit(stmt, False) for stmt in body)
+
+
+def _has_return(body):
+    return any(isinstance(n, gast.Return) for stmt in body for n in gast.walk(stmt))
+
+
+def _target_hint(target):
+    return target.id if isinstance(target, gast.Name) else '_i'
 
 
 def _short_name(fn):

@@ -187,6 +187,8 @@ class If:
                                (self.else_block, self.else_results)):
             for op in walk(block):
                 inner_defs.update(op.outputs)
+                if isinstance(op, Loop):
+                    inner_defs.update(op.defined())
                 for v in op.inputs():
                     reads.setdefault(v, None)
             for r in results:
@@ -204,11 +206,75 @@ class If:
         self.else_results = [None if r is None else map_operand(r, fn) for r in self.else_results]
 
 
+class Loop:
+    """A structured loop: `for targets in iterable: body` or `while cond: body`.
+
+    Loop-carried variables are explicit: `phis[i]` is the variable's value at
+    the start of an iteration, `inits[i]` its value before the loop,
+    `nexts[i]` its value at the end of an iteration, `outputs[i]` its value
+    after the loop.  A while loop computes `cond` in `cond_block` at the start
+    of each iteration.  `exit` (a break) is tested at the end of an iteration.
+    """
+
+    __slots__ = ('kind', 'iterable', 'targets', 'phis', 'inits', 'nexts', 'cond_block',
+                 'cond', 'body', 'outputs', 'exit', 'origin', 'adjoint')
+
+    def __init__(self, kind, iterable, targets, phis, inits, nexts, cond_block, cond, body,
+                 outputs, exit, origin):
+        self.kind = kind
+        self.iterable = iterable
+        self.targets = list(targets)
+        self.phis = list(phis)
+        self.inits = list(inits)
+        self.nexts = list(nexts)
+        self.cond_block = cond_block
+        self.cond = cond
+        self.body = body
+        self.outputs = list(outputs)
+        self.exit = exit
+        self.origin = origin
+        self.adjoint = None
+
+    def blocks(self):
+        return (self.cond_block, self.body)
+
+    def defined(self):
+        """Values defined by the loop itself (not by ops inside it)."""
+        return list(self.targets) + list(self.phis)
+
+    def inputs(self):
+        """Values read by the loop from outside it."""
+        inner = set(self.defined())
+        reads = {}
+        operands = [self.iterable, self.cond, self.exit] + list(self.inits) + list(self.nexts)
+        for block in self.blocks():
+            for op in walk(block):
+                inner.update(op.outputs)
+                if isinstance(op, Loop):
+                    inner.update(op.defined())
+                for v in op.inputs():
+                    reads.setdefault(v, None)
+        for operand in operands:
+            for v in values_in(operand):
+                reads.setdefault(v, None)
+        return [v for v in reads if v not in inner]
+
+    def replace_inputs(self, fn):
+        self.iterable = map_operand(self.iterable, fn)
+        self.cond = map_operand(self.cond, fn)
+        self.exit = map_operand(self.exit, fn)
+        self.inits = [map_operand(i, fn) for i in self.inits]
+        self.nexts = [map_operand(n, fn) for n in self.nexts]
+        for block in self.blocks():
+            for op in walk(block):
+                op.replace_inputs(fn)
+
+
 def walk(block):
     """Every op in a block, regions included (a region before its contents)."""
     for op in block.ops:
         yield op
-        if isinstance(op, If):
+        if isinstance(op, (If, Loop)):
             for inner in op.blocks():
                 yield from walk(inner)
 

@@ -3,7 +3,7 @@
 Values print as their name hint with a number where a hint repeats, so the
 text is stable (no ids) and golden-testable.
 """
-from .nodes import Const, If, Pack, Slice, Value, values_in
+from .nodes import Const, If, Loop, Pack, Slice, Value, values_in
 
 COLUMN = 40
 
@@ -53,8 +53,31 @@ def _line(text, origin, indent):
     return f'{text}{" " * pad}# {origin.short}'
 
 
+def _loop(op, names, indent, lines):
+    outs = ', '.join(names(o) for o in op.outputs)
+    carried = ', '.join(f'{names(p)} = {_operand(i, names)}' for p, i in zip(op.phis, op.inits))
+    if op.kind == 'for':
+        head = f'for {", ".join(names(t) for t in op.targets)} in {_operand(op.iterable, names)}'
+    else:
+        head = 'while'
+    lines.append(_line(f'{outs + " = " if outs else ""}{head} [{carried}]:', op.origin, indent))
+    if op.kind == 'while':
+        lines.append('  ' * (indent + 1) + 'cond:')
+        _block(op.cond_block, names, indent + 2, lines)
+        lines.append('  ' * (indent + 2) + f'test {_operand(op.cond, names)}')
+    lines.append('  ' * (indent + 1) + 'body:')
+    _block(op.body, names, indent + 2, lines)
+    nexts = ', '.join(_operand(n, names) for n in op.nexts)
+    lines.append('  ' * (indent + 2) + f'next {nexts}')
+    if op.exit is not None:
+        lines.append('  ' * (indent + 2) + f'break if {_operand(op.exit, names)}')
+
+
 def _block(block, names, indent, lines):
     for op in block.ops:
+        if isinstance(op, Loop):
+            _loop(op, names, indent, lines)
+            continue
         if isinstance(op, If):
             outs = ', '.join(names(o) for o in op.outputs)
             lines.append(_line(f'{outs + " = " if outs else ""}if {_operand(op.test, names)}:',

@@ -4,7 +4,7 @@ Scoping is Python's: a value defined inside a branch is visible after the
 region (the adjoint of a branch reads the values its forward branch made,
 under the same test).
 """
-from .nodes import If, values_in
+from .nodes import If, Loop, values_in
 
 
 class IRError(AssertionError):
@@ -22,6 +22,24 @@ def verify(graph):
 
 def _block(block, defined):
     for op in block.ops:
+        if isinstance(op, Loop):
+            for operand in [op.iterable] + list(op.inits):
+                for v in values_in(operand):
+                    _check(v, defined, op)
+            scope = set(defined) | set(op.targets) | set(op.phis)
+            _block(op.cond_block, scope)
+            for v in values_in(op.cond):
+                _check(v, scope, op)
+            _block(op.body, scope)
+            for operand in list(op.nexts) + [op.exit]:
+                for v in values_in(operand):
+                    _check(v, scope, op)
+            defined |= scope
+            for out in op.outputs:
+                if out in defined:
+                    raise IRError(f'{out!r} is defined twice (not SSA)')
+                defined.add(out)
+            continue
         if isinstance(op, If):
             for v in values_in(op.test):
                 _check(v, defined, op)

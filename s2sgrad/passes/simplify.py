@@ -5,12 +5,14 @@ one is wanted, and forward values may be unused; dead-code elimination drops
 them.  Ops with effects (print, assert) are always kept.
 """
 from ..ir import prims
-from ..ir.nodes import If, values_in
+from ..ir.nodes import If, Loop, values_in, walk
 
 EFFECTS = {print, prims.ASSERT, prims.RAISE}
 
 
 def has_effect(op):
+    if not hasattr(op, 'prim'):
+        return False            # a region: its ops are asked one by one
     try:
         return op.prim in EFFECTS
     except TypeError:
@@ -22,10 +24,29 @@ def eliminate_dead_code(graph):
     _sweep(graph.body, live)
 
 
-def _sweep(block, live):
+def _sweep(block, live, dry=False):
+    """Keep the ops whose results are read (or that have effects); mark what they read.
+
+    `dry`: only mark, removing nothing (a loop's fixed point asks this).
+    """
     kept = []
     for op in reversed(block.ops):
+        if isinstance(op, Loop):
+            if _sweep_loop(op, live, dry):
+                kept.append(op)
+            continue
         if isinstance(op, If):
+            if dry:
+                for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
+                    if out in live:
+                        for r in (rt, re_):
+                            if r is not None:
+                                live.update(values_in(r))
+                _sweep(op.then_block, live, True)
+                _sweep(op.else_block, live, True)
+                live.update(values_in(op.test))
+                kept.append(op)
+                continue
             keep = [i for i, out in enumerate(op.outputs) if out in live]
             op.outputs = [op.outputs[i] for i in keep]
             op.then_results = [op.then_results[i] for i in keep]
@@ -43,4 +64,41 @@ def _sweep(block, live):
         if has_effect(op) or any(out in live for out in op.outputs):
             live.update(op.inputs())
             kept.append(op)
-    block.ops = kept[::-1]
+    if not dry:
+        block.ops = kept[::-1]
+
+
+def _sweep_loop(op, live, dry):
+    """Dead code in a loop: carried variables nobody reads go, then the loop if empty."""
+    n = len(op.phis)
+    keep = {i for i in range(n) if op.outputs[i] in live}
+    while True:
+        inner = set(live)
+        for i in keep:
+            inner.update(values_in(op.nexts[i]))
+        inner.update(values_in(op.exit))
+        inner.update(values_in(op.cond))
+        _sweep(op.body, inner, True)
+        _sweep(op.cond_block, inner, True)
+        grown = keep | {i for i in range(n) if op.phis[i] in inner}
+        if grown == keep:
+            break
+        keep = grown
+    effects = any(has_effect(o) for b in op.blocks() for o in walk(b))
+    if not keep and not effects:
+        return False
+    for i in keep:
+        live.update(values_in(op.nexts[i]))
+        live.update(values_in(op.inits[i]))
+    if not dry:
+        order = sorted(keep)
+        op.phis = [op.phis[i] for i in order]
+        op.inits = [op.inits[i] for i in order]
+        op.nexts = [op.nexts[i] for i in order]
+        op.outputs = [op.outputs[i] for i in order]
+    live.update(values_in(op.exit))
+    live.update(values_in(op.cond))
+    _sweep(op.body, live, dry)
+    _sweep(op.cond_block, live, dry)
+    live.update(values_in(op.iterable))
+    return True
