@@ -76,8 +76,7 @@ def uses_try(x):
     return np.sum(z)
 
 
-# Loops run in the forward pass; their gradient is refused until loop AD
-# lands (then these become gradient checks of loops).
+# Loops once were refused; they now run and are differentiated.
 def uses_for(x):
     y = x
     for _ in range(3):  # ERR
@@ -169,13 +168,11 @@ def test_refused_construct_points_at_its_line(fn, construct):
 
 
 @pytest.mark.parametrize("fn", [uses_for, uses_while])
-def test_loops_run_forward_and_their_gradient_is_refused_at_the_loop(fn):
+def test_loops_run_forward_and_are_differentiated(fn):
+    from s2sgrad.testing import check_grads
     x = np.arange(1.0, 4.0)
     assert sg.graph(fn)(x) == fn(x)
-    with pytest.raises(sg.TransformError) as info:
-        sg.grad(fn)(x)
-    assert os.path.basename(info.value.filename) == THIS_FILE
-    assert info.value.lineno == line_of(fn)
+    check_grads(fn, x, order=1)
 
 
 def test_transform_error_through_grad():

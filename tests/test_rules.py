@@ -219,14 +219,6 @@ def unary(fn, kind='N', **kw):
     ]
 
 
-# Known failures outside the rules (xfail, strict: they must start passing when fixed).
-TRANSPOSE_VARARGS = (
-    'x.transpose(1, 0): ir/lower.py method_call packs the axes of a varargs method call '
-    'into a Pack of Consts, not a Const tuple, and call() accepts only Const operands for '
-    'a transform-time helper, so the transpose rule\'s inverse_permutation(axes) raises '
-    'TransformError ("needs arguments known at transform time"); np.transpose(x, (1, 0)) '
-    'and x.transpose() work')
-
 CASES = [
     # --- operators
     *binary(rc.op_add, linear=True),
@@ -445,8 +437,8 @@ CASES = [
     *case(rc.transpose_negative_axes, N(2, 3, 4), linear=True),
     *case(rc.attribute_T, N(3, 4), linear=True),
     *case(rc.attribute_T, N(2, 3, 4), linear=True),
-    *case(rc.method_transpose_args, N(3, 4), linear=True, xfail=TRANSPOSE_VARARGS),
-    *case(rc.method_transpose_args_3d, N(2, 3, 4), linear=True, xfail=TRANSPOSE_VARARGS),
+    *case(rc.method_transpose_args, N(3, 4), linear=True),
+    *case(rc.method_transpose_args_3d, N(2, 3, 4), linear=True),
     *case(rc.method_transpose_none, N(3, 4), linear=True),
     *case(rc.swapaxes_0_2, N(2, 3, 4), linear=True),
     *case(rc.swapaxes_negative, N(2, 3, 4), linear=True),
@@ -801,14 +793,7 @@ def test_dot_of_ranks_without_a_gradient_is_refused():
 # or one that is piecewise constant) has a zero second derivative, and a
 # constant one a zero first derivative: sg.grad must give zeros of the
 # argument's shape and dtype (API.md sections 3 and 4).
-UNCONNECTED = (
-    'compiler.transform_grad calls ad/reverse.py differentiate(..., cast_like=True) with the '
-    "default unconnected='none'; _Sweep.run then returns Const(None) for an x with no "
-    'gradient term (before the _sg_cast_like that would make zeros), so the generated '
-    "function returns None instead of zeros shaped like x")
 
-
-@pytest.mark.xfail(strict=True, reason=UNCONNECTED)
 @pytest.mark.parametrize('fn, x', [
     (rc.sum_all, np.ones((3, 4))),
     (rc.reshape_tuple, np.ones((3, 4))),
@@ -823,7 +808,6 @@ def test_second_derivative_of_a_linear_function_is_zeros(fn, x):
     np.testing.assert_array_equal(d2, np.zeros_like(x))
 
 
-@pytest.mark.xfail(strict=True, reason=UNCONNECTED)
 @pytest.mark.parametrize('fn, args', [
     (rc.sign_only, (np.array([-1.0, 0.0, 2.0]),)),
     (rc.where_cond, (np.array([0.0, 1.0]), np.ones(2), np.zeros(2))),   # w.r.t. the condition

@@ -17,7 +17,7 @@ import inspect
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
-from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in, walk
+from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Value, values_in, walk
 from ..rules import registry, template
 from ..runtime import helpers
 from . import interface
@@ -80,8 +80,18 @@ class _Sweep:
     def _forward(self, ops, varied):
         for op in ops:
             if isinstance(op, Loop):
-                if any(v in varied for v in op.inputs()):
-                    varied.update(o for o in op.outputs if o not in self.stop)
+                while True:
+                    count = len(varied)
+                    for phi, init, nxt in zip(op.phis, op.inits, op.nexts):
+                        if any(v in varied for v in values_in(init)) or \
+                                any(v in varied for v in values_in(nxt)):
+                            varied.add(phi)
+                    self._forward(op.cond_block.ops, varied)
+                    self._forward(op.body.ops, varied)
+                    if len(varied) == count:
+                        break
+                varied.update(out for out, phi in zip(op.outputs, op.phis)
+                              if phi in varied and out not in self.stop)
                 continue
             if isinstance(op, If):
                 for block, results in ((op.then_block, op.then_results),
@@ -100,8 +110,16 @@ class _Sweep:
     def _backward(self, ops, useful):
         for op in reversed(ops):
             if isinstance(op, Loop):
-                if any(o in useful and o not in self.stop for o in op.outputs):
-                    useful.update(op.inputs())
+                while True:
+                    count = len(useful)
+                    for phi, init, nxt, out in zip(op.phis, op.inits, op.nexts, op.outputs):
+                        if (out in useful and out not in self.stop) or phi in useful:
+                            useful.update(values_in(nxt))
+                            useful.update(values_in(init))
+                    self._backward(op.body.ops, useful)
+                    self._backward(op.cond_block.ops, useful)
+                    if len(useful) == count:
+                        break
                 continue
             if isinstance(op, If):
                 for block, results in ((op.then_block, op.then_results),
@@ -122,8 +140,12 @@ class _Sweep:
                                        {y for y in ys if isinstance(y, Value)})
         self.varied = varied
         self.needed = varied & useful
-        self.inside_regions = {v for op in prefix if isinstance(op, If)
+        self.inside_regions = {v for op in prefix if isinstance(op, (If, Loop))
                                for v in _defined_inside(op)}
+        self.container = {}
+        for block in self.builder.stack:
+            _containers(block, self.container)
+        self.adjoint_of = {}        # forward if -> its adjoint if (for tapes in loops)
         origin = self.block.origin
         self.shapes = ShapeClasses(prefix)
         for i, y in enumerate(ys):
@@ -143,7 +165,9 @@ class _Sweep:
                 results.append(self.unconnected(x, unconnected))
                 continue
             d = self.sum_terms(x)
-            if d is None:
+            if d is None and cast_like:
+                d = Const(None)         # sg.grad: zeros of x's shape and dtype
+            elif d is None:
                 results.append(self.unconnected(x, unconnected))
                 continue
             # the value handed back: x's dtype and shape; for tf.gradients, integer
@@ -162,10 +186,11 @@ class _Sweep:
         """Emit the adjoint of `ops`, last op first."""
         for op in reversed(ops):
             if isinstance(op, Loop):
-                if any(o in self.terms for o in op.outputs) and \
-                        any(v in self.needed for v in op.inputs()):
-                    raise TransformError('differentiating through loops is not supported yet',
-                                         op.origin)
+                if any(v in self.terms for v in _defined_inside(op) + op.defined()):
+                    raise TransformError('second derivatives through loops are not '
+                                         'supported yet', op.origin)
+                if any(o in self.terms for o in op.outputs):
+                    self.backprop_loop(op)
                 continue
             if isinstance(op, If):
                 # an if has work when its outputs have gradient, or when later
@@ -185,13 +210,19 @@ class _Sweep:
                 continue
             self.backprop(op, douts)
 
+    def child(self):
+        """A sweep of a region's block: its own pending terms, the rest shared."""
+        sub = _Sweep(self.lowering, self.block, self.stop)
+        for name in ('fresh', 'shapes', 'inside_regions', 'container', 'adjoint_of', 'varied'):
+            setattr(sub, name, getattr(self, name))
+        return sub
+
     def branch(self, block, results, douts):
         """The adjoint of one branch, in a block of its own.
 
         Returns (block, {outer value: its gradient from this branch}).
         """
-        sub = _Sweep(self.lowering, self.block, self.stop)
-        sub.fresh, sub.shapes, sub.inside_regions = self.fresh, self.shapes, self.inside_regions
+        sub = self.child()
         sub.shapes.add(block.ops)
         seeds = {r: d for r, d in zip(results, douts)
                  if d is not None and isinstance(r, Value)}
@@ -241,8 +272,134 @@ class _Sweep:
             phis.append(phi)
         region = If(op.test, then_block, else_block, phis, then_results, else_results, op.origin)
         self.builder.append(region)
+        self.adjoint_of[op] = region
         for v, phi in zip(outer, phis):
             self.add_term(v, phi)
+
+    def backprop_loop(self, op):
+        """The adjoint of a loop: the loop run backwards over what each iteration saved.
+
+        The forward loop appends to a list (the tape) only the values of the
+        iteration that its adjoint reads -- references, as forward values are
+        never modified -- and the reverse loop walks that list backwards.
+        Values made inside a branch of the body go on a tape of that branch,
+        read back inside the branch's adjoint.  Gradients of values from before
+        the loop accumulate across iterations in carried variables.
+        """
+        if op.adjoint is not None:
+            raise TransformError('second derivatives through loops are not supported yet',
+                                 op.origin)
+        douts = [None if o in self.stop else self.sum_terms(o) for o in op.outputs]
+        active = [i for i, phi in enumerate(op.phis)
+                  if phi in self.varied and (douts[i] is not None or phi in self.needed)]
+        if not active:
+            return
+        sub = self.child()
+        sub.shapes.add(op.cond_block.ops)
+        sub.shapes.add(op.body.ops)
+        seeds = [v for i in active for v in values_in(op.nexts[i])]
+        varied, useful = sub.activity([op], self.varied, set(seeds) | set(op.outputs))
+        sub.varied = varied
+        sub.needed = varied & useful
+        # the reverse loop carries the gradient of each active variable backwards
+        dphis = [Value('d' + _bare(op.phis[i].hint), op.origin, op.phis[i].temp) for i in active]
+        self.fresh.update(dphis)
+        rev = Block()
+        self.builder.stack.append(rev)
+        try:
+            for i, d in zip(active, dphis):
+                nxt = op.nexts[i]
+                if isinstance(nxt, Value):
+                    sub.add_term(nxt, d)
+            sub.sweep(op.body.ops)
+            dnexts = []
+            for i in active:
+                d = sub.sum_terms(op.phis[i])
+                if d is None:
+                    d = self.emit(helpers._sg_zeros_like, [op.phis[i]], '_zero', op.origin)
+                dnexts.append(d)
+            defined = set(_defined_inside(op)) | set(op.defined())
+            outer = [v for v in list(sub.terms) if v not in defined]
+            exported = {v: sub.sum_terms(v) for v in outer}
+            outer = [v for v in outer if exported[v] is not None]
+            accs = [Value('d' + _bare(v.hint), op.origin, v.temp) for v in outer]
+            self.fresh.update(accs)
+            acc_nexts = [self.add(acc, exported[v], '_acc', True, op.origin)
+                         for acc, v in zip(accs, outer)]
+        finally:
+            self.builder.stack.pop()
+        # what each iteration must save: the forward values the reverse code reads
+        targets = self.tape(op, rev)
+        inits = []
+        for i in active:
+            inits.append(douts[i] if douts[i] is not None else
+                         self.emit(helpers._sg_zeros_like, [op.outputs[i]], '_zero', op.origin))
+        for v in outer:
+            inits.append(self.emit(helpers._sg_zeros_like, [v], '_zero', op.origin))
+        outputs = [Value('d' + _bare(op.inits[i].hint) if isinstance(op.inits[i], Value)
+                         else '_dinit', op.origin, True) for i in active]
+        outputs += [Value('d' + _bare(v.hint), op.origin, v.temp) for v in outer]
+        self.fresh.update(outputs)
+        tape, saved = targets
+        iterable = self.emit(reversed, [tape], '_reversed', op.origin)
+        region = Loop('for', iterable, saved, dphis + accs, inits, dnexts + acc_nexts,
+                      Block(), None, rev, outputs, None, op.origin)
+        self.builder.append(region)
+        for i, out in zip(active, outputs):
+            if isinstance(op.inits[i], Value) and op.inits[i] in self.needed:
+                self.add_term(op.inits[i], out)
+        for v, out in zip(outer, outputs[len(active):]):
+            self.add_term(v, out)
+
+    def tape(self, op, rev):
+        """Make the forward loop save what `rev` (its reverse body) reads.
+
+        Returns (the body's tape, the reverse loop's targets).  Values made in
+        branches of the body get tapes of their own, pushed at the end of the
+        branch and popped at the start of the branch's adjoint.
+        """
+        scopes = [(op.body, rev, list(op.phis) + list(op.targets)
+                   + [v for o in op.cond_block.ops for v in _outputs(o)])]
+        for fwd in _ifs_in(op.body):
+            adj = self.adjoint_of.get(fwd)
+            if adj is not None:
+                scopes.append((fwd.then_block, adj.then_block, []))
+                scopes.append((fwd.else_block, adj.else_block, []))
+        owner = {}
+        for k, (fwd_block, _, extra) in enumerate(scopes):
+            for v in extra + [v for o in fwd_block.ops for v in _outputs(o)]:
+                owner[v] = k
+        reads = [[] for _ in scopes]
+        for inner in walk(rev):
+            for v in _reads(inner):
+                k = owner.get(v)
+                if k is not None and v not in reads[k]:
+                    reads[k].append(v)
+        container = self.container.get(op)
+        mapping = {}
+        body_tape, body_targets = None, None
+        for k, (fwd_block, adj_block, _) in enumerate(scopes):
+            if k and not reads[k]:
+                continue
+            tape = Value('_tape', op.origin, temp=False)
+            container.ops.insert(container.ops.index(op),
+                                 Op(prims.TAPE_NEW, [], {}, [tape], op.origin, 'call', None))
+            saved = reads[k]
+            record = Pack('tuple', saved) if len(saved) != 1 else saved[0]
+            if not saved:
+                record = Const(None)
+            fwd_block.ops.append(Op(prims.TAPE_PUSH, [tape, record], {}, [], op.origin,
+                                    'call', None))
+            copies = [Value(v.hint, v.origin, v.temp) for v in saved]
+            mapping.update(zip(saved, copies))
+            if k == 0:
+                body_tape, body_targets = tape, copies or [Value('_', op.origin, True)]
+            else:
+                adj_block.ops.insert(0, Op(prims.TAPE_POP, [tape], {}, copies, op.origin,
+                                           'call', self.builder.adjoint))
+        for inner in rev.ops:
+            inner.replace_inputs(lambda v: mapping.get(v, v))
+        return body_tape, body_targets
 
     def unconnected(self, x, mode):
         if mode == 'none':
@@ -390,6 +547,42 @@ class _Sweep:
         v = self.builder.emit(prim, args, {}, origin, hint, temp=temp)
         self.fresh.add(v)
         return v
+
+
+def _containers(block, found):
+    """op -> the block holding it, for every op in `block` and its regions."""
+    for op in block.ops:
+        found[op] = block
+        if isinstance(op, (If, Loop)):
+            for inner in op.blocks():
+                _containers(inner, found)
+
+
+def _ifs_in(block):
+    """The ifs in a loop body, nested ifs included, inner loops not entered."""
+    for op in block.ops:
+        if isinstance(op, If):
+            yield op
+            for inner in op.blocks():
+                yield from _ifs_in(inner)
+
+
+def _outputs(op):
+    outs = list(op.outputs)
+    if isinstance(op, Loop):
+        outs += op.defined()
+    return outs
+
+
+def _reads(op):
+    """Values an op or region reads directly (a region's own operands, not its blocks')."""
+    if isinstance(op, Loop):
+        operands = [op.iterable, op.cond, op.exit] + list(op.inits) + list(op.nexts)
+    elif isinstance(op, If):
+        operands = [op.test] + [r for r in op.then_results + op.else_results if r is not None]
+    else:
+        operands = op.operands()
+    return [v for operand in operands for v in values_in(operand)]
 
 
 def _defined_inside(region):

@@ -115,7 +115,8 @@ class _Emitter:
             op, block = self.defs[v]
             user, user_block = self.uses[v][0]
             if isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
-                    and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD) \
+                    and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD,
+                                        prims.TAPE_NEW) \
                     and user_block is block:
                 if isinstance(user, Op):
                     result = (_line(user.origin) == _line(op.origin)
@@ -246,6 +247,16 @@ class _Emitter:
 
     # ---- statements ------------------------------------------------------------
     def statement(self, op):
+        if op.prim is prims.TAPE_NEW:
+            return ast.Assign([ast.Name(self.name(op.output), ast.Store())], ast.List([], ast.Load()))
+        if op.prim is prims.TAPE_PUSH:
+            tape, record = op.args
+            call = ast.Call(ast.Attribute(self.operand(tape), 'append', ast.Load()),
+                            [self.operand(record)], [])
+            return ast.Expr(call)
+        if op.prim is prims.TAPE_POP:
+            call = ast.Call(ast.Attribute(self.operand(op.args[0]), 'pop', ast.Load()), [], [])
+            return ast.Assign([self.targets(op)], call)
         if op.prim is prims.RAISE:
             return ast.Raise(self.operand(op.args[0]), None)
         if op.prim is prims.ASSERT:

@@ -807,7 +807,8 @@ class FunctionLowering:
         if name not in METHODS:
             raise self.error(f'array method {name!r} is not supported', node)
         if name in VARARG_METHODS and len(args) > 1:
-            args = [Pack('tuple', args)]
+            args = [Const(tuple(a.value for a in args)) if all(_literal(a) for a in args)
+                    else Pack('tuple', args)]
         if name == 'transpose' and not args:
             pass
         prim = METHODS[name]

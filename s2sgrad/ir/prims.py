@@ -21,3 +21,6 @@ GATE = Special('gate')                     # da, db = (da, db): all computed bef
 INPLACE_ADD = Special('inplace_add')       # a += b on a fresh accumulator
 ASSERT = Special('assert')                 # assert test, msg (kept: it has an effect)
 RAISE = Special('raise')                   # raise exc (kept: it has an effect)
+TAPE_NEW = Special('tape_new')             # _tape = []
+TAPE_PUSH = Special('tape_push')           # _tape.append(values): what a loop's adjoint reads
+TAPE_POP = Special('tape_pop')             # values = _tape.pop()

@@ -7,7 +7,7 @@ them.  Ops with effects (print, assert) are always kept.
 from ..ir import prims
 from ..ir.nodes import If, Loop, values_in, walk
 
-EFFECTS = {print, prims.ASSERT, prims.RAISE}
+EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
 
 
 def has_effect(op):

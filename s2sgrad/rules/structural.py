@@ -37,7 +37,8 @@ def gradient_of_grad(dout, out, g, x, zero=False):
 
 register_constant(
     # compiler and runtime pieces
-    interface.stop_gradient, prims.ASSERT, prims.RAISE, print,
+    interface.stop_gradient, prims.ASSERT, prims.RAISE, print, prims.TAPE_NEW,
+    prims.TAPE_PUSH, prims.TAPE_POP, reversed,
     helpers._sg_ones_like, helpers._sg_zeros_like,
     # comparisons and logic
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
