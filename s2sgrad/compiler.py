@@ -8,6 +8,7 @@
                                 may use its results
       ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body
       passes.simplify           dead code (unused forward values, unwanted rule outputs)
+      passes.inplace            x[i] = v in place where no later read can tell, else on a copy
       ir.verify                 IR invariants (every use defined before, SSA)
       codegen.emit              IR -> readable Python source
       codegen.loader            compile under a file name registered in linecache
@@ -24,6 +25,7 @@ from .ir import verify
 from .ir.clone import inline_graph
 from .ir.lower import Builder, Context, FunctionLowering, lower_function
 from .ir.nodes import Graph, Pack, Param, Value, values_in
+from .passes import inplace
 from .passes.simplify import eliminate_dead_code
 
 
@@ -53,6 +55,7 @@ def transform_grad(target_graph, wrt, with_value, name):
     builder = Builder()
     ctx = Context()
     ctx.namespaces = list(target_graph.namespaces)
+    ctx.tape_copies = dict(target_graph.tape_copies)
     result = inline_graph(target_graph, [p.value for p in params], builder)
     ys = list(values_in(result))
     single = not isinstance(wrt, tuple)
@@ -66,6 +69,7 @@ def transform_grad(target_graph, wrt, with_value, name):
         grads = Pack('tuple', [result, grads])
     graph = Graph(name, params, builder.stack[0], grads, target_graph.origin)
     graph.namespaces = ctx.namespaces
+    graph.tape_copies = ctx.tape_copies
     graph.return_origin = target_graph.origin   # the final casts fold into the return
     names = ', '.join(params[i].name for i in wrt)
     what = 'Value and gradient' if with_value else 'Gradient'
@@ -86,6 +90,8 @@ def _finish(graph, docstring=None):
     # counts must be final.
     eliminate_dead_code(graph)
     verify.verify(graph)
+    # after dead code (reads that no longer exist do not force copies)
+    inplace.decide(graph, graph.tape_copies)
     aliases = user_aliases(graph.namespaces)
     generated = codegen.emit(graph, aliases, reserved=_reserved(graph), docstring=docstring)
     function, filename = load(generated, f'{graph.name} from {graph.origin.short}')

@@ -1117,3 +1117,30 @@ def where_sqrt(x):
 
 def cast_np_float16(x):
     return np.float16(x)
+
+
+# ---- assignment into arrays (SETITEM and the gradient-zeroing helper) --------
+
+def setitem_row(x, v):
+    y = np.copy(x)
+    y[1] = v * v
+    return y * x
+
+
+def setitem_slice_broadcast(x, s):
+    y = x * 1.0
+    y[:, 1:] = s
+    return y * y
+
+
+def setitem_mask(x):
+    y = np.copy(x)
+    y[y < 0] = 0.0
+    return y * x
+
+
+def augsetitem_column(x):
+    y = x * 2.0
+    y[:, 0] *= x[:, 1]
+    y[0] += 1.0
+    return y * y

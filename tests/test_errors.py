@@ -134,12 +134,14 @@ async def uses_async(x):  # ERR
     return np.sum(x)
 
 
-# Assignment into a subscript is refused for now (in-place updates are not
-# differentiated yet).
-def uses_subscript_assignment(x):
-    y = x * 2.0
+# Assignment into an array is differentiated; what cannot be made to agree
+# with Python -- a view read after the array it shows is assigned into -- is
+# refused at the assignment.
+def reads_view_after_assignment(x):
+    y = x[:, None] * x[None, :]
+    row = y[0]
     y[0] = 1.0  # ERR
-    return np.sum(y)
+    return np.sum(row) + np.sum(y)
 
 
 HOLDER = types.SimpleNamespace(value=None)
@@ -160,7 +162,7 @@ def uses_attribute_mutation(x):
     (uses_lambda, "lambda"),
     (uses_yield, "yield"),
     (uses_async, "async"),
-    (uses_subscript_assignment, "y[0]"),
+    (reads_view_after_assignment, "y[0]"),
     (uses_attribute_mutation, "HOLDER.value"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_refused_construct_points_at_its_line(fn, construct):
@@ -173,6 +175,18 @@ def test_loops_run_forward_and_are_differentiated(fn):
     x = np.arange(1.0, 4.0)
     assert sg.graph(fn)(x) == fn(x)
     check_grads(fn, x, order=1)
+
+
+def writes_into_argument(x):
+    x[0] = 5.0
+    return np.sum(x * x)
+
+
+def test_assignment_into_an_argument_works_on_a_copy():
+    x = np.array([0.3, -0.5, 1.2])
+    before = x.copy()
+    np.testing.assert_allclose(sg.grad(writes_into_argument)(x), [0.0, -1.0, 2.4])
+    np.testing.assert_array_equal(x, before)
 
 
 def test_transform_error_through_grad():

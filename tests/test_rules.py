@@ -503,6 +503,11 @@ CASES = [
     *case(rc.astype_bool, Z(3, 4), linear=True),
     # --- indexing
     *case(rc.index_int, N(3, 4), linear=True),
+    # --- assignment into arrays
+    *case(rc.setitem_row, N(3, 4), N(4)),
+    *case(rc.setitem_slice_broadcast, N(3, 4), 0.7),
+    *case(rc.setitem_mask, N(3, 4)),
+    *case(rc.augsetitem_column, N(3, 4)),
     *case(rc.index_int, N(5), linear=True),
     *case(rc.index_negative_int, N(3, 4), linear=True),
     *case(rc.index_two_ints, N(3, 4), linear=True),

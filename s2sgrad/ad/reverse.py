@@ -392,6 +392,7 @@ class _Sweep:
                                     'call', None))
             copies = [Value(v.hint, v.origin, v.temp) for v in saved]
             mapping.update(zip(saved, copies))
+            self.lowering.ctx.tape_copies.update(zip(copies, saved))
             if k == 0:
                 body_tape, body_targets = tape, copies or [Value('_', op.origin, True)]
             else:

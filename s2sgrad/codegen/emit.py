@@ -116,7 +116,7 @@ class _Emitter:
             user, user_block = self.uses[v][0]
             if isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
                     and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD,
-                                        prims.TAPE_NEW) \
+                                        prims.TAPE_NEW, prims.SETITEM) \
                     and user_block is block:
                 if isinstance(user, Op):
                     result = (_line(user.origin) == _line(op.origin)
@@ -246,6 +246,20 @@ class _Emitter:
         return ast.Call(self.callee(op), [self.operand(a) for a in args], keywords)
 
     # ---- statements ------------------------------------------------------------
+    def setitem(self, op):
+        """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first)."""
+        base, index, value = op.args
+        if op.style == ('setitem', 'inplace') and isinstance(base, Value):
+            self.share_name(op.output, base)
+            stmts = []
+        else:
+            copy = ast.Call(_parse(self.spell.path(np.copy)), [self.operand(base)], [])
+            stmts = [ast.Assign([ast.Name(self.name(op.output), ast.Store())], copy)]
+        target = ast.Subscript(ast.Name(self.name(op.output), ast.Load()),
+                               self.operand(index, index=True), ast.Store())
+        stmts.append(ast.Assign([target], self.operand(value)))
+        return stmts
+
     def statement(self, op):
         if op.prim is prims.TAPE_NEW:
             return ast.Assign([ast.Name(self.name(op.output), ast.Store())], ast.List([], ast.Load()))
@@ -306,9 +320,10 @@ class _Emitter:
                 self.loop(op, depth)
                 group = None
                 continue
-            text = _source(self.statement(op)).rstrip('\n')
-            for line in text.split('\n'):
-                self.write(line, depth, op.origin)
+            stmts = self.setitem(op) if op.prim is prims.SETITEM else [self.statement(op)]
+            for stmt in stmts:
+                for line in _source(stmt).rstrip('\n').split('\n'):
+                    self.write(line, depth, op.origin)
         if outputs is not None:
             for out, r in zip(outputs, results):
                 if r is None:

@@ -165,6 +165,7 @@ class Context:
     def __init__(self):
         self.inlining = []
         self.loop_ids = []          # numbers the flags of each loop
+        self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
         self.namespaces = []        # the globals of every user function lowered
 
     def add_namespace(self, namespace):
@@ -289,9 +290,17 @@ class FunctionLowering:
 
     def stmt_AugAssign(self, node):
         target = node.target
+        if isinstance(target, gast.Subscript):
+            # x[i] += v  is  x[i] = x[i] + v  (NumPy's own meaning, repeats included)
+            base, index = self.subscript_target(target)
+            current = self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
+                                        '_getitem', style=('subscript',))
+            value = self.binary(node.op, current, self.expr(node.value), node)
+            self.store_item(target, base, index, value, node)
+            return
         if not isinstance(target, gast.Name):
-            raise self.error('augmented assignment into an array element or attribute is '
-                             'not supported yet', node)
+            raise self.error('augmented assignment to an attribute cannot be transformed '
+                             '(attribute mutation)', node)
         current = self.load_name(target.id, target)
         if isinstance(current, Value):
             aliases = [n for n, v in self.env.items() if v is current and n != target.id]
@@ -302,6 +311,35 @@ class FunctionLowering:
                     f'{target.id} = {target.id} {_op_symbol(node.op)} ... instead', node)
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
         self.env[target.id] = value
+
+    def subscript_target(self, target):
+        if not isinstance(target.value, gast.Name):
+            raise self.error('assignment into a nested subscript or an attribute is not '
+                             'supported; assign to a variable first', target)
+        base = self.load_name(target.value.id, target.value)
+        if isinstance(base, Const):
+            raise self.error(f'assignment into the global {target.value.id!r} cannot be '
+                             f'transformed (it would change module state)', target)
+        return base, self.index(target.slice)
+
+    def store_item(self, target, base, index, value, node):
+        """x[i] = v: a new version of x (in place when nothing reads the old one: passes/inplace)."""
+        name = target.value.id
+        aliases = [n for n, v in self.env.items() if v is base and n != name]
+        if isinstance(base, Value) and aliases:
+            raise self.error(f'{name!r} is the same array as {aliases[0]!r} here; assigning '
+                             f'into it would change both. Copy it first (np.copy)', node)
+        if isinstance(base, Pack):
+            if not _literal_index(index) or not isinstance(_index_value(index), int):
+                raise self.error('assignment into a list with a run-time index is not '
+                                 'supported yet', node)
+            items = list(base.items)
+            items[_index_value(index)] = value
+            self.env[name] = Pack(base.kind, items)
+            return
+        new = self.builder.emit(prims.SETITEM, [base, index, value], {}, self.origin(node),
+                                name, style=('setitem',), temp=False)
+        self.env[name] = new
 
     def stmt_Break(self, node):
         loop = self.loops[-1]
@@ -571,7 +609,9 @@ class FunctionLowering:
                 self.assign(elt, item)
             return
         if isinstance(target, gast.Subscript):
-            raise self.error('assignment into an array element is not supported yet', target)
+            base, index = self.subscript_target(target)
+            self.store_item(target, base, index, value, target)
+            return
         if isinstance(target, gast.Attribute):
             raise self.error('assignment to an attribute cannot be transformed '
                              '(attribute mutation)', target)
@@ -1001,6 +1041,13 @@ def _assigned_names(body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
                     and node.id not in names:
                 names.append(node.id)
+            # x[i] = v makes a new version of x
+            targets = node.targets if isinstance(node, gast.Assign) else \
+                [node.target] if isinstance(node, gast.AugAssign) else []
+            for target in targets:
+                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+                        and target.value.id not in names:
+                    names.append(target.value.id)
     return names
 
 
@@ -1071,6 +1118,7 @@ def lower_function(fn, gradients_site):
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, docstring)
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
+    graph.tape_copies = ctx.tape_copies
     return graph
 
 

@@ -24,3 +24,4 @@ RAISE = Special('raise')                   # raise exc (kept: it has an effect)
 TAPE_NEW = Special('tape_new')             # _tape = []
 TAPE_PUSH = Special('tape_push')           # _tape.append(values): what a loop's adjoint reads
 TAPE_POP = Special('tape_pop')             # values = _tape.pop()
+SETITEM = Special('setitem')               # x[index] = value, as a new version of x

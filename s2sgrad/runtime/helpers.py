@@ -81,6 +81,13 @@ def _sg_scatter_add(g, x, index):
     return out
 
 
+def _sg_zero_at(g, index):
+    """A copy of gradient `g` with zeros at `g[index]` (what an assignment overwrote)."""
+    g = np.array(g)
+    g[index] = 0
+    return g
+
+
 def _sg_prod_others(x, axis=None):
     """For each element, the product of the other elements along `axis`.
 

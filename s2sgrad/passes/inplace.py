@@ -1,0 +1,198 @@
+"""Assignments into arrays: in place where nothing can tell, on a copy where something can.
+
+`x[i] = v` is a new version of x in the IR (SETITEM), so that the AD sees
+values, not memory.  The generated code writes in place -- as the user's
+code does, and as fast -- when no read after the write could see the
+difference: nothing reads the old version (or an array sharing its memory)
+by value afterwards, in the forward code, in the adjoint, or from a loop's
+tape.  Otherwise it writes into a copy (`x_1 = np.copy(x)`).  Arrays the
+function does not own (arguments, globals, read-only broadcasts) are always
+copied, so a caller's arrays are never modified.
+
+One case cannot be made right either way: a view of the array (`row =
+buf[0]`) read by the user's code after the write.  Python shows the view the
+new data, the gradient would assume the old: it is refused.
+"""
+import numpy as np
+
+from ..errors import TransformError
+from ..ir import prims
+from ..ir.nodes import If, Loop, Value, values_in
+from ..runtime import helpers
+
+VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
+         np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.atleast_1d, np.atleast_2d,
+         np.atleast_3d, prims.ALIAS, np.real, np.imag, np.diagonal}
+FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
+         np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, np.array,
+         np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer,
+         helpers._sg_zero_at, helpers._sg_scatter_add}
+SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
+              (np.zeros_like, 0), (np.ones_like, 0), (np.empty_like, 0),
+              (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
+              (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
+              (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1)}
+
+
+def decide(graph, tape_copies=None):
+    """Mark each SETITEM op ('setitem', 'inplace') or ('setitem', 'copy')."""
+    _Decision(graph, tape_copies or {}).run()
+
+
+class _Decision:
+    def __init__(self, graph, tape_copies):
+        self.graph = graph
+        self.tape_copies = tape_copies      # value popped in a reverse loop -> the saved value
+        self.order = []                     # ops in program order
+        self.reads = {}                     # value -> [(position, 'value' | 'shape', forward?)]
+        self.producer = {}
+
+    # ---- program order and reads -------------------------------------------------
+    def read(self, v, position, kind, forward):
+        """Record a read of v (a copy popped from a tape is read as the value saved)."""
+        v = self.tape_copies.get(v, v)
+        self.reads.setdefault(v, []).append((position, kind, forward))
+
+    def scan(self, block):
+        for op in block.ops:
+            position = len(self.order)
+            self.order.append(op)
+            forward = op.adjoint is None
+            if isinstance(op, If):
+                for v in values_in(op.test):
+                    self.read(v, position, 'value', forward)
+                for inner in op.blocks():
+                    self.scan(inner)
+                end = len(self.order)
+                for r in op.then_results + op.else_results:
+                    for v in values_in(r):
+                        self.read(v, end, 'value', forward)
+                for out in op.outputs:
+                    self.producer[out] = op
+                continue
+            if isinstance(op, Loop):
+                for operand in [op.iterable] + list(op.inits):
+                    for v in values_in(operand):
+                        self.read(v, position, 'value', forward)
+                for inner in op.blocks():
+                    self.scan(inner)
+                end = len(self.order)
+                for operand in list(op.nexts) + [op.cond, op.exit]:
+                    for v in values_in(operand):
+                        self.read(v, end, 'value', forward)
+                for v in op.defined() + op.outputs:
+                    self.producer[v] = op
+                continue
+            for k, arg in enumerate(op.args):
+                kind = 'shape' if (op.prim, k) in _shape_only() else 'value'
+                if op.prim is prims.TAPE_PUSH:
+                    kind = 'tape'
+                for v in values_in(arg):
+                    self.read(v, position, kind, forward)
+            for arg in op.kwargs.values():
+                for v in values_in(arg):
+                    self.read(v, position, 'value', forward)
+            for out in op.outputs:
+                self.producer[out] = op
+
+    # ---- versions and views ---------------------------------------------------------
+    # `parents[v]`: the values whose memory v may be (a view's base, the array an
+    # in-place write changed, the inputs of a phi).  A loop's phi lists only its
+    # initial value: reading the phi after a write in the body reads the old state.
+    def add_parent(self, v, parent):
+        if isinstance(parent, Value):
+            self.parents.setdefault(v, []).append(parent)
+            self.children.setdefault(parent, []).append(v)
+
+    def old_states(self, v):
+        """v, what v's memory was before (ancestors), and every view of those."""
+        old, todo = set(), [v]
+        while todo:
+            u = todo.pop()
+            if u not in old:
+                old.add(u)
+                todo.extend(self.parents.get(u, ()))
+        views, todo = set(), list(old)
+        while todo:
+            u = todo.pop()
+            for child in self.children.get(u, ()):
+                if child in self.views and child not in views:
+                    views.add(child)
+                    todo.append(child)
+        return old, views
+
+    def is_owned(self, v, seen=None):
+        seen = set() if seen is None else seen
+        if v in seen:
+            return True
+        seen.add(v)
+        if v in self.fresh:
+            return True
+        parents = self.parents.get(v)
+        if not parents or v in self.readonly:
+            return False
+        return all(self.is_owned(p, seen) for p in parents)
+
+    def run(self):
+        self.parents, self.children = {}, {}
+        self.views, self.fresh, self.readonly = set(), set(), set()
+        self.scan(self.graph.body)
+        result_position = len(self.order)
+        for v in values_in(self.graph.result) if self.graph.result is not None else ():
+            self.read(v, result_position, 'value', True)
+        for reads in self.reads.values():
+            for k, (position, kind, forward) in enumerate(reads):
+                if kind == 'tape':      # pushing is not reading: the popped copy's reads count
+                    reads[k] = (position, 'shape', forward)
+        for position, op in enumerate(self.order):
+            if isinstance(op, Loop):
+                for phi, init in zip(op.phis, op.inits):
+                    self.add_parent(phi, init)
+                for out, phi, nxt in zip(op.outputs, op.phis, op.nexts):
+                    self.add_parent(out, phi)
+                    self.add_parent(out, nxt)
+                continue
+            if isinstance(op, If):
+                for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
+                    self.add_parent(out, rt)
+                    self.add_parent(out, re_)
+                continue
+            if not op.outputs:
+                continue
+            out = op.outputs[0]
+            if op.prim is prims.SETITEM:
+                self.setitem(op, position)
+            elif op.prim in VIEWS and op.args and isinstance(op.args[0], Value):
+                self.add_parent(out, op.args[0])
+                self.views.add(out)
+                if op.prim is np.broadcast_to:
+                    self.readonly.add(out)
+            elif op.prim in FRESH or isinstance(op.prim, np.ufunc):
+                self.fresh.add(out)
+
+    def setitem(self, op, position):
+        base, out = op.args[0], op.output
+        if not isinstance(base, Value):
+            op.style = ('setitem', 'copy')
+            self.fresh.add(out)
+            return
+        old, views = self.old_states(base)
+        later = [(v, forward) for v in old | views
+                 for p, kind, forward in self.reads.get(v, ())
+                 if p > position and kind == 'value']
+        for v, forward in later:
+            if forward and v in views:
+                raise TransformError(
+                    f'a view of {base.hint!r} (taken at {v.origin.short}) is read after '
+                    f'{base.hint!r} is assigned into here; copy it first (np.copy) so that '
+                    f'the gradient sees what Python sees', op.origin)
+        if self.is_owned(base) and not later:
+            op.style = ('setitem', 'inplace')
+            self.add_parent(out, base)
+        else:
+            op.style = ('setitem', 'copy')
+            self.fresh.add(out)
+
+
+def _shape_only():
+    return SHAPE_ONLY
