@@ -1144,3 +1144,59 @@ def augsetitem_column(x):
     y[:, 0] *= x[:, 1]
     y[0] += 1.0
     return y * y
+
+
+# ---- the math module's scalar functions (they share the NumPy rules) ---------
+import math  # noqa: E402
+
+
+def math_exp(x):
+    return math.exp(x)
+
+
+def math_expm1(x):
+    return math.expm1(x)
+
+
+def math_log(x):
+    return math.log(x)
+
+
+def math_log2(x):
+    return math.log2(x)
+
+
+def math_log10(x):
+    return math.log10(x)
+
+
+def math_log1p(x):
+    return math.log1p(x)
+
+
+def math_sqrt(x):
+    return math.sqrt(x)
+
+
+def math_fabs(x):
+    return math.fabs(x) * x
+
+
+def math_pow(x, p):
+    return math.pow(x, p)
+
+
+def math_trig(x):
+    return math.sin(x) * math.cos(x) + math.tan(x)
+
+
+def math_hyperbolic(x):
+    return math.sinh(x) + math.cosh(x) * math.tanh(x)
+
+
+def math_inverse_trig(x):
+    return math.asin(x) + math.acos(x) * math.atan(x)
+
+
+def math_inverse_hyperbolic(x, y):
+    return math.asinh(x) + math.atanh(x) + math.acosh(y)

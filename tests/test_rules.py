@@ -503,6 +503,12 @@ CASES = [
     *case(rc.astype_bool, Z(3, 4), linear=True),
     # --- indexing
     *case(rc.index_int, N(3, 4), linear=True),
+    # --- the math module on Python floats
+    *case(rc.math_exp, N(float)), *case(rc.math_expm1, N(float)), *case(rc.math_log, P(float)),
+    *case(rc.math_log2, P(float)), *case(rc.math_log10, P(float)), *case(rc.math_log1p, P(float)),
+    *case(rc.math_sqrt, P(float)), *case(rc.math_fabs, Z(float)), *case(rc.math_pow, P(float), N(float)),
+    *case(rc.math_trig, U(float)), *case(rc.math_hyperbolic, N(float)),
+    *case(rc.math_inverse_trig, U(float)), *case(rc.math_inverse_hyperbolic, U(float), G(float)),
     # --- assignment into arrays
     *case(rc.setitem_row, N(3, 4), N(4)),
     *case(rc.setitem_slice_broadcast, N(3, 4), 0.7),

@@ -90,15 +90,10 @@ UNSUPPORTED_STATEMENTS = {
     'Import': 'import statements inside a transformed function are not supported; import at module level',
     'ImportFrom': 'import statements inside a transformed function are not supported; import at module level',
     'ClassDef': 'class definitions inside a transformed function are not supported',
-    'FunctionDef': 'nested function definitions are not supported yet',
     'Match': 'match statements are not supported yet',
 }
 UNSUPPORTED_EXPRESSIONS = {
-    'Lambda': 'lambda expressions are not supported yet',
-    'ListComp': 'list comprehensions are not supported yet',
-    'SetComp': 'set comprehensions are not supported yet',
-    'DictComp': 'dict comprehensions are not supported yet',
-    'GeneratorExp': 'generator expressions are not supported yet',
+    'SetComp': 'set comprehensions are not supported',
     'Yield': 'generators (yield) cannot be transformed',
     'YieldFrom': 'generators (yield from) cannot be transformed',
     'Await': 'await cannot be transformed',
@@ -204,8 +199,8 @@ class FunctionLowering:
         return TransformError(message, self.origin(node))
 
     # ---- statements ----------------------------------------------------------
-    def lower_body(self):
-        body = self.src.node.body
+    def lower_body(self, body=None):
+        body = self.src.node.body if body is None else body
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]
@@ -329,6 +324,18 @@ class FunctionLowering:
         if isinstance(base, Value) and aliases:
             raise self.error(f'{name!r} is the same array as {aliases[0]!r} here; assigning '
                              f'into it would change both. Copy it first (np.copy)', node)
+        if isinstance(base, Pack) and base.kind == 'dict':
+            if not _literal_index(index):
+                raise self.error('dict keys must be constants', node)
+            key = _index_value(index)
+            keys, items = list(base.keys), list(base.items)
+            if key in keys:
+                items[keys.index(key)] = value
+            else:
+                keys.append(key)
+                items.append(value)
+            self.env[name] = Pack('dict', items, keys)
+            return
         if isinstance(base, Pack):
             if not _literal_index(index) or not isinstance(_index_value(index), int):
                 raise self.error('assignment into a list with a run-time index is not '
@@ -492,6 +499,11 @@ class FunctionLowering:
         if ctx['returns']:
             self.pending_return = ctx
 
+    def stmt_FunctionDef(self, node):
+        if node.decorator_list:
+            raise self.error('decorators on a nested def are not supported', node)
+        self.env[node.name] = Const(LocalFunction(node, self))
+
     def stmt_Raise(self, node):
         if node.exc is None:
             raise self.error('a bare raise cannot be transformed', node)
@@ -642,11 +654,109 @@ class FunctionLowering:
             raise self.error(f'{name}() cannot be transformed', node)
         return Const(obj, spelling=name)
 
+    def expr_ListComp(self, node, hint):
+        return Pack('list', self.comprehension(node, lambda: [self.expr(node.elt)]))
+
+    expr_GeneratorExp = expr_ListComp     # consumed at once by the call it is passed to
+
+    def expr_DictComp(self, node, hint):
+        pairs = self.comprehension(node, lambda: [(self.expr(node.key), self.expr(node.value))])
+        if not all(_literal(k) for k, _ in pairs):
+            raise self.error('dict comprehension keys must be constants', node)
+        return Pack('dict', [v for _, v in pairs], [k.value for k, _ in pairs])
+
+    def comprehension(self, node, element, generators=None):
+        """Unroll a comprehension over sequences known item by item (lists, tuples,
+        constant ranges); its conditions must be decided when transforming."""
+        generators = node.generators if generators is None else generators
+        if not generators:
+            return element()
+        gen = generators[0]
+        seq = self.static_items(self.expr(gen.iter))
+        if seq is None:
+            raise self.error('a comprehension over a run-time sequence is not supported yet '
+                             '(its length is not known when transforming): write the loop, '
+                             'or sum(...) over it', gen.iter)
+        saved = dict(self.env)
+        out = []
+        try:
+            for item in seq:
+                self.assign(gen.target, item)
+                tests = [self.expr(t) for t in gen.ifs]
+                if not all(isinstance(t, Const) for t in tests):
+                    raise self.error('a comprehension condition must be decided when '
+                                     'transforming (a constant)', gen.ifs[0])
+                if all(t.value for t in tests):
+                    out.extend(self.comprehension(node, element, generators[1:]))
+        finally:
+            self.env = saved        # the comprehension's variables stay inside it
+        return out
+
+    def static_items(self, seq):
+        if isinstance(seq, Pack):
+            if seq.kind == 'dict':
+                return [Const(k) for k in seq.keys]
+            return list(seq.items)
+        if isinstance(seq, Const) and isinstance(seq.value, (tuple, list, range, dict)):
+            return [Const(v) for v in seq.value]
+        return None
+
+    def sum_generator(self, gen, node, hint):
+        """sum(f(x) for x in xs): unrolled over a known sequence, else a loop adding up."""
+        seq = self.static_items(self.expr(gen.generators[0].iter)) \
+            if len(gen.generators) == 1 else None
+        if seq is not None or len(gen.generators) > 1:
+            terms = self.comprehension(gen, lambda: [self.expr(gen.elt)])
+            total = Const(0)
+            for term in terms:
+                total = self.binary(gast.Add(), total, term, node)
+            return total
+        comp = gen.generators[0]
+        acc = f'_sum{len(self.ctx.loop_ids)}'
+        store = gast.Name(acc, gast.Store(), None, None)
+        load = gast.Name(acc, gast.Load(), None, None)
+        update = gast.Assign(targets=[store], value=gast.BinOp(left=load, op=gast.Add(),
+                                                                 right=gen.elt), type_comment=None)
+        body = [update]
+        for test in reversed(comp.ifs):
+            body = [gast.If(test=test, body=body, orelse=[])]
+        loop = gast.For(target=comp.target, iter=comp.iter, body=body, orelse=[],
+                        type_comment=None)
+        for synthetic in (update, loop, *[b for b in body if isinstance(b, gast.If)]):
+            gast.copy_location(synthetic, node)
+        gast.fix_missing_locations(loop)
+        saved = {k: self.env[k] for k in _stored_names(comp.target) if k in self.env}
+        self.env[acc] = Const(0)
+        self.stmt_For(loop)
+        total = self.env.pop(acc)
+        self.env.update(saved)
+        return total
+
+    def expr_Lambda(self, node, hint):
+        return Const(LocalFunction(node, self))
+
     def expr_Tuple(self, node, hint):
         items = [self.expr(e) for e in node.elts]
         if all(_literal(i) for i in items):
             return Const(tuple(i.value for i in items))
         return Pack('tuple', items)
+
+    def expr_Dict(self, node, hint):
+        keys, items = [], []
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                packed = self.expr(v)
+                if not (isinstance(packed, Pack) and packed.kind == 'dict'):
+                    raise self.error('**mapping in a dict literal must be a dict built here', v)
+                keys += packed.keys
+                items += packed.items
+                continue
+            key = self.expr(k)
+            if not _literal(key):
+                raise self.error('dict keys must be constants', k)
+            keys.append(key.value)
+            items.append(self.expr(v))
+        return Pack('dict', items, keys)
 
     def expr_List(self, node, hint):
         return Pack('list', [self.expr(e) for e in node.elts])
@@ -781,6 +891,12 @@ class FunctionLowering:
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
         index = self.index(node.slice)
+        if isinstance(base, Pack) and base.kind == 'dict':
+            key = _index_value(index) if _literal_index(index) else None
+            if key not in base.keys:
+                raise self.error(f'key {key!r} is not in this dict (keys must be constants '
+                                 f'and present: {base.keys})', node)
+            return base.items[base.keys.index(key)]
         if isinstance(base, (Pack, Const)) and _literal_index(index):
             key = _index_value(index)
             seq = base.items if isinstance(base, Pack) else base.value
@@ -815,22 +931,32 @@ class FunctionLowering:
     # ---- calls ---------------------------------------------------------------
     def expr_Call(self, node, hint):
         func = node.func
+        if _is_sum_of_generator(node, self):
+            return self.sum_generator(node.args[0], node, hint)
         args = []
         for a in node.args:
             if isinstance(a, gast.Starred):
-                raise self.error('*args in a call are not supported yet', a)
-            args.append(self.expr(a))
+                args.extend(self.unpack_items(self.expr(a.value), a))
+            else:
+                args.append(self.expr(a))
         kwargs = {}
         for k in node.keywords:
             if k.arg is None:
-                raise self.error('**kwargs in a call are not supported yet', k.value)
-            kwargs[k.arg] = self.expr(k.value)
+                packed = self.expr(k.value)
+                if isinstance(packed, Pack) and packed.kind == 'dict':
+                    kwargs.update(zip(packed.keys, packed.items))
+                elif isinstance(packed, Const) and isinstance(packed.value, dict):
+                    kwargs.update({key: Const(v) for key, v in packed.value.items()})
+                else:
+                    raise self.error('**kwargs must be a dict known item by item here', k.value)
+            else:
+                kwargs[k.arg] = self.expr(k.value)
         if isinstance(func, gast.Attribute):
             base = self.expr(func.value)
             if isinstance(base, Value):
                 return self.method_call(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Pack):
-                raise self.error(f'list/tuple method {func.attr!r} is not supported yet', node)
+                return self.pack_method(base, func, args, kwargs, node)
             try:
                 fn = getattr(base.value, func.attr)
             except AttributeError:
@@ -842,6 +968,42 @@ class FunctionLowering:
         if not isinstance(callee, Const):
             raise self.error('calling a run-time value is not supported', node)
         return self.call(callee, args, kwargs, node, hint)
+
+    def unpack_items(self, operand, node):
+        """The items of `*seq` in a call: a pack, a constant sequence, or refused."""
+        if isinstance(operand, Pack):
+            return list(operand.items)
+        if isinstance(operand, Const) and isinstance(operand.value, (tuple, list, range)):
+            return [Const(v) for v in operand.value]
+        raise self.error('*args must be a list or tuple known item by item here', node)
+
+    def pack_method(self, base, func, args, kwargs, node):
+        """Methods of lists, tuples and dicts built in the function (known item by item)."""
+        name = func.attr
+        target = func.value.id if isinstance(func.value, gast.Name) else None
+        if base.kind == 'dict':
+            if name == 'keys':
+                return Pack('tuple', [Const(k) for k in base.keys])
+            if name == 'values':
+                return Pack('tuple', base.items)
+            if name == 'items':
+                return Pack('tuple', [Pack('tuple', [Const(k), v])
+                                      for k, v in zip(base.keys, base.items)])
+            if name == 'get' and args and _literal(args[0]):
+                key = args[0].value
+                if key in base.keys:
+                    return base.items[base.keys.index(key)]
+                return args[1] if len(args) > 1 else NONE
+        if base.kind == 'list' and target is not None:
+            if name == 'append' and len(args) == 1:
+                self.env[target] = Pack('list', base.items + args)
+                return NONE
+            if name == 'extend' and len(args) == 1:
+                self.env[target] = Pack('list', base.items + self.unpack_items(args[0], node))
+                return NONE
+        raise self.error(f'{base.kind} method {name!r} is not supported here (lists and dicts '
+                         f'are followed item by item: their length must be known when '
+                         f'transforming)', node)
 
     def method_call(self, base, name, args, kwargs, node, hint):
         if name not in METHODS:
@@ -869,6 +1031,8 @@ class FunctionLowering:
                                      hint or '_stopped', temp=hint is None)
         if fn in (exec, eval, compile):
             raise self.error(f'{fn.__name__}() cannot be transformed', node)
+        if isinstance(fn, LocalFunction):
+            return fn.call(self, args, kwargs, node)
         if isinstance(fn, GradFunction):
             return self.inline_graph(fn, args, kwargs, node, hint)
         if isinstance(fn, GraphFunction):
@@ -918,10 +1082,12 @@ class FunctionLowering:
             raise TransformError(f'{fn.__name__}(): {exc}', call_origin) from None
         env = {}
         for param in sig.parameters.values():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                raise TransformError(f'{fn.__name__}() takes *args/**kwargs, which are not '
-                                     f'supported yet', src.origin(src.node))
-            if param.name in bound.arguments:
+            if param.kind == param.VAR_POSITIONAL:
+                env[param.name] = Pack('tuple', bound.arguments.get(param.name, ()))
+            elif param.kind == param.VAR_KEYWORD:
+                extra = bound.arguments.get(param.name, {})
+                env[param.name] = Pack('dict', list(extra.values()), list(extra))
+            elif param.name in bound.arguments:
                 env[param.name] = bound.arguments[param.name]
             else:
                 env[param.name] = Const(param.default)
@@ -948,6 +1114,68 @@ class FunctionLowering:
                 raise self.error(f'{fn.__name__}(): missing argument {param.name!r}', node)
             bindings.append(operand)
         return inline_graph(graph, bindings, self.builder, self.origin(node))
+
+
+class LocalFunction:
+    """A def or lambda inside a transformed function: inlined where it is called.
+
+    It reads the enclosing function's variables as they are when it is called
+    (Python's late binding); its defaults are evaluated where it is defined.
+    """
+
+    def __init__(self, node, lowering):
+        self.node = node
+        self.lowering = lowering
+        self.__name__ = getattr(node, 'name', '<lambda>')
+        args = node.args
+        if args.kwonlyargs or getattr(args, 'posonlyargs', None):
+            raise lowering.error('keyword-only and positional-only parameters of a nested '
+                                 'function are not supported', node)
+        self.defaults = [lowering.expr(d) for d in args.defaults]
+
+    def call(self, caller, args, kwargs, node):
+        params = [a.id for a in self.node.args.args]
+        vararg, kwarg = self.node.args.vararg, self.node.args.kwarg
+        env = dict(self.lowering.env)
+        if len(args) > len(params) and vararg is None:
+            raise caller.error(f'{self.__name__}() takes {len(params)} positional arguments '
+                               f'but {len(args)} were given', node)
+        bound = dict(zip(params, args))
+        extra = dict(kwargs)
+        for name in params:
+            if name in extra:
+                if name in bound:
+                    raise caller.error(f'{self.__name__}() got multiple values for {name!r}',
+                                       node)
+                bound[name] = extra.pop(name)
+        first_default = len(params) - len(self.defaults)
+        for k, name in enumerate(params):
+            if name not in bound:
+                if k < first_default:
+                    raise caller.error(f'{self.__name__}() missing argument {name!r}', node)
+                bound[name] = self.defaults[k - first_default]
+        if vararg is not None:
+            bound[vararg.id] = Pack('tuple', args[len(params):])
+        if kwarg is not None:
+            bound[kwarg.id] = Pack('dict', list(extra.values()), list(extra))
+        elif extra:
+            raise caller.error(f'{self.__name__}() got unexpected arguments {sorted(extra)}',
+                               node)
+        env.update(bound)
+        key = id(self.node)
+        if key in caller.ctx.inlining:
+            raise caller.error(f'recursive call to {self.__name__!r} cannot be transformed', node)
+        caller.ctx.inlining.append(key)
+        try:
+            sub = FunctionLowering(caller.ctx, caller.builder, self.lowering.src, env,
+                                   caller=caller.origin(node) if caller is not self.lowering
+                                   else caller.caller,
+                                   gradients_site=caller.gradients_site)
+            if isinstance(self.node, gast.Lambda):
+                return sub.expr(self.node.body)
+            return sub.lower_body(self.node.body)
+        finally:
+            caller.ctx.inlining.pop()
 
 
 _UNKNOWN = object()
@@ -1027,6 +1255,16 @@ def _with_rest(stmt, rest):
         return list(body) if _always_exits(body) else list(body) + list(rest)
     new = gast.If(test=stmt.test, body=extend(stmt.body), orelse=extend(stmt.orelse))
     return gast.copy_location(new, stmt)
+
+
+def _is_sum_of_generator(node, lowering):
+    if not (isinstance(node.func, gast.Name) and len(node.args) == 1 and not node.keywords
+            and isinstance(node.args[0], (gast.GeneratorExp, gast.ListComp))):
+        return False
+    if node.func.id in lowering.env:
+        return False
+    found, fn = lowering.src.resolve(node.func.id)
+    return found and fn is sum
 
 
 def _stored_names(target):

@@ -50,14 +50,16 @@ NONE = Const(None)
 
 
 class Pack:
-    """A tuple or list literal of operands: `(a, b)`, `[x, 1.0]`, or an index `[i, 1:2]`."""
+    """A tuple, list or dict literal of operands known item by item at transform time:
+    `(a, b)`, `[x, 1.0]`, `{'lr': x}` (keys in `keys`), or an index `[i, 1:2]`."""
 
-    __slots__ = ('kind', 'items')
+    __slots__ = ('kind', 'items', 'keys')
 
-    def __init__(self, kind, items):
-        assert kind in ('tuple', 'list', 'index')
+    def __init__(self, kind, items, keys=None):
+        assert kind in ('tuple', 'list', 'index', 'dict')
         self.kind = kind
         self.items = list(items)
+        self.keys = list(keys) if keys is not None else None
 
     def __repr__(self):
         return f'Pack({self.kind}, {self.items!r})'
@@ -87,7 +89,7 @@ def map_operand(operand, fn):
     if isinstance(operand, Value):
         return fn(operand)
     if isinstance(operand, Pack):
-        return Pack(operand.kind, [map_operand(i, fn) for i in operand.items])
+        return Pack(operand.kind, [map_operand(i, fn) for i in operand.items], operand.keys)
     if isinstance(operand, Slice):
         return Slice(*(map_operand(p, fn) for p in (operand.start, operand.stop, operand.step)))
     return operand

@@ -1,9 +1,13 @@
 """Elementwise functions: arithmetic, exp/log, trigonometric, max/min, where, clip.
 
+The `math` module's scalar functions share the NumPy rules.
+
 Rules of several inputs are registered with `broadcasts=True`: the AD pass
 sums each gradient back to its input's shape, so the rules never do.
 Non-smooth points follow TensorFlow (API.md section 4).
 """
+import math
+
 import numpy as np
 
 from .registry import constant, register_gradient
@@ -29,7 +33,7 @@ def divide_grad(dy, y, x1, x2):
     return dy / x2, -dy * x1 / (x2 * x2)
 
 
-@register_gradient(np.power, broadcasts=True)
+@register_gradient((np.power, math.pow), broadcasts=True)
 def power_grad(dy, y, x1, x2):
     # x ** p at x == 0: the p-1 power is exact (0 for p > 1); log(x) is replaced
     # by 0 there, where the exponent's gradient is 0 * log(0) by convention.
@@ -52,7 +56,7 @@ def positive_grad(dy, y, x):
     return dy
 
 
-@register_gradient(np.exp)
+@register_gradient((np.exp, math.exp))
 def exp_grad(dy, y, x):
     return dy * y
 
@@ -62,32 +66,32 @@ def exp2_grad(dy, y, x):
     return dy * y * np.log(2.0)
 
 
-@register_gradient(np.expm1)
+@register_gradient((np.expm1, math.expm1))
 def expm1_grad(dy, y, x):
     return dy * (y + 1.0)
 
 
-@register_gradient(np.log)
+@register_gradient((np.log, math.log))
 def log_grad(dy, y, x):
     return dy / x
 
 
-@register_gradient(np.log2)
+@register_gradient((np.log2, math.log2))
 def log2_grad(dy, y, x):
     return dy / (x * np.log(2.0))
 
 
-@register_gradient(np.log10)
+@register_gradient((np.log10, math.log10))
 def log10_grad(dy, y, x):
     return dy / (x * np.log(10.0))
 
 
-@register_gradient(np.log1p)
+@register_gradient((np.log1p, math.log1p))
 def log1p_grad(dy, y, x):
     return dy / (1.0 + x)
 
 
-@register_gradient(np.sqrt)
+@register_gradient((np.sqrt, math.sqrt))
 def sqrt_grad(dy, y, x):
     return dy * 0.5 / y
 
@@ -102,67 +106,67 @@ def reciprocal_grad(dy, y, x):
     return -dy * y * y
 
 
-@register_gradient((np.abs, np.fabs, abs))
+@register_gradient((np.abs, np.fabs, abs, math.fabs))
 def abs_grad(dy, y, x):
     return dy * np.sign(x)
 
 
-@register_gradient(np.tanh)
+@register_gradient((np.tanh, math.tanh))
 def tanh_grad(dy, y, x):
     return dy * (1.0 - y * y)
 
 
-@register_gradient(np.sin)
+@register_gradient((np.sin, math.sin))
 def sin_grad(dy, y, x):
     return dy * np.cos(x)
 
 
-@register_gradient(np.cos)
+@register_gradient((np.cos, math.cos))
 def cos_grad(dy, y, x):
     return -dy * np.sin(x)
 
 
-@register_gradient(np.tan)
+@register_gradient((np.tan, math.tan))
 def tan_grad(dy, y, x):
     return dy * (1.0 + y * y)
 
 
-@register_gradient(np.arcsin)
+@register_gradient((np.arcsin, math.asin))
 def arcsin_grad(dy, y, x):
     return dy / np.sqrt(1.0 - x * x)
 
 
-@register_gradient(np.arccos)
+@register_gradient((np.arccos, math.acos))
 def arccos_grad(dy, y, x):
     return -dy / np.sqrt(1.0 - x * x)
 
 
-@register_gradient(np.arctan)
+@register_gradient((np.arctan, math.atan))
 def arctan_grad(dy, y, x):
     return dy / (1.0 + x * x)
 
 
-@register_gradient(np.sinh)
+@register_gradient((np.sinh, math.sinh))
 def sinh_grad(dy, y, x):
     return dy * np.cosh(x)
 
 
-@register_gradient(np.cosh)
+@register_gradient((np.cosh, math.cosh))
 def cosh_grad(dy, y, x):
     return dy * np.sinh(x)
 
 
-@register_gradient(np.arcsinh)
+@register_gradient((np.arcsinh, math.asinh))
 def arcsinh_grad(dy, y, x):
     return dy / np.sqrt(x * x + 1.0)
 
 
-@register_gradient(np.arccosh)
+@register_gradient((np.arccosh, math.acosh))
 def arccosh_grad(dy, y, x):
     return dy / np.sqrt(x * x - 1.0)
 
 
-@register_gradient(np.arctanh)
+@register_gradient((np.arctanh, math.atanh))
 def arctanh_grad(dy, y, x):
     return dy / (1.0 - x * x)
 

@@ -1,5 +1,6 @@
 """Compiler primitives, runtime helpers, and the functions whose results are constants."""
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -39,6 +40,7 @@ register_constant(
     # compiler and runtime pieces
     interface.stop_gradient, prims.ASSERT, prims.RAISE, print, prims.TAPE_NEW,
     prims.TAPE_PUSH, prims.TAPE_POP, reversed,
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like,
     # comparisons and logic
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
