@@ -190,6 +190,10 @@ class _Emitter:
             return ast.Tuple([self.const(Const(v), index) for v in value], ast.Load())
         if isinstance(value, list):
             return ast.List([self.const(Const(v)) for v in value], ast.Load())
+        if isinstance(value, range):
+            parts = [value.stop] if (value.start, value.step) == (0, 1) else \
+                [value.start, value.stop] + ([value.step] if value.step != 1 else [])
+            return _call(ast.Name('range', ast.Load()), [ast.Constant(p) for p in parts])
         if isinstance(value, slice):
             return _call(ast.Name('slice', ast.Load()),
                          [self.const(Const(p)) for p in (value.start, value.stop, value.step)])

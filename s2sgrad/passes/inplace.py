@@ -77,7 +77,10 @@ class _Decision:
                 for inner in op.blocks():
                     self.scan(inner)
                 end = len(self.order)
-                for operand in list(op.nexts) + [op.cond, op.exit]:
+                for operand in op.nexts:        # carried into the next iteration:
+                    for v in values_in(operand):    # a move, not a read
+                        self.read(v, end, 'carry', forward)
+                for operand in [op.cond, op.exit]:
                     for v in values_in(operand):
                         self.read(v, end, 'value', forward)
                 for v in op.defined() + op.outputs:
@@ -97,8 +100,9 @@ class _Decision:
 
     # ---- versions and views ---------------------------------------------------------
     # `parents[v]`: the values whose memory v may be (a view's base, the array an
-    # in-place write changed, the inputs of a phi).  A loop's phi lists only its
-    # initial value: reading the phi after a write in the body reads the old state.
+    # in-place write changed, the inputs of a phi -- a loop's phi is also the
+    # previous iteration's value, so a value of one iteration read after the next
+    # iteration's write (by its adjoint, from the tape) counts as old).
     def add_parent(self, v, parent):
         if isinstance(parent, Value):
             self.parents.setdefault(v, []).append(parent)
@@ -146,8 +150,9 @@ class _Decision:
                     reads[k] = (position, 'shape', forward)
         for position, op in enumerate(self.order):
             if isinstance(op, Loop):
-                for phi, init in zip(op.phis, op.inits):
+                for phi, init, nxt in zip(op.phis, op.inits, op.nexts):
                     self.add_parent(phi, init)
+                    self.add_parent(phi, nxt)
                 for out, phi, nxt in zip(op.outputs, op.phis, op.nexts):
                     self.add_parent(out, phi)
                     self.add_parent(out, nxt)
@@ -186,7 +191,8 @@ class _Decision:
                     f'a view of {base.hint!r} (taken at {v.origin.short}) is read after '
                     f'{base.hint!r} is assigned into here; copy it first (np.copy) so that '
                     f'the gradient sees what Python sees', op.origin)
-        if self.is_owned(base) and not later:
+        # the write's own result is owned either way (the same memory, or a copy)
+        if self.is_owned(base, seen={out}) and not later:
             op.style = ('setitem', 'inplace')
             self.add_parent(out, base)
         else:
