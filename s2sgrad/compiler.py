@@ -56,7 +56,7 @@ def transform_grad(target_graph, wrt, with_value, name):
     ctx = Context()
     ctx.namespaces = list(target_graph.namespaces)
     ctx.tape_copies = dict(target_graph.tape_copies)
-    result = inline_graph(target_graph, [p.value for p in params], builder)
+    result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists)
     ys = list(values_in(result))
     single = not isinstance(wrt, tuple)
     wrt = (wrt,) if single else wrt
@@ -70,6 +70,7 @@ def transform_grad(target_graph, wrt, with_value, name):
     graph = Graph(name, params, builder.stack[0], grads, target_graph.origin)
     graph.namespaces = ctx.namespaces
     graph.tape_copies = ctx.tape_copies
+    graph.lists = ctx.lists
     graph.return_origin = target_graph.origin   # the final casts fold into the return
     names = ', '.join(params[i].name for i in wrt)
     what = 'Value and gradient' if with_value else 'Gradient'

@@ -324,7 +324,9 @@ class _Sweep:
             outer = [v for v in outer if exported[v] is not None]
             accs = [Value('d' + _bare(v.hint), op.origin, v.temp) for v in outer]
             self.fresh.update(accs)
-            acc_nexts = [self.add(acc, exported[v], '_acc', True, op.origin)
+            acc_nexts = [self.emit(helpers._sg_accumulate, [acc, exported[v]], '_acc', op.origin)
+                         if v in self.lowering.ctx.lists else
+                         self.add(acc, exported[v], '_acc', True, op.origin)
                          for acc, v in zip(accs, outer)]
         finally:
             self.builder.stack.pop()
@@ -501,7 +503,13 @@ class _Sweep:
         else:
             for k, term in enumerate(terms, 1):
                 self.rename(term, f'{hint}_{k}', temp)
-            total = self.aggregate(terms, hint, temp, v.origin)
+            if v in self.lowering.ctx.lists:    # list gradients add entry by entry
+                total = terms[0]
+                for term in terms[1:]:
+                    total = self.emit(helpers._sg_accumulate, [total, term], hint, v.origin,
+                                      temp=temp)
+            else:
+                total = self.aggregate(terms, hint, temp, v.origin)
         self.total[v] = total
         return total
 

@@ -116,7 +116,8 @@ class _Emitter:
             user, user_block = self.uses[v][0]
             if isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
                     and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD,
-                                        prims.TAPE_NEW, prims.SETITEM) \
+                                        prims.TAPE_NEW, prims.SETITEM, prims.LIST_APPEND,
+                                        prims.LIST_NEW) \
                     and user_block is block:
                 if isinstance(user, Op):
                     result = (_line(user.origin) == _line(op.origin)
@@ -264,7 +265,24 @@ class _Emitter:
         stmts.append(ast.Assign([target], self.operand(value)))
         return stmts
 
+    def append(self, op):
+        """lst.append(v) in place (same name), or a new list `lst_1 = lst + [v]`."""
+        base, value, _ = op.args
+        item = ast.List([self.operand(value)], ast.Load())
+        if op.style == ('append', 'inplace') and isinstance(base, Value):
+            self.share_name(op.output, base)
+            call = ast.Call(ast.Attribute(self.operand(base), 'append', ast.Load()),
+                            [self.operand(value)], [])
+            return [ast.Expr(call)]
+        return [ast.Assign([ast.Name(self.name(op.output), ast.Store())],
+                           ast.BinOp(self.operand(base), ast.Add(), item))]
+
     def statement(self, op):
+        if op.prim is prims.LIST_NEW:
+            items = op.args[0]
+            elts = [self.operand(i) for i in items.items] if isinstance(items, Pack) else []
+            return ast.Assign([ast.Name(self.name(op.output), ast.Store())],
+                              ast.List(elts, ast.Load()))
         if op.prim is prims.TAPE_NEW:
             return ast.Assign([ast.Name(self.name(op.output), ast.Store())], ast.List([], ast.Load()))
         if op.prim is prims.TAPE_PUSH:
@@ -324,7 +342,12 @@ class _Emitter:
                 self.loop(op, depth)
                 group = None
                 continue
-            stmts = self.setitem(op) if op.prim is prims.SETITEM else [self.statement(op)]
+            if op.prim is prims.SETITEM:
+                stmts = self.setitem(op)
+            elif op.prim is prims.LIST_APPEND:
+                stmts = self.append(op)
+            else:
+                stmts = [self.statement(op)]
             for stmt in stmts:
                 for line in _source(stmt).rstrip('\n').split('\n'):
                     self.write(line, depth, op.origin)

@@ -4,16 +4,19 @@ import dataclasses
 from .nodes import Block, If, Loop, Op, Value, map_operand
 
 
-def inline_graph(graph, bindings, builder, call_origin=None):
+def inline_graph(graph, bindings, builder, call_origin=None, lists=None):
     """Append a copy of `graph`'s body to `builder`, its params bound to `bindings`.
 
-    Returns the copied result operand.
+    Returns the copied result operand.  `lists` receives the copies of the
+    graph's run-time list values.
     """
     mapping = {param.value: operand for param, operand in zip(graph.params, bindings)}
 
     def fresh(v):
         new = Value(v.hint, v.origin, v.temp)
         mapping[v] = new
+        if lists is not None and v in graph.lists:
+            lists.add(new)
         return new
 
     def look(v):

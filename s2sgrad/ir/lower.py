@@ -161,6 +161,7 @@ class Context:
         self.inlining = []
         self.loop_ids = []          # numbers the flags of each loop
         self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
+        self.lists = set()          # values that are run-time Python lists
         self.namespaces = []        # the globals of every user function lowered
 
     def add_namespace(self, namespace):
@@ -453,6 +454,15 @@ class FunctionLowering:
         if _has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
         carried = list(dict.fromkeys(names + flags))
+        for name in carried:
+            # a list the body changes cannot be followed item by item: it becomes a
+            # run-time list before the loop (its length varies with the iterations)
+            current = self.env.get(name)
+            if isinstance(current, Pack) and current.kind == 'list':
+                self.env[name] = self.runtime_list(current, origin, name)
+            elif isinstance(current, Pack):
+                raise self.error(f'{name!r} ({current.kind}) is changed in the loop; only '
+                                 f'lists can change length in a loop', node)
         before = dict(self.env)
         phis = [Value(name, origin) for name in carried]
         inits = []
@@ -461,6 +471,8 @@ class FunctionLowering:
                 inits.append(before.get(name, Const(False)))
             else:
                 inits.append(before.get(name, NONE))
+            if inits[-1] in self.ctx.lists:
+                self.ctx.lists.add(phi)
             self.env[name] = phi
         cond_block, cond = Block(), None
         if kind == 'while':
@@ -488,6 +500,12 @@ class FunctionLowering:
         if isinstance(exit_flag, Const) and not exit_flag.value:
             exit_flag = None
         outputs = [Value(name, origin) for name in carried]
+        for phi, out, nxt in zip(phis, outputs, nexts):
+            if phi in self.ctx.lists:
+                self.ctx.lists.add(out)
+                if not (nxt in self.ctx.lists):
+                    raise self.error(f'{phi.hint!r} is a list before the loop but not after '
+                                     f'an iteration', node)
         region = Loop(kind, iterable, targets, phis, inits, nexts, cond_block, cond, body,
                       outputs, exit_flag, origin)
         self.builder.append(region)
@@ -953,6 +971,8 @@ class FunctionLowering:
                 kwargs[k.arg] = self.expr(k.value)
         if isinstance(func, gast.Attribute):
             base = self.expr(func.value)
+            if isinstance(base, Value) and base in self.ctx.lists:
+                return self.list_method(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Value):
                 return self.method_call(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Pack):
@@ -976,6 +996,31 @@ class FunctionLowering:
         if isinstance(operand, Const) and isinstance(operand.value, (tuple, list, range)):
             return [Const(v) for v in operand.value]
         raise self.error('*args must be a list or tuple known item by item here', node)
+
+    def runtime_list(self, pack, origin, hint):
+        """A list built item by item becomes a run-time list value (`[a, b]`)."""
+        value = self.builder.emit(prims.LIST_NEW, [Pack('tuple', pack.items)], {}, origin, hint,
+                                  temp=False)
+        self.ctx.lists.add(value)
+        return value
+
+    def list_method(self, base, name, args, kwargs, node, hint):
+        """Methods of a run-time list: append makes a new version of the list."""
+        target = node.func.value.id if isinstance(node.func.value, gast.Name) else None
+        if name == 'append' and len(args) == 1 and not kwargs and target is not None:
+            aliases = [n for n, v in self.env.items() if v is base and n != target]
+            if aliases:
+                raise self.error(f'{target!r} is the same list as {aliases[0]!r} here; '
+                                 f'appending would change both', node)
+            origin = self.origin(node)
+            size = self.builder.emit(len, [base], {}, origin, '_len')
+            new = self.builder.emit(prims.LIST_APPEND, [base, args[0], size], {}, origin,
+                                    target, style=('append',), temp=False)
+            self.ctx.lists.add(new)
+            self.env[target] = new
+            return NONE
+        raise self.error(f'list method {name!r} on a list whose length is only known when '
+                         f'the code runs is not supported (append is)', node)
 
     def pack_method(self, base, func, args, kwargs, node):
         """Methods of lists, tuples and dicts built in the function (known item by item)."""
@@ -1054,6 +1099,11 @@ class FunctionLowering:
                 raise self.error(f'{type(exc).__name__}: {exc}', node) from None
         if fn is len and len(args) == 1 and isinstance(args[0], Pack):
             return Const(len(args[0].items))
+        if fn is sum and len(args) in (1, 2) and not kwargs and isinstance(args[0], Pack):
+            total = args[1] if len(args) == 2 else Const(0)
+            for item in args[0].items:
+                total = self.binary(gast.Add(), total, item, node)
+            return total
         if fn in (tuple, list) and len(args) == 1 and isinstance(args[0], Pack):
             return Pack('tuple' if fn is tuple else 'list', args[0].items)
         if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
@@ -1113,7 +1163,7 @@ class FunctionLowering:
             if operand is None:
                 raise self.error(f'{fn.__name__}(): missing argument {param.name!r}', node)
             bindings.append(operand)
-        return inline_graph(graph, bindings, self.builder, self.origin(node))
+        return inline_graph(graph, bindings, self.builder, self.origin(node), lists=self.ctx.lists)
 
 
 class LocalFunction:
@@ -1279,6 +1329,12 @@ def _assigned_names(body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
                     and node.id not in names:
                 names.append(node.id)
+            # lst.append(v) makes a new version of lst
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove') \
+                    and isinstance(node.func.value, gast.Name) \
+                    and node.func.value.id not in names:
+                names.append(node.func.value.id)
             # x[i] = v makes a new version of x
             targets = node.targets if isinstance(node, gast.Assign) else \
                 [node.target] if isinstance(node, gast.AugAssign) else []
@@ -1357,6 +1413,7 @@ def lower_function(fn, gradients_site):
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
     graph.tape_copies = ctx.tape_copies
+    graph.lists = ctx.lists
     return graph
 
 

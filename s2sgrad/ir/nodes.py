@@ -304,6 +304,7 @@ class Graph:
         self.return_origin = None   # the top-level return statement, if any
         self.namespaces = []        # globals of every user function lowered into it
         self.tape_copies = {}       # values popped in reverse loops -> the values saved
+        self.lists = set()          # values that are run-time Python lists
 
     def __str__(self):
         from .printer import format_graph

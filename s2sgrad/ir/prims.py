@@ -25,3 +25,5 @@ TAPE_NEW = Special('tape_new')             # _tape = []
 TAPE_PUSH = Special('tape_push')           # _tape.append(values): what a loop's adjoint reads
 TAPE_POP = Special('tape_pop')             # values = _tape.pop()
 SETITEM = Special('setitem')               # x[index] = value, as a new version of x
+LIST_NEW = Special('list_new')             # [a, b]: a list whose length varies at run time
+LIST_APPEND = Special('list_append')       # lst.append(v), as a new version of lst

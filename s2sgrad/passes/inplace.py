@@ -25,7 +25,7 @@ VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expan
          np.atleast_3d, prims.ALIAS, np.real, np.imag, np.diagonal}
 FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
          np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, np.array,
-         np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer,
+         np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer, prims.LIST_NEW,
          helpers._sg_zero_at, helpers._sg_scatter_add}
 SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (np.zeros_like, 0), (np.ones_like, 0), (np.empty_like, 0),
@@ -35,7 +35,7 @@ SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
 
 
 def decide(graph, tape_copies=None):
-    """Mark each SETITEM op ('setitem', 'inplace') or ('setitem', 'copy')."""
+    """Mark each SETITEM / LIST_APPEND op ('...', 'inplace') or ('...', 'copy')."""
     _Decision(graph, tape_copies or {}).run()
 
 
@@ -51,6 +51,8 @@ class _Decision:
     def read(self, v, position, kind, forward):
         """Record a read of v (a copy popped from a tape is read as the value saved)."""
         v = self.tape_copies.get(v, v)
+        if kind == 'shape' and v in self.graph.lists:
+            kind = 'value'          # a list's length is what appending changes
         self.reads.setdefault(v, []).append((position, kind, forward))
 
     def scan(self, block):
@@ -165,7 +167,7 @@ class _Decision:
             if not op.outputs:
                 continue
             out = op.outputs[0]
-            if op.prim is prims.SETITEM:
+            if op.prim in (prims.SETITEM, prims.LIST_APPEND):
                 self.setitem(op, position)
             elif op.prim in VIEWS and op.args and isinstance(op.args[0], Value):
                 self.add_parent(out, op.args[0])
@@ -177,8 +179,9 @@ class _Decision:
 
     def setitem(self, op, position):
         base, out = op.args[0], op.output
+        kind = 'setitem' if op.prim is prims.SETITEM else 'append'
         if not isinstance(base, Value):
-            op.style = ('setitem', 'copy')
+            op.style = (kind, 'copy')
             self.fresh.add(out)
             return
         old, views = self.old_states(base)
@@ -193,10 +196,10 @@ class _Decision:
                     f'the gradient sees what Python sees', op.origin)
         # the write's own result is owned either way (the same memory, or a copy)
         if self.is_owned(base, seen={out}) and not later:
-            op.style = ('setitem', 'inplace')
+            op.style = (kind, 'inplace')
             self.add_parent(out, base)
         else:
-            op.style = ('setitem', 'copy')
+            op.style = (kind, 'copy')
             self.fresh.add(out)
 
 

@@ -63,3 +63,18 @@ register_constant(
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.isinstance,
     builtins.round, np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_,
 )
+
+
+@register_gradient(prims.LIST_NEW)
+def list_new_grad(dlist, lst, items):
+    return helpers._sg_list_entries(dlist, items)
+
+
+@register_gradient(prims.LIST_APPEND, static=('size',))
+def list_append_grad(dlist, lst, base, value, size):
+    return dlist[:size], helpers._sg_list_item(dlist, size, value)
+
+
+@register_gradient(sum, static=('start',))
+def builtin_sum_grad(dy, y, iterable, start=0):
+    return helpers._sg_list_fill(dy, iterable)

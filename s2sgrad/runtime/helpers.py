@@ -7,6 +7,8 @@ import numpy as np
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
+    if isinstance(x, (list, tuple)):
+        return g                # a list's gradient is a list, one entry per item
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -23,6 +25,8 @@ def _sg_ones_like(y):
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
+    if isinstance(x, (list, tuple)):
+        return [_sg_zeros_like(item) for item in x]
     return np.zeros_like(x)
 
 
@@ -34,6 +38,8 @@ def _sg_cast_like(g, x):
     """
     if g is None:
         return _sg_zeros_like(x)
+    if isinstance(x, (list, tuple)):
+        return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
     if type(x) is float:
         return float(g)
     if isinstance(x, np.ndarray):
@@ -71,6 +77,10 @@ def _sg_sum_to(g, shape):
 
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
+    if isinstance(x, list):
+        out = [None] * len(x)       # the gradient of a list: an entry per item
+        out[index] = g
+        return out
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     parts = index if type(index) is tuple else (index,)
     if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
@@ -86,6 +96,32 @@ def _sg_zero_at(g, index):
     g = np.array(g)
     g[index] = 0
     return g
+
+
+def _sg_accumulate(a, b):
+    """The sum of two gradients of a list (entries None where an item has none)."""
+    if isinstance(a, (list, tuple)):
+        return [y if x is None else x if y is None else _sg_accumulate(x, y)
+                for x, y in zip(a, b)]
+    return a + b
+
+
+def _sg_list_entries(g, items):
+    """A list's gradient as one gradient per item (zeros where it has none)."""
+    return tuple(_sg_zeros_like(item) if gi is None else gi for gi, item in zip(g, items))
+
+
+def _sg_list_item(g, index, like):
+    """The entry of a list's gradient for the item appended at `index`."""
+    item = g[index]
+    return _sg_zeros_like(like) if item is None else item
+
+
+def _sg_list_fill(g, seq):
+    """The gradient of each item of `seq` in `sum(seq)`: the gradient of the sum."""
+    if isinstance(seq, (list, tuple)):
+        return [g] * len(seq)
+    return np.broadcast_to(g, np.shape(seq))
 
 
 def _sg_prod_others(x, axis=None):
