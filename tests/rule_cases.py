@@ -1200,3 +1200,7 @@ def math_inverse_trig(x):
 
 def math_inverse_hyperbolic(x, y):
     return math.asinh(x) + math.atanh(x) + math.acosh(y)
+
+
+def builtin_sum_rows(x):
+    return sum(x) * sum(x)

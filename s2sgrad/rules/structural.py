@@ -78,3 +78,8 @@ def list_append_grad(dlist, lst, base, value, size):
 @register_gradient(sum, static=('start',))
 def builtin_sum_grad(dy, y, iterable, start=0):
     return helpers._sg_list_fill(dy, iterable)
+
+
+@register_gradient(helpers._sg_list_fill, static=('seq',))
+def list_fill_grad(dout, out, g, seq):
+    return sum(dout)

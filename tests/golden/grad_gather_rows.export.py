@@ -14,6 +14,8 @@ def _sg_cast_like(g, x):
     """
     if g is None:
         return _sg_zeros_like(x)
+    if isinstance(x, (list, tuple)):
+        return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
     if type(x) is float:
         return float(g)
     if isinstance(x, np.ndarray):
@@ -28,6 +30,10 @@ def _sg_cast_like(g, x):
 
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
+    if isinstance(x, list):
+        out = [None] * len(x)       # the gradient of a list: an entry per item
+        out[index] = g
+        return out
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     parts = index if type(index) is tuple else (index,)
     if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
@@ -52,6 +58,8 @@ def _sg_sum_to(g, shape):
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
+    if isinstance(x, (list, tuple)):
+        return g                # a list's gradient is a list, one entry per item
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -61,6 +69,8 @@ def _sg_unbroadcast(g, x):
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
+    if isinstance(x, (list, tuple)):
+        return [_sg_zeros_like(item) for item in x]
     return np.zeros_like(x)
 
 

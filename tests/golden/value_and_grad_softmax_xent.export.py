@@ -14,6 +14,8 @@ def _sg_cast_like(g, x):
     """
     if g is None:
         return _sg_zeros_like(x)
+    if isinstance(x, (list, tuple)):
+        return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
     if type(x) is float:
         return float(g)
     if isinstance(x, np.ndarray):
@@ -40,6 +42,8 @@ def _sg_sum_to(g, shape):
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
+    if isinstance(x, (list, tuple)):
+        return g                # a list's gradient is a list, one entry per item
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -49,6 +53,8 @@ def _sg_unbroadcast(g, x):
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
+    if isinstance(x, (list, tuple)):
+        return [_sg_zeros_like(item) for item in x]
     return np.zeros_like(x)
 
 
