@@ -154,3 +154,35 @@ def test_broadcasting_against_a_global_array_is_undone():
     x = np.array([0.3, -0.2, 0.9])
     expected = np.cos(x + WIDE).sum(axis=0)
     np.testing.assert_allclose(sg.grad(broadcast_against_global)(x), expected, rtol=1e-12)
+
+
+def penalized(weight):
+    import functools
+
+    def decorate(loss):
+        @functools.wraps(loss)
+        def wrapper(*args, **kwargs):
+            return loss(*args, **kwargs) + weight * np.sum(args[0] ** 2)
+        return wrapper
+    return decorate
+
+
+@penalized(0.1)
+def penalized_fit(w, X, y):
+    return np.mean((X @ w - y) ** 2)
+
+
+def calls_penalized(w, X, y):
+    return penalized_fit(w, X, y) * 2.0
+
+
+def test_functools_wraps_decorators_are_followed_not_skipped():
+    """inspect.getsource follows __wrapped__ to the undecorated function: the
+    transform must read the wrapper's own code, or the penalty is lost."""
+    rng = np.random.default_rng(0)
+    w, X, y = rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+    expected = np.mean((X @ w - y) ** 2) + 0.1 * np.sum(w ** 2)
+    assert sg.graph(penalized_fit)(w, X, y) == pytest.approx(expected, rel=1e-12)
+    assert sg.graph(calls_penalized)(w, X, y) == pytest.approx(2 * expected, rel=1e-12)
+    check_grads(penalized_fit, w, X, y, order=2)
+    check_grads(calls_penalized, w, X, y, order=2)

@@ -77,7 +77,9 @@ def _parse(fn):
     if fn.__name__ == '<lambda>':
         raise TransformError('lambda functions cannot be transformed yet; use def', origin)
     try:
-        lines, start = inspect.getsourcelines(fn)
+        # the code object, not the function: inspect would follow __wrapped__ from a
+        # functools.wraps decorator to the undecorated function's source
+        lines, start = inspect.getsourcelines(code)
     except (OSError, TypeError):
         raise TransformError(
             f'function {fn.__qualname__!r} has no source to transform (defined by exec, '

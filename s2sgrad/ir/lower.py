@@ -1126,7 +1126,7 @@ class FunctionLowering:
         src = capture(fn)
         self.ctx.add_namespace(src.fn.__globals__)
         try:
-            sig = inspect.signature(fn)
+            sig = inspect.signature(fn, follow_wrapped=False)
             bound = sig.bind(*args, **kwargs)
         except TypeError as exc:
             raise TransformError(f'{fn.__name__}(): {exc}', call_origin) from None
@@ -1391,6 +1391,9 @@ def lower_function(fn, gradients_site):
     builder = Builder()
     args = src.node.args
     origin = src.origin(src.node)
+    if (args.vararg is not None or args.kwarg is not None) and hasattr(fn, '__wrapped__') \
+            and not args.args:
+        return _lower_wrapper(fn, src, ctx, builder, origin, gradients_site)
     if args.vararg is not None or args.kwarg is not None:
         raise TransformError('*args and **kwargs parameters are not supported yet', origin)
     if args.kwonlyargs:
@@ -1416,6 +1419,35 @@ def lower_function(fn, gradients_site):
     graph.lists = ctx.lists
     return graph
 
+
+
+def _lower_wrapper(fn, src, ctx, builder, origin, gradients_site):
+    """A functools.wraps decorator's wrapper(*args, **kwargs): the parameters are
+    the wrapped function's, packed into args as a call would pack them."""
+    from .nodes import Graph, Param
+    sig = inspect.signature(fn)           # follows __wrapped__
+    params, values = [], []
+    for p in sig.parameters.values():
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            raise TransformError(f'the function wrapped by {fn.__name__!r} must have plain '
+                                 f'positional parameters', origin)
+        value = Value(p.name, origin)
+        default = None if p.default is p.empty else Const(p.default)
+        params.append(Param(p.name, value, default))
+        values.append(value)
+    env = {}
+    if src.node.args.vararg is not None:
+        env[src.node.args.vararg.id] = Pack('tuple', values)
+    if src.node.args.kwarg is not None:
+        env[src.node.args.kwarg.id] = Pack('dict', [], [])
+    lowering = FunctionLowering(ctx, builder, src, env, gradients_site=gradients_site)
+    result = lowering.lower_body()
+    graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))
+    graph.return_origin = lowering.return_origin
+    graph.namespaces = ctx.namespaces
+    graph.tape_copies = ctx.tape_copies
+    graph.lists = ctx.lists
+    return graph
 
 
 def _docstring(node):
