@@ -509,6 +509,8 @@ CASES = [
     *case(rc.math_sqrt, P(float)), *case(rc.math_fabs, Z(float)), *case(rc.math_pow, P(float), N(float)),
     *case(rc.math_trig, U(float)), *case(rc.math_hyperbolic, N(float)),
     *case(rc.math_inverse_trig, U(float)), *case(rc.math_inverse_hyperbolic, U(float), G(float)),
+    # --- builtin min and max of two values (away from ties)
+    *case(rc.builtin_min_max, D(float), H(float)),
     # --- builtin sum over an array (sums its rows)
     *case(rc.builtin_sum_rows, N(3, 4)),
     # --- assignment into arrays

@@ -232,6 +232,8 @@ class _Emitter:
         args = op.args
         if op.prim in (prims.ALIAS, interface.stop_gradient):
             return self.operand(args[0])
+        if op.prim is prims.FSTRING:
+            return self.fstring(op)
         if kind == 'operator':
             return ast.BinOp(self.operand(args[0]), BINOPS[style[1]](), self.operand(args[1]))
         if kind == 'unary':
@@ -276,6 +278,17 @@ class _Emitter:
             return [ast.Expr(call)]
         return [ast.Assign([ast.Name(self.name(op.output), ast.Store())],
                            ast.BinOp(self.operand(base), ast.Add(), item))]
+
+    def fstring(self, op):
+        layout, values = op.args[0].value, iter(op.args[1:])
+        parts = []
+        for piece in layout:
+            if piece[0] == 'text':
+                parts.append(ast.Constant(piece[1]))
+            else:
+                spec = None if piece[2] is None else ast.JoinedStr([ast.Constant(piece[2])])
+                parts.append(ast.FormattedValue(self.operand(next(values)), piece[1], spec))
+        return ast.JoinedStr(parts)
 
     def statement(self, op):
         if op.prim is prims.LIST_NEW:

@@ -99,7 +99,6 @@ UNSUPPORTED_EXPRESSIONS = {
     'Await': 'await cannot be transformed',
     'Dict': 'dict literals are not supported yet',
     'Set': 'set literals are not supported yet',
-    'JoinedStr': 'f-strings are not supported yet',
     'NamedExpr': 'assignment expressions (:=) are not supported yet',
     'Starred': 'starred expressions are not supported yet',
 }
@@ -402,9 +401,30 @@ class FunctionLowering:
         else:
             args = [self.expr(a) for a in call.args]
             seqs, kind = args, special
+        seqs = [Pack('tuple', [Const(v) for v in q.value])
+                if isinstance(q, Const) and isinstance(q.value, (tuple, list)) else q
+                for q in seqs]
         if any(isinstance(q, Pack) for q in seqs):
-            raise self.error('looping over a list built in the function together with '
-                             'enumerate/zip/reversed is not supported yet', node)
+            # a list or tuple known item by item: unrolled, like a plain loop over it
+            n = min(len(q.items) for q in seqs if isinstance(q, Pack))
+            origin = self.origin(node)
+
+            def item(q, k):
+                if isinstance(q, Pack):
+                    return q.items[k]
+                return self.builder.emit(prims.GETITEM, [q, Const(k)], {}, origin, '_item',
+                                         style=('subscript',))
+            order = range(n - 1, -1, -1) if kind is reversed else range(n)
+            items = []
+            for k in order:
+                if kind is enumerate:
+                    items.append(Pack('tuple', [Const(k), item(seqs[0], k)]))
+                elif kind is zip:
+                    items.append(Pack('tuple', [item(q, k) for q in seqs]))
+                else:
+                    items.append(item(seqs[0], k))
+            self.unroll(node, items)
+            return None, None, None
         lengths = [self.builder.emit(len, [q], {}, origin, '_n') for q in seqs]
         n = lengths[0] if len(lengths) == 1 else \
             self.builder.emit(min, lengths, {}, origin, '_n')
@@ -658,6 +678,25 @@ class FunctionLowering:
 
     def expr_Constant(self, node, hint):
         return Const(node.value)
+
+    def expr_JoinedStr(self, node, hint):
+        """An f-string (for print, assert and raise messages): its parts, rebuilt by codegen."""
+        layout, values = [], []
+        for part in node.values:
+            if isinstance(part, gast.Constant):
+                layout.append(('text', part.value))
+                continue
+            spec = None
+            if part.format_spec is not None:
+                pieces = part.format_spec.values
+                if not all(isinstance(p, gast.Constant) for p in pieces):
+                    raise self.error('a computed format spec in an f-string is not supported',
+                                     part)
+                spec = ''.join(p.value for p in pieces)
+            layout.append(('value', part.conversion, spec))
+            values.append(self.expr(part.value))
+        return self.builder.emit(prims.FSTRING, [Const(tuple(layout))] + values, {},
+                                 self.origin(node), '_text')
 
     def expr_Name(self, node, hint):
         return self.load_name(node.id, node)

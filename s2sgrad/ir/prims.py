@@ -27,3 +27,4 @@ TAPE_POP = Special('tape_pop')             # values = _tape.pop()
 SETITEM = Special('setitem')               # x[index] = value, as a new version of x
 LIST_NEW = Special('list_new')             # [a, b]: a list whose length varies at run time
 LIST_APPEND = Special('list_append')       # lst.append(v), as a new version of lst
+FSTRING = Special('fstring')               # f'...{x:.3f}...': text, a constant for AD

@@ -38,7 +38,7 @@ def gradient_of_grad(dout, out, g, x, zero=False):
 
 register_constant(
     # compiler and runtime pieces
-    interface.stop_gradient, prims.ASSERT, prims.RAISE, print, prims.TAPE_NEW,
+    interface.stop_gradient, prims.ASSERT, prims.RAISE, print, prims.TAPE_NEW, prims.FSTRING,
     prims.TAPE_PUSH, prims.TAPE_POP, reversed,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like,
@@ -83,3 +83,16 @@ def builtin_sum_grad(dy, y, iterable, start=0):
 @register_gradient(helpers._sg_list_fill, static=('seq',))
 def list_fill_grad(dout, out, g, seq):
     return sum(dout)
+
+
+@register_gradient(min)
+def builtin_min_grad(dy, y, a, b):
+    # min(a, b) of two values: the gradient goes to a where a <= b (as np.minimum)
+    first = a <= b
+    return np.where(first, dy, 0.0), np.where(first, 0.0, dy)
+
+
+@register_gradient(max)
+def builtin_max_grad(dy, y, a, b):
+    first = a >= b
+    return np.where(first, dy, 0.0), np.where(first, 0.0, dy)
