@@ -158,8 +158,31 @@ def uses_attribute_mutation(x):
     return sg.gradients(y, [x])
 
 
+def uses_try_finally(x):
+    y = np.sin(x)
+    try:  # ERR
+        y = y * 2.0
+    finally:
+        y = y + 1.0
+    return np.sum(y)
+
+
+def uses_with(x):
+    with np.errstate(all='ignore'):  # ERR
+        y = np.log(x)
+    return np.sum(y)
+
+
+def uses_generator_expression_that_escapes(x):
+    gen = (v * 2.0 for v in x)  # ERR
+    return np.sum(np.fromiter(gen, float))
+
+
 @pytest.mark.parametrize("fn, construct", [
     (uses_try, "try"),
+    (uses_try_finally, "try"),
+    (uses_with, "with"),
+    (uses_generator_expression_that_escapes, "gen"),
     (uses_global, "global"),
     (make_uses_nonlocal(), "nonlocal"),
     (uses_exec, "exec"),
@@ -232,11 +255,18 @@ def calls_reduce(x):
     return sg.gradients(np.sum(y), [x])
 
 
+def calls_apply_along_axis(x):
+    y = np.apply_along_axis(np.cumsum, 0, x)  # ERR
+    return sg.gradients(np.sum(y), [x])
+
+
+
 @pytest.mark.parametrize("fn, name", [
     (calls_frompyfunc, "scaled_sin"),
     (calls_vectorize, "scaled_sin"),
     (calls_reduce, "reduce"),
-], ids=["frompyfunc", "vectorize", "reduce"])
+    (calls_apply_along_axis, "apply_along_axis"),
+], ids=["frompyfunc", "vectorize", "reduce", "apply_along_axis"])
 def test_call_without_rule_on_gradient_path_is_lookup_error(fn, name):
     with pytest.raises(LookupError) as info:
         graph_and_call(fn, np.arange(1.0, 4.0))
