@@ -186,3 +186,20 @@ def test_functools_wraps_decorators_are_followed_not_skipped():
     assert sg.graph(calls_penalized)(w, X, y) == pytest.approx(2 * expected, rel=1e-12)
     check_grads(penalized_fit, w, X, y, order=2)
     check_grads(calls_penalized, w, X, y, order=2)
+
+
+_exec_namespace = {'np': np}
+exec('def built_by_exec(v):\n    return np.sin(v)\n', _exec_namespace)
+built_by_exec = _exec_namespace['built_by_exec']
+
+
+def calls_exec_built_helper(x):
+    return np.sum(built_by_exec(x))  # the call
+
+
+def test_a_helper_without_source_is_refused_at_the_call():
+    with pytest.raises(sg.TransformError, match='no source') as info:
+        sg.grad(calls_exec_built_helper)(np.ones(3))
+    lines = open(__file__).read().splitlines()
+    assert info.value.filename == __file__
+    assert info.value.lineno == lines.index('    return np.sum(built_by_exec(x))  # the call') + 1

@@ -14,6 +14,7 @@ the rule's parameters bound to the operands of the op being differentiated.
 """
 import builtins
 import inspect
+import linecache
 import operator
 import types
 
@@ -1162,7 +1163,16 @@ class FunctionLowering:
         if fn.__code__ in self.ctx.inlining:
             raise TransformError(f'recursive call to {fn.__name__!r} cannot be transformed',
                                  call_origin)
-        src = capture(fn)
+        try:
+            src = capture(fn)
+        except TransformError as exc:
+            if exc.origin is not None and exc.origin.filename == fn.__code__.co_filename \
+                    and linecache.getline(exc.origin.filename, exc.origin.lineno):
+                raise exc.with_traceback(None) from None
+            # no readable source (exec, a compiled module): name the call instead
+            raise TransformError(f'{fn.__name__!r} has no source to transform (built by exec, '
+                                 f'or compiled): register a gradient for it with '
+                                 f'register_gradient', call_origin) from None
         self.ctx.add_namespace(src.fn.__globals__)
         try:
             sig = inspect.signature(fn, follow_wrapped=False)
