@@ -372,11 +372,14 @@ class _Sweep:
             for v in extra + [v for o in fwd_block.ops for v in _outputs(o)]:
                 owner[v] = k
         reads = [[] for _ in scopes]
+        by_value = set()            # saved values whose contents (not just shape) are read
         for inner in walk(rev):
-            for v in _reads(inner):
+            for v, shape_only in _reads_with_kind(inner):
                 k = owner.get(v)
                 if k is not None and v not in reads[k]:
                     reads[k].append(v)
+                if not shape_only or v in self.lowering.ctx.lists:
+                    by_value.add(v)
         container = self.container.get(op)
         mapping = {}
         body_tape, body_targets = None, None
@@ -387,7 +390,18 @@ class _Sweep:
             container.ops.insert(container.ops.index(op),
                                  Op(prims.TAPE_NEW, [], {}, [tape], op.origin, 'call', None))
             saved = reads[k]
-            record = Pack('tuple', saved) if len(saved) != 1 else saved[0]
+            # a value the reverse loop reads only for its shape and dtype is saved as
+            # a zero-strided stand-in, so the tape keeps no copy of its contents
+            pushed = []
+            for v in saved:
+                if v in by_value:
+                    pushed.append(v)
+                    continue
+                proxy = Value('_shape_of_' + (v.hint or 'v').lstrip('_'), op.origin, True)
+                fwd_block.ops.append(Op(helpers._sg_shape_of, [v], {}, [proxy], op.origin,
+                                        'call', None))
+                pushed.append(proxy)
+            record = Pack('tuple', pushed) if len(pushed) != 1 else pushed[0]
             if not saved:
                 record = Const(None)
             fwd_block.ops.append(Op(prims.TAPE_PUSH, [tape, record], {}, [], op.origin,
@@ -581,6 +595,20 @@ def _outputs(op):
     if isinstance(op, Loop):
         outs += op.defined()
     return outs
+
+
+def _reads_with_kind(op):
+    """(value, read only for its shape?) for each value an op or region reads directly."""
+    from ..passes.inplace import SHAPE_ONLY
+    if isinstance(op, (Loop, If)):
+        return [(v, False) for v in _reads(op)]
+    found = []
+    for k, arg in enumerate(op.args):
+        shape_only = (op.prim, k) in SHAPE_ONLY
+        found.extend((v, shape_only) for v in values_in(arg))
+    for arg in op.kwargs.values():
+        found.extend((v, False) for v in values_in(arg))
+    return found
 
 
 def _reads(op):

@@ -31,7 +31,8 @@ SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (np.zeros_like, 0), (np.ones_like, 0), (np.empty_like, 0),
               (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
               (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
-              (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1)}
+              (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1),
+              (helpers._sg_shape_of, 0)}
 
 
 def decide(graph, tape_copies=None):

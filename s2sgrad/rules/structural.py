@@ -41,7 +41,7 @@ register_constant(
     interface.stop_gradient, prims.ASSERT, prims.RAISE, print, prims.TAPE_NEW, prims.FSTRING,
     prims.TAPE_PUSH, prims.TAPE_POP, reversed,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-    helpers._sg_ones_like, helpers._sg_zeros_like,
+    helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
     # comparisons and logic
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     operator.is_, operator.is_not, operator.contains, operator.not_,

@@ -98,6 +98,13 @@ def _sg_zero_at(g, index):
     return g
 
 
+def _sg_shape_of(x):
+    """A stand-in for `x` with its shape and dtype but no storage (zero strides)."""
+    if isinstance(x, np.ndarray):
+        return np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+    return x            # a scalar is as small as its stand-in
+
+
 def _sg_accumulate(a, b):
     """The sum of two gradients of a list (entries None where an item has none)."""
     if isinstance(a, (list, tuple)):
