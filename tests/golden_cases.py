@@ -82,7 +82,56 @@ def gather_rows(E, idx, mask):
 
 grad_gather_rows = sg.grad(gather_rows)
 
+def rnn(W, U, xs, h):
+    for x in xs:
+        h = np.tanh(W @ h + U @ x)
+    return np.sum(h * h)
+
+
+grad_rnn = sg.grad(rnn, wrt=(0, 1))
+
+
+def piecewise(x, a):
+    if a > 1.0:
+        y = np.sin(x) * a
+    elif a < -1.0:
+        y = x * x
+    else:
+        y = np.exp(x)
+    return np.sum(y)
+
+
+grad_piecewise = sg.grad(piecewise)
+
+
+def sum_until_large(x):
+    total = 0.0
+    for i in range(len(x)):
+        if x[i] < 0.0:
+            continue
+        if total > 10.0:
+            break
+        total = total + x[i] * x[i]
+    return total
+
+
+grad_sum_until_large = sg.grad(sum_until_large)
+
+
+def fill_buffer(x, w):
+    buf = np.zeros(len(x))
+    for i in range(len(x)):
+        buf[i] = np.sin(x[i]) * w
+    return np.sum(buf * buf)
+
+
+grad_fill_buffer = sg.grad(fill_buffer, wrt=(0, 1))
+
 CASES = {
+    'grad_rnn': grad_rnn,
+    'grad_piecewise': grad_piecewise,
+    'grad_sum_until_large': grad_sum_until_large,
+    'grad_fill_buffer': grad_fill_buffer,
     'mlp_loss': mlp_loss,
     'grad_mlp_loss': grad_mlp_loss,
     'value_and_grad_softmax_xent': value_and_grad_softmax_xent,
