@@ -401,9 +401,10 @@ class _Emitter:
     def region(self, op, depth):
         test = _source(ast.Expr(self.operand(op.test))).strip()
         for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
-            for r in (rt, re_):
-                if isinstance(r, Value) and r.hint == out.hint and len(self.uses.get(r, ())) == 1 \
-                        and r not in self.names and not self.folds(r):
+            for r, block in ((rt, op.then_block), (re_, op.else_block)):
+                # the branch's own value of the variable takes the variable's name
+                if isinstance(r, Value) and r.hint == out.hint and r not in self.names \
+                        and not self.folds(r) and self.defs.get(r, (None, None))[1] is block:
                     self.share_name(r, out)
         self.write(f'if {test}:', depth, op.origin)
         start = len(self.lines)

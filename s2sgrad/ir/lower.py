@@ -1122,6 +1122,10 @@ class FunctionLowering:
             return self.inline_graph(fn, args, kwargs, node, hint)
         if isinstance(fn, GraphFunction):
             fn = fn.python_function
+        if fn is registry.same:
+            a, b = args
+            return Const(a is b or (isinstance(a, Const) and isinstance(b, Const)
+                                    and _literal(a) and _literal(b) and a.value == b.value))
         if fn is registry.constant:
             (operand,) = args
             return operand if isinstance(operand, Const) else Const(NotImplemented)

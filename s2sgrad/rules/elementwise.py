@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .registry import constant, register_gradient
+from .registry import constant, register_gradient, same
 
 
 @register_gradient(np.add, broadcasts=True)
@@ -25,6 +25,8 @@ def subtract_grad(dy, y, x1, x2):
 
 @register_gradient(np.multiply, broadcasts=True)
 def multiply_grad(dy, y, x1, x2):
+    if same(x1, x2):                    # x * x: one term, 2 x dy
+        return dy * 2.0 * x1, None
     return dy * x2, dy * x1
 
 

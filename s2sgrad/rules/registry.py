@@ -116,6 +116,12 @@ def constant(x):
     return x
 
 
+def same(a, b):
+    """In a rule: True when two inputs are one and the same value (x * x), decided
+    when the rule is expanded."""
+    return a is b
+
+
 def is_transform_time(fn):
     try:
         return fn in _transform_time

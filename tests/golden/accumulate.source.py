@@ -16,12 +16,10 @@ def accumulate(x, w):
     d_exp, dx_1 = d_multiply * x, d_multiply * _exp
     dx_2 = d_exp * _exp
     _, _gated_1 = d_add, d_add
-    d_multiply_1 = _sg_unbroadcast(_gated_1, _multiply)
     dx_3 = _sg_unbroadcast(_sg_unbroadcast(_gated_1, _multiply_1) * w, _sin) * np.cos(x)
-    dx_4, dx_5 = d_multiply_1 * x, d_multiply_1 * x
+    dx_4 = _sg_unbroadcast(_gated_1, _multiply) * 2.0 * x
     # grad of golden_cases.py:54  def accumulate(x, w):
     dx = dx_1 + dx_2
     dx += dx_3
     dx += dx_4
-    dx += dx_5
     return [_sg_gradient_of(dx, x)]

@@ -16,17 +16,14 @@ def grad_fill_buffer(x, w):
     _multiply_1 = buf * buf
     # ---- grad of fill_buffer: gradient w.r.t. x, w ----
     # grad of golden_cases.py:125  return np.sum(buf * buf)
-    d_multiply = np.broadcast_to(1.0, np.shape(_multiply_1))
-    dbuf_1 = d_multiply * buf
-    dbuf_2 = d_multiply * buf
+    dbuf = np.broadcast_to(1.0, np.shape(_multiply_1)) * 2.0 * buf
     # grad of golden_cases.py:123  for i in range(len(x)):
-    dbuf = dbuf_1 + dbuf_2
     dw, dx = _sg_zeros_like(w), _sg_zeros_like(x)
     for i_1, _multiply_2, _sin_1, _getitem_1 in reversed(_tape):
         # grad of golden_cases.py:124  buf[i] = np.sin(x[i]) * w
-        dbuf_3 = _sg_zero_at(dbuf, i_1)
-        d_multiply_1 = _sg_unbroadcast(dbuf[i_1], _multiply_2)
-        dw_1 = _sg_unbroadcast(d_multiply_1 * _sin_1, w)
-        dx_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply_1 * w, _sin_1) * np.cos(_getitem_1), x, i_1)
-        dbuf, dw, dx = dbuf_3, dw + dw_1, dx + dx_1
+        dbuf_1 = _sg_zero_at(dbuf, i_1)
+        d_multiply = _sg_unbroadcast(dbuf[i_1], _multiply_2)
+        dw_1 = _sg_unbroadcast(d_multiply * _sin_1, w)
+        dx_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(_getitem_1), x, i_1)
+        dbuf, dw, dx = dbuf_1, dw + dw_1, dx + dx_1
     return _sg_cast_like(dx, x), _sg_cast_like(dw, w)

@@ -14,8 +14,7 @@ def grad_piecewise(x, a):
             y = x * x
         else:
             # golden_cases.py:100  y = np.exp(x)
-            y_1 = np.exp(x)
-            y = y_1
+            y = np.exp(x)
     # ---- grad of piecewise: gradient w.r.t. x ----
     # grad of golden_cases.py:101  return np.sum(y)
     dy = np.broadcast_to(1.0, np.shape(y))
@@ -27,11 +26,8 @@ def grad_piecewise(x, a):
         # grad of golden_cases.py:97  elif a < -1.0:
         if _compare_1:
             # grad of golden_cases.py:98  y = x * x
-            dx_1 = dy * x
-            dx_2 = dy * x
-            # grad of golden_cases.py:94  def piecewise(x, a):
-            dx = dx_1 + dx_2
+            dx = dy * 2.0 * x
         else:
             # grad of golden_cases.py:100  y = np.exp(x)
-            dx = dy * y_1
+            dx = dy * y
     return _sg_cast_like(dx, x)
