@@ -80,6 +80,8 @@ class _Sweep:
     def _forward(self, ops, varied):
         for op in ops:
             if isinstance(op, Loop):
+                if any(v in varied for v in values_in(op.iterable)):
+                    varied.update(op.targets)       # (a reverse loop over a tape)
                 while True:
                     count = len(varied)
                     for phi, init, nxt in zip(op.phis, op.inits, op.nexts):
@@ -101,6 +103,13 @@ class _Sweep:
                         if r is not None and any(v in varied for v in values_in(r)) \
                                 and out not in self.stop:
                             varied.add(out)
+                continue
+            if op.prim in _TAPE_FLOW:
+                # a tape carries the values pushed on it to what pops them: no gradient
+                # flows through it, but what depends on x must be seen to (and refused)
+                if any(v in varied for v in op.inputs()):
+                    varied.update(op.outputs if op.prim is not prims.TAPE_PUSH
+                                  else values_in(op.args[0]))
                 continue
             if _blocks_gradient(op):
                 continue
@@ -142,9 +151,9 @@ class _Sweep:
         self.needed = varied & useful
         self.inside_regions = {v for op in prefix if isinstance(op, (If, Loop))
                                for v in _defined_inside(op)}
-        self.container = {}
+        self.container, self.region_of, self.def_block = {}, {}, {}
         for block in self.builder.stack:
-            _containers(block, self.container)
+            _containers(block, self.container, self.region_of, self.def_block)
         self.adjoint_of = {}        # forward if -> its adjoint if (for tapes in loops)
         origin = self.block.origin
         self.shapes = ShapeClasses(prefix)
@@ -186,12 +195,19 @@ class _Sweep:
         """Emit the adjoint of `ops`, last op first."""
         for op in reversed(ops):
             if isinstance(op, Loop):
-                if any(v in self.terms for v in _defined_inside(op) + op.defined()):
+                if any(v in self.terms for v in _defined_inside(op) + op.defined()) or \
+                        op.adjoint is not None and any(o in self.terms for o in op.outputs):
+                    # a reverse loop reads its forward loop through the tape, which no
+                    # gradient can flow through: refuse rather than give zeros
                     raise TransformError('second derivatives through loops are not '
                                          'supported yet', op.origin)
                 if any(o in self.terms for o in op.outputs):
                     self.backprop_loop(op)
                 continue
+            if getattr(op, 'prim', None) is prims.TAPE_POP and \
+                    any(o in self.terms for o in op.outputs):
+                raise TransformError('second derivatives through loops are not supported yet',
+                                     op.origin)
             if isinstance(op, If):
                 # an if has work when its outputs have gradient, or when later
                 # code (a later adjoint) sent gradient to a value made inside it
@@ -213,7 +229,8 @@ class _Sweep:
     def child(self):
         """A sweep of a region's block: its own pending terms, the rest shared."""
         sub = _Sweep(self.lowering, self.block, self.stop)
-        for name in ('fresh', 'shapes', 'inside_regions', 'container', 'adjoint_of', 'varied'):
+        for name in ('fresh', 'shapes', 'inside_regions', 'container', 'adjoint_of', 'varied',
+                     'region_of', 'def_block'):
             setattr(sub, name, getattr(self, name))
         return sub
 
@@ -224,16 +241,18 @@ class _Sweep:
         """
         sub = self.child()
         sub.shapes.add(block.ops)
-        seeds = {r: d for r, d in zip(results, douts)
-                 if d is not None and isinstance(r, Value)}
+        # one value may be what the branch yields for several outputs: a term each
+        seeds = [(r, d) for r, d in zip(results, douts)
+                 if d is not None and isinstance(r, Value)]
         inside = {v for op in walk(block) for v in op.outputs}
         pending = {v: self.terms.pop(v) for v in list(self.terms) if v in inside}
-        varied, useful = sub.activity(block.ops, self.varied, set(seeds) | set(pending))
+        varied, useful = sub.activity(block.ops, self.varied,
+                                      {r for r, _ in seeds} | set(pending))
         sub.varied, sub.needed = varied, varied & useful
         sub.terms.update(pending)
         self.builder.stack.append(Block())
         try:
-            for r, d in seeds.items():
+            for r, d in seeds:
                 if r in sub.needed:
                     sub.add_term(r, d)
             sub.sweep(block.ops)
@@ -260,7 +279,7 @@ class _Sweep:
             for block, terms, results in ((then_block, then_terms, then_results),
                                           (else_block, else_terms, else_results)):
                 term = terms.get(v)
-                if term is None and v in self.inside_regions:
+                if term is None and not self.exists_at(v, op):
                     term = Const(None)      # v exists only on a path this branch is not
                 elif term is None:
                     self.builder.stack.append(block)
@@ -343,7 +362,7 @@ class _Sweep:
         outputs += [Value('d' + _bare(v.hint), op.origin, v.temp) for v in outer]
         self.fresh.update(outputs)
         tape, saved = targets
-        iterable = self.emit(reversed, [tape], '_reversed', op.origin)
+        iterable = self.emit(prims.TAPE_REVERSED, [tape], '_reversed', op.origin)
         region = Loop('for', iterable, saved, dphis + accs, inits, dnexts + acc_nexts,
                       Block(), None, rev, outputs, None, op.origin)
         self.builder.append(region)
@@ -417,6 +436,19 @@ class _Sweep:
         for inner in rev.ops:
             inner.replace_inputs(lambda v: mapping.get(v, v))
         return body_tape, body_targets
+
+    def exists_at(self, v, op):
+        """Is v defined on every path that reaches op (its block encloses op)?"""
+        home = self.def_block.get(v)
+        if home is None:
+            return True                     # a parameter, or from before the code swept
+        block = self.container.get(op)
+        while block is not None:
+            if block is home:
+                return True
+            region = self.region_of.get(block)
+            block = self.container.get(region) if region is not None else None
+        return False
 
     def unconnected(self, x, mode):
         if mode == 'none':
@@ -572,13 +604,22 @@ class _Sweep:
         return v
 
 
-def _containers(block, found):
-    """op -> the block holding it, for every op in `block` and its regions."""
+_TAPE_FLOW = {prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED}
+
+
+def _containers(block, found, region_of, def_block):
+    """op -> the block holding it; block -> its region; value -> the block defining it."""
     for op in block.ops:
         found[op] = block
+        for out in op.outputs:
+            def_block[out] = block
+        if isinstance(op, Loop):
+            for v in op.defined():
+                def_block[v] = op.body
         if isinstance(op, (If, Loop)):
             for inner in op.blocks():
-                _containers(inner, found)
+                region_of[inner] = op
+                _containers(inner, found, region_of, def_block)
 
 
 def _ifs_in(block):

@@ -23,6 +23,7 @@ from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
+from ..runtime import helpers
 from ..runtime.helpers import HELPERS
 from .spelling import Spelling, library_path
 
@@ -234,6 +235,8 @@ class _Emitter:
             return self.operand(args[0])
         if op.prim is prims.FSTRING:
             return self.fstring(op)
+        if op.prim is prims.TAPE_REVERSED:
+            return _call(ast.Name('reversed', ast.Load()), [self.operand(args[0])])
         if kind == 'operator':
             return ast.BinOp(self.operand(args[0]), BINOPS[style[1]](), self.operand(args[1]))
         if kind == 'unary':
@@ -242,8 +245,12 @@ class _Emitter:
             return ast.Compare(self.operand(args[0]), [CMPOPS[style[1]]()],
                                [self.operand(args[1])])
         if kind == 'subscript':
-            return ast.Subscript(self.operand(args[0]), self.operand(args[1], index=True),
+            item = ast.Subscript(self.operand(args[0]), self.operand(args[1], index=True),
                                  ast.Load())
+            if style[1:] == ('checked',):
+                return ast.Call(_parse(self.spell.path(helpers._sg_not_a_view)),
+                                [item, self.operand(args[0])], [])
+            return item
         if kind == 'attribute':
             return ast.Attribute(self.operand(args[0]), style[1], ast.Load())
         keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()]
@@ -402,9 +409,11 @@ class _Emitter:
         test = _source(ast.Expr(self.operand(op.test))).strip()
         for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
             for r, block in ((rt, op.then_block), (re_, op.else_block)):
-                # the branch's own value of the variable takes the variable's name
+                # the branch's own value of the variable takes the variable's name, when
+                # it is made last (so nothing in the branch reads the name's old value)
                 if isinstance(r, Value) and r.hint == out.hint and r not in self.names \
-                        and not self.folds(r) and self.defs.get(r, (None, None))[1] is block:
+                        and not self.folds(r) and self.defs.get(r, (None, None))[1] is block \
+                        and _last_effective(block, self) is self.defs[r][0]:
                     self.share_name(r, out)
         self.write(f'if {test}:', depth, op.origin)
         start = len(self.lines)
@@ -522,6 +531,14 @@ class _Emitter:
         source = '\n'.join(self.lines) + '\n'
         return Generated(source, dict(self.spell.namespace), self.line_origins,
                          list(self.spell.helpers), graph.name)
+
+
+def _last_effective(block, emitter):
+    """The last op of a block that is written out (folded ops are part of a later one)."""
+    for op in reversed(block.ops):
+        if not (isinstance(op, Op) and any(emitter.folds(o) for o in op.outputs)):
+            return op
+    return None
 
 
 def _cond_blocks(body, phi, emitter):

@@ -608,6 +608,8 @@ class FunctionLowering:
             outputs.append(Value(name, origin))
             then_results.append(then_env.get(name, before.get(name)))
             else_results.append(else_env.get(name, before.get(name)))
+            if then_results[-1] in self.ctx.lists or else_results[-1] in self.ctx.lists:
+                self.ctx.lists.add(outputs[-1])
         if then_returns and not (then_raised and else_raised) and not self.loops:
             outputs.append(Value('_return', origin))
             then_results.append(then_ret)
@@ -713,7 +715,34 @@ class FunctionLowering:
         return Const(obj, spelling=name)
 
     def expr_ListComp(self, node, hint):
+        if len(node.generators) == 1 and \
+                self.static_items(self.expr(node.generators[0].iter)) is None:
+            return self.list_loop(node, hint)
         return Pack('list', self.comprehension(node, lambda: [self.expr(node.elt)]))
+
+    def list_loop(self, node, hint=None):
+        """[f(x) for x in seq] over a run-time sequence: a loop appending to a list."""
+        comp = node.generators[0]
+        name = hint if hint and hint not in self.env and hint.isidentifier() \
+            else f'_items{len(self.ctx.loop_ids)}'
+        call = gast.Call(func=gast.Attribute(value=gast.Name(name, gast.Load(), None, None),
+                                             attr='append', ctx=gast.Load()),
+                         args=[node.elt], keywords=[])
+        body = [gast.Expr(value=call)]
+        for test in reversed(comp.ifs):
+            body = [gast.If(test=test, body=body, orelse=[])]
+        loop = gast.For(target=comp.target, iter=comp.iter, body=body, orelse=[],
+                        type_comment=None)
+        gast.copy_location(loop, node)
+        for inner in gast.walk(loop):
+            if not hasattr(inner, 'lineno') or inner.lineno is None:
+                gast.copy_location(inner, node)
+        saved = {k: self.env[k] for k in _stored_names(comp.target) if k in self.env}
+        self.env[name] = Pack('list', [])
+        self.stmt_For(loop)
+        items = self.env.pop(name)
+        self.env.update(saved)
+        return items
 
     expr_GeneratorExp = expr_ListComp     # consumed at once by the call it is passed to
 
@@ -732,9 +761,8 @@ class FunctionLowering:
         gen = generators[0]
         seq = self.static_items(self.expr(gen.iter))
         if seq is None:
-            raise self.error('a comprehension over a run-time sequence is not supported yet '
-                             '(its length is not known when transforming): write the loop, '
-                             'or sum(...) over it', gen.iter)
+            raise self.error('a nested comprehension over a run-time sequence is not '
+                             'supported yet: write the loops', gen.iter)
         saved = dict(self.env)
         out = []
         try:
@@ -800,21 +828,22 @@ class FunctionLowering:
         return Pack('tuple', items)
 
     def expr_Dict(self, node, hint):
-        keys, items = [], []
+        entries = {}                        # later keys override earlier ones, as in Python
         for k, v in zip(node.keys, node.values):
             if k is None:
                 packed = self.expr(v)
+                if isinstance(packed, Const) and isinstance(packed.value, dict):
+                    packed = Pack('dict', [Const(x) for x in packed.value.values()],
+                                  list(packed.value))
                 if not (isinstance(packed, Pack) and packed.kind == 'dict'):
                     raise self.error('**mapping in a dict literal must be a dict built here', v)
-                keys += packed.keys
-                items += packed.items
+                entries.update(zip(packed.keys, packed.items))
                 continue
             key = self.expr(k)
             if not _literal(key):
                 raise self.error('dict keys must be constants', k)
-            keys.append(key.value)
-            items.append(self.expr(v))
-        return Pack('dict', items, keys)
+            entries[key.value] = self.expr(v)
+        return Pack('dict', list(entries.values()), list(entries))
 
     def expr_List(self, node, hint):
         return Pack('list', [self.expr(e) for e in node.elts])
@@ -968,8 +997,12 @@ class FunctionLowering:
         if isinstance(base, Pack):
             raise self.error('indexing a list or tuple with a run-time index is not '
                              'supported yet', node)
-        return self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
-                                 hint or '_getitem', style=('subscript',), temp=hint is None)
+        out = self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
+                                hint or '_getitem', style=('subscript',), temp=hint is None)
+        if base in self.ctx.lists and (isinstance(index, Slice) or isinstance(index, Const)
+                                       and isinstance(index.value, slice)):
+            self.ctx.lists.add(out)         # a slice of a list is a list
+        return out
 
     def index(self, node):
         if isinstance(node, gast.Tuple):

@@ -28,3 +28,4 @@ SETITEM = Special('setitem')               # x[index] = value, as a new version 
 LIST_NEW = Special('list_new')             # [a, b]: a list whose length varies at run time
 LIST_APPEND = Special('list_append')       # lst.append(v), as a new version of lst
 FSTRING = Special('fstring')               # f'...{x:.3f}...': text, a constant for AD
+TAPE_REVERSED = Special('tape_reversed')   # reversed(_tape): what a reverse loop walks

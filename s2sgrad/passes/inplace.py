@@ -189,8 +189,16 @@ class _Decision:
         later = [(v, forward) for v in old | views
                  for p, kind, forward in self.reads.get(v, ())
                  if p > position and kind == 'value']
-        for v, forward in later:
+        for v, forward in list(later):
             if forward and v in views:
+                producer = self.producer.get(v)
+                if getattr(producer, 'prim', None) is prims.GETITEM:
+                    # tmp = y[0]: a scalar copy for a 1-d y (fine), a view otherwise
+                    # (Python and the gradient would disagree): checked when it runs
+                    producer.style = ('subscript', 'checked')
+                    self.views.discard(v)
+                    later = [(u, f) for u, f in later if u is not v]
+                    continue
                 raise TransformError(
                     f'a view of {base.hint!r} (taken at {v.origin.short}) is read after '
                     f'{base.hint!r} is assigned into here; copy it first (np.copy) so that '

@@ -39,7 +39,7 @@ def gradient_of_grad(dout, out, g, x, zero=False):
 register_constant(
     # compiler and runtime pieces
     interface.stop_gradient, prims.ASSERT, prims.RAISE, print, prims.TAPE_NEW, prims.FSTRING,
-    prims.TAPE_PUSH, prims.TAPE_POP, reversed,
+    prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
     # comparisons and logic

@@ -98,6 +98,16 @@ def _sg_zero_at(g, index):
     return g
 
 
+def _sg_not_a_view(item, array):
+    """`array[i]` that is read after `array` is assigned into: fine as a scalar copy;
+    a view would show the new contents, which the gradient would not assume."""
+    if isinstance(item, np.ndarray) and np.shares_memory(item, array):
+        raise ValueError('this item of an array is a view, read after the array is '
+                         'assigned into; copy it first (np.copy(...)) so that the '
+                         'gradient sees what Python sees')
+    return item
+
+
 def _sg_shape_of(x):
     """A stand-in for `x` with its shape and dtype but no storage (zero strides)."""
     if isinstance(x, np.ndarray):

@@ -15,19 +15,22 @@ def grad_sum_until_large(x):
             # golden_cases.py:112  if total > 10.0:
             _compare_1 = total > 10.0
             if _compare_1:
-                _break0 = True
-                total_1 = total
+                _break0_1 = True
+                total_2 = total
             else:
                 # golden_cases.py:114  total = total + x[i] * x[i]
                 _getitem = x[i]
                 _getitem_1 = x[i]
                 _multiply = _getitem * _getitem_1
-                total_1 = total + _multiply
+                total_3 = total + _multiply
                 # golden_cases.py:109  for i in range(len(x)):
                 _tape_2.append((_sg_shape_of(_multiply), _getitem_1, _getitem))
-                _break0 = False
+                _break0_1 = False
+                total_2 = total_3
             # golden_cases.py:109  for i in range(len(x)):
             _tape_1.append(_compare_1)
+            total_1 = total_2
+            _break0 = _break0_1
         # golden_cases.py:109  for i in range(len(x)):
         _tape.append((_compare, _sg_shape_of(total), i))
         total = total_1
@@ -37,7 +40,7 @@ def grad_sum_until_large(x):
     # grad of golden_cases.py:109  for i in range(len(x)):
     dtotal = _sg_ones_like(total)
     dx = _sg_zeros_like(x)
-    for _compare_2, total_2, i_1 in reversed(_tape):
+    for _compare_2, total_4, i_1 in reversed(_tape):
         # grad of golden_cases.py:110  if x[i] < 0.0:
         if _compare_2:
             dtotal_1 = dtotal
@@ -53,11 +56,12 @@ def grad_sum_until_large(x):
                 # grad of golden_cases.py:109  for i in range(len(x)):
                 _multiply_1, _getitem_2, _getitem_3 = _tape_2.pop()
                 # grad of golden_cases.py:114  total = total + x[i] * x[i]
-                dtotal_1 = _sg_unbroadcast(dtotal, total_2)
+                dtotal_2 = _sg_unbroadcast(dtotal, total_4)
                 d_multiply = _sg_unbroadcast(dtotal, _multiply_1)
                 dx_1_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * _getitem_3, _getitem_2), x, i_1)
                 dx_2 = _sg_scatter_add(_sg_unbroadcast(d_multiply * _getitem_2, _getitem_3), x, i_1)
                 # grad of golden_cases.py:107  def sum_until_large(x):
                 dx_1 = dx_1_1 + dx_2
+                dtotal_1 = dtotal_2
         dtotal, dx = dtotal_1, dx + dx_1
     return _sg_cast_like(dx, x)
