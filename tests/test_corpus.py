@@ -49,33 +49,15 @@ UNSUPPORTED = {'starred'}
 # Cases that fail although every tag they carry is supported: bugs, by case
 # id, with a one-line reason.  BUGS mark every test of a case;
 # SECOND_ORDER_BUGS and FLOAT32_BUGS only its second-order or float32 test.
-_APPEND_IN_BRANCH = ('list.append in only some branches of an if in a '
-    "loop is refused ('... is a list before the loop but not after an "
-    "iteration')")
-_COMPREHENSION_OVER_ARRAY = ('a comprehension over a run-time array is '
-    "refused (TransformError 'not supported yet')")
 _DICT_ARG_ITEMS = ('d.items() on a dict argument is refused '
     '(TransformError)')
-_DICT_IN_LOOP = ('a dict rebuilt with the same keys in a loop is refused '
-    "('changed in the loop')")
-_DICT_UNPACK = ('{**CONSTANT_DICT, **kwargs} is refused (TransformError)')
-_GROWING_LIST = ('a list appended to in a loop and concatenated in the '
-    'same loop: ValueError in the generated code')
-_NONE_ADJOINT = ('adjoint of an if in a loop: a value the taken branch '
-    'does not touch gets adjoint None (TypeError or NaN)')
 _NP_ARRAY_OF_VALUES = ('np.array([...]) of run-time values has no '
     'gradient (LookupError)')
-_REVERSED_LIST = ('gradient of a list built in a loop, reversed with '
-    '[::-1], then iterated: ValueError')
-_SCALAR_NOT_VIEW = ('`tmp = y[i]` of a 1-d array (a scalar, not a view) '
-    'is refused as a view read after assignment')
 _SECOND_ORDER_LOOP = ('second derivatives through loops are refused '
     "(TransformError 'not supported yet')")
 _TRACE = ('the array method .trace() has no gradient (LookupError)')
 
 BUGS = {
-    'recurrent.lstm_with_state_dict': _DICT_IN_LOOP,
-    'layers.dense_net_growing_features': _GROWING_LIST,
     'configs.dict_argument_model': _DICT_ARG_ITEMS,
     'containers.array_from_scalars': _NP_ARRAY_OF_VALUES,
     'calls.array_methods': _TRACE,

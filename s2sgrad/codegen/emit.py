@@ -329,7 +329,7 @@ class _Emitter:
             return ast.Assign([targets], ast.Tuple([self.operand(a) for a in op.args],
                                                     ast.Load()))
         if op.prim is prims.UNPACK:
-            return ast.Assign([self.targets(op)], self.operand(op.args[0]))
+            return ast.Assign([self.targets(op, sequence=True)], self.operand(op.args[0]))
         if len(op.outputs) > 1:
             return ast.Assign([self.targets(op)], self.expression(op))
         out = op.output
@@ -337,10 +337,11 @@ class _Emitter:
             return ast.Expr(self.expression(op))
         return ast.Assign([ast.Name(self.name(out), ast.Store())], self.expression(op))
 
-    def targets(self, op):
+    def targets(self, op, sequence=False):
+        """Assignment targets; `sequence`: unpack even one item (`(a,) = seq`)."""
         names = [ast.Name(self.name(o) if o in self.uses else '_', ast.Store())
                  for o in op.outputs]
-        return ast.Tuple(names, ast.Store()) if len(names) != 1 else names[0]
+        return ast.Tuple(names, ast.Store()) if len(names) != 1 or sequence else names[0]
 
     # ---- layout ----------------------------------------------------------------
     def write(self, text, depth, origin=None):
@@ -479,9 +480,19 @@ class _Emitter:
                         found = k
                 if found is None or found > index:
                     return False
-            elif isinstance(user, tuple) or body.ops.index(user) > index:
+            elif isinstance(user, tuple) or self.written_at(user, body) > index:
                 return False
         return True
+
+    def written_at(self, op, body):
+        """Where in `body` an op's expression is written: a folded temporary is
+        computed inside the op that uses it, possibly later than its own place."""
+        while isinstance(op, Op) and len(op.outputs) == 1 and self.folds(op.output):
+            user, _ = self.uses[op.output][0]
+            if not isinstance(user, Op):
+                return len(body.ops)        # folded into the carried-value assignment
+            op = user
+        return body.ops.index(op) if op in body.ops else len(body.ops)
 
     def assign_all(self, pairs, depth, origin):
         """`a, b = x, y` for the carried variables whose value changes (in parallel)."""

@@ -475,26 +475,46 @@ class FunctionLowering:
         if _has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
         carried = list(dict.fromkeys(names + flags))
+        appended = _appended_names(node.body)
+        structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
-            # a list the body changes cannot be followed item by item: it becomes a
-            # run-time list before the loop (its length varies with the iterations)
             current = self.env.get(name)
-            if isinstance(current, Pack) and current.kind == 'list':
+            if isinstance(current, Pack) and current.kind == 'list' and name in appended:
+                # a list the body appends to: a run-time list from here on (its length
+                # varies with the iterations)
                 self.env[name] = self.runtime_list(current, origin, name)
             elif isinstance(current, Pack):
-                raise self.error(f'{name!r} ({current.kind}) is changed in the loop; only '
-                                 f'lists can change length in a loop', node)
-        before = dict(self.env)
-        phis = [Value(name, origin) for name in carried]
-        inits = []
-        for name, phi in zip(carried, phis):
-            if name.startswith('_returned') or name.startswith('_break'):
-                inits.append(before.get(name, Const(False)))
+                # same structure every iteration (state = (h, c), a dict of arrays):
+                # each item is a loop variable of its own
+                structured[name] = (current.kind, current.keys, len(current.items))
+        slots = []                      # (name, item index or None)
+        for name in carried:
+            if name in structured:
+                slots += [(name, k) for k in range(structured[name][2])]
             else:
-                inits.append(before.get(name, NONE))
-            if inits[-1] in self.ctx.lists:
+                slots.append((name, None))
+        before = dict(self.env)
+        phis, inits = [], []
+        for name, k in slots:
+            hint = name if k is None else _item_hint(name, structured[name][1], k)
+            phi = Value(hint, origin)
+            if k is not None:
+                init = before[name].items[k]
+            elif name.startswith('_returned') or name.startswith('_break'):
+                init = before.get(name, Const(False))
+            else:
+                init = before.get(name, NONE)
+            if init in self.ctx.lists:
                 self.ctx.lists.add(phi)
-            self.env[name] = phi
+            phis.append(phi)
+            inits.append(init)
+        for name in carried:
+            if name in structured:
+                kind_, keys, _ = structured[name]
+                self.env[name] = Pack(kind_, [p for p, (n, k) in zip(phis, slots) if n == name],
+                                      keys)
+            else:
+                self.env[name] = phis[slots.index((name, None))]
         cond_block, cond = Block(), None
         if kind == 'while':
             self.builder.stack.append(cond_block)
@@ -516,11 +536,22 @@ class FunctionLowering:
             self.loops.pop()
             self.builder.stack.pop()
             self.returned, self.result = saved
-        nexts = [self.env.get(name, phi) for name, phi in zip(carried, phis)]
+        nexts = []
+        for (name, k), phi in zip(slots, phis):
+            if k is None:
+                nexts.append(self.env.get(name, phi))
+                continue
+            new = self.env.get(name)
+            kind_, keys, size = structured[name]
+            if not (isinstance(new, Pack) and new.kind == kind_ and len(new.items) == size
+                    and new.keys == keys):
+                raise self.error(f'{name!r} ({kind_}) must keep its structure (length and '
+                                 f'keys) from one iteration to the next', node)
+            nexts.append(new.items[k])
         exit_flag = self.env.get(ctx['break_flag']) if ctx['breaks'] else None
         if isinstance(exit_flag, Const) and not exit_flag.value:
             exit_flag = None
-        outputs = [Value(name, origin) for name in carried]
+        outputs = [Value(phi.hint, origin) for phi in phis]
         for phi, out, nxt in zip(phis, outputs, nexts):
             if phi in self.ctx.lists:
                 self.ctx.lists.add(out)
@@ -533,8 +564,13 @@ class FunctionLowering:
         self.env = dict(before)
         for name in target_names:
             self.env.pop(name, None)    # Python's leftover loop variable: not supported
-        for name, out in zip(carried, outputs):
-            self.env[name] = out
+        for name in carried:
+            if name in structured:
+                kind_, keys, _ = structured[name]
+                self.env[name] = Pack(kind_, [o for o, (n, k) in zip(outputs, slots)
+                                              if n == name], keys)
+            else:
+                self.env[name] = outputs[slots.index((name, None))]
         if ctx['returns']:
             self.pending_return = ctx
 
@@ -1429,6 +1465,24 @@ def _assigned_names(body):
                         and target.value.id not in names:
                     names.append(target.value.id)
     return names
+
+
+def _appended_names(body):
+    """Names of lists a loop body calls append / extend / insert / pop / remove on."""
+    names = []
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove') \
+                    and isinstance(node.func.value, gast.Name):
+                names.append(node.func.value.id)
+    return names
+
+
+def _item_hint(name, keys, k):
+    if keys is not None and isinstance(keys[k], str) and keys[k].isidentifier():
+        return f'{name}_{keys[k]}'
+    return f'{name}_{k}'
 
 
 def _has_break(body):

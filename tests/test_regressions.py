@@ -1,0 +1,94 @@
+"""Programs that once gave wrong gradients, kept as checks (each found by the corpus)."""
+import numpy as np
+
+import s2sgrad as sg
+from s2sgrad.testing import check_grads
+
+
+def tuple_state(xs, a):
+    # the carried tuple is two loop variables; codegen once computed `c * h`
+    # after h's gradient had been overwritten under the same name
+    hc = (a, a * 2.0)
+    for x in xs:
+        h, c = hc
+        hc = (np.sin(h + x), c * h)
+    return np.sum(hc[0] + hc[1])
+
+
+def secant_cube_root(c):
+    # a value returned from inside the loop is also the loop's new x1: one
+    # branch result feeding two outputs once lost one of its two terms
+    x0, x1 = 1.0, 2.0
+    f0 = x0 ** 3 - c
+    for _ in range(100):
+        f1 = x1 ** 3 - c
+        if abs(f1) < 1e-12:
+            return x1
+        x0, x1, f0 = x1, x1 - f1 * (x1 - x0) / (f1 - f0), f1
+    return x1
+
+
+def break_in_branch(a):
+    # the branch that breaks does not touch y: its gradient once came out None
+    x = a
+    for _ in range(3):
+        y = x * x
+        if y > 0.5:
+            break
+        x = y + 0.5
+    return x
+
+
+def reused_scratch(x, w):
+    # one buffer written in place every iteration, its values read by the
+    # adjoint from the tape: it must be copied, or every entry sees the last
+    scratch = np.zeros(x.shape[0])
+    acc = 0.0
+    for i in range(4):
+        scratch[:] = np.sin(x * (i + 1.0)) * w
+        acc += np.sum(scratch ** 2)
+    return acc
+
+
+def appended_in_branches(x):
+    # a list gradient once overwritten under its own name before it was read
+    pieces = []
+    for v in x:
+        if v < -1.0:
+            pieces.append(v + 1.0)
+        else:
+            pieces.append(v * 3.0)
+    return np.sum(np.stack(pieces) * np.arange(1.0, len(pieces) + 1.0))
+
+
+def test_tuple_state():
+    check_grads(tuple_state, np.array([0.3, -0.2, 0.8, 0.1]), 0.3, wrt=(0, 1), order=1)
+
+
+def test_return_inside_loop():
+    assert abs(sg.grad(secant_cube_root)(3.0) - 3.0 ** (-2.0 / 3.0) / 3.0) < 1e-12
+
+
+def test_break_in_a_branch():
+    check_grads(break_in_branch, 0.8, order=1)
+    check_grads(break_in_branch, 0.3, order=1)
+
+
+def test_buffer_reused_across_iterations():
+    check_grads(reused_scratch, np.array([0.3, -0.5, 1.2]), 0.7, wrt=(0, 1), order=1)
+
+
+def test_list_appended_in_branches():
+    check_grads(appended_in_branches, np.array([-2.0, 0.5, 1.5]), order=1)
+
+
+def loop_then_second_derivative(x):
+    for _ in range(3):
+        x = np.sin(x)
+    return np.sum(x)
+
+
+def test_second_derivative_through_a_loop_is_refused_not_zero():
+    import pytest
+    with pytest.raises(sg.TransformError, match='second derivatives through loops'):
+        sg.grad(sg.grad(loop_then_second_derivative))(np.array([0.3, 0.4]))
