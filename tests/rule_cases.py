@@ -1208,3 +1208,39 @@ def builtin_sum_rows(x):
 
 def builtin_min_max(x, y):
     return min(x, y) * max(x, y) + max(x * x, 0.1)
+
+
+def trace_2d(x):
+    return np.trace(x) * np.trace(x, 1)
+
+
+def trace_3d_axes(x):
+    return np.sum(np.trace(x, 0, 1, 2) ** 2) + x.trace()
+
+
+def array_of_values(x):
+    v = np.array([x[0] * x[1], np.sin(x[1]), 2.0])
+    return v * v
+
+
+def starred_split(x):
+    first, *rest = (x[0], x[1], x[2])
+    return first * sum(rest)
+
+
+def cumsum_flat(x):
+    return np.cumsum(x) * np.cumsum(x)
+
+
+def cumsum_axis(x):
+    return x.cumsum(axis=1) ** 2 + np.cumsum(x, axis=0)
+
+
+def flip_axes(x):
+    return np.flip(x, 0) * x + np.flip(x) * x
+
+
+def split_known_pieces(x):
+    a, b, c = np.split(x, 3, axis=1)
+    first, *rest = np.split(x, [1, 3], axis=1)
+    return a * b * c + np.sum(first * rest[-1])

@@ -44,23 +44,18 @@ CORPUS_DIR = HERE / "corpus"
 # probe works but some of whose cases fail is supported; those cases are
 # bugs below.)  Take a tag out when the feature lands: its cases then XPASS
 # (strict), which fails the run until the set is updated.
-UNSUPPORTED = {'starred'}
+UNSUPPORTED = set()
 
 # Cases that fail although every tag they carry is supported: bugs, by case
 # id, with a one-line reason.  BUGS mark every test of a case;
 # SECOND_ORDER_BUGS and FLOAT32_BUGS only its second-order or float32 test.
 _DICT_ARG_ITEMS = ('d.items() on a dict argument is refused '
     '(TransformError)')
-_NP_ARRAY_OF_VALUES = ('np.array([...]) of run-time values has no '
-    'gradient (LookupError)')
 _SECOND_ORDER_LOOP = ('second derivatives through loops are refused '
     "(TransformError 'not supported yet')")
-_TRACE = ('the array method .trace() has no gradient (LookupError)')
 
 BUGS = {
     'configs.dict_argument_model': _DICT_ARG_ITEMS,
-    'containers.array_from_scalars': _NP_ARRAY_OF_VALUES,
-    'calls.array_methods': _TRACE,
 }
 SECOND_ORDER_BUGS = {
     'newton.newton_sqrt': _SECOND_ORDER_LOOP,

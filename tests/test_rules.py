@@ -509,6 +509,12 @@ CASES = [
     *case(rc.math_sqrt, P(float)), *case(rc.math_fabs, Z(float)), *case(rc.math_pow, P(float), N(float)),
     *case(rc.math_trig, U(float)), *case(rc.math_hyperbolic, N(float)),
     *case(rc.math_inverse_trig, U(float)), *case(rc.math_inverse_hyperbolic, U(float), G(float)),
+    # --- cumsum (flat, along an axis), flip, split into a known number of pieces
+    *case(rc.cumsum_flat, N(3, 4)), *case(rc.cumsum_axis, N(3, 4)),
+    *case(rc.flip_axes, N(3, 4)), *case(rc.split_known_pieces, N(2, 6)),
+    # --- trace (2-d, other axes), np.array of values, a starred split
+    *case(rc.trace_2d, N(3, 4)), *case(rc.trace_3d_axes, N(2, 3, 3)),
+    *case(rc.array_of_values, N(3)), *case(rc.starred_split, N(3)),
     # --- builtin min and max of two values (away from ties)
     *case(rc.builtin_min_max, D(float), H(float)),
     # --- builtin sum over an array (sums its rows)

@@ -670,8 +670,22 @@ class FunctionLowering:
             return
         if isinstance(target, (gast.Tuple, gast.List)):
             elts = target.elts
-            if any(isinstance(e, gast.Starred) for e in elts):
-                raise self.error('starred assignment is not supported yet', target)
+            stars = [k for k, e in enumerate(elts) if isinstance(e, gast.Starred)]
+            if stars:
+                # first, *rest = seq: split a sequence known item by item
+                items = value.items if isinstance(value, Pack) else \
+                    [Const(v) for v in value.value] if isinstance(value, Const) \
+                    and isinstance(value.value, (tuple, list)) else None
+                if items is None or len(stars) > 1 or len(items) < len(elts) - 1:
+                    raise self.error('starred assignment needs a list or tuple known item by '
+                                     'item', target)
+                k = stars[0]
+                tail = len(elts) - k - 1
+                middle = items[k:len(items) - tail]
+                parts = list(items[:k]) + [Pack('list', middle)] + list(items[len(items) - tail:])
+                for elt, item in zip(elts, parts):
+                    self.assign(elt.value if isinstance(elt, gast.Starred) else elt, item)
+                return
             if isinstance(value, Pack):
                 if len(value.items) != len(elts):
                     raise self.error(f'cannot unpack {len(value.items)} values into '
@@ -857,8 +871,17 @@ class FunctionLowering:
     def expr_Lambda(self, node, hint):
         return Const(LocalFunction(node, self))
 
+    def elements(self, elts):
+        items = []
+        for e in elts:
+            if isinstance(e, gast.Starred):
+                items.extend(self.unpack_items(self.expr(e.value), e))
+            else:
+                items.append(self.expr(e))
+        return items
+
     def expr_Tuple(self, node, hint):
-        items = [self.expr(e) for e in node.elts]
+        items = self.elements(node.elts)
         if all(_literal(i) for i in items):
             return Const(tuple(i.value for i in items))
         return Pack('tuple', items)
@@ -882,7 +905,7 @@ class FunctionLowering:
         return Pack('dict', list(entries.values()), list(entries))
 
     def expr_List(self, node, hint):
-        return Pack('list', [self.expr(e) for e in node.elts])
+        return Pack('list', self.elements(node.elts))
 
     def expr_BoolOp(self, node, hint):
         """`a and b` / `a or b`, short-circuiting as Python does (b runs only if needed)."""
@@ -1226,6 +1249,13 @@ class FunctionLowering:
                 and not is_library_callable(fn.__func__):
             raise self.error('calling methods of user objects is not supported yet', node)
         spelling = callee.spelling
+        pieces = _known_pieces(fn, args, kwargs)
+        if pieces:
+            # np.split(x, 3): three values, so that each piece has its own gradient
+            outs = self.builder.emit(fn, args, kwargs, self.origin(node), hint or '_piece',
+                                     style=('call', spelling), n_out=pieces,
+                                     temp=hint is None)
+            return Pack('list', outs if isinstance(outs, list) else [outs])
         return self.builder.emit(fn, args, kwargs, self.origin(node),
                                  hint or '_' + _short_name(fn), style=('call', spelling),
                                  temp=hint is None)
@@ -1437,6 +1467,24 @@ def _is_sum_of_generator(node, lowering):
         return False
     found, fn = lowering.src.resolve(node.func.id)
     return found and fn is sum
+
+
+def _known_pieces(fn, args, kwargs):
+    """How many arrays np.split & co return, when the call says it with a constant."""
+    splits = (np.split, np.array_split)
+    if fn not in splits or len(args) < 2:
+        return 0
+    if isinstance(args[1], Pack) and all(_literal(i) for i in args[1].items):
+        sections = [i.value for i in args[1].items]
+    elif isinstance(args[1], Const):
+        sections = args[1].value
+    else:
+        return 0
+    if isinstance(sections, int) and not isinstance(sections, bool):
+        return sections
+    if isinstance(sections, (tuple, list)) and all(isinstance(i, int) for i in sections):
+        return len(sections) + 1
+    return 0
 
 
 def _stored_names(target):

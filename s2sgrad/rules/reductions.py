@@ -64,3 +64,12 @@ def prod_others_grad(dout, out, x, axis=None):
     # (second derivatives of prod at zeros are not handled yet)
     ratio = dout / x
     return out * (np.sum(ratio, axis=axis, keepdims=True) - ratio)
+
+
+@register_gradient(np.cumsum, unsupported={'out': None})
+def cumsum_grad(dy, y, a, axis=None, dtype=None, out=None):
+    # each element feeds every later partial sum: a cumulative sum from the end
+    if axis is None:
+        flat = np.flip(np.cumsum(np.flip(np.ravel(dy))))
+        return np.reshape(flat, np.shape(a))
+    return np.flip(np.cumsum(np.flip(dy, axis), axis), axis)

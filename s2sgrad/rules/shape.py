@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..runtime.helpers import _sg_split_like, _sg_unbroadcast, _sg_unstack
-from ..runtime.helpers import _sg_cast_like
+from ..runtime.helpers import _sg_array_grad, _sg_cast_like, _sg_trace_grad
 from .registry import register_gradient, transform_time
 
 
@@ -70,3 +70,30 @@ def astype_grad(dy, y, x, dtype=None, *, copy=True, device=None):
     if np.issubdtype(dtype, np.inexact):
         return _sg_cast_like(dy, x)
     return None
+
+
+@register_gradient(np.array, unsupported={'copy': True})
+def array_grad(dy, y, object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0,
+               like=None):
+    # np.array([a, b, ...]) of values: each gets its slice of the gradient
+    return _sg_array_grad(dy, object)
+
+
+@register_gradient(_sg_array_grad, static=('obj',))
+def array_grad_grad(dout, out, g, obj):
+    return np.array(dout)
+
+
+@register_gradient(np.trace, unsupported={'out': None})
+def trace_grad(dy, y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return _sg_trace_grad(dy, a, offset, axis1, axis2)
+
+
+@register_gradient(_sg_trace_grad, static=('a', 'offset', 'axis1', 'axis2'))
+def trace_grad_grad(dout, out, g, a, offset=0, axis1=0, axis2=1):
+    return np.trace(dout, offset, axis1, axis2)
+
+
+@register_gradient(np.flip)
+def flip_grad(dy, y, m, axis=None):
+    return np.flip(dy, axis)

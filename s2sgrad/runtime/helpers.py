@@ -108,6 +108,22 @@ def _sg_not_a_view(item, array):
     return item
 
 
+def _sg_array_grad(g, obj):
+    """The gradient of each item of `np.array(obj)` (obj: an array, or nested lists)."""
+    if isinstance(obj, (list, tuple)):
+        return tuple(_sg_array_grad(g[k], item) for k, item in enumerate(obj))
+    if isinstance(obj, np.ndarray):
+        return np.reshape(g, obj.shape)
+    return g
+
+
+def _sg_trace_grad(g, a, offset=0, axis1=0, axis2=1):
+    """The gradient of np.trace: `g` along the traced diagonal, zeros elsewhere."""
+    shape = np.shape(a)
+    eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=np.result_type(g, a))
+    return np.moveaxis(np.multiply.outer(g, eye), (-2, -1), (axis1, axis2))
+
+
 def _sg_shape_of(x):
     """A stand-in for `x` with its shape and dtype but no storage (zero strides)."""
     if isinstance(x, np.ndarray):
