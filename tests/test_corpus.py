@@ -49,13 +49,10 @@ UNSUPPORTED = set()
 # Cases that fail although every tag they carry is supported: bugs, by case
 # id, with a one-line reason.  BUGS mark every test of a case;
 # SECOND_ORDER_BUGS and FLOAT32_BUGS only its second-order or float32 test.
-_DICT_ARG_ITEMS = ('d.items() on a dict argument is refused '
-    '(TransformError)')
 _SECOND_ORDER_LOOP = ('second derivatives through loops are refused '
     "(TransformError 'not supported yet')")
 
 BUGS = {
-    'configs.dict_argument_model': _DICT_ARG_ITEMS,
 }
 SECOND_ORDER_BUGS = {
     'newton.newton_sqrt': _SECOND_ORDER_LOOP,

@@ -92,3 +92,32 @@ def test_second_derivative_through_a_loop_is_refused_not_zero():
     import pytest
     with pytest.raises(sg.TransformError, match='second derivatives through loops'):
         sg.grad(sg.grad(loop_then_second_derivative))(np.array([0.3, 0.4]))
+
+
+def model_with_config(w, x, cfg):
+    scores = x @ w * cfg["scale"]
+    total = 0.0
+    for name, weight in cfg["penalties"].items():
+        if name == "l1":
+            total = total + weight * np.sum(np.abs(w))
+        else:
+            total = total + weight * np.sum(w ** 2)
+    return np.sum(np.tanh(scores)) + total
+
+
+def test_a_dict_argument_is_read():
+    cfg = {"scale": 0.5, "penalties": {"l1": 0.1, "l2": 0.2}}
+    rng = np.random.default_rng(0)
+    w, x = rng.normal(size=3), rng.normal(size=(4, 3))
+    assert sg.graph(model_with_config)(w, x, cfg) == model_with_config(w, x, cfg)
+    check_grads(model_with_config, w, x, cfg, wrt=(0, 1), order=1)
+
+
+def uses_config_on_the_gradient_path(w, cfg):
+    return np.sum(w * sum(cfg.values()))
+
+
+def test_a_gradient_into_a_dict_argument_is_refused():
+    import pytest
+    with pytest.raises(LookupError, match='_sg_values'):
+        sg.grad(uses_config_on_the_gradient_path, wrt=1)(np.ones(2), {"a": 1.0})

@@ -24,6 +24,7 @@ import numpy as np
 from ..ad import interface
 from ..errors import TransformError
 from ..rules import registry
+from ..runtime import helpers
 from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
 from . import prims
 
@@ -66,7 +67,9 @@ METHODS = {
     'argmax': np.argmax, 'argmin': np.argmin, 'argsort': np.argsort, 'any': np.any,
     'all': np.all, 'nonzero': np.nonzero, 'ptp': np.ptp, 'sort': np.sort,
 }
-VARARG_METHODS = {'reshape', 'transpose'}       # x.reshape(2, 3) == np.reshape(x, (2, 3))
+VARARG_METHODS = {'reshape', 'transpose'}
+DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
+                'values': helpers._sg_values, 'get': helpers._sg_get}       # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {'T': np.transpose, 'shape': np.shape, 'ndim': np.ndim, 'size': np.size,
               'real': np.real, 'imag': np.imag}
 CONSTANT_ATTRIBUTES = {'dtype', 'itemsize', 'nbytes', 'flags', 'strides'}
@@ -1183,6 +1186,15 @@ class FunctionLowering:
                          f'transforming)', node)
 
     def method_call(self, base, name, args, kwargs, node, hint):
+        if name in DICT_METHODS:
+            # a dict passed in as an argument: read through helpers (no gradient
+            # flows into a run-time dict; a call on the gradient path is refused)
+            helper = DICT_METHODS[name]
+            out = self.builder.emit(helper, [base] + args, kwargs, self.origin(node),
+                                    hint or '_' + name, temp=hint is None)
+            if name != 'get':
+                self.ctx.lists.add(out)
+            return out
         if name not in METHODS:
             raise self.error(f'array method {name!r} is not supported', node)
         if name in VARARG_METHODS and len(args) > 1:

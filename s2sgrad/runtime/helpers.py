@@ -124,6 +124,23 @@ def _sg_trace_grad(g, a, offset=0, axis1=0, axis2=1):
     return np.moveaxis(np.multiply.outer(g, eye), (-2, -1), (axis1, axis2))
 
 
+def _sg_items(d):
+    """A run-time dict's items, as a list (a dict argument, read-only)."""
+    return list(d.items())
+
+
+def _sg_keys(d):
+    return list(d.keys())
+
+
+def _sg_values(d):
+    return list(d.values())
+
+
+def _sg_get(d, key, default=None):
+    return d.get(key, default)
+
+
 def _sg_shape_of(x):
     """A stand-in for `x` with its shape and dtype but no storage (zero strides)."""
     if isinstance(x, np.ndarray):
