@@ -2,6 +2,9 @@
 import numpy as np
 
 import s2sgrad as sg
+from corpus.buffers import reused_scratch
+from corpus.configs import dict_argument_model
+from corpus.newton import secant_cube_root
 from s2sgrad.testing import check_grads
 
 
@@ -15,19 +18,6 @@ def tuple_state(xs, a):
     return np.sum(hc[0] + hc[1])
 
 
-def secant_cube_root(c):
-    # a value returned from inside the loop is also the loop's new x1: one
-    # branch result feeding two outputs once lost one of its two terms
-    x0, x1 = 1.0, 2.0
-    f0 = x0 ** 3 - c
-    for _ in range(100):
-        f1 = x1 ** 3 - c
-        if abs(f1) < 1e-12:
-            return x1
-        x0, x1, f0 = x1, x1 - f1 * (x1 - x0) / (f1 - f0), f1
-    return x1
-
-
 def break_in_branch(a):
     # the branch that breaks does not touch y: its gradient once came out None
     x = a
@@ -37,17 +27,6 @@ def break_in_branch(a):
             break
         x = y + 0.5
     return x
-
-
-def reused_scratch(x, w):
-    # one buffer written in place every iteration, its values read by the
-    # adjoint from the tape: it must be copied, or every entry sees the last
-    scratch = np.zeros(x.shape[0])
-    acc = 0.0
-    for i in range(4):
-        scratch[:] = np.sin(x * (i + 1.0)) * w
-        acc += np.sum(scratch ** 2)
-    return acc
 
 
 def appended_in_branches(x):
@@ -94,23 +73,12 @@ def test_second_derivative_through_a_loop_is_refused_not_zero():
         sg.grad(sg.grad(loop_then_second_derivative))(np.array([0.3, 0.4]))
 
 
-def model_with_config(w, x, cfg):
-    scores = x @ w * cfg["scale"]
-    total = 0.0
-    for name, weight in cfg["penalties"].items():
-        if name == "l1":
-            total = total + weight * np.sum(np.abs(w))
-        else:
-            total = total + weight * np.sum(w ** 2)
-    return np.sum(np.tanh(scores)) + total
-
-
 def test_a_dict_argument_is_read():
     cfg = {"scale": 0.5, "penalties": {"l1": 0.1, "l2": 0.2}}
     rng = np.random.default_rng(0)
     w, x = rng.normal(size=3), rng.normal(size=(4, 3))
-    assert sg.graph(model_with_config)(w, x, cfg) == model_with_config(w, x, cfg)
-    check_grads(model_with_config, w, x, cfg, wrt=(0, 1), order=1)
+    assert sg.graph(dict_argument_model)(w, x, cfg) == dict_argument_model(w, x, cfg)
+    check_grads(dict_argument_model, w, x, cfg, wrt=(0, 1), order=1)
 
 
 def uses_config_on_the_gradient_path(w, cfg):

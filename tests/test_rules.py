@@ -13,9 +13,6 @@ Inputs are drawn away from kinks and from the edges of domains.  The exact
 values of API.md section 4 (ties, zeros, non-smooth points) are tested at
 the end with `sg.grad`.
 """
-import importlib.util
-import pathlib
-import sys
 import zlib
 
 import numpy as np
@@ -25,18 +22,9 @@ import s2sgrad as sg
 from s2sgrad.rules import registry, template
 from s2sgrad.testing import check_grads
 
-HERE = pathlib.Path(__file__).resolve().parent
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-rc = _load("_s2sgrad_tests_rule_cases", HERE / "rule_cases.py")
+import rule_cases as rc  # noqa: E402  (tests/ is on sys.path under pytest)
 
 
 # ------------------------------------------------------------ arguments

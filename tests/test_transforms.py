@@ -4,9 +4,7 @@ Expected values are computed by hand in NumPy, by finite differences
 (s2sgrad.testing.check_grads, first and second order) and by autograd on the
 same source (tests/grad_corpus.py run with autograd.numpy as its np).
 """
-import importlib.util
 import pathlib
-import sys
 
 import numpy as np
 import pytest
@@ -17,17 +15,8 @@ from s2sgrad.testing import check_grads
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load("_s2sgrad_tests_grad_corpus", HERE / "grad_corpus.py")
-reference = _load("_s2sgrad_tests_autograd_reference",
-                  HERE / "autograd_reference.py")
+import autograd_reference as reference  # noqa: E402  (tests/ is on sys.path)
+import grad_corpus as corpus  # noqa: E402
 
 
 # ------------------------------------------------------------- the loss

@@ -12,7 +12,6 @@ own origins, with the call site as `caller`.
 The same lowering expands gradient-rule templates (rules/template.py), with
 the rule's parameters bound to the operands of the op being differentiated.
 """
-import builtins
 import inspect
 import linecache
 import operator
