@@ -89,3 +89,18 @@ def test_a_gradient_into_a_dict_argument_is_refused():
     import pytest
     with pytest.raises(LookupError, match='_sg_values'):
         sg.grad(uses_config_on_the_gradient_path, wrt=1)(np.ones(2), {"a": 1.0})
+
+
+def returns_a_dict(x):
+    out = {'a': x * 2.0, 'b': [x, np.sin(x)]}
+    return out
+
+
+def test_a_dict_result_is_a_dict():
+    x = np.array([0.3, 0.5])
+    result = sg.graph(returns_a_dict)(x)
+    assert isinstance(result, dict) and list(result) == ['a', 'b']
+    np.testing.assert_allclose(result['b'][1], np.sin(x))
+    value, grad = sg.value_and_grad(returns_a_dict)(x)
+    assert isinstance(value, dict)
+    np.testing.assert_allclose(grad, 3.0 + np.cos(x))

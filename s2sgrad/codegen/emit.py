@@ -167,6 +167,8 @@ class _Emitter:
                                                ast.Load()), self.operand(o, index=True), ast.Load())
         if isinstance(o, Pack):
             elts = [self.operand(i, index=index and o.kind == 'index') for i in o.items]
+            if o.kind == 'dict':
+                return ast.Dict([self.const(Const(k)) for k in o.keys], elts)
             if o.kind == 'list':
                 return ast.List(elts, ast.Load())
             return ast.Tuple(elts, ast.Load())
