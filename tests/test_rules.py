@@ -567,6 +567,14 @@ CASES = [
 
 @pytest.mark.parametrize('fn, args, wrt, linear, dtype, rtol, atol', CASES)
 def test_rule(fn, args, wrt, linear, dtype, rtol, atol):
+    run_case(fn, args, wrt, linear, dtype, rtol, atol)
+
+
+def run_case(fn, args, wrt, linear, dtype, rtol, atol):
+    """Check one table line: first and second order (see the module docstring).
+
+    The op-family test files (tests/test_ops_*.py) build their tables with
+    `case` and run them through this, so their rules count for coverage."""
     seed = zlib.crc32(f'{fn.__name__}{args!r}'.encode())
     values = draw_args(args, dtype, seed)
     wrt = _expand_joint_wrt(args, wrt)
@@ -833,6 +841,17 @@ def test_gradient_of_a_constant_function_is_zeros(fn, args):
 EXACT_ONLY = [(rc.cast_np_float16, (np.array(1.3),), 0)]
 
 
+def _family_cases():
+    """The CASES tables of tests/test_ops_*.py (one file per family of operations)."""
+    import importlib
+    import pathlib
+    found = []
+    for path in sorted(pathlib.Path(__file__).parent.glob('test_ops_*.py')):
+        module = importlib.import_module(path.stem)
+        found.extend(getattr(module, 'CASES', []))
+    return found
+
+
 # Rules that only loops produce (run-time lists); second derivatives through
 # loops are not supported, so tests/test_corpus.py checks them at first order.
 LOOP_ONLY_RULES = {'list_new_grad', 'list_append_grad'}
@@ -849,7 +868,7 @@ def test_every_registered_rule_has_a_case(monkeypatch):
         return expand(rule, *args, **kwargs)
 
     monkeypatch.setattr(template, 'expand', recording)
-    for param in CASES:
+    for param in CASES + _family_cases():
         fn, args, wrt, linear, dtype, _, _ = param.values
         if dtype is not np.float64 or param.marks:
             continue

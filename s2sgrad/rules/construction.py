@@ -1,0 +1,1 @@
+"""Gradient rules: stacking, tiling, padding, triangles and other constructions (being written)."""

@@ -1,0 +1,1 @@
+"""Gradient rules: fft (being written)."""
