@@ -15,7 +15,7 @@ import types
 import numpy as np
 
 from .codegen.spelling import library_path
-from .runtime import helpers as runtime_helpers
+from . import runtime as runtime_helpers
 from .ir.lower import is_literal
 
 _HELPER_NAME = re.compile(r'\b_sg_\w+')

@@ -24,7 +24,7 @@ from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime import helpers
-from ..runtime.helpers import HELPERS
+from ..runtime import HELPERS
 from .spelling import Spelling, library_path
 
 INDENT = '    '

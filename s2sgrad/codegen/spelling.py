@@ -11,7 +11,7 @@ import types
 
 import numpy as np
 
-from ..runtime import helpers
+from ..runtime import HELPERS
 
 # Where a callable has several public names, the one generated code uses.
 PREFERRED = {'abs', 'round', 'divide', 'conj', 'max', 'min', 'power', 'concatenate',
@@ -51,7 +51,7 @@ def library_path(obj):
     """(module name, attribute) under which a library object is found, or None."""
     if isinstance(obj, types.ModuleType):
         return (obj.__name__, None)
-    if any(obj is h for h in helpers.HELPERS.values()):
+    if any(obj is h for h in HELPERS.values()):
         return (None, obj.__name__)
     if isinstance(obj, types.BuiltinFunctionType) and getattr(builtins, obj.__name__, None) is obj:
         return ('builtins', obj.__name__)

@@ -1,6 +1,21 @@
 """NumPy-only helpers that generated code calls.
 
-Each helper is self-contained (it needs nothing but `np`), so `export` can
-copy the source of the ones a module uses into that module.
+Each helper is self-contained (it needs nothing but `np` and other `_sg_`
+helpers), so `export` can copy the source of the ones a module uses into
+that module.  Helpers live by family; HELPERS gathers them by name.
 """
-from .helpers import HELPERS  # noqa: F401
+from . import construction, fft, helpers, linalg, special
+
+
+def _gather():
+    found = {}
+    for module in (helpers, linalg, fft, special, construction):
+        for name, fn in vars(module).items():
+            if name.startswith('_sg_') and callable(fn):
+                if name in found and found[name] is not fn:
+                    raise ImportError(f'two runtime helpers are named {name}')
+                found[name] = fn
+    return found
+
+
+HELPERS = _gather()

@@ -268,5 +268,3 @@ def _sg_unstack(g, n, axis=0):
     """Split gradient `g` of a stack back into its `n` slices along `axis`."""
     return tuple(np.moveaxis(g, axis, 0)[:n])
 
-
-HELPERS = {name: fn for name, fn in list(globals().items()) if name.startswith('_sg_')}
