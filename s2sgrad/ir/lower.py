@@ -1039,6 +1039,8 @@ class FunctionLowering:
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
         index = self.index(node.slice)
+        if isinstance(base, Const) and (base.value is np.r_ or base.value is np.c_):
+            return self.index_concatenation(base, index, node, hint)
         if isinstance(base, Pack) and base.kind == 'dict':
             key = _index_value(index) if _literal_index(index) else None
             if key not in base.keys:
@@ -1064,6 +1066,27 @@ class FunctionLowering:
                                        and isinstance(index.value, slice)):
             self.ctx.lists.add(out)         # a slice of a list is a list
         return out
+
+    def index_concatenation(self, base, index, node, hint):
+        """np.r_[a, b] and np.c_[a, b] of arrays: concatenate / column_stack calls."""
+        items = index.items if isinstance(index, Pack) else [index]
+        if all(isinstance(i, Const) for i in items):
+            try:
+                return Const(base.value[tuple(i.value for i in items)
+                                        if len(items) > 1 else items[0].value])
+            except Exception as exc:
+                raise self.error(f'{type(exc).__name__}: {exc}', node) from None
+        if any(isinstance(i, Slice) or isinstance(i, Const) and isinstance(i.value, (slice, str))
+               for i in items):
+            raise self.error('np.r_ / np.c_ with slices or string directives and run-time '
+                             'values is not supported: use np.concatenate', node)
+        origin = self.origin(node)
+        if base.value is np.c_:
+            return self.builder.emit(np.column_stack, [Pack('tuple', items)], {}, origin,
+                                     hint or '_column_stack', temp=hint is None)
+        parts = [self.builder.emit(np.atleast_1d, [i], {}, origin, '_atleast_1d') for i in items]
+        return self.builder.emit(np.concatenate, [Pack('tuple', parts)], {}, origin,
+                                 hint or '_concatenate', temp=hint is None)
 
     def index(self, node):
         if isinstance(node, gast.Tuple):
@@ -1266,7 +1289,9 @@ class FunctionLowering:
             outs = self.builder.emit(fn, args, kwargs, self.origin(node), hint or '_piece',
                                      style=('call', spelling), n_out=pieces,
                                      temp=hint is None)
-            return Pack('list', outs if isinstance(outs, list) else [outs])
+            kind = 'list' if fn in (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit) \
+                else 'tuple'
+            return Pack(kind, outs if isinstance(outs, list) else [outs])
         return self.builder.emit(fn, args, kwargs, self.origin(node),
                                  hint or '_' + _short_name(fn), style=('call', spelling),
                                  temp=hint is None)
@@ -1480,9 +1505,24 @@ def _is_sum_of_generator(node, lowering):
     return found and fn is sum
 
 
+FIXED_ARITY = {np.linalg.slogdet: 2, np.linalg.eigh: 2, np.linalg.eig: 2, np.linalg.qr: 2}
+
+
 def _known_pieces(fn, args, kwargs):
-    """How many arrays np.split & co return, when the call says it with a constant."""
-    splits = (np.split, np.array_split)
+    """How many values a call returns as a tuple or list, when that is known when
+    transforming: np.split & co with a constant number of sections, and the
+    linalg factorisations (slogdet, eigh, eig, qr, svd unless compute_uv=False)."""
+    try:
+        if fn in FIXED_ARITY:
+            return FIXED_ARITY[fn]
+    except TypeError:
+        return 0
+    if fn is np.linalg.svd:
+        compute_uv = kwargs.get('compute_uv', args[2] if len(args) > 2 else Const(True))
+        if isinstance(compute_uv, Const):
+            return 3 if compute_uv.value else 0
+        return 0
+    splits = (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)
     if fn not in splits or len(args) < 2:
         return 0
     if isinstance(args[1], Pack) and all(_literal(i) for i in args[1].items):
