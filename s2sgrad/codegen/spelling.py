@@ -15,7 +15,8 @@ from ..runtime import HELPERS
 
 # Where a callable has several public names, the one generated code uses.
 PREFERRED = {'abs', 'round', 'divide', 'conj', 'max', 'min', 'power', 'concatenate',
-             'transpose', 'remainder'}
+             'transpose', 'remainder', 'arccos', 'arcsin', 'arctan', 'arccosh', 'arcsinh',
+             'arctanh', 'arctan2', 'left_shift', 'right_shift', 'invert'}
 _MODULES = ['numpy', 'numpy.linalg', 'numpy.fft', 'math', 'scipy.special', 'scipy.linalg']
 
 _table = {}

@@ -139,3 +139,7 @@ def is_constant(prim):
 
 def all_rules():
     return list(_rules.values())
+
+
+def all_constants():
+    return list(_constants.values())
