@@ -20,6 +20,7 @@ from ..ir import prims
 from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Value, values_in, walk
 from ..rules import registry, template
 from ..runtime import helpers
+from ..runtime import loops as loop_helpers
 from . import interface
 
 
@@ -343,9 +344,7 @@ class _Sweep:
             outer = [v for v in outer if exported[v] is not None]
             accs = [Value('d' + _bare(v.hint), op.origin, v.temp) for v in outer]
             self.fresh.update(accs)
-            acc_nexts = [self.emit(helpers._sg_accumulate, [acc, exported[v]], '_acc', op.origin)
-                         if v in self.lowering.ctx.lists else
-                         self.add(acc, exported[v], '_acc', True, op.origin)
+            acc_nexts = [self.accumulate(acc, exported[v], v, rev, op.origin)
                          for acc, v in zip(accs, outer)]
         finally:
             self.builder.stack.pop()
@@ -371,6 +370,24 @@ class _Sweep:
                 self.add_term(op.inits[i], out)
         for v, out in zip(outer, outputs[len(active):]):
             self.add_term(v, out)
+
+    def accumulate(self, acc, term, v, rev, origin):
+        """acc + term for a value from before a loop, summed over its iterations.
+
+        The accumulator starts as fresh zeros that nothing else holds, so it is
+        added to in place (`dW += dW_1`); the gradient of `v[i]` goes straight
+        into it (`dv[i] += g`) instead of through an array of zeros per iteration.
+        """
+        if v in self.lowering.ctx.lists:
+            return self.emit(helpers._sg_accumulate, [acc, term], '_acc', origin)
+        scatter = _only_use_in(rev, term)
+        if scatter is not None and len(scatter.args) == 3 and not scatter.kwargs:
+            g, x, index = scatter.args
+            if x is v:
+                rev.ops.remove(scatter)
+                new = self.emit(loop_helpers._sg_add_at, [acc, index, g], acc.hint, origin)
+                return new
+        return self.emit(prims.INPLACE_ADD, [acc, term], acc.hint, origin)
 
     def tape(self, op, rev):
         """Make the forward loop save what `rev` (its reverse body) reads.
@@ -605,6 +622,30 @@ class _Sweep:
 
 
 _TAPE_FLOW = {prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED}
+
+
+def _only_use_in(block, value):
+    """The `_sg_scatter_add` op of `block` defining `value`, if nothing else reads value."""
+    if not isinstance(value, Value):
+        return None
+    producer = None
+    for op in block.ops:
+        if value in op.outputs:
+            producer = op
+        elif value in op.inputs() or isinstance(op, (If, Loop)):
+            return None if value in _reads_anywhere(op) else producer
+    if producer is not None and getattr(producer, 'prim', None) is helpers._sg_scatter_add:
+        return producer
+    return None
+
+
+def _reads_anywhere(op):
+    found = set(op.inputs())
+    if isinstance(op, (If, Loop)):
+        for block in op.blocks():
+            for inner in walk(block):
+                found.update(inner.inputs())
+    return found
 
 
 def _containers(block, found, region_of, def_block):

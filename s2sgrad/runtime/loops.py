@@ -1,0 +1,16 @@
+"""Runtime helpers for the adjoints of loops (each needs only np)."""
+import numpy as np
+
+
+def _sg_add_at(acc, index, g):
+    """acc[index] += g in place (repeated indices accumulate); returns acc.
+
+    The gradient of x[i] in a loop, added straight into x's accumulator
+    instead of into a fresh array of zeros every iteration.
+    """
+    parts = index if type(index) is tuple else (index,)
+    if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts):
+        acc[index] += g
+    else:
+        np.add.at(acc, index, g)
+    return acc
