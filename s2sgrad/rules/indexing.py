@@ -1,11 +1,20 @@
-"""Indexing: `x[index]` for basic and advanced indices (repeats accumulate)."""
+"""Indexing: `x[index]` for basic and advanced indices (repeats accumulate), assignment
+into arrays, and the gathers take_along_axis, sort and partition."""
+import numpy as np
+
 from ..ir.prims import GETITEM, SETITEM
+from ..runtime.construction import _sg_sorted_places, _sg_untake_along_axis
 from ..runtime.helpers import _sg_scatter_add, _sg_unbroadcast, _sg_zero_at
-from .registry import register_gradient
+from .registry import register_constant, register_gradient
+
+# where each element of np.partition's result came from: a matter of indices only
+register_constant(_sg_sorted_places)
 
 
 @register_gradient(GETITEM, static=('index',))
 def getitem_grad(dy, y, x, index):
+    # ints, slices, None / np.newaxis, Ellipsis, integer arrays (negative and repeated
+    # ones: repeats add up), masks of any rank, and tuples mixing them
     return _sg_scatter_add(dy, x, index)
 
 
@@ -24,3 +33,28 @@ def setitem_grad(dy, y, x, index, value):
 @register_gradient(_sg_zero_at, static=('index',))
 def zero_at_grad(dout, out, g, index):
     return _sg_zero_at(dout, index)
+
+
+@register_gradient(np.take_along_axis, static=('indices',))
+def take_along_axis_grad(dy, y, arr, indices, axis=-1):
+    # each element gets the gradient of every place it was taken to (repeats add up)
+    return _sg_untake_along_axis(dy, indices, axis, arr)
+
+
+@register_gradient(_sg_untake_along_axis, static=('indices', 'axis', 'x'))
+def untake_along_axis_grad(dout, out, g, indices, axis, x):
+    return np.take_along_axis(dout, indices, axis)
+
+
+@register_gradient(np.sort, unsupported={'order': None})
+def sort_grad(dy, y, a, axis=-1, kind=None, order=None, *, stable=None):
+    # each element gets the gradient of the place it was sorted to (tied elements:
+    # one each); any number of dimensions and axis None (autograd: 1-d only)
+    return _sg_untake_along_axis(dy, np.argsort(a, axis=axis), axis, a)
+
+
+@register_gradient(np.partition, static=('kth',), unsupported={'order': None})
+def partition_grad(dy, y, a, kth, axis=-1, kind='introselect', order=None):
+    # as sort: the gradient goes back to where each element came from (found by
+    # matching values: np.argpartition may order the elements differently)
+    return _sg_untake_along_axis(dy, _sg_sorted_places(a, y, axis), axis, a)
