@@ -104,3 +104,16 @@ def test_a_dict_result_is_a_dict():
     value, grad = sg.value_and_grad(returns_a_dict)(x)
     assert isinstance(value, dict)
     np.testing.assert_allclose(grad, 3.0 + np.cos(x))
+
+
+def sorts_in_place(x):
+    y = x * 1.0
+    y.sort()
+    return y[0] * 10.0 + y[1]
+
+
+def test_sort_in_place_is_a_new_version_of_the_array():
+    # x.sort() once ran as np.sort with its result thrown away
+    x = np.array([3.0, 1.0, 2.0])
+    assert sg.graph(sorts_in_place)(x) == sorts_in_place(x) == 12.0
+    np.testing.assert_allclose(sg.grad(sorts_in_place)(x), [0.0, 10.0, 1.0])

@@ -64,9 +64,11 @@ METHODS = {
     'clip': np.clip, 'swapaxes': np.swapaxes, 'repeat': np.repeat, 'trace': np.trace,
     'diagonal': np.diagonal, 'conj': np.conj, 'conjugate': np.conjugate, 'round': np.round,
     'argmax': np.argmax, 'argmin': np.argmin, 'argsort': np.argsort, 'any': np.any,
-    'all': np.all, 'nonzero': np.nonzero, 'ptp': np.ptp, 'sort': np.sort,
+    'all': np.all, 'nonzero': np.nonzero, 'ptp': np.ptp,
 }
 VARARG_METHODS = {'reshape', 'transpose'}
+# Methods that change the array in place and return None: x.sort() is x = np.sort(x).
+INPLACE_METHODS = {'sort': np.sort}
 DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
                 'values': helpers._sg_values, 'get': helpers._sg_get}       # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {'T': np.transpose, 'shape': np.shape, 'ndim': np.ndim, 'size': np.size,
@@ -1208,6 +1210,19 @@ class FunctionLowering:
                          f'transforming)', node)
 
     def method_call(self, base, name, args, kwargs, node, hint):
+        if name in INPLACE_METHODS:
+            target = node.func.value
+            if not isinstance(target, gast.Name):
+                raise self.error(f'.{name}() in place on an expression cannot be transformed: '
+                                 f'assign it to a variable first', node)
+            aliases = [n for n, v in self.env.items() if v is base and n != target.id]
+            if aliases:
+                raise self.error(f'{target.id!r} is the same array as {aliases[0]!r} here; '
+                                 f'.{name}() would change both. Copy it first (np.copy)', node)
+            new = self.builder.emit(INPLACE_METHODS[name], [base] + args, kwargs,
+                                    self.origin(node), target.id, temp=False)
+            self.env[target.id] = new       # a new version of the array, as x[i] = v is
+            return NONE
         if name in DICT_METHODS:
             # a dict passed in as an argument: read through helpers (no gradient
             # flows into a run-time dict; a call on the gradient path is refused)
@@ -1550,9 +1565,10 @@ def _assigned_names(body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
                     and node.id not in names:
                 names.append(node.id)
-            # lst.append(v) makes a new version of lst
+            # lst.append(v) and x.sort() make a new version of lst / x
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                    and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove') \
+                    and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove',
+                                           'sort') \
                     and isinstance(node.func.value, gast.Name) \
                     and node.func.value.id not in names:
                 names.append(node.func.value.id)

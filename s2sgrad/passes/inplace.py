@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import TransformError
 from ..ir import prims
 from ..ir.nodes import If, Loop, Value, values_in
-from ..runtime import helpers
+from ..runtime import construction, helpers
 
 VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
          np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.atleast_1d, np.atleast_2d,
@@ -33,6 +33,10 @@ SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
               (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1),
               (helpers._sg_shape_of, 0)}
+SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
+    ('_sg_repeat_sum', 1), ('_sg_tile_sum', 1), ('_sg_diag_adjoint', 1),
+    ('_sg_diagonal_adjoint', 1), ('_sg_unpad', 1), ('_sg_split_stacked', 1),
+    ('_sg_untake_along_axis', 3)) if hasattr(construction, name)}
 
 
 def decide(graph, tape_copies=None):
