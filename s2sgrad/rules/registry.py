@@ -55,13 +55,16 @@ def _key(prim):
 
 
 def register_gradient(prim, *, broadcasts=False, multi_output=False, unsupported=None,
-                      static=()):
+                      static=(), differentiable=()):
     """Define the adjoint of `prim` (a NumPy function, ufunc, helper or user function).
 
     `broadcasts=True` for elementwise functions of several inputs: the AD pass
     sums each input's gradient back to that input's shape, so the rule never
     has to.  `unsupported` maps a static argument to the one value the rule
     handles (e.g. `{'out': None}`); any other value is refused clearly.
+    `differentiable` names parameters that have a default but still take a
+    gradient (np.select's `default`): when the user leaves them out, the
+    default is a constant and its gradient is dropped.
     """
     def decorate(fn):
         from ..frontend.source import capture
@@ -79,9 +82,9 @@ def register_gradient(prim, *, broadcasts=False, multi_output=False, unsupported
         for p in list(sig.parameters.values())[2:]:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise TypeError(f'gradient rule {fn.__name__}: *args/**kwargs are not supported')
-            differentiable = (p.default is _REQUIRED and p.kind != p.KEYWORD_ONLY
-                              and p.name not in static)
-            params.append((p.name, p.default, differentiable, p.kind == p.KEYWORD_ONLY))
+            diff = (p.default is _REQUIRED and p.kind != p.KEYWORD_ONLY
+                    and p.name not in static) or p.name in differentiable
+            params.append((p.name, p.default, diff, p.kind == p.KEYWORD_ONLY))
         rule = Rule(prim, fn, params, broadcasts, multi_output, dict(unsupported or {}))
         for each in prim if isinstance(prim, tuple) else (prim,):
             _rules[_key(each)] = dataclasses.replace(rule, prim=each)
