@@ -226,6 +226,7 @@ CASES = [
     *case(oc.select, D(3, 4), D(3, 4), linear=True),
     *case(oc.select_broadcast, D(3, 4), N(4), linear=True),
     *case(oc.select_scalar_choice, D(5), N(float), linear=True),
+    *case(oc.select_run_time_default, D(4), N(4), linear=True),
     # --- indexing: negative and repeated integer arrays, tuples of them, arrays mixed
     #     with slices, masks of part of the axes, None / np.newaxis
     *case(oc.index_negative_repeats, N(4), linear=True),
@@ -380,9 +381,8 @@ def test_diag_and_diagonal_of_rectangles():
 @pytest.mark.parametrize('fn, args, match', [
     (oc.atleast_1d_of_two, (np.ones(2), np.ones(2)), 'several arrays'),
     (oc.pad_run_time_constant, (np.ones(2), 1.0), 'constant_values'),
-    (oc.select_run_time_default, (np.ones(2), np.ones(2)), 'default'),
     (oc.ravel_K, (np.ones((2, 3)),), "order='K'"),
-], ids=['atleast_1d_of_two', 'pad_constant_values', 'select_default', 'ravel_K'])
+], ids=['atleast_1d_of_two', 'pad_constant_values', 'ravel_K'])
 def test_call_forms_without_a_gradient_are_refused(fn, args, match):
     with pytest.raises(sg.TransformError, match=match):
         sg.grad(fn)(*args)

@@ -483,7 +483,7 @@ class _Sweep:
         rule = registry.lookup(op.prim)
         if rule is None:
             raise no_gradient_error(_prim_name(op), op.origin)
-        if rule.multi_output and len(op.outputs) == 1:
+        if rule.multi_output and len(op.outputs) == 1 and op.prim is not prims.UNPACK:
             # one output holding a sequence (np.split's list): its gradient is a pack
             dy = douts[0]
             if not isinstance(dy, Pack):

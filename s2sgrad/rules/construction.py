@@ -8,13 +8,14 @@ whose own rules are the NumPy function again, so gradients of gradients work.
 import numpy as np
 
 from ..runtime.construction import _sg_diag_adjoint, _sg_diagonal_adjoint, _sg_linspace_fraction
-from ..runtime.construction import _sg_repeat_sum, _sg_select_parts
+from ..runtime.construction import _sg_none_hold, _sg_repeat_sum, _sg_select_parts
+from ..runtime.helpers import _sg_unbroadcast
 from ..runtime.construction import _sg_tile_sum, _sg_unpad
 from .registry import constant, register_constant, register_gradient, transform_time
 from .shape import is_float_type, refuse
 
 # depends on the samples' shape only
-register_constant(_sg_linspace_fraction)
+register_constant(_sg_linspace_fraction, _sg_none_hold)
 
 
 @transform_time
@@ -127,15 +128,12 @@ def linspace_grad(dy, y, start, stop, num=50, endpoint=True, retstep=False, dtyp
     return np.sum(dy, axis=axis) - dstop, dstop
 
 
-@register_gradient(np.select)
+@register_gradient(np.select, differentiable=('default',))
 def select_grad(dy, y, condlist, choicelist, default=0):
-    # each choice gets the gradient where its condition is the first that holds; the
-    # default must be a constant (a run-time default is refused: list it as the last
-    # choice, with condition True)
-    if constant(default) is NotImplemented:
-        refuse('np.select: a default computed at run time has no gradient yet: make it the '
-               'last choice, with the condition True')
-    return None, _sg_select_parts(dy, condlist, choicelist)
+    # each choice gets the gradient where its condition is the first that holds, the
+    # default where none holds (summed back to its shape when it was broadcast)
+    return (None, _sg_select_parts(dy, condlist, choicelist),
+            _sg_unbroadcast(np.where(_sg_none_hold(condlist, dy), dy, 0.0), default))
 
 
 @register_gradient(_sg_select_parts, static=('condlist', 'choicelist'))

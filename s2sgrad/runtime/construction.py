@@ -166,3 +166,11 @@ def _sg_linspace_fraction(samples, num, endpoint=True, axis=0):
     shape[axis] = num
     return np.reshape(fraction, shape)
 
+
+
+def _sg_none_hold(condlist, like):
+    """Where no condition of np.select holds (broadcast to the result's shape)."""
+    held = np.zeros(np.shape(like), dtype=bool)
+    for cond in condlist:
+        held = held | cond
+    return ~held
