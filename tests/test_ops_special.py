@@ -54,8 +54,6 @@ def binary(fn, X=N, Y=N, **kw):
             *case(fn, X(float), Y(float), **kw)]
 
 
-UNPACK_BUG = ('the gradient of `p, q = value` is a tuple, which generated code '
-              'multiplies by a Python float: `(dp, dq) * 2.0`')
 
 CASES = [
     # --- gamma and relatives (H: off the poles at 0, -1, -2, ...)
@@ -164,8 +162,8 @@ CASES = [
     # a list's gradient is unpacked from an array; at second order the unpacking's
     # own gradient is a tuple, multiplied by a Python float (the first derivative
     # of a scalar) in the generated code: TypeError (core, not this rule)
-    *case(oc.logsumexp_of_list, N(3), N(3), xfail=UNPACK_BUG),
-    *case(oc.logsumexp_of_list, N(float), N(float), xfail=UNPACK_BUG),
+    *case(oc.logsumexp_of_list, N(3), N(3)),
+    *case(oc.logsumexp_of_list, N(float), N(float)),
     *case(oc.logsumexp_method_style, N(3, 4)),
 ]
 

@@ -117,3 +117,13 @@ def test_sort_in_place_is_a_new_version_of_the_array():
     x = np.array([3.0, 1.0, 2.0])
     assert sg.graph(sorts_in_place)(x) == sorts_in_place(x) == 12.0
     np.testing.assert_allclose(sg.grad(sorts_in_place)(x), [0.0, 10.0, 1.0])
+
+
+def unpacks_an_array(v):
+    p, q = v * 2.0
+    return p * q
+
+
+def test_unpacking_an_array_gives_an_array_gradient():
+    # the gradient of the unpacked array came back as a tuple: (dp, dq) * 2.0 failed
+    check_grads(unpacks_an_array, np.array([0.3, 0.5]), order=2)

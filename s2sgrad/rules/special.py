@@ -19,7 +19,7 @@ import numpy as np
 
 from ..runtime.helpers import _sg_unbroadcast
 from ..runtime.special import _sg_betainc_dab, _sg_gammainc_da, _sg_special_no_gradient
-from .registry import constant, lookup, register_constant, register_gradient
+from .registry import constant, register_constant, register_gradient
 
 try:
     import scipy.special as sc
@@ -27,14 +27,6 @@ except ImportError:         # SciPy is optional
     sc = None
 
 _NO_CLOSED_FORM = 'its derivative there has no closed form in scipy.special'
-
-
-def differentiable_option(prim, name):
-    """Let the option `name` of `prim`'s rule (a parameter with a default, such as
-    logsumexp's weights `b=None`) carry a gradient like an input does."""
-    rule = lookup(prim)
-    rule.params[:] = [(p, default, differentiable or p == name, keyword_only)
-                      for p, default, differentiable, keyword_only in rule.params]
 
 
 if sc is not None:
@@ -249,7 +241,7 @@ if sc is not None:
         # y (1 - y), with 1 - y as expit(-x): accurate where y rounds to 1
         return dy * y * sc.expit(-x)
 
-    @register_gradient(sc.logsumexp, unsupported={'return_sign': False})
+    @register_gradient(sc.logsumexp, unsupported={'return_sign': False}, differentiable=('b',))
     def logsumexp_grad(dy, y, a, axis=None, b=None, keepdims=False, return_sign=False):
         # w.r.t. a: softmax(a) (times the weights b); w.r.t. b: exp(a - y).  exp(a - y)
         # never overflows.  return_sign=True is refused.  (a and b may be lists: y is
@@ -262,6 +254,5 @@ if sc is not None:
             return dy * softmax, None
         return _sg_unbroadcast(dy * (softmax * b), a), _sg_unbroadcast(dy * softmax, b)
 
-    differentiable_option(sc.logsumexp, 'b')
 
     register_constant(sc.gammasgn)

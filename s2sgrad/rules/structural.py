@@ -8,12 +8,19 @@ import numpy as np
 from ..ad import interface
 from ..ir import prims
 from ..runtime import helpers
+from ..runtime import loops as loop_helpers
 from .registry import register_constant, register_gradient
 
 
 @register_gradient(prims.UNPACK, multi_output=True)
 def unpack_grad(dparts, parts, sequence):
-    return tuple(dparts)
+    # p, q = v: an array's items come back as an array, a tuple's as a tuple
+    return loop_helpers._sg_repack(dparts, sequence)
+
+
+@register_gradient(loop_helpers._sg_repack, static=('sequence',))
+def repack_grad(dout, out, dparts, sequence):
+    return dout
 
 
 @register_gradient(prims.INPLACE_ADD, broadcasts=True)

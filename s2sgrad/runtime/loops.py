@@ -14,3 +14,10 @@ def _sg_add_at(acc, index, g):
     else:
         np.add.at(acc, index, g)
     return acc
+
+
+def _sg_repack(parts, sequence):
+    """The gradient of `sequence` from those of its unpacked items `parts`."""
+    if isinstance(sequence, np.ndarray):
+        return np.stack([np.asarray(p, dtype=np.result_type(p, sequence)) for p in parts])
+    return tuple(parts)
