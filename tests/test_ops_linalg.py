@@ -133,13 +133,6 @@ def D(*shape):
 
 # ------------------------------------------------------------------ table
 
-MULTI_OUTPUT_ATTRIBUTES = ('needs multi-output lowering for attribute access to the named '
-                           'fields of np.linalg results (slogdet(a).logabsdet, '
-                           'eigh(a).eigenvalues, svd(a).S): lower.py refuses attributes '
-                           'of a tuple')
-SVD_VALUES = ('needs multi-output lowering for np.linalg.svd(compute_uv=False): it has a '
-              'single result, and ad/reverse.py refuses a multi-output rule on an op of '
-              'one non-sequence output ("the number of its results is not known")')
 
 CASES = [
     # --- det: module spellings, stacks, a product
@@ -155,7 +148,7 @@ CASES = [
     *case(oc.slogdet_both, N(3, 3)),
     *case(oc.slogdet_indexed, Sq(4, 4)),
     *case(oc.slogdet_result, Sq(2, 2, 2)),
-    *case(oc.slogdet_attribute, Sq(3, 3), xfail=MULTI_OUTPUT_ATTRIBUTES),
+    *case(oc.slogdet_attribute, Sq(3, 3)),
     # --- inv
     *case(oc.inv_np, Sq(3, 3)),
     *case(oc.inv_la, Sq(2, 3, 3)),
@@ -242,7 +235,7 @@ CASES = [
     *case(oc.eigh_upper_positional, Sym(2, 3, 3)),
     *case(oc.eigh_reconstruct, Sym(3, 3)),
     *case(oc.eigh_indexed, Sym(3, 3)),
-    *case(oc.eigh_attribute, Sym(3, 3), xfail=MULTI_OUTPUT_ATTRIBUTES),
+    *case(oc.eigh_attribute, Sym(3, 3)),
     # --- eig: real eigenvalues; a complex pair of a real matrix
     *case(oc.eig_values, Re(3, 3)),
     *case(oc.eig_vectors, Re(3, 3)),
@@ -269,9 +262,9 @@ CASES = [
     *case(oc.svd_full, Sv(2, 3, 5)),
     *case(oc.svd_hermitian, Pd(3, 3)),
     *case(oc.svd_indexed, Sv(3, 3)),
-    *case(oc.svd_values, Sv(4, 3), xfail=SVD_VALUES),
-    *case(oc.svd_values_keyword, Sv(2, 3, 4), xfail=SVD_VALUES),
-    *case(oc.svd_attribute, Sv(3, 3), xfail=MULTI_OUTPUT_ATTRIBUTES),
+    *case(oc.svd_values, Sv(4, 3)),
+    *case(oc.svd_values_keyword, Sv(2, 3, 4)),
+    *case(oc.svd_attribute, Sv(3, 3)),
 ]
 
 

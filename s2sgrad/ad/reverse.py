@@ -14,6 +14,8 @@ gate_gradients (an op's input gradients grouped before any is used).
 import dataclasses
 import inspect
 
+import numpy as np
+
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
@@ -486,7 +488,9 @@ class _Sweep:
         if rule.multi_output and len(op.outputs) == 1 and op.prim is not prims.UNPACK:
             # one output holding a sequence (np.split's list): its gradient is a pack
             dy = douts[0]
-            if not isinstance(dy, Pack):
+            if not isinstance(dy, Pack) and op.prim in _ONE_RESULT_FORMS:
+                dy = Pack('tuple', [dy])        # svd(a, compute_uv=False): just S
+            elif not isinstance(dy, Pack):
                 raise TransformError(f'cannot differentiate {_prim_name(op)} here: the number '
                                      f'of its results is not known when transforming', op.origin)
         elif rule.multi_output:
@@ -620,6 +624,10 @@ class _Sweep:
         self.fresh.add(v)
         return v
 
+
+# Multi-result functions with a call form that returns one array (the rule then
+# sees a one-item sequence of gradients).
+_ONE_RESULT_FORMS = {np.linalg.svd}
 
 _TAPE_FLOW = {prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED}
 

@@ -1023,6 +1023,8 @@ class FunctionLowering:
                                  f'attribute {attr!r}', node) from None
             spelling = f'{base.spelling}.{attr}' if base.spelling else None
             return Const(obj, spelling=spelling)
+        if isinstance(base, Pack) and base.kind == 'tuple' and base.keys and attr in base.keys:
+            return base.items[base.keys.index(attr)]      # slogdet(a).logabsdet
         if isinstance(base, Pack):
             raise self.error(f'attribute {attr!r} of a list or tuple is not supported', node)
         if attr in ATTRIBUTES:
@@ -1274,7 +1276,13 @@ class FunctionLowering:
             if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
                 raise self.error(f'{fn.__name__}() needs arguments known at transform time '
                                  f'(constants), not run-time values', node)
-            return Const(fn(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()}))
+            try:
+                return Const(fn(*[a.value for a in args],
+                                **{k: v.value for k, v in kwargs.items()}))
+            except TransformError as exc:
+                if exc.origin is not None:
+                    raise
+                raise self.error(exc.msg, node) from None     # name the user's line
         if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
                 and all(isinstance(v, Const) for v in kwargs.values()):
             try:
@@ -1306,7 +1314,8 @@ class FunctionLowering:
                                      temp=hint is None)
             kind = 'list' if fn in (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit) \
                 else 'tuple'
-            return Pack(kind, outs if isinstance(outs, list) else [outs])
+            fields = RESULT_FIELDS.get(fn) if kind == 'tuple' else None
+            return Pack(kind, outs if isinstance(outs, list) else [outs], fields)
         return self.builder.emit(fn, args, kwargs, self.origin(node),
                                  hint or '_' + _short_name(fn), style=('call', spelling),
                                  temp=hint is None)
@@ -1521,6 +1530,11 @@ def _is_sum_of_generator(node, lowering):
 
 
 FIXED_ARITY = {np.linalg.slogdet: 2, np.linalg.eigh: 2, np.linalg.eig: 2, np.linalg.qr: 2}
+# The named fields of those results (NumPy 2 returns named tuples).
+RESULT_FIELDS = {np.linalg.slogdet: ('sign', 'logabsdet'),
+                 np.linalg.eigh: ('eigenvalues', 'eigenvectors'),
+                 np.linalg.eig: ('eigenvalues', 'eigenvectors'),
+                 np.linalg.qr: ('Q', 'R'), np.linalg.svd: ('U', 'S', 'Vh')}
 
 
 def _known_pieces(fn, args, kwargs):
