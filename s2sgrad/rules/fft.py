@@ -35,7 +35,7 @@ With this convention:
 import numpy as np
 
 from ..runtime.fft import _sg_fft_resize, _sg_fit_like, _sg_hermitian_weights, _sg_real_like
-from .registry import register_constant, register_gradient, transform_time
+from .registry import constant, register_constant, register_gradient, transform_time
 
 _NO_OUT = {'out': None}
 
@@ -44,12 +44,6 @@ _NO_OUT = {'out': None}
 def last_axes(count):
     """The axes an n-dimensional FFT transforms when given `s` but not `axes`."""
     return tuple(range(-count, 0))
-
-
-@transform_time
-def last_axis(axes):
-    """The axis of a real n-dimensional FFT that holds the half spectrum."""
-    return -1 if axes is None else axes[-1]
 
 
 @transform_time
@@ -76,34 +70,46 @@ def ifft_grad(dy, y, a, n=None, axis=-1, norm=None, out=None):
 
 @register_gradient(np.fft.fftn, unsupported=_NO_OUT)
 def fftn_grad(dy, y, a, s=None, axes=None, norm=None, out=None):
-    # an fftn of dy over the same axes, cropped or zero-padded back to a
-    if axes is None and s is not None:
+    # an fftn of dy over the same axes, cropped or zero-padded back to a (refused
+    # where s= and an axis transformed twice lose the lengths in between)
+    if constant(s) is None:
+        return _sg_fit_like(np.fft.fftn(dy, axes=axes, norm=norm), a)
+    if axes is None:
         axes = last_axes(len(s))
-    return _sg_fit_like(np.fft.fftn(dy, axes=axes, norm=norm), a)
+    return _sg_fit_like(np.fft.fftn(dy, axes=axes, norm=norm), a, axes)
 
 
 @register_gradient(np.fft.ifftn, unsupported=_NO_OUT)
 def ifftn_grad(dy, y, a, s=None, axes=None, norm=None, out=None):
-    # an ifftn of dy over the same axes, cropped or zero-padded back to a
-    if axes is None and s is not None:
+    # an ifftn of dy over the same axes, cropped or zero-padded back to a (refused
+    # where s= and an axis transformed twice lose the lengths in between)
+    if constant(s) is None:
+        return _sg_fit_like(np.fft.ifftn(dy, axes=axes, norm=norm), a)
+    if axes is None:
         axes = last_axes(len(s))
-    return _sg_fit_like(np.fft.ifftn(dy, axes=axes, norm=norm), a)
+    return _sg_fit_like(np.fft.ifftn(dy, axes=axes, norm=norm), a, axes)
 
 
 @register_gradient(np.fft.fft2, unsupported=_NO_OUT)
 def fft2_grad(dy, y, a, s=None, axes=(-2, -1), norm=None, out=None):
-    # an fftn of dy over the same axes, cropped or zero-padded back to a
-    if axes is None and s is not None:
+    # an fftn of dy over the same axes, cropped or zero-padded back to a (refused
+    # where s= and an axis transformed twice lose the lengths in between)
+    if constant(s) is None:
+        return _sg_fit_like(np.fft.fftn(dy, axes=axes, norm=norm), a)
+    if axes is None:
         axes = last_axes(len(s))
-    return _sg_fit_like(np.fft.fftn(dy, axes=axes, norm=norm), a)
+    return _sg_fit_like(np.fft.fftn(dy, axes=axes, norm=norm), a, axes)
 
 
 @register_gradient(np.fft.ifft2, unsupported=_NO_OUT)
 def ifft2_grad(dy, y, a, s=None, axes=(-2, -1), norm=None, out=None):
-    # an ifftn of dy over the same axes, cropped or zero-padded back to a
-    if axes is None and s is not None:
+    # an ifftn of dy over the same axes, cropped or zero-padded back to a (refused
+    # where s= and an axis transformed twice lose the lengths in between)
+    if constant(s) is None:
+        return _sg_fit_like(np.fft.ifftn(dy, axes=axes, norm=norm), a)
+    if axes is None:
         axes = last_axes(len(s))
-    return _sg_fit_like(np.fft.ifftn(dy, axes=axes, norm=norm), a)
+    return _sg_fit_like(np.fft.ifftn(dy, axes=axes, norm=norm), a, axes)
 
 
 # ------------------------------------------------------------- real transforms
@@ -129,43 +135,49 @@ def irfft_grad(dy, y, a, n=None, axis=-1, norm=None, out=None):
 @register_gradient(np.fft.rfftn, unsupported=_NO_OUT)
 def rfftn_grad(dy, y, a, s=None, axes=None, norm=None, out=None):
     # any lengths, odd or even (autograd: an even last length only): dy zero-padded
-    # to the full spectrum, fftn, real part
+    # to the full spectrum, fftn, real part (refused where an axis is transformed twice)
     if axes is None and s is not None:
         axes = last_axes(len(s))
     if s is None:
         dy = _sg_fft_resize(dy, np.shape(a))     # the full spectrum has a's shape
-    return _sg_fit_like(np.fft.fftn(dy, s, axes=axes, norm=norm), a)
+    if axes is None:
+        return _sg_fit_like(np.fft.fftn(dy, s, norm=norm), a)
+    return _sg_fit_like(np.fft.fftn(dy, s, axes=axes, norm=norm), a, axes)
 
 
 @register_gradient(np.fft.rfft2, unsupported=_NO_OUT)
 def rfft2_grad(dy, y, a, s=None, axes=(-2, -1), norm=None, out=None):
     # any lengths, odd or even (autograd: an even last length only): dy zero-padded
-    # to the full spectrum, fftn, real part
+    # to the full spectrum, fftn, real part (refused where an axis is transformed twice)
     if axes is None and s is not None:
         axes = last_axes(len(s))
     if s is None:
         dy = _sg_fft_resize(dy, np.shape(a))
-    return _sg_fit_like(np.fft.fftn(dy, s, axes=axes, norm=norm), a)
+    if axes is None:
+        return _sg_fit_like(np.fft.fftn(dy, s, norm=norm), a)
+    return _sg_fit_like(np.fft.fftn(dy, s, axes=axes, norm=norm), a, axes)
 
 
 @register_gradient(np.fft.irfftn, unsupported=_NO_OUT)
 def irfftn_grad(dy, y, a, s=None, axes=None, norm=None, out=None):
     # any output lengths, odd or even (autograd: an even last length only): the
-    # conjugate rfftn of dy, bins weighted as for irfft along the last axis
+    # conjugate rfftn of dy, bins weighted as for irfft along the last axis (refused
+    # where an axis is transformed twice)
     if axes is None and s is not None:
         axes = last_axes(len(s))
     half = np.conj(np.fft.rfftn(np.real(dy), axes=axes, norm=swap_direction(norm)))
-    return _sg_fit_like(half * _sg_hermitian_weights(y, last_axis(axes)), a)
+    return _sg_fit_like(half * _sg_hermitian_weights(y, axes), a)
 
 
 @register_gradient(np.fft.irfft2, unsupported=_NO_OUT)
 def irfft2_grad(dy, y, a, s=None, axes=(-2, -1), norm=None, out=None):
     # any output lengths, odd or even (autograd: an even last length only): the
-    # conjugate rfftn of dy, bins weighted as for irfft along the last axis
+    # conjugate rfftn of dy, bins weighted as for irfft along the last axis (refused
+    # where an axis is transformed twice)
     if axes is None and s is not None:
         axes = last_axes(len(s))
     half = np.conj(np.fft.rfftn(np.real(dy), axes=axes, norm=swap_direction(norm)))
-    return _sg_fit_like(half * _sg_hermitian_weights(y, last_axis(axes)), a)
+    return _sg_fit_like(half * _sg_hermitian_weights(y, axes), a)
 
 
 # ---------------------------------------------------------------------- shifts
@@ -228,7 +240,7 @@ def real_like_grad(dout, out, g, x):
 
 
 @register_gradient(_sg_fit_like, static=('x',))
-def fit_like_grad(dout, out, g, x):
+def fit_like_grad(dout, out, g, x, axes=None):
     return _sg_fit_like(_sg_real_like(dout, out), g)
 
 
