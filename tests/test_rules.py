@@ -799,13 +799,6 @@ def test_indexing_repeats_accumulate(dtype):
     assert_exact(grad_of(rc.index_columns_array, m), [[1, 1, 2, 0]] * 3, dtype)
 
 
-def test_dot_of_ranks_without_a_gradient_is_refused():
-    for args in [(2.0, np.ones((3, 4))), (np.ones((3, 4)), np.array(2.0)),
-                 (np.ones((3, 4)), np.ones((2, 4, 5)))]:
-        with pytest.raises(NotImplementedError, match='no gradient for np.dot'):
-            grad_of(rc.np_dot, *args, wrt=(0, 1))
-
-
 # A function whose gradient does not depend on its argument (a linear one,
 # or one that is piecewise constant) has a zero second derivative, and a
 # constant one a zero first derivative: sg.grad must give zeros of the

@@ -1,4 +1,5 @@
-"""Elementwise functions: arithmetic, exp/log, trigonometric, max/min, where, clip.
+"""Elementwise functions: arithmetic, exp/log, trigonometric, max/min, where, clip,
+angle conversions, sinc, nan_to_num, fmax/fmin, logaddexp, arctan2, hypot.
 
 The `math` module's scalar functions share the NumPy rules.
 
@@ -10,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..runtime.helpers import _sg_unbroadcast
 from .registry import constant, register_gradient, same
 
 
@@ -32,7 +34,8 @@ def multiply_grad(dy, y, x1, x2):
 
 @register_gradient(np.true_divide, broadcasts=True)
 def divide_grad(dy, y, x1, x2):
-    return dy / x2, -dy * x1 / (x2 * x2)
+    # -x1 / x2**2 as -y / x2: no overflow or underflow of the square
+    return dy / x2, -dy * y / x2
 
 
 @register_gradient((np.power, math.pow), broadcasts=True)
@@ -110,6 +113,7 @@ def reciprocal_grad(dy, y, x):
 
 @register_gradient((np.abs, np.fabs, abs, math.fabs))
 def abs_grad(dy, y, x):
+    # sign(x): 0 at 0 (TensorFlow's convention)
     return dy * np.sign(x)
 
 
@@ -182,12 +186,15 @@ def maximum_grad(dy, y, x1, x2):
 
 @register_gradient(np.minimum, broadcasts=True)
 def minimum_grad(dy, y, x1, x2):
+    # the whole gradient goes to x1 where x1 <= x2 (TensorFlow's convention)
     first = x1 <= x2
     return np.where(first, dy, 0.0), np.where(first, 0.0, dy)
 
 
 @register_gradient(np.where, broadcasts=True)
 def where_grad(g, out, condition, x, y):
+    # to x where the condition holds, to y elsewhere, never to the condition; x and y
+    # may broadcast (autograd: they must have the result's shape)
     return None, np.where(condition, g, 0.0), np.where(condition, 0.0, g)
 
 
@@ -217,4 +224,88 @@ def float_cast_grad(dy, y, x):
 
 @register_gradient(np.remainder, broadcasts=True)
 def remainder_grad(dy, y, x1, x2):
+    # x1 - floor(x1 / x2) x2: dy for x1, -floor(x1 / x2) dy for x2
     return dy, -dy * np.floor_divide(x1, x2)
+
+
+@register_gradient((np.rad2deg, np.degrees))
+def rad2deg_grad(dy, y, x):
+    return dy * (180.0 / np.pi)
+
+
+@register_gradient((np.deg2rad, np.radians))
+def deg2rad_grad(dy, y, x):
+    return dy * (np.pi / 180.0)
+
+
+@register_gradient(np.sinc)
+def sinc_grad(dy, y, x):
+    # (cos(pi x) - sinc(x)) / x; for |x| < 0.1, where that difference cancels, its
+    # Taylor series (to x**9): 0 at 0, and so are its derivatives there
+    small = np.abs(x) < 0.1
+    t = (np.pi * x) ** 2
+    series = (-np.pi ** 2 / 3.0) * x * (1.0 - t / 10.0 * (1.0 - t / 28.0 * (
+        1.0 - t / 54.0 * (1.0 - t / 88.0))))
+    far = np.where(small, 1.0, x)
+    return dy * np.where(small, series, (np.cos(np.pi * far) - np.sinc(far)) / far)
+
+
+def filled_grad(dy, value, filled):
+    """The gradient of a replacement value computed in the function (a template)."""
+    if constant(value) is not NotImplemented:       # None or a constant
+        return None
+    return _sg_unbroadcast(np.where(filled, dy, 0.0), value)
+
+
+@register_gradient(np.nan_to_num, unsupported={'copy': True},
+                   differentiable=('nan', 'posinf', 'neginf'))
+def nan_to_num_grad(dy, y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # the gradient passes where x is finite; replacement values computed in the
+    # function get the gradient of the places they fill
+    return (np.where(np.isfinite(x), dy, 0.0), filled_grad(dy, nan, np.isnan(x)),
+            filled_grad(dy, posinf, np.isposinf(x)), filled_grad(dy, neginf, np.isneginf(x)))
+
+
+@register_gradient(np.fmax, broadcasts=True)
+def fmax_grad(dy, y, x1, x2):
+    # as np.maximum (ties to x1), and a NaN loses: the other argument gets the gradient
+    first = (x1 >= x2) | np.isnan(x2)
+    return np.where(first, dy, 0.0), np.where(first, 0.0, dy)
+
+
+@register_gradient(np.fmin, broadcasts=True)
+def fmin_grad(dy, y, x1, x2):
+    # as np.minimum (ties to x1), and a NaN loses: the other argument gets the gradient
+    first = (x1 <= x2) | np.isnan(x2)
+    return np.where(first, dy, 0.0), np.where(first, 0.0, dy)
+
+
+@register_gradient(np.logaddexp, broadcasts=True)
+def logaddexp_grad(dy, y, x1, x2):
+    # the weights exp(x - y) are at most 1: no overflow for large inputs; 0 (not NaN)
+    # where both inputs are -inf
+    top = np.where(y == -np.inf, 0.0, y)
+    return dy * np.exp(x1 - top), dy * np.exp(x2 - top)
+
+
+@register_gradient(np.logaddexp2, broadcasts=True)
+def logaddexp2_grad(dy, y, x1, x2):
+    # the weights 2 ** (x - y) are at most 1; 0 (not NaN) where both inputs are -inf
+    top = np.where(y == -np.inf, 0.0, y)
+    return dy * np.exp2(x1 - top), dy * np.exp2(x2 - top)
+
+
+@register_gradient(np.arctan2, broadcasts=True)
+def arctan2_grad(dy, y, x1, x2):
+    # (x2, -x1) / (x1**2 + x2**2), divided by hypot twice (no overflow or underflow
+    # of the squares); 0 at the origin
+    r = np.hypot(x1, x2)
+    r = np.where(r == 0.0, 1.0, r)
+    return dy * (x2 / r) / r, -dy * (x1 / r) / r
+
+
+@register_gradient(np.hypot, broadcasts=True)
+def hypot_grad(dy, y, x1, x2):
+    # x / hypot for each argument; 0 at the origin
+    r = np.where(y == 0.0, 1.0, y)
+    return dy * x1 / r, dy * x2 / r

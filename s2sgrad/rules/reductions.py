@@ -1,10 +1,23 @@
-"""Reductions: sum, mean, prod, max/min (ties share equally), var, std."""
+"""Reductions and scans: sum, mean, prod, max/min (ties share equally), var, std,
+cumsum, diff, gradient.
+
+`where=` masks are honoured (masked-out elements get no gradient); an `initial=`
+value, np.diff's `prepend=`/`append=` and np.gradient's spacings computed in the
+function get their gradients too (`differentiable=`).
+"""
 import numpy as np
 
-from ..runtime.helpers import _sg_prod_others
-from .registry import register_gradient
+from ..runtime.helpers import _sg_diff_adjoint, _sg_diff_pad, _sg_gradient_adjoint
+from ..runtime.helpers import _sg_inner_parts, _sg_prod_others, _sg_scalar_spacing
+from ..runtime.helpers import _sg_scale_parts, _sg_spacing_grad
+from ..runtime.helpers import _sg_prod_others_1, _sg_prod_others_2, _sg_prod_others_3
+from ..runtime.helpers import _sg_split_like, _sg_unbroadcast
+from .registry import constant, register_constant, register_gradient, transform_time
 
-_NO_OUT = {'out': None, 'where': True}
+
+@transform_time
+def indices(n):
+    return tuple(range(n))
 
 
 def restore_reduced(g, x, axis, keepdims):
@@ -14,56 +27,131 @@ def restore_reduced(g, x, axis, keepdims):
     return np.broadcast_to(g, np.shape(x))
 
 
-@register_gradient(np.sum, unsupported=_NO_OUT)
+def with_reduced_axes(v, axis, keepdims):
+    """A reduction's result with its reduced axes kept (as keepdims=True gives it)."""
+    if axis is not None and not keepdims:
+        return np.expand_dims(v, axis)
+    return v
+
+
+@register_gradient(np.sum, unsupported={'out': None}, differentiable=('initial',))
 def sum_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
              where=True):
-    return restore_reduced(dy, a, axis, keepdims)
+    # every summed element gets dy, those left out by where= none; an initial value
+    # is added once to each sum
+    g = restore_reduced(dy, a, axis, keepdims)
+    if constant(where) is not True:
+        g = np.where(where, g, 0.0)
+    if constant(initial) is not NotImplemented:         # None or a constant
+        return g, None
+    return g, _sg_unbroadcast(dy, initial)
 
 
-@register_gradient(np.mean, unsupported=_NO_OUT)
+@register_gradient(np.mean, unsupported={'out': None})
 def mean_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    # dy over the number of elements averaged (those where= selects)
+    if constant(where) is not True:
+        count = np.sum(np.broadcast_to(where, np.shape(a)), axis=axis, keepdims=True)
+        return np.where(where, restore_reduced(dy, a, axis, keepdims) / count, 0.0)
     if axis is None:
         return np.broadcast_to(dy / np.size(a), np.shape(a))
     return restore_reduced(dy * (np.size(y) / np.size(a)), a, axis, keepdims)
 
 
-@register_gradient(np.prod, unsupported=_NO_OUT)
+@register_gradient(np.prod, unsupported={'out': None}, differentiable=('initial',))
 def prod_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
               where=True):
-    # the product of the other elements: exact where `a` has zeros (no 0/0)
-    return restore_reduced(dy, a, axis, keepdims) * _sg_prod_others(a, axis)
+    # the product of the other elements: exact where `a` has zeros (no 0/0), up to
+    # the fourth derivative; where= leaves elements out; an initial value multiplies
+    # each product
+    if constant(where) is not True:
+        others = _sg_prod_others(np.where(where, a, 1.0), axis)
+        g = np.where(where, restore_reduced(dy, a, axis, keepdims) * others, 0.0)
+    else:
+        g = restore_reduced(dy, a, axis, keepdims) * _sg_prod_others(a, axis)
+    if constant(initial) is None:
+        return g, None
+    if constant(initial) is not NotImplemented:         # a constant factor
+        return g * initial, None
+    if constant(where) is True:
+        rest = np.prod(a, axis=axis, keepdims=keepdims)
+    else:
+        rest = np.prod(a, axis=axis, keepdims=keepdims, where=where)
+    return g * initial, _sg_unbroadcast(dy * rest, initial)
 
 
-@register_gradient((np.max, np.amax, np.min, np.amin), unsupported=_NO_OUT)
-def max_grad(dy, y, a, axis=None, out=None, keepdims=False, initial=None, where=True):
-    # tied extreme elements share the gradient equally (TensorFlow's convention)
-    hit = a == restore_reduced(y, a, axis, keepdims)
-    share = hit / np.sum(hit, axis=axis, keepdims=True)
-    return restore_reduced(dy, a, axis, keepdims) * share
-
-
-@register_gradient(np.var, unsupported=_NO_OUT)
-def var_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
-             where=True, mean=None, correction=None):
-    n = np.size(a) / np.size(y) - ddof
-    centered = a - np.mean(a, axis=axis, keepdims=True)
-    return restore_reduced(dy, a, axis, keepdims) * centered * (2.0 / n)
-
-
-@register_gradient(np.std, unsupported=_NO_OUT)
-def std_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
-             where=True, mean=None, correction=None):
-    n = np.size(a) / np.size(y) - ddof
-    centered = a - np.mean(a, axis=axis, keepdims=True)
-    return restore_reduced(dy / y, a, axis, keepdims) * centered / n
-
-
+# d/dx_m of sum_k dout_k prod_{j != k} x_j is sum_{k != m} dout_k prod_{j != k, m} x_j:
+# the next helper, which sums products over pairs of distinct positions (no division,
+# so second derivatives of prod are exact at zeros too; and so on up to the fourth).
 @register_gradient(_sg_prod_others, static=('axis',))
 def prod_others_grad(dout, out, x, axis=None):
-    # d out_i / d x_k = out_k / x_i for i != k; exact where x has no zeros
-    # (second derivatives of prod at zeros are not handled yet)
-    ratio = dout / x
-    return out * (np.sum(ratio, axis=axis, keepdims=True) - ratio)
+    return _sg_prod_others_1(x, dout, axis)
+
+
+@register_gradient(_sg_prod_others_1, static=('axis',))
+def prod_others_1_grad(g, out, x, v, axis=None):
+    return _sg_prod_others_2(x, g, v, axis), _sg_prod_others_1(x, g, axis)
+
+
+@register_gradient(_sg_prod_others_2, static=('axis',))
+def prod_others_2_grad(g, out, x, u, v, axis=None):
+    # (beyond the fourth derivative of prod, _sg_prod_others_3 has no rule)
+    return (_sg_prod_others_3(x, g, u, v, axis), _sg_prod_others_2(x, g, v, axis),
+            _sg_prod_others_2(x, g, u, axis))
+
+
+@register_gradient((np.max, np.amax, np.min, np.amin), unsupported={'out': None},
+                   differentiable=('initial',))
+def max_grad(dy, y, a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    # tied extreme elements share the gradient equally (TensorFlow's convention), with
+    # an initial value that ties with them; where= leaves elements out
+    hit = a == restore_reduced(y, a, axis, keepdims)
+    if constant(where) is not True:
+        hit = hit & where
+    if constant(initial) is None:
+        share = hit / np.sum(hit, axis=axis, keepdims=True)
+        return restore_reduced(dy, a, axis, keepdims) * share, None
+    won = initial == y
+    count = np.sum(hit, axis=axis, keepdims=True) + with_reduced_axes(won, axis, keepdims)
+    g = restore_reduced(dy, a, axis, keepdims) * (hit / count)
+    if constant(initial) is not NotImplemented:
+        return g, None
+    return g, _sg_unbroadcast(dy * won / np.reshape(count, np.shape(y)), initial)
+
+
+def var_adjoint(g, a, axis, ddof, keepdims, where, mean):
+    """The gradient of np.var for the upstream gradient `g` (a template, inlined)."""
+    if constant(where) is True:
+        n = np.size(a) / np.size(g) - ddof
+        if constant(mean) is None:
+            mean = np.mean(a, axis=axis, keepdims=True)
+        return restore_reduced(g, a, axis, keepdims) * (a - mean) * (2.0 / n)
+    count = np.sum(np.broadcast_to(where, np.shape(a)), axis=axis, keepdims=True)
+    if constant(mean) is None:
+        mean = np.mean(a, axis=axis, keepdims=True, where=where)
+    g = restore_reduced(g, a, axis, keepdims) * (a - mean) * 2.0 / (count - ddof)
+    return np.where(where, g, 0.0)
+
+
+@register_gradient(np.var, unsupported={'out': None})
+def var_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
+             where=True, mean=None, correction=None):
+    # 2 (a - mean) / (N - ddof) (correction= is ddof's other name); where= leaves
+    # elements out; a mean= passed in is used as NumPy uses it (NumPy requires it to
+    # be the mean of a, where its own gradient is zero)
+    if constant(correction) is not None:
+        ddof = correction
+    return var_adjoint(dy, a, axis, ddof, keepdims, where, mean)
+
+
+@register_gradient(np.std, unsupported={'out': None})
+def std_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
+             where=True, mean=None, correction=None):
+    # the variance's gradient over 2 std; 0 where std is 0 (all elements equal)
+    if constant(correction) is not None:
+        ddof = correction
+    scale = dy * 0.5 / np.where(y == 0, 1.0, y)
+    return var_adjoint(np.where(y == 0, 0.0, scale), a, axis, ddof, keepdims, where, mean)
 
 
 @register_gradient(np.cumsum, unsupported={'out': None})
@@ -73,3 +161,94 @@ def cumsum_grad(dy, y, a, axis=None, dtype=None, out=None):
         flat = np.flip(np.cumsum(np.flip(np.ravel(dy))))
         return np.reshape(flat, np.shape(a))
     return np.flip(np.cumsum(np.flip(dy, axis), axis), axis)
+
+
+@register_gradient(np.diff, differentiable=('prepend', 'append'))
+def diff_grad(dy, y, a, n=1, axis=-1, prepend=None, append=None):
+    # differencing's adjoint: minus the differences of dy with a zero on each side, n
+    # times; values prepended or appended (scalars broadcast) get their part of it
+    g = _sg_diff_adjoint(dy, n, axis)
+    if constant(prepend) is None and constant(append) is None:
+        return g, None, None
+    if constant(prepend) is None:
+        ga, gq = _sg_split_like(g, (a, _sg_diff_pad(a, append, axis)), axis)
+        return ga, None, _sg_unbroadcast(gq, append)
+    if constant(append) is None:
+        gp, ga = _sg_split_like(g, (_sg_diff_pad(a, prepend, axis), a), axis)
+        return ga, _sg_unbroadcast(gp, prepend), None
+    gp, ga, gq = _sg_split_like(g, (_sg_diff_pad(a, prepend, axis), a,
+                                    _sg_diff_pad(a, append, axis)), axis)
+    return ga, _sg_unbroadcast(gp, prepend), _sg_unbroadcast(gq, append)
+
+
+@register_gradient(_sg_diff_adjoint, static=('n', 'axis'))
+def diff_adjoint_grad(dout, out, g, n=1, axis=-1):
+    return np.diff(dout, n=n, axis=axis)
+
+
+# np.gradient takes its spacings as *varargs; a rule names a fixed number of them.
+GRADIENT_SPACINGS = 8
+SPACINGS = tuple(f's{k}' for k in range(GRADIENT_SPACINGS))
+
+
+@transform_time
+def count_given(*missing):
+    return list(missing).index(True) if True in missing else len(missing)
+
+
+@transform_time
+def spacing_parts(n, k):
+    """The results of np.gradient that its k-th of n spacings enters (None: all)."""
+    return None if n == 1 else (k,)
+
+
+@register_gradient(np.gradient, differentiable=SPACINGS)
+def gradient_grad(dy, y, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+                  s7=None, *, axis=None, edge_order=1):
+    # linear in f: the adjoint of each axis's differences (any spacings, edge_order 1 or
+    # 2, exact coefficients); a scalar spacing h gets -sum(dy * y) / h over the axes it
+    # serves, coordinates their exact partial derivatives (first order only)
+    n = count_given(constant(s0) is None, constant(s1) is None, constant(s2) is None,
+                    constant(s3) is None, constant(s4) is None, constant(s5) is None,
+                    constant(s6) is None, constant(s7) is None)
+    spacings = (s0, s1, s2, s3, s4, s5, s6, s7)
+    gf = _sg_gradient_adjoint(dy, f, spacings[:n], axis, edge_order)
+    return (gf,) + tuple(_sg_spacing_grad(dy, y, spacings[k], f, k, n, axis, edge_order)
+                         if k < n else None for k in indices(GRADIENT_SPACINGS))
+
+
+@register_gradient(_sg_gradient_adjoint, static=('f', 'axis', 'edge_order'),
+                   differentiable=('spacings',))
+def gradient_adjoint_grad(dout, out, dy, f, spacings=(), axis=None, edge_order=1):
+    # the adjoint's adjoint is np.gradient itself; a scalar spacing h divides it
+    ddy = np.gradient(dout, *spacings, axis=axis, edge_order=edge_order)
+    n = len(spacings)
+    return ddy, tuple(-_sg_inner_parts(dy, ddy, spacing_parts(n, k))
+                      / _sg_scalar_spacing(spacings[k]) for k in indices(n))
+
+
+@register_gradient(_sg_inner_parts, static=('parts',))
+def inner_parts_grad(g, out, a, b, parts=None):
+    return _sg_scale_parts(b, g, parts), _sg_scale_parts(a, g, parts)
+
+
+@register_gradient(_sg_scale_parts, static=('parts',))
+def scale_parts_grad(g, out, a, s, parts=None):
+    return _sg_scale_parts(g, s, parts), _sg_inner_parts(g, a, parts)
+
+
+@register_gradient(_sg_spacing_grad, static=('f', 'k', 'n', 'axis', 'edge_order'))
+def spacing_grad_grad(g, out, dy, y, h, f, k, n, axis=None, edge_order=1):
+    # -sum(dy * y) / h for a scalar h; coordinate arrays are refused when the code runs
+    h = _sg_scalar_spacing(h)
+    parts = spacing_parts(n, k)
+    return (_sg_scale_parts(y, -g / h, parts), _sg_scale_parts(dy, -g / h, parts),
+            g * _sg_inner_parts(dy, y, parts) / (h * h))
+
+
+@register_gradient(_sg_scalar_spacing)
+def scalar_spacing_grad(dout, out, h):
+    return dout
+
+
+register_constant(_sg_diff_pad)

@@ -268,3 +268,366 @@ def _sg_unstack(g, n, axis=0):
     """Split gradient `g` of a stack back into its `n` slices along `axis`."""
     return tuple(np.moveaxis(g, axis, 0)[:n])
 
+
+
+# ---- elementwise, reductions and products
+
+def _sg_prod_terms(x, vs, axis=None):
+    """For each element x_k along `axis`: the sum, over distinct positions i_1, ..., i_m
+    (all other than k), of vs[0][i_1] * ... * vs[m-1][i_m] times the product of the
+    x_j at the remaining positions -- the m-th derivative of the product of the
+    others, in the directions vs.  No division: exact where x has zeros.
+
+    Computed as the exclusive products, from both sides, of x_j + sum_l t_l vs[l][j]
+    in the algebra where every t_l squares to 0 (coefficients indexed by subsets of
+    the t_l), by doubling scans along the axis.
+    """
+    x = np.asarray(x)
+    vs = [np.broadcast_to(np.asarray(v), x.shape) for v in vs]
+    dtype = np.result_type(x, *vs)
+    if not np.issubdtype(dtype, np.inexact):
+        dtype = np.float64
+    if axis is None:
+        flat = _sg_prod_terms(x.reshape(-1), [v.reshape(-1) for v in vs], 0)
+        return flat.reshape(x.shape)
+    axes = [a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,))]
+    rest = [a for a in range(x.ndim) if a not in axes]
+    order = rest + axes
+    lead = tuple(x.shape[a] for a in rest)
+    n = int(np.prod([x.shape[a] for a in axes]))
+
+    def along(a):
+        return np.transpose(a, order).reshape(lead + (n,)).astype(dtype, copy=False)
+
+    m = len(vs)
+    size = 1 << m
+    zero = np.zeros(lead + (n,), dtype)
+    e = [along(x)] + [zero] * (size - 1)
+    for l, v in enumerate(vs):
+        e[1 << l] = along(v)
+
+    def times(a, b):
+        out = []
+        for u in range(size):
+            acc, t = a[0] * b[u], u
+            while t:
+                acc = acc + a[t] * b[u ^ t]
+                t = (t - 1) & u
+            out.append(acc)
+        return out
+
+    def exclusive(parts):
+        # inclusive products by doubling, then shifted by one (the identity first)
+        step = 1
+        while step < n:
+            shifted = [np.concatenate([np.zeros(lead + (step,), dtype) if u else
+                                       np.ones(lead + (step,), dtype), p[..., :-step]], -1)
+                       for u, p in enumerate(parts)]
+            parts = times(parts, shifted)
+            step *= 2
+        return [np.concatenate([(np.zeros if u else np.ones)(lead + (1,), dtype),
+                                p[..., :-1]], -1) for u, p in enumerate(parts)]
+
+    left = exclusive(e)
+    right = [p[..., ::-1] for p in exclusive([p[..., ::-1] for p in e])]
+    full = size - 1
+    total = sum(left[t] * right[full ^ t] for t in range(size))
+    moved = total.reshape(tuple(x.shape[a] for a in order))
+    return np.transpose(moved, np.argsort(order))
+
+
+def _sg_prod_others_1(x, v, axis=None):
+    """sum over i != k of v_i times the product of the x_j, j not in {i, k} (exact at zeros)."""
+    return _sg_prod_terms(x, [v], axis)
+
+
+def _sg_prod_others_2(x, u, v, axis=None):
+    """The same over pairs of distinct positions, weighted by u and v (exact at zeros)."""
+    return _sg_prod_terms(x, [u, v], axis)
+
+
+def _sg_prod_others_3(x, u, v, w, axis=None):
+    """The same over triples of distinct positions (exact at zeros)."""
+    return _sg_prod_terms(x, [u, v, w], axis)
+
+
+def _sg_contract_axes(a, b, axes):
+    """The axes of `a` and of `b` that np.dot (axes='dot'), np.inner ('inner') or
+    np.tensordot(a, b, axes) sums over, paired in order; None where np.dot or
+    np.inner multiplies by a 0-d operand."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, str):
+        if na == 0 or nb == 0:
+            return None
+        if axes == 'dot':
+            return [na - 1], [max(nb - 2, 0)]
+        return [na - 1], [nb - 1]
+    if isinstance(axes, (int, np.integer)):
+        return list(range(na - axes, na)), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+    return [i % na for i in axes_a], [i % nb for i in axes_b]
+
+
+def _sg_tensordot_lhs_grad(dy, a, b, axes=2):
+    """The gradient w.r.t. `a` of np.tensordot(a, b, axes), or of np.dot(a, b)
+    (axes='dot') or np.inner(a, b) (axes='inner'), for operands of any rank."""
+    pairs = _sg_contract_axes(a, b, axes)
+    if pairs is None:                   # a product with a 0-d operand
+        return np.sum(dy * b) if np.ndim(a) == 0 else dy * b
+    axes_a, axes_b = pairs
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in axes_b]
+    # dy's axes are a's free axes, then b's: contract b's with b
+    g = np.tensordot(dy, b, axes=(list(range(len(free_a), len(free_a) + len(free_b))),
+                                  free_b))
+    # g's axes: a's free axes, then b's summed axes in b's order, paired with a's
+    summed = [axes_a[axes_b.index(j)] for j in sorted(axes_b)]
+    return np.transpose(g, np.argsort(free_a + summed))
+
+
+def _sg_tensordot_rhs_grad(dy, a, b, axes=2):
+    """The gradient w.r.t. `b` of np.tensordot(a, b, axes) (or np.dot, np.inner)."""
+    pairs = _sg_contract_axes(a, b, axes)
+    if pairs is None:
+        return np.sum(a * dy) if np.ndim(b) == 0 else a * dy
+    axes_a, axes_b = pairs
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in axes_b]
+    g = np.tensordot(a, dy, axes=(free_a, list(range(len(free_a)))))
+    # g's axes: a's summed axes in a's order, paired with b's, then b's free axes
+    summed = [axes_b[axes_a.index(i)] for i in sorted(axes_a)]
+    return np.transpose(g, np.argsort(summed + free_b))
+
+
+def _sg_kron_blocks(dy, a, b):
+    """dy of np.kron(a, b) as (a_0, b_0, a_1, b_1, ...), and a and b at the common rank."""
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    blocks = np.reshape(dy, [n for pair in zip(sa, sb) for n in pair])
+    return blocks, np.reshape(a, sa), np.reshape(b, sb), nd
+
+
+def _sg_kron_lhs_grad(dy, a, b):
+    """The gradient of np.kron(a, b) w.r.t. a: each block of dy against b."""
+    blocks, _, b, nd = _sg_kron_blocks(dy, a, b)
+    g = np.tensordot(blocks, b, axes=(list(range(1, 2 * nd, 2)), list(range(nd))))
+    return np.reshape(g, np.shape(a))
+
+
+def _sg_kron_rhs_grad(dy, a, b):
+    """The gradient of np.kron(a, b) w.r.t. b: the blocks of dy weighted by a."""
+    blocks, a, _, nd = _sg_kron_blocks(dy, a, b)
+    g = np.tensordot(blocks, a, axes=(list(range(0, 2 * nd, 2)), list(range(nd))))
+    return np.reshape(g, np.shape(b))
+
+
+def _sg_cross_parts(dy, a, b, axisa, axisb, axisc):
+    """a, b and dy of np.cross with their vectors last and of 3 components."""
+    a = np.moveaxis(np.asarray(a), axisa, -1)
+    b = np.moveaxis(np.asarray(b), axisb, -1)
+    dtype = np.result_type(a, b, dy)
+
+    def three(v):
+        if v.shape[-1] == 3:
+            return v
+        return np.concatenate([v, np.zeros(v.shape[:-1] + (1,), dtype)], -1)
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        # the cross product of 2-vectors is the z component alone
+        dy = np.asarray(dy)
+        zeros = np.zeros(dy.shape + (2,), dtype)
+        dy = np.concatenate([zeros, dy[..., None]], -1)
+    else:
+        dy = np.moveaxis(np.asarray(dy), axisc, -1)
+    return three(a), three(b), dy
+
+
+def _sg_cross_back(g, x, axis):
+    """A cross product's gradient `g` (vectors last, 3 components) as x's gradient."""
+    x = np.asarray(x)
+    moved = np.moveaxis(x, axis, -1)
+    g = _sg_sum_to(g[..., :moved.shape[-1]], moved.shape)
+    return np.moveaxis(np.reshape(g, moved.shape), -1, axis)
+
+
+def _sg_cross_lhs_grad(dy, a, b, axisa=-1, axisb=-1, axisc=-1):
+    """The gradient of np.cross(a, b) w.r.t. a: b x dy, in a's shape."""
+    a3, b3, dy3 = _sg_cross_parts(dy, a, b, axisa, axisb, axisc)
+    return _sg_cross_back(np.cross(b3, dy3), a, axisa)
+
+
+def _sg_cross_rhs_grad(dy, a, b, axisa=-1, axisb=-1, axisc=-1):
+    """The gradient of np.cross(a, b) w.r.t. b: dy x a, in b's shape."""
+    a3, b3, dy3 = _sg_cross_parts(dy, a, b, axisa, axisb, axisc)
+    return _sg_cross_back(np.cross(dy3, a3), b, axisb)
+
+
+def _sg_einsum_mask(x, subscripts):
+    """Ones of x's shape, zero off the diagonals that the labels repeated in
+    `subscripts` (one operand's, e.g. 'ii' or '...jj') select; x's dtype."""
+    shape = np.shape(x)
+    dtype = np.result_type(x) if np.issubdtype(np.result_type(x), np.inexact) else np.float64
+    labels = []
+    for part in subscripts.split('...'):
+        labels.append(list(part))
+    if len(labels) == 2:
+        labels = labels[0] + [None] * (len(shape) - len(labels[0]) - len(labels[1])) + labels[1]
+    else:
+        labels = labels[0]
+    mask = np.broadcast_to(np.ones((), dtype), shape)
+    for label in set(l for l in labels if l is not None):
+        where = [i for i, l in enumerate(labels) if l == label]
+        for other in where[1:]:
+            size = shape[where[0]]
+            eq = np.eye(size, dtype=dtype)
+            view = [1] * len(shape)
+            view[where[0]] = view[other] = size
+            mask = mask * np.reshape(eq, view)
+    return mask
+
+
+def _sg_diff_adjoint(g, n=1, axis=-1):
+    """The adjoint of np.diff(x, n, axis): x's gradient from the gradient g of the differences."""
+    g = np.asarray(g)
+    zero = np.zeros((), g.dtype)
+    for _ in range(n):
+        g = -np.diff(g, axis=axis, prepend=zero, append=zero)
+    return g
+
+
+def _sg_diff_pad(a, value, axis=-1):
+    """A stand-in with the shape np.diff gives `value` prepended or appended to `a`."""
+    value = np.asarray(value)
+    if value.ndim == 0:
+        shape = list(np.shape(a))
+        shape[axis] = 1
+        return np.broadcast_to(value, shape)
+    return value
+
+
+def _sg_gradient_axes(f, axis):
+    """The axes np.gradient differentiates along, in its order (non-negative)."""
+    nd = np.ndim(f)
+    if axis is None:
+        return list(range(nd))
+    if isinstance(axis, (int, np.integer)):
+        return [axis % nd]
+    return [a % nd for a in axis]
+
+
+def _sg_gradient_spacing(spacings, k, count):
+    """The spacing np.gradient uses along its k-th axis (of `count`)."""
+    if len(spacings) == 0:
+        return 1.0
+    if len(spacings) == 1 and (count > 1 or np.ndim(spacings[0]) == 0):
+        return spacings[0]
+    return spacings[k]
+
+
+def _sg_gradient_adjoint(dy, f, spacings=(), axis=None, edge_order=1):
+    """The adjoint of np.gradient(f, *spacings, axis=axis, edge_order=edge_order).
+
+    Along each axis np.gradient is a banded linear map whose rows have their
+    nonzeros among three neighbouring columns: np.gradient itself, applied to the
+    three combs [j % 3 == r], gives every coefficient exactly; the adjoint adds
+    each row's coefficients times dy into its columns.
+    """
+    axes = _sg_gradient_axes(f, axis)
+    parts = dy if len(axes) > 1 else [dy]
+    f = np.asarray(f)
+    dtype = np.result_type(f, *[np.asarray(p) for p in parts if p is not None])
+    if not np.issubdtype(dtype, np.inexact):
+        dtype = np.float64
+    total = np.zeros(f.shape, dtype)
+    for k, ax in enumerate(axes):
+        part = parts[k]
+        if part is None:
+            continue
+        n = f.shape[ax]
+        h = _sg_gradient_spacing(spacings, k, len(axes))
+        j = np.arange(n)
+        rows = np.moveaxis(np.broadcast_to(np.asarray(part, dtype), f.shape), ax, 0)
+        g = np.zeros(rows.shape, dtype)
+        start = np.clip(j - 1, 0, max(n - 3, 0))
+        for r in range(3):
+            comb = (j % 3 == r).astype(dtype)
+            coef = np.gradient(comb, h, edge_order=edge_order)
+            cols = start + (r - start) % 3
+            ok = cols < n
+            np.add.at(g, cols[ok], coef[ok].reshape((-1,) + (1,) * (g.ndim - 1)) * rows[ok])
+        total = total + np.moveaxis(g, 0, ax)
+    return total
+
+
+def _sg_scalar_spacing(h):
+    """A spacing of np.gradient whose second derivative is asked for: a scalar."""
+    if np.ndim(h) != 0:
+        raise NotImplementedError('np.gradient: no second derivatives with respect to '
+                                  'coordinate arrays (first derivatives, and those of '
+                                  'scalar spacings and of f to any order, are supported)')
+    return h
+
+
+def _sg_spacing_grad(dy, y, h, f, k, n, axis=None, edge_order=1):
+    """The gradient of y = np.gradient(f, *spacings) w.r.t. its k-th (of n) spacing h.
+
+    A scalar h divides the results it serves: -sum(dy * y) / h.  For coordinates
+    h, each result along the axis depends on three neighbouring coordinates (as on
+    three neighbouring values of f): complex steps along the three combs
+    [j % 3 == r] of h give every partial derivative exactly.
+    """
+    parts = None if n == 1 else (k,)
+    if np.ndim(h) == 0:
+        return -_sg_inner_parts(dy, y, parts) / h
+    axes = _sg_gradient_axes(f, axis)
+    part = dy if len(axes) == 1 else dy[0 if n == 1 else k]
+    ax = axes[0 if n == 1 else k]
+    h = np.asarray(h)
+    grad = np.zeros(h.shape, np.result_type(h, f, 0.0))
+    if part is None:
+        return grad
+    m = h.shape[0]
+    j = np.arange(m)
+    start = np.clip(j - 1, 0, max(m - 3, 0))
+    step = 1e-20 * max(float(np.max(np.abs(h))), 1e-280)
+    fc = np.asarray(f).astype(np.complex128)
+    d = np.moveaxis(np.broadcast_to(part, np.shape(f)), ax, -1).reshape(-1, m)
+    for r in range(3):
+        comb = (j % 3 == r)
+        rows = np.gradient(fc, h + 1j * step * comb, axis=ax, edge_order=edge_order)
+        rows = np.moveaxis(rows.imag / step, ax, -1).reshape(-1, m)
+        cols = start + (r - start) % 3
+        ok = cols < m
+        np.add.at(grad, cols[ok], np.sum(d * rows, axis=0)[ok])
+    return grad
+
+
+def _sg_inner_parts(a, b, parts=None):
+    """sum(a * b) of two arrays, or over the items `parts` (all: None) of two
+    sequences of arrays of one shape, as np.gradient returns (None items: zeros)."""
+    if parts is None:
+        if not isinstance(a, (tuple, list)) and not isinstance(b, (tuple, list)):
+            return np.sum(a * b)
+        parts = range(len(b))
+    total = 0.0
+    for i in parts:
+        if a[i] is not None and b[i] is not None:
+            total = total + np.sum(a[i] * b[i])
+    return total
+
+
+def _sg_scale_parts(a, s, parts=None):
+    """a * s for an array; for a sequence of arrays of one shape (np.gradient's
+    results), their stack with the items `parts` (all: None) times s, zeros elsewhere."""
+    if not isinstance(a, (tuple, list)):
+        if parts is None:
+            return a * s
+        return np.stack([a[i] * s if i in parts else np.zeros_like(a[i] * s)
+                         for i in range(len(a))])
+    like = next((x for x in a if x is not None), None)
+    if like is None:
+        return a
+    return np.stack([x * s if x is not None and (parts is None or i in parts)
+                     else np.zeros_like(like * s) for i, x in enumerate(a)])
