@@ -26,8 +26,6 @@ except ImportError:                 # a test extra: the comparisons with autogra
     autograd = anp = None
 
 
-ABS_OF_COMPLEX = ('the np.abs rule (rules/elementwise.py) is dy * sign(x), which for a '
-                  'complex x is x / |x|; the convention needs conj(x) / |x|')
 
 
 CASES = [
@@ -159,14 +157,13 @@ CASES = [
     *case(oc.real_if_close_real, N(6)),
     *case(oc.real_if_close_complex, N(5)),
     # --- np.abs of a complex value (a rule outside this family)
-    *case(oc.abs_spectrum, N(6), xfail=ABS_OF_COMPLEX),
-    *case(oc.abs_squared_spectrum, N(5), xfail=ABS_OF_COMPLEX),
+    *case(oc.abs_spectrum, N(6)),
+    *case(oc.abs_squared_spectrum, N(5)),
 ]
 
 
 # A real input multiplied by a complex value (fft_filter's h) gets its gradient
 # through a cast that warns: see the xfail test at the end of this file.
-@pytest.mark.filterwarnings('ignore::numpy.exceptions.ComplexWarning')
 @pytest.mark.parametrize('fn, args, wrt, linear, dtype, rtol, atol', CASES)
 def test_rule(fn, args, wrt, linear, dtype, rtol, atol):
     run_case(fn, args, wrt, linear, dtype, rtol, atol)
@@ -246,10 +243,9 @@ COMPLEX_TABLE = [
     (oc.c_real_if_close, (4,), lambda z: a_loss(anp.real_if_close(z) * z)),
 ]
 ABS_CASES = [
-    pytest.param(oc.c_abs, (5,), lambda z: a_loss(anp.abs(z)), id='c_abs',
-                 marks=pytest.mark.xfail(strict=True, reason=ABS_OF_COMPLEX)),
+    pytest.param(oc.c_abs, (5,), lambda z: a_loss(anp.abs(z)), id='c_abs'),
     pytest.param(oc.c_abs_in_fft, (4,), lambda z: a_loss(AFFT.fft(anp.abs(z) * z)),
-                 id='c_abs_in_fft', marks=pytest.mark.xfail(strict=True, reason=ABS_OF_COMPLEX)),
+                 id='c_abs_in_fft'),
 ]
 COMPLEX_CASES = [pytest.param(fn, shape, afn, id=f'{fn.__name__}{shape}')
                  for fn, shape, afn in COMPLEX_TABLE] + ABS_CASES
@@ -410,7 +406,6 @@ def test_real_inputs_get_real_gradients_of_their_dtype(dtype):
         assert np.all(np.isfinite(g)) and np.all(np.isfinite(h)), fn.__name__
 
 
-@pytest.mark.filterwarnings('ignore::numpy.exceptions.ComplexWarning')    # see the end
 @pytest.mark.parametrize('dtype', [np.float64, np.float32])
 def test_angle_at_zero_has_gradient_zero(dtype):
     # the angle of a real number is piecewise constant: gradient 0, also at 0
@@ -536,13 +531,8 @@ def test_generated_gradient_reads_like_the_maths():
     assert "norm='forward'" in source and '_sg_hermitian_weights(' in source
 
 
-COMPLEX_WARNING = ('a real value multiplied by a complex one (x * h, x + 1j * y) gets a '
-                   'complex gradient from the elementwise rules; _sg_unbroadcast / '
-                   '_sg_cast_like (runtime/helpers.py) drop its imaginary part with a '
-                   'ComplexWarning instead of taking the real part')
 
 
-@pytest.mark.xfail(strict=True, reason=COMPLEX_WARNING)
 def test_real_factor_of_a_complex_value_gets_a_real_gradient_without_a_warning():
     x = np.random.default_rng(7).standard_normal(6)
     h = np.random.default_rng(8).standard_normal(6)

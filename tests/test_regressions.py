@@ -127,3 +127,22 @@ def unpacks_an_array(v):
 def test_unpacking_an_array_gives_an_array_gradient():
     # the gradient of the unpacked array came back as a tuple: (dp, dq) * 2.0 failed
     check_grads(unpacks_an_array, np.array([0.3, 0.5]), order=2)
+
+
+def unpacks_a_tuple_twice(x):
+    g = np.gradient(x)
+    a, b = g
+    c, d = g
+    return np.sum(a * 2.0 + b * d)
+
+
+def indexes_a_tuple(x):
+    g = np.gradient(x)
+    return np.sum(g[0] * g[1])
+
+
+def test_a_run_time_tuple_read_twice_sums_entry_by_entry():
+    # two gradients of a tuple were added with +, which concatenates tuples
+    x = np.arange(12.0).reshape(3, 4) ** 2 / 10.0
+    check_grads(unpacks_a_tuple_twice, x, order=1)
+    check_grads(indexes_a_tuple, x, order=1)

@@ -67,6 +67,7 @@ class _Sweep:
         self.terms = {}       # value -> [gradient operands] not yet summed
         self.total = {}       # value -> summed gradient (or None), once final
         self.fresh = set()    # values made by this sweep (free to rename)
+        self.producer_of = {}  # value made by a rule -> its op
 
     # ---- activity ------------------------------------------------------------
     def activity(self, ops, varied, useful):
@@ -233,7 +234,7 @@ class _Sweep:
         """A sweep of a region's block: its own pending terms, the rest shared."""
         sub = _Sweep(self.lowering, self.block, self.stop)
         for name in ('fresh', 'shapes', 'inside_regions', 'container', 'adjoint_of', 'varied',
-                     'region_of', 'def_block'):
+                     'region_of', 'def_block', 'producer_of'):
             setattr(sub, name, getattr(self, name))
         return sub
 
@@ -507,6 +508,8 @@ class _Sweep:
             self.builder.origin_override = None
         for new in self.builder.block.ops[start:]:
             self.fresh.update(new.outputs)
+            for out in new.outputs:
+                self.producer_of[out] = new
         wanted = [(inp, g) for inp, g in grads
                   if g is not None and any(v in self.needed for v in values_in(inp))]
         if self.block.gate and len(wanted) > 1:
@@ -570,7 +573,8 @@ class _Sweep:
         else:
             for k, term in enumerate(terms, 1):
                 self.rename(term, f'{hint}_{k}', temp)
-            if v in self.lowering.ctx.lists:    # list gradients add entry by entry
+            # the gradient of a list or tuple (a run-time sequence) adds entry by entry
+            if v in self.lowering.ctx.lists or any(self.may_be_sequence(t) for t in terms):
                 total = terms[0]
                 for term in terms[1:]:
                     total = self.emit(helpers._sg_accumulate, [total, term], hint, v.origin,
@@ -579,6 +583,11 @@ class _Sweep:
                 total = self.aggregate(terms, hint, temp, v.origin)
         self.total[v] = total
         return total
+
+    def may_be_sequence(self, term):
+        """Can this gradient term be a list or tuple when the code runs?"""
+        op = self.producer_of.get(term)
+        return op is not None and getattr(op, 'prim', None) in _SEQUENCE_GRADIENTS
 
     def rename(self, term, hint, temp):
         if isinstance(term, Value) and term in self.fresh and term.temp:
@@ -624,6 +633,12 @@ class _Sweep:
         self.fresh.add(v)
         return v
 
+
+# Helpers whose result is a list or tuple when the value they are the gradient of
+# is one: such terms add entry by entry.
+_SEQUENCE_GRADIENTS = {helpers._sg_scatter_add, helpers._sg_split_like, helpers._sg_unstack,
+                       helpers._sg_list_fill, helpers._sg_list_entries,
+                       loop_helpers._sg_repack}
 
 # Multi-result functions with a call form that returns one array (the rule then
 # sees a one-item sequence of gradients).

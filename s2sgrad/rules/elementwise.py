@@ -113,8 +113,10 @@ def reciprocal_grad(dy, y, x):
 
 @register_gradient((np.abs, np.fabs, abs, math.fabs))
 def abs_grad(dy, y, x):
-    # sign(x): 0 at 0 (TensorFlow's convention)
-    return dy * np.sign(x)
+    # conj(x) / |x|: sign(x) for real x, the complex convention of rules/fft.py for
+    # complex x (|x| is real: only the real part of dy counts); 0 at 0 (TensorFlow's)
+    zero = y == 0
+    return np.real(dy) * np.where(zero, 0.0, np.conj(x) / np.where(zero, 1.0, y))
 
 
 @register_gradient((np.tanh, math.tanh))

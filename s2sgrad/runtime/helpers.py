@@ -40,6 +40,8 @@ def _sg_cast_like(g, x):
         return _sg_zeros_like(x)
     if isinstance(x, (list, tuple)):
         return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if type(x) is float:
         return float(g)
     if isinstance(x, np.ndarray):
@@ -77,8 +79,8 @@ def _sg_sum_to(g, shape):
 
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
-    if isinstance(x, list):
-        out = [None] * len(x)       # the gradient of a list: an entry per item
+    if isinstance(x, (list, tuple)):
+        out = [None] * len(x)       # the gradient of a list or tuple: an entry per item
         out[index] = g
         return out
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
@@ -230,28 +232,6 @@ def _sg_matmul_rhs_grad(dy, a, b):
     else:
         g = np.swapaxes(a, -1, -2) @ dy
     return g
-
-
-def _sg_dot_lhs_grad(dy, a, b):
-    """The gradient of `np.dot(a, b)` w.r.t. `a`, where np.dot is a matmul."""
-    _sg_check_dot_ranks(a, b)
-    return _sg_matmul_lhs_grad(dy, a, b)
-
-
-def _sg_dot_rhs_grad(dy, a, b):
-    """The gradient of `np.dot(a, b)` w.r.t. `b`, where np.dot is a matmul."""
-    _sg_check_dot_ranks(a, b)
-    return _sg_matmul_rhs_grad(dy, a, b)
-
-
-def _sg_check_dot_ranks(a, b):
-    """np.dot is a matmul unless an operand is 0-d (a product) or b has rank > 2."""
-    a_nd, b_nd = np.ndim(a), np.ndim(b)
-    if a_nd == 0 or b_nd == 0 or b_nd > 2:
-        raise NotImplementedError(
-            f'no gradient for np.dot of arrays of ranks {a_nd} and {b_nd}: it has one when '
-            f'neither is 0-d and the second has rank 1 or 2 (write * for a 0-d operand, '
-            f'np.matmul or np.tensordot for stacks of matrices)')
 
 
 def _sg_split_like(g, arrays, axis=0):

@@ -16,6 +16,8 @@ def _sg_cast_like(g, x):
         return _sg_zeros_like(x)
     if isinstance(x, (list, tuple)):
         return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if type(x) is float:
         return float(g)
     if isinstance(x, np.ndarray):
@@ -30,8 +32,8 @@ def _sg_cast_like(g, x):
 
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
-    if isinstance(x, list):
-        out = [None] * len(x)       # the gradient of a list: an entry per item
+    if isinstance(x, (list, tuple)):
+        out = [None] * len(x)       # the gradient of a list or tuple: an entry per item
         out[index] = g
         return out
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))

@@ -61,7 +61,7 @@ def grad_sum_until_large(x):
                 dx_1_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * _getitem_3, _getitem_2), x, i_1)
                 dx_2 = _sg_scatter_add(_sg_unbroadcast(d_multiply * _getitem_2, _getitem_3), x, i_1)
                 # grad of golden_cases.py:107  def sum_until_large(x):
-                dx_1 = dx_1_1 + dx_2
+                dx_1 = _sg_accumulate(dx_1_1, dx_2)
                 dtotal_1 = dtotal_2
         # grad of golden_cases.py:109  for i in range(len(x)):
         dx += dx_1

@@ -16,6 +16,8 @@ def _sg_cast_like(g, x):
         return _sg_zeros_like(x)
     if isinstance(x, (list, tuple)):
         return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if type(x) is float:
         return float(g)
     if isinstance(x, np.ndarray):
