@@ -89,12 +89,28 @@ class GradFunction(GraphFunction):
         self.__module__ = self.target.__module__
         self.python_function = None
         self._compiled = None
+        self._for_floats = None
 
-    def _compile(self):
+    def _compile(self, scalar_args=False):
         return compiler.transform_grad(self.target.graph, self.indices, self.with_value,
-                                       self.__name__)
+                                       self.__name__, scalar_args=scalar_args)
+
+    @property
+    def compiled_for_floats(self):
+        """The same gradient specialised for calls whose arguments are all Python floats:
+        nothing can broadcast, so nothing is summed back to a shape."""
+        if self._for_floats is None:
+            self._for_floats = self._compile(scalar_args=True)
+        return self._for_floats
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and args and all(type(a) is float for a in args):
+            compiled = self._for_floats or self.compiled_for_floats
+            try:
+                return compiled.function(*args)
+            except Exception as exc:
+                annotate(exc, compiled)
+                raise
         compiled = self._compiled or self.compiled
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
             if i < len(args):

@@ -40,7 +40,7 @@ class GradBlock:
 
 def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
                   aggregation=interface.AggregationMethod.ADD_N, gate=False,
-                  name='gradients', origin=None, cast_like=False):
+                  name='gradients', origin=None, cast_like=False, scalars=()):
     """Append the adjoint code to `lowering.builder`; return one operand per x.
 
     `lowering` is the FunctionLowering at the site (its builder holds the ops
@@ -50,6 +50,7 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
     block = GradBlock(name, ys, xs, aggregation, gate, origin)
     prefix = builder.visible_ops()
     sweep = _Sweep(lowering, block, set(v for v in stop if isinstance(v, Value)))
+    sweep.known_scalars = scalars
     saved = builder.adjoint, builder.origin_override
     builder.adjoint = block
     try:
@@ -160,7 +161,7 @@ class _Sweep:
             _containers(block, self.container, self.region_of, self.def_block)
         self.adjoint_of = {}        # forward if -> its adjoint if (for tapes in loops)
         origin = self.block.origin
-        self.shapes = ShapeClasses(prefix)
+        self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()))
         for i, y in enumerate(ys):
             if not isinstance(y, Value) or y not in varied:
                 continue

@@ -19,8 +19,8 @@ _SAME_SHAPE = {prims.ALIAS, interface.stop_gradient}
 
 
 class ShapeClasses:
-    def __init__(self, ops):
-        self.classes = {}
+    def __init__(self, ops, scalars=()):
+        self.classes = {v: SCALAR for v in scalars}     # values known to be scalars
         self.add(ops)
 
     def add(self, ops):

@@ -36,14 +36,14 @@ def _sg_cast_like(g, x):
     `None` (no path from x to the output) becomes zeros; a read-only view
     (from broadcasting) becomes a fresh array the caller may modify.
     """
+    if type(x) is float and g is not None:
+        return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
     if g is None:
         return _sg_zeros_like(x)
     if isinstance(x, (list, tuple)):
         return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
-    if type(x) is float:
-        return float(g)
     if isinstance(x, np.ndarray):
         if not isinstance(g, np.ndarray) or g.shape != x.shape or g.dtype != x.dtype \
                 or not g.flags.writeable:
