@@ -104,13 +104,17 @@ class GradFunction(GraphFunction):
         return self._for_floats
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and args and all(type(a) is float for a in args):
-            compiled = self._for_floats or self.compiled_for_floats
-            try:
-                return compiled.function(*args)
-            except Exception as exc:
-                annotate(exc, compiled)
-                raise
+        for arg in args:
+            if type(arg) is not float:
+                break
+        else:
+            if args and not kwargs:     # all Python floats: the float specialisation
+                compiled = self._for_floats or self.compiled_for_floats
+                try:
+                    return compiled.function(*args)
+                except Exception as exc:
+                    annotate(exc, compiled)
+                    raise
         compiled = self._compiled or self.compiled
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
             if i < len(args):

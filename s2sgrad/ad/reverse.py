@@ -187,7 +187,11 @@ class _Sweep:
             # the value handed back: x's dtype and shape; for tf.gradients, integer
             # and boolean xs are constants, which is known only when the code runs
             hint = 'd' + _bare(x.hint)
-            if cast_like:       # sg.grad: cast in the return statement (origin: the def)
+            if cast_like and x in getattr(self, 'known_scalars', ()):
+                # a Python float argument: its gradient is a float (0.0 when none)
+                d = Const(0.0) if isinstance(d, Const) and d.value is None else \
+                    self.emit(float, [d], hint, origin)
+            elif cast_like:     # sg.grad: cast in the return statement (origin: the def)
                 d = self.emit(helpers._sg_cast_like, [d, x], hint, origin)
             else:
                 args = [d, x] + ([Const(True)] if unconnected == 'zero' else [])

@@ -62,6 +62,8 @@ class ShapeClasses:
             return SCALAR
         if prim in _SCALAR_CASTS and len(op.args) == 1 and self.of(op.args[0]) == SCALAR:
             return SCALAR
+        if prim is float or getattr(prim, '__module__', None) == 'math':
+            return SCALAR               # math's functions and float() return a Python float
         elementwise = (isinstance(prim, np.ufunc) and prim.nin == len(op.args) and prim.nout == 1
                        and not op.kwargs and prim is not np.matmul) or prim is np.where
         if elementwise:
