@@ -90,10 +90,26 @@ class GradFunction(GraphFunction):
         self.python_function = None
         self._compiled = None
         self._for_floats = None
+        self._for_shapes = {}
 
-    def _compile(self, scalar_args=False):
+    def _compile(self, scalar_args=False, arg_shapes=None):
         return compiler.transform_grad(self.target.graph, self.indices, self.with_value,
-                                       self.__name__, scalar_args=scalar_args)
+                                       self.__name__, scalar_args=scalar_args,
+                                       arg_shapes=arg_shapes)
+
+    def compiled_for(self, args):
+        """The gradient specialised for the shapes of these arguments (cached by shape):
+        a gradient is summed back to an argument's shape only where it broadcast."""
+        key = tuple(a.shape if type(a) is np.ndarray else type(a) for a in args)
+        compiled = self._for_shapes.get(key)
+        if compiled is None:
+            if len(self._for_shapes) >= _SPECIALISATIONS:
+                return self.compiled        # many shapes: the general code
+            shapes = {i: a.shape for i, a in enumerate(args) if type(a) is np.ndarray}
+            shapes.update({i: () for i, a in enumerate(args)
+                           if type(a) in (float, int, np.float64, np.float32)})
+            compiled = self._for_shapes[key] = self._compile(arg_shapes=shapes)
+        return compiled
 
     @property
     def compiled_for_floats(self):
@@ -115,7 +131,7 @@ class GradFunction(GraphFunction):
                 except Exception as exc:
                     annotate(exc, compiled)
                     raise
-        compiled = self._compiled or self.compiled
+        compiled = self.compiled_for(args) if not kwargs else self._compiled or self.compiled
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
             if i < len(args):
                 _check_differentiable(args[i], i, self.signature)
@@ -127,6 +143,9 @@ class GradFunction(GraphFunction):
 
     def __repr__(self):
         return f'<s2sgrad.GradFunction {self.__name__}>'
+
+
+_SPECIALISATIONS = 16       # shape signatures compiled per gradient before the general code
 
 
 def _check_differentiable(arg, i, signature):

@@ -45,13 +45,15 @@ def transform(fn, name=None):
     return _finish(graph, docstring=graph.docstring)
 
 
-def transform_grad(target_graph, wrt, with_value, name, scalar_args=False):
+def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None):
     """`grad` / `value_and_grad`: the adjoint of `target_graph` w.r.t. the params in `wrt`.
 
     The target's graph is copied into a new function with fresh values; its
     outputs (all of them, summed) are the ys; the params named by wrt the xs.
     `scalar_args`: every argument is a Python float (a call's specialisation):
     no broadcasting can happen, so no gradient is summed back to a shape.
+    `arg_shapes`: the shapes of a call's arguments (another specialisation):
+    gradients are summed back to a shape only where a broadcast happened.
     """
     params = [Param(p.name, Value(p.name, p.value.origin), p.default) for p in target_graph.params]
     builder = Builder()
@@ -66,7 +68,9 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False):
     site = _SiteLowering(ctx, builder)
     grads = reverse.differentiate(site, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
-                                  scalars=[p.value for p in params] if scalar_args else ())
+                                  scalars=[p.value for p in params] if scalar_args else (),
+                                  shapes={params[i].value: shape for i, shape
+                                          in (arg_shapes or {}).items()})
     grads = grads[0] if single else Pack('tuple', grads)
     if with_value:
         grads = Pack('tuple', [result, grads])

@@ -32,3 +32,34 @@ def test_arrays_still_broadcast():
     d = g(0.3, b, 1.2)
     assert d.shape == (2,)
     np.testing.assert_allclose(d, [g(0.3, 0.7, 1.2), g(0.3, -0.4, 1.2)], rtol=1e-14)
+
+
+def layer(W, b, x):
+    return np.sum(np.tanh(x @ W + b) ** 2)
+
+
+def grows_in_a_loop(x, w):
+    for _ in range(3):
+        x = np.concatenate([x, x * w])      # the carried value changes shape
+    return np.sum(np.sin(x))
+
+
+def test_a_call_runs_the_specialisation_for_its_argument_shapes():
+    rng = np.random.default_rng(0)
+    W, b, x = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(5, 3))
+    g = sg.grad(layer, wrt=(0, 1))
+    dW, db = g(W, b, x)
+    special = g.compiled_for((W, b, x)).generated.source
+    # b (4,) broadcasts against (5, 4): summed back; x @ W is (5, 4): nothing to sum
+    assert special.count('_sg_unbroadcast') == 1, special
+    general_dW, general_db = g.compiled.function(W, b, x)
+    np.testing.assert_allclose(dW, general_dW, rtol=1e-14)
+    np.testing.assert_allclose(db, general_db, rtol=1e-14)
+    from s2sgrad.testing import check_grads
+    check_grads(layer, W, b, x, wrt=(0, 1), order=2)
+
+
+def test_a_loop_whose_carried_shape_changes_is_not_trusted():
+    from s2sgrad.testing import check_grads
+    check_grads(grows_in_a_loop, np.array([0.3, -0.2]), np.array([1.5]), wrt=(0, 1), order=1)
+    check_grads(grows_in_a_loop, np.array([0.3, -0.2]), 1.5, wrt=(0, 1), order=1)

@@ -40,7 +40,7 @@ class GradBlock:
 
 def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
                   aggregation=interface.AggregationMethod.ADD_N, gate=False,
-                  name='gradients', origin=None, cast_like=False, scalars=()):
+                  name='gradients', origin=None, cast_like=False, scalars=(), shapes=None):
     """Append the adjoint code to `lowering.builder`; return one operand per x.
 
     `lowering` is the FunctionLowering at the site (its builder holds the ops
@@ -51,6 +51,7 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
     prefix = builder.visible_ops()
     sweep = _Sweep(lowering, block, set(v for v in stop if isinstance(v, Value)))
     sweep.known_scalars = scalars
+    sweep.known_shapes = shapes or {}
     saved = builder.adjoint, builder.origin_override
     builder.adjoint = block
     try:
@@ -161,7 +162,8 @@ class _Sweep:
             _containers(block, self.container, self.region_of, self.def_block)
         self.adjoint_of = {}        # forward if -> its adjoint if (for tapes in loops)
         origin = self.block.origin
-        self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()))
+        self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()),
+                                   getattr(self, 'known_shapes', None))
         for i, y in enumerate(ys):
             if not isinstance(y, Value) or y not in varied:
                 continue
@@ -529,7 +531,8 @@ class _Sweep:
             # the rule's gradient has the op's result shape; sum it back to the
             # input's shape unless the shapes are equal by construction
             if broadcasting and isinstance(inp, Value) and isinstance(g, Value) \
-                    and not self.shapes.same(inp, op.outputs[0]):
+                    and not self.shapes.same(inp, op.outputs[0]) \
+                    and not self.shapes.unbatched_product(op):
                 g = self.emit(helpers._sg_unbroadcast, [g, inp], '_unbroadcast', op.origin)
             self.distribute(inp, g, op)
 

@@ -1,10 +1,13 @@
-"""Which values certainly have the same shape, without knowing any shape.
+"""Which values certainly have the same shape.
 
-Each value gets a shape class: `SCALAR`, or a token shared by values whose
-shapes are equal by construction (an elementwise op's result has its array
-operand's shape when the other operands are scalars or of the same class).
-The AD pass uses it to leave out unbroadcasting where no broadcast happened
-and to seed scalar outputs with 1.0 instead of an array of ones.
+Each value gets a shape class: `SCALAR`, a concrete shape (a tuple) when the
+shapes of the function's arguments are known (a specialisation for a call's
+argument shapes), or a token shared by values whose shapes are equal by
+construction (an elementwise op's result has its array operand's shape when
+the other operands are scalars or of the same class).  The AD pass uses it to
+leave out unbroadcasting where no broadcast happened and to seed scalar
+outputs with 1.0 instead of an array of ones.  Only shapes that follow
+certainly from an op are computed: anything else gets a token of its own.
 """
 import numpy as np
 
@@ -19,22 +22,27 @@ _SAME_SHAPE = {prims.ALIAS, interface.stop_gradient}
 
 
 class ShapeClasses:
-    def __init__(self, ops, scalars=()):
+    def __init__(self, ops, scalars=(), shapes=None):
         self.classes = {v: SCALAR for v in scalars}     # values known to be scalars
+        for v, shape in (shapes or {}).items():
+            self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
 
     def add(self, ops):
         """Classify the values `ops` define (for a region's block, once its turn comes)."""
         for op in ops:
             if isinstance(op, Loop):
-                for v in op.defined() + op.outputs:
-                    self.classes[v] = object()
-                self.add(op.cond_block.ops)
-                self.add(op.body.ops)
+                self._loop(op)
                 continue
             if isinstance(op, If):
-                for out in op.outputs:
+                for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
                     self.classes[out] = object()
+                self.add(op.then_block.ops)
+                self.add(op.else_block.ops)
+                for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
+                    a, b = self.of(rt), self.of(re_)
+                    if rt is not None and re_ is not None and _known(a) and a == b:
+                        self.classes[out] = a
                 continue
             token = self._result(op)
             for out in op.outputs:
@@ -51,7 +59,36 @@ class ShapeClasses:
         return object()
 
     def same(self, a, b):
-        return self.of(a) is self.of(b) or self.of(a) == SCALAR == self.of(b)
+        ca, cb = self.of(a), self.of(b)
+        return ca is cb or (_known(ca) and _known(cb) and ca == cb)
+
+    def unbatched_product(self, op):
+        """a @ b of operands known to have at most 2 dimensions: each gradient has its
+        operand's shape already (only stacks of matrices broadcast)."""
+        if getattr(op, 'prim', None) not in (np.matmul, np.dot) or len(op.args) != 2:
+            return False
+        tokens = [self.of(a) for a in op.args]
+        return all(_known(t) and len(_shape(t)) <= 2 for t in tokens) and \
+            all(_known(t) and len(_shape(t)) >= 1 for t in tokens)
+
+    def _loop(self, op):
+        """A carried variable keeps its initial shape if an iteration gives it back."""
+        for v in op.targets:
+            self.classes[v] = object()
+        assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
+        while True:
+            for phi in op.phis:
+                self.classes[phi] = assumed[phi] if _known(assumed[phi]) else object()
+            self.add(op.cond_block.ops)
+            self.add(op.body.ops)
+            broken = [phi for phi, nxt in zip(op.phis, op.nexts)
+                      if _known(assumed[phi]) and self.of(nxt) != assumed[phi]]
+            if not broken:
+                break
+            for phi in broken:
+                assumed[phi] = None
+        for out, phi in zip(op.outputs, op.phis):
+            self.classes[out] = self.classes[phi] if _known(self.classes[phi]) else object()
 
     def _result(self, op):
         prim = op.prim
@@ -73,7 +110,49 @@ class ShapeClasses:
                 return SCALAR
             if all(t is arrays[0] for t in arrays):
                 return arrays[0]
+            if all(_known(t) for t in tokens):
+                try:
+                    return _token(np.broadcast_shapes(*[_shape(t) for t in tokens]))
+                except ValueError:
+                    return object()
+        if prim is np.matmul and len(op.args) == 2 and not op.kwargs:
+            a, b = (self.of(x) for x in op.args)
+            if _known(a) and _known(b):
+                return _token(_matmul_shape(_shape(a), _shape(b)))
         return object()
+
+
+def _known(token):
+    return token == SCALAR or isinstance(token, tuple)
+
+
+def _shape(token):
+    return () if token == SCALAR else token
+
+
+def _token(shape):
+    if shape is None:
+        return object()
+    return SCALAR if shape == () else tuple(shape)
+
+
+def _matmul_shape(a, b):
+    """The shape of a @ b, or None where NumPy would refuse (or it is not simple)."""
+    if not a or not b:
+        return None
+    if len(a) == 1 and len(b) == 1:
+        return () if a[0] == b[0] else None
+    if len(a) == 1:
+        return b[:-2] + b[-1:] if a[0] == b[-2] else None
+    if len(b) == 1:
+        return a[:-1] if a[-1] == b[0] else None
+    if a[-1] != b[-2]:
+        return None
+    try:
+        batch = np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        return None
+    return tuple(batch) + (a[-2], b[-1])
 
 
 def _axis(op):
