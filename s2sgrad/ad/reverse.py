@@ -509,10 +509,12 @@ class _Sweep:
             dy = douts[0]
         start = len(self.builder.block.ops)
         self.builder.origin_override = op.origin
+        self.builder.shape_facts = self.shapes      # a rule may ask static_ndim(x)
         try:
             grads = template.expand(rule, op, dy, self.rule_lowering, _prim_name(op))
         finally:
             self.builder.origin_override = None
+            self.builder.shape_facts = None
         for new in self.builder.block.ops[start:]:
             self.fresh.update(new.outputs)
             for out in new.outputs:
@@ -533,8 +535,35 @@ class _Sweep:
             if broadcasting and isinstance(inp, Value) and isinstance(g, Value) \
                     and not self.shapes.same(inp, op.outputs[0]) \
                     and not self.shapes.unbatched_product(op):
-                g = self.emit(helpers._sg_unbroadcast, [g, inp], '_unbroadcast', op.origin)
+                g = self.sum_back(g, inp, op)
             self.distribute(inp, g, op)
+
+    def sum_back(self, g, inp, op):
+        """Sum gradient `g` (the op's result shape) back to `inp`'s shape.
+
+        When a specialisation knows both shapes, the sums are written out
+        (`np.sum(d, axis=0)`); otherwise the run-time helper finds them.
+        """
+        import numpy as np
+        out_shape = self.shapes.shape_of(op.outputs[0])
+        in_shape = self.shapes.shape_of(inp)
+        elementwise = isinstance(op.prim, np.ufunc) and op.prim is not np.matmul or \
+            op.prim in (np.where, np.clip)          # (their gradients have the result's shape)
+        if not elementwise or out_shape is None or in_shape is None or \
+                len(in_shape) > len(out_shape):
+            return self.emit(helpers._sg_unbroadcast, [g, inp], '_unbroadcast', op.origin)
+        lead = len(out_shape) - len(in_shape)
+        kept = tuple(k for k, n in enumerate(in_shape) if n == 1 and out_shape[lead + k] != 1)
+        if lead:
+            axis = Const(0 if lead == 1 else tuple(range(lead)))
+            g = self.builder.emit(np.sum, [g], {'axis': axis}, op.origin, '_sum')
+            self.fresh.add(g)
+        if kept:
+            axis = Const(kept[0] if len(kept) == 1 else kept)
+            g = self.builder.emit(np.sum, [g], {'axis': axis, 'keepdims': Const(True)},
+                                  op.origin, '_sum')
+            self.fresh.add(g)
+        return g
 
     def rule_lowering(self, src, env):
         from ..ir.lower import FunctionLowering

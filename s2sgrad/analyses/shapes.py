@@ -18,12 +18,14 @@ from ..ir.nodes import Const, If, Loop, Value
 SCALAR = 'scalar'
 _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
 _SCALAR_CASTS = {float, np.float64, np.float32, np.float16}
+_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
 _SAME_SHAPE = {prims.ALIAS, interface.stop_gradient}
 
 
 class ShapeClasses:
     def __init__(self, ops, scalars=(), shapes=None):
         self.classes = {v: SCALAR for v in scalars}     # values known to be scalars
+        self.shape_index = {}                           # values that are np.shape(...)
         for v, shape in (shapes or {}).items():
             self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
@@ -31,6 +33,8 @@ class ShapeClasses:
     def add(self, ops):
         """Classify the values `ops` define (for a region's block, once its turn comes)."""
         for op in ops:
+            if getattr(op, 'prim', None) is np.shape:
+                self.shape_index[op.outputs[0]] = True
             if isinstance(op, Loop):
                 self._loop(op)
                 continue
@@ -61,6 +65,36 @@ class ShapeClasses:
     def same(self, a, b):
         ca, cb = self.of(a), self.of(b)
         return ca is cb or (_known(ca) and _known(cb) and ca == cb)
+
+    def shape_of(self, operand):
+        """The concrete shape of an operand, or None when it is not known."""
+        token = self.of(operand)
+        return _shape(token) if _known(token) else None
+
+    def _reduced(self, op):
+        """The shape after a reduction with a constant axis and keepdims."""
+        base = self.shape_of(op.args[0])
+        if base is None:
+            return None
+        axis = op.args[1] if len(op.args) > 1 else op.kwargs.get('axis', Const(None))
+        keepdims = op.kwargs.get('keepdims', Const(False))
+        if len(op.args) > 2 or set(op.kwargs) - {'axis', 'keepdims'} or \
+                not isinstance(axis, Const) or not isinstance(keepdims, Const):
+            return None
+        axes = axis.value
+        if axes is None:
+            axes = tuple(range(len(base)))
+        elif isinstance(axes, int):
+            axes = (axes,)
+        if not isinstance(axes, tuple) or not all(isinstance(a, int) for a in axes):
+            return None
+        try:
+            axes = {a % len(base) for a in axes} if base else set()
+        except ZeroDivisionError:
+            return None
+        if keepdims.value:
+            return _token(tuple(1 if k in axes else n for k, n in enumerate(base)))
+        return _token(tuple(n for k, n in enumerate(base) if k not in axes))
 
     def unbatched_product(self, op):
         """a @ b of operands known to have at most 2 dimensions: each gradient has its
@@ -101,6 +135,18 @@ class ShapeClasses:
             return SCALAR
         if prim is float or getattr(prim, '__module__', None) == 'math':
             return SCALAR               # math's functions and float() return a Python float
+        if prim in (np.ndim, np.size, len):
+            return SCALAR
+        if prim is prims.GETITEM and len(op.args) == 2 and isinstance(op.args[1], Const) \
+                and isinstance(op.args[1].value, int) and isinstance(op.args[0], Value) \
+                and self.shape_index.get(op.args[0]):
+            return SCALAR               # x.shape[0]: an int
+        if prim is np.shape:
+            return object()
+        if prim in _REDUCTIONS and op.args:
+            reduced = self._reduced(op)
+            if reduced is not None:
+                return reduced
         elementwise = (isinstance(prim, np.ufunc) and prim.nin == len(op.args) and prim.nout == 1
                        and not op.kwargs and prim is not np.matmul) or prim is np.where
         if elementwise:

@@ -1272,6 +1272,11 @@ class FunctionLowering:
         if fn is registry.constant:
             (operand,) = args
             return operand if isinstance(operand, Const) else Const(NotImplemented)
+        if fn is registry.static_ndim:
+            (operand,) = args
+            shapes = getattr(self.builder, 'shape_facts', None)
+            shape = shapes.shape_of(operand) if shapes is not None else None
+            return Const(NotImplemented if shape is None else len(shape))
         if registry.is_transform_time(fn):
             if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
                 raise self.error(f'{fn.__name__}() needs arguments known at transform time '

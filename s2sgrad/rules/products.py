@@ -16,12 +16,15 @@ from ..runtime.helpers import _sg_kron_lhs_grad, _sg_kron_rhs_grad
 from ..runtime.helpers import _sg_matmul_lhs_grad, _sg_matmul_rhs_grad
 from ..runtime.helpers import _sg_tensordot_lhs_grad, _sg_tensordot_rhs_grad
 from ..runtime.helpers import _sg_unbroadcast
-from .registry import constant, register_constant, register_gradient, transform_time
+from .registry import constant, register_constant, register_gradient, static_ndim, transform_time
 
 
 @register_gradient(np.matmul, broadcasts=True)
 def matmul_grad(dy, y, x1, x2):
-    # every rank matmul accepts; stacks broadcast against each other are summed back
+    # every rank matmul accepts; stacks broadcast against each other are summed back.
+    # Matrices (when a specialisation knows the ranks): the products themselves.
+    if static_ndim(x1) == 2 and static_ndim(x2) == 2:
+        return dy @ x2.T, x1.T @ dy
     return _sg_matmul_lhs_grad(dy, x1, x2), _sg_matmul_rhs_grad(dy, x1, x2)
 
 

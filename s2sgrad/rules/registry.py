@@ -119,6 +119,12 @@ def constant(x):
     return x
 
 
+def static_ndim(x):
+    """In a rule: the number of dimensions of `x` when the specialisation being
+    compiled knows it (its arguments' shapes are known), else NotImplemented."""
+    return NotImplemented
+
+
 def same(a, b):
     """In a rule: True when two inputs are one and the same value (x * x), decided
     when the rule is expanded."""
