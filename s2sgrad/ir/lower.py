@@ -1272,6 +1272,15 @@ class FunctionLowering:
         if fn is registry.constant:
             (operand,) = args
             return operand if isinstance(operand, Const) else Const(NotImplemented)
+        facts = getattr(self.builder, 'shape_facts', None)
+        if facts is not None and fn in (np.shape, np.size, np.ndim) and len(args) == 1 \
+                and not kwargs and isinstance(args[0], Value):
+            # a rule asking a shape that the specialisation knows: a constant, so
+            # a forward value read only for its shape need not be computed at all
+            shape = facts.shape_of(args[0])
+            if shape is not None:
+                return Const(shape if fn is np.shape else len(shape) if fn is np.ndim
+                             else int(np.prod(shape, dtype=np.int64)))
         if fn is registry.static_ndim:
             (operand,) = args
             shapes = getattr(self.builder, 'shape_facts', None)
