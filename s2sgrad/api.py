@@ -98,11 +98,13 @@ class GradFunction(GraphFunction):
                                        arg_shapes=arg_shapes)
 
     def compiled_for(self, args):
-        """The gradient specialised for the shapes of these arguments (cached by shape):
-        a gradient is summed back to an argument's shape only where it broadcast."""
-        key = tuple(a.shape if type(a) is np.ndarray else type(a) for a in args)
+        """The gradient specialised for the shapes of these arguments (cached by shape
+        and dtype): a gradient is summed back to an argument's shape only where it
+        broadcast.  A new signature's differentiated arguments are checked once."""
+        key = tuple((a.shape, a.dtype) if type(a) is np.ndarray else type(a) for a in args)
         compiled = self._for_shapes.get(key)
         if compiled is None:
+            self._check_arguments(args)
             if len(self._for_shapes) >= _SPECIALISATIONS:
                 return self.compiled        # many shapes: the general code
             shapes = {i: a.shape for i, a in enumerate(args) if type(a) is np.ndarray}
@@ -110,6 +112,11 @@ class GradFunction(GraphFunction):
                            if type(a) in (float, int, np.float64, np.float32)})
             compiled = self._for_shapes[key] = self._compile(arg_shapes=shapes)
         return compiled
+
+    def _check_arguments(self, args):
+        for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
+            if i < len(args):
+                _check_differentiable(args[i], i, self.signature)
 
     @property
     def compiled_for_floats(self):
@@ -131,10 +138,11 @@ class GradFunction(GraphFunction):
                 except Exception as exc:
                     annotate(exc, compiled)
                     raise
-        compiled = self.compiled_for(args) if not kwargs else self._compiled or self.compiled
-        for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
-            if i < len(args):
-                _check_differentiable(args[i], i, self.signature)
+        if kwargs:
+            compiled = self._compiled or self.compiled
+            self._check_arguments(args)
+        else:
+            compiled = self.compiled_for(args)     # checks a new signature's arguments
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
