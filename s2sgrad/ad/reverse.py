@@ -155,8 +155,6 @@ class _Sweep:
                                        {y for y in ys if isinstance(y, Value)})
         self.varied = varied
         self.needed = varied & useful
-        self.inside_regions = {v for op in prefix if isinstance(op, (If, Loop))
-                               for v in _defined_inside(op)}
         self.container, self.region_of, self.def_block = {}, {}, {}
         for block in self.builder.stack:
             _containers(block, self.container, self.region_of, self.def_block)
@@ -240,7 +238,7 @@ class _Sweep:
     def child(self):
         """A sweep of a region's block: its own pending terms, the rest shared."""
         sub = _Sweep(self.lowering, self.block, self.stop)
-        for name in ('fresh', 'shapes', 'inside_regions', 'container', 'adjoint_of', 'varied',
+        for name in ('fresh', 'shapes', 'container', 'adjoint_of', 'varied',
                      'region_of', 'def_block', 'producer_of'):
             setattr(sub, name, getattr(self, name))
         return sub
@@ -544,7 +542,6 @@ class _Sweep:
         When a specialisation knows both shapes, the sums are written out
         (`np.sum(d, axis=0)`); otherwise the run-time helper finds them.
         """
-        import numpy as np
         out_shape = self.shapes.shape_of(op.outputs[0])
         in_shape = self.shapes.shape_of(inp)
         elementwise = isinstance(op.prim, np.ufunc) and op.prim is not np.matmul or \
@@ -657,7 +654,6 @@ class _Sweep:
         return total
 
     def add(self, a, b, hint, temp, origin, keep=False):
-        import numpy as np
         if isinstance(a, Const) and isinstance(b, Const):
             return Const(a.value + b.value)
         v = self.builder.emit(np.add, [a, b], {}, origin, hint, style=('operator', '+'),

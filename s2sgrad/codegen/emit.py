@@ -492,7 +492,7 @@ class _Emitter:
             if block is not body:
                 found = None
                 for k, op in enumerate(body.ops):
-                    if user is op or any(user is u for u in _nested_users(op)):
+                    if _holds(op, user):
                         found = k
                 if found is None or found > index:
                     return False
@@ -578,18 +578,18 @@ def _outputs(op):
     return list(op.outputs)
 
 
-def _nested_users(op):
-    """Ops and region slots inside a region op (for position questions)."""
+def _holds(op, user):
+    """Is the op `user` op itself or inside it?  A region slot (`(kind, region)`:
+    a branch's yield, a carried value) is never placed: it is assigned among the
+    region's parallel outputs, so a name shared across it is not safe."""
     from ..ir.nodes import walk
+    if isinstance(user, tuple):
+        return False
+    if user is op:
+        return True
     if isinstance(op, (If, Loop)):
-        found = []
-        for block in op.blocks():
-            for inner in walk(block):
-                found.append(inner)
-                found.extend(('next', x) for x in [inner])
-        found.extend([('next', op), ('cond', op), ('exit', op), ('phi', op)])
-        return found
-    return []
+        return any(user is inner for block in op.blocks() for inner in walk(block))
+    return False
 
 
 def _source(node):

@@ -94,7 +94,7 @@ class _Decision:
                     self.producer[v] = op
                 continue
             for k, arg in enumerate(op.args):
-                kind = 'shape' if (op.prim, k) in _shape_only() else 'value'
+                kind = 'shape' if (op.prim, k) in SHAPE_ONLY else 'value'
                 if op.prim is prims.TAPE_PUSH:
                     kind = 'tape'
                 for v in values_in(arg):
@@ -215,6 +215,3 @@ class _Decision:
             op.style = (kind, 'copy')
             self.fresh.add(out)
 
-
-def _shape_only():
-    return SHAPE_ONLY
