@@ -65,3 +65,100 @@ def test_a_loop_whose_carried_shape_changes_is_not_trusted():
     from s2sgrad.testing import check_grads
     check_grads(grows_in_a_loop, np.array([0.3, -0.2]), np.array([1.5]), wrt=(0, 1), order=1)
     check_grads(grows_in_a_loop, np.array([0.3, -0.2]), 1.5, wrt=(0, 1), order=1)
+
+
+# ---- shapes through indexing, and what the specialisation then leaves out
+
+def rnn(W, U, xs, h):
+    for x in xs:                            # x = xs[_i]: a row of known shape
+        h = np.tanh(h @ W + x @ U)
+    return 0.5 * np.sum(h * h)
+
+
+def pairwise(X):
+    D = X[:, None, :] - X[None, :, :]       # new axes: the gradient is a reshape
+    return np.sum(np.sqrt(np.sum(D * D, axis=-1) + 0.1))
+
+
+def matrix_vector(L, q, p):
+    return np.sum(np.sin(L @ q) * (p @ L)) + q @ p
+
+
+def rectangular(L, q, p):
+    return np.sum(np.sin(L @ q[:3]) * p) + np.sum(np.cos(p @ L) * q[:3])
+
+
+def special_source(g, *args):
+    g(*args)
+    return g.compiled_for(args).generated.source
+
+
+def test_rows_of_a_known_array_have_known_shapes_in_a_loop():
+    rng = np.random.default_rng(1)
+    W, U = rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(3, 4))
+    xs, h = rng.normal(size=(6, 2, 3)), rng.normal(size=(2, 4))
+    g = sg.grad(rnn, wrt=(0, 1))
+    special = special_source(g, W, U, xs, h)
+    # every shape in the loop is known: no run-time unbroadcasting, no shapes on
+    # the tape, matrix products written out, no broadcast seed
+    for general_only in ('_sg_unbroadcast', '_sg_shape_of', '_sg_matmul', 'broadcast_to'):
+        assert general_only in g.source or general_only == 'broadcast_to'
+        assert general_only not in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(rnn, W, U, xs, h, wrt=(0, 1), order=1)
+    for special_d, general_d in zip(g(W, U, xs, h), g.compiled.function(W, U, xs, h)):
+        np.testing.assert_allclose(special_d, general_d, rtol=1e-13)
+
+
+def test_new_axes_give_back_a_reshape():
+    X = np.random.default_rng(2).uniform(size=(5, 3))
+    g = sg.grad(pairwise)
+    special = special_source(g, X)
+    assert '_sg_scatter_add' not in special and 'np.reshape(' in special, special
+    assert 'np.sum(-' not in special     # negated after summing, on fewer elements
+    from s2sgrad.testing import check_grads
+    check_grads(pairwise, X, order=2)
+
+
+def test_matrix_vector_products_are_written_out():
+    rng = np.random.default_rng(3)
+    L, q, p = rng.normal(size=(4, 4)), rng.normal(size=4), rng.normal(size=4)
+    g = sg.grad(matrix_vector, wrt=(0, 1, 2))
+    special = special_source(g, L, q, p)
+    assert '_sg_matmul' not in special and 'np.outer(' in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(matrix_vector, L, q, p, wrt=(0, 1, 2), order=2)
+    # a rectangular matrix: each operand's gradient keeps its own shape
+    L = rng.normal(size=(4, 3))
+    check_grads(rectangular, L, q, p, wrt=(0, 1, 2))
+
+
+# ---- broadcast seeds left out only where NumPy broadcasts them anyway
+
+def mixed_readers(x, y, v):
+    s = np.sum(x * y)                       # seed broadcast to x*y's shape
+    t = np.sum(np.tanh(x) * v)              # v (3,) against x (2, 3): v's own gradient
+    return s + t                            #   is summed back, x's is not
+
+
+def outer_seed(a, b):
+    return np.sum(a[:, None] * b[None, :])  # both operands broadcast: the seed must stay
+
+
+def test_broadcast_seeds_are_dropped_only_where_the_shape_comes_anyway():
+    rng = np.random.default_rng(4)
+    x, y, v = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=3)
+    from s2sgrad.testing import check_grads
+    check_grads(mixed_readers, x, y, v, wrt=(0, 1, 2), order=2)
+    g = sg.grad(mixed_readers, wrt=(0, 1, 2))
+    # x*y's seed goes; tanh(x)*v's stays: v alone would not give the (2, 3) shape
+    assert special_source(g, x, y, v).count('broadcast_to') == 1
+    a, b = rng.normal(size=4), rng.normal(size=3)
+    g = sg.grad(outer_seed, wrt=(0, 1))
+    da, db = g(a, b)
+    np.testing.assert_allclose(da, np.full(4, b.sum()), rtol=1e-14)
+    np.testing.assert_allclose(db, np.full(3, a.sum()), rtol=1e-14)
+    check_grads(outer_seed, a, b, wrt=(0, 1), order=2)
+    # float32 stays float32 where the seed was a float64 array of ones before
+    x32 = x.astype(np.float32)
+    assert g is not None and sg.grad(mixed_readers)(x32, y, v).dtype == np.float32

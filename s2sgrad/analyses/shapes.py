@@ -13,7 +13,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Value
+from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
 
 SCALAR = 'scalar'
 _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
@@ -25,7 +25,9 @@ _SAME_SHAPE = {prims.ALIAS, interface.stop_gradient}
 class ShapeClasses:
     def __init__(self, ops, scalars=(), shapes=None):
         self.classes = {v: SCALAR for v in scalars}     # values known to be scalars
-        self.shape_index = {}                           # values that are np.shape(...)
+        self.shape_index = {}                           # np.shape(x) values -> x
+        self.ranges = set()                             # values that are range(...)
+        self.integers = set()                           # values that are Python ints
         for v, shape in (shapes or {}).items():
             self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
@@ -34,7 +36,9 @@ class ShapeClasses:
         """Classify the values `ops` define (for a region's block, once its turn comes)."""
         for op in ops:
             if getattr(op, 'prim', None) is np.shape:
-                self.shape_index[op.outputs[0]] = True
+                self.shape_index[op.outputs[0]] = op.args[0]
+            if getattr(op, 'prim', None) is range:
+                self.ranges.add(op.outputs[0])
             if isinstance(op, Loop):
                 self._loop(op)
                 continue
@@ -96,6 +100,28 @@ class ShapeClasses:
             return _token(tuple(1 if k in axes else n for k, n in enumerate(base)))
         return _token(tuple(n for k, n in enumerate(base) if k not in axes))
 
+    def _indexed(self, base, index):
+        """The shape of `base[index]` for a basic index (ints, slices, None, Ellipsis)
+        whose slices are constants, or None."""
+        shape = self.shape_of(base) if isinstance(base, Value) else None
+        if shape is None:
+            return None
+        parts = index.items if isinstance(index, Pack) and index.kind == 'index' else [index]
+        example = []
+        for part in parts:
+            if isinstance(part, Value) and part in self.integers:
+                example.append(0)       # any int in range gives the same shape
+            elif isinstance(part, Const) and _basic(part.value):
+                example.append(part.value)
+            else:
+                return None
+        example = tuple(example) if isinstance(index, Pack) else example[0]
+        stand_in = np.lib.stride_tricks.as_strided(np.zeros(1), shape, (0,) * len(shape))
+        try:
+            return stand_in[example].shape
+        except (IndexError, TypeError, ValueError):
+            return None
+
     def unbatched_product(self, op):
         """a @ b of operands known to have at most 2 dimensions: each gradient has its
         operand's shape already (only stacks of matrices broadcast)."""
@@ -107,8 +133,12 @@ class ShapeClasses:
 
     def _loop(self, op):
         """A carried variable keeps its initial shape if an iteration gives it back."""
+        counts = op.kind == 'for' and (op.iterable in self.ranges or isinstance(
+            op.iterable, Const) and isinstance(op.iterable.value, range))
         for v in op.targets:
-            self.classes[v] = object()
+            self.classes[v] = SCALAR if counts else object()
+            if counts:
+                self.integers.add(v)      # `for i in range(n)`: i is an int
         assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
         while True:
             for phi in op.phis:
@@ -139,9 +169,19 @@ class ShapeClasses:
             return SCALAR
         if prim is prims.GETITEM and len(op.args) == 2 and isinstance(op.args[1], Const) \
                 and isinstance(op.args[1].value, int) and isinstance(op.args[0], Value) \
-                and self.shape_index.get(op.args[0]):
+                and op.args[0] in self.shape_index:
             return SCALAR               # x.shape[0]: an int
         if prim is np.shape:
+            return object()
+        if prim is prims.GETITEM and len(op.args) == 2:
+            return _token(self._indexed(*op.args))
+        if prim in (np.broadcast_to, np.reshape) and len(op.args) == 2 and not op.kwargs:
+            target = op.args[1]
+            if isinstance(target, Const) and isinstance(target.value, tuple) and \
+                    all(type(n) is int and n >= 0 for n in target.value):
+                return _token(target.value)
+            if target in self.shape_index:     # broadcast_to(g, np.shape(x)): x's shape
+                return self.of(self.shape_index[target])
             return object()
         if prim in _REDUCTIONS and op.args:
             reduced = self._reduced(op)
@@ -199,6 +239,13 @@ def _matmul_shape(a, b):
     except ValueError:
         return None
     return tuple(batch) + (a[-2], b[-1])
+
+
+def _basic(index):
+    """A basic index: ints, slices of ints, None and Ellipsis (alone or in a tuple)."""
+    parts = index if type(index) is tuple else (index,)
+    return all(p is None or p is Ellipsis or type(p) is int or type(p) is slice and all(
+        q is None or type(q) is int for q in (p.start, p.stop, p.step)) for p in parts)
 
 
 def _axis(op):

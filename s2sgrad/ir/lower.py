@@ -1271,6 +1271,9 @@ class FunctionLowering:
                                     and _literal(a) and _literal(b) and a.value == b.value))
         if fn is registry.constant:
             (operand,) = args
+            if isinstance(operand, Pack) and operand.kind in ('tuple', 'index') and \
+                    all(isinstance(item, Const) for item in operand.items):
+                return Const(tuple(item.value for item in operand.items))
             return operand if isinstance(operand, Const) else Const(NotImplemented)
         facts = getattr(self.builder, 'shape_facts', None)
         if facts is not None and fn in (np.shape, np.size, np.ndim) and len(args) == 1 \

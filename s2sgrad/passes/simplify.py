@@ -2,7 +2,10 @@
 
 After AD, a rule template computes every input's gradient even where only
 one is wanted, and forward values may be unused; dead-code elimination drops
-them.  Ops with effects (print, assert) are always kept.
+them.  Ops with effects (print, assert) are always kept, and so is a read
+`x[i]` of an array that is later assigned into: passes.inplace checks there,
+when the code runs, that it did not take a view (one the gradient could not
+follow), even when only the item's shape was wanted.
 """
 from ..ir import prims
 from ..ir.nodes import If, Loop, values_in, walk
@@ -21,6 +24,9 @@ def has_effect(op):
 
 def eliminate_dead_code(graph):
     live = set(values_in(graph.result)) if graph.result is not None else set()
+    assigned = {op.args[0] for op in walk(graph.body) if getattr(op, 'prim', None) is prims.SETITEM}
+    live.update(op.outputs[0] for op in walk(graph.body)
+                if getattr(op, 'prim', None) is prims.GETITEM and op.args[0] in assigned)
     _sweep(graph.body, live)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 from ..ir.prims import GETITEM, SETITEM
 from ..runtime.construction import _sg_sorted_places, _sg_untake_along_axis
 from ..runtime.helpers import _sg_scatter_add, _sg_unbroadcast, _sg_zero_at
-from .registry import register_constant, register_gradient
+from .registry import constant, register_constant, register_gradient, transform_time
 
 # where each element of np.partition's result came from: a matter of indices only
 register_constant(_sg_sorted_places)
@@ -15,7 +15,19 @@ register_constant(_sg_sorted_places)
 def getitem_grad(dy, y, x, index):
     # ints, slices, None / np.newaxis, Ellipsis, integer arrays (negative and repeated
     # ones: repeats add up), masks of any rank, and tuples mixing them
+    if only_new_axes(constant(index)):
+        return np.reshape(dy, np.shape(x))      # x[:, None]: the same elements, new axes
     return _sg_scatter_add(dy, x, index)
+
+
+@transform_time
+def only_new_axes(index):
+    """An index that only inserts axes (`x[:, None, :]`, `x[None]`): the result holds
+    x's elements in x's order.  (At least one None: a list takes no None, so x is an
+    array.)"""
+    parts = index if type(index) is tuple else (index,)
+    return any(p is None for p in parts) and all(
+        p is None or p is Ellipsis or p == slice(None) for p in parts)
 
 
 @register_gradient(_sg_scatter_add, static=('x', 'index'))

@@ -22,9 +22,15 @@ from .registry import constant, register_constant, register_gradient, static_ndi
 @register_gradient(np.matmul, broadcasts=True)
 def matmul_grad(dy, y, x1, x2):
     # every rank matmul accepts; stacks broadcast against each other are summed back.
-    # Matrices (when a specialisation knows the ranks): the products themselves.
+    # Matrices and vectors (when a specialisation knows the ranks): the products themselves.
     if static_ndim(x1) == 2 and static_ndim(x2) == 2:
         return dy @ x2.T, x1.T @ dy
+    if static_ndim(x1) == 2 and static_ndim(x2) == 1:
+        return np.outer(dy, x2), dy @ x1            # matrix @ vector
+    if static_ndim(x1) == 1 and static_ndim(x2) == 2:
+        return x2 @ dy, np.outer(x1, dy)            # vector @ matrix
+    if static_ndim(x1) == 1 and static_ndim(x2) == 1:
+        return dy * x2, dy * x1                     # inner product
     return _sg_matmul_lhs_grad(dy, x1, x2), _sg_matmul_rhs_grad(dy, x1, x2)
 
 

@@ -36,6 +36,9 @@ def _sg_cast_like(g, x):
     `None` (no path from x to the output) becomes zeros; a read-only view
     (from broadcasting) becomes a fresh array the caller may modify.
     """
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype and \
+            g.shape == x.shape and g.flags.writeable:
+        return g                # the common case, first: nothing to do
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
     if g is None:

@@ -12,17 +12,15 @@ def grad_fill_buffer(x, w):
         buf[i] = _multiply
         # golden_cases.py:123  for i in range(len(x)):
         _tape.append((i, _sg_shape_of(_multiply), _sin, _getitem))
-    # golden_cases.py:125  return np.sum(buf * buf)
-    _multiply_1 = buf * buf
     # ---- grad of fill_buffer: gradient w.r.t. x, w ----
     # grad of golden_cases.py:125  return np.sum(buf * buf)
-    dbuf = np.broadcast_to(1.0, np.shape(_multiply_1)) * 2.0 * buf
+    dbuf = 2.0 * buf
     # grad of golden_cases.py:123  for i in range(len(x)):
     dw, dx = _sg_zeros_like(w), _sg_zeros_like(x)
-    for i_1, _multiply_2, _sin_1, _getitem_1 in reversed(_tape):
+    for i_1, _multiply_1, _sin_1, _getitem_1 in reversed(_tape):
         # grad of golden_cases.py:124  buf[i] = np.sin(x[i]) * w
         dbuf_1 = _sg_zero_at(dbuf, i_1)
-        d_multiply = _sg_unbroadcast(dbuf[i_1], _multiply_2)
+        d_multiply = _sg_unbroadcast(dbuf[i_1], _multiply_1)
         dw_1 = _sg_unbroadcast(d_multiply * _sin_1, w)
         d_getitem = _sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(_getitem_1)
         # grad of golden_cases.py:123  for i in range(len(x)):

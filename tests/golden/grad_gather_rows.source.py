@@ -6,11 +6,9 @@ def grad_gather_rows(E, idx, mask):
     _getitem = rows[:, 1:3]
     _getitem_1 = mask[None, :2]
     picked = _getitem * _getitem_1
-    # golden_cases.py:80  return np.sum(picked ** 2)
-    _power = picked ** 2
     # ---- grad of gather_rows: gradient w.r.t. E ----
     # grad of golden_cases.py:80  return np.sum(picked ** 2)
-    dpicked = np.broadcast_to(1.0, np.shape(_power)) * 2.0 * picked
+    dpicked = 2.0 * picked
     # grad of golden_cases.py:79  picked = rows[:, 1:3] * mask[None, :2]
     drows = _sg_scatter_add(_sg_unbroadcast(dpicked * _getitem_1, _getitem), rows, np.s_[:, 1:3])
     # grad of golden_cases.py:78  rows = E[idx]                      # integer array with repeats

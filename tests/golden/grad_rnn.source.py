@@ -12,11 +12,9 @@ def grad_rnn(W, U, xs, h):
         # golden_cases.py:86  for x in xs:
         _tape.append((h_1, _sg_shape_of(_matmul), _sg_shape_of(_matmul_1), x, h))
         h = h_1
-    # golden_cases.py:88  return np.sum(h * h)
-    _multiply = h * h
     # ---- grad of rnn: gradient w.r.t. W, U ----
     # grad of golden_cases.py:88  return np.sum(h * h)
-    dh = np.broadcast_to(1.0, np.shape(_multiply)) * 2.0 * h
+    dh = 2.0 * h
     # grad of golden_cases.py:86  for x in xs:
     dU, dW = _sg_zeros_like(U), _sg_zeros_like(W)
     for h_2, _matmul_2, _matmul_3, x_1, h_3 in reversed(_tape):

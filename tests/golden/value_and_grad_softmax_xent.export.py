@@ -12,6 +12,9 @@ def _sg_cast_like(g, x):
     `None` (no path from x to the output) becomes zeros; a read-only view
     (from broadcasting) becomes a fresh array the caller may modify.
     """
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype and \
+            g.shape == x.shape and g.flags.writeable:
+        return g                # the common case, first: nothing to do
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
     if g is None:
@@ -79,11 +82,11 @@ def value_and_grad_softmax_xent(logits, labels):
     dlogp = _sg_unbroadcast(np.broadcast_to(np.expand_dims(np.broadcast_to(-1.0 / np.size(_sum_1), np.shape(_sum_1)), 1), np.shape(_multiply)) * labels, logp)
     # grad of golden_cases.py:18  logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     dshifted_1 = _sg_unbroadcast(dlogp, shifted)
-    dshifted_2 = np.broadcast_to(_sg_unbroadcast(-dlogp, _log) / _sum, np.shape(_exp)) * _exp
+    dshifted_2 = _sg_unbroadcast(-dlogp, _log) / _sum * _exp
     # grad of golden_cases.py:17  shifted = logits - np.max(logits, axis=1, keepdims=True)
     dshifted = dshifted_1 + dshifted_2
     dlogits_1 = _sg_unbroadcast(dshifted, logits)
-    _hit = logits == np.broadcast_to(_max, np.shape(logits))
+    _hit = logits == _max
     dlogits_2 = np.broadcast_to(_sg_unbroadcast(-dshifted, _max), np.shape(logits)) * (_hit / np.sum(_hit, axis=1, keepdims=True))
     # grad of golden_cases.py:16  def softmax_xent(logits, labels):
     dlogits = dlogits_1 + dlogits_2

@@ -1,0 +1,210 @@
+"""Peephole rewrites of the adjoint code that rules cannot see from where they stand.
+
+A rule writes its gradient without knowing who reads it, so some of what it
+writes is only needed in general:
+
+* `np.broadcast_to(g, shape) * x`: the sum rule broadcasts its gradient to the
+  summed value's shape; when every reader is an elementwise op whose other
+  operand already has that shape, NumPy broadcasts `g` by itself, and the
+  broadcast view (and its Python call) goes.
+* `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
+* `-da` written twice by two rules: computed once.
+* `1.0 * 2.0` left by the above: folded to `2.0`.
+
+Only adjoint ops are rewritten: the forward code stays as the user wrote it.
+"""
+import operator
+
+import numpy as np
+
+from ..analyses.shapes import SCALAR, ShapeClasses
+from ..ir.nodes import Const, If, Loop, Op, Value, map_operand, values_in, walk
+
+
+def simplify_adjoint(graph, arg_shapes=None):
+    shapes = ShapeClasses(graph.body.ops, shapes={p.value: s for p, s in
+                                                    _param_shapes(graph, arg_shapes)})
+    uses = _uses(graph)
+    _elide_broadcasts(graph, shapes, uses)
+    _negate_after_sums(graph, uses)
+    _share_repeated(graph)      # (folds constants too)
+
+
+def _param_shapes(graph, arg_shapes):
+    for i, shape in (arg_shapes or {}).items():
+        if i < len(graph.params):
+            yield graph.params[i], shape
+
+
+def _uses(graph):
+    """value -> the ops reading it as a direct argument, or None if anything else
+    (a region, a pack, the result) reads it."""
+    uses = {}
+    for op in walk(graph.body):
+        if isinstance(op, Op):
+            for operand in op.args:
+                if isinstance(operand, Value):
+                    readers = uses.setdefault(operand, [])
+                    if readers is not None:
+                        readers.append(op)
+            others = [v for v in op.inputs() if not any(a is v for a in op.args)]
+            nested = [v for a in op.args if not isinstance(a, Value) for v in _values(a)]
+            for v in others + nested:
+                uses[v] = None
+        else:
+            for v in op.inputs():
+                uses[v] = None
+            if isinstance(op, Loop):
+                for operand in op.nexts + op.inits:
+                    for v in _values(operand):
+                        uses[v] = None
+    for v in _values(graph.result):
+        uses[v] = None
+    return uses
+
+
+def _values(operand):
+    return list(values_in(operand)) if operand is not None else []
+
+
+def _elementwise(op, n):
+    return isinstance(op.prim, np.ufunc) and op.prim.nin == n and op.prim.nout == 1 and \
+        len(op.args) == n and not op.kwargs and op.prim is not np.matmul
+
+
+def _elide_broadcasts(graph, shapes, uses):
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.broadcast_to
+                and len(op.args) == 2 and not op.kwargs):
+            continue
+        source, target = op.args
+        shape_like = _shape_like(target, shapes)
+        if shape_like is None or shapes.of(source) == shapes.of(op.output):
+            continue
+        if _broadcasts_anyway(op.output, shape_like, shapes, uses):
+            for reader in _readers(op.output, uses):
+                reader.args = [source if a is op.output else a for a in reader.args]
+            uses.setdefault(source, [])
+            if uses[source] is not None:
+                uses[source].extend(_readers(op.output, uses))
+            uses[op.output] = []
+
+
+def _shape_like(target, shapes):
+    """What the broadcast target shape is: a concrete shape, or a value whose shape it is."""
+    if isinstance(target, Const) and isinstance(target.value, tuple) and target.value:
+        return target.value
+    if isinstance(target, Value) and target in shapes.shape_index:
+        return shapes.shape_index[target]
+    return None
+
+
+def _full(operand, shape_like, shapes):
+    if isinstance(shape_like, tuple):
+        return shapes.shape_of(operand) == shape_like
+    return shapes.same(operand, shape_like)
+
+
+def _readers(value, uses):
+    return uses.get(value) or []
+
+
+def _broadcasts_anyway(value, shape_like, shapes, uses, depth=0):
+    """Every reader of `value` is elementwise and gives the full shape without it:
+    a binary op whose other operand has the shape, or a unary op whose result
+    is again read that way."""
+    readers = uses.get(value)
+    if not readers or depth > 4:
+        return False
+    for reader in readers:
+        if _elementwise(reader, 2) and not _scalar_operand(reader, value, shapes):
+            a, b = reader.args
+            other = b if a is value else a
+            if other is value or not _full(other, shape_like, shapes):
+                return False
+        elif _elementwise(reader, 1) or _elementwise(reader, 2):     # -g, g * 2.0
+            if not _broadcasts_anyway(reader.output, shape_like, shapes, uses, depth + 1):
+                return False
+            shapes.classes[reader.output] = object()    # no longer of the full shape
+        else:
+            return False
+    return True
+
+
+def _scalar_operand(reader, value, shapes):
+    a, b = reader.args
+    other = b if a is value else a
+    return other is not value and shapes.of(other) == SCALAR
+
+
+def _negate_after_sums(graph, uses):
+    """`s = np.sum(n); n = -d` with n read only there: `s = -np.sum(d)`."""
+    producers = {op.output: op for op in walk(graph.body)
+                 if isinstance(op, Op) and len(op.outputs) == 1}
+    for op in list(walk(graph.body)):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.sum
+                and len(op.args) == 1 and op.args[0] in producers):
+            continue
+        neg = producers[op.args[0]]
+        if neg.prim is not np.negative or neg.adjoint is None or len(neg.args) != 1 or \
+                neg.kwargs or uses.get(neg.output) != [op] or not _same_block(graph, neg, op):
+            continue
+        # swap the two ops' work: the first sums, the second negates the sum
+        neg.prim, op.prim = np.sum, np.negative
+        neg.kwargs, op.kwargs = op.kwargs, {}
+        neg.style, op.style = op.style, neg.style
+
+
+def _same_block(graph, first, second):
+    for block in _blocks(graph.body):
+        if first in block.ops and second in block.ops:
+            return True
+    return False
+
+
+def _blocks(block):
+    yield block
+    for op in block.ops:
+        if isinstance(op, (If, Loop)):
+            for inner in op.blocks():
+                yield from _blocks(inner)
+
+
+def _share_repeated(graph):
+    """An elementwise adjoint op repeated with the same operands in one block: once."""
+    renamed = {}
+    for block in _blocks(graph.body):
+        seen = {}
+        kept = []
+        for op in block.ops:
+            if isinstance(op, Op) and renamed:
+                op.replace_inputs(lambda v: renamed.get(v, v))
+            if isinstance(op, Op) and op.adjoint is not None and op.prim in _ARITHMETIC \
+                    and _elementwise(op, len(op.args)) and all(
+                        isinstance(a, Const) and type(a.value) in (int, float) for a in op.args):
+                renamed[op.output] = Const(_ARITHMETIC[op.prim](*(a.value for a in op.args)))
+                continue
+            if isinstance(op, Op) and op.adjoint is not None and \
+                    _elementwise(op, len(op.args)) and all(map(_plain, op.args)):
+                key = (op.prim,) + tuple(a if isinstance(a, Value) else (type(a.value), a.value)
+                                         for a in op.args)
+                if key in seen:
+                    renamed[op.output] = seen[key]
+                    continue
+                seen[key] = op.output
+            kept.append(op)
+        block.ops = kept
+    if renamed:
+        for op in graph.body.ops:
+            op.replace_inputs(lambda v: renamed.get(v, v))
+        graph.result = map_operand(graph.result, lambda v: renamed.get(v, v))
+
+
+_ARITHMETIC = {np.multiply: operator.mul, np.add: operator.add, np.subtract: operator.sub,
+               np.negative: operator.neg}
+
+
+def _plain(operand):
+    """A value, or a constant number (compared by value)."""
+    return isinstance(operand, Value) or isinstance(operand, Const) and \
+        type(operand.value) in (int, float, complex, bool)
