@@ -97,9 +97,10 @@ class _SiteLowering(FunctionLowering):
 
 
 def _finish(graph, docstring=None, floats=False, arg_shapes=None):
+    # Dead code goes first (the peepholes count readers, codegen folds
+    # temporaries by use count), and again after the peepholes' leftovers.
+    eliminate_dead_code(graph)
     simplify_adjoint(graph, arg_shapes)
-    # Dead code goes first: codegen folds temporaries by use count, so the
-    # counts must be final.
     eliminate_dead_code(graph)
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)

@@ -17,6 +17,7 @@ import inspect
 import numpy as np
 
 from ..analyses.shapes import SCALAR, ShapeClasses
+from .invariance import zero_gradient_shifts
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
 from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Value, values_in, walk
@@ -151,6 +152,7 @@ class _Sweep:
 
     # ---- the sweep -------------------------------------------------------------
     def run(self, prefix, ys, xs, grad_ys, unconnected, cast_like):
+        self.stop = self.stop | zero_gradient_shifts(prefix, ys, xs)
         varied, useful = self.activity(prefix, {x for x in xs if isinstance(x, Value)},
                                        {y for y in ys if isinstance(y, Value)})
         self.varied = varied
@@ -540,7 +542,9 @@ class _Sweep:
         """Sum gradient `g` (the op's result shape) back to `inp`'s shape.
 
         When a specialisation knows both shapes, the sums are written out
-        (`np.sum(d, axis=0)`); otherwise the run-time helper finds them.
+        (`d.sum(axis=0)`: d is an array then, and the method skips np.sum's
+        Python-level dispatch, which shows in loops over small arrays);
+        otherwise the run-time helper finds them.
         """
         out_shape = self.shapes.shape_of(op.outputs[0])
         in_shape = self.shapes.shape_of(inp)
@@ -553,12 +557,13 @@ class _Sweep:
         kept = tuple(k for k, n in enumerate(in_shape) if n == 1 and out_shape[lead + k] != 1)
         if lead:
             axis = Const(0 if lead == 1 else tuple(range(lead)))
-            g = self.builder.emit(np.sum, [g], {'axis': axis}, op.origin, '_sum')
+            g = self.builder.emit(np.sum, [g], {'axis': axis}, op.origin, '_sum',
+                                  style=('method', 'sum'))
             self.fresh.add(g)
         if kept:
             axis = Const(kept[0] if len(kept) == 1 else kept)
             g = self.builder.emit(np.sum, [g], {'axis': axis, 'keepdims': Const(True)},
-                                  op.origin, '_sum')
+                                  op.origin, '_sum', style=('method', 'sum'))
             self.fresh.add(g)
         return g
 

@@ -9,7 +9,9 @@ writes is only needed in general:
   broadcast view (and its Python call) goes.
 * `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
 * `-da` written twice by two rules: computed once.
-* `1.0 * 2.0` left by the above: folded to `2.0`.
+* `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
+  factors) to `d * 0.5` when the product reads well, and `1.0 / u * 2.0` to
+  `2.0 / u`: one pass over the array instead of two.
 
 Only adjoint ops are rewritten: the forward code stays as the user wrote it.
 """
@@ -27,6 +29,7 @@ def simplify_adjoint(graph, arg_shapes=None):
     uses = _uses(graph)
     _elide_broadcasts(graph, shapes, uses)
     _negate_after_sums(graph, uses)
+    _fold_factors(graph)
     _share_repeated(graph)      # (folds constants too)
 
 
@@ -153,6 +156,53 @@ def _negate_after_sums(graph, uses):
         neg.prim, op.prim = np.sum, np.negative
         neg.kwargs, op.kwargs = op.kwargs, {}
         neg.style, op.style = op.style, neg.style
+
+
+def _fold_factors(graph):
+    """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
+    number constants, where the inner product is read only there."""
+    uses = _uses(graph)
+    producers = {}
+    for block in _blocks(graph.body):
+        for op in block.ops:
+            if not isinstance(op, Op):
+                continue
+            if op.adjoint is not None and op.prim is np.multiply and _elementwise(op, 2):
+                inner, c2 = _value_and_factor(op.args)
+                first = producers.get(inner)
+                if first is not None and uses.get(inner) == [op]:
+                    if first.prim is np.multiply:
+                        x, c1 = _value_and_factor(first.args)
+                        if x is not None and _readable(c1.value * c2.value):
+                            op.args = [x, Const(c1.value * c2.value)]
+                    elif first.prim is np.divide and _number(first.args[0]) and \
+                            isinstance(first.args[1], Value) and \
+                            _readable(first.args[0].value * c2.value):
+                        op.prim, op.style = np.divide, first.style
+                        op.args = [Const(first.args[0].value * c2.value), first.args[1]]
+            if op.adjoint is not None and op.prim in (np.multiply, np.divide) and \
+                    len(op.outputs) == 1:
+                producers[op.output] = op        # (in this block: read in order)
+        producers.clear()
+
+
+def _value_and_factor(args):
+    """(x, c) for `x * c` or `c * x` with c a number constant, else (None, None)."""
+    a, b = args
+    if isinstance(a, Value) and _number(b):
+        return a, b
+    if isinstance(b, Value) and _number(a):
+        return b, a
+    return None, None
+
+
+def _readable(number):
+    """A folded factor is written only when it reads well (not 0.30000000000000004)."""
+    return len(repr(number)) <= 8
+
+
+def _number(operand):
+    return isinstance(operand, Const) and type(operand.value) in (int, float)
 
 
 def _same_block(graph, first, second):
