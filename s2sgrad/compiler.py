@@ -100,7 +100,7 @@ def _finish(graph, docstring=None, floats=False, arg_shapes=None):
     # Dead code goes first (the peepholes count readers, codegen folds
     # temporaries by use count), and again after the peepholes' leftovers.
     eliminate_dead_code(graph)
-    simplify_adjoint(graph, arg_shapes)
+    simplify_adjoint(graph, arg_shapes, floats)
     eliminate_dead_code(graph)
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)

@@ -4,6 +4,8 @@ Nothing can broadcast between floats, so the specialisation sums nothing back
 to a shape: the gradient code is the bare chain rule.  Its numbers must be
 those of the general code.
 """
+import math
+
 import numpy as np
 
 import s2sgrad as sg
@@ -162,3 +164,21 @@ def test_broadcast_seeds_are_dropped_only_where_the_shape_comes_anyway():
     # float32 stays float32 where the seed was a float64 array of ones before
     x32 = x.astype(np.float32)
     assert g is not None and sg.grad(mixed_readers)(x32, y, v).dtype == np.float32
+
+
+def python_math(x, y):
+    return math.tanh(x * y) * math.sin(y) + x / y
+
+
+def test_floats_that_are_surely_floats_are_returned_as_they_are():
+    g = sg.grad(python_math, wrt=(0, 1))
+    dx, dy = g(0.3, 0.7)
+    assert type(dx) is float and type(dy) is float
+    special = g.compiled_for_floats.generated.source
+    assert 'float(' not in special, special
+    # np.exp on a float gives np.float64 (no math twin: math.exp raises on overflow)
+    d = sg.grad(chain, wrt=(0, 1, 2))(0.3, 0.7, 1.2)
+    assert all(type(v) is float for v in d)
+    assert 'float(' in sg.grad(chain, wrt=(0, 1, 2)).compiled_for_floats.generated.source
+    from s2sgrad.testing import check_grads
+    check_grads(python_math, 0.3, 0.7, wrt=(0, 1), order=2)

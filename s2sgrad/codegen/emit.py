@@ -59,8 +59,7 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False):
 
 # NumPy functions with a math twin that agrees on every float (no domain error,
 # no overflow): the float specialisation calls the twin.
-MATH_TWINS = {np.sin: math.sin, np.cos: math.cos, np.tanh: math.tanh,
-              np.arctan: math.atan, np.fabs: math.fabs}
+MATH_TWINS = prims.MATH_TWINS
 
 
 class _Emitter:

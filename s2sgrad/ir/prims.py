@@ -1,5 +1,8 @@
 """Primitives that are not NumPy callables: structure the IR needs itself."""
+import math
 import operator
+
+import numpy as np
 
 
 class Special:
@@ -29,3 +32,9 @@ LIST_NEW = Special('list_new')             # [a, b]: a list whose length varies 
 LIST_APPEND = Special('list_append')       # lst.append(v), as a new version of lst
 FSTRING = Special('fstring')               # f'...{x:.3f}...': text, a constant for AD
 TAPE_REVERSED = Special('tape_reversed')   # reversed(_tape): what a reverse loop walks
+
+# NumPy functions whose math-module twin agrees with them on Python floats (np.exp
+# and np.log do not: math's raise where NumPy gives inf or nan); a float
+# specialisation calls the twin, which returns a float and skips NumPy's dispatch.
+MATH_TWINS = {np.sin: math.sin, np.cos: math.cos, np.tanh: math.tanh,
+              np.arctan: math.atan, np.fabs: math.fabs}

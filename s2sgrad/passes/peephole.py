@@ -13,6 +13,10 @@ writes is only needed in general:
   factors) to `d * 0.5` when the product reads well, and `1.0 / u * 2.0` to
   `2.0 / u`: one pass over the array instead of two.
 
+In a specialisation for Python floats, values that are certainly Python
+floats (arguments, Python arithmetic on them, math functions) need no
+`float(...)` around their gradient, and `1.0 * g` is `g`.
+
 Only adjoint ops are rewritten: the forward code stays as the user wrote it.
 """
 import operator
@@ -20,10 +24,11 @@ import operator
 import numpy as np
 
 from ..analyses.shapes import SCALAR, ShapeClasses
+from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Op, Value, map_operand, values_in, walk
 
 
-def simplify_adjoint(graph, arg_shapes=None):
+def simplify_adjoint(graph, arg_shapes=None, floats=False):
     shapes = ShapeClasses(graph.body.ops, shapes={p.value: s for p, s in
                                                     _param_shapes(graph, arg_shapes)})
     uses = _uses(graph)
@@ -31,6 +36,8 @@ def simplify_adjoint(graph, arg_shapes=None):
     _negate_after_sums(graph, uses)
     _fold_factors(graph)
     _share_repeated(graph)      # (folds constants too)
+    if floats:
+        _plain_floats(graph)
 
 
 def _param_shapes(graph, arg_shapes):
@@ -258,3 +265,39 @@ def _plain(operand):
     """A value, or a constant number (compared by value)."""
     return isinstance(operand, Value) or isinstance(operand, Const) and \
         type(operand.value) in (int, float, complex, bool)
+
+
+# Python's own arithmetic on floats gives floats (not `**`: a negative base gives
+# a complex number); math's functions return floats.
+_FLOAT_ARITHMETIC = (np.add, np.subtract, np.multiply, np.divide, np.negative)
+
+
+def _plain_floats(graph):
+    """Float specialisation: drop float(g) and 1.0 * g where g is surely a float."""
+    floats = {p.value for p in graph.params}
+    renamed = {}
+
+    def float_operand(a):
+        return a in floats if isinstance(a, Value) else _number(a)
+
+    for op in graph.body.ops:           # straight-line code only (regions: kept as is)
+        if not isinstance(op, Op):
+            continue
+        op.replace_inputs(lambda v: renamed.get(v, v))
+        style = op.style[0] if isinstance(op.style, tuple) else op.style
+        if op.prim is float and len(op.args) == 1 and float_operand(op.args[0]):
+            if op.adjoint is not None and isinstance(op.args[0], Value):
+                renamed[op.output] = op.args[0]
+                continue
+        elif op.prim is np.multiply and op.adjoint is not None:
+            x, one = _value_and_factor(op.args)
+            if x in floats and one.value == 1.0:
+                renamed[op.output] = x
+                continue
+        arithmetic = op.prim in _FLOAT_ARITHMETIC and style in ('operator', 'unary') and \
+            all(map(float_operand, op.args)) and any(isinstance(a, Value) for a in op.args)
+        if arithmetic or op.prim in prims.MATH_TWINS or \
+                getattr(op.prim, '__module__', None) == 'math' or op.prim is float:
+            floats.update(op.outputs)
+    if renamed:
+        graph.result = map_operand(graph.result, lambda v: renamed.get(v, v))
