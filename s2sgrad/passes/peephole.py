@@ -10,7 +10,7 @@ writes is only needed in general:
 * `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
 * `-da` written twice by two rules: computed once.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
-  factors) to `d * 0.5` when the product reads well, and `1.0 / u * 2.0` to
+  factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
   `2.0 / u`: one pass over the array instead of two.
 
 In a specialisation for Python floats, values that are certainly Python
@@ -34,8 +34,8 @@ def simplify_adjoint(graph, arg_shapes=None, floats=False):
     uses = _uses(graph)
     _elide_broadcasts(graph, shapes, uses)
     _negate_after_sums(graph, uses)
-    _fold_factors(graph)
     _share_repeated(graph)      # (folds constants too)
+    _fold_factors(graph)
     if floats:
         _plain_floats(graph)
 
@@ -169,28 +169,40 @@ def _fold_factors(graph):
     """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
     number constants, where the inner product is read only there."""
     uses = _uses(graph)
-    producers = {}
     for block in _blocks(graph.body):
+        producers = {}
+        rebuilt = []
         for op in block.ops:
-            if not isinstance(op, Op):
-                continue
-            if op.adjoint is not None and op.prim is np.multiply and _elementwise(op, 2):
+            if isinstance(op, Op) and op.adjoint is not None and op.prim is np.multiply \
+                    and _elementwise(op, 2):
                 inner, c2 = _value_and_factor(op.args)
                 first = producers.get(inner)
                 if first is not None and uses.get(inner) == [op]:
                     if first.prim is np.multiply:
                         x, c1 = _value_and_factor(first.args)
-                        if x is not None and _readable(c1.value * c2.value):
-                            op.args = [x, Const(c1.value * c2.value)]
+                        if x is not None:
+                            op.args = [x, _product(c1, c2, op, rebuilt)]
                     elif first.prim is np.divide and _number(first.args[0]) and \
-                            isinstance(first.args[1], Value) and \
-                            _readable(first.args[0].value * c2.value):
+                            isinstance(first.args[1], Value):
                         op.prim, op.style = np.divide, first.style
-                        op.args = [Const(first.args[0].value * c2.value), first.args[1]]
-            if op.adjoint is not None and op.prim in (np.multiply, np.divide) and \
-                    len(op.outputs) == 1:
+                        op.args = [_product(first.args[0], c2, op, rebuilt), first.args[1]]
+            if isinstance(op, Op) and op.adjoint is not None and \
+                    op.prim in (np.multiply, np.divide) and len(op.outputs) == 1:
                 producers[op.output] = op        # (in this block: read in order)
-        producers.clear()
+            rebuilt.append(op)
+        block.ops = rebuilt
+
+
+def _product(c1, c2, op, ops):
+    """The constant c1 * c2: folded where its value reads well, else left to Python
+    to fold as written (`d * (0.1 * 3)`, not `d * 0.30000000000000004`)."""
+    value = c1.value * c2.value
+    if len(repr(value)) <= 8:
+        return Const(value)
+    factor = Value('_factor', op.origin, temp=True)
+    ops.append(Op(np.multiply, [c1, c2], {}, [factor], op.origin, ('operator', '*'),
+                  op.adjoint))
+    return factor
 
 
 def _value_and_factor(args):
@@ -201,11 +213,6 @@ def _value_and_factor(args):
     if isinstance(b, Value) and _number(a):
         return b, a
     return None, None
-
-
-def _readable(number):
-    """A folded factor is written only when it reads well (not 0.30000000000000004)."""
-    return len(repr(number)) <= 8
 
 
 def _number(operand):
