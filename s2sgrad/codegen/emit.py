@@ -71,6 +71,7 @@ class _Emitter:
         self.defs = {}          # value -> (op, block)
         self.uses = {}          # value -> [(user, block)]
         self.names = {}
+        self.suffixes = {}      # base name -> the last suffix tried (names are never freed)
         self.taken = set(self.spell.reserved) | {'True', 'False', 'None'} | set(HELPERS)
         self.lines = []
         self.line_origins = {}
@@ -153,10 +154,14 @@ class _Emitter:
             base = ''.join(c if c.isalnum() or c == '_' else '_' for c in base)
             if base[0].isdigit():
                 base = '_' + base
-            candidate, k = base, 1
+            # resume where the last value of this base stopped: every earlier
+            # candidate is still taken, and rescanning them is quadratic
+            k = self.suffixes.get(base, 0)
+            candidate = f'{base}_{k}' if k else base
             while candidate in self.taken:
-                candidate = f'{base}_{k}'
                 k += 1
+                candidate = f'{base}_{k}'
+            self.suffixes[base] = k
             self.taken.add(candidate)
             self.names[v] = candidate
         return self.names[v]
