@@ -14,6 +14,7 @@ Statements are built as Python `ast` nodes and printed with astor.
 import ast
 import math
 import sys
+import threading
 
 import astor
 import numpy as np
@@ -598,8 +599,28 @@ def _holds(op, user):
 
 
 def _source(node):
-    """One statement's text; astor's line wrapping is off (it breaks calls mid-name)."""
-    return astor.to_source(node, pretty_source=''.join)
+    """One statement's text, as `astor.to_source(node, pretty_source=''.join)` writes it
+    (astor's line wrapping is off: it breaks calls mid-name).
+
+    One astor generator per thread serves every statement: each new generator
+    is a reference cycle (its closures) that only the cyclic garbage collector
+    frees, and a long function made thousands of them.
+    """
+    gen = getattr(_printer, 'generator', None)
+    if gen is None:
+        gen = _printer.generator = astor.code_gen.SourceGenerator(INDENT)
+    result = gen.result         # the generator's closures append to this very list
+    del result[:]
+    gen.indentation = gen.new_lines = 0
+    gen.colinfo = 0, 0
+    gen.visit(node)
+    result.append('\n')
+    if set(result[0]) == set('\n'):
+        result[0] = ''
+    return ''.join(result)
+
+
+_printer = threading.local()
 
 
 def _line(origin):
