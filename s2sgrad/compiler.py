@@ -13,7 +13,9 @@
       codegen.emit              IR -> readable Python source
       codegen.loader            compile under a file name registered in linecache
 """
+import contextlib
 import dataclasses
+import gc
 import inspect
 
 from .ad import reverse
@@ -37,6 +39,25 @@ class Compiled:
     filename: str           # its pseudo file name (linecache)
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Run a transformation with the cyclic garbage collector paused.
+
+    A transformation builds a graph of objects that all stay alive until it
+    ends; every collection in between only walks that growing graph again,
+    which made transform time grow faster than the function's length.  The
+    collector resumes (if it was on) when the transformation ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_cyclic_gc_paused()
 def transform(fn, name=None):
     """`@graph`: the function itself in static-graph form, every gradients(...) site expanded."""
     graph = lower_function(fn, gradients_site=reverse.gradients_site)
@@ -45,6 +66,7 @@ def transform(fn, name=None):
     return _finish(graph, docstring=graph.docstring)
 
 
+@_cyclic_gc_paused()
 def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None):
     """`grad` / `value_and_grad`: the adjoint of `target_graph` w.r.t. the params in `wrt`.
 
