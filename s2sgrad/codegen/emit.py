@@ -628,6 +628,14 @@ def _line(origin):
 
 
 def _parse(text):
+    parts = text.split('.')
+    if all(part.isidentifier() for part in parts):
+        # a dotted name (`np.linalg.norm`), the usual case: built directly, as
+        # ast.parse would build it, without compiling
+        node = ast.Name(parts[0], ast.Load())
+        for part in parts[1:]:
+            node = ast.Attribute(node, part, ast.Load())
+        return node
     return ast.parse(text, mode='eval').body
 
 
