@@ -9,14 +9,13 @@
   `# grad of model.py:4  ...` above its adjoint, and a banner per gradient block.
 * The source is deterministic: nothing depends on ids, hashes or addresses.
 
-Statements are built as Python `ast` nodes and printed with astor.
+Statements are built as Python `ast` nodes and printed as astor prints them
+(codegen/printer.py).
 """
 import ast
 import math
 import sys
-import threading
 
-import astor
 import numpy as np
 
 from ..ad import interface
@@ -26,6 +25,7 @@ from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime import helpers
 from ..runtime import HELPERS
+from .printer import source as _source
 from .spelling import Spelling, library_path
 
 INDENT = '    '
@@ -596,31 +596,6 @@ def _holds(op, user):
     if isinstance(op, (If, Loop)):
         return any(user is inner for block in op.blocks() for inner in walk(block))
     return False
-
-
-def _source(node):
-    """One statement's text, as `astor.to_source(node, pretty_source=''.join)` writes it
-    (astor's line wrapping is off: it breaks calls mid-name).
-
-    One astor generator per thread serves every statement: each new generator
-    is a reference cycle (its closures) that only the cyclic garbage collector
-    frees, and a long function made thousands of them.
-    """
-    gen = getattr(_printer, 'generator', None)
-    if gen is None:
-        gen = _printer.generator = astor.code_gen.SourceGenerator(INDENT)
-    result = gen.result         # the generator's closures append to this very list
-    del result[:]
-    gen.indentation = gen.new_lines = 0
-    gen.colinfo = 0, 0
-    gen.visit(node)
-    result.append('\n')
-    if set(result[0]) == set('\n'):
-        result[0] = ''
-    return ''.join(result)
-
-
-_printer = threading.local()
 
 
 def _line(origin):
