@@ -10,17 +10,18 @@
       passes.simplify           dead code (unused forward values, unwanted rule outputs)
       passes.inplace            x[i] = v in place where no later read can tell, else on a copy
       ir.verify                 IR invariants (every use defined before, SSA)
-      codegen.emit              IR -> readable Python source
-      codegen.loader            compile under a file name registered in linecache
+      codegen.emit              IR -> readable Python source (when first asked for)
+      codegen.loader            compile under a file name registered in linecache (when
+                                the function is first asked for)
 """
 import contextlib
-import dataclasses
+import functools
 import gc
 import inspect
 
 from .ad import reverse
 from .codegen import emit as codegen
-from .codegen.loader import load
+from .codegen.loader import file_name, load
 from .codegen.spelling import user_aliases
 from .errors import TransformError
 from .ir import verify
@@ -29,14 +30,6 @@ from .ir.lower import Builder, Context, FunctionLowering, lower_function
 from .ir.nodes import Graph, Pack, Param, Value, values_in
 from .passes import inplace
 from .passes.simplify import eliminate_dead_code
-
-
-@dataclasses.dataclass
-class Compiled:
-    graph: Graph            # after simplification: what `.graph` shows
-    generated: object       # codegen.Generated: source, namespace, line origins
-    function: object        # the live generated function
-    filename: str           # its pseudo file name (linecache)
 
 
 @contextlib.contextmanager
@@ -55,6 +48,33 @@ def _cyclic_gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+class Compiled:
+    """A transformed function: its graph at once, its source and live function when
+    first asked for (a gradient needs only its target's graph, `.source` no function)."""
+
+    def __init__(self, graph, docstring=None, floats=False):
+        self.graph = graph          # after simplification: what `.graph` shows
+        self.docstring = docstring
+        self.floats = floats
+        # numbered now, so that names do not depend on which function runs first
+        self.filename = file_name(f'{graph.name} from {graph.origin.short}')
+
+    @functools.cached_property
+    def generated(self):
+        """codegen.Generated: source, namespace, line origins."""
+        with _cyclic_gc_paused():
+            aliases = user_aliases(self.graph.namespaces)
+            return codegen.emit(self.graph, aliases, reserved=_reserved(self.graph),
+                                docstring=self.docstring, floats=self.floats)
+
+    @functools.cached_property
+    def function(self):
+        """The live generated function (registered in linecache under `filename`)."""
+        generated = self.generated
+        with _cyclic_gc_paused():
+            return load(generated, self.filename)
 
 
 @_cyclic_gc_paused()
@@ -122,11 +142,7 @@ def _finish(graph, docstring=None, floats=False):
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)
     inplace.decide(graph, graph.tape_copies)
-    aliases = user_aliases(graph.namespaces)
-    generated = codegen.emit(graph, aliases, reserved=_reserved(graph), docstring=docstring,
-                             floats=floats)
-    function, filename = load(generated, f'{graph.name} from {graph.origin.short}')
-    return Compiled(graph, generated, function, filename)
+    return Compiled(graph, docstring, floats)
 
 
 def _reserved(graph):
