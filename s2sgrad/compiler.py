@@ -11,15 +11,18 @@
       passes.simplify           dead code (unused forward values, unwanted rule outputs)
       passes.inplace            x[i] = v in place where no later read can tell, else on a copy
       ir.verify                 IR invariants (every use defined before, SSA)
-      codegen.emit              IR -> readable Python source
-      codegen.loader            compile under a file name registered in linecache
+      codegen.emit              IR -> readable Python source (when first asked for)
+      codegen.loader            compile under a file name registered in linecache (when
+                                the function is first asked for)
 """
-import dataclasses
+import contextlib
+import functools
+import gc
 import inspect
 
 from .ad import reverse
 from .codegen import emit as codegen
-from .codegen.loader import load
+from .codegen.loader import file_name, load
 from .codegen.spelling import user_aliases
 from .errors import TransformError
 from .ir import verify
@@ -31,14 +34,52 @@ from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
 
 
-@dataclasses.dataclass
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Run a transformation with the cyclic garbage collector paused.
+
+    A transformation builds a graph of objects that all stay alive until it
+    ends; every collection in between only walks that growing graph again,
+    which made transform time grow faster than the function's length.  The
+    collector resumes (if it was on) when the transformation ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Compiled:
-    graph: Graph            # after simplification: what `.graph` shows
-    generated: object       # codegen.Generated: source, namespace, line origins
-    function: object        # the live generated function
-    filename: str           # its pseudo file name (linecache)
+    """A transformed function: its graph at once, its source and live function when
+    first asked for (a gradient needs only its target's graph, `.source` no function)."""
+
+    def __init__(self, graph, docstring=None, floats=False):
+        self.graph = graph          # after simplification: what `.graph` shows
+        self.docstring = docstring
+        self.floats = floats
+        # numbered now, so that names do not depend on which function runs first
+        self.filename = file_name(f'{graph.name} from {graph.origin.short}')
+
+    @functools.cached_property
+    def generated(self):
+        """codegen.Generated: source, namespace, line origins."""
+        with _cyclic_gc_paused():
+            aliases = user_aliases(self.graph.namespaces)
+            return codegen.emit(self.graph, aliases, reserved=_reserved(self.graph),
+                                docstring=self.docstring, floats=self.floats)
+
+    @functools.cached_property
+    def function(self):
+        """The live generated function (registered in linecache under `filename`)."""
+        generated = self.generated
+        with _cyclic_gc_paused():
+            return load(generated, self.filename)
 
 
+@_cyclic_gc_paused()
 def transform(fn, name=None):
     """`@graph`: the function itself in static-graph form, every gradients(...) site expanded."""
     graph = lower_function(fn, gradients_site=reverse.gradients_site)
@@ -47,6 +88,7 @@ def transform(fn, name=None):
     return _finish(graph, docstring=graph.docstring)
 
 
+@_cyclic_gc_paused()
 def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None):
     """`grad` / `value_and_grad`: the adjoint of `target_graph` w.r.t. the params in `wrt`.
 
@@ -105,11 +147,7 @@ def _finish(graph, docstring=None, floats=False, arg_shapes=None):
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)
     inplace.decide(graph, graph.tape_copies)
-    aliases = user_aliases(graph.namespaces)
-    generated = codegen.emit(graph, aliases, reserved=_reserved(graph), docstring=docstring,
-                             floats=floats)
-    function, filename = load(generated, f'{graph.name} from {graph.origin.short}')
-    return Compiled(graph, generated, function, filename)
+    return Compiled(graph, docstring, floats)
 
 
 def _reserved(graph):

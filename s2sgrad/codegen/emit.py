@@ -9,13 +9,13 @@
   `# grad of model.py:4  ...` above its adjoint, and a banner per gradient block.
 * The source is deterministic: nothing depends on ids, hashes or addresses.
 
-Statements are built as Python `ast` nodes and printed with astor.
+Statements are built as Python `ast` nodes and printed as astor prints them
+(codegen/printer.py).
 """
 import ast
 import math
 import sys
 
-import astor
 import numpy as np
 
 from ..ad import interface
@@ -25,6 +25,7 @@ from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime import helpers
 from ..runtime import HELPERS
+from .printer import source as _source
 from .spelling import Spelling, library_path
 
 INDENT = '    '
@@ -70,6 +71,7 @@ class _Emitter:
         self.defs = {}          # value -> (op, block)
         self.uses = {}          # value -> [(user, block)]
         self.names = {}
+        self.suffixes = {}      # base name -> the last suffix tried (names are never freed)
         self.taken = set(self.spell.reserved) | {'True', 'False', 'None'} | set(HELPERS)
         self.lines = []
         self.line_origins = {}
@@ -152,10 +154,14 @@ class _Emitter:
             base = ''.join(c if c.isalnum() or c == '_' else '_' for c in base)
             if base[0].isdigit():
                 base = '_' + base
-            candidate, k = base, 1
+            # resume where the last value of this base stopped: every earlier
+            # candidate is still taken, and rescanning them is quadratic
+            k = self.suffixes.get(base, 0)
+            candidate = f'{base}_{k}' if k else base
             while candidate in self.taken:
-                candidate = f'{base}_{k}'
                 k += 1
+                candidate = f'{base}_{k}'
+            self.suffixes[base] = k
             self.taken.add(candidate)
             self.names[v] = candidate
         return self.names[v]
@@ -591,16 +597,19 @@ def _holds(op, user):
     return False
 
 
-def _source(node):
-    """One statement's text; astor's line wrapping is off (it breaks calls mid-name)."""
-    return astor.to_source(node, pretty_source=''.join)
-
-
 def _line(origin):
     return (origin.filename, origin.lineno, origin.caller)
 
 
 def _parse(text):
+    parts = text.split('.')
+    if all(part.isidentifier() for part in parts):
+        # a dotted name (`np.linalg.norm`), the usual case: built directly, as
+        # ast.parse would build it, without compiling
+        node = ast.Name(parts[0], ast.Load())
+        for part in parts[1:]:
+            node = ast.Attribute(node, part, ast.Load())
+        return node
     return ast.parse(text, mode='eval').body
 
 

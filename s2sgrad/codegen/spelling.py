@@ -21,6 +21,7 @@ _MODULES = ['numpy', 'numpy.linalg', 'numpy.fft', 'math', 'scipy.special', 'scip
 
 _table = {}
 _table_modules = set()
+_helper_ids = {id(fn) for fn in HELPERS.values()}     # HELPERS keeps them alive
 
 
 def _key(obj):
@@ -52,7 +53,7 @@ def library_path(obj):
     """(module name, attribute) under which a library object is found, or None."""
     if isinstance(obj, types.ModuleType):
         return (obj.__name__, None)
-    if any(obj is h for h in HELPERS.values()):
+    if id(obj) in _helper_ids:
         return (None, obj.__name__)
     if isinstance(obj, types.BuiltinFunctionType) and getattr(builtins, obj.__name__, None) is obj:
         return ('builtins', obj.__name__)

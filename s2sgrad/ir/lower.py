@@ -16,6 +16,7 @@ import inspect
 import linecache
 import operator
 import types
+import weakref
 
 import gast
 import numpy as np
@@ -1503,8 +1504,20 @@ def _may_exit(stmt):
     """Can this statement end the function or the loop iteration it is in?
 
     return and raise anywhere count (a return in an inner loop ends the
-    function too); break and continue only outside inner loops.
+    function too); break and continue only outside inner loops.  Known
+    answers are kept: a rule's body is lowered again for every op it
+    differentiates (parsed trees are cached and never changed).
     """
+    known = _exits.get(stmt)
+    if known is None:
+        known = _exits[stmt] = _search_exit(stmt)
+    return known
+
+
+_exits = weakref.WeakKeyDictionary()
+
+
+def _search_exit(stmt):
     def visit(node, in_inner_loop):
         if isinstance(node, (gast.Return, gast.Raise)):
             return True

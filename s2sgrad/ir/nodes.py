@@ -126,9 +126,13 @@ class Op:
     def inputs(self):
         """Runtime values read by this op, in order, without repeats."""
         seen = {}
-        for operand in self.operands():
-            for v in values_in(operand):
-                seen.setdefault(v, None)
+        for operands in (self.args, self.kwargs.values()):
+            for operand in operands:
+                if type(operand) is Value:      # most operands: no generator needed
+                    seen[operand] = None        # (a repeat keeps its first place)
+                else:
+                    for v in values_in(operand):
+                        seen[v] = None
         return list(seen)
 
     def replace_inputs(self, fn):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import TransformError
 from ..ir import prims
-from ..ir.nodes import If, Loop, Value, values_in
+from ..ir.nodes import If, Loop, Value, values_in, walk
 from ..runtime import construction, helpers
 
 VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
@@ -41,7 +41,13 @@ SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
 
 def decide(graph, tape_copies=None):
     """Mark each SETITEM / LIST_APPEND op ('...', 'inplace') or ('...', 'copy')."""
-    _Decision(graph, tape_copies or {}).run()
+    if any(_writes(op) for op in walk(graph.body)):     # (else nothing to decide)
+        _Decision(graph, tape_copies or {}).run()
+
+
+def _writes(op):
+    prim = getattr(op, 'prim', None)
+    return prim is prims.SETITEM or prim is prims.LIST_APPEND
 
 
 class _Decision:

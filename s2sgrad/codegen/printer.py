@@ -1,0 +1,155 @@
+"""Print one generated statement (a Python `ast` node) as source text.
+
+The text is astor's (`astor.to_source(node, pretty_source=''.join)`: line
+wrapping off, it breaks calls mid-name).  The statements codegen makes are
+nearly all assignments of names, numbers, operators, calls and indexing;
+those are printed here directly, by astor's own precedence rules, several
+times faster than astor's visitor.  Any other node (strings, f-strings,
+complex numbers, conditional expressions, ...) sends the whole statement to
+astor.
+"""
+import ast
+import math
+import threading
+
+import astor
+from astor.op_util import Precedence, get_op_precedence, get_op_symbol
+
+
+def source(node):
+    """The statement's text, ending in a newline, exactly as astor prints it."""
+    try:
+        return _statement(node) + '\n'
+    except _Unsupported:
+        return _astor_source(node)
+
+
+class _Unsupported(Exception):
+    """A node the fast path does not print: astor prints the statement."""
+
+
+_HIGHEST = Precedence.highest
+_COMMA = Precedence.Comma
+_CALL_ONE_ARG = Precedence.call_one_arg
+_POW_LHS = Precedence.Pow + 1
+_POW_RHS = Precedence.PowRHS
+_CONSTANT = get_op_precedence(ast.Constant(0))
+_TUPLE = Precedence.Tuple
+_SUBSCRIPT = Precedence.Subscript
+_SLICE = Precedence.Slice
+_ASSIGN = Precedence.Assign
+_AUG_ASSIGN = Precedence.AugAssign
+_EXPR = Precedence.Expr
+_RETURN = Precedence.Return
+
+
+def _statement(node):
+    kind = type(node)
+    if kind is ast.Assign:
+        targets = ''.join(_expr(t, _ASSIGN) + ' = ' for t in node.targets)
+        return targets + _expr(node.value, _ASSIGN)
+    if kind is ast.AugAssign:
+        return _expr(node.target, _AUG_ASSIGN) + get_op_symbol(node.op, ' %s= ') + \
+            _expr(node.value, _AUG_ASSIGN)
+    if kind is ast.Expr:
+        return _expr(node.value, _EXPR)
+    if kind is ast.Return:
+        return 'return' if node.value is None else 'return ' + _expr(node.value, _RETURN)
+    raise _Unsupported
+
+
+def _unset(node):
+    """The precedence astor sees where the parent sets none: the node's own, if it
+    was ever printed by astor, else the highest."""
+    return getattr(node, '_pp', _HIGHEST)
+
+
+def _expr(node, pp):
+    """`node`'s text where its parent gives it precedence `pp` (parenthesised when
+    its own precedence is lower)."""
+    kind = type(node)
+    if kind is ast.Name:
+        return node.id
+    if kind is ast.Attribute:
+        return _expr(node.value, _unset(node.value)) + '.' + node.attr
+    if kind is ast.Constant:
+        value = node.value
+        if value is None:
+            return 'None'
+        if value is Ellipsis:
+            return '...'
+        if type(value) in (int, bool) or type(value) is float and math.isfinite(value):
+            text = repr(value)
+            return text if _CONSTANT >= pp else '(' + text + ')'
+        raise _Unsupported
+    if kind is ast.BinOp:
+        op = node.op
+        p = get_op_precedence(op)
+        if type(op) is ast.Pow:
+            text = _expr(node.left, _POW_LHS) + ' ** ' + _expr(node.right, _POW_RHS)
+        else:
+            text = _expr(node.left, p) + get_op_symbol(op, ' %s ') + _expr(node.right, p + 1)
+        return text if p >= pp else '(' + text + ')'
+    if kind is ast.Call:
+        args, keywords = node.args, node.keywords
+        p = _COMMA if len(args) + len(keywords) > 1 else _CALL_ONE_ARG
+        parts = [_expr(a, p) for a in args]
+        for k in keywords:
+            if k.arg is None:
+                raise _Unsupported
+            parts.append(k.arg + '=' + _expr(k.value, _COMMA))
+        return _expr(node.func, _unset(node.func)) + '(' + ', '.join(parts) + ')'
+    if kind is ast.UnaryOp:
+        op = node.op
+        p = get_op_precedence(op)
+        symbol = get_op_symbol(op)
+        text = symbol + (' ' if symbol.isalpha() else '') + _expr(node.operand, p)
+        return text if p >= pp else '(' + text + ')'
+    if kind is ast.Compare:
+        p = get_op_precedence(node.ops[0])
+        text = _expr(node.left, p + 1) + ''.join(
+            get_op_symbol(op, ' %s ') + _expr(right, p + 1)
+            for op, right in zip(node.ops, node.comparators))
+        return text if p >= pp else '(' + text + ')'
+    if kind is ast.Tuple:
+        elts = node.elts
+        text = ', '.join(_expr(e, _COMMA) for e in elts) + (',' if len(elts) == 1 else '')
+        return text if _TUPLE >= pp and elts else '(' + text + ')'
+    if kind is ast.Subscript:
+        return _expr(node.value, _unset(node.value)) + '[' + _expr(node.slice, _SUBSCRIPT) + ']'
+    if kind is ast.Slice:
+        text = ('' if node.lower is None else _expr(node.lower, _SLICE)) + ':' + \
+            ('' if node.upper is None else _expr(node.upper, _SLICE))
+        step = node.step
+        if step is not None:
+            text += ':'
+            if not (type(step) is ast.Name and step.id == 'None'):
+                text += _expr(step, _SLICE)
+        return text
+    if kind is ast.List:
+        return '[' + ', '.join(_expr(e, _COMMA) for e in node.elts) + ']'
+    raise _Unsupported
+
+
+def _astor_source(node):
+    """astor's text of the statement.  One generator per thread serves every
+    statement: each new astor generator is a reference cycle (its closures)
+    that only the cyclic garbage collector frees."""
+    gen = getattr(_printer, 'generator', None)
+    if gen is None:
+        gen = _printer.generator = astor.code_gen.SourceGenerator(' ' * 4)
+    result = gen.result         # the generator's closures append to this very list
+    del result[:]
+    gen.indentation = gen.new_lines = 0
+    gen.colinfo = 0, 0
+    gen.visit(node)
+    result.append('\n')
+    if set(result[0]) == set('\n'):
+        result[0] = ''
+    return ''.join(result)
+
+
+_printer = threading.local()
+
+
+__all__ = ['source']
