@@ -29,13 +29,11 @@ from ..ir.nodes import Const, If, Loop, Op, Value, map_operand, values_in, walk
 
 
 def simplify_adjoint(graph, arg_shapes=None, floats=False):
-    shapes = ShapeClasses(graph.body.ops, shapes={p.value: s for p, s in
-                                                    _param_shapes(graph, arg_shapes)})
     uses = _uses(graph)
-    _elide_broadcasts(graph, shapes, uses)
+    _elide_broadcasts(graph, arg_shapes, uses)
     _negate_after_sums(graph, uses)
+    _fold_factors(graph, uses)
     _share_repeated(graph)      # (folds constants too)
-    _fold_factors(graph)
     if floats:
         _plain_floats(graph)
 
@@ -48,7 +46,7 @@ def _param_shapes(graph, arg_shapes):
 
 def _uses(graph):
     """value -> the ops reading it as a direct argument, or None if anything else
-    (a region, a pack, the result) reads it."""
+    (a region, a pack, a keyword, the result) reads it."""
     uses = {}
     for op in walk(graph.body):
         if isinstance(op, Op):
@@ -57,10 +55,12 @@ def _uses(graph):
                     readers = uses.setdefault(operand, [])
                     if readers is not None:
                         readers.append(op)
-            others = [v for v in op.inputs() if not any(a is v for a in op.args)]
-            nested = [v for a in op.args if not isinstance(a, Value) for v in _values(a)]
-            for v in others + nested:
-                uses[v] = None
+                elif not isinstance(operand, Const):
+                    for v in values_in(operand):
+                        uses[v] = None
+            for operand in op.kwargs.values():
+                for v in values_in(operand):
+                    uses[v] = None
         else:
             for v in op.inputs():
                 uses[v] = None
@@ -82,11 +82,15 @@ def _elementwise(op, n):
         len(op.args) == n and not op.kwargs and op.prim is not np.matmul
 
 
-def _elide_broadcasts(graph, shapes, uses):
-    for op in walk(graph.body):
-        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.broadcast_to
-                and len(op.args) == 2 and not op.kwargs):
-            continue
+def _elide_broadcasts(graph, arg_shapes, uses):
+    candidates = [op for op in walk(graph.body)
+                  if isinstance(op, Op) and op.adjoint is not None and
+                  op.prim is np.broadcast_to and len(op.args) == 2 and not op.kwargs]
+    if not candidates:
+        return
+    shapes = ShapeClasses(graph.body.ops, shapes={p.value: s for p, s in
+                                                    _param_shapes(graph, arg_shapes)})
+    for op in candidates:
         source, target = op.args
         shape_like = _shape_like(target, shapes)
         if shape_like is None or shapes.of(source) == shapes.of(op.output):
@@ -165,10 +169,11 @@ def _negate_after_sums(graph, uses):
         neg.style, op.style = op.style, neg.style
 
 
-def _fold_factors(graph):
+def _fold_factors(graph, uses):
     """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
-    number constants, where the inner product is read only there."""
-    uses = _uses(graph)
+    number constants, where the inner product is read only there.  (The inner op
+    stays until dead code goes, so it still counts as a reader of x: the counts
+    only err towards folding less.)"""
     for block in _blocks(graph.body):
         producers = {}
         rebuilt = []
@@ -197,7 +202,7 @@ def _product(c1, c2, op, ops):
     """The constant c1 * c2: folded where its value reads well, else left to Python
     to fold as written (`d * (0.1 * 3)`, not `d * 0.30000000000000004`)."""
     value = c1.value * c2.value
-    if len(repr(value)) <= 8:
+    if _reads_well(value):
         return Const(value)
     factor = Value('_factor', op.origin, temp=True)
     ops.append(Op(np.multiply, [c1, c2], {}, [factor], op.origin, ('operator', '*'),
@@ -237,17 +242,23 @@ def _blocks(block):
 def _share_repeated(graph):
     """An elementwise adjoint op repeated with the same operands in one block: once."""
     renamed = {}
+
+    def rename(v):
+        return renamed.get(v, v)
+
     for block in _blocks(graph.body):
         seen = {}
         kept = []
         for op in block.ops:
-            if isinstance(op, Op) and renamed:
-                op.replace_inputs(lambda v: renamed.get(v, v))
+            if isinstance(op, Op) and renamed and any(v in renamed for v in op.inputs()):
+                op.replace_inputs(rename)
             if isinstance(op, Op) and op.adjoint is not None and op.prim in _ARITHMETIC \
                     and _elementwise(op, len(op.args)) and all(
                         isinstance(a, Const) and type(a.value) in (int, float) for a in op.args):
-                renamed[op.output] = Const(_ARITHMETIC[op.prim](*(a.value for a in op.args)))
-                continue
+                value = _ARITHMETIC[op.prim](*(a.value for a in op.args))
+                if _reads_well(value):       # (else left for Python to fold: 0.1 * 3)
+                    renamed[op.output] = Const(value)
+                    continue
             if isinstance(op, Op) and op.adjoint is not None and \
                     _elementwise(op, len(op.args)) and all(map(_plain, op.args)):
                 key = (op.prim,) + tuple(a if isinstance(a, Value) else (type(a.value), a.value)
@@ -259,9 +270,29 @@ def _share_repeated(graph):
             kept.append(op)
         block.ops = kept
     if renamed:
-        for op in graph.body.ops:
-            op.replace_inputs(lambda v: renamed.get(v, v))
-        graph.result = map_operand(graph.result, lambda v: renamed.get(v, v))
+        for op in walk(graph.body):
+            if not isinstance(op, Op):
+                _rename_region(op, rename)
+        graph.result = map_operand(graph.result, rename)
+
+
+def _rename_region(region, rename):
+    """A region's own operands (its ops are renamed one by one)."""
+    if isinstance(region, If):
+        region.test = map_operand(region.test, rename)
+        region.then_results = [None if r is None else map_operand(r, rename)
+                               for r in region.then_results]
+        region.else_results = [None if r is None else map_operand(r, rename)
+                               for r in region.else_results]
+    else:
+        region.iterable, region.cond, region.exit = (
+            map_operand(o, rename) for o in (region.iterable, region.cond, region.exit))
+        region.inits = [map_operand(i, rename) for i in region.inits]
+        region.nexts = [map_operand(n, rename) for n in region.nexts]
+
+
+def _reads_well(number):
+    return len(repr(number)) <= 8
 
 
 _ARITHMETIC = {np.multiply: operator.mul, np.add: operator.add, np.subtract: operator.sub,
