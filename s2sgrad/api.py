@@ -100,17 +100,22 @@ class GradFunction(GraphFunction):
     def compiled_for(self, args):
         """The gradient specialised for the shapes of these arguments (cached by shape
         and dtype): a gradient is summed back to an argument's shape only where it
-        broadcast.  A new signature's differentiated arguments are checked once."""
-        key = tuple((a.shape, a.dtype) if type(a) is np.ndarray else type(a) for a in args)
+        broadcast.  All Python floats: the float specialisation.  A new signature's
+        differentiated arguments are checked once."""
+        key = _signature(args)
         compiled = self._for_shapes.get(key)
         if compiled is None:
             self._check_arguments(args)
-            if len(self._for_shapes) >= _SPECIALISATIONS:
+            if args and all(t is float for t in key):
+                compiled = self.compiled_for_floats
+            elif len(self._for_shapes) >= _SPECIALISATIONS:
                 return self.compiled        # many shapes: the general code
-            shapes = {i: a.shape for i, a in enumerate(args) if type(a) is np.ndarray}
-            shapes.update({i: () for i, a in enumerate(args)
-                           if type(a) in (float, int, np.float64, np.float32)})
-            compiled = self._for_shapes[key] = self._compile(arg_shapes=shapes)
+            else:
+                shapes = {i: a.shape for i, a in enumerate(args) if type(a) is np.ndarray}
+                shapes.update({i: () for i, a in enumerate(args)
+                               if type(a) in (float, int, np.float64, np.float32)})
+                compiled = self._compile(arg_shapes=shapes)
+            self._for_shapes[key] = compiled
         return compiled
 
     def _check_arguments(self, args):
@@ -127,22 +132,11 @@ class GradFunction(GraphFunction):
         return self._for_floats
 
     def __call__(self, *args, **kwargs):
-        for arg in args:
-            if type(arg) is not float:
-                break
-        else:
-            if args and not kwargs:     # all Python floats: the float specialisation
-                compiled = self._for_floats or self.compiled_for_floats
-                try:
-                    return compiled.function(*args)
-                except Exception as exc:
-                    annotate(exc, compiled)
-                    raise
         if kwargs:
             compiled = self._compiled or self.compiled
             self._check_arguments(args)
-        else:
-            compiled = self.compiled_for(args)     # checks a new signature's arguments
+        else:       # (the lookup of compiled_for, inlined: it is paid on every call)
+            compiled = self._for_shapes.get(_signature(args)) or self.compiled_for(args)
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -154,6 +148,11 @@ class GradFunction(GraphFunction):
 
 
 _SPECIALISATIONS = 16       # shape signatures compiled per gradient before the general code
+
+
+def _signature(args, ndarray=np.ndarray):
+    """What a specialisation depends on: each array's shape and dtype, other types."""
+    return tuple([(a.shape, a.dtype) if type(a) is ndarray else type(a) for a in args])
 
 
 def _check_differentiable(arg, i, signature):
