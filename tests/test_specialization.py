@@ -182,3 +182,21 @@ def test_floats_that_are_surely_floats_are_returned_as_they_are():
     assert 'float(' in sg.grad(chain, wrt=(0, 1, 2)).compiled_for_floats.generated.source
     from s2sgrad.testing import check_grads
     check_grads(python_math, 0.3, 0.7, wrt=(0, 1), order=2)
+
+
+def attention(X, Wq, Wk, Wv):
+    Q, K, V = X @ Wq, X @ Wk, X @ Wv
+    scores = Q @ K.T / np.sqrt(Q.shape[-1])             # K.T: a transposed shape
+    e = np.exp(scores - np.max(scores, axis=-1, keepdims=True))
+    heads = (e / np.sum(e, axis=-1, keepdims=True)) @ V
+    return np.sum(np.tanh(heads.reshape(-1, 2)))        # reshape with -1
+
+
+def test_shapes_through_transposes_and_reshapes():
+    rng = np.random.default_rng(5)
+    X, Wq, Wk, Wv = (rng.normal(size=s) * 0.5 for s in [(5, 4), (4, 4), (4, 4), (4, 6)])
+    g = sg.grad(attention, wrt=(1, 2, 3))
+    special = special_source(g, X, Wq, Wk, Wv)
+    assert '_sg_unbroadcast' not in special and '_sg_matmul' not in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(attention, X, Wq, Wk, Wv, wrt=(1, 2, 3), order=2)

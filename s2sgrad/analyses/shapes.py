@@ -116,10 +116,22 @@ class ShapeClasses:
             else:
                 return None
         example = tuple(example) if isinstance(index, Pack) else example[0]
-        stand_in = np.lib.stride_tricks.as_strided(np.zeros(1), shape, (0,) * len(shape))
         try:
-            return stand_in[example].shape
+            return _stand_in(shape)[example].shape
         except (IndexError, TypeError, ValueError):
+            return None
+
+    def _rearranged(self, op):
+        """The shape of transpose(x, axes), swapaxes, reshape, ... with constant
+        options: the function itself, run on a stand-in of x's shape."""
+        shape = self.shape_of(op.args[0]) if isinstance(op.args[0], Value) else None
+        rest = list(op.args[1:]) + list(op.kwargs.values())
+        if shape is None or not all(isinstance(a, Const) for a in rest):
+            return None
+        try:
+            return op.prim(_stand_in(shape), *[a.value for a in op.args[1:]],
+                           **{k: v.value for k, v in op.kwargs.items()}).shape
+        except Exception:       # (what NumPy would refuse: not known here)
             return None
 
     def unbatched_product(self, op):
@@ -175,6 +187,10 @@ class ShapeClasses:
             return object()
         if prim is prims.GETITEM and len(op.args) == 2:
             return _token(self._indexed(*op.args))
+        if prim in _REARRANGEMENTS and op.args:
+            return _token(self._rearranged(op))
+        if prim is np.reshape and op.args and self._rearranged(op) is not None:
+            return _token(self._rearranged(op))      # (also with a -1 in the shape)
         if prim in (np.broadcast_to, np.reshape) and len(op.args) == 2 and not op.kwargs:
             target = op.args[1]
             if isinstance(target, Const) and isinstance(target.value, tuple) and \
@@ -239,6 +255,19 @@ def _matmul_shape(a, b):
     except ValueError:
         return None
     return tuple(batch) + (a[-2], b[-1])
+
+
+# Functions that only rearrange or regroup an array's elements (views, or copies
+# of at most one byte per element of the stand-in): their result's shape is theirs
+# on a stand-in of the argument's shape.
+_REARRANGEMENTS = {np.transpose, np.swapaxes, np.moveaxis, np.expand_dims, np.squeeze,
+                   np.ravel, np.atleast_1d, np.atleast_2d, np.flip, np.fliplr, np.flipud,
+                   np.rot90, np.diagonal, np.trace, np.tile, np.repeat, np.roll}
+
+
+def _stand_in(shape):
+    """An array of `shape` that takes one byte: every element is the same."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1, dtype=np.bool_), shape, (0,) * len(shape))
 
 
 def _basic(index):

@@ -32,8 +32,8 @@ def simplify_adjoint(graph, arg_shapes=None, floats=False):
     uses = _uses(graph)
     _elide_broadcasts(graph, arg_shapes, uses)
     _negate_after_sums(graph, uses)
-    _fold_factors(graph, uses)
-    _share_repeated(graph)      # (folds constants too)
+    _share_repeated(graph)      # (folds constants that read well too)
+    _fold_factors(graph, _uses(graph))
     if floats:
         _plain_floats(graph)
 
