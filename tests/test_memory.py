@@ -10,6 +10,7 @@ import tracemalloc
 import numpy as np
 
 import s2sgrad as sg
+from s2sgrad.testing import check_grads
 
 
 def euler(x, k, steps):
@@ -65,3 +66,43 @@ def test_the_gradient_is_right_for_the_long_loop():
     np.testing.assert_allclose(dx, 2 * x * factor ** 2, rtol=1e-10)
     expected_dk = np.sum(2 * (x * factor) * x * 10000 * (1 - 0.005) ** 9999 * (-0.01))
     np.testing.assert_allclose(dk, expected_dk, rtol=1e-10)
+
+
+def damped(q, v, k, steps):
+    for _ in range(steps):
+        a = -k * q - 0.1 * q ** 3 - 0.2 * v
+        q = q + 0.01 * v
+        v = v + 0.01 * a
+    return np.sum(q * q) + np.sum(v * v)
+
+
+def test_a_loop_tape_holds_only_what_the_reverse_loop_reads():
+    # The adjoint of `v + 0.01 * a` w.r.t. the constant 0.01 would read `a`, and
+    # that of `q ** 3` w.r.t. the exponent would read the power; the adjoint of
+    # `0.2 * v` needs no v.  All dead: each step saves q (and -k, a float).
+    grad = sg.grad(damped, wrt=(0, 1, 2))
+    q, v = np.ones(1000), np.zeros(1000)
+    grad(q, v, 0.5, 3)                  # compile outside the measurement
+    source = list(grad._for_shapes.values())[0].generated.source
+    assert '_tape.append((q_1, _negative))' in source, source
+    small = peak_bytes(grad, q, v, 0.5, 1000)
+    large = peak_bytes(grad, q, v, 0.5, 3000)
+    per_step = (large - small) / 2000
+    assert q.nbytes <= per_step <= 1.15 * q.nbytes, per_step / q.nbytes
+
+
+def branchy(x, k, n):
+    for i in range(n):
+        if i % 2 == 0:
+            x = x + 0.1 * x ** 3        # its branch would save the power: dead
+        else:
+            x = x * k
+    return np.sum(x)
+
+
+def test_a_branch_tape_that_would_hold_only_dead_values_is_left_out():
+    grad = sg.grad(branchy, wrt=(0, 1))
+    assert '.pop()' not in grad.source and '_tape_1' not in grad.source, grad.source
+    x = np.linspace(0.1, 0.3, 4)
+    check_grads(branchy, x, 0.9, 5, wrt=(0, 1), order=1)
+    check_grads(damped, x, x[::-1].copy(), 0.7, 4, wrt=(0, 1, 2), order=1)

@@ -3,9 +3,15 @@
 After AD, a rule template computes every input's gradient even where only
 one is wanted, and forward values may be unused; dead-code elimination drops
 them.  Ops with effects (print, assert) are always kept.
+
+A loop's tape is an effect too, but what it holds is decided here: the AD
+saves every forward value its reverse loop reads, and some of those reads
+turn out dead (a rule's gradient for an input nobody wants).  Entries whose
+popped copies nobody reads are taken off the tape, and the forward values
+that only the tape kept are then dead in turn.
 """
 from ..ir import prims
-from ..ir.nodes import If, Loop, values_in, walk
+from ..ir.nodes import Const, If, Loop, Op, Pack, Value, values_in, walk
 
 EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
 
@@ -20,8 +26,91 @@ def has_effect(op):
 
 
 def eliminate_dead_code(graph):
-    live = set(values_in(graph.result)) if graph.result is not None else set()
-    _sweep(graph.body, live)
+    while True:
+        live = set(values_in(graph.result)) if graph.result is not None else set()
+        _sweep(graph.body, live)
+        if not _prune_tapes(graph):
+            break
+
+
+def _prune_tapes(graph):
+    """Take off each tape the entries whose popped copies nobody reads; True if any."""
+    ops = list(walk(graph.body))
+    read = set(values_in(graph.result)) if graph.result is not None else set()
+    holder = {}                 # op -> the block holding it
+    for block in _blocks(graph.body):
+        for op in block.ops:
+            holder[op] = block
+    for op in ops:
+        if isinstance(op, Loop):
+            for operand in [op.iterable, op.cond, op.exit] + op.inits + op.nexts:
+                read.update(values_in(operand))
+        elif isinstance(op, If):
+            read.update(values_in(op.test))
+            for r in op.then_results + op.else_results:
+                if r is not None:
+                    read.update(values_in(r))
+        else:
+            read.update(op.inputs())
+    copies = graph.tape_copies
+
+    def tape_of(v):
+        seen = set()
+        while v in copies and v not in seen:    # a tape saved on an outer loop's tape
+            seen.add(v)
+            v = copies[v]
+        return v
+
+    pushes, consumers = {}, {}
+    reversed_of = {op.output: op.args[0] for op in ops
+                   if getattr(op, 'prim', None) is prims.TAPE_REVERSED}
+    for op in ops:
+        if isinstance(op, Loop) and isinstance(op.iterable, Value) and op.iterable in reversed_of:
+            consumers.setdefault(tape_of(reversed_of[op.iterable]), []).append(op)
+        elif getattr(op, 'prim', None) is prims.TAPE_PUSH:
+            pushes.setdefault(op.args[0], []).append(op)
+        elif getattr(op, 'prim', None) is prims.TAPE_POP:
+            consumers.setdefault(tape_of(op.args[0]), []).append(op)
+    changed = False
+    for tape, (push,) in ((t, p) for t, p in pushes.items() if len(p) == 1):
+        found = consumers.get(tape, [])
+        if len(found) != 1:
+            continue
+        consumer = found[0]
+        targets = consumer.targets if isinstance(consumer, Loop) else consumer.outputs
+        record = push.args[1]
+        items = record.items if isinstance(record, Pack) else [record]
+        if isinstance(record, Const) or len(items) != len(targets):
+            continue
+        keep = [k for k, t in enumerate(targets) if t in read]
+        if len(keep) == len(targets):
+            continue
+        changed = True
+        if not keep and isinstance(consumer, Op):
+            # a branch's tape that holds nothing: no tape at all
+            for op in [push, consumer] + [o for o in ops if tape in getattr(o, 'outputs', ())]:
+                holder[op].ops.remove(op)
+            continue
+        items = [items[k] for k in keep]
+        targets = [targets[k] for k in keep]
+        if not items:
+            push.args[1] = Const(None)
+            targets = [Value('_', consumer.origin, True)]
+        else:
+            push.args[1] = items[0] if len(items) == 1 else Pack('tuple', items)
+        if isinstance(consumer, Loop):
+            consumer.targets = targets
+        else:
+            consumer.outputs = targets
+    return changed
+
+
+def _blocks(block):
+    yield block
+    for op in block.ops:
+        if isinstance(op, (If, Loop)):
+            for inner in op.blocks():
+                yield from _blocks(inner)
 
 
 def _sweep(block, live, dry=False):
