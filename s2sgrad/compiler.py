@@ -8,15 +8,20 @@
                                 may use its results
       ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body
       passes.simplify           dead code (unused forward values, unwanted rule outputs)
-      passes.inplace            x[i] = v in place where no later read can tell, else on a copy
+      passes.inplace            x[i] = v in place where no later read can tell, else on a copy;
+                                in a call's specialisation (shapes and dtypes known), an
+                                elementwise result written into a dead operand too
       ir.verify                 IR invariants (every use defined before, SSA)
       codegen.emit              IR -> readable Python source
       codegen.loader            compile under a file name registered in linecache
 """
 import dataclasses
 import inspect
+import math
 
 from .ad import reverse
+from .analyses.dtypes import Dtypes
+from .analyses.shapes import ShapeClasses
 from .codegen import emit as codegen
 from .codegen.loader import load
 from .codegen.spelling import user_aliases
@@ -24,7 +29,7 @@ from .errors import TransformError
 from .ir import verify
 from .ir.clone import inline_graph
 from .ir.lower import Builder, Context, FunctionLowering, lower_function
-from .ir.nodes import Graph, Pack, Param, Value, values_in
+from .ir.nodes import Graph, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.simplify import eliminate_dead_code
 
@@ -45,7 +50,8 @@ def transform(fn, name=None):
     return _finish(graph, docstring=graph.docstring)
 
 
-def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None):
+def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None,
+                   arg_samples=None):
     """`grad` / `value_and_grad`: the adjoint of `target_graph` w.r.t. the params in `wrt`.
 
     The target's graph is copied into a new function with fresh values; its
@@ -54,6 +60,9 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     no broadcasting can happen, so no gradient is summed back to a shape.
     `arg_shapes`: the shapes of a call's arguments (another specialisation):
     gradients are summed back to a shape only where a broadcast happened.
+    `arg_samples`: with `arg_shapes`, the dtypes of a call's arguments, as
+    samples (analyses.dtypes.sample_of): results are written into dead
+    operands of their shape and dtype (passes.inplace).
     """
     params = [Param(p.name, Value(p.name, p.value.origin), p.default) for p in target_graph.params]
     builder = Builder()
@@ -79,6 +88,9 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     graph.return_origin = target_graph.origin   # the final casts fold into the return
+    if arg_shapes is not None and arg_samples is not None:
+        graph.known = ({params[i].value: shape for i, shape in arg_shapes.items()},
+                       {params[i].value: s for i, s in arg_samples.items() if s is not None})
     names = ', '.join(params[i].name for i in wrt)
     what = 'Value and gradient' if with_value else 'Gradient'
     return _finish(graph, docstring=f'{what} of {target_graph.name} w.r.t. {names} '
@@ -99,12 +111,37 @@ def _finish(graph, docstring=None, floats=False):
     eliminate_dead_code(graph)
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)
-    inplace.decide(graph, graph.tape_copies)
+    shapes = dtypes = None
+    known = getattr(graph, 'known', None)
+    if known is not None:
+        shapes = ShapeClasses(graph.body.ops, shapes=known[0])
+        dtypes = Dtypes(graph.body.ops, known[1])
+    inplace.decide(graph, graph.tape_copies, shapes, dtypes)
+    if shapes is not None:
+        graph.big = _big_arrays(graph, shapes, dtypes)
     aliases = user_aliases(graph.namespaces)
     generated = codegen.emit(graph, aliases, reserved=_reserved(graph), docstring=docstring,
                              floats=floats)
     function, filename = load(generated, f'{graph.name} from {graph.origin.short}')
     return Compiled(graph, generated, function, filename)
+
+
+# An array of at least this many bytes is big: a temporary of its size is computed
+# on its own where that lets a result be written into it.  Smaller ones keep the
+# user's expressions whole.
+BIG_BYTES = 1 << 16
+
+
+def _big_arrays(graph, shapes, dtypes):
+    """The values known to be arrays of BIG_BYTES or more."""
+    big = set()
+    for op in walk(graph.body):
+        for v in op.outputs:
+            shape = shapes.shape_of(v)
+            dtype = dtypes.dtype(v)
+            if shape and dtype is not None and math.prod(shape) * dtype.itemsize >= BIG_BYTES:
+                big.add(v)
+    return big
 
 
 def _reserved(graph):

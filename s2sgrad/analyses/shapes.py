@@ -143,6 +143,12 @@ class ShapeClasses:
             return SCALAR               # x.shape[0]: an int
         if prim is np.shape:
             return object()
+        if prim is np.transpose and len(op.args) == 1 and not op.kwargs:
+            base = self.shape_of(op.args[0])
+            return object() if base is None else _token(base[::-1])
+        if prim is np.broadcast_to and len(op.args) == 2 and isinstance(op.args[1], Const) \
+                and isinstance(op.args[1].value, tuple) and not op.kwargs:
+            return _token(op.args[1].value)
         if prim in _REDUCTIONS and op.args:
             reduced = self._reduced(op)
             if reduced is not None:

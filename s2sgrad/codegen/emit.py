@@ -20,7 +20,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in, walk
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime import helpers
@@ -74,6 +74,8 @@ class _Emitter:
         self.taken = set(self.spell.reserved) | {'True', 'False', 'None'} | set(HELPERS)
         self.lines = []
         self.line_origins = {}
+        self.inplace = getattr(graph, 'inplace', {})
+        self.big = getattr(graph, 'big', set())
 
     # ---- analysis: definitions, uses, what folds into its use ------------------
     def use(self, operand, user, block):
@@ -127,7 +129,10 @@ class _Emitter:
         if v.temp and v in self.defs and len(self.uses.get(v, ())) == 1:
             op, block = self.defs[v]
             user, user_block = self.uses[v][0]
-            if isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
+            if v in self.big and isinstance(user, Op) and not _operator(user) and \
+                    self.inplace.get(user) is not None and user.args[self.inplace[user]] is v:
+                pass            # computed on its own, so that the result can go into it
+            elif isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
                     and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD,
                                         prims.TAPE_NEW, prims.SETITEM, prims.LIST_APPEND,
                                         prims.LIST_NEW) \
@@ -145,6 +150,81 @@ class _Emitter:
                     result = _line(user.origin) == _line(op.origin)
         self._folds[v] = result
         return result
+
+    # ---- results written into an operand (passes.inplace) -------------------------
+    # An operator's result is written with augmented assignments at statement level,
+    # `dz = dr` then `dz *= 1.0 - t * t` (a chain of them folded into one statement
+    # becomes one `+=` each: a running sum stays one array).  Inside an expression
+    # the result goes into the operand with `out=` only where the array is big;
+    # elsewhere the expression stays the user's.  A function's result, `np.tanh(z,
+    # out=z)`, is written with `out=`, its operand computed first where it is big.
+    def written(self, op):
+        """The operand an op's result is written into, or None."""
+        k = self.inplace.get(op) if isinstance(op, Op) else None
+        if k is None:
+            return None
+        if _operator(op):
+            if not self.folds(op.output):
+                return k if self.chain_reads_ok(op) else None
+            if self.in_chain(op.output):
+                return k if self.written(self.uses[op.output][0][0]) is not None else None
+            return k if op.output in self.big and not self.folds(op.args[k]) else None
+        return None if self.folds(op.args[k]) else k
+
+    def in_chain(self, v):
+        """Is v a folded result that the op using it writes into in turn?"""
+        user = self.uses[v][0][0]
+        k = self.inplace.get(user) if isinstance(user, Op) else None
+        return k is not None and _operator(user) and user.args[k] is v
+
+    def chain_steps(self, op):
+        """(first operand, [(op, other operand)]) of a statement's chain, in order."""
+        steps = []
+        while True:
+            k = self.inplace[op]
+            steps.append((op, op.args[1 - k]))
+            a = op.args[k]
+            inner = self.defs.get(a, (None,))[0] if isinstance(a, Value) else None
+            if not (self.folds(a) and isinstance(inner, Op) and inner in self.inplace
+                    and _operator(inner)):
+                return a, steps[::-1]
+            op = inner
+
+    def chain_reads_ok(self, op):
+        """Does nothing the chain reads go by its result's name?  (`h = h * 2` whose
+        result keeps the name h reads the old h after `h = ...` would have bound it.)"""
+        first, steps = self.chain_steps(op)
+        target = self.name(op.output)
+        inside = {step.output for step, _ in steps}
+        for operand in [first] + [b for _, b in steps]:
+            for v in self.rendered_reads(operand):
+                if v not in inside and self.names.get(v) == target and v is not first:
+                    return False
+        return True
+
+    def rendered_reads(self, operand):
+        """The named values an operand's text reads (through folded temporaries)."""
+        for v in values_in(operand):
+            if self.folds(v):
+                for inner in self.defs[v][0].operands():
+                    yield from self.rendered_reads(inner)
+            else:
+                yield v
+
+    def chain(self, op):
+        """`[name = first, name op= b, ...]` for a statement whose result is written into
+        an operand (with those written into before it in the same statement)."""
+        first, steps = self.chain_steps(op)
+        target = op.output
+        stmts = []
+        if not (isinstance(first, Value) and self.names.get(first) == self.name(target)):
+            stmts.append(ast.Assign([ast.Name(self.name(target), ast.Store())],
+                                    self.operand(first)))
+        for step, b in steps:
+            self.share_name(step.output, target)
+            stmts.append(ast.AugAssign(ast.Name(self.name(target), ast.Store()),
+                                       BINOPS[step.style[1]](), self.operand(b)))
+        return stmts
 
     # ---- names ---------------------------------------------------------------
     def name(self, v):
@@ -247,6 +327,12 @@ class _Emitter:
         style = op.style if isinstance(op.style, tuple) else (op.style,)
         kind = style[0]
         args = op.args
+        k = self.written(op)
+        if k is not None:       # np.multiply(a, b, out=a): the result written into a
+            func = self.spell.path(op.prim)
+            return ast.Call(_parse(func) if func else self.callee(op),
+                            [self.operand(a) for a in args],
+                            [ast.keyword('out', ast.Name(self.name(args[k]), ast.Load()))])
         if op.prim in (prims.ALIAS, interface.stop_gradient):
             return self.operand(args[0])
         if op.prim is prims.FSTRING:
@@ -379,7 +465,9 @@ class _Emitter:
                 self.loop(op, depth)
                 group = None
                 continue
-            if op.prim is prims.SETITEM:
+            if _operator(op) and self.written(op) is not None:
+                stmts = self.chain(op)
+            elif op.prim is prims.SETITEM:
                 stmts = self.setitem(op)
             elif op.prim is prims.LIST_APPEND:
                 stmts = self.append(op)
@@ -560,6 +648,10 @@ class _Emitter:
                          list(self.spell.helpers), graph.name)
 
 
+def _operator(op):
+    return isinstance(op.style, tuple) and op.style[0] == 'operator'
+
+
 def _last_effective(block, emitter):
     """The last op of a block that is written out (folded ops are part of a later one)."""
     for op in reversed(block.ops):
@@ -582,7 +674,6 @@ def _holds(op, user):
     """Is the op `user` op itself or inside it?  A region slot (`(kind, region)`:
     a branch's yield, a carried value) is never placed: it is assigned among the
     region's parallel outputs, so a name shared across it is not safe."""
-    from ..ir.nodes import walk
     if isinstance(user, tuple):
         return False
     if user is op:
