@@ -25,7 +25,7 @@ from ..runtime import helpers
 
 _SCALAR_TYPES = (bool, int, float, complex, np.float64, np.float32, np.float16,
                  np.complex64, np.complex128)
-_SAME = {prims.ALIAS, interface.stop_gradient, np.transpose, np.reshape, np.ravel,
+_SAME = {prims.ALIAS, prims.INPLACE_ADD, interface.stop_gradient, np.transpose, np.reshape, np.ravel,
          np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis, np.copy, np.atleast_1d,
          np.atleast_2d, np.atleast_3d}
 _REDUCTIONS = {np.sum, np.max, np.min, np.amax, np.amin, np.prod, np.mean, np.cumsum}
@@ -131,6 +131,8 @@ class Dtypes:
             if prim in _REDUCTIONS and first is not None and \
                     'dtype' not in op.kwargs and 'out' not in op.kwargs:
                 return np.ones(1, _reduced(prim, first))
+            if prim in (helpers._sg_zeros_like, helpers._sg_ones_like) and first is not None:
+                return np.ones(1, first)
             if prim is helpers._sg_cast_like and len(args) == 2:
                 s = self.sample(args[1])
                 return None if s is None else np.ones(1, np.asarray(s).dtype)

@@ -14,12 +14,14 @@ import numpy as np
 from ..ad import interface
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Value
+from ..runtime import helpers
 
 SCALAR = 'scalar'
 _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
 _SCALAR_CASTS = {float, np.float64, np.float32, np.float16}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
-_SAME_SHAPE = {prims.ALIAS, interface.stop_gradient}
+_SAME_SHAPE = {prims.ALIAS, interface.stop_gradient, prims.INPLACE_ADD,
+               helpers._sg_zeros_like, helpers._sg_ones_like}
 
 
 class ShapeClasses:
