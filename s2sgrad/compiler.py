@@ -12,12 +12,14 @@
                                 in a call's specialisation (shapes and dtypes known), an
                                 elementwise result written into a dead operand too
       ir.verify                 IR invariants (every use defined before, SSA)
-      codegen.emit              IR -> readable Python source
+      codegen.emit              IR -> readable Python source (big dead arrays released)
       codegen.loader            compile under a file name registered in linecache
 """
 import dataclasses
 import inspect
 import math
+
+import numpy as np
 
 from .ad import reverse
 from .analyses.dtypes import Dtypes
@@ -29,7 +31,7 @@ from .errors import TransformError
 from .ir import verify
 from .ir.clone import inline_graph
 from .ir.lower import Builder, Context, FunctionLowering, lower_function
-from .ir.nodes import Graph, Pack, Param, Value, values_in, walk
+from .ir.nodes import Const, Graph, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.simplify import eliminate_dead_code
 
@@ -127,8 +129,9 @@ def _finish(graph, docstring=None, floats=False):
 
 
 # An array of at least this many bytes is big: a temporary of its size is computed
-# on its own where that lets a result be written into it.  Smaller ones keep the
-# user's expressions whole.
+# on its own where that lets a result be written into it, and it is released
+# (`del`) once the body no longer needs it.  Smaller ones keep the user's
+# expressions whole and live until the function returns, without a line each.
 BIG_BYTES = 1 << 16
 
 
@@ -136,6 +139,8 @@ def _big_arrays(graph, shapes, dtypes):
     """The values known to be arrays of BIG_BYTES or more."""
     big = set()
     for op in walk(graph.body):
+        if getattr(op, 'prim', None) is np.broadcast_to and isinstance(op.args[0], Const):
+            continue            # a constant stretched: no memory of its own
         for v in op.outputs:
             shape = shapes.shape_of(v)
             dtype = dtypes.dtype(v)

@@ -5,9 +5,12 @@ needs, for the gradient w.r.t. k, the state x of every step: one state per
 step.  Nothing else may stay alive per step (a value read only for its shape
 is saved as a zero-strided stand-in).
 """
+import importlib.util
+import pathlib
 import tracemalloc
 
 import numpy as np
+import pytest
 
 import s2sgrad as sg
 from s2sgrad.testing import check_grads
@@ -106,3 +109,64 @@ def test_a_branch_tape_that_would_hold_only_dead_values_is_left_out():
     x = np.linspace(0.1, 0.3, 4)
     check_grads(branchy, x, 0.9, 5, wrt=(0, 1), order=1)
     check_grads(damped, x, x[::-1].copy(), 0.7, 4, wrt=(0, 1, 2), order=1)
+
+
+# ---- straight-line code: results written into dead arrays, big arrays released ----
+
+def _workloads():
+    """The benchmark's workloads (bench/workloads.py): functions and hand gradients."""
+    path = pathlib.Path(__file__).parent.parent / 'bench' / 'workloads.py'
+    spec = importlib.util.spec_from_file_location('bench_workloads', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_elementwise_gradient_peaks_near_a_careful_hand_written_one():
+    # The adjoint writes each result into an array nothing reads afterwards
+    # (`dz = dr` then `dz *= 1.0 - t * t`), sums gradient terms into one array,
+    # and releases big arrays once dead (`del`): six arrays of the size of w at
+    # the peak where the hand-written gradient has five (fourteen before).
+    bench = _workloads()
+    w, x, y = bench.elementwise_inputs(np.random.default_rng(0), n=200_000)
+    grad = sg.grad(bench.elementwise)
+    (expected,) = bench.elementwise_grad(w, x, y)
+    np.testing.assert_allclose(grad(w, x, y), expected, rtol=1e-10)
+    ours = peak_bytes(grad, w, x, y)
+    hand = peak_bytes(bench.elementwise_grad, w, x, y)
+    assert ours <= 1.25 * hand, (ours / w.nbytes, hand / w.nbytes)
+    source = list(grad._for_shapes.values())[0].generated.source
+    assert 'del ' in source, source
+
+
+def test_small_arrays_are_not_released_line_by_line():
+    w = np.linspace(-1.0, 1.0, 100)
+    grad = sg.grad(_workloads().elementwise)
+    grad(w, w, w)
+    source = list(grad._for_shapes.values())[0].generated.source
+    assert 'del ' not in source, source
+
+
+def mixed(x, w, n, flag):
+    a = np.sin(x) * w
+    b = a * a
+    if flag:
+        c = b + 1.0
+    else:
+        c = b * 2.0
+    for _ in range(n):
+        c = np.tanh(c) + a
+    d = np.exp(-c)
+    return np.sum(d * x)
+
+
+@pytest.mark.parametrize('flag', [True, False])
+def test_released_arrays_around_branches_and_loops(flag):
+    # big arrays (128 KiB) released between a branch and a loop that read them
+    x = np.linspace(-1.0, 1.0, 1 << 14)
+    w = np.linspace(0.5, 1.5, 1 << 14)
+    grad = sg.grad(mixed, wrt=(0, 1))
+    grad(x, w, 3, flag)
+    source = list(grad._for_shapes.values())[0].generated.source
+    assert 'del ' in source, source
+    check_grads(mixed, x, w, 3, flag, wrt=(0, 1), order=1)

@@ -445,6 +445,80 @@ class _Emitter:
                  for o in op.outputs]
         return ast.Tuple(names, ast.Store()) if len(names) != 1 or sequence else names[0]
 
+    # ---- releasing big arrays ----------------------------------------------------
+    def release(self, big):
+        """`del a, b` after the statement that last mentions a name of the function's
+        body holding a big array (`big`: values known to be big), so its memory
+        goes back before the function returns, as a careful person's would."""
+        body = self.graph.body.ops
+        index = {op: k for k, op in enumerate(body)}
+        last, defined_here = {}, {}
+        for k, op in enumerate(body):
+            at = self.statement_index(op, index)
+            for v in _mentions(op):
+                name = self.names.get(v)
+                if name is not None:
+                    last[name] = max(last.get(name, -1), at)
+            if isinstance(op, Op):
+                for v in op.outputs:
+                    defined_here[v] = True
+        if self.graph.result is not None:
+            for v in values_in(self.graph.result):
+                last[self.names.get(v)] = len(body)
+        candidates = {}
+        for v, name in self.names.items():
+            candidates.setdefault(name, []).append(v)
+        # an array a result was written into lives on under the result's name: the
+        # names of one array go together, when the last of them is no longer needed
+        group = {name: {name} for name in candidates}
+        for op in walk(self.graph.body):
+            k = self.written(op) if isinstance(op, Op) else None
+            if k is not None and (not self.folds(op.output) or self.in_chain(op.output)):
+                a, out = self.names.get(op.args[k]), self.names.get(op.output)
+                if a in group and out in group and group[a] is not group[out]:
+                    merged = group[a] | group[out]
+                    for name in merged:
+                        group[name] = merged
+        dying = {}
+        for names in {id(g): g for g in group.values()}.values():
+            values = [v for name in names for v in candidates[name]]
+            if not any(v in big for v in values) or \
+                    not all(defined_here.get(v) and (not self.folds(v) or self.in_chain(v))
+                            for v in values):
+                continue            # a parameter, a loop's or a branch's name: left alone
+            at = max(last.get(name, -1) for name in names)
+            if 0 <= at < len(body) - 1:         # (not just before the return)
+                dying.setdefault(at, []).extend(names)
+        if not dying:
+            return
+        lines, origins = [], {}
+        ends = {}
+        for k, names in dying.items():
+            ends.setdefault(self.ends[body[k]], []).extend(names)
+        for number, line in enumerate(self.lines, 1):
+            lines.append(line)
+            if number in self.line_origins:
+                origins[len(lines)] = self.line_origins[number]
+            if number in ends:
+                lines.append(INDENT + 'del ' + ', '.join(sorted(ends[number])))
+                if number in self.line_origins:
+                    origins[len(lines)] = self.line_origins[number]
+        self.lines, self.line_origins = lines, origins
+
+    def statement_index(self, op, index):
+        """The index in the body of the statement that computes op (a folded
+        temporary is computed inside the statement of its user)."""
+        while isinstance(op, Op) and len(op.outputs) == 1 and self.folds(op.output):
+            user, _ = self.uses[op.output][0]
+            if user is None:
+                return len(index)           # the return statement
+            if isinstance(user, tuple):
+                user = user[1]
+            if user not in index:
+                return len(index)
+            op = user
+        return index.get(op, len(index))
+
     # ---- layout ----------------------------------------------------------------
     def write(self, text, depth, origin=None):
         self.lines.append(INDENT * depth + text)
@@ -460,10 +534,12 @@ class _Emitter:
             if isinstance(op, If):
                 self.region(op, depth)
                 group = None
+                self.ends[op] = len(self.lines)
                 continue
             if isinstance(op, Loop):
                 self.loop(op, depth)
                 group = None
+                self.ends[op] = len(self.lines)
                 continue
             if _operator(op) and self.written(op) is not None:
                 stmts = self.chain(op)
@@ -476,6 +552,7 @@ class _Emitter:
             for stmt in stmts:
                 for line in _source(stmt).rstrip('\n').split('\n'):
                     self.write(line, depth, op.origin)
+            self.ends[op] = len(self.lines)
         if outputs is not None:
             for out, r in zip(outputs, results):
                 if r is None:
@@ -636,6 +713,7 @@ class _Emitter:
         self.write(f'def {graph.name}({", ".join(params)}):', 0)
         if docstring:
             self.write('"""' + docstring.replace('"""', "'''") + '"""', 1)
+        self.ends = {}
         self.block(graph.body, 1, None)
         result = graph.result
         if result is not None:
@@ -643,6 +721,7 @@ class _Emitter:
             if text == 'return None':
                 text = 'return'
             self.write(text, 1, graph.return_origin or graph.origin)
+        self.release(self.big)
         source = '\n'.join(self.lines) + '\n'
         return Generated(source, dict(self.spell.namespace), self.line_origins,
                          list(self.spell.helpers), graph.name)
@@ -650,6 +729,24 @@ class _Emitter:
 
 def _operator(op):
     return isinstance(op.style, tuple) and op.style[0] == 'operator'
+
+
+def _mentions(op):
+    """Every value an op or region (with all inside it) reads or defines."""
+    found = []
+    for inner in [op] + ([o for block in op.blocks() for o in walk(block)]
+                         if isinstance(op, (If, Loop)) else []):
+        found += inner.outputs
+        if isinstance(inner, If):
+            found += values_in(inner.test)
+            found += [v for r in inner.then_results + inner.else_results for v in values_in(r)]
+        elif isinstance(inner, Loop):
+            found += inner.defined()
+            for operand in [inner.iterable, inner.cond, inner.exit] + inner.inits + inner.nexts:
+                found += values_in(operand)
+        else:
+            found += inner.inputs()
+    return found
 
 
 def _last_effective(block, emitter):
