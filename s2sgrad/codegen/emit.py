@@ -337,8 +337,9 @@ class _Emitter:
             return self.operand(args[0])
         if op.prim is prims.FSTRING:
             return self.fstring(op)
-        if op.prim is prims.TAPE_REVERSED:
-            return _call(ast.Name('reversed', ast.Load()), [self.operand(args[0])])
+        if op.prim is prims.TAPE_REVERSED:      # the tapes of a loop, walked back together
+            walks = [_call(ast.Name('reversed', ast.Load()), [self.operand(a)]) for a in args]
+            return walks[0] if len(walks) == 1 else _call(ast.Name('zip', ast.Load()), walks)
         if kind == 'operator':
             return ast.BinOp(self.operand(args[0]), BINOPS[style[1]](), self.operand(args[1]))
         if kind == 'unary':

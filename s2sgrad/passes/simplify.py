@@ -61,47 +61,43 @@ def _prune_tapes(graph):
             v = copies[v]
         return v
 
-    pushes, consumers = {}, {}
-    reversed_of = {op.output: op.args[0] for op in ops
+    pushes, pops, walks = {}, {}, {}
+    reversed_of = {op.output: op for op in ops
                    if getattr(op, 'prim', None) is prims.TAPE_REVERSED}
     for op in ops:
         if isinstance(op, Loop) and isinstance(op.iterable, Value) and op.iterable in reversed_of:
-            consumers.setdefault(tape_of(reversed_of[op.iterable]), []).append(op)
+            walk_op = reversed_of[op.iterable]
+            for arg in walk_op.args:
+                walks.setdefault(tape_of(arg), []).append((op, walk_op, arg))
         elif getattr(op, 'prim', None) is prims.TAPE_PUSH:
             pushes.setdefault(op.args[0], []).append(op)
         elif getattr(op, 'prim', None) is prims.TAPE_POP:
-            consumers.setdefault(tape_of(op.args[0]), []).append(op)
+            pops.setdefault(tape_of(op.args[0]), []).append(op)
     changed = False
-    for tape, (push,) in ((t, p) for t, p in pushes.items() if len(p) == 1):
-        found = consumers.get(tape, [])
-        if len(found) != 1:
+    for tape, found in pushes.items():
+        if len(found) != 1 or len(walks.get(tape, ())) + len(pops.get(tape, ())) != 1:
             continue
-        consumer = found[0]
-        targets = consumer.targets if isinstance(consumer, Loop) else consumer.outputs
-        record = push.args[1]
-        items = record.items if isinstance(record, Pack) else [record]
-        if isinstance(record, Const) or len(items) != len(targets):
+        push = found[0]
+        new = [o for o in ops if tape in getattr(o, 'outputs', ())]
+        if tape in pops:
+            (pop,) = pops[tape]
+            if pop.outputs[0] not in read:
+                for op in [push, pop] + new:
+                    holder[op].ops.remove(op)
+                changed = True
             continue
-        keep = [k for k, t in enumerate(targets) if t in read]
-        if len(keep) == len(targets):
+        ((loop, walk_op, arg),) = walks[tape]
+        k = walk_op.args.index(arg)
+        if loop.targets[k] in read or isinstance(push.args[1], Const):
             continue
         changed = True
-        if not keep and isinstance(consumer, Op):
-            # a branch's tape that holds nothing: no tape at all
-            for op in [push, consumer] + [o for o in ops if tape in getattr(o, 'outputs', ())]:
+        if len(walk_op.args) > 1:               # the other tapes walk on
+            del walk_op.args[k], loop.targets[k]
+            for op in [push] + new:
                 holder[op].ops.remove(op)
-            continue
-        items = [items[k] for k in keep]
-        targets = [targets[k] for k in keep]
-        if not items:
+        else:                                   # the last one: it counts the iterations
             push.args[1] = Const(None)
-            targets = [Value('_', consumer.origin, True)]
-        else:
-            push.args[1] = items[0] if len(items) == 1 else Pack('tuple', items)
-        if isinstance(consumer, Loop):
-            consumer.targets = targets
-        else:
-            consumer.outputs = targets
+            loop.targets[k] = Value('_', loop.origin, True)
     return changed
 
 
