@@ -109,7 +109,9 @@ class _SiteLowering(FunctionLowering):
 
 def _finish(graph, docstring=None, floats=False):
     # Dead code goes first: codegen folds temporaries by use count, so the
-    # counts must be final.
+    # counts must be final.  (Views the user's code reads after an assignment
+    # are marked checked before: such reads may be dead in a gradient.)
+    inplace.check_views(graph, graph.tape_copies)
     eliminate_dead_code(graph)
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)

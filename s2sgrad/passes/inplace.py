@@ -52,6 +52,20 @@ SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
 COMMUTATIVE = {np.add, np.multiply}
 
 
+def check_views(graph, tape_copies=None):
+    """Before dead code goes: mark `row = y[0]` checked where the user's code reads
+    the row after y is assigned into.
+
+    The reads that make the check needed may be dead in a gradient (the loss
+    itself is not returned, and a specialisation that knows the row's shape
+    reads nothing else of it); the check is kept (simplify.has_effect) all the
+    same, as the gradient would assume the row's old contents.
+    """
+    decision = _Decision(graph, tape_copies or {})
+    decision.views_only = True
+    decision.run()
+
+
 def decide(graph, tape_copies=None, shapes=None, dtypes=None):
     """Mark each SETITEM / LIST_APPEND op ('...', 'inplace') or ('...', 'copy').
 
@@ -70,6 +84,7 @@ class _Decision:
         self.reads = {}                     # value -> [(position, 'value' | 'shape', forward?)]
         self.producer = {}
         self.shapes, self.dtypes = shapes, dtypes
+        self.views_only = False
         self.home = {}                      # op or value -> the block holding it (ops' outputs)
         graph.inplace = {}
         graph.inplace_results = set()
@@ -239,10 +254,15 @@ class _Decision:
                     self.views.discard(v)
                     later = [(u, f) for u, f in later if u is not v]
                     continue
+                if self.views_only:
+                    continue
                 raise TransformError(
                     f'a view of {base.hint!r} (taken at {v.origin.short}) is read after '
                     f'{base.hint!r} is assigned into here; copy it first (np.copy) so that '
                     f'the gradient sees what Python sees', op.origin)
+        if self.views_only:
+            self.add_parent(out, base)
+            return
         # the write's own result is owned either way (the same memory, or a copy)
         if self.is_owned(base, seen={out}) and not later:
             op.style = (kind, 'inplace')

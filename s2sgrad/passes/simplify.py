@@ -19,6 +19,8 @@ EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
 def has_effect(op):
     if not hasattr(op, 'prim'):
         return False            # a region: its ops are asked one by one
+    if op.style == ('subscript', 'checked'):
+        return True             # refuses a view the gradient would misread (passes.inplace)
     try:
         return op.prim in EFFECTS
     except TypeError:
