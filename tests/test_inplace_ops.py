@@ -225,3 +225,32 @@ def test_a_broadcast_view_is_not_written():
     source = running_source(sg.grad(from_broadcast), x)
     assert 'b' not in written_into(source), source
     check_grads(from_broadcast, x, order=1)
+
+
+@pytest.mark.parametrize('index', [
+    np.s_[:, None, :], np.s_[None], np.s_[1], np.s_[-1, 2:], np.s_[..., 0], np.s_[1:5:2, ..., None],
+    np.s_[::-1, :, 1], np.s_[None, ..., None], np.s_[:0], np.s_[3:1]])
+def test_shapes_of_constant_indexing_follow_numpy(index):
+    from s2sgrad.analyses.shapes import _indexed
+    from s2sgrad.ir.nodes import Const, Pack, Slice
+
+    def operand(item):
+        if isinstance(item, slice):
+            return Slice(*(Const(p) for p in (item.start, item.stop, item.step)))
+        return Const(item)
+
+    x = np.zeros((5, 3, 4))
+    items = index if isinstance(index, tuple) else (index,)
+    shape = _indexed(x.shape, Pack('index', [operand(i) for i in items]), False)
+    assert shape == x[index].shape
+
+
+def indexed(x):
+    d = x[:, None, :] - x[None, :, :]
+    e = d[1:, ..., ::2] * 2.0
+    return np.sum(np.sin(e) * e[..., None, 0])
+
+
+def test_a_gradient_through_constant_indexing():
+    x = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+    check_grads(indexed, x, order=1)

@@ -191,3 +191,17 @@ def test_a_step_of_small_states_costs_its_saved_values_and_a_list_entry_each():
 
     saved = sys.getsizeof(q) + sys.getsizeof(-0.5)      # q (a new array) and -k a step
     assert per_step() <= saved + 2 * 8 * 1.25, (per_step(), saved)
+
+
+def test_pairwise_gradient_holds_few_n_by_n_by_3_arrays():
+    # X[:, None, :] - X[None, :, :] has a known shape in the specialisation, so its
+    # results are written into and released like any other: at the peak two
+    # arrays of the pairwise differences' size (five before).  (A hand-written
+    # gradient avoids them algebraically, from the Gram matrix X @ X.T.)
+    bench = _workloads()
+    X, eps = bench.pairwise_inputs(np.random.default_rng(0), n=128)
+    grad = sg.grad(bench.pairwise)
+    (expected,) = bench.pairwise_grad(X, eps)
+    np.testing.assert_allclose(grad(X, eps), expected, rtol=1e-9)
+    differences = 128 * 128 * 3 * 8
+    assert peak_bytes(grad, X, eps) <= 2.6 * differences, peak_bytes(grad, X, eps) / differences

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Value
+from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
 from ..runtime import helpers
 
 SCALAR = 'scalar'
@@ -143,6 +143,11 @@ class ShapeClasses:
                 and isinstance(op.args[1].value, int) and isinstance(op.args[0], Value) \
                 and self.shape_index.get(op.args[0]):
             return SCALAR               # x.shape[0]: an int
+        if prim is prims.GETITEM and len(op.args) == 2 or \
+                prim is np.expand_dims and len(op.args) == 2 and not op.kwargs:
+            shape = _indexed(self.shape_of(op.args[0]), op.args[1], prim is np.expand_dims)
+            if shape is not None:
+                return _token(shape)
         if prim is np.shape:
             return object()
         if prim is np.transpose and len(op.args) == 1 and not op.kwargs:
@@ -174,6 +179,56 @@ class ShapeClasses:
             if _known(a) and _known(b):
                 return _token(_matmul_shape(_shape(a), _shape(b)))
         return object()
+
+
+def _indexed(base, index, expand):
+    """The shape of x[index] (basic indexing by constants) or np.expand_dims(x, axis),
+    for x of shape `base`; None when it does not follow from constants."""
+    if not base or not isinstance(index, (Const, Pack, Slice)):
+        return None
+    if expand:
+        axis = index.value if isinstance(index, Const) else None
+        if not isinstance(axis, int) or not -len(base) - 1 <= axis <= len(base):
+            return None
+        axis %= len(base) + 1
+        return base[:axis] + (1,) + base[axis:]
+    items = index.items if isinstance(index, Pack) and index.kind == 'index' else [index]
+    parts = []
+    for item in items:
+        if isinstance(item, Slice):
+            bounds = [p.value if isinstance(p, Const) else item
+                      for p in (item.start, item.stop, item.step)]
+            if any(b is item or not (b is None or type(b) is int) for b in bounds):
+                return None
+            item = Const(slice(*bounds))
+        if not isinstance(item, Const):
+            return None                 # a run-time index (or an array of them)
+        value = item.value
+        if value is not None and value is not Ellipsis and type(value) not in (int, slice):
+            return None
+        parts.append(value)
+    if parts.count(Ellipsis) > 1:
+        return None
+    used = sum(1 for p in parts if p is not None and p is not Ellipsis)
+    if used > len(base):
+        return None
+    if Ellipsis in parts:
+        k = parts.index(Ellipsis)
+        parts[k:k + 1] = [slice(None)] * (len(base) - used)
+    parts += [slice(None)] * (len(base) - sum(1 for p in parts if p is not None))
+    shape, dims = [], iter(base)
+    for p in parts:
+        if p is None:
+            shape.append(1)
+            continue
+        n = next(dims)
+        if isinstance(p, slice):
+            if p.step == 0:
+                return None
+            shape.append(len(range(*p.indices(n))))
+        elif not -n <= p < n:
+            return None
+    return tuple(shape)
 
 
 def _known(token):

@@ -35,7 +35,8 @@ VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expan
 FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
          np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, np.array,
          np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer, prims.LIST_NEW,
-         helpers._sg_zero_at, helpers._sg_scatter_add}
+         helpers._sg_zero_at, helpers._sg_scatter_add,
+         np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}     # (reductions: new)
 SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (np.zeros_like, 0), (np.ones_like, 0), (np.empty_like, 0),
               (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
