@@ -65,3 +65,31 @@ def test_a_loop_whose_carried_shape_changes_is_not_trusted():
     from s2sgrad.testing import check_grads
     check_grads(grows_in_a_loop, np.array([0.3, -0.2]), np.array([1.5]), wrt=(0, 1), order=1)
     check_grads(grows_in_a_loop, np.array([0.3, -0.2]), 1.5, wrt=(0, 1), order=1)
+
+
+def rnn(W, U, xs, h):
+    for x in xs:                        # x = xs[_i], _i from range(len(xs)): an int
+        h = np.tanh(h @ W + x @ U)
+    return np.sum(h * h)
+
+
+def picks(x, k):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(x[i, 1:] * k)    # x[i, 1:]: a row of a known shape
+    return total
+
+
+def test_a_loop_over_an_array_knows_the_shapes_of_its_items():
+    rng = np.random.default_rng(0)
+    W, U = rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(3, 4))
+    xs, h = rng.normal(size=(5, 2, 3)), rng.normal(size=(2, 4))
+    g = sg.grad(rnn, wrt=(0, 1))
+    g(W, U, xs, h)
+    special = g.compiled_for((W, U, xs, h)).generated.source
+    # no shape looked up when it runs, nothing saved only for its shape
+    assert '_sg_unbroadcast' not in special and '_sg_shape_of' not in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(rnn, W, U, xs, h, wrt=(0, 1), order=1)
+    x = rng.normal(size=(3, 4))
+    check_grads(picks, x, rng.normal(size=3), wrt=(0, 1), order=1)

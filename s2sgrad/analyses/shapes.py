@@ -28,6 +28,7 @@ class ShapeClasses:
     def __init__(self, ops, scalars=(), shapes=None):
         self.classes = {v: SCALAR for v in scalars}     # values known to be scalars
         self.shape_index = {}                           # values that are np.shape(...)
+        self.ranges, self.ints = set(), set()           # range(...) values, Python ints
         for v, shape in (shapes or {}).items():
             self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
@@ -37,6 +38,8 @@ class ShapeClasses:
         for op in ops:
             if getattr(op, 'prim', None) is np.shape:
                 self.shape_index[op.outputs[0]] = True
+            if getattr(op, 'prim', None) is range:
+                self.ranges.add(op.outputs[0])
             if isinstance(op, Loop):
                 self._loop(op)
                 continue
@@ -109,8 +112,11 @@ class ShapeClasses:
 
     def _loop(self, op):
         """A carried variable keeps its initial shape if an iteration gives it back."""
+        counts = op.iterable in self.ranges          # for i in range(n): i is an int
         for v in op.targets:
-            self.classes[v] = object()
+            self.classes[v] = SCALAR if counts else object()
+            if counts:
+                self.ints.add(v)
         assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
         while True:
             for phi in op.phis:
@@ -145,7 +151,8 @@ class ShapeClasses:
             return SCALAR               # x.shape[0]: an int
         if prim is prims.GETITEM and len(op.args) == 2 or \
                 prim is np.expand_dims and len(op.args) == 2 and not op.kwargs:
-            shape = _indexed(self.shape_of(op.args[0]), op.args[1], prim is np.expand_dims)
+            shape = _indexed(self.shape_of(op.args[0]), op.args[1], prim is np.expand_dims,
+                             self.ints)
             if shape is not None:
                 return _token(shape)
         if prim is np.shape:
@@ -181,10 +188,11 @@ class ShapeClasses:
         return object()
 
 
-def _indexed(base, index, expand):
-    """The shape of x[index] (basic indexing by constants) or np.expand_dims(x, axis),
-    for x of shape `base`; None when it does not follow from constants."""
-    if not base or not isinstance(index, (Const, Pack, Slice)):
+def _indexed(base, index, expand, ints=()):
+    """The shape of x[index] (basic indexing by constants, or by `ints`: values known
+    to be Python ints) or np.expand_dims(x, axis), for x of shape `base`; None
+    when it does not follow."""
+    if not base or not isinstance(index, (Const, Pack, Slice)) and index not in ints:
         return None
     if expand:
         axis = index.value if isinstance(index, Const) else None
@@ -201,6 +209,9 @@ def _indexed(base, index, expand):
             if any(b is item or not (b is None or type(b) is int) for b in bounds):
                 return None
             item = Const(slice(*bounds))
+        if isinstance(item, Value) and item in ints:
+            parts.append(item)
+            continue
         if not isinstance(item, Const):
             return None                 # a run-time index (or an array of them)
         value = item.value
@@ -210,6 +221,8 @@ def _indexed(base, index, expand):
     if parts.count(Ellipsis) > 1:
         return None
     used = sum(1 for p in parts if p is not None and p is not Ellipsis)
+    if any(isinstance(p, Value) for p in parts) and Ellipsis in parts:
+        return None
     if used > len(base):
         return None
     if Ellipsis in parts:
@@ -226,7 +239,7 @@ def _indexed(base, index, expand):
             if p.step == 0:
                 return None
             shape.append(len(range(*p.indices(n))))
-        elif not -n <= p < n:
+        elif not isinstance(p, Value) and not -n <= p < n:
             return None
     return tuple(shape)
 
