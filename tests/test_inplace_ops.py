@@ -17,6 +17,9 @@ import s2sgrad as sg
 from s2sgrad.testing import check_grads
 
 
+N = 1024        # arrays of 8 KiB: results are written into arrays of 4 KiB or more
+
+
 def running_source(grad, *args):
     grad(*args)
     (compiled,) = grad._for_shapes.values()
@@ -42,7 +45,7 @@ def chain(w, x):
 
 
 def test_a_dead_temporary_takes_the_result():
-    w, x = np.linspace(-1.0, 1.0, 7), np.linspace(0.5, 1.5, 7)
+    w, x = np.linspace(-1.0, 1.0, N), np.linspace(0.5, 1.5, N)
     source = running_source(sg.grad(chain), w, x)
     assert written_into(source), source
     check_grads(chain, w, x, wrt=(0, 1), order=1)
@@ -53,7 +56,7 @@ def uses_argument(x):
 
 
 def test_an_argument_is_never_written():
-    x = np.linspace(-1.0, 1.0, 5)
+    x = np.linspace(-1.0, 1.0, N)
     source = running_source(sg.grad(uses_argument), x)
     assert 'x' not in written_into(source), source
     check_grads(uses_argument, x, order=1)     # also: x unchanged
@@ -66,7 +69,7 @@ def read_later(x):
 
 
 def test_a_value_read_later_is_not_written():
-    x = np.linspace(-1.0, 1.0, 5)
+    x = np.linspace(-1.0, 1.0, N)
     source = running_source(sg.grad(read_later), x)
     assert 't' not in written_into(source.split('# ---- grad')[0]), source
     check_grads(read_later, x, order=1)
@@ -88,7 +91,7 @@ def through_slice(x):
 
 @pytest.mark.parametrize('fn', [through_view, through_slice])
 def test_a_view_is_not_written(fn):
-    x = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    x = np.linspace(-1.0, 1.0, N).reshape(32, -1)
     source = running_source(sg.grad(fn), x)
     assert not {'a', 'b'} & written_into(source), source
     check_grads(fn, x, order=1)
@@ -101,8 +104,8 @@ def promotes(x, y):
 
 
 def test_a_result_of_another_dtype_is_not_written_into_the_operand():
-    x = np.linspace(-1.0, 1.0, 6).astype(np.float32)
-    y = np.linspace(0.5, 1.5, 6)
+    x = np.linspace(-1.0, 1.0, 2 * N).astype(np.float32)
+    y = np.linspace(0.5, 1.5, 2 * N)
     source = running_source(sg.grad(promotes, wrt=(0, 1)), x, y)
     assert 'a' not in written_into(source), source
     dx, dy = sg.grad(promotes, wrt=(0, 1))(x, y)
@@ -111,8 +114,8 @@ def test_a_result_of_another_dtype_is_not_written_into_the_operand():
 
 
 def test_a_result_of_the_same_dtype_is_written_into_the_operand():
-    x = np.linspace(-1.0, 1.0, 6).astype(np.float32)
-    y = np.linspace(0.5, 1.5, 6).astype(np.float32)
+    x = np.linspace(-1.0, 1.0, 2 * N).astype(np.float32)
+    y = np.linspace(0.5, 1.5, 2 * N).astype(np.float32)
     source = running_source(sg.grad(promotes, wrt=(0, 1)), x, y)
     assert 'a' in written_into(source), source
     check_grads(promotes, x, y, wrt=(0, 1), order=1)
@@ -120,13 +123,13 @@ def test_a_result_of_the_same_dtype_is_written_into_the_operand():
 
 def broadcasts(x, m):
     a = x * 2.0                 # (n,)
-    b = a * m                   # (k, n): a is too small to hold it
+    b = a + m                   # (k, n): a is too small to hold it
     return np.sum(np.sin(b))
 
 
 def test_a_broadcast_result_is_not_written_into_the_smaller_operand():
-    x = np.linspace(-1.0, 1.0, 4)
-    m = np.linspace(0.5, 1.5, 12).reshape(3, 4)
+    x = np.linspace(-1.0, 1.0, N)
+    m = np.linspace(0.5, 1.5, 3 * N).reshape(3, N)
     source = running_source(sg.grad(broadcasts, wrt=(0, 1)), x, m)
     assert 'a' not in written_into(source), source
     check_grads(broadcasts, x, m, wrt=(0, 1), order=1)
@@ -150,7 +153,7 @@ def loop_carries(x, n):
 
 @pytest.mark.parametrize('fn', [loop_reads_outer, loop_carries])
 def test_loops(fn):
-    x = np.linspace(-1.0, 1.0, 5)
+    x = np.linspace(-1.0, 1.0, N)
     source = running_source(sg.grad(fn), x, 4)
     assert not {'a', 't', 'h', 'h_1'} & written_into(source), source
     check_grads(fn, x, 4, order=1)
@@ -168,7 +171,7 @@ def branch_alias(x, flag):
 
 @pytest.mark.parametrize('flag', [True, False])
 def test_an_array_shared_by_a_branch_result_is_not_written(flag):
-    x = np.linspace(-1.0, 1.0, 5)
+    x = np.linspace(-1.0, 1.0, N)
     source = running_source(sg.grad(branch_alias), x, flag)
     assert 'a' not in written_into(source), source
     check_grads(branch_alias, x, flag, order=1)
@@ -182,7 +185,7 @@ def folded_read(w):
 def test_a_read_folded_into_a_later_expression_counts_where_it_is_written():
     # the adjoint computes -(d * w)-like terms folded into a later statement;
     # no write between may touch what they read
-    w = np.linspace(-1.0, 1.0, 9)
+    w = np.linspace(-1.0, 1.0, N)
     check_grads(folded_read, w, order=1)
 
 
@@ -208,20 +211,20 @@ def carried(x, n):
 
 @pytest.mark.parametrize('fn', [outer_written, carried])
 def test_an_array_a_later_iteration_reads_is_not_written(fn):
-    x = np.linspace(-1.0, 1.0, 5)
+    x = np.linspace(-1.0, 1.0, N)
     source = running_source(sg.grad(fn), x, 4)
     assert 'a' not in written_into(source), source
     check_grads(fn, x, 4, order=1)
 
 
 def from_broadcast(x):
-    b = np.broadcast_to(x * 2.0, (3, 4))
+    b = np.broadcast_to(x * 2.0, (3, N))
     c = b * 3.0             # b is dead, but read-only: a stretched view of x * 2.0
     return np.sum(c * c)
 
 
 def test_a_broadcast_view_is_not_written():
-    x = np.linspace(-1.0, 1.0, 4)
+    x = np.linspace(-1.0, 1.0, N)
     source = running_source(sg.grad(from_broadcast), x)
     assert 'b' not in written_into(source), source
     check_grads(from_broadcast, x, order=1)

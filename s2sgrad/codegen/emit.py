@@ -75,6 +75,7 @@ class _Emitter:
         self.lines = []
         self.line_origins = {}
         self.inplace = getattr(graph, 'inplace', {})
+        self._written = {}
         self.big = getattr(graph, 'big', set())
 
     # ---- analysis: definitions, uses, what folds into its use ------------------
@@ -163,6 +164,11 @@ class _Emitter:
         k = self.inplace.get(op) if isinstance(op, Op) else None
         if k is None:
             return None
+        if op not in self._written:
+            self._written[op] = self.write_into(op, k)
+        return self._written[op]
+
+    def write_into(self, op, k):
         if _operator(op):
             if not self.folds(op.output):
                 return k if self.chain_reads_ok(op) else None
@@ -451,6 +457,8 @@ class _Emitter:
         """`del a, b` after the statement that last mentions a name of the function's
         body holding a big array (`big`: values known to be big), so its memory
         goes back before the function returns, as a careful person's would."""
+        if not big:
+            return
         body = self.graph.body.ops
         index = {op: k for k, op in enumerate(body)}
         last, defined_here = {}, {}

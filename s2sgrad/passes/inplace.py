@@ -22,11 +22,13 @@ may share its memory afterwards, and the result must have its shape and
 dtype.  A careful person writes gradients this way; it keeps the peak memory
 of a call near a hand-written gradient's.
 """
+import math
+
 import numpy as np
 
 from ..errors import TransformError
 from ..ir import prims
-from ..ir.nodes import If, Loop, Op, Value, values_in
+from ..ir.nodes import If, Loop, Op, Value, values_in, walk
 from ..runtime import construction, helpers
 
 VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
@@ -51,6 +53,9 @@ SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
 
 # Elementwise ops that may write into an operand; for these two either operand.
 COMMUTATIVE = {np.add, np.multiply}
+# A result smaller than this gets an array of its own: a new small array costs next
+# to nothing, and the user's expression stays as written.
+SMALL_BYTES = 1 << 12
 
 
 def check_views(graph, tape_copies=None):
@@ -62,6 +67,8 @@ def check_views(graph, tape_copies=None):
     reads nothing else of it); the check is kept (simplify.has_effect) all the
     same, as the gradient would assume the row's old contents.
     """
+    if not any(getattr(op, 'prim', None) is prims.SETITEM for op in walk(graph.body)):
+        return
     decision = _Decision(graph, tape_copies or {})
     decision.views_only = True
     decision.run()
@@ -286,6 +293,8 @@ class _Decision:
         dtype = self.dtypes.dtype(out)
         if not shape or dtype is None:      # (a 0-d result is a scalar: nothing to reuse)
             return False
+        if math.prod(shape) * dtype.itemsize < SMALL_BYTES:
+            return False
         candidates = (0, 1) if prim in COMMUTATIVE else (0,)
         # an array this op's function wrote into first (a running sum stays one
         # array), then the first operand (`y = a; y -= b` reads as the user's a - b)
@@ -314,6 +323,9 @@ class _Decision:
         value or carried into a loop's next iteration.
         """
         block = self.home.get(op)
+        written = self.graph.inplace_results
+        # (an array a result was written into before passed these checks then, and
+        # nothing read it, or what it was written from, after: it need not be walked)
         todo, mine = [a], set()
         while todo:
             u = todo.pop()
@@ -322,6 +334,8 @@ class _Decision:
             if self.home.get(u) is not block or u in self.views or u in self.readonly:
                 return False
             mine.add(u)
+            if u in written:
+                continue
             parents = self.parents.get(u)
             if not parents:
                 if u not in self.fresh:
@@ -333,7 +347,8 @@ class _Decision:
             if u not in shared:
                 shared.add(u)
                 todo.extend(self.children.get(u, ()))
-                todo.extend(self.parents.get(u, ()))
+                if u not in written:
+                    todo.extend(self.parents.get(u, ()))
         for u in shared:
             for p, kind, _ in self.reads.get(u, ()):
                 if p == position or kind not in ('value', 'carry'):

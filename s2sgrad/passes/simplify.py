@@ -38,6 +38,8 @@ def eliminate_dead_code(graph):
 def _prune_tapes(graph):
     """Take off each tape the entries whose popped copies nobody reads; True if any."""
     ops = list(walk(graph.body))
+    if not any(getattr(op, 'prim', None) is prims.TAPE_PUSH for op in ops):
+        return False
     read = set(values_in(graph.result)) if graph.result is not None else set()
     holder = {}                 # op -> the block holding it
     for block in _blocks(graph.body):
