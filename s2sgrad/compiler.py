@@ -23,7 +23,6 @@ import numpy as np
 
 from .ad import reverse
 from .analyses.dtypes import Dtypes
-from .analyses.shapes import ShapeClasses
 from .codegen import emit as codegen
 from .codegen.loader import load
 from .codegen.spelling import user_aliases
@@ -31,7 +30,7 @@ from .errors import TransformError
 from .ir import verify
 from .ir.clone import inline_graph
 from .ir.lower import Builder, Context, FunctionLowering, lower_function
-from .ir.nodes import Const, Graph, Pack, Param, Value, values_in, walk
+from .ir.nodes import Const, Graph, Loop, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.simplify import eliminate_dead_code
 
@@ -91,7 +90,7 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     graph.lists = ctx.lists
     graph.return_origin = target_graph.origin   # the final casts fold into the return
     if arg_shapes is not None and arg_samples is not None:
-        graph.known = ({params[i].value: shape for i, shape in arg_shapes.items()},
+        graph.known = (getattr(builder, 'shape_classes', None),
                        {params[i].value: s for i, s in arg_samples.items() if s is not None})
     names = ', '.join(params[i].name for i in wrt)
     what = 'Value and gradient' if with_value else 'Gradient'
@@ -117,9 +116,15 @@ def _finish(graph, docstring=None, floats=False):
     # after dead code (reads that no longer exist do not force copies)
     shapes = dtypes = None
     known = getattr(graph, 'known', None)
-    if known is not None:
-        shapes = ShapeClasses(graph.body.ops, shapes=known[0])
-        dtypes = Dtypes(graph.body.ops, known[1])
+    if known is not None and known[0] is not None:
+        # the AD's shape classes of the forward code, and those of the adjoint
+        shapes = known[0]
+        shapes.add([op for op in graph.body.ops
+                    if not all(v in shapes.classes for v in _outputs(op))])
+        if _most_elements(graph, shapes) * 16 >= inplace.SMALL_BYTES:
+            dtypes = Dtypes(graph.body.ops, known[1])
+        else:
+            shapes = None       # nothing of a size worth writing into or releasing
     inplace.decide(graph, graph.tape_copies, shapes, dtypes)
     if shapes is not None:
         graph.big = _big_arrays(graph, shapes, dtypes)
@@ -135,6 +140,16 @@ def _finish(graph, docstring=None, floats=False):
 # (`del`) once the body no longer needs it.  Smaller ones keep the user's
 # expressions whole and live until the function returns, without a line each.
 BIG_BYTES = 1 << 16
+
+
+def _outputs(op):
+    return list(op.outputs) + (op.defined() if isinstance(op, Loop) else [])
+
+
+def _most_elements(graph, shapes):
+    """The most elements of an array of the graph whose shape is known."""
+    return max((math.prod(shape) for op in walk(graph.body) for v in op.outputs
+                for shape in [shapes.shape_of(v)] if shape), default=0)
 
 
 def _big_arrays(graph, shapes, dtypes):

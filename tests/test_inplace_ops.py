@@ -17,7 +17,7 @@ import s2sgrad as sg
 from s2sgrad.testing import check_grads
 
 
-N = 1024        # arrays of 8 KiB: results are written into arrays of 4 KiB or more
+N = 1024        # arrays of 8 KiB: results are written into arrays of 1 KiB or more
 
 
 def running_source(grad, *args):

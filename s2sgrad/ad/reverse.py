@@ -162,6 +162,7 @@ class _Sweep:
         origin = self.block.origin
         self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()),
                                    getattr(self, 'known_shapes', None))
+        self.builder.shape_classes = self.shapes    # (the in-place pass goes on from them)
         for i, y in enumerate(ys):
             if not isinstance(y, Value) or y not in varied:
                 continue

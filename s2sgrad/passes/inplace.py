@@ -55,7 +55,7 @@ SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
 COMMUTATIVE = {np.add, np.multiply}
 # A result smaller than this gets an array of its own: a new small array costs next
 # to nothing, and the user's expression stays as written.
-SMALL_BYTES = 1 << 12
+SMALL_BYTES = 1 << 10
 
 
 def check_views(graph, tape_copies=None):
