@@ -116,15 +116,15 @@ def _finish(graph, docstring=None, floats=False):
     # after dead code (reads that no longer exist do not force copies)
     shapes = dtypes = None
     known = getattr(graph, 'known', None)
-    if known is not None and known[0] is not None:
+    # (nothing to do where no array of the forward code -- whose shapes are those of
+    # the adjoint's too -- is of a size worth writing into or releasing)
+    if known is not None and known[0] is not None and \
+            _most_elements(known[0]) * 16 >= inplace.SMALL_BYTES:
         # the AD's shape classes of the forward code, and those of the adjoint
         shapes = known[0]
         shapes.add([op for op in graph.body.ops
                     if not all(v in shapes.classes for v in _outputs(op))])
-        if _most_elements(graph, shapes) * 16 >= inplace.SMALL_BYTES:
-            dtypes = Dtypes(graph.body.ops, known[1])
-        else:
-            shapes = None       # nothing of a size worth writing into or releasing
+        dtypes = Dtypes(graph.body.ops, known[1])
     inplace.decide(graph, graph.tape_copies, shapes, dtypes)
     if shapes is not None:
         graph.big = _big_arrays(graph, shapes, dtypes)
@@ -146,10 +146,10 @@ def _outputs(op):
     return list(op.outputs) + (op.defined() if isinstance(op, Loop) else [])
 
 
-def _most_elements(graph, shapes):
-    """The most elements of an array of the graph whose shape is known."""
-    return max((math.prod(shape) for op in walk(graph.body) for v in op.outputs
-                for shape in [shapes.shape_of(v)] if shape), default=0)
+def _most_elements(shapes):
+    """The most elements of an array whose shape is known."""
+    return max((math.prod(c) for c in shapes.classes.values() if isinstance(c, tuple)),
+               default=0)
 
 
 def _big_arrays(graph, shapes, dtypes):

@@ -206,7 +206,7 @@ class _Decision:
         # which may come after a write between the two: such a read happens (at
         # the latest) where the reader's own reads happen
         self.late = {}
-        for position in range(len(self.order) - 1, -1, -1):
+        for position in range(len(self.order) - 1 if self.shapes is not None else -1, -1, -1):
             op = self.order[position]
             if isinstance(op, Op) and len(op.outputs) == 1 and op.outputs[0].temp and \
                     len(self.reads.get(op.outputs[0], ())) == 1:
