@@ -279,7 +279,6 @@ class _Decision:
             op.style = (kind, 'copy')
             self.fresh.add(out)
 
-
     # ---- elementwise ops written into an operand ------------------------------------
     def elementwise(self, op, position):
         """Write an elementwise op's result into a dead operand; True if it is."""
@@ -296,6 +295,7 @@ class _Decision:
         if math.prod(shape) * dtype.itemsize < SMALL_BYTES:
             return False
         candidates = (0, 1) if prim in COMMUTATIVE else (0,)
+
         # an array this op's function wrote into first (a running sum stays one
         # array), then the first operand (`y = a; y -= b` reads as the user's a - b)
         def preference(k):

@@ -11,7 +11,7 @@ popped copies nobody reads are taken off the tape, and the forward values
 that only the tape kept are then dead in turn.
 """
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Pack, Value, values_in, walk
+from ..ir.nodes import Const, If, Loop, Value, values_in, walk
 
 EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
 
