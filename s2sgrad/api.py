@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from . import compiler
+from .analyses.dtypes import sample_of
 
 
 class GraphFunction:
@@ -92,10 +93,10 @@ class GradFunction(GraphFunction):
         self._for_floats = None
         self._for_shapes = {}
 
-    def _compile(self, scalar_args=False, arg_shapes=None):
+    def _compile(self, scalar_args=False, arg_shapes=None, arg_samples=None):
         return compiler.transform_grad(self.target.graph, self.indices, self.with_value,
                                        self.__name__, scalar_args=scalar_args,
-                                       arg_shapes=arg_shapes)
+                                       arg_shapes=arg_shapes, arg_samples=arg_samples)
 
     def compiled_for(self, args):
         """The gradient specialised for the shapes of these arguments (cached by shape
@@ -114,7 +115,8 @@ class GradFunction(GraphFunction):
                 shapes = {i: a.shape for i, a in enumerate(args) if type(a) is np.ndarray}
                 shapes.update({i: () for i, a in enumerate(args)
                                if type(a) in (float, int, np.float64, np.float32)})
-                compiled = self._compile(arg_shapes=shapes)
+                samples = {i: sample_of(a) for i, a in enumerate(args)}
+                compiled = self._compile(arg_shapes=shapes, arg_samples=samples)
             self._for_shapes[key] = compiled
         return compiled
 

@@ -9,9 +9,12 @@
       ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body
       passes.peephole           adjoint rewrites that need the readers of a rule's result
       passes.simplify           dead code (unused forward values, unwanted rule outputs)
-      passes.inplace            x[i] = v in place where no later read can tell, else on a copy
+      passes.inplace            x[i] = v in place where no later read can tell, else on a copy;
+                                in a call's specialisation (shapes and dtypes known), an
+                                elementwise result written into a dead operand too
       ir.verify                 IR invariants (every use defined before, SSA)
-      codegen.emit              IR -> readable Python source (when first asked for)
+      codegen.emit              IR -> readable Python source, big dead arrays released
+                                (when first asked for)
       codegen.loader            compile under a file name registered in linecache (when
                                 the function is first asked for)
 """
@@ -19,8 +22,13 @@ import contextlib
 import functools
 import gc
 import inspect
+import math
+
+import numpy as np
 
 from .ad import reverse
+from .analyses.dtypes import Dtypes
+from .analyses.shapes import ShapeClasses
 from .codegen import emit as codegen
 from .codegen.loader import file_name, load
 from .codegen.spelling import user_aliases
@@ -28,7 +36,7 @@ from .errors import TransformError
 from .ir import verify
 from .ir.clone import inline_graph
 from .ir.lower import Builder, Context, FunctionLowering, lower_function
-from .ir.nodes import Graph, Pack, Param, Value, values_in
+from .ir.nodes import Const, Graph, Loop, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
@@ -89,7 +97,8 @@ def transform(fn, name=None):
 
 
 @_cyclic_gc_paused()
-def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None):
+def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None,
+                   arg_samples=None):
     """`grad` / `value_and_grad`: the adjoint of `target_graph` w.r.t. the params in `wrt`.
 
     The target's graph is copied into a new function with fresh values; its
@@ -98,6 +107,9 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     no broadcasting can happen, so no gradient is summed back to a shape.
     `arg_shapes`: the shapes of a call's arguments (another specialisation):
     gradients are summed back to a shape only where a broadcast happened.
+    `arg_samples`: with `arg_shapes`, the dtypes of a call's arguments, as
+    samples (analyses.dtypes.sample_of): results are written into dead
+    operands of their shape and dtype (passes.inplace).
     """
     params = [Param(p.name, Value(p.name, p.value.origin), p.default) for p in target_graph.params]
     builder = Builder()
@@ -123,6 +135,9 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     graph.return_origin = target_graph.origin   # the final casts fold into the return
+    if arg_shapes is not None and arg_samples is not None:
+        graph.known = (getattr(builder, 'shape_classes', None),
+                       {params[i].value: s for i, s in arg_samples.items() if s is not None})
     names = ', '.join(params[i].name for i in wrt)
     what = 'Value and gradient' if with_value else 'Gradient'
     return _finish(graph, docstring=f'{what} of {target_graph.name} w.r.t. {names} '
@@ -139,15 +154,61 @@ class _SiteLowering(FunctionLowering):
 
 
 def _finish(graph, docstring=None, floats=False, arg_shapes=None):
-    # Dead code goes first (the peepholes count readers, codegen folds
-    # temporaries by use count), and again after the peepholes' leftovers.
+    # Views the user's code reads after an assignment are marked checked first:
+    # such reads may be dead in a gradient.  Dead code goes next (the peepholes
+    # count readers, codegen folds temporaries by use count), and again after
+    # the peepholes' leftovers.
+    inplace.check_views(graph, graph.tape_copies)
     eliminate_dead_code(graph)
     simplify_adjoint(graph, arg_shapes, floats)
     eliminate_dead_code(graph)
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)
-    inplace.decide(graph, graph.tape_copies)
+    shapes = dtypes = None
+    known = getattr(graph, 'known', None)
+    # (nothing to do where no array of the forward code -- whose shapes are those of
+    # the adjoint's too -- is of a size worth writing into or releasing)
+    if known is not None and known[0] is not None and \
+            _most_elements(known[0]) * 16 >= inplace.SMALL_BYTES:
+        # the shapes of the code as it now is (the peepholes changed some)
+        shapes = ShapeClasses(graph.body.ops, shapes={
+            graph.params[i].value: shape for i, shape in (arg_shapes or {}).items()})
+        dtypes = Dtypes(graph.body.ops, known[1])
+    inplace.decide(graph, graph.tape_copies, shapes, dtypes)
+    if shapes is not None:
+        graph.big = _big_arrays(graph, shapes, dtypes)
     return Compiled(graph, docstring, floats)
+
+
+# An array of at least this many bytes is big: a temporary of its size is computed
+# on its own where that lets a result be written into it, and it is released
+# (`del`) once the body no longer needs it.  Smaller ones keep the user's
+# expressions whole and live until the function returns, without a line each.
+BIG_BYTES = 1 << 16
+
+
+def _outputs(op):
+    return list(op.outputs) + (op.defined() if isinstance(op, Loop) else [])
+
+
+def _most_elements(shapes):
+    """The most elements of an array whose shape is known."""
+    return max((math.prod(c) for c in shapes.classes.values() if isinstance(c, tuple)),
+               default=0)
+
+
+def _big_arrays(graph, shapes, dtypes):
+    """The values known to be arrays of BIG_BYTES or more."""
+    big = set()
+    for op in walk(graph.body):
+        if getattr(op, 'prim', None) is np.broadcast_to and isinstance(op.args[0], Const):
+            continue            # a constant stretched: no memory of its own
+        for v in op.outputs:
+            shape = shapes.shape_of(v)
+            dtype = dtypes.dtype(v)
+            if shape and dtype is not None and math.prod(shape) * dtype.itemsize >= BIG_BYTES:
+                big.add(v)
+    return big
 
 
 def _reserved(graph):

@@ -127,6 +127,24 @@ def fill_buffer(x, w):
 
 grad_fill_buffer = sg.grad(fill_buffer, wrt=(0, 1))
 
+class _ForShapes:
+    """The code a call runs: the gradient specialised for its arguments' shapes and dtypes."""
+
+    def __init__(self, grad, *args):
+        self.compiled = grad.compiled_for(args)
+        self.source = self.compiled.generated.source
+        self.graph = self.compiled.graph
+
+
+def elementwise(w, x, y):
+    z = w * x + np.sin(w)
+    r = np.tanh(z) - y
+    return np.sum(np.log1p(r * r)) + 0.5 * np.sum(np.exp(-w * w))
+
+
+# results written into dead arrays (`dz = dr; dz *= ...`), big arrays (128 KiB) released
+grad_elementwise_for_shapes = _ForShapes(sg.grad(elementwise), *[np.ones(1 << 14)] * 3)
+
 CASES = {
     'grad_rnn': grad_rnn,
     'grad_piecewise': grad_piecewise,
@@ -142,4 +160,5 @@ CASES = {
     'unconnected': unconnected,
     'second_derivative': second_derivative,
     'grad_gather_rows': grad_gather_rows,
+    'grad_elementwise_for_shapes': grad_elementwise_for_shapes,
 }

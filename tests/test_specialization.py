@@ -200,3 +200,19 @@ def test_shapes_through_transposes_and_reshapes():
     assert '_sg_unbroadcast' not in special and '_sg_matmul' not in special, special
     from s2sgrad.testing import check_grads
     check_grads(attention, X, Wq, Wk, Wv, wrt=(1, 2, 3), order=2)
+
+
+def picks(x, k):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(x[i, 1:] * k)    # x[i, 1:]: a row of a known shape
+    return total
+
+
+def test_an_item_by_a_loop_counter_has_a_known_shape():
+    rng = np.random.default_rng(0)
+    x, k = rng.normal(size=(3, 4)), rng.normal(size=3)
+    g = sg.grad(picks, wrt=(0, 1))
+    assert '_sg_unbroadcast' not in special_source(g, x, k)
+    from s2sgrad.testing import check_grads
+    check_grads(picks, x, k, wrt=(0, 1), order=1)

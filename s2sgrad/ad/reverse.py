@@ -164,6 +164,7 @@ class _Sweep:
         origin = self.block.origin
         self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()),
                                    getattr(self, 'known_shapes', None))
+        self.builder.shape_classes = self.shapes    # (the in-place pass goes on from them)
         for i, y in enumerate(ys):
             if not isinstance(y, Value) or y not in varied:
                 continue
@@ -370,8 +371,8 @@ class _Sweep:
                          else '_dinit', op.origin, True) for i in active]
         outputs += [Value('d' + _bare(v.hint), op.origin, v.temp) for v in outer]
         self.fresh.update(outputs)
-        tape, saved = targets
-        iterable = self.emit(prims.TAPE_REVERSED, [tape], '_reversed', op.origin)
+        tapes, saved = targets
+        iterable = self.emit(prims.TAPE_REVERSED, tapes, '_reversed', op.origin)
         region = Loop('for', iterable, saved, dphis + accs, inits, dnexts + acc_nexts,
                       Block(), None, rev, outputs, None, op.origin)
         self.builder.append(region)
@@ -402,9 +403,10 @@ class _Sweep:
     def tape(self, op, rev):
         """Make the forward loop save what `rev` (its reverse body) reads.
 
-        Returns (the body's tape, the reverse loop's targets).  Values made in
-        branches of the body get tapes of their own, pushed at the end of the
-        branch and popped at the start of the branch's adjoint.
+        Returns (the body's tapes, the reverse loop's targets): a tape (a list)
+        per saved value, walked backwards together.  Values made in branches of
+        the body get tapes of their own, pushed at the end of the branch and
+        popped at the start of the branch's adjoint.
         """
         scopes = [(op.body, rev, list(op.phis) + list(op.targets)
                    + [v for o in op.cond_block.ops for v in _outputs(o)])]
@@ -428,13 +430,10 @@ class _Sweep:
                     by_value.add(v)
         container = self.container.get(op)
         mapping = {}
-        body_tape, body_targets = None, None
+        body_tapes, body_targets = None, None
         for k, (fwd_block, adj_block, _) in enumerate(scopes):
             if k and not reads[k]:
                 continue
-            tape = Value('_tape', op.origin, temp=False)
-            container.ops.insert(container.ops.index(op),
-                                 Op(prims.TAPE_NEW, [], {}, [tape], op.origin, 'call', None))
             saved = reads[k]
             # a value the reverse loop reads only for its shape and dtype is saved as
             # a zero-strided stand-in, so the tape keeps no copy of its contents
@@ -447,22 +446,29 @@ class _Sweep:
                 fwd_block.ops.append(Op(helpers._sg_shape_of, [v], {}, [proxy], op.origin,
                                         'call', None))
                 pushed.append(proxy)
-            record = Pack('tuple', pushed) if len(pushed) != 1 else pushed[0]
-            if not saved:
-                record = Const(None)
-            fwd_block.ops.append(Op(prims.TAPE_PUSH, [tape, record], {}, [], op.origin,
-                                    'call', None))
+            # one list per saved value (a list entry a step, no tuple a step); a body
+            # that saves nothing still counts its iterations on one
+            tapes = []
+            for v in pushed or [None]:
+                tape = Value('_tape_' + (v.hint or 'v').lstrip('_') if v is not None
+                             else '_tape', op.origin, temp=False)
+                container.ops.insert(container.ops.index(op),
+                                     Op(prims.TAPE_NEW, [], {}, [tape], op.origin, 'call', None))
+                fwd_block.ops.append(Op(prims.TAPE_PUSH, [tape, Const(None) if v is None else v],
+                                        {}, [], op.origin, 'call', None))
+                tapes.append(tape)
             copies = [Value(v.hint, v.origin, v.temp) for v in saved]
             mapping.update(zip(saved, copies))
             self.lowering.ctx.tape_copies.update(zip(copies, saved))
             if k == 0:
-                body_tape, body_targets = tape, copies or [Value('_', op.origin, True)]
+                body_tapes, body_targets = tapes, copies or [Value('_', op.origin, True)]
             else:
-                adj_block.ops.insert(0, Op(prims.TAPE_POP, [tape], {}, copies, op.origin,
-                                           'call', self.builder.adjoint))
+                for tape, copy in reversed(list(zip(tapes, copies))):
+                    adj_block.ops.insert(0, Op(prims.TAPE_POP, [tape], {}, [copy], op.origin,
+                                               'call', self.builder.adjoint))
         for inner in rev.ops:
             inner.replace_inputs(lambda v: mapping.get(v, v))
-        return body_tape, body_targets
+        return body_tapes, body_targets
 
     def exists_at(self, v, op):
         """Is v defined on every path that reaches op (its block encloses op)?"""

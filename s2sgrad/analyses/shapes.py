@@ -14,12 +14,14 @@ import numpy as np
 from ..ad import interface
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
+from ..runtime import helpers
 
 SCALAR = 'scalar'
 _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
 _SCALAR_CASTS = {float, np.float64, np.float32, np.float16}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
-_SAME_SHAPE = {prims.ALIAS, interface.stop_gradient}
+_SAME_SHAPE = {prims.ALIAS, interface.stop_gradient, prims.INPLACE_ADD,
+               helpers._sg_zeros_like, helpers._sg_ones_like}
 
 
 class ShapeClasses:
@@ -113,6 +115,10 @@ class ShapeClasses:
                 example.append(0)       # any int in range gives the same shape
             elif isinstance(part, Const) and _basic(part.value):
                 example.append(part.value)
+            elif isinstance(part, Slice) and all(isinstance(p, Const) for p in (
+                    part.start, part.stop, part.step)) and _basic(slice(
+                    part.start.value, part.stop.value, part.step.value)):
+                example.append(slice(part.start.value, part.stop.value, part.step.value))
             else:
                 return None
         example = tuple(example) if isinstance(index, Pack) else example[0]

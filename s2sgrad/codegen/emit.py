@@ -20,7 +20,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in, walk
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime import helpers
@@ -75,6 +75,9 @@ class _Emitter:
         self.taken = set(self.spell.reserved) | {'True', 'False', 'None'} | set(HELPERS)
         self.lines = []
         self.line_origins = {}
+        self.inplace = getattr(graph, 'inplace', {})
+        self._written = {}
+        self.big = getattr(graph, 'big', set())
 
     # ---- analysis: definitions, uses, what folds into its use ------------------
     def use(self, operand, user, block):
@@ -128,7 +131,10 @@ class _Emitter:
         if v.temp and v in self.defs and len(self.uses.get(v, ())) == 1:
             op, block = self.defs[v]
             user, user_block = self.uses[v][0]
-            if isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
+            if v in self.big and isinstance(user, Op) and not _operator(user) and \
+                    self.inplace.get(user) is not None and user.args[self.inplace[user]] is v:
+                pass            # computed on its own, so that the result can go into it
+            elif isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
                     and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD,
                                         prims.TAPE_NEW, prims.SETITEM, prims.LIST_APPEND,
                                         prims.LIST_NEW) \
@@ -146,6 +152,86 @@ class _Emitter:
                     result = _line(user.origin) == _line(op.origin)
         self._folds[v] = result
         return result
+
+    # ---- results written into an operand (passes.inplace) -------------------------
+    # An operator's result is written with augmented assignments at statement level,
+    # `dz = dr` then `dz *= 1.0 - t * t` (a chain of them folded into one statement
+    # becomes one `+=` each: a running sum stays one array).  Inside an expression
+    # the result goes into the operand with `out=` only where the array is big;
+    # elsewhere the expression stays the user's.  A function's result, `np.tanh(z,
+    # out=z)`, is written with `out=`, its operand computed first where it is big.
+    def written(self, op):
+        """The operand an op's result is written into, or None."""
+        k = self.inplace.get(op) if isinstance(op, Op) else None
+        if k is None:
+            return None
+        if op not in self._written:
+            self._written[op] = self.write_into(op, k)
+        return self._written[op]
+
+    def write_into(self, op, k):
+        if _operator(op):
+            if not self.folds(op.output):
+                return k if self.chain_reads_ok(op) else None
+            if self.in_chain(op.output):
+                return k if self.written(self.uses[op.output][0][0]) is not None else None
+            return k if op.output in self.big and not self.folds(op.args[k]) else None
+        return None if self.folds(op.args[k]) else k
+
+    def in_chain(self, v):
+        """Is v a folded result that the op using it writes into in turn?"""
+        user = self.uses[v][0][0]
+        k = self.inplace.get(user) if isinstance(user, Op) else None
+        return k is not None and _operator(user) and user.args[k] is v
+
+    def chain_steps(self, op):
+        """(first operand, [(op, other operand)]) of a statement's chain, in order."""
+        steps = []
+        while True:
+            k = self.inplace[op]
+            steps.append((op, op.args[1 - k]))
+            a = op.args[k]
+            inner = self.defs.get(a, (None,))[0] if isinstance(a, Value) else None
+            if not (self.folds(a) and isinstance(inner, Op) and inner in self.inplace
+                    and _operator(inner)):
+                return a, steps[::-1]
+            op = inner
+
+    def chain_reads_ok(self, op):
+        """Does nothing the chain reads go by its result's name?  (`h = h * 2` whose
+        result keeps the name h reads the old h after `h = ...` would have bound it.)"""
+        first, steps = self.chain_steps(op)
+        target = self.name(op.output)
+        inside = {step.output for step, _ in steps}
+        for operand in [first] + [b for _, b in steps]:
+            for v in self.rendered_reads(operand):
+                if v not in inside and self.names.get(v) == target and v is not first:
+                    return False
+        return True
+
+    def rendered_reads(self, operand):
+        """The named values an operand's text reads (through folded temporaries)."""
+        for v in values_in(operand):
+            if self.folds(v):
+                for inner in self.defs[v][0].operands():
+                    yield from self.rendered_reads(inner)
+            else:
+                yield v
+
+    def chain(self, op):
+        """`[name = first, name op= b, ...]` for a statement whose result is written into
+        an operand (with those written into before it in the same statement)."""
+        first, steps = self.chain_steps(op)
+        target = op.output
+        stmts = []
+        if not (isinstance(first, Value) and self.names.get(first) == self.name(target)):
+            stmts.append(ast.Assign([ast.Name(self.name(target), ast.Store())],
+                                    self.operand(first)))
+        for step, b in steps:
+            self.share_name(step.output, target)
+            stmts.append(ast.AugAssign(ast.Name(self.name(target), ast.Store()),
+                                       BINOPS[step.style[1]](), self.operand(b)))
+        return stmts
 
     # ---- names ---------------------------------------------------------------
     def name(self, v):
@@ -252,12 +338,19 @@ class _Emitter:
         style = op.style if isinstance(op.style, tuple) else (op.style,)
         kind = style[0]
         args = op.args
+        k = self.written(op)
+        if k is not None:       # np.multiply(a, b, out=a): the result written into a
+            func = self.spell.path(op.prim)
+            return ast.Call(_parse(func) if func else self.callee(op),
+                            [self.operand(a) for a in args],
+                            [ast.keyword('out', ast.Name(self.name(args[k]), ast.Load()))])
         if op.prim in (prims.ALIAS, interface.stop_gradient):
             return self.operand(args[0])
         if op.prim is prims.FSTRING:
             return self.fstring(op)
-        if op.prim is prims.TAPE_REVERSED:
-            return _call(ast.Name('reversed', ast.Load()), [self.operand(args[0])])
+        if op.prim is prims.TAPE_REVERSED:      # the tapes of a loop, walked back together
+            walks = [_call(ast.Name('reversed', ast.Load()), [self.operand(a)]) for a in args]
+            return walks[0] if len(walks) == 1 else _call(ast.Name('zip', ast.Load()), walks)
         if kind == 'operator':
             return ast.BinOp(self.operand(args[0]), BINOPS[style[1]](), self.operand(args[1]))
         if kind == 'unary':
@@ -364,6 +457,82 @@ class _Emitter:
                  for o in op.outputs]
         return ast.Tuple(names, ast.Store()) if len(names) != 1 or sequence else names[0]
 
+    # ---- releasing big arrays ----------------------------------------------------
+    def release(self, big):
+        """`del a, b` after the statement that last mentions a name of the function's
+        body holding a big array (`big`: values known to be big), so its memory
+        goes back before the function returns, as a careful person's would."""
+        if not big:
+            return
+        body = self.graph.body.ops
+        index = {op: k for k, op in enumerate(body)}
+        last, defined_here = {}, {}
+        for k, op in enumerate(body):
+            at = self.statement_index(op, index)
+            for v in _mentions(op):
+                name = self.names.get(v)
+                if name is not None:
+                    last[name] = max(last.get(name, -1), at)
+            if isinstance(op, Op):
+                for v in op.outputs:
+                    defined_here[v] = True
+        if self.graph.result is not None:
+            for v in values_in(self.graph.result):
+                last[self.names.get(v)] = len(body)
+        candidates = {}
+        for v, name in self.names.items():
+            candidates.setdefault(name, []).append(v)
+        # an array a result was written into lives on under the result's name: the
+        # names of one array go together, when the last of them is no longer needed
+        group = {name: {name} for name in candidates}
+        for op in walk(self.graph.body):
+            k = self.written(op) if isinstance(op, Op) else None
+            if k is not None and (not self.folds(op.output) or self.in_chain(op.output)):
+                a, out = self.names.get(op.args[k]), self.names.get(op.output)
+                if a in group and out in group and group[a] is not group[out]:
+                    merged = group[a] | group[out]
+                    for name in merged:
+                        group[name] = merged
+        dying = {}
+        for names in {id(g): g for g in group.values()}.values():
+            values = [v for name in names for v in candidates[name]]
+            if not any(v in big for v in values) or \
+                    not all(defined_here.get(v) and (not self.folds(v) or self.in_chain(v))
+                            for v in values):
+                continue            # a parameter, a loop's or a branch's name: left alone
+            at = max(last.get(name, -1) for name in names)
+            if 0 <= at < len(body) - 1:         # (not just before the return)
+                dying.setdefault(at, []).extend(names)
+        if not dying:
+            return
+        lines, origins = [], {}
+        ends = {}
+        for k, names in dying.items():
+            ends.setdefault(self.ends[body[k]], []).extend(names)
+        for number, line in enumerate(self.lines, 1):
+            lines.append(line)
+            if number in self.line_origins:
+                origins[len(lines)] = self.line_origins[number]
+            if number in ends:
+                lines.append(INDENT + 'del ' + ', '.join(sorted(ends[number])))
+                if number in self.line_origins:
+                    origins[len(lines)] = self.line_origins[number]
+        self.lines, self.line_origins = lines, origins
+
+    def statement_index(self, op, index):
+        """The index in the body of the statement that computes op (a folded
+        temporary is computed inside the statement of its user)."""
+        while isinstance(op, Op) and len(op.outputs) == 1 and self.folds(op.output):
+            user, _ = self.uses[op.output][0]
+            if user is None:
+                return len(index)           # the return statement
+            if isinstance(user, tuple):
+                user = user[1]
+            if user not in index:
+                return len(index)
+            op = user
+        return index.get(op, len(index))
+
     # ---- layout ----------------------------------------------------------------
     def write(self, text, depth, origin=None):
         self.lines.append(INDENT * depth + text)
@@ -379,12 +548,16 @@ class _Emitter:
             if isinstance(op, If):
                 self.region(op, depth)
                 group = None
+                self.ends[op] = len(self.lines)
                 continue
             if isinstance(op, Loop):
                 self.loop(op, depth)
                 group = None
+                self.ends[op] = len(self.lines)
                 continue
-            if op.prim is prims.SETITEM:
+            if _operator(op) and self.written(op) is not None:
+                stmts = self.chain(op)
+            elif op.prim is prims.SETITEM:
                 stmts = self.setitem(op)
             elif op.prim is prims.LIST_APPEND:
                 stmts = self.append(op)
@@ -393,6 +566,7 @@ class _Emitter:
             for stmt in stmts:
                 for line in _source(stmt).rstrip('\n').split('\n'):
                     self.write(line, depth, op.origin)
+            self.ends[op] = len(self.lines)
         if outputs is not None:
             for out, r in zip(outputs, results):
                 if r is None:
@@ -553,6 +727,7 @@ class _Emitter:
         self.write(f'def {graph.name}({", ".join(params)}):', 0)
         if docstring:
             self.write('"""' + docstring.replace('"""', "'''") + '"""', 1)
+        self.ends = {}
         self.block(graph.body, 1, None)
         result = graph.result
         if result is not None:
@@ -560,9 +735,32 @@ class _Emitter:
             if text == 'return None':
                 text = 'return'
             self.write(text, 1, graph.return_origin or graph.origin)
+        self.release(self.big)
         source = '\n'.join(self.lines) + '\n'
         return Generated(source, dict(self.spell.namespace), self.line_origins,
                          list(self.spell.helpers), graph.name)
+
+
+def _operator(op):
+    return isinstance(op.style, tuple) and op.style[0] == 'operator'
+
+
+def _mentions(op):
+    """Every value an op or region (with all inside it) reads or defines."""
+    found = []
+    for inner in [op] + ([o for block in op.blocks() for o in walk(block)]
+                         if isinstance(op, (If, Loop)) else []):
+        found += inner.outputs
+        if isinstance(inner, If):
+            found += values_in(inner.test)
+            found += [v for r in inner.then_results + inner.else_results for v in values_in(r)]
+        elif isinstance(inner, Loop):
+            found += inner.defined()
+            for operand in [inner.iterable, inner.cond, inner.exit] + inner.inits + inner.nexts:
+                found += values_in(operand)
+        else:
+            found += inner.inputs()
+    return found
 
 
 def _last_effective(block, emitter):
@@ -587,7 +785,6 @@ def _holds(op, user):
     """Is the op `user` op itself or inside it?  A region slot (`(kind, region)`:
     a branch's yield, a carried value) is never placed: it is assigned among the
     region's parallel outputs, so a name shared across it is not safe."""
-    from ..ir.nodes import walk
     if isinstance(user, tuple):
         return False
     if user is op:

@@ -12,12 +12,23 @@ copied, so a caller's arrays are never modified.
 One case cannot be made right either way: a view of the array (`row =
 buf[0]`) read by the user's code after the write.  Python shows the view the
 new data, the gradient would assume the old: it is refused.
+
+The same argument lets an elementwise op write its result into one of its
+operands (`g *= 1.0 - t * t`, `np.tanh(z, out=z)`) instead of a new array,
+where a specialisation knows shapes and dtypes: the operand must be an array
+the function made in the same block (no argument, global, view, value
+carried by a loop or saved on a tape), nothing may read it or any array that
+may share its memory afterwards, and the result must have its shape and
+dtype.  A careful person writes gradients this way; it keeps the peak memory
+of a call near a hand-written gradient's.
 """
+import math
+
 import numpy as np
 
 from ..errors import TransformError
 from ..ir import prims
-from ..ir.nodes import If, Loop, Value, values_in, walk
+from ..ir.nodes import If, Loop, Op, Value, values_in, walk
 from ..runtime import construction, helpers
 
 VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
@@ -26,7 +37,8 @@ VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expan
 FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
          np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, np.array,
          np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer, prims.LIST_NEW,
-         helpers._sg_zero_at, helpers._sg_scatter_add}
+         helpers._sg_zero_at, helpers._sg_scatter_add,
+         np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}     # (reductions: new)
 SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (np.zeros_like, 0), (np.ones_like, 0), (np.empty_like, 0),
               (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
@@ -39,10 +51,38 @@ SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
     ('_sg_untake_along_axis', 3)) if hasattr(construction, name)}
 
 
-def decide(graph, tape_copies=None):
-    """Mark each SETITEM / LIST_APPEND op ('...', 'inplace') or ('...', 'copy')."""
-    if any(_writes(op) for op in walk(graph.body)):     # (else nothing to decide)
-        _Decision(graph, tape_copies or {}).run()
+# Elementwise ops that may write into an operand; for these two either operand.
+COMMUTATIVE = {np.add, np.multiply}
+# A result smaller than this gets an array of its own: a new small array costs next
+# to nothing, and the user's expression stays as written.
+SMALL_BYTES = 1 << 10
+
+
+def check_views(graph, tape_copies=None):
+    """Before dead code goes: mark `row = y[0]` checked where the user's code reads
+    the row after y is assigned into.
+
+    The reads that make the check needed may be dead in a gradient (the loss
+    itself is not returned, and a specialisation that knows the row's shape
+    reads nothing else of it); the check is kept (simplify.has_effect) all the
+    same, as the gradient would assume the row's old contents.
+    """
+    if not any(getattr(op, 'prim', None) is prims.SETITEM for op in walk(graph.body)):
+        return
+    decision = _Decision(graph, tape_copies or {})
+    decision.views_only = True
+    decision.run()
+
+
+def decide(graph, tape_copies=None, shapes=None, dtypes=None):
+    """Mark each SETITEM / LIST_APPEND op ('...', 'inplace') or ('...', 'copy').
+
+    With `shapes` (analyses.shapes.ShapeClasses) and `dtypes`
+    (analyses.dtypes.Dtypes) of the whole graph, also fill `graph.inplace`:
+    elementwise op -> the index of the operand its result is written into.
+    """
+    if shapes is not None or any(_writes(op) for op in walk(graph.body)):
+        _Decision(graph, tape_copies or {}, shapes, dtypes).run()     # (else nothing to do)
 
 
 def _writes(op):
@@ -51,12 +91,17 @@ def _writes(op):
 
 
 class _Decision:
-    def __init__(self, graph, tape_copies):
+    def __init__(self, graph, tape_copies, shapes=None, dtypes=None):
         self.graph = graph
         self.tape_copies = tape_copies      # value popped in a reverse loop -> the saved value
         self.order = []                     # ops in program order
         self.reads = {}                     # value -> [(position, 'value' | 'shape', forward?)]
         self.producer = {}
+        self.shapes, self.dtypes = shapes, dtypes
+        self.views_only = False
+        self.home = {}                      # op or value -> the block holding it (ops' outputs)
+        graph.inplace = {}
+        graph.inplace_results = set()
 
     # ---- program order and reads -------------------------------------------------
     def read(self, v, position, kind, forward):
@@ -70,6 +115,7 @@ class _Decision:
         for op in block.ops:
             position = len(self.order)
             self.order.append(op)
+            self.home[op] = block
             forward = op.adjoint is None
             if isinstance(op, If):
                 for v in values_in(op.test):
@@ -110,6 +156,7 @@ class _Decision:
                     self.read(v, position, 'value', forward)
             for out in op.outputs:
                 self.producer[out] = op
+                self.home[out] = block
 
     # ---- versions and views ---------------------------------------------------------
     # `parents[v]`: the values whose memory v may be (a view's base, the array an
@@ -161,6 +208,16 @@ class _Decision:
             for k, (position, kind, forward) in enumerate(reads):
                 if kind == 'tape':      # pushing is not reading: the popped copy's reads count
                     reads[k] = (position, 'shape', forward)
+        # codegen folds a temporary read once into the expression of its reader,
+        # which may come after a write between the two: such a read happens (at
+        # the latest) where the reader's own reads happen
+        self.late = {}
+        for position in range(len(self.order) - 1 if self.shapes is not None else -1, -1, -1):
+            op = self.order[position]
+            if isinstance(op, Op) and len(op.outputs) == 1 and op.outputs[0].temp and \
+                    len(self.reads.get(op.outputs[0], ())) == 1:
+                reader = self.reads[op.outputs[0]][0][0]
+                self.late[position] = self.late.get(reader, reader)
         for position, op in enumerate(self.order):
             if isinstance(op, Loop):
                 for phi, init, nxt in zip(op.phis, op.inits, op.nexts):
@@ -185,6 +242,8 @@ class _Decision:
                 self.views.add(out)
                 if op.prim is np.broadcast_to:
                     self.readonly.add(out)
+            elif self.elementwise(op, position):
+                pass
             elif op.prim in FRESH or isinstance(op.prim, np.ufunc):
                 self.fresh.add(out)
 
@@ -209,10 +268,15 @@ class _Decision:
                     self.views.discard(v)
                     later = [(u, f) for u, f in later if u is not v]
                     continue
+                if self.views_only:
+                    continue
                 raise TransformError(
                     f'a view of {base.hint!r} (taken at {v.origin.short}) is read after '
                     f'{base.hint!r} is assigned into here; copy it first (np.copy) so that '
                     f'the gradient sees what Python sees', op.origin)
+        if self.views_only:
+            self.add_parent(out, base)
+            return
         # the write's own result is owned either way (the same memory, or a copy)
         if self.is_owned(base, seen={out}) and not later:
             op.style = (kind, 'inplace')
@@ -221,3 +285,82 @@ class _Decision:
             op.style = (kind, 'copy')
             self.fresh.add(out)
 
+    # ---- elementwise ops written into an operand ------------------------------------
+    def elementwise(self, op, position):
+        """Write an elementwise op's result into a dead operand; True if it is."""
+        prim = op.prim
+        if self.shapes is None or self.dtypes is None or not isinstance(prim, np.ufunc) \
+                or prim is np.matmul or prim.nout != 1 or prim.nin != len(op.args) \
+                or op.kwargs:
+            return False
+        out = op.output
+        shape = self.shapes.shape_of(out)
+        dtype = self.dtypes.dtype(out)
+        if not shape or dtype is None:      # (a 0-d result is a scalar: nothing to reuse)
+            return False
+        if math.prod(shape) * dtype.itemsize < SMALL_BYTES:
+            return False
+        candidates = (0, 1) if prim in COMMUTATIVE else (0,)
+
+        # an array this op's function wrote into first (a running sum stays one
+        # array), then the first operand (`y = a; y -= b` reads as the user's a - b)
+        def preference(k):
+            a = op.args[k]
+            written = a in self.graph.inplace_results and self.producer[a].prim is prim
+            return (not written, k)
+
+        for k in sorted(candidates, key=preference):
+            a = op.args[k]
+            if isinstance(a, Value) and self.shapes.shape_of(a) == shape \
+                    and self.dtypes.dtype(a) == dtype and self.reusable(a, op, position):
+                self.graph.inplace[op] = k
+                self.graph.inplace_results.add(out)
+                self.add_parent(out, a)
+                return True
+        return False
+
+    def reusable(self, a, op, position):
+        """May `op` (at `position`) overwrite the array `a`?
+
+        `a` and every array its memory came from were made by ops of `op`'s own
+        block (so in a loop, afresh each iteration): fresh results, or writes
+        into such.  No array that may share that memory -- `a`'s versions, the
+        views, phis and branch results made of them -- is read after `op`, by
+        value or carried into a loop's next iteration.
+        """
+        block = self.home.get(op)
+        written = self.graph.inplace_results
+        # (an array a result was written into before passed these checks then, and
+        # nothing read it, or what it was written from, after: it need not be walked)
+        todo, mine = [a], set()
+        while todo:
+            u = todo.pop()
+            if u in mine:
+                continue
+            if self.home.get(u) is not block or u in self.views or u in self.readonly:
+                return False
+            mine.add(u)
+            if u in written:
+                continue
+            parents = self.parents.get(u)
+            if not parents:
+                if u not in self.fresh:
+                    return False
+            todo.extend(parents or ())
+        shared, todo = set(), list(mine)
+        while todo:
+            u = todo.pop()
+            if u not in shared:
+                shared.add(u)
+                todo.extend(self.children.get(u, ()))
+                if u not in written:
+                    todo.extend(self.parents.get(u, ()))
+        for u in shared:
+            for p, kind, _ in self.reads.get(u, ()):
+                if p == position or kind not in ('value', 'carry'):
+                    continue
+                if p < position and any(o in mine for o in self.order[p].outputs):
+                    continue        # made a (or what a was written from): read before this op
+                if self.late.get(p, p) > position:
+                    return False
+        return True

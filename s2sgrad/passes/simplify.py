@@ -2,13 +2,16 @@
 
 After AD, a rule template computes every input's gradient even where only
 one is wanted, and forward values may be unused; dead-code elimination drops
-them.  Ops with effects (print, assert) are always kept, and so is a read
-`x[i]` of an array that is later assigned into: passes.inplace checks there,
-when the code runs, that it did not take a view (one the gradient could not
-follow), even when only the item's shape was wanted.
+them.  Ops with effects (print, assert) are always kept.
+
+A loop's tape is an effect too, but what it holds is decided here: the AD
+saves every forward value its reverse loop reads, and some of those reads
+turn out dead (a rule's gradient for an input nobody wants).  Entries whose
+popped copies nobody reads are taken off the tape, and the forward values
+that only the tape kept are then dead in turn.
 """
 from ..ir import prims
-from ..ir.nodes import If, Loop, values_in, walk
+from ..ir.nodes import Const, If, Loop, Value, values_in, walk
 
 EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
 
@@ -16,6 +19,8 @@ EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
 def has_effect(op):
     if not hasattr(op, 'prim'):
         return False            # a region: its ops are asked one by one
+    if op.style == ('subscript', 'checked'):
+        return True             # refuses a view the gradient would misread (passes.inplace)
     try:
         return op.prim in EFFECTS
     except TypeError:
@@ -23,11 +28,89 @@ def has_effect(op):
 
 
 def eliminate_dead_code(graph):
-    live = set(values_in(graph.result)) if graph.result is not None else set()
-    assigned = {op.args[0] for op in walk(graph.body) if getattr(op, 'prim', None) is prims.SETITEM}
-    live.update(op.outputs[0] for op in walk(graph.body)
-                if getattr(op, 'prim', None) is prims.GETITEM and op.args[0] in assigned)
-    _sweep(graph.body, live)
+    while True:
+        live = set(values_in(graph.result)) if graph.result is not None else set()
+        _sweep(graph.body, live)
+        if not _prune_tapes(graph):
+            break
+
+
+def _prune_tapes(graph):
+    """Take off each tape the entries whose popped copies nobody reads; True if any."""
+    ops = list(walk(graph.body))
+    if not any(getattr(op, 'prim', None) is prims.TAPE_PUSH for op in ops):
+        return False
+    read = set(values_in(graph.result)) if graph.result is not None else set()
+    holder = {}                 # op -> the block holding it
+    for block in _blocks(graph.body):
+        for op in block.ops:
+            holder[op] = block
+    for op in ops:
+        if isinstance(op, Loop):
+            for operand in [op.iterable, op.cond, op.exit] + op.inits + op.nexts:
+                read.update(values_in(operand))
+        elif isinstance(op, If):
+            read.update(values_in(op.test))
+            for r in op.then_results + op.else_results:
+                if r is not None:
+                    read.update(values_in(r))
+        else:
+            read.update(op.inputs())
+    copies = graph.tape_copies
+
+    def tape_of(v):
+        seen = set()
+        while v in copies and v not in seen:    # a tape saved on an outer loop's tape
+            seen.add(v)
+            v = copies[v]
+        return v
+
+    pushes, pops, walks = {}, {}, {}
+    reversed_of = {op.output: op for op in ops
+                   if getattr(op, 'prim', None) is prims.TAPE_REVERSED}
+    for op in ops:
+        if isinstance(op, Loop) and isinstance(op.iterable, Value) and op.iterable in reversed_of:
+            walk_op = reversed_of[op.iterable]
+            for arg in walk_op.args:
+                walks.setdefault(tape_of(arg), []).append((op, walk_op, arg))
+        elif getattr(op, 'prim', None) is prims.TAPE_PUSH:
+            pushes.setdefault(op.args[0], []).append(op)
+        elif getattr(op, 'prim', None) is prims.TAPE_POP:
+            pops.setdefault(tape_of(op.args[0]), []).append(op)
+    changed = False
+    for tape, found in pushes.items():
+        if len(found) != 1 or len(walks.get(tape, ())) + len(pops.get(tape, ())) != 1:
+            continue
+        push = found[0]
+        new = [o for o in ops if tape in getattr(o, 'outputs', ())]
+        if tape in pops:
+            (pop,) = pops[tape]
+            if pop.outputs[0] not in read:
+                for op in [push, pop] + new:
+                    holder[op].ops.remove(op)
+                changed = True
+            continue
+        ((loop, walk_op, arg),) = walks[tape]
+        k = walk_op.args.index(arg)
+        if loop.targets[k] in read or isinstance(push.args[1], Const):
+            continue
+        changed = True
+        if len(walk_op.args) > 1:               # the other tapes walk on
+            del walk_op.args[k], loop.targets[k]
+            for op in [push] + new:
+                holder[op].ops.remove(op)
+        else:                                   # the last one: it counts the iterations
+            push.args[1] = Const(None)
+            loop.targets[k] = Value('_', loop.origin, True)
+    return changed
+
+
+def _blocks(block):
+    yield block
+    for op in block.ops:
+        if isinstance(op, (If, Loop)):
+            for inner in op.blocks():
+                yield from _blocks(inner)
 
 
 def _sweep(block, live, dry=False):

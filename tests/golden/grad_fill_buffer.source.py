@@ -3,7 +3,10 @@ def grad_fill_buffer(x, w):
     # golden_cases.py:122  buf = np.zeros(len(x))
     buf = np.zeros(len(x))
     # golden_cases.py:123  for i in range(len(x)):
-    _tape = []
+    _tape_i = []
+    _tape_shape_of_multiply = []
+    _tape_sin = []
+    _tape_getitem = []
     for i in range(len(x)):
         # golden_cases.py:124  buf[i] = np.sin(x[i]) * w
         _getitem = x[i]
@@ -11,13 +14,16 @@ def grad_fill_buffer(x, w):
         _multiply = _sin * w
         buf[i] = _multiply
         # golden_cases.py:123  for i in range(len(x)):
-        _tape.append((i, _sg_shape_of(_multiply), _sin, _getitem))
+        _tape_i.append(i)
+        _tape_shape_of_multiply.append(_sg_shape_of(_multiply))
+        _tape_sin.append(_sin)
+        _tape_getitem.append(_getitem)
     # ---- grad of fill_buffer: gradient w.r.t. x, w ----
     # grad of golden_cases.py:125  return np.sum(buf * buf)
     dbuf = 2.0 * buf
     # grad of golden_cases.py:123  for i in range(len(x)):
     dw, dx = _sg_zeros_like(w), _sg_zeros_like(x)
-    for i_1, _multiply_1, _sin_1, _getitem_1 in reversed(_tape):
+    for i_1, _multiply_1, _sin_1, _getitem_1 in zip(reversed(_tape_i), reversed(_tape_shape_of_multiply), reversed(_tape_sin), reversed(_tape_getitem)):
         # grad of golden_cases.py:124  buf[i] = np.sin(x[i]) * w
         dbuf_1 = _sg_zero_at(dbuf, i_1)
         d_multiply = _sg_unbroadcast(dbuf[i_1], _multiply_1)

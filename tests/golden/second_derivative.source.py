@@ -5,13 +5,12 @@ def grad_grad_cube(x):
     # ---- grad of cube: gradient w.r.t. x ----
     # grad of golden_cases.py:71  return x ** 3
     _multiply = _sg_ones_like(_return) * 3
-    _power = x ** 2
-    dx = _multiply * _power
+    dx = _multiply * x ** 2
     # grad of golden_cases.py:70  def cube(x):
     dx_1 = _sg_cast_like(dx, x)
     # ---- grad of grad_cube: gradient w.r.t. x ----
     # grad of golden_cases.py:70  def cube(x):
     ddx = _sg_unbroadcast(_sg_ones_like(dx_1), dx)
     # grad of golden_cases.py:71  return x ** 3
-    dx_2 = _sg_unbroadcast(ddx * _multiply, _power) * 2.0 * x
+    dx_2 = ddx * _multiply * 2.0 * x
     return _sg_cast_like(dx_2, x)

@@ -1,0 +1,161 @@
+"""Which values certainly have which dtype, in a specialisation for a call's dtypes.
+
+A call's specialisation knows each argument's dtype (an array's) or type (a
+Python or NumPy scalar's).  Each value that follows certainly from them gets
+a *sample*: a one-element array of its dtype, a NumPy scalar, or a Python
+scalar.  An elementwise ufunc's sample is the ufunc applied to its operands'
+samples, so NumPy's own promotion rules decide (a Python float is weak: an
+array of float32 times 0.5 stays float32; a NumPy float64 scalar is not).
+Python arithmetic on Python scalars gives a weak Python scalar where the
+ufunc gives a strong NumPy one: such a sample may stand for a wider dtype
+than the value's, never a narrower one (so a result predicted to have its
+array operand's dtype has it).  `x.shape` is a tuple of Python ints.
+Anything else gets no sample.  The in-place pass (passes/inplace.py) asks it
+whether an elementwise result has its operand's dtype.
+
+Only NumPy 2's promotion is followed: under NumPy 1 the dtype of a result can
+depend on a scalar's value, so nothing gets a sample there.
+"""
+import numpy as np
+
+from ..ad import interface
+from ..ir import prims
+from ..ir.nodes import Const, If, Loop, Value
+from ..runtime import helpers
+
+_SCALAR_TYPES = (bool, int, float, complex, np.float64, np.float32, np.float16,
+                 np.complex64, np.complex128)
+_SAME = {prims.ALIAS, prims.INPLACE_ADD, interface.stop_gradient, np.transpose, np.reshape, np.ravel,
+         np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis, np.copy, np.atleast_1d,
+         np.atleast_2d, np.atleast_3d}
+_REDUCTIONS = {np.sum, np.max, np.min, np.amax, np.amin, np.prod, np.mean, np.cumsum}
+_NUMPY_2 = int(np.__version__.split('.')[0]) >= 2
+
+
+def sample_of(arg):
+    """A sample standing for an argument of a call (None when it is neither an array
+    nor a plain scalar)."""
+    if type(arg) is np.ndarray:
+        return np.ones(1, arg.dtype)
+    if type(arg) in _SCALAR_TYPES:
+        return type(arg)(1)
+    return None
+
+
+class Dtypes:
+    def __init__(self, ops, samples):
+        self.samples = dict(samples) if _NUMPY_2 else {}
+        if _NUMPY_2:
+            self.add(ops)
+
+    def dtype(self, operand):
+        """The dtype of an array value, or None when not known to be an array of one."""
+        s = self.sample(operand)
+        return s.dtype if isinstance(s, np.ndarray) else None
+
+    def sample(self, operand):
+        if isinstance(operand, Const):
+            value = operand.value
+            if type(value) in _SCALAR_TYPES:
+                return value
+            return None
+        return self.samples.get(operand) if isinstance(operand, Value) else None
+
+    def add(self, ops):
+        for op in ops:
+            if isinstance(op, Loop):
+                self._loop(op)
+            elif isinstance(op, If):
+                self.add(op.then_block.ops)
+                self.add(op.else_block.ops)
+                for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
+                    a, b = self.sample(rt), self.sample(re_)
+                    if _same_kind(a, b):
+                        self.samples[out] = a
+            elif len(op.outputs) == 1:
+                s = self._result(op)
+                if s is not None:
+                    self.samples[op.outputs[0]] = s
+
+    def _loop(self, op):
+        """A carried variable keeps its initial dtype if an iteration gives it back."""
+        assumed = {phi: self.sample(init) for phi, init in zip(op.phis, op.inits)}
+        while True:
+            for phi in op.phis:
+                self.samples.pop(phi, None)
+                if assumed[phi] is not None:
+                    self.samples[phi] = assumed[phi]
+            self.add(op.cond_block.ops)
+            self.add(op.body.ops)
+            broken = [phi for phi, nxt in zip(op.phis, op.nexts)
+                      if assumed[phi] is not None and not _same_kind(self.sample(nxt),
+                                                                      assumed[phi])]
+            if not broken:
+                break
+            for phi in broken:
+                assumed[phi] = None
+        for out, phi in zip(op.outputs, op.phis):
+            if phi in self.samples:
+                self.samples[out] = self.samples[phi]
+
+    def _result(self, op):
+        prim, args = op.prim, op.args
+        try:
+            if isinstance(prim, np.ufunc) and prim is not np.matmul and prim.nout == 1 \
+                    and prim.nin == len(args) and not op.kwargs:
+                samples = [self.sample(a) for a in args]
+                if any(s is None or isinstance(s, tuple) for s in samples):
+                    return None
+                with np.errstate(all='ignore'):
+                    return prim(*samples)
+            if prim in (np.matmul, np.dot) and len(args) == 2 and not op.kwargs:
+                a, b = (self.dtype(x) for x in args)
+                return None if a is None or b is None else np.ones(1, np.result_type(a, b))
+            if not args:
+                return None
+            first = self.dtype(args[0])
+            if prim is prims.GETITEM and isinstance(self.sample(args[0]), tuple) and \
+                    isinstance(args[1], Const) and isinstance(args[1].value, int):
+                return 1                # x.shape[0]
+            if prim in _SAME or prim is prims.GETITEM or \
+                    prim is getattr and isinstance(args[1], Const) and args[1].value == 'T':
+                return None if first is None else np.ones(1, first)
+            if (prim is getattr and isinstance(args[1], Const) and args[1].value == 'shape'
+                    or prim is np.shape) and first is not None:
+                return (1,)             # a tuple of Python ints
+            if prim in (len, np.ndim, np.size) and first is not None:
+                return 1
+            if prim is np.broadcast_to:
+                s = self.sample(args[0])
+                return None if s is None else np.ones(1, np.asarray(s).dtype)
+            if prim in _REDUCTIONS and first is not None and \
+                    'dtype' not in op.kwargs and 'out' not in op.kwargs:
+                return np.ones(1, _reduced(prim, first))
+            if prim in (helpers._sg_zeros_like, helpers._sg_ones_like) and first is not None:
+                return np.ones(1, first)
+            if prim is helpers._sg_cast_like and len(args) == 2:
+                s = self.sample(args[1])
+                return None if s is None else np.ones(1, np.asarray(s).dtype)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return None
+
+
+def _reduced(prim, dtype):
+    """The dtype of a reduction of an array of `dtype` (NumPy's defaults)."""
+    if prim in (np.max, np.min, np.amax, np.amin) or dtype.kind in 'fc':
+        return dtype
+    if prim is np.mean:
+        return np.dtype(np.float64)
+    if dtype.kind == 'u':               # a sum of small integers: the platform's integer
+        return np.result_type(dtype, np.uint)
+    return np.result_type(dtype, np.int_) if dtype.kind in 'ib' else dtype
+
+
+def _same_kind(a, b):
+    """Do two samples stand for values of one dtype and kind (array or scalar)?"""
+    if a is None or b is None:
+        return False
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+    return type(a) is type(b)
