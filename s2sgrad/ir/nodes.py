@@ -285,6 +285,15 @@ def walk(block):
                 yield from walk(inner)
 
 
+def blocks_in(block):
+    """A block and every block nested in it (regions' blocks), outermost first."""
+    yield block
+    for op in block.ops:
+        if isinstance(op, (If, Loop)):
+            for inner in op.blocks():
+                yield from blocks_in(inner)
+
+
 class Param:
     __slots__ = ('name', 'value', 'default', 'kind')
 

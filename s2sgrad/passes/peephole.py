@@ -25,7 +25,7 @@ import numpy as np
 
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Value, map_operand, values_in, walk
+from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
 
 
 def simplify_adjoint(graph, arg_shapes=None, floats=False):
@@ -174,7 +174,7 @@ def _fold_factors(graph, uses):
     number constants, where the inner product is read only there.  (The inner op
     stays until dead code goes, so it still counts as a reader of x: the counts
     only err towards folding less.)"""
-    for block in _blocks(graph.body):
+    for block in blocks_in(graph.body):
         producers = {}
         rebuilt = []
         for op in block.ops:
@@ -225,18 +225,10 @@ def _number(operand):
 
 
 def _same_block(graph, first, second):
-    for block in _blocks(graph.body):
+    for block in blocks_in(graph.body):
         if first in block.ops and second in block.ops:
             return True
     return False
-
-
-def _blocks(block):
-    yield block
-    for op in block.ops:
-        if isinstance(op, (If, Loop)):
-            for inner in op.blocks():
-                yield from _blocks(inner)
 
 
 def _share_repeated(graph):
@@ -246,7 +238,7 @@ def _share_repeated(graph):
     def rename(v):
         return renamed.get(v, v)
 
-    for block in _blocks(graph.body):
+    for block in blocks_in(graph.body):
         seen = {}
         kept = []
         for op in block.ops:

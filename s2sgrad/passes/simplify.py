@@ -11,7 +11,7 @@ popped copies nobody reads are taken off the tape, and the forward values
 that only the tape kept are then dead in turn.
 """
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Value, values_in, walk
+from ..ir.nodes import Const, If, Loop, Value, blocks_in, values_in, walk
 
 EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
 
@@ -42,7 +42,7 @@ def _prune_tapes(graph):
         return False
     read = set(values_in(graph.result)) if graph.result is not None else set()
     holder = {}                 # op -> the block holding it
-    for block in _blocks(graph.body):
+    for block in blocks_in(graph.body):
         for op in block.ops:
             holder[op] = block
     for op in ops:
@@ -103,14 +103,6 @@ def _prune_tapes(graph):
             push.args[1] = Const(None)
             loop.targets[k] = Value('_', loop.origin, True)
     return changed
-
-
-def _blocks(block):
-    yield block
-    for op in block.ops:
-        if isinstance(op, (If, Loop)):
-            for inner in op.blocks():
-                yield from _blocks(inner)
 
 
 def _sweep(block, live, dry=False):
