@@ -91,6 +91,7 @@ class GradFunction(GraphFunction):
         self.python_function = None
         self._compiled = None
         self._for_floats = None
+        self._for_floats_function = None
         self._for_shapes = {}
 
     def _compile(self, scalar_args=False, arg_shapes=None, arg_samples=None):
@@ -131,13 +132,27 @@ class GradFunction(GraphFunction):
         nothing can broadcast, so nothing is summed back to a shape."""
         if self._for_floats is None:
             self._for_floats = self._compile(scalar_args=True)
+            self._for_floats_function = self._for_floats.function
         return self._for_floats
 
     def __call__(self, *args, **kwargs):
+        # (paid on every call, where a scalar function's own work is a few hundred
+        # nanoseconds: the float case first, inline, its function at hand)
+        function = self._for_floats_function
+        if function is not None and not kwargs:
+            for arg in args:
+                if type(arg) is not float:
+                    break
+            else:
+                try:
+                    return function(*args)
+                except Exception as exc:
+                    annotate(exc, self._for_floats)
+                    raise
         if kwargs:
             compiled = self._compiled or self.compiled
             self._check_arguments(args)
-        else:       # (the lookup of compiled_for, inlined: it is paid on every call)
+        else:
             compiled = self._for_shapes.get(_signature(args)) or self.compiled_for(args)
         try:
             return compiled.function(*args, **kwargs)
