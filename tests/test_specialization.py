@@ -216,3 +216,22 @@ def test_an_item_by_a_loop_counter_has_a_known_shape():
     assert '_sg_unbroadcast' not in special_source(g, x, k)
     from s2sgrad.testing import check_grads
     check_grads(picks, x, k, wrt=(0, 1), order=1)
+
+
+def damped(q, v, c, dt):
+    t = 0.0
+    while t < 0.1:
+        a = -q - c * v * v              # c: a Python float against the state vector
+        q, v, t = q + dt * v, v + dt * a, t + dt
+    return np.sum(q * q) + np.sum(v)
+
+
+def test_a_reverse_loop_knows_the_shapes_the_forward_saved():
+    rng = np.random.default_rng(6)
+    q, v = rng.normal(size=5), rng.normal(size=5)
+    g = sg.grad(damped, wrt=(0, 1, 2))
+    special = special_source(g, q, v, 0.3, 0.01)
+    # c's gradient, a sum over the state of products with saved values: a dot product
+    assert '_sg_unbroadcast' not in special and ' @ v' in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(damped, q, v, 0.3, 0.01, wrt=(0, 1, 2), order=1)

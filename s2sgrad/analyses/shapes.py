@@ -30,6 +30,8 @@ class ShapeClasses:
         self.shape_index = {}                           # np.shape(x) values -> x
         self.ranges = set()                             # values that are range(...)
         self.integers = set()                           # values that are Python ints
+        self.taped = {}                 # a tape -> the class of what is pushed on it
+        self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
         for v, shape in (shapes or {}).items():
             self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
@@ -41,6 +43,10 @@ class ShapeClasses:
                 self.shape_index[op.outputs[0]] = op.args[0]
             if getattr(op, 'prim', None) is range:
                 self.ranges.add(op.outputs[0])
+            if getattr(op, 'prim', None) is prims.TAPE_PUSH:
+                self._push(*op.args)
+            if getattr(op, 'prim', None) is prims.TAPE_REVERSED:
+                self.tapes_of[op.outputs[0]] = list(op.args)
             if isinstance(op, Loop):
                 self._loop(op)
                 continue
@@ -149,6 +155,13 @@ class ShapeClasses:
         return all(_known(t) and len(_shape(t)) <= 2 for t in tokens) and \
             all(_known(t) and len(_shape(t)) >= 1 for t in tokens)
 
+    def _push(self, tape, value):
+        """What a tape holds has a class when every push agrees on a known one."""
+        token = self.of(value)
+        before = self.taped.setdefault(tape, token)
+        if not (_known(token) and _known(before) and token == before):
+            self.taped[tape] = object()
+
     def _loop(self, op):
         """A carried variable keeps its initial shape if an iteration gives it back."""
         counts = op.kind == 'for' and (op.iterable in self.ranges or isinstance(
@@ -157,6 +170,10 @@ class ShapeClasses:
             self.classes[v] = SCALAR if counts else object()
             if counts:
                 self.integers.add(v)      # `for i in range(n)`: i is an int
+        tapes = self.tapes_of.get(op.iterable)
+        if tapes is not None and len(tapes) == len(op.targets):
+            for v, tape in zip(op.targets, tapes):  # a reverse loop: what the forward saved
+                self.classes[v] = self.taped.get(tape, object())
         assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
         while True:
             for phi in op.phis:
@@ -174,6 +191,8 @@ class ShapeClasses:
 
     def _result(self, op):
         prim = op.prim
+        if prim is prims.TAPE_POP:
+            return self.taped.get(op.args[0], object())
         if prim in _SAME_SHAPE:
             return self.of(op.args[0])
         if prim in _FULL_REDUCTIONS and not op.kwargs.get('keepdims', Const(False)).value \

@@ -9,6 +9,7 @@ writes is only needed in general:
   broadcast view (and its Python call) goes.
 * `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
 * `-da` written twice by two rules: computed once.
+* `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
   `2.0 / u`: one pass over the array instead of two.
@@ -30,10 +31,13 @@ from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, value
 
 def simplify_adjoint(graph, arg_shapes=None, floats=False):
     uses = _uses(graph)
-    _elide_broadcasts(graph, arg_shapes, uses)
+    shapes = _Shapes(graph, arg_shapes)
+    _elide_broadcasts(graph, shapes, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
-    _fold_factors(graph, _uses(graph))
+    uses = _uses(graph)
+    _fold_factors(graph, uses)
+    _dot_products(graph, shapes, uses)
     if floats:
         _plain_floats(graph)
 
@@ -82,14 +86,27 @@ def _elementwise(op, n):
         len(op.args) == n and not op.kwargs and op.prim is not np.matmul
 
 
-def _elide_broadcasts(graph, arg_shapes, uses):
+class _Shapes:
+    """The graph's shape classes, computed when a rewrite first asks (most graphs
+    have nothing to rewrite that needs them)."""
+
+    def __init__(self, graph, arg_shapes):
+        self.graph, self.arg_shapes, self.classes = graph, arg_shapes, None
+
+    def get(self):
+        if self.classes is None:
+            self.classes = ShapeClasses(self.graph.body.ops, shapes={
+                p.value: s for p, s in _param_shapes(self.graph, self.arg_shapes)})
+        return self.classes
+
+
+def _elide_broadcasts(graph, lazy_shapes, uses):
     candidates = [op for op in walk(graph.body)
                   if isinstance(op, Op) and op.adjoint is not None and
                   op.prim is np.broadcast_to and len(op.args) == 2 and not op.kwargs]
     if not candidates:
         return
-    shapes = ShapeClasses(graph.body.ops, shapes={p.value: s for p, s in
-                                                    _param_shapes(graph, arg_shapes)})
+    shapes = lazy_shapes.get()
     for op in candidates:
         source, target = op.args
         shape_like = _shape_like(target, shapes)
@@ -208,6 +225,29 @@ def _product(c1, c2, op, ops):
     ops.append(Op(np.multiply, [c1, c2], {}, [factor], op.origin, ('operator', '*'),
                   op.adjoint))
     return factor
+
+
+def _dot_products(graph, lazy_shapes, uses):
+    """`(a * b).sum(axis=0)` of two vectors of one known shape (a scalar's gradient
+    through `c * v`): `a @ b`, one call and no temporary."""
+    producers = {op.output: op for op in walk(graph.body)
+                 if isinstance(op, Op) and op.adjoint is not None and op.prim is np.multiply
+                 and _elementwise(op, 2)}
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.sum and
+                len(op.args) == 1 and op.args[0] in producers and set(op.kwargs) <= {'axis'}):
+            continue
+        axis = op.kwargs.get('axis', Const(None))
+        product = producers[op.args[0]]
+        if not (isinstance(axis, Const) and axis.value in (None, 0)) or \
+                uses.get(product.output) != [op]:
+            continue
+        a, b = product.args
+        shapes = lazy_shapes.get()
+        shape = shapes.shape_of(a) if isinstance(a, Value) else None
+        if shape is not None and len(shape) == 1 and isinstance(b, Value) and \
+                shapes.shape_of(b) == shape:
+            op.prim, op.args, op.kwargs, op.style = np.matmul, [a, b], {}, ('operator', '@')
 
 
 def _value_and_factor(args):
