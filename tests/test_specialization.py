@@ -235,3 +235,20 @@ def test_a_reverse_loop_knows_the_shapes_the_forward_saved():
     assert '_sg_unbroadcast' not in special and ' @ v' in special, special
     from s2sgrad.testing import check_grads
     check_grads(damped, q, v, 0.3, 0.01, wrt=(0, 1, 2), order=1)
+
+
+def gaussian(w, x):
+    return np.sum(np.exp(-w * w) * x) + np.sum(w * (-x))
+
+
+def test_the_two_terms_of_minus_w_times_w_are_computed_once():
+    rng = np.random.default_rng(7)
+    w, x = rng.normal(size=4), rng.normal(size=4)
+    g = sg.grad(gaussian, wrt=(0, 1))
+    special = special_source(g, w, x)
+    # d * (-w) and -(d * w) are the same number: one of them, added twice
+    assert special.count('np.negative') + special.count('-(') <= 1, special
+    from s2sgrad.testing import check_grads
+    check_grads(gaussian, w, x, wrt=(0, 1), order=2)
+    dw, dx = g(w, x)
+    np.testing.assert_allclose(dw, -2.0 * w * np.exp(-w * w) * x - x, rtol=1e-15)

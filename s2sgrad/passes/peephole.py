@@ -8,7 +8,8 @@ writes is only needed in general:
   operand already has that shape, NumPy broadcasts `g` by itself, and the
   broadcast view (and its Python call) goes.
 * `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
-* `-da` written twice by two rules: computed once.
+* `-da` written twice by two rules: computed once; so are `d * (-w)` and
+  `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
 * in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
@@ -301,9 +302,13 @@ def _share_repeated(graph):
     def rename(v):
         return renamed.get(v, v)
 
+    negated = {op.output: op.args[0] for op in walk(graph.body)
+               if isinstance(op, Op) and op.prim is np.negative and len(op.args) == 1
+               and isinstance(op.args[0], Value) and not op.kwargs}
     for block in blocks_in(graph.body):
         seen = {}
         kept = []
+        products = {}
         for op in block.ops:
             if isinstance(op, Op) and renamed and any(v in renamed for v in op.inputs()):
                 op.replace_inputs(rename)
@@ -316,8 +321,11 @@ def _share_repeated(graph):
                     continue
             if isinstance(op, Op) and op.adjoint is not None and \
                     _elementwise(op, len(op.args)) and all(map(_plain, op.args)):
-                key = (op.prim,) + tuple(a if isinstance(a, Value) else (type(a.value), a.value)
-                                         for a in op.args)
+                key = _negated_product(op, negated, products) or \
+                    (op.prim,) + tuple(a if isinstance(a, Value) else (type(a.value), a.value)
+                                       for a in op.args)
+                if op.prim is np.multiply and all(isinstance(a, Value) for a in op.args):
+                    products[op.output] = op.args
                 if key in seen:
                     renamed[op.output] = seen[key]
                     continue
@@ -329,6 +337,20 @@ def _share_repeated(graph):
             if not isinstance(op, Op):
                 _rename_region(op, rename)
         graph.result = map_operand(graph.result, rename)
+
+
+def _negated_product(op, negated, products):
+    """`a * (-b)` and `-(a * b)` (each rule writes one for `-w * w`): one key for
+    both, as they are the same number exactly."""
+    if op.prim is np.multiply and all(isinstance(a, Value) for a in op.args):
+        a, b = op.args
+        if b in negated:
+            return ('-*',) + tuple(sorted((a, negated[b]), key=lambda v: v.id))
+        if a in negated:
+            return ('-*',) + tuple(sorted((b, negated[a]), key=lambda v: v.id))
+    if op.prim is np.negative and op.args[0] in products:
+        return ('-*',) + tuple(sorted(products[op.args[0]], key=lambda v: v.id))
+    return None
 
 
 def _rename_region(region, rename):

@@ -13,13 +13,10 @@ def grad_elementwise(w, x, y):
     _exp = np.exp(_multiply_1, out=_multiply_1)
     # ---- grad of elementwise: gradient w.r.t. w ----
     # grad of golden_cases.py:142  return np.sum(np.log1p(r * r)) + 0.5 * np.sum(np.exp(-w * w))
-    d_multiply = _exp
-    d_multiply *= 0.5
-    d_negative = d_multiply * w
-    dw_1 = _negative
-    dw_1 *= d_multiply
-    del _exp, _multiply_1, d_multiply
-    dw_2 = np.negative(d_negative, out=d_negative)
+    dw_1 = _exp
+    dw_1 *= 0.5
+    dw_1 *= _negative
+    del _negative
     dr = 2.0 / np.add(1.0, _multiply, out=_multiply)
     dr *= r
     del _multiply, r
@@ -34,8 +31,8 @@ def grad_elementwise(w, x, y):
     dw_4 *= x
     # grad of golden_cases.py:139  def elementwise(w, x, y):
     dw = dw_1
-    dw += dw_2
+    dw += dw_1
     dw += dw_3
     dw += dw_4
-    del d_negative, dr, dw_2, dw_3, dw_4, dz
+    del dr, dw_3, dw_4, dz
     return _sg_cast_like(dw, w)
