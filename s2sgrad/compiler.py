@@ -160,7 +160,8 @@ def _finish(graph, docstring=None, floats=False, arg_shapes=None):
     # the peepholes' leftovers.
     inplace.check_views(graph, graph.tape_copies)
     eliminate_dead_code(graph)
-    simplify_adjoint(graph, arg_shapes, floats)
+    known = getattr(graph, 'known', None)
+    simplify_adjoint(graph, arg_shapes, floats, samples=known[1] if known else None)
     eliminate_dead_code(graph)
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)

@@ -252,3 +252,24 @@ def test_the_two_terms_of_minus_w_times_w_are_computed_once():
     check_grads(gaussian, w, x, wrt=(0, 1), order=2)
     dw, dx = g(w, x)
     np.testing.assert_allclose(dw, -2.0 * w * np.exp(-w * w) * x - x, rtol=1e-15)
+
+
+def weighted(w, x):
+    return np.sum(w * x) + np.sum(np.exp(w))
+
+
+def test_a_seed_of_ones_times_a_value_is_the_value_but_never_the_callers_array():
+    rng = np.random.default_rng(8)
+    w, x = rng.normal(size=6), rng.normal(size=6)
+    g = sg.grad(weighted, wrt=(0, 1))
+    special = special_source(g, w, x)
+    assert '1.0 * np.exp' not in special and '1.0 * _exp' not in special, special
+    dw, dx = g(w, x)
+    assert dx is not w and not np.shares_memory(dx, w)     # dx = 1.0 * w, a new array
+    assert dw is not x and not np.shares_memory(dw, x)
+    np.testing.assert_allclose(dw, x + np.exp(w), rtol=1e-15)
+    np.testing.assert_array_equal(dx, w)
+    dx[:] = 0.0
+    assert np.all(w != 0.0)
+    x32 = x.astype(np.float32)                  # float32 stays float32 (1.0 is weak)
+    assert sg.grad(weighted, wrt=1)(w.astype(np.float32), x32).dtype == np.float32

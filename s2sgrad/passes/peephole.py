@@ -12,6 +12,7 @@ writes is only needed in general:
   `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
 * in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`.
+* `1.0 * y` left by the above is y, where y's dtype is known to be inexact.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
   `2.0 / u`: one pass over the array instead of two.
@@ -27,15 +28,18 @@ import operator
 
 import numpy as np
 
+from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
 
 
-def simplify_adjoint(graph, arg_shapes=None, floats=False):
+def simplify_adjoint(graph, arg_shapes=None, floats=False, samples=None):
     uses = _uses(graph)
     shapes = _Shapes(graph, arg_shapes)
     _elide_broadcasts(graph, shapes, uses)
+    if samples is not None:
+        _drop_unit_factors(graph, samples, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
     uses = _uses(graph)
@@ -124,6 +128,29 @@ def _elide_broadcasts(graph, lazy_shapes, uses):
             if uses[source] is not None:
                 uses[source].extend(_readers(op.output, uses))
             uses[op.output] = []
+
+
+def _drop_unit_factors(graph, samples, uses):
+    """`1.0 * y` (a seed of ones, once its broadcast is gone) is y itself when y is
+    surely of an inexact dtype (then 1.0 * y has y's dtype and y's numbers).  Not
+    for an argument or a returned value: a gradient must not be the caller's array."""
+    kept = {p.value for p in graph.params} | set(_values(graph.result))
+    dtypes = None
+    renamed = {}
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.multiply
+                and _elementwise(op, 2)):
+            continue
+        y, one = _value_and_factor(op.args)
+        if y is None or one.value != 1.0 or y in kept or uses.get(op.output) is None:
+            continue
+        if dtypes is None:
+            dtypes = Dtypes(graph.body.ops, samples)
+        sample = dtypes.sample(y)
+        if isinstance(sample, (np.ndarray, np.generic)) and \
+                np.issubdtype(sample.dtype, np.inexact):
+            renamed[op.output] = renamed.get(y, y)
+    _apply_renames(graph, renamed)
 
 
 def _shape_like(target, shapes):
@@ -332,11 +359,23 @@ def _share_repeated(graph):
                 seen[key] = op.output
             kept.append(op)
         block.ops = kept
-    if renamed:
-        for op in walk(graph.body):
-            if not isinstance(op, Op):
-                _rename_region(op, rename)
-        graph.result = map_operand(graph.result, rename)
+    _apply_renames(graph, renamed, ops_done=True)
+
+
+def _apply_renames(graph, renamed, ops_done=False):
+    """Read `renamed[v]` wherever v was read (`ops_done`: the ops themselves are)."""
+    if not renamed:
+        return
+
+    def rename(v):
+        return renamed.get(v, v)
+
+    for op in walk(graph.body):
+        if not isinstance(op, Op):
+            _rename_region(op, rename)
+        elif not ops_done and any(v in renamed for v in op.inputs()):
+            op.replace_inputs(rename)
+    graph.result = map_operand(graph.result, rename)
 
 
 def _negated_product(op, negated, products):
