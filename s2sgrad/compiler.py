@@ -36,7 +36,7 @@ from .errors import TransformError
 from .ir import verify
 from .ir.clone import inline_graph
 from .ir.lower import Builder, Context, FunctionLowering, lower_function
-from .ir.nodes import Const, Graph, Loop, Pack, Param, Value, values_in, walk
+from .ir.nodes import Const, Graph, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
@@ -166,7 +166,6 @@ def _finish(graph, docstring=None, floats=False, arg_shapes=None):
     verify.verify(graph)
     # after dead code (reads that no longer exist do not force copies)
     shapes = dtypes = None
-    known = getattr(graph, 'known', None)
     # (nothing to do where no array of the forward code -- whose shapes are those of
     # the adjoint's too -- is of a size worth writing into or releasing)
     if known is not None and known[0] is not None and \
@@ -186,10 +185,6 @@ def _finish(graph, docstring=None, floats=False, arg_shapes=None):
 # (`del`) once the body no longer needs it.  Smaller ones keep the user's
 # expressions whole and live until the function returns, without a line each.
 BIG_BYTES = 1 << 16
-
-
-def _outputs(op):
-    return list(op.outputs) + (op.defined() if isinstance(op, Loop) else [])
 
 
 def _most_elements(shapes):
