@@ -110,3 +110,31 @@ def test_a_random_program_big(seed, tmp_path):
     for s, general in zip(special, g.compiled.function(*args)):
         np.testing.assert_allclose(s, general, rtol=1e-12, atol=1e-14)
     check_grads(f, *args, wrt=(0, 1, 2, 3), order=1)
+
+
+def loop_source(seed, n_lines=6):
+    """A random body in a loop carrying a full array h (and, in half the programs,
+    a row of the input read by the loop counter)."""
+    body = program_source(seed, n_lines).split('\n')[1:-2]     # the lines, no return
+    body = [line.replace('    v', '        v', 1) for line in body]
+    for k, line in enumerate(body):
+        body[k] = line.replace('A', 'h')
+    last = body[-1].split('=')[0].strip() if body else 'h'
+    row = '        r = X[i]\n' if seed % 2 else ''
+    return ('def program(A, r, c, s, X):\n'
+            '    h = A * 0.5\n'
+            '    for i in range(3):\n' + row + '\n'.join(body) +
+            f'\n        h = np.tanh(h + {last})\n'
+            '    return np.sum(h * h)\n')
+
+
+@pytest.mark.parametrize('seed', range(100, 116))
+@pytest.mark.parametrize('n, m', [(4, 3), (128, 80)])
+def test_a_random_loop(seed, n, m, tmp_path):
+    f = load(loop_source(seed), tmp_path, f'random_loop_{seed}_{n}')
+    rng = np.random.default_rng(seed)
+    args = inputs(rng, n, m) + (rng.uniform(-1.0, 1.0, size=(3, m)),)
+    g = sg.grad(f, wrt=(0, 1, 2, 3, 4))
+    for s, general in zip(g(*args), g.compiled.function(*args)):
+        np.testing.assert_allclose(s, general, rtol=1e-12, atol=1e-14)
+    check_grads(f, *args, wrt=(0, 1, 2, 3, 4), order=1)
