@@ -132,9 +132,12 @@ def _elide_broadcasts(graph, lazy_shapes, uses):
 
 def _drop_unit_factors(graph, samples, uses):
     """`1.0 * y` (a seed of ones, once its broadcast is gone) is y itself when y is
-    surely of an inexact dtype (then 1.0 * y has y's dtype and y's numbers).  Not
-    for an argument or a returned value: a gradient must not be the caller's array."""
-    kept = {p.value for p in graph.params} | set(_values(graph.result))
+    surely of an inexact dtype (then 1.0 * y has y's dtype and y's numbers).  For
+    an argument or a returned value, only where every reader makes a new array of
+    it (an elementwise op or a reduction): a gradient must not be the caller's
+    array."""
+    returned = set(_values(graph.result))
+    params = {p.value for p in graph.params}
     dtypes = None
     renamed = {}
     for op in walk(graph.body):
@@ -142,7 +145,11 @@ def _drop_unit_factors(graph, samples, uses):
                 and _elementwise(op, 2)):
             continue
         y, one = _value_and_factor(op.args)
-        if y is None or one.value != 1.0 or y in kept or uses.get(op.output) is None:
+        readers = uses.get(op.output)
+        if y is None or one.value != 1.0 or y in returned or readers is None:
+            continue
+        if y in params and not all(isinstance(r.prim, np.ufunc) or r.prim in _METHODS
+                                   for r in readers):
             continue
         if dtypes is None:
             dtypes = Dtypes(graph.body.ops, samples)
