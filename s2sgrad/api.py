@@ -121,6 +121,16 @@ class GradFunction(GraphFunction):
             self._for_shapes[key] = compiled
         return compiled
 
+    def export(self, path, like=None):
+        """Write a standalone module (NumPy only) defining this gradient.  With `like`
+        (example arguments), the code a call with such arguments runs: specialised
+        for their shapes and dtypes, and checking its arguments against them."""
+        if like is None:
+            return super().export(path)
+        from .export import export
+        like = tuple(like)
+        export(self.compiled_for(like), path, like)
+
     def _check_arguments(self, args):
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
             if i < len(args):

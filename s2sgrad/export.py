@@ -21,7 +21,9 @@ from .ir.lower import is_literal
 _HELPER_NAME = re.compile(r'\b_sg_\w+')
 
 
-def module_source(compiled):
+def module_source(compiled, like=None):
+    """The module's text.  `like`: the example arguments a specialisation was
+    compiled for; the function then checks its arguments against them first."""
     generated = compiled.generated
     name = generated.name
     imports, constants = [], []
@@ -51,7 +53,14 @@ def module_source(compiled):
              '',
              f'Standalone: needs only {needs}.',
              '"""']
-    helper_names = _helper_closure(generated.helpers)
+    source = generated.source
+    helpers = set(generated.helpers)
+    if like is not None:
+        source = _with_signature_check(source, compiled, like)
+        helpers.add('_sg_expect_signature')
+        lines[-1:-1] = ['', f'Specialised for arguments of shapes and dtypes '
+                            f'{_signature(like)}: other arguments raise ValueError.']
+    helper_names = _helper_closure(sorted(helpers))
     if (helper_names or constants) and 'import numpy as np' not in imports:
         imports.append('import numpy as np')
     lines += [''] + sorted(set(imports))
@@ -59,8 +68,27 @@ def module_source(compiled):
         lines += [''] + constants
     for helper in helper_names:
         lines += ['', ''] + inspect.getsource(runtime_helpers.HELPERS[helper]).rstrip('\n').split('\n')
-    lines += ['', ''] + generated.source.rstrip('\n').split('\n')
+    lines += ['', ''] + source.rstrip('\n').split('\n')
     return '\n'.join(lines) + '\n'
+
+
+def _signature(args):
+    return tuple((a.shape, str(a.dtype)) if isinstance(a, np.ndarray) else type(a).__name__
+                 for a in args)
+
+
+def _with_signature_check(source, compiled, like):
+    """The function's source with a check of its arguments after its docstring (the
+    generated source always opens with the def line and a one-line docstring)."""
+    lines = source.split('\n')
+    params = [p.name for p in compiled.graph.params]
+    if len(params) != len(like) or not lines[1].lstrip().startswith('"""'):
+        raise TypeError(f'export(like=...): {compiled.generated.name} takes {len(params)} '
+                        f'arguments, {len(like)} given')
+    args = ', '.join(params) + (',' if len(params) == 1 else '')
+    check = (f'    _sg_expect_signature(({args}), {_signature(like)!r}, '
+             f'{compiled.generated.name!r})')
+    return '\n'.join(lines[:2] + [check] + lines[2:])
 
 
 def _helper_closure(names):
@@ -77,9 +105,9 @@ def _helper_closure(names):
     return sorted(order)
 
 
-def export(compiled, path):
+def export(compiled, path, like=None):
     """Write the standalone module to `path` atomically."""
-    text = module_source(compiled)
+    text = module_source(compiled, like)
     compile(text, os.fspath(path), 'exec')        # never write a module that does not parse
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix='.s2sgrad-', suffix='.py', dir=directory)

@@ -171,3 +171,37 @@ def test_exported_gradient_matches_finite_differences(tmp_path):
                                                directions)
     analytic = sum(np.sum(g * v) for g, v in zip(leaves, directions))
     assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_an_export_like_example_arguments_is_the_specialisation(tmp_path):
+    """export(path, like=args): the code a call with such arguments runs, checked
+    against finite differences in a process without s2sgrad; other shapes are
+    refused there with a ValueError, not answered wrongly."""
+    from s2sgrad.testing import numerical_directional_derivative
+
+    grad_fn = sg.grad(mlp_loss, wrt=(0, 1, 2))
+    args = make_args()
+    grad_fn.export(str(tmp_path / "special_grad.py"), like=args)
+    text = (tmp_path / "special_grad.py").read_text()
+    assert "_sg_unbroadcast" not in text and "_sg_expect_signature((W, b, V, x, t)" in text
+    leaves, _ = run_exported(tmp_path, "special_grad", "grad_mlp_loss", args)
+    for got, want in zip(leaves, grad_fn(*args)):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    r = np.random.default_rng(2)
+    directions = [r.standard_normal(a.shape) for a in args[:3]]
+    numeric = numerical_directional_derivative(mlp_loss, args, (0, 1, 2), directions)
+    analytic = sum(np.sum(g * v) for g, v in zip(leaves, directions))
+    assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+    other = [np.concatenate([a, a]) if i == 2 else a for i, a in enumerate(args)]
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import special_grad
+        with pytest.raises(ValueError, match="argument 2 is"):
+            special_grad.grad_mlp_loss(*other)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("special_grad", None)
+    with pytest.raises(TypeError, match="takes"):
+        grad_fn.export(str(tmp_path / "wrong.py"), like=args[:2])
+    assert not (tmp_path / "wrong.py").exists()

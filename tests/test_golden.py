@@ -39,3 +39,12 @@ def test_export(name, tmp_path):
     path = tmp_path / 'out.py'
     golden_cases.CASES[name].export(path)
     check(f'{name}.export.py', path.read_text())
+
+
+def test_export_like_example_arguments(tmp_path):
+    """The exported specialisation: shapes decided, arguments checked first."""
+    import numpy as np
+    like = (np.zeros((3, 2)), np.zeros(2), np.zeros((4, 3)), np.zeros((4, 2)))
+    path = tmp_path / 'out.py'
+    golden_cases.CASES['grad_mlp_loss'].export(path, like=like)
+    check('grad_mlp_loss.export_like.py', path.read_text())

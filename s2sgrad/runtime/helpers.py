@@ -614,3 +614,13 @@ def _sg_scale_parts(a, s, parts=None):
         return a
     return np.stack([x * s if x is not None and (parts is None or i in parts)
                      else np.zeros_like(like * s) for i, x in enumerate(a)])
+
+
+def _sg_expect_signature(args, signature, name):
+    """An exported specialisation runs only for the shapes and dtypes it was made for."""
+    for i, (arg, want) in enumerate(zip(args, signature)):
+        got = (arg.shape, str(arg.dtype)) if isinstance(arg, np.ndarray) else type(arg).__name__
+        if got != want:
+            raise ValueError(f'{name} was exported for arguments of shapes and dtypes '
+                             f'{signature}; argument {i} is {got} (export it again for '
+                             f'these, or without like= for any)')
