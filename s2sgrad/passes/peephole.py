@@ -35,6 +35,12 @@ from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, value
 
 
 def simplify_adjoint(graph, arg_shapes=None, floats=False, samples=None):
+    """Rewrite `graph` in place.  `arg_shapes` / `samples`: a call's argument shapes
+    and dtype samples (a shape specialisation); `floats`: a float specialisation.
+
+    Each rewrite reads a map of who reads what (`_uses`), made again after the
+    sharing pass renames values; shape classes are computed when first asked.
+    """
     uses = _uses(graph)
     shapes = _Shapes(graph, arg_shapes)
     _elide_broadcasts(graph, shapes, uses)
