@@ -17,6 +17,7 @@ import numpy as np
 from .codegen.spelling import library_path
 from . import runtime as runtime_helpers
 from .ir.lower import is_literal
+from .runtime.helpers import _sg_kind_of
 
 _HELPER_NAME = re.compile(r'\b_sg_\w+')
 
@@ -73,8 +74,7 @@ def module_source(compiled, like=None):
 
 
 def _signature(args):
-    return tuple((a.shape, str(a.dtype)) if isinstance(a, np.ndarray) else type(a).__name__
-                 for a in args)
+    return tuple(_sg_kind_of(a) for a in args)      # (as the exported check sees them)
 
 
 def _with_signature_check(source, compiled, like):

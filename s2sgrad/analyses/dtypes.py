@@ -101,8 +101,7 @@ class Dtypes:
     def _result(self, op):
         prim, args = op.prim, op.args
         try:
-            if isinstance(prim, np.ufunc) and prim is not np.matmul and prim.nout == 1 \
-                    and prim.nin == len(args) and not op.kwargs:
+            if prims.elementwise(op):
                 samples = [self.sample(a) for a in args]
                 if any(s is None or isinstance(s, tuple) for s in samples):
                     return None

@@ -214,8 +214,9 @@ class ShapeClasses:
             return _token(self._indexed(*op.args))
         if prim in _REARRANGEMENTS and op.args:
             return _token(self._rearranged(op))
-        if prim is np.reshape and op.args and self._rearranged(op) is not None:
-            return _token(self._rearranged(op))      # (also with a -1 in the shape)
+        rearranged = self._rearranged(op) if prim is np.reshape and op.args else None
+        if rearranged is not None:
+            return _token(rearranged)               # (also with a -1 in the shape)
         if prim in (np.broadcast_to, np.reshape) and len(op.args) == 2 and not op.kwargs:
             target = op.args[1]
             if isinstance(target, Const) and isinstance(target.value, tuple) and \
@@ -228,9 +229,7 @@ class ShapeClasses:
             reduced = self._reduced(op)
             if reduced is not None:
                 return reduced
-        elementwise = (isinstance(prim, np.ufunc) and prim.nin == len(op.args) and prim.nout == 1
-                       and not op.kwargs and prim is not np.matmul) or prim is np.where
-        if elementwise:
+        if prims.elementwise(op) or prim is np.where:
             tokens = [self.of(a) for a in op.args]
             arrays = [t for t in tokens if t is not SCALAR]
             if not arrays:

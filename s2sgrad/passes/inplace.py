@@ -289,9 +289,7 @@ class _Decision:
     def elementwise(self, op, position):
         """Write an elementwise op's result into a dead operand; True if it is."""
         prim = op.prim
-        if self.shapes is None or self.dtypes is None or not isinstance(prim, np.ufunc) \
-                or prim is np.matmul or prim.nout != 1 or prim.nin != len(op.args) \
-                or op.kwargs:
+        if self.shapes is None or self.dtypes is None or not prims.elementwise(op):
             return False
         out = op.output
         shape = self.shapes.shape_of(out)

@@ -34,15 +34,15 @@ from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
 
 
-def simplify_adjoint(graph, arg_shapes=None, floats=False, samples=None):
-    """Rewrite `graph` in place.  `arg_shapes` / `samples`: a call's argument shapes
+def simplify_adjoint(graph, param_shapes=None, floats=False, samples=None):
+    """Rewrite `graph` in place.  `param_shapes` / `samples`: its parameters' shapes
     and dtype samples (a shape specialisation); `floats`: a float specialisation.
 
     Each rewrite reads a map of who reads what (`_uses`), made again after the
     sharing pass renames values; shape classes are computed when first asked.
     """
     uses = _uses(graph)
-    shapes = _Shapes(graph, arg_shapes)
+    shapes = _Shapes(graph, param_shapes)
     _elide_broadcasts(graph, shapes, uses)
     if samples is not None:
         _drop_unit_factors(graph, samples, uses)
@@ -51,16 +51,10 @@ def simplify_adjoint(graph, arg_shapes=None, floats=False, samples=None):
     uses = _uses(graph)
     _fold_factors(graph, uses)
     _dot_products(graph, shapes, uses)
-    if arg_shapes is not None:
+    if param_shapes is not None:
         _method_reductions(graph, shapes)
     if floats:
         _plain_floats(graph)
-
-
-def _param_shapes(graph, arg_shapes):
-    for i, shape in (arg_shapes or {}).items():
-        if i < len(graph.params):
-            yield graph.params[i], shape
 
 
 def _uses(graph):
@@ -97,21 +91,19 @@ def _values(operand):
 
 
 def _elementwise(op, n):
-    return isinstance(op.prim, np.ufunc) and op.prim.nin == n and op.prim.nout == 1 and \
-        len(op.args) == n and not op.kwargs and op.prim is not np.matmul
+    return prims.elementwise(op) and len(op.args) == n
 
 
 class _Shapes:
     """The graph's shape classes, computed when a rewrite first asks (most graphs
     have nothing to rewrite that needs them)."""
 
-    def __init__(self, graph, arg_shapes):
-        self.graph, self.arg_shapes, self.classes = graph, arg_shapes, None
+    def __init__(self, graph, param_shapes):
+        self.graph, self.param_shapes, self.classes = graph, param_shapes, None
 
     def get(self):
         if self.classes is None:
-            self.classes = ShapeClasses(self.graph.body.ops, shapes={
-                p.value: s for p, s in _param_shapes(self.graph, self.arg_shapes)})
+            self.classes = ShapeClasses(self.graph.body.ops, shapes=self.param_shapes)
         return self.classes
 
 
@@ -215,20 +207,20 @@ def _scalar_operand(reader, value, shapes):
 
 def _negate_after_sums(graph, uses):
     """`s = np.sum(n); n = -d` with n read only there: `s = -np.sum(d)`."""
-    producers = {op.output: op for op in walk(graph.body)
-                 if isinstance(op, Op) and len(op.outputs) == 1}
-    for op in list(walk(graph.body)):
-        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.sum
-                and len(op.args) == 1 and op.args[0] in producers):
-            continue
-        neg = producers[op.args[0]]
-        if neg.prim is not np.negative or neg.adjoint is None or len(neg.args) != 1 or \
-                neg.kwargs or uses.get(neg.output) != [op] or not _same_block(graph, neg, op):
-            continue
-        # swap the two ops' work: the first sums, the second negates the sum
-        neg.prim, op.prim = np.sum, np.negative
-        neg.kwargs, op.kwargs = op.kwargs, {}
-        neg.style, op.style = op.style, neg.style
+    for block in blocks_in(graph.body):
+        negations = {}                  # (in this block: read in order)
+        for op in block.ops:
+            if not (isinstance(op, Op) and op.adjoint is not None):
+                continue
+            if op.prim is np.negative and len(op.args) == 1 and not op.kwargs:
+                negations[op.output] = op
+            elif op.prim is np.sum and len(op.args) == 1 and op.args[0] in negations \
+                    and uses.get(op.args[0]) == [op]:
+                neg = negations[op.args[0]]
+                # swap the two ops' work: the first sums, the second negates the sum
+                neg.prim, op.prim = np.sum, np.negative
+                neg.kwargs, op.kwargs = op.kwargs, {}
+                neg.style, op.style = op.style, neg.style
 
 
 def _fold_factors(graph, uses):
@@ -326,13 +318,6 @@ def _value_and_factor(args):
 
 def _number(operand):
     return isinstance(operand, Const) and type(operand.value) in (int, float)
-
-
-def _same_block(graph, first, second):
-    for block in blocks_in(graph.body):
-        if first in block.ops and second in block.ops:
-            return True
-    return False
 
 
 def _share_repeated(graph):

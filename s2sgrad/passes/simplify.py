@@ -45,6 +45,7 @@ def _prune_tapes(graph):
     for block in blocks_in(graph.body):
         for op in block.ops:
             holder[op] = block
+    maker = {out: op for op in ops for out in getattr(op, 'outputs', ())}
     for op in ops:
         if isinstance(op, Loop):
             for operand in [op.iterable, op.cond, op.exit] + op.inits + op.nexts:
@@ -82,7 +83,7 @@ def _prune_tapes(graph):
         if len(found) != 1 or len(walks.get(tape, ())) + len(pops.get(tape, ())) != 1:
             continue
         push = found[0]
-        new = [o for o in ops if tape in getattr(o, 'outputs', ())]
+        new = [maker[tape]] if tape in maker else []
         if tape in pops:
             (pop,) = pops[tape]
             if pop.outputs[0] not in read:

@@ -616,10 +616,16 @@ def _sg_scale_parts(a, s, parts=None):
                      else np.zeros_like(like * s) for i, x in enumerate(a)])
 
 
+def _sg_kind_of(arg):
+    """What a specialisation is made for, written as a literal: an array's shape and
+    dtype, or another argument's type."""
+    return (arg.shape, str(arg.dtype)) if isinstance(arg, np.ndarray) else type(arg).__name__
+
+
 def _sg_expect_signature(args, signature, name):
     """An exported specialisation runs only for the shapes and dtypes it was made for."""
     for i, (arg, want) in enumerate(zip(args, signature)):
-        got = (arg.shape, str(arg.dtype)) if isinstance(arg, np.ndarray) else type(arg).__name__
+        got = _sg_kind_of(arg)
         if got != want:
             raise ValueError(f'{name} was exported for arguments of shapes and dtypes '
                              f'{signature}; argument {i} is {got} (export it again for '
