@@ -176,21 +176,43 @@ def test_released_arrays_around_branches_and_loops(flag):
     check_grads(mixed, x, w, 3, flag, wrt=(0, 1), order=1)
 
 
+def damped_by_hand(q, v, k, steps):
+    """damped's gradient as a careful person writes it: each step keeps q and -k."""
+    qs, negs = [], []
+    for _ in range(steps):
+        neg = -k
+        a = neg * q - 0.1 * q ** 3 - 0.2 * v
+        qs.append(q)
+        negs.append(neg)
+        q, v = q + 0.01 * v, v + 0.01 * a
+    dq, dv, dk = 2.0 * q, 2.0 * v, 0.0
+    for q, neg in zip(reversed(qs), reversed(negs)):
+        da = 0.01 * dv
+        dk -= da @ q
+        dq, dv = dq + da * (neg - 0.3 * q * q), dv + 0.01 * dq - 0.2 * da
+    return dq, dv, dk
+
+
 def test_a_step_of_small_states_costs_its_saved_values_and_a_list_entry_each():
     # each saved value on a list of its own, as a careful hand-written loop keeps
-    # them: no tuple a step (for small states that tuple was a third more)
+    # them: no tuple a step (for small states that tuple was a third more).  The
+    # reference is that loop, measured the same way in the same process: a list's
+    # growth (and whether the allocator moves it) and NumPy's own small blocks
+    # count alike for both, where a figure from sys.getsizeof missed them.
     grad = sg.grad(damped, wrt=(0, 1, 2))
     q, v = np.linspace(0.5, 1.0, 4), np.linspace(-0.5, 0.5, 4)
     check_grads(damped, q, v, 0.5, 5, wrt=(0, 1, 2), order=1)
+    for got, want in zip(grad(q, v, 0.5, 50), damped_by_hand(q, v, 0.5, 50)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
 
-    def per_step():
+    def per_step(fn):
         gc.collect()                    # (empties the free lists of small tuples too)
-        small = peak_bytes(grad, q, v, 0.5, 1000)
+        small = peak_bytes(fn, q, v, 0.5, 1000)
         gc.collect()
-        return (peak_bytes(grad, q, v, 0.5, 4000) - small) / 3000
+        return (peak_bytes(fn, q, v, 0.5, 4000) - small) / 3000
 
-    saved = sys.getsizeof(q) + sys.getsizeof(-0.5)      # q (a new array) and -k a step
-    assert per_step() <= saved + 2 * 8 * 1.25, (per_step(), saved)
+    generated, by_hand = per_step(grad), per_step(damped_by_hand)
+    assert generated <= by_hand + 2 * 8 * 0.25, (generated, by_hand)
 
 
 def test_pairwise_gradient_holds_few_n_by_n_by_3_arrays():
