@@ -8,7 +8,6 @@ is saved as a zero-strided stand-in).
 import gc
 import importlib.util
 import pathlib
-import sys
 import tracemalloc
 
 import numpy as np
