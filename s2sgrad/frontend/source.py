@@ -51,7 +51,9 @@ def capture(fn):
     if not isinstance(fn, types.FunctionType):
         raise TypeError(f's2sgrad transforms Python functions, not {type(fn).__name__} {fn!r}')
     code = fn.__code__
-    key = (code, )
+    # code objects compare equal across files (co_filename is not compared): the
+    # same function text at the same line of two files must not share one parse
+    key = (code, code.co_filename)
     cached = _parse_cache.get(key)
     if cached is None:
         cached = _parse(fn)
