@@ -254,6 +254,19 @@ CASES = [
           linear=True),
     *case(oc.index_two_args, N(3, 4), np.array([0, 0]), np.array([-1, -1]), linear=True),
     *case(oc.index_products, N(5)),
+    # --- asarray, ascontiguousarray, asfortranarray; casts to a dtype known at run time
+    *case(oc.np_asarray, N(3, 4)),
+    *case(oc.np_asarray, N(float)),
+    *case(oc.asarray_list, N(3), N(3)),
+    *case(oc.asarray_float, N(3, 4)),
+    *case(oc.asarray_runtime_dtype, N(3, 4)),
+    *case(oc.asanyarray_method_chain, N(3, 4)),
+    *case(oc.ascontiguousarray_of, N(3, 4)),
+    *case(oc.ascontiguousarray_of, N()),
+    *case(oc.asfortranarray_of, N(2, 3)),
+    *case(oc.array_runtime_dtype, N(3)),
+    *case(oc.astype_runtime_dtype, N(3, 4), N(3, 4)),
+    *case(oc.astype_runtime_int_dtype, N(3, 4), np.ones(2, int)),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Linear algebra: det, slogdet, inv, pinv, solve, norm, eigh, eig, cholesky, svd.
+"""Linear algebra: det, slogdet, inv, pinv, solve, norm, eigh, eig, cholesky, svd,
+matrix_power, qr, lstsq.
 
 Matrices may be stacked: every rule works on the last two axes and
 broadcasts over the leading ones.  The gradients are written with the
@@ -35,7 +36,9 @@ import numpy as np
 from ..errors import TransformError
 from ..runtime.linalg import _sg_axes_back, _sg_axes_last, _sg_cofactor
 from ..runtime.linalg import _sg_column_shape, _sg_matrix_shape
-from .registry import register_constant, register_gradient, transform_time
+from ..runtime.linalg import _sg_full_column_rank, _sg_resize_or_zero
+from .registry import constant, register_constant, register_gradient, transform_time
+from .shape import refuse
 
 
 # ------------------------------------------------- pieces of the rule bodies
@@ -404,3 +407,83 @@ def axes_back_grad(dout, out, x, axes):
 
 
 register_constant(_sg_column_shape, _sg_matrix_shape)
+
+
+# ------------------------------------------------------ powers, qr, lstsq
+
+def power_sum(g, m, n):
+    """sum over k < n of m^k g m^(n-1-k): the top-right block of [[m, g], [0, m]]^n,
+    so that it takes the products of np.linalg.matrix_power itself (a template)."""
+    size = np.shape(m)[-1]
+    top = np.concatenate([m, g], axis=-1)
+    bottom = np.concatenate([np.zeros_like(m), m], axis=-1)
+    return np.linalg.matrix_power(np.concatenate([top, bottom], axis=-2), n)[..., :size, size:]
+
+
+@register_gradient(np.linalg.matrix_power, static=('n',))
+def matrix_power_grad(dy, y, a, n):
+    """Any integer n known when transforming (negative: through inv(A); 0: none); stacks."""
+    # dA = sum over k < n of (A^T)^k dY (A^T)^(n-1-k)
+    if constant(n) is NotImplemented:
+        refuse('np.linalg.matrix_power: the power must be a constant to be differentiated')
+    if n == 0:
+        return None
+    if n == 1:
+        return dy
+    if n > 0:
+        return power_sum(dy, matrix_transpose(a), n)
+    bt = matrix_transpose(np.linalg.inv(a))
+    return -(bt @ power_sum(dy, bt, -n) @ bt)
+
+
+def times_inverse_transpose(x, r):
+    """x inv(R)^T, by a solve."""
+    return matrix_transpose(np.linalg.solve(r, matrix_transpose(x)))
+
+
+@register_gradient(np.linalg.qr, multi_output=True, unsupported={'mode': 'reduced'})
+def qr_grad(dy, y, a, mode='reduced'):
+    """mode='reduced', rows >= columns (else LinAlgError when the gradient runs); stacks."""
+    # TensorFlow's QrGrad: with M = Q^T dQ - dQ^T Q + R dR^T - dR R^T,
+    # dA = Q (dR + tril(M, -1) R^-T) + (dQ - Q Q^T dQ) R^-T
+    q, r = y
+    dq, dr = dy
+    qdq = matrix_transpose(q) @ dq
+    rdr = r @ matrix_transpose(dr)
+    lower = np.tril(qdq - matrix_transpose(qdq) + rdr - matrix_transpose(rdr), -1)
+    return (q @ (dr + times_inverse_transpose(lower, r))
+            + times_inverse_transpose(dq - q @ qdq, r))
+
+
+def as_columns(v, b):
+    """`v` read as matrix columns: one column when the right-hand side b is a vector."""
+    return np.reshape(v, _sg_column_shape(v, b))
+
+
+@register_gradient(np.linalg.lstsq, multi_output=True)
+def lstsq_grad(dy, y, a, b, rcond=None):
+    """x, residuals and singular values, A of full column rank (else ValueError at run time)."""
+    # x = (A^T A)^-1 A^T b:  with z = (A^T A)^-1 dx and r = b - A x,
+    # db = A z, dA = r z^T - A z x^T; residuals |r|^2 (at the optimum): db = 2 r dres,
+    # dA = -2 r dres x^T; singular values: dA = U diag(ds) V^T
+    x, residuals, rank, s = y
+    dx, dres, drank, ds = dy
+    gram = _sg_full_column_rank(matrix_transpose(a) @ a, rank, a, 'np.linalg.lstsq')
+    z = as_columns(np.linalg.solve(gram, dx), b)
+    r = as_columns(b - a @ x, b)
+    columns = np.size(x) // np.shape(a)[-1]
+    weighted = r * (2.0 * _sg_resize_or_zero(dres, columns))
+    u, sv, vt = np.linalg.svd(a, full_matrices=False)
+    da = (r @ matrix_transpose(z) - (a @ z + weighted) @ matrix_transpose(as_columns(x, b))
+          + u @ (np.expand_dims(ds, -1) * vt))
+    return da, np.reshape(a @ z + weighted, np.shape(b))
+
+
+@register_gradient(_sg_full_column_rank, static=('rank', 'a', 'function'))
+def full_column_rank_grad(dout, out, m, rank, a, function):
+    return dout
+
+
+@register_gradient(_sg_resize_or_zero, static=('n',))
+def resize_or_zero_grad(dout, out, v, n):
+    return _sg_resize_or_zero(dout, np.size(v))
