@@ -251,3 +251,39 @@ def percentile_stopped(x):
 def median_gradient_inside(x):
     (g,) = sg.gradients(np.median(x, axis=0) ** 2, x)     # checked to third order
     return g * x
+
+
+def median_overwriting(x):
+    return np.median(x, overwrite_input=True)  # ERR
+
+
+# ------------------------------------------------------------ in a graph, with sg.gradients
+
+@sg.graph
+def gradients_of_statistics(x, w):
+    y = (np.sum(np.percentile(x, [25, 50], axis=0)) + np.average(x, axis=1, weights=w).sum()
+         + np.nanmean(with_nans(x)) + np.ptp(x) + np.sum(np.cumprod(x, axis=1))
+         + np.sum(np.interp(x, KNOTS, VALUES)) + np.sum(np.polyval(w, x)))
+    return sg.gradients(y, [x, w])
+
+
+def statistics_value(x, w):
+    return (np.sum(np.percentile(x, [25, 50], axis=0)) + np.average(x, axis=1, weights=w).sum()
+            + np.nanmean(with_nans(x)) + np.ptp(x) + np.sum(np.cumprod(x, axis=1))
+            + np.sum(np.interp(x, KNOTS, VALUES)) + np.sum(np.polyval(w, x)))
+
+
+def nanmedian_axis0(x):
+    return np.nanmedian(with_nans(x), axis=0) ** 2
+
+
+def nanpercentile_all(x):
+    return np.nanpercentile(with_nans(x), [30, 80]) ** 2
+
+
+def nanquantile_keepdims(x):
+    return np.nanquantile(with_nans(x), 0.4, axis=1, keepdims=True) ** 2
+
+
+def nanquantile_tuple_axis(x):
+    return np.nanquantile(x, np.array([[0.2, 0.7], [0.5, 0.9]]), axis=(0, 2))

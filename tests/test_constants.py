@@ -91,3 +91,17 @@ def test_a_string_method_on_a_run_time_value_still_runs(capsys):
     g = sg.grad(formatted_print)(np.array([1.0, 2.0]))
     np.testing.assert_array_equal(g, [2.0, 4.0])
     assert 'loss 3.000' in capsys.readouterr().out
+
+
+def result_type_of_runtime_values(x):
+    t = np.result_type(x, np.float32)
+    eps = np.finfo(t).eps
+    return np.sum(x.astype(t) ** 2 + eps) + np.sum(np.zeros(2, dtype=t))
+
+
+@pytest.mark.parametrize('dtype', [np.float64, np.float32])
+def test_result_type_of_run_time_values_is_a_constant(dtype):
+    x = np.array([0.5, -1.25, 2.0], dtype)
+    assert sg.graph(result_type_of_runtime_values)(x) == \
+        pytest.approx(result_type_of_runtime_values(x), rel=1e-6)
+    check_grads(result_type_of_runtime_values, x, order=2)

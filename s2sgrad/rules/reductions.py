@@ -304,12 +304,13 @@ def nancumprod_grad(dy, y, a, axis=None, dtype=None, out=None):
     return np.where(np.isnan(a), 0.0, g)
 
 
-def quantile_adjoint(dy, a, fraction, axis, keepdims, method):
-    """The gradient of np.quantile(a, fraction, ...) w.r.t. a (a template)."""
+def quantile_adjoint(dy, a, fraction, axis, keepdims, method, skip_nan):
+    """The gradient of np.quantile(a, fraction, ...) w.r.t. a (np.nanquantile's with
+    skip_nan; a template)."""
     if method not in ('linear', 'lower', 'higher', 'midpoint', 'nearest'):
         refuse('np.quantile / percentile: method={!r} has no gradient (linear, lower, '
                'higher, midpoint and nearest have one)', method)
-    return _sg_order_statistics_adjoint(dy, a, fraction, axis, keepdims, method)
+    return _sg_order_statistics_adjoint(dy, a, fraction, axis, keepdims, method, skip_nan)
 
 
 def fraction_grad(dy, q, name):
@@ -319,43 +320,70 @@ def fraction_grad(dy, q, name):
     return _sg_special_no_gradient(dy, name, 'q', 'q is a position, not a value')
 
 
-@register_gradient(np.quantile, unsupported={'out': None, 'weights': None})
+QUANTILE_OPTIONS = {'out': None, 'weights': None, 'overwrite_input': False}
+
+
+@register_gradient(np.quantile, unsupported=QUANTILE_OPTIONS)
 def quantile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False, method='linear',
                   keepdims=False, *, weights=None):
     # the one or two order statistics each quantile interpolates get dy times their
     # weight; tied elements share it equally (as max / min do); any axis, q arrays.
-    # Methods linear (NumPy's default), lower, higher, midpoint, nearest; not weights=.
+    # Methods linear (NumPy's default), lower, higher, midpoint, nearest; not weights=,
+    # nor overwrite_input=True (it reorders the input the gradient reads).
     # No gradient w.r.t. q (a run-time q that needs one raises)
-    return (quantile_adjoint(dy, a, q, axis, keepdims, method),
+    return (quantile_adjoint(dy, a, q, axis, keepdims, method, False),
             fraction_grad(dy, q, 'np.quantile'))
 
 
-@register_gradient(np.percentile, unsupported={'out': None, 'weights': None})
+@register_gradient(np.nanquantile, unsupported=QUANTILE_OPTIONS)
+def nanquantile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False,
+                     method='linear', keepdims=False, *, weights=None):
+    # as np.quantile over the elements that are not NaN (they get no gradient)
+    return (quantile_adjoint(dy, a, q, axis, keepdims, method, True),
+            fraction_grad(dy, q, 'np.nanquantile'))
+
+
+@register_gradient(np.percentile, unsupported=QUANTILE_OPTIONS)
 def percentile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False,
                     method='linear', keepdims=False, *, weights=None):
     # np.quantile's at q / 100
-    return (quantile_adjoint(dy, a, np.true_divide(q, 100.0), axis, keepdims, method),
+    return (quantile_adjoint(dy, a, np.true_divide(q, 100.0), axis, keepdims, method, False),
             fraction_grad(dy, q, 'np.percentile'))
 
 
-@register_gradient(np.median, unsupported={'out': None})
+@register_gradient(np.nanpercentile, unsupported=QUANTILE_OPTIONS)
+def nanpercentile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False,
+                       method='linear', keepdims=False, *, weights=None):
+    # np.nanquantile's at q / 100
+    return (quantile_adjoint(dy, a, np.true_divide(q, 100.0), axis, keepdims, method, True),
+            fraction_grad(dy, q, 'np.nanpercentile'))
+
+
+@register_gradient(np.median, unsupported={'out': None, 'overwrite_input': False})
 def median_grad(dy, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     # np.quantile's at 0.5: the middle element, or half to each of the two middle
     # ones; tied elements share equally
-    return _sg_order_statistics_adjoint(dy, a, 0.5, axis, keepdims, 'linear')
+    return _sg_order_statistics_adjoint(dy, a, 0.5, axis, keepdims, 'linear', False)
 
 
-@register_gradient(_sg_order_statistics_adjoint, static=('a', 'q', 'axis', 'keepdims',
-                                                          'method'))
-def order_statistics_adjoint_grad(dout, out, g, a, q, axis, keepdims, method):
+@register_gradient(np.nanmedian, unsupported={'out': None, 'overwrite_input': False})
+def nanmedian_grad(dy, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    # np.median's over the elements that are not NaN (they get no gradient)
+    return _sg_order_statistics_adjoint(dy, a, 0.5, axis, keepdims, 'linear', True)
+
+
+ORDER_STATISTICS_STATIC = ('a', 'q', 'axis', 'keepdims', 'method', 'skip_nan')
+
+
+@register_gradient(_sg_order_statistics_adjoint, static=ORDER_STATISTICS_STATIC)
+def order_statistics_adjoint_grad(dout, out, g, a, q, axis, keepdims, method, skip_nan=False):
     # linear in g; the weights are piecewise constant in a
-    return _sg_order_statistics_apply(dout, a, q, axis, keepdims, method)
+    return _sg_order_statistics_apply(dout, a, q, axis, keepdims, method, skip_nan)
 
 
-@register_gradient(_sg_order_statistics_apply, static=('a', 'q', 'axis', 'keepdims',
-                                                        'method'))
-def order_statistics_apply_grad(dout, out, v, a, q, axis, keepdims, method):
-    return _sg_order_statistics_adjoint(dout, a, q, axis, keepdims, method)
+@register_gradient(_sg_order_statistics_apply, static=ORDER_STATISTICS_STATIC)
+def order_statistics_apply_grad(dout, out, v, a, q, axis, keepdims, method, skip_nan=False):
+    return _sg_order_statistics_adjoint(dout, a, q, axis, keepdims, method, skip_nan)
 
 
 @register_gradient(np.cumsum, unsupported={'out': None})

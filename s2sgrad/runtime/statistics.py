@@ -11,20 +11,21 @@ def _sg_reduced_axes(ndim, axis):
     return tuple(sorted(a % ndim for a in axes))
 
 
-def _sg_order_weights(a, q, axis, method):
+def _sg_order_weights(a, q, axis, method, skip_nan=False):
     """W[q..., a...]: the weight each element of `a` has in the quantile q (a fraction
     in [0, 1]) along `axis`, so that np.quantile(a, q, axis, method=method) is the
-    sum of W * a over the reduced axes.  Elements tied with the order statistic that
-    a position stands for share its weight equally."""
+    sum of W * a over the reduced axes (np.nanquantile's with `skip_nan`: NaNs left
+    out).  Elements tied with the order statistic that a position stands for share
+    its weight equally."""
     a = np.asarray(a)
     q = np.asarray(q, dtype=np.float64)
     axes = _sg_reduced_axes(a.ndim, axis)
     rest = tuple(d for d in range(a.ndim) if d not in axes)
     moved = np.transpose(a, rest + axes)
     flat = moved.reshape(moved.shape[:len(rest)] + (-1,))         # rest..., n
-    n = flat.shape[-1]
-    ordered = np.sort(flat, axis=-1)
-    index = q * (n - 1)
+    ordered = np.sort(flat, axis=-1)                                # NaNs last
+    n = np.sum(~np.isnan(flat), axis=-1) if skip_nan else flat.shape[-1]
+    index = q.reshape(q.shape + (1,) * len(rest)) * (n - 1)         # q..., rest...
     low = np.floor(index)
     if method == 'linear':
         t = index - low
@@ -39,37 +40,43 @@ def _sg_order_weights(a, q, axis, method):
         t = np.zeros_like(index)
     else:
         raise ValueError(f'quantile method {method!r} has no gradient')
-    low = low.astype(np.intp)
-    high = np.minimum(low + 1, n - 1)
+    low = np.maximum(low, 0).astype(np.intp)    # (a slice of NaNs only: NaN below)
+    high = np.minimum(low + 1, np.maximum(n - 1, 0))
+    stretched = np.broadcast_to(ordered, q.shape + ordered.shape)
     weights = 0.0
-    shape = q.shape + (1,) * (len(rest) + 1)
     for place, share in ((low, 1.0 - t), (high, t)):
-        # the order statistic at `place`, q dims first: q..., rest..., 1
-        stat = np.moveaxis(ordered[..., place], tuple(range(len(rest), len(rest) + q.ndim)),
-                           tuple(range(q.ndim)))[..., None]
+        place = np.broadcast_to(place, q.shape + flat.shape[:-1])
+        stat = np.take_along_axis(stretched, place[..., None], axis=-1)
         tied = flat == stat
-        weights = weights + share.reshape(shape) * tied / np.sum(tied, axis=-1, keepdims=True)
+        weights = weights + share[..., None] * tied / np.sum(tied, axis=-1, keepdims=True)
     weights = np.asarray(weights, dtype=np.result_type(a, np.float32))
     weights = weights.reshape(q.shape + moved.shape)
     back = np.argsort(rest + axes)
     return np.transpose(weights, tuple(range(q.ndim)) + tuple(q.ndim + b for b in back))
 
 
-def _sg_order_statistics_adjoint(g, a, q, axis, keepdims, method):
+def _sg_order_statistics_adjoint(g, a, q, axis, keepdims, method, skip_nan=False):
     """The gradient of np.quantile(a, q, axis, keepdims=keepdims, method=method)
-    w.r.t. `a`, for the upstream gradient `g` (linear in g)."""
-    weights = _sg_order_weights(a, q, axis, method)
+    (np.nanquantile's with `skip_nan`) w.r.t. `a`, for the upstream gradient `g`
+    (linear in g)."""
+    weights = _sg_order_weights(a, q, axis, method, skip_nan)
     qdim = np.ndim(q)
+    reduced = tuple(qdim + d for d in _sg_reduced_axes(np.ndim(a), axis))
+    expected = np.sum(weights, axis=reduced, keepdims=keepdims).shape
+    if np.shape(g) != expected:
+        # (np.nanquantile lays out a 2-d q over a tuple of axes otherwise)
+        raise ValueError(f'no gradient for this quantile: its result has shape '
+                         f'{np.shape(g)}, where np.quantile gives {expected}')
     if not keepdims:
-        g = np.expand_dims(g, tuple(qdim + d for d in _sg_reduced_axes(np.ndim(a), axis)))
+        g = np.expand_dims(g, reduced)
     return np.sum(weights * g, axis=tuple(range(qdim))).astype(
         np.result_type(g, a), copy=False)
 
 
-def _sg_order_statistics_apply(v, a, q, axis, keepdims, method):
+def _sg_order_statistics_apply(v, a, q, axis, keepdims, method, skip_nan=False):
     """The transpose of _sg_order_statistics_adjoint: the quantile's weights applied
     to `v` (shaped like `a`)."""
-    weights = _sg_order_weights(a, q, axis, method)
+    weights = _sg_order_weights(a, q, axis, method, skip_nan)
     qdim = np.ndim(q)
     reduced = tuple(qdim + d for d in _sg_reduced_axes(np.ndim(a), axis))
     return np.sum(weights * v, axis=reduced, keepdims=keepdims)
