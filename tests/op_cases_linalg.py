@@ -506,10 +506,6 @@ def matrix_power_of_argument(a, n):
     return np.linalg.matrix_power(a, n)  # ERR
 
 
-def qr_wide(a):
-    return np.linalg.qr(a)[1]  # ERR
-
-
 def lstsq_rank_deficient(a):
     return np.linalg.lstsq(a, np.ones(3))[0]  # ERR
 

@@ -257,6 +257,18 @@ def test_polyval_at_zero_has_no_nan():
     (oc.average_1d_weights, (np.arange(12.0).reshape(3, 4), np.arange(1.0, 5.0))),
     (oc.interp_lists, (np.linspace(-1.0, 4.0, 11),)),
     (oc.polyval_lists, (1.5,)),
+    (oc.interp_lists, (0.25,)),
+    (oc.median_all, (2.5,)),
+    (oc.cumprod_flat, (np.float32(1.5),)),
+    (oc.cumprod_axis0, (np.arange(12.0).reshape(3, 4) - 4.0,)),
+    (oc.nanmedian_axis0, (np.arange(12.0).reshape(3, 4),)),
+    (oc.nanpercentile_all, (np.arange(12.0, dtype=np.float32).reshape(3, 4),)),
+    (oc.nanprod_axis0, (np.arange(12.0).reshape(3, 4),)),
+    (oc.nanmax_axis0, (np.arange(12.0).reshape(3, 4),)),
+    (oc.ptp_keepdims, (np.arange(12.0).reshape(3, 4) % 5,)),
+    (oc.average_weighted, (np.arange(12.0).reshape(3, 4), np.ones((3, 4)))),
+    (oc.average_constant_weights, (np.arange(12.0).reshape(3, 4),)),
+    (oc.take_scalar, (np.arange(5.0), 3)),
 ], ids=lambda v: getattr(v, '__name__', None))
 def test_forward_values_are_numpys(fn, args):
     expected = fn(*args)

@@ -443,16 +443,22 @@ def times_inverse_transpose(x, r):
 
 @register_gradient(np.linalg.qr, multi_output=True, unsupported={'mode': 'reduced'})
 def qr_grad(dy, y, a, mode='reduced'):
-    """mode='reduced', rows >= columns (else LinAlgError when the gradient runs); stacks."""
-    # TensorFlow's QrGrad: with M = Q^T dQ - dQ^T Q + R dR^T - dR R^T,
-    # dA = Q (dR + tril(M, -1) R^-T) + (dQ - Q Q^T dQ) R^-T
+    """mode='reduced', tall, square and wide matrices, Q and R; stacks."""
+    # TensorFlow's QrGrad.  A = [X Y] with X its first m columns (all of A when it has
+    # no more columns than rows), R = [U V] likewise: Y = Q V, so dY = Q dV, and X = Q U
+    # takes dQ + Y dV^T: with M = Q^T dQ - dQ^T Q + U dU^T - dU U^T,
+    # dX = Q (dU + tril(M, -1) U^-T) + (dQ - Q Q^T dQ) U^-T
     q, r = y
     dq, dr = dy
+    m = np.shape(a)[-2]
+    u, du, dv = r[..., :, :m], dr[..., :, :m], dr[..., :, m:]
+    dq = dq + a[..., :, m:] @ matrix_transpose(dv)
     qdq = matrix_transpose(q) @ dq
-    rdr = r @ matrix_transpose(dr)
-    lower = np.tril(qdq - matrix_transpose(qdq) + rdr - matrix_transpose(rdr), -1)
-    return (q @ (dr + times_inverse_transpose(lower, r))
-            + times_inverse_transpose(dq - q @ qdq, r))
+    udu = u @ matrix_transpose(du)
+    lower = np.tril(qdq - matrix_transpose(qdq) + udu - matrix_transpose(udu), -1)
+    dx = (q @ (du + times_inverse_transpose(lower, u))
+          + times_inverse_transpose(dq - q @ qdq, u))
+    return np.concatenate([dx, q @ dv], axis=-1)
 
 
 def as_columns(v, b):
