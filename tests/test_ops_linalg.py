@@ -278,10 +278,12 @@ CASES = [
     *case(oc.qr_both, Sq(3, 3)),
     *case(oc.qr_q, Sv(2, 4, 3)),
     *case(oc.qr_r_field, Sv(4, 4)),
-    # --- lstsq (full column rank): solution, residuals, singular values
+    # --- lstsq (full rank: tall, square, wide): solution, residuals, singular values
     *case(oc.lstsq_solution, Sv(5, 3), N(5, 2)),
     *case(oc.lstsq_solution, Sv(5, 3), N(5)),
     *case(oc.lstsq_solution, Sq(3, 3), N(3)),
+    *case(oc.lstsq_solution, Sv(3, 5), N(3, 2)),
+    *case(oc.lstsq_all, Sv(3, 5), N(3)),
     *case(oc.lstsq_all, Sv(5, 3), N(5, 2)),
     *case(oc.lstsq_all, Sv(6, 3), N(6)),
     *case(oc.lstsq_all, Sq(3, 3), N(3, 2)),
@@ -552,7 +554,7 @@ def test_matrix_power_lstsq_refusals_name_the_users_line():
     assert info.value.lineno == line_of(oc.matrix_power_of_argument)
     # a rank-deficient least-squares problem: the gradient raises when it runs, with a
     # note naming the line
-    with pytest.raises(ValueError, match='full column rank') as info:
+    with pytest.raises(ValueError, match='full rank') as info:
         sg.grad(oc.lstsq_rank_deficient)(np.ones((3, 3)))
     assert f'op_cases_linalg.py:{line_of(oc.lstsq_rank_deficient)}' in \
         ' '.join(info.value.__notes__)

@@ -36,7 +36,7 @@ import numpy as np
 from ..errors import TransformError
 from ..runtime.linalg import _sg_axes_back, _sg_axes_last, _sg_cofactor
 from ..runtime.linalg import _sg_column_shape, _sg_matrix_shape
-from ..runtime.linalg import _sg_full_column_rank, _sg_resize_or_zero
+from ..runtime.linalg import _sg_full_rank, _sg_resize_or_zero
 from .registry import constant, register_constant, register_gradient, transform_time
 from .shape import refuse
 
@@ -468,25 +468,27 @@ def as_columns(v, b):
 
 @register_gradient(np.linalg.lstsq, multi_output=True)
 def lstsq_grad(dy, y, a, b, rcond=None):
-    """x, residuals and singular values, A of full column rank (else ValueError at run time)."""
-    # x = (A^T A)^-1 A^T b:  with z = (A^T A)^-1 dx and r = b - A x,
-    # db = A z, dA = r z^T - A z x^T; residuals |r|^2 (at the optimum): db = 2 r dres,
-    # dA = -2 r dres x^T; singular values: dA = U diag(ds) V^T
+    """x, residuals and singular values, A of full rank (else ValueError at run time)."""
+    # x = P b with P = pinv(A) (Golub and Pereyra's dP, as for pinv, with dP = dx b^T):
+    # db = P^T dx, dA = -P^T dx x^T + r (P P^T dx)^T + P^T x ((I - P A) dx)^T with
+    # r = b - A x; residuals |r|^2 (at the optimum): db = 2 r dres, dA = -2 r dres x^T;
+    # singular values: dA = U diag(ds) V^T
     x, residuals, rank, s = y
     dx, dres, drank, ds = dy
-    gram = _sg_full_column_rank(matrix_transpose(a) @ a, rank, a, 'np.linalg.lstsq')
-    z = as_columns(np.linalg.solve(gram, dx), b)
+    p = _sg_full_rank(np.linalg.pinv(a), rank, a, 'np.linalg.lstsq')
+    pt = matrix_transpose(p)
+    g = as_columns(dx, b)
+    xc = as_columns(x, b)
     r = as_columns(b - a @ x, b)
-    columns = np.size(x) // np.shape(a)[-1]
-    weighted = r * (2.0 * _sg_resize_or_zero(dres, columns))
+    weighted = r * (2.0 * _sg_resize_or_zero(dres, np.size(x) // np.shape(a)[-1]))
     u, sv, vt = np.linalg.svd(a, full_matrices=False)
-    da = (r @ matrix_transpose(z) - (a @ z + weighted) @ matrix_transpose(as_columns(x, b))
-          + u @ (np.expand_dims(ds, -1) * vt))
-    return da, np.reshape(a @ z + weighted, np.shape(b))
+    da = (-(pt @ g + weighted) @ matrix_transpose(xc) + r @ matrix_transpose(p @ (pt @ g))
+          + (pt @ xc) @ matrix_transpose(g - p @ (a @ g)) + u @ (np.expand_dims(ds, -1) * vt))
+    return da, np.reshape(pt @ g + weighted, np.shape(b))
 
 
-@register_gradient(_sg_full_column_rank, static=('rank', 'a', 'function'))
-def full_column_rank_grad(dout, out, m, rank, a, function):
+@register_gradient(_sg_full_rank, static=('rank', 'a', 'function'))
+def full_rank_grad(dout, out, m, rank, a, function):
     return dout
 
 

@@ -44,13 +44,13 @@ def _sg_axes_back(x, axes):
     return np.moveaxis(x, (-2, -1), axes)
 
 
-def _sg_full_column_rank(m, rank, a, function):
-    """`m` unchanged, after checking that the matrix `a` has full column rank (its
-    computed `rank` is its number of columns): the gradients of `function` hold
-    only there."""
-    if np.any(np.asarray(rank) < np.shape(a)[-1]):
+def _sg_full_rank(m, rank, a, function):
+    """`m` unchanged, after checking that the matrix `a` has full rank (its computed
+    `rank` is min(rows, columns)): the gradients of `function` hold only there."""
+    full = min(np.shape(a)[-2:])
+    if np.any(np.asarray(rank) < full):
         raise ValueError(f'the gradient of {function} is computed for a matrix of full '
-                         f'column rank only (here rank {rank} < {np.shape(a)[-1]} columns)')
+                         f'rank only (here rank {rank} < {full})')
     return m
 
 
