@@ -463,10 +463,11 @@ class FunctionLowering:
 
     def describes_a_type(self, value):
         """A run-time dtype or np.finfo / np.iinfo result (`x.dtype`, `np.finfo(x.dtype)`)."""
-        prim = self.producer(value)
+        op = self.producing_op(value)
+        prim = getattr(op, 'prim', None)
         if prim is getattr:
-            return any(o.value == 'dtype' for o in self.producing_op(value).args[1:2]
-                       if isinstance(o, Const))
+            attr = op.args[1]
+            return isinstance(attr, Const) and attr.value == 'dtype'
         return prim in TYPE_QUERIES
 
     def producing_op(self, value):
