@@ -816,3 +816,27 @@ def astype_runtime_dtype(x, y):
 
 def astype_runtime_int_dtype(x, k):
     return x.astype(k.dtype) * x
+
+
+def asarray_written_into(x):
+    y = np.asarray(x)
+    y[0] = 5.0  # ERR
+    return np.sum(y * x)
+
+
+def asarray_added_in_place(x):
+    y = np.ascontiguousarray(x)
+    y += 1.0  # ERR
+    return np.sum(y * x)
+
+
+def asarray_sorted_in_place(x):
+    y = np.asanyarray(x)
+    y.sort()  # ERR
+    return np.sum(y * x)
+
+
+def asarray_of_a_list_written_into(x):
+    y = np.asarray([x, 2.0 * x])
+    y[0] = 5.0
+    return np.sum(y * x)

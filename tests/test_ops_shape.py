@@ -443,3 +443,21 @@ def test_agrees_with_autograd(fn, shapes):
     theirs = autograd_grad(rc.squared(twin), wrt=wrt)(*args)
     for a, b in zip(ours if len(args) > 1 else [ours], theirs if len(args) > 1 else [theirs]):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('fn', [oc.asarray_written_into, oc.asarray_added_in_place,
+                                oc.asarray_sorted_in_place], ids=lambda f: f.__name__)
+def test_writes_into_what_asarray_returned_are_refused(fn):
+    # np.asarray(x) is x itself: Python's write changes x too
+    from test_errors import line_of
+    with pytest.raises(sg.TransformError, match='the argument of as') as info:
+        sg.grad(fn)(np.array([1.0, 2.0, 3.0]))
+    assert info.value.lineno == line_of(fn)
+
+
+def test_writes_into_an_array_asarray_built_are_right():
+    from s2sgrad.testing import check_grads
+    x = np.array([1.0, 2.0, 3.0])
+    assert sg.graph(oc.asarray_of_a_list_written_into)(x) == \
+        oc.asarray_of_a_list_written_into(x.copy())
+    check_grads(oc.asarray_of_a_list_written_into, x, order=2)

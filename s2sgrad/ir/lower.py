@@ -81,6 +81,9 @@ FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range
             slice, issubclass, type, round, divmod, sum, enumerate, zip, repr,
             np.issubdtype, np.dtype, np.result_type, np.promote_types, np.finfo, np.iinfo,
             np.can_cast, np.min_scalar_type}
+# Functions that return an array argument itself (no copy): a write into their
+# result writes into the argument.
+RETURNS_ITS_ARGUMENT = {np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray}
 # Run-time results that describe a type (x.dtype, np.finfo(x.dtype)): their
 # attributes (.eps, .kind, .itemsize, ...) are constants too.
 TYPE_QUERIES = {np.finfo, np.iinfo, np.dtype, np.result_type, np.promote_types}
@@ -308,14 +311,25 @@ class FunctionLowering:
                              '(attribute mutation)', node)
         current = self.load_name(target.id, target)
         if isinstance(current, Value):
-            aliases = [n for n, v in self.env.items() if v is current and n != target.id]
-            if aliases:
+            other = self.sharing(current, target.id)
+            if other:
                 raise self.error(
-                    f'{target.id!r} is the same array as {aliases[0]!r} here; '
+                    f'{target.id!r} is the same array as {other} here; '
                     f'augmented assignment would change both in place. Write '
                     f'{target.id} = {target.id} {_op_symbol(node.op)} ... instead', node)
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
         self.env[target.id] = value
+
+    def sharing(self, value, name):
+        """What else the array `value` (bound to `name`) may be: another name bound to it,
+        or the argument np.asarray & co returned as it is; None when it is its own."""
+        for other, v in self.env.items():
+            if v is value and other != name:
+                return repr(other)
+        op = self.producing_op(value)
+        if getattr(op, 'prim', None) in RETURNS_ITS_ARGUMENT and isinstance(op.args[0], Value):
+            return f'the argument of {op.prim.__name__}() (it returns an array as it is)'
+        return None
 
     def subscript_target(self, target):
         if not isinstance(target.value, gast.Name):
@@ -330,9 +344,9 @@ class FunctionLowering:
     def store_item(self, target, base, index, value, node):
         """x[i] = v: a new version of x (in place when nothing reads the old one: passes/inplace)."""
         name = target.value.id
-        aliases = [n for n, v in self.env.items() if v is base and n != name]
-        if isinstance(base, Value) and aliases:
-            raise self.error(f'{name!r} is the same array as {aliases[0]!r} here; assigning '
+        other = self.sharing(base, name) if isinstance(base, Value) else None
+        if other:
+            raise self.error(f'{name!r} is the same array as {other} here; assigning '
                              f'into it would change both. Copy it first (np.copy)', node)
         if isinstance(base, Pack) and base.kind == 'dict':
             if not _literal_index(index):
@@ -1242,9 +1256,9 @@ class FunctionLowering:
             if not isinstance(target, gast.Name):
                 raise self.error(f'.{name}() in place on an expression cannot be transformed: '
                                  f'assign it to a variable first', node)
-            aliases = [n for n, v in self.env.items() if v is base and n != target.id]
-            if aliases:
-                raise self.error(f'{target.id!r} is the same array as {aliases[0]!r} here; '
+            other = self.sharing(base, target.id)
+            if other:
+                raise self.error(f'{target.id!r} is the same array as {other} here; '
                                  f'.{name}() would change both. Copy it first (np.copy)', node)
             new = self.builder.emit(INPLACE_METHODS[name], [base] + args, kwargs,
                                     self.origin(node), target.id, temp=False)
