@@ -65,7 +65,7 @@ METHODS = {
     'clip': np.clip, 'swapaxes': np.swapaxes, 'repeat': np.repeat, 'trace': np.trace,
     'diagonal': np.diagonal, 'conj': np.conj, 'conjugate': np.conjugate, 'round': np.round,
     'argmax': np.argmax, 'argmin': np.argmin, 'argsort': np.argsort, 'any': np.any,
-    'all': np.all, 'nonzero': np.nonzero, 'ptp': np.ptp,
+    'all': np.all, 'nonzero': np.nonzero, 'take': np.take,
 }
 VARARG_METHODS = {'reshape', 'transpose'}
 # Methods that change the array in place and return None: x.sort() is x = np.sort(x).
@@ -79,7 +79,14 @@ CONSTANT_ATTRIBUTES = {'dtype', 'itemsize', 'nbytes', 'flags', 'strides'}
 LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), slice)
 FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range, str,
             slice, issubclass, type, round, divmod, sum, enumerate, zip, repr,
-            np.issubdtype, np.dtype}
+            np.issubdtype, np.dtype, np.result_type, np.promote_types, np.finfo, np.iinfo,
+            np.can_cast, np.min_scalar_type}
+# Functions that return an array argument itself (no copy): a write into their
+# result writes into the argument.
+RETURNS_ITS_ARGUMENT = {np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray}
+# Run-time results that describe a type (x.dtype, np.finfo(x.dtype)): their
+# attributes (.eps, .kind, .itemsize, ...) are constants too.
+TYPE_QUERIES = {np.finfo, np.iinfo, np.dtype, np.result_type, np.promote_types}
 LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runtime', 'cmath')
 IMPURE = {print}
 
@@ -304,14 +311,25 @@ class FunctionLowering:
                              '(attribute mutation)', node)
         current = self.load_name(target.id, target)
         if isinstance(current, Value):
-            aliases = [n for n, v in self.env.items() if v is current and n != target.id]
-            if aliases:
+            other = self.sharing(current, target.id)
+            if other:
                 raise self.error(
-                    f'{target.id!r} is the same array as {aliases[0]!r} here; '
+                    f'{target.id!r} is the same array as {other} here; '
                     f'augmented assignment would change both in place. Write '
                     f'{target.id} = {target.id} {_op_symbol(node.op)} ... instead', node)
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
         self.env[target.id] = value
+
+    def sharing(self, value, name):
+        """What else the array `value` (bound to `name`) may be: another name bound to it,
+        or the argument np.asarray & co returned as it is; None when it is its own."""
+        for other, v in self.env.items():
+            if v is value and other != name:
+                return repr(other)
+        op = self.producing_op(value)
+        if getattr(op, 'prim', None) in RETURNS_ITS_ARGUMENT and isinstance(op.args[0], Value):
+            return f'the argument of {op.prim.__name__}() (it returns an array as it is)'
+        return None
 
     def subscript_target(self, target):
         if not isinstance(target.value, gast.Name):
@@ -326,9 +344,9 @@ class FunctionLowering:
     def store_item(self, target, base, index, value, node):
         """x[i] = v: a new version of x (in place when nothing reads the old one: passes/inplace)."""
         name = target.value.id
-        aliases = [n for n, v in self.env.items() if v is base and n != name]
-        if isinstance(base, Value) and aliases:
-            raise self.error(f'{name!r} is the same array as {aliases[0]!r} here; assigning '
+        other = self.sharing(base, name) if isinstance(base, Value) else None
+        if other:
+            raise self.error(f'{name!r} is the same array as {other} here; assigning '
                              f'into it would change both. Copy it first (np.copy)', node)
         if isinstance(base, Pack) and base.kind == 'dict':
             if not _literal_index(index):
@@ -455,10 +473,26 @@ class FunctionLowering:
         return rng, [i], bind
 
     def is_range(self, value):
+        return self.producer(value) is range
+
+    def describes_a_type(self, value):
+        """A run-time dtype or np.finfo / np.iinfo result (`x.dtype`, `np.finfo(x.dtype)`)."""
+        op = self.producing_op(value)
+        prim = getattr(op, 'prim', None)
+        if prim is getattr:
+            attr = op.args[1]
+            return isinstance(attr, Const) and attr.value == 'dtype'
+        return prim in TYPE_QUERIES
+
+    def producing_op(self, value):
         for op in self.builder.visible_ops():
             if value in getattr(op, 'outputs', ()):
-                return getattr(op, 'prim', None) is range
-        return False
+                return op
+        return None
+
+    def producer(self, value):
+        op = self.producing_op(value)
+        return getattr(op, 'prim', None)
 
     def unroll(self, node, items):
         if any(_may_exit(stmt) for stmt in node.body):
@@ -1032,7 +1066,7 @@ class FunctionLowering:
             prim = ATTRIBUTES[attr]
             return self.builder.emit(prim, [base], {}, self.origin(node), hint or '_' + attr,
                                      style=('attribute', attr), temp=hint is None)
-        if attr in CONSTANT_ATTRIBUTES:
+        if attr in CONSTANT_ATTRIBUTES or self.describes_a_type(base):
             return self.builder.emit(getattr, [base, Const(attr)], {}, self.origin(node),
                                      hint or '_' + attr, style=('attribute', attr),
                                      temp=hint is None)
@@ -1047,7 +1081,11 @@ class FunctionLowering:
         if isinstance(base, Const) and (base.value is np.r_ or base.value is np.c_):
             return self.index_concatenation(base, index, node, hint)
         if isinstance(base, Pack) and base.kind == 'dict':
-            key = _index_value(index) if _literal_index(index) else None
+            if not _literal_index(index):
+                raise self.error(f'a dict built in the function is indexed with a key known '
+                                 f'only when the code runs (keys must be constants: '
+                                 f'{base.keys})', node)
+            key = _index_value(index)
             if key not in base.keys:
                 raise self.error(f'key {key!r} is not in this dict (keys must be constants '
                                  f'and present: {base.keys})', node)
@@ -1218,9 +1256,9 @@ class FunctionLowering:
             if not isinstance(target, gast.Name):
                 raise self.error(f'.{name}() in place on an expression cannot be transformed: '
                                  f'assign it to a variable first', node)
-            aliases = [n for n, v in self.env.items() if v is base and n != target.id]
-            if aliases:
-                raise self.error(f'{target.id!r} is the same array as {aliases[0]!r} here; '
+            other = self.sharing(base, target.id)
+            if other:
+                raise self.error(f'{target.id!r} is the same array as {other} here; '
                                  f'.{name}() would change both. Copy it first (np.copy)', node)
             new = self.builder.emit(INPLACE_METHODS[name], [base] + args, kwargs,
                                     self.origin(node), target.id, temp=False)
@@ -1301,6 +1339,10 @@ class FunctionLowering:
                 if exc.origin is not None:
                     raise
                 raise self.error(exc.msg, node) from None     # name the user's line
+        if _is_string_method(fn) and _all_known(args, kwargs):
+            # 'w'.upper(), ','.join(names), key.startswith('b'): a constant string's
+            # method on constants is evaluated now (a dict key, a branch test)
+            return self.fold_string_method(fn, args, kwargs, node)
         if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
                 and all(isinstance(v, Const) for v in kwargs.values()):
             try:
@@ -1324,6 +1366,9 @@ class FunctionLowering:
                 and not is_library_callable(fn.__func__):
             raise self.error('calling methods of user objects is not supported yet', node)
         spelling = callee.spelling
+        if fn is np.einsum:
+            from ..rules.products import einsum_string_form
+            args = einsum_string_form(args) or args     # the sublist form, as a string
         pieces = _known_pieces(fn, args, kwargs)
         if pieces:
             # np.split(x, 3): three values, so that each piece has its own gradient
@@ -1337,6 +1382,14 @@ class FunctionLowering:
         return self.builder.emit(fn, args, kwargs, self.origin(node),
                                  hint or '_' + _short_name(fn), style=('call', spelling),
                                  temp=hint is None)
+
+    def fold_string_method(self, fn, args, kwargs, node):
+        values = [_python_value(a) for a in args]
+        named = {k: _python_value(v) for k, v in kwargs.items()}
+        try:
+            return Const(fn(*values, **named))
+        except Exception as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', node) from None
 
     def inline(self, fn, args, kwargs, node, hint):
         from ..frontend.source import capture
@@ -1467,6 +1520,32 @@ def _static_value(operand):
     return _UNKNOWN
 
 
+def _python_value(operand):
+    """The Python value of a constant operand, or of a list / tuple / dict of them."""
+    if isinstance(operand, Const):
+        return operand.value
+    if isinstance(operand, Pack) and operand.kind in ('list', 'tuple', 'dict'):
+        items = [_python_value(i) for i in operand.items]
+        if any(i is _UNKNOWN for i in items):
+            return _UNKNOWN
+        if operand.kind == 'dict':
+            return dict(zip(operand.keys, items))
+        return items if operand.kind == 'list' else tuple(items)
+    return _UNKNOWN
+
+
+def _all_known(args, kwargs):
+    return all(_python_value(a) is not _UNKNOWN for a in list(args) + list(kwargs.values()))
+
+
+def _is_string_method(fn):
+    """A method of an exact str (its own, not a subclass's): 'a'.upper, str.join."""
+    owner = getattr(fn, '__self__', None)
+    if type(owner) is str and type(fn) is types.BuiltinMethodType:
+        return getattr(str, fn.__name__, None) is not None
+    return type(fn) is types.MethodDescriptorType and getattr(fn, '__objclass__', None) is str
+
+
 def _literal(operand):
     return isinstance(operand, Const) and is_literal(operand.value)
 
@@ -1559,7 +1638,8 @@ def _is_sum_of_generator(node, lowering):
     return found and fn is sum
 
 
-FIXED_ARITY = {np.linalg.slogdet: 2, np.linalg.eigh: 2, np.linalg.eig: 2, np.linalg.qr: 2}
+FIXED_ARITY = {np.linalg.slogdet: 2, np.linalg.eigh: 2, np.linalg.eig: 2, np.linalg.qr: 2,
+               np.linalg.lstsq: 4}
 # The named fields of those results (NumPy 2 returns named tuples).
 RESULT_FIELDS = {np.linalg.slogdet: ('sign', 'logabsdet'),
                  np.linalg.eigh: ('eigenvalues', 'eigenvectors'),

@@ -1,9 +1,9 @@
 """Indexing: `x[index]` for basic and advanced indices (repeats accumulate), assignment
-into arrays, and the gathers take_along_axis, sort and partition."""
+into arrays, and the gathers take, take_along_axis, sort and partition."""
 import numpy as np
 
 from ..ir.prims import GETITEM, SETITEM
-from ..runtime.construction import _sg_sorted_places, _sg_untake_along_axis
+from ..runtime.construction import _sg_sorted_places, _sg_untake, _sg_untake_along_axis
 from ..runtime.helpers import _sg_scatter_add, _sg_unbroadcast, _sg_zero_at
 from .registry import constant, register_constant, register_gradient, transform_time
 
@@ -56,6 +56,18 @@ def take_along_axis_grad(dy, y, arr, indices, axis=-1):
 @register_gradient(_sg_untake_along_axis, static=('indices', 'axis', 'x'))
 def untake_along_axis_grad(dout, out, g, indices, axis, x):
     return np.take_along_axis(dout, indices, axis)
+
+
+@register_gradient(np.take, static=('indices',), unsupported={'out': None})
+def take_grad(dy, y, a, indices, axis=None, out=None, mode='raise'):
+    # each element gets the gradient of every place it was taken to (repeats add up);
+    # any axis, modes raise, wrap and clip, and the x.take() method
+    return _sg_untake(dy, a, indices, axis, mode)
+
+
+@register_gradient(_sg_untake, static=('a', 'indices', 'axis', 'mode'))
+def untake_grad(dout, out, g, a, indices, axis=None, mode='raise'):
+    return np.take(dout, indices, axis, mode=mode)
 
 
 @register_gradient(np.sort, unsupported={'order': None})

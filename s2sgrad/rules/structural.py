@@ -65,6 +65,7 @@ register_constant(
     np.flatnonzero, np.count_nonzero, np.searchsorted,
     # shapes, types, construction
     np.shape, np.ndim, np.size, getattr, np.result_type, np.issubdtype, np.dtype,
+    np.promote_types, np.can_cast, np.min_scalar_type, np.finfo, np.iinfo,
     np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.isinstance,

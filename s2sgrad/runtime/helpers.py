@@ -113,6 +113,14 @@ def _sg_not_a_view(item, array):
     return item
 
 
+def _sg_cast_gradient(g, x, dtype):
+    """The gradient of a cast of `x` to a dtype known only when the code runs
+    (x.astype(y.dtype)): `g` back in x's type, zeros for an integer or bool dtype."""
+    if np.issubdtype(dtype, np.inexact):
+        return _sg_cast_like(g, x)
+    return _sg_zeros_like(x)
+
+
 def _sg_array_grad(g, obj):
     """The gradient of each item of `np.array(obj)` (obj: an array, or nested lists)."""
     if isinstance(obj, (list, tuple)):
