@@ -60,3 +60,107 @@ def test_error_states_its_location_once_with_the_users_line():
     assert "line " not in text.split("\n")[0], text        # not also `(file, line N)`
     assert "with open(os.devnull):" in text, text           # the user's line
     assert err.msg.startswith("with") and where not in err.msg, err.msg
+
+
+# ------------------------------------------------------------ walrus (:=)
+
+def walrus_in_expression(x):
+    y = (s := np.sin(x)) * s
+    return np.sum(y + s)
+
+
+def walrus_in_if_test(x):
+    if (n := x.shape[0]) > 2:
+        return np.sum(x[:n - 1] ** 2)
+    return np.sum(x)
+
+
+def walrus_in_runtime_if_test(x):
+    if (t := np.sum(x * x)) > 1.0:
+        y = t * x
+    else:
+        y = x
+    return np.sum(y) + t
+
+
+def walrus_in_while_test(x):
+    y = x
+    k = 0
+    while (s := np.sum(y * y)) > 0.5:
+        y = y * 0.7
+        k += 1
+    return s * k + np.sum(y)        # s from the test that failed
+
+
+def walrus_in_while_test_with_counter(x):
+    total = 0.0
+    k = 5
+    while (k := k - 1) > 0:
+        total = total + k * np.sum(np.cos(x))
+    return total + k
+
+
+def walrus_in_comprehension(x):
+    ys = [last := x[i] * w for i, w in enumerate((1.0, 2.0, 3.0))]
+    return sum(ys) + last              # `:=` binds outside the comprehension
+
+
+def walrus_in_comprehension_filter(x):
+    rows = [r for t in x if (r := t * 2.0) > 0.0]
+    return np.sum(np.array(rows)) * r
+
+
+def walrus_in_runtime_comprehension(x):
+    ys = [(v := np.exp(t)) * v for t in x]
+    return sum(ys) + v
+
+
+def walrus_in_loop(x):
+    acc = 0.0
+    for t in x:
+        acc = acc + (u := t * t) * u
+    return acc + u
+
+
+def _walrus_helper(a):
+    return (b := np.tanh(a)) * b
+
+
+def walrus_in_helper(x):
+    return np.sum(_walrus_helper(x)) + np.sum(_walrus_helper(x * 2.0))
+
+
+def walrus_in_branch(x, flag=True):
+    if flag:
+        z = (m := np.max(x)) * x
+    else:
+        z = (m := np.min(x)) * x
+    return np.sum(z) + m
+
+
+@pytest.mark.parametrize("fn", [
+    walrus_in_expression, walrus_in_if_test, walrus_in_runtime_if_test,
+    walrus_in_while_test, walrus_in_while_test_with_counter, walrus_in_comprehension,
+    walrus_in_comprehension_filter, walrus_in_runtime_comprehension, walrus_in_loop,
+    walrus_in_helper, walrus_in_branch,
+])
+def test_walrus(fn):
+    assert_right(fn, np.array([0.3, 0.9, 1.4]))
+    assert_right(fn, np.array([0.1, -0.2, 0.25, 0.5]))
+
+
+def walrus_after_runtime_and(x):
+    s = np.sum(x)
+    ok = s > 0.0 and (t := s * 2.0) > 1.0  # ERR
+    return t if ok else s
+
+
+def walrus_in_runtime_ifexp(x):
+    s = np.sum(x)
+    y = (u := s * 2.0) if s > 0.0 else s  # ERR
+    return y + u
+
+
+@pytest.mark.parametrize("fn", [walrus_after_runtime_and, walrus_in_runtime_ifexp])
+def test_walrus_on_a_conditional_path_is_refused(fn):
+    assert_refused(fn, np.array([0.3, 0.9]), construct=":=")

@@ -105,7 +105,6 @@ UNSUPPORTED_EXPRESSIONS = {
     'Await': 'await cannot be transformed',
     'Dict': 'dict literals are not supported yet',
     'Set': 'set literals are not supported yet',
-    'NamedExpr': 'assignment expressions (:=) are not supported yet',
     'Starred': 'starred expressions are not supported yet',
 }
 
@@ -374,6 +373,10 @@ class FunctionLowering:
     def stmt_While(self, node):
         if node.orelse:
             raise self.error('while ... else is not supported', node)
+        if any(isinstance(n, gast.NamedExpr) for n in gast.walk(node.test)):
+            # `while (y := f(y)) > t:` binds y at every test, the failing one too,
+            # and the body reads it: the test moves into the body
+            node = _test_in_body(node)
         self.loop(node, 'while', None, [], None, node.test)
 
     def iteration(self, node):
@@ -830,7 +833,11 @@ class FunctionLowering:
                 if all(t.value for t in tests):
                     out.extend(self.comprehension(node, element, generators[1:]))
         finally:
-            self.env = saved        # the comprehension's variables stay inside it
+            # the comprehension's variables stay inside it; `:=` binds outside it
+            for name in _walrus_names(node):
+                if name in self.env:
+                    saved[name] = self.env[name]
+            self.env = saved
         return out
 
     def static_items(self, seq):
@@ -872,6 +879,12 @@ class FunctionLowering:
         total = self.env.pop(acc)
         self.env.update(saved)
         return total
+
+    def expr_NamedExpr(self, node, hint):
+        """`(y := value)`: binds y where the expression runs, and is the value."""
+        value = self.expr(node.value, hint=node.target.id)
+        self.assign(node.target, value)
+        return value
 
     def expr_Lambda(self, node, hint):
         return Const(LocalFunction(node, self))
@@ -940,10 +953,16 @@ class FunctionLowering:
     def conditional(self, test, then, orelse, node, hint):
         """An If region yielding one value: `then() if test else orelse()`."""
         blocks, results = [], []
+        before = dict(self.env)
         for make in (then, orelse):
             self.builder.stack.append(Block())
             results.append(make())
             blocks.append(self.builder.stack.pop())
+            if self.env != before:
+                raise self.error('an assignment expression (:=) in a part of an expression '
+                                 'that runs only on some paths (after `and` / `or`, in `x if '
+                                 'c else y`) is not supported when the condition is a '
+                                 'run-time value: assign before the expression', node)
         origin = self.origin(node)
         out = Value(hint or '_ifexp', origin, temp=hint is None)
         self.builder.append(If(test, blocks[0], blocks[1], [out], [results[0]], [results[1]],
@@ -1528,6 +1547,19 @@ def _search_exit(stmt):
         inner = in_inner_loop or isinstance(node, (gast.For, gast.While))
         return any(visit(child, inner) for child in gast.iter_child_nodes(node))
     return visit(stmt, False)
+
+
+def _walrus_names(node):
+    return [n.target.id for n in gast.walk(node) if isinstance(n, gast.NamedExpr)]
+
+
+def _test_in_body(loop):
+    """`while test: body` as `while True: if not test: break; body`."""
+    stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=loop.test),
+                   body=[gast.copy_location(gast.Break(), loop.test)], orelse=[])
+    new = gast.While(test=gast.Constant(value=True, kind=None),
+                     body=[gast.copy_location(stop, loop.test)] + list(loop.body), orelse=[])
+    return gast.fix_missing_locations(gast.copy_location(new, loop))
 
 
 def _always_exits(body):
