@@ -164,3 +164,165 @@ def walrus_in_runtime_ifexp(x):
 @pytest.mark.parametrize("fn", [walrus_after_runtime_and, walrus_in_runtime_ifexp])
 def test_walrus_on_a_conditional_path_is_refused(fn):
     assert_refused(fn, np.array([0.3, 0.9]), construct=":=")
+
+
+# ------------------------------------------------------------ del
+
+def del_temporary(x):
+    t = np.sin(x)
+    y = t * 2.0
+    del t
+    return np.sum(y)
+
+
+def del_then_rebind(x):
+    t = x * 3.0
+    del t
+    t = np.cos(x)
+    return np.sum(t)
+
+
+def del_in_loop_body(x):
+    acc = 0.0
+    for v in x:
+        tmp = v * v
+        acc = acc + tmp
+        del tmp
+    return acc
+
+
+def del_in_unrolled_loop(x):
+    acc = 0.0
+    for w in (1.0, 2.0):
+        tmp = w * x
+        acc = acc + np.sum(tmp)
+        del tmp
+    return acc
+
+
+def del_list_item(x):
+    parts = [x, x * 2.0, x * 3.0]
+    del parts[1]
+    return np.sum(parts[0] + parts[1])
+
+
+def del_list_slice(x):
+    parts = [x, np.sin(x), x * 3.0, x * 4.0]
+    del parts[:2], parts[-1]
+    return np.sum(sum(parts))
+
+
+def del_dict_item(x):
+    d = {"a": x, "b": np.exp(x), "c": x * x}
+    del d["b"]
+    return sum(np.sum(v) for v in d.values()) + len(d)
+
+
+def del_in_branch(x, flag=True):
+    t = x * 2.0
+    if flag:
+        del t
+        t = x * 5.0
+    return np.sum(t)
+
+
+def _del_helper(a):
+    b = a * a
+    del a
+    return b
+
+
+def del_in_helper(x):
+    return np.sum(_del_helper(x))
+
+
+@pytest.mark.parametrize("fn", [
+    del_temporary, del_then_rebind, del_in_loop_body, del_in_unrolled_loop,
+    del_list_item, del_list_slice, del_dict_item, del_in_branch, del_in_helper,
+])
+def test_del(fn):
+    assert_right(fn, np.array([0.3, 0.9, 1.4]))
+
+
+def del_then_read(x):
+    t = x * 2.0
+    del t
+    return np.sum(t)  # ERR
+
+
+def del_on_runtime_branch_then_read(x):
+    t = x * 2.0
+    if np.sum(x) > 0.0:
+        del t
+    return np.sum(t)  # ERR
+
+
+def del_in_loop_then_read_after(x):
+    for v in x:
+        t = v * 2.0
+        del t
+    return np.sum(t)  # ERR
+
+
+def del_and_rebind_in_loop(x):
+    t = x * 2.0
+    for v in x:
+        del t  # ERR
+        t = v
+    return np.sum(t)
+
+
+def del_read_in_next_iteration(x):
+    t = x
+    for k in range(3):
+        y = t * 2.0  # ERR
+        del t
+        t = y
+    return np.sum(t)
+
+
+def del_array_item(x):
+    y = x * 2.0
+    del y[0]  # ERR
+    return np.sum(y)
+
+
+def del_aliased_list(x):
+    a = [x, x * 2.0]
+    b = a
+    del a[0]  # ERR
+    return np.sum(b[0])
+
+
+def del_list_inside_dict(x):
+    a = [x, x * 2.0]
+    d = {"a": a}
+    del a[0]  # ERR
+    return np.sum(d["a"][0])
+
+
+def del_global(x):
+    del np  # ERR
+    return x
+
+
+def del_attribute(x):
+    y = x * 2.0
+    del y.real  # ERR
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("fn, construct", [
+    (del_then_read, "del t"),
+    (del_on_runtime_branch_then_read, "del t"),
+    (del_in_loop_then_read_after, "del t"),
+    (del_read_in_next_iteration, "del t"),
+    (del_and_rebind_in_loop, "del t"),
+    (del_array_item, "del y[...]"),
+    (del_aliased_list, "'b'"),
+    (del_list_inside_dict, "'d'"),
+    (del_global, "del np"),
+    (del_attribute, "del"),
+])
+def test_del_refused(fn, construct):
+    assert_refused(fn, np.array([0.3, 0.9]), construct=construct)

@@ -92,7 +92,6 @@ UNSUPPORTED_STATEMENTS = {
     'AsyncFunctionDef': 'async functions cannot be transformed',
     'Global': 'global statements cannot be transformed',
     'Nonlocal': 'nonlocal statements cannot be transformed',
-    'Delete': 'del statements cannot be transformed',
     'Import': 'import statements inside a transformed function are not supported; import at module level',
     'ImportFrom': 'import statements inside a transformed function are not supported; import at module level',
     'ClassDef': 'class definitions inside a transformed function are not supported',
@@ -353,6 +352,53 @@ class FunctionLowering:
                                 name, style=('setitem',), temp=False)
         self.env[name] = new
 
+    def stmt_Delete(self, node):
+        for target in node.targets:
+            self.delete(target)
+
+    def delete(self, target):
+        """`del x` unbinds x; `del lst[i]` / `del d[k]` remove an item of a list or
+        dict built here (a new version of it, as for an assignment)."""
+        if isinstance(target, (gast.Tuple, gast.List)):
+            for elt in target.elts:
+                self.delete(elt)
+            return
+        if isinstance(target, gast.Name):
+            if target.id not in self.env:
+                raise self.error(f'del {target.id}: only a variable of this function can '
+                                 f'be deleted', target)
+            self.load_name(target.id, target)       # refused if already deleted
+            self.env[target.id] = DELETED
+            return
+        if not (isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name)):
+            raise self.error('del of an attribute or of a nested item cannot be transformed '
+                             '(it would mutate an object)', target)
+        name = target.value.id
+        base, index = self.subscript_target(target)
+        if not (isinstance(base, Pack) and base.kind in ('list', 'dict')):
+            raise self.error(f'del {name}[...]: items can be deleted only from a list or '
+                             f'dict built in the function and known item by item', target)
+        holders = [n for n, v in self.env.items() if n != name and _holds(v, base)]
+        if holders:
+            raise self.error(f'{name!r} is also reachable as {holders[0]!r} here; deleting '
+                             f'from it would change both', target)
+        if not _literal_index(index):
+            raise self.error(f'del {name}[...] needs an index known when transforming', target)
+        key = _index_value(index)
+        if base.kind == 'dict':
+            if key not in base.keys:
+                raise self.error(f'KeyError: {key!r}', target)
+            k = base.keys.index(key)
+            self.env[name] = Pack('dict', base.items[:k] + base.items[k + 1:],
+                                  base.keys[:k] + base.keys[k + 1:])
+            return
+        items = list(base.items)
+        try:
+            del items[key]
+        except (IndexError, TypeError) as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', target) from None
+        self.env[name] = Pack('list', items)
+
     def stmt_Break(self, node):
         loop = self.loops[-1]
         self.env[loop['break_flag']] = Const(True)
@@ -482,7 +528,9 @@ class FunctionLowering:
         flags = [ctx['break_flag']] if _has_break(node.body) else []
         if _has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
-        carried = list(dict.fromkeys(names + flags))
+        deleted = _deleted_names(node.body)
+        # a name the body deletes is not carried: each iteration starts without it
+        carried = [n for n in dict.fromkeys(names + flags) if n not in deleted]
         appended = _appended_names(node.body)
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
@@ -512,6 +560,7 @@ class FunctionLowering:
                 init = before.get(name, Const(False))
             else:
                 init = before.get(name, NONE)
+                init = NONE if init is DELETED else init
             if init in self.ctx.lists:
                 self.ctx.lists.add(phi)
             phis.append(phi)
@@ -539,6 +588,8 @@ class FunctionLowering:
             for name in flags:
                 if name.startswith('_break'):
                     self.env[name] = Const(False)   # each iteration starts unbroken
+            for name in deleted:
+                self.env[name] = DELETED
             self.stmts(node.body)
         finally:
             self.loops.pop()
@@ -572,6 +623,8 @@ class FunctionLowering:
         self.env = dict(before)
         for name in target_names:
             self.env.pop(name, None)    # Python's leftover loop variable: not supported
+        for name in deleted:
+            self.env[name] = DELETED    # deleted or not, depending on the iterations
         for name in carried:
             if name in structured:
                 kind_, keys, _ = structured[name]
@@ -646,6 +699,10 @@ class FunctionLowering:
         if then_raised or else_raised:
             then_env = then_env if not then_raised else {n: None for n in names}
             else_env = else_env if not else_raised else {n: None for n in names}
+        # deleted on one path: a later read is refused (Python's NameError on that path)
+        deleted = [n for n in names if DELETED in (then_env.get(n, before.get(n)),
+                                                  else_env.get(n, before.get(n)))]
+        names = [n for n in names if n not in deleted]
         outputs, then_results, else_results = [], [], []
         origin = self.origin(node)
         for name in names:
@@ -663,6 +720,8 @@ class FunctionLowering:
         self.env = dict(before)
         for name, out in zip(names, outputs):
             self.env[name] = out
+        for name in deleted:
+            self.env[name] = DELETED
         if then_raised and else_raised:
             self.returned, self.raised, self.result = True, True, None
         elif then_returns and self.loops:
@@ -764,6 +823,9 @@ class FunctionLowering:
 
     def load_name(self, name, node):
         if name in self.env:
+            if self.env[name] is DELETED:
+                raise self.error(f'{name!r} is read after `del {name}` (on some path '
+                                 f'through the code)', node)
             return self.env[name]
         found, obj = self.src.resolve(name)
         if not found:
@@ -1480,6 +1542,14 @@ class LocalFunction:
 _UNKNOWN = object()
 
 
+class _Deleted:
+    def __repr__(self):
+        return '<deleted>'
+
+
+DELETED = Const(_Deleted())       # the value of a name after `del name`
+
+
 def _static_value(operand):
     if isinstance(operand, Const):
         return operand.value
@@ -1547,6 +1617,25 @@ def _search_exit(stmt):
         inner = in_inner_loop or isinstance(node, (gast.For, gast.While))
         return any(visit(child, inner) for child in gast.iter_child_nodes(node))
     return visit(stmt, False)
+
+
+def _holds(operand, pack):
+    """Is `pack` this operand, or an item of it at any depth?"""
+    if operand is pack:
+        return True
+    return isinstance(operand, Pack) and any(_holds(i, pack) for i in operand.items)
+
+
+def _deleted_names(body):
+    return [name.id for stmt in body for node in gast.walk(stmt) if isinstance(node, gast.Delete)
+            for target in node.targets for name in _flat_targets(target)
+            if isinstance(name, gast.Name)]
+
+
+def _flat_targets(target):
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [t for e in target.elts for t in _flat_targets(e)]
+    return [target]
 
 
 def _walrus_names(node):
@@ -1649,7 +1738,7 @@ def _assigned_names(body):
                     and node.func.value.id not in names:
                 names.append(node.func.value.id)
             # x[i] = v makes a new version of x
-            targets = node.targets if isinstance(node, gast.Assign) else \
+            targets = node.targets if isinstance(node, (gast.Assign, gast.Delete)) else \
                 [node.target] if isinstance(node, gast.AugAssign) else []
             for target in targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
