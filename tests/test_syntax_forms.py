@@ -326,3 +326,256 @@ def del_attribute(x):
 ])
 def test_del_refused(fn, construct):
     assert_refused(fn, np.array([0.3, 0.9]), construct=construct)
+
+
+# ------------------------------------------------------------ match
+
+ACTIVATION = "tanh"
+
+
+class Point:
+    __match_args__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+ORIGIN_SHIFT = Point(0.5, 2.0)
+
+
+def match_literal_on_constant(x, mode="relu"):
+    match mode:
+        case "tanh":
+            y = np.tanh(x)
+        case "relu":
+            y = np.maximum(x, 0.0)
+        case _:
+            y = x
+    return np.sum(y)
+
+
+def match_global_with_return(x):
+    match ACTIVATION:
+        case "relu" | "leaky":
+            return np.sum(np.maximum(x, 0.0))
+        case "tanh":
+            return np.sum(np.tanh(x))
+    return np.sum(x)
+
+
+def match_capture_and_guard(x, n=3):
+    match n:
+        case 0:
+            return 0.0
+        case k if k > 2:
+            y = x * k
+        case k:
+            y = x - k
+    return np.sum(y * y)
+
+
+def match_value_pattern(x, axis=0):
+    match axis:
+        case np.newaxis:
+            y = x
+        case 0:
+            y = np.cumsum(x)
+    return np.sum(y * y)
+
+
+def match_sequence_of_arrays(x):
+    pair = (x, np.sin(x))
+    match pair:
+        case (a, b):
+            y = a * b
+        case _:
+            y = x
+    return np.sum(y)
+
+
+def match_sequence_star(x):
+    parts = [x, x * 2.0, x * 3.0, np.cos(x)]
+    match parts:
+        case [first, *middle, last]:
+            y = first * last + sum(middle)
+    return np.sum(y)
+
+
+SHAPE = (3, 2)
+SCALE = 3
+
+
+def match_shape_constant(x):
+    match SHAPE:
+        case (n,):
+            y = x * n
+        case (n, m):
+            y = x * n + m
+        case _:
+            y = x
+    return np.sum(y)
+
+
+def match_mapping(x):
+    config = {"scale": 2.0, "offset": x}
+    match config:
+        case {"scale": s, **rest}:
+            y = x * s + rest["offset"]
+        case _:
+            y = x
+    return np.sum(y)
+
+
+def match_class_pattern(x):
+    match ORIGIN_SHIFT:
+        case Point(0.0, y=b):
+            z = x * b
+        case Point(a, b):
+            z = (x - a) * b
+    return np.sum(z ** 2)
+
+
+def match_builtin_class_pattern(x):
+    match SCALE:
+        case float(s):
+            y = x * s
+        case int(s) if s > 1:
+            y = x * (s + 0.5)
+        case _:
+            y = x
+    return np.sum(y)
+
+
+def match_none_singleton(x, weight=None):
+    match weight:
+        case None:
+            y = x
+        case w:
+            y = x * w
+    return np.sum(y)
+
+
+def match_runtime_scalar(x):
+    s = np.round(np.sum(x))
+    match s:
+        case 0.0:
+            y = x
+        case 1.0 | 2.0:
+            y = x * 2.0
+        case 3.0:
+            return np.sum(np.sin(x))
+        case _:
+            y = x * x
+    return np.sum(y)
+
+
+def match_runtime_with_capture_and_guard(x):
+    s = np.round(np.sum(x))
+    match s:
+        case 0.0:
+            y = x
+        case v if v > 2.0:
+            y = x * v
+        case v:
+            y = x - v
+    return np.sum(y * y)
+
+
+def match_in_loop(x):
+    acc = 0.0
+    for k in range(4):
+        match k % 3:
+            case 0:
+                acc = acc + np.sum(x)
+            case 1:
+                acc = acc + np.sum(x * x)
+            case _:
+                acc = acc * 0.5
+    return acc
+
+
+def match_runtime_in_loop(x):
+    acc = 0.0
+    for v in x:
+        match np.sign(v):
+            case 1.0:
+                acc = acc + v * v
+            case -1.0:
+                acc = acc - v
+            case _:
+                acc = acc + 1.0
+    return acc
+
+
+def _match_helper(a, kind):
+    match kind:
+        case "square":
+            return a * a
+        case "exp":
+            return np.exp(a)
+    return a
+
+
+def match_in_helper(x):
+    return np.sum(_match_helper(x, "square") + _match_helper(x, "exp") + _match_helper(x, "?"))
+
+
+@pytest.mark.parametrize("fn", [
+    match_literal_on_constant, match_global_with_return, match_capture_and_guard,
+    match_value_pattern, match_sequence_of_arrays, match_sequence_star, match_shape_constant,
+    match_mapping, match_class_pattern, match_builtin_class_pattern, match_none_singleton,
+    match_runtime_scalar, match_runtime_with_capture_and_guard, match_in_loop,
+    match_runtime_in_loop, match_in_helper,
+])
+@pytest.mark.parametrize("x", [[0.3, 0.9, 1.4], [0.1, 0.2, 0.1], [1.3, -0.4, 0.2],
+                               [0.6, 0.6, 0.7], [-0.3, 0.1, -0.1]])
+def test_match(fn, x):
+    assert_right(fn, np.array(x))
+
+
+@pytest.mark.parametrize("mode", ["tanh", "relu", "other"])
+def test_match_on_each_constant(mode):
+    sg_fn = sg.graph(match_literal_on_constant)
+    x = np.array([0.3, -0.9, 1.4])
+    np.testing.assert_allclose(sg_fn(x, mode), match_literal_on_constant(x, mode))
+    check_grads(match_literal_on_constant, x, mode, wrt=0, order=1)
+
+
+def match_sequence_on_runtime_value(x):
+    match x:
+        case [a, b]:  # ERR
+            return np.sum(a * b)
+    return np.sum(x)
+
+
+def match_class_on_runtime_value(x):
+    s = np.sum(x)
+    match s:
+        case float():  # ERR
+            return s
+    return s * 2.0
+
+
+def match_mapping_on_runtime_value(x):
+    match x:
+        case {"a": a}:  # ERR
+            return np.sum(a)
+    return np.sum(x)
+
+
+def match_or_binding_on_runtime_value(x):
+    s = np.sum(x)
+    match (s, 1.0):
+        case (1.0, v) | (v, 2.0):  # ERR
+            return v
+    return s
+
+
+@pytest.mark.parametrize("fn, construct", [
+    (match_sequence_on_runtime_value, "sequence pattern"),
+    (match_class_on_runtime_value, "class pattern float"),
+    (match_mapping_on_runtime_value, "mapping pattern"),
+    (match_or_binding_on_runtime_value, "or-pattern"),
+])
+def test_match_refused(fn, construct):
+    assert_refused(fn, np.array([0.3, 0.9]), construct=construct)

@@ -26,7 +26,7 @@ from ..errors import TransformError
 from ..rules import registry
 from ..runtime import helpers
 from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
-from . import prims
+from . import match, prims
 
 BINARY = {
     gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
@@ -95,7 +95,6 @@ UNSUPPORTED_STATEMENTS = {
     'Import': 'import statements inside a transformed function are not supported; import at module level',
     'ImportFrom': 'import statements inside a transformed function are not supported; import at module level',
     'ClassDef': 'class definitions inside a transformed function are not supported',
-    'Match': 'match statements are not supported yet',
 }
 UNSUPPORTED_EXPRESSIONS = {
     'SetComp': 'set comprehensions are not supported',
@@ -216,7 +215,8 @@ class FunctionLowering:
         for i, stmt in enumerate(body):
             if self.returned:
                 break       # unreachable after return, as in Python
-            if isinstance(stmt, gast.If) and i + 1 < len(body) and _may_exit(stmt):
+            if isinstance(stmt, (gast.If, gast.Match)) and i + 1 < len(body) \
+                    and _may_exit(stmt):
                 # the statements after an if that may return run only where it did
                 # not: they move into each branch that falls through
                 stmt = _with_rest(stmt, body[i + 1:])
@@ -398,6 +398,9 @@ class FunctionLowering:
         except (IndexError, TypeError) as exc:
             raise self.error(f'{type(exc).__name__}: {exc}', target) from None
         self.env[name] = Pack('list', items)
+
+    def stmt_Match(self, node):
+        match.lower_match(self, node)
 
     def stmt_Break(self, node):
         loop = self.loops[-1]
@@ -1663,9 +1666,19 @@ def _always_exits(body):
 
 
 def _with_rest(stmt, rest):
-    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`."""
+    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`
+    (for a match: `rest` after every case that falls through, and when none matches)."""
     def extend(body):
         return list(body) if _always_exits(body) else list(body) + list(rest)
+    if isinstance(stmt, gast.Match):
+        cases = [gast.match_case(pattern=c.pattern, guard=c.guard, body=extend(c.body))
+                 for c in stmt.cases]
+        last = stmt.cases[-1] if stmt.cases else None
+        if not (last is not None and last.guard is None and isinstance(last.pattern, gast.MatchAs)
+                and last.pattern.pattern is None):
+            wildcard = gast.copy_location(gast.MatchAs(pattern=None, name=None), stmt)
+            cases.append(gast.match_case(pattern=wildcard, guard=None, body=list(rest)))
+        return gast.copy_location(gast.Match(subject=stmt.subject, cases=cases), stmt)
     new = gast.If(test=stmt.test, body=extend(stmt.body), orelse=extend(stmt.orelse))
     return gast.copy_location(new, stmt)
 
@@ -1730,6 +1743,11 @@ def _assigned_names(body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
                     and node.id not in names:
                 names.append(node.id)
+            # case (a, *rest) / {**kw}: capture patterns bind names too
+            bound = getattr(node, 'name', None) if isinstance(node, (gast.MatchAs, gast.MatchStar)) \
+                else getattr(node, 'rest', None) if isinstance(node, gast.MatchMapping) else None
+            if bound is not None and bound not in names:
+                names.append(bound)
             # lst.append(v) and x.sort() make a new version of lst / x
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove',
