@@ -579,3 +579,143 @@ def match_or_binding_on_runtime_value(x):
 ])
 def test_match_refused(fn, construct):
     assert_refused(fn, np.array([0.3, 0.9]), construct=construct)
+
+
+# ------------------------------------------------------------ with
+
+import contextlib  # noqa: E402
+import warnings  # noqa: E402
+
+
+def with_errstate_ignore(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.log(x)
+        z = np.where(np.isfinite(y), y, 0.0)
+    return np.sum(z * x)
+
+
+def with_errstate_return(x):
+    with np.errstate(all="raise"):
+        return np.sum(np.log(x) * x)
+
+
+def with_errstate_in_loop(x):
+    acc = 0.0
+    for t in x:
+        with np.errstate(over="ignore"):
+            acc = acc + np.exp(t) * t
+    return acc
+
+
+def with_errstate_in_branch(x):
+    if np.sum(x) > 1.0:
+        with np.errstate(all="ignore"):
+            y = np.sqrt(x) * x
+    else:
+        y = x * x
+    return np.sum(y)
+
+
+def with_two_managers_and_a_list(x):
+    parts = []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        parts.append(np.sin(x))
+        parts.append(np.log(x))
+    return np.sum(parts[0] * parts[1])
+
+
+def with_printoptions(x):
+    with np.printoptions(precision=3):
+        y = x * 2.0
+        print(y)
+    return np.sum(y * y)
+
+
+def _with_helper(a):
+    with np.errstate(under="ignore"):
+        b = np.exp(-a * a)
+    return b
+
+
+def with_in_helper(x):
+    return np.sum(_with_helper(x) * x)
+
+
+@pytest.mark.parametrize("fn", [
+    with_errstate_ignore, with_errstate_return, with_errstate_in_loop,
+    with_errstate_in_branch, with_two_managers_and_a_list, with_printoptions,
+    with_in_helper,
+])
+def test_with(fn, capsys):
+    assert_right(fn, np.array([0.3, 0.9, 1.4]))
+    assert_right(fn, np.array([0.2, 0.1, 0.4]))
+
+
+def test_with_errstate_raise_raises_as_python_does_and_restores_the_state():
+    x = np.array([1.0, 0.0])
+    before = np.geterr()
+    with pytest.raises(FloatingPointError):
+        with_errstate_return(x)
+    for run in (sg.graph(with_errstate_return), sg.grad(with_errstate_return),
+                sg.value_and_grad(with_errstate_return)):
+        with pytest.raises(FloatingPointError):
+            run(x)
+        assert np.geterr() == before
+
+
+def test_with_errstate_ignore_stays_silent():
+    x = np.array([1.0, 0.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # any RuntimeWarning would raise
+        expected = with_errstate_ignore(x)
+        assert sg.graph(with_errstate_ignore)(x) == expected
+        sg.grad(with_errstate_ignore)(x)
+
+
+def test_with_is_kept_in_the_generated_source():
+    source = sg.grad(with_errstate_ignore).source
+    assert source.count("with np.errstate(divide='ignore', invalid='ignore'):") == 2, source
+
+
+def with_unknown_manager(x):
+    with contextlib.suppress(ValueError):  # ERR
+        y = x * 2.0
+    return np.sum(y)
+
+
+def with_as(x):
+    with np.errstate(all="ignore") as state:  # ERR
+        y = x * 2.0
+    return np.sum(y), state
+
+
+def with_return_in_the_middle(x):
+    with np.errstate(all="ignore"):
+        if np.sum(x) > 0.0:
+            return np.sum(x)  # ERR
+        y = x * 2.0
+    return np.sum(y)
+
+
+def with_computed_argument(x, mode="ignore"):
+    with np.errstate(all=mode):  # ERR
+        y = x * 2.0
+    return np.sum(y)
+
+
+def with_return_in_loop(x):
+    for t in x:
+        with np.errstate(all="ignore"):
+            return t * 2.0  # ERR
+    return 0.0
+
+
+@pytest.mark.parametrize("fn, construct", [
+    (with_unknown_manager, "contextlib.suppress"),
+    (with_as, "as"),
+    (with_return_in_the_middle, "return"),
+    (with_computed_argument, "literals"),
+    (with_return_in_loop, "return"),
+])
+def test_with_refused(fn, construct):
+    assert_refused(fn, np.array([0.3, 0.9]), construct=construct)

@@ -16,6 +16,7 @@ import inspect
 import linecache
 import operator
 import types
+import warnings
 import weakref
 
 import gast
@@ -25,7 +26,7 @@ from ..ad import interface
 from ..errors import TransformError
 from ..rules import registry
 from ..runtime import helpers
-from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
+from .nodes import NONE, Block, Const, If, Loop, Managed, Op, Pack, Slice, Value, map_operand, walk
 from . import match, prims
 
 BINARY = {
@@ -83,10 +84,14 @@ FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range
 LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runtime', 'cmath')
 IMPURE = {print}
 
+# Context managers whose with statement is kept around the lowered body (and its
+# gradient): they change how NumPy reports floating-point errors or prints, or
+# restore the warning filters; their arguments must be literals.
+CONTEXT_MANAGERS = {np.errstate, np.printoptions, warnings.catch_warnings}
+
 UNSUPPORTED_STATEMENTS = {
     'Try': 'try/except/finally cannot be transformed',
     'TryStar': 'try/except* cannot be transformed',
-    'With': 'with statements cannot be transformed',
     'AsyncWith': 'async with cannot be transformed',
     'AsyncFor': 'async for cannot be transformed',
     'AsyncFunctionDef': 'async functions cannot be transformed',
@@ -398,6 +403,76 @@ class FunctionLowering:
         except (IndexError, TypeError) as exc:
             raise self.error(f'{type(exc).__name__}: {exc}', target) from None
         self.env[name] = Pack('list', items)
+
+    def stmt_With(self, node):
+        managers = [self.context_manager(item) for item in node.items]
+        exits = [stmt for stmt in node.body if _may_exit(stmt)]
+        if exits and (self.loops or exits != [node.body[-1]]
+                      or not isinstance(node.body[-1], gast.Return)):
+            first = next(n for n in gast.walk(exits[0])
+                         if isinstance(n, (gast.Return, gast.Raise, gast.Break, gast.Continue)))
+            self.stmt = first
+            raise self.error('return, break, continue or raise inside a with block is not '
+                             'supported (except a return as its last statement)', first)
+
+        def body(k=0):
+            if k == len(managers):
+                self.stmts(node.body)
+            else:
+                self.within(managers[k], lambda: body(k + 1), node)
+        body()
+
+    def context_manager(self, item):
+        """The `Managed` test of `with np.errstate(all='raise'):`; any other manager,
+        or `as name`, is refused."""
+        call = item.context_expr
+        what = gast.unparse(call).strip() if hasattr(gast, 'unparse') else 'this context manager'
+        if item.optional_vars is not None:
+            raise self.error(f'with {what} as ...: binding the context manager is not '
+                             f'supported', item.context_expr)
+        callee = self.expr(call.func) if isinstance(call, gast.Call) else None
+        if not (isinstance(callee, Const) and _is_context_manager(callee.value)):
+            raise self.error(f'with {what}: only np.errstate, np.printoptions and '
+                             f'warnings.catch_warnings can be kept around transformed code '
+                             f'(a with statement decides how its body runs)', call)
+        args = self.elements(call.args)
+        kwargs = {k.arg: self.expr(k.value) for k in call.keywords}
+        if None in kwargs or not all(_literal(a) for a in args + list(kwargs.values())):
+            raise self.error(f'with {what}: its arguments must be literals', call)
+        try:
+            callee.value(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
+        except Exception as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', call) from None
+        return Managed(callee, args, kwargs)
+
+    def within(self, manager, lower_body, node):
+        """An If region whose test is `manager`: its then-block, always run, inside it."""
+        origin = self.origin(node)
+        before = dict(self.env)
+        self.builder.stack.append(Block())
+        lower_body()
+        block = self.builder.stack.pop()
+        # what the body (re)binds leaves it through the region's outputs; a tuple,
+        # list or dict built inside stays known item by item
+        inner = {v for op in walk(block) for v in op.outputs}
+        outputs, results = [], []
+
+        def leave(v):
+            if v not in inner:
+                return v
+            out = Value(v.hint, origin)
+            outputs.append(out)
+            results.append(v)
+            if v in self.ctx.lists:
+                self.ctx.lists.add(out)
+            return out
+        for name, value in list(self.env.items()):
+            if before.get(name) is not value and value is not DELETED:
+                self.env[name] = map_operand(value, leave)
+        if self.returned:
+            self.result = map_operand(self.result, leave)
+        self.builder.append(If(Const(manager), block, Block(), outputs, results,
+                               [None] * len(outputs), origin))
 
     def stmt_Match(self, node):
         match.lower_match(self, node)
@@ -1620,6 +1695,13 @@ def _search_exit(stmt):
         inner = in_inner_loop or isinstance(node, (gast.For, gast.While))
         return any(visit(child, inner) for child in gast.iter_child_nodes(node))
     return visit(stmt, False)
+
+
+def _is_context_manager(fn):
+    try:
+        return fn in CONTEXT_MANAGERS
+    except TypeError:       # unhashable
+        return False
 
 
 def _holds(operand, pack):
