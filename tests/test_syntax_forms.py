@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
+from s2sgrad.ir.lower import MAX_RECURSION_DEPTH
 from s2sgrad.testing import check_grads
 
 THIS_FILE = os.path.basename(__file__)
@@ -24,13 +25,14 @@ def line_of(func, marker="# ERR"):
     return hits[0]
 
 
-def assert_refused(fn, *args, construct):
-    """sg.graph(fn) raises a TransformError at the marked line naming the construct."""
+def assert_refused(fn, *args, construct, at=None, marker="# ERR"):
+    """sg.graph(fn) raises a TransformError at the marked line (of `at`, a helper,
+    or else of fn) naming the construct."""
     with pytest.raises(sg.TransformError) as info:
         sg.graph(fn)(*args)
     err = info.value
     assert os.path.basename(err.filename) == THIS_FILE, err.filename
-    assert err.lineno == line_of(fn), (err.lineno, str(err))
+    assert err.lineno == line_of(at or fn, marker), (err.lineno, str(err))
     assert construct in str(err), str(err)
     return err
 
@@ -719,3 +721,118 @@ def with_return_in_loop(x):
 ])
 def test_with_refused(fn, construct):
     assert_refused(fn, np.array([0.3, 0.9]), construct=construct)
+
+
+# ------------------------------------------------------------ recursion
+
+def _power(x, n):
+    if n == 0:
+        return 1.0
+    return x * _power(x, n - 1)  # RECURSES
+
+
+def recursion_fixed_by_a_literal(x):
+    return np.sum(_power(x, 3))
+
+
+DEPTH = 4
+
+
+def _tree(x, depth):
+    if depth == 0:
+        return np.sin(x)
+    left = _tree(x * 0.5, depth - 1)
+    right = _tree(x + 0.1, depth - 1)
+    return left * right + x
+
+
+def recursion_two_calls_fixed_by_a_global(x):
+    return np.sum(_tree(x, DEPTH))
+
+
+def _layers(h, sizes):
+    if not sizes:
+        return h
+    first, *rest = sizes
+    return _layers(np.tanh(h * first), rest)
+
+
+def recursion_over_a_constant_tuple(x):
+    return np.sum(_layers(x, (0.5, 2.0, 1.5)))
+
+
+def recursion_in_a_nested_def(x):
+    def fact_like(v, k):
+        return v if k <= 1 else v * fact_like(v + 1.0, k - 1)
+    return np.sum(fact_like(x, 4))
+
+
+def recursion_in_loop_and_branch(x, flag=True):
+    acc = 0.0
+    for k in (0, 1, 2):
+        if flag:
+            acc = acc + np.sum(_power(x, k))
+    return acc
+
+
+@pytest.mark.parametrize("fn", [
+    recursion_fixed_by_a_literal, recursion_two_calls_fixed_by_a_global,
+    recursion_over_a_constant_tuple, recursion_in_a_nested_def, recursion_in_loop_and_branch,
+])
+def test_recursion_unrolled(fn):
+    assert_right(fn, np.array([0.3, 0.9, 1.4]))
+
+
+def _halve_until_small(x):
+    if np.sum(x * x) < 1.0:
+        return x
+    return _halve_until_small(x * 0.5)  # ERR
+
+
+def recursion_on_a_runtime_value(x):
+    return np.sum(_halve_until_small(x))
+
+
+def _fib(x, n):
+    if n < 2:
+        return x
+    return _fib(x, n - 1) + _fib(x, n - 2)  # ERR
+
+
+def recursion_on_a_runtime_argument(x, n=6):
+    return np.sum(_fib(x, n))
+
+
+def recursion_in_a_runtime_loop(x):
+    acc = 0.0
+    for k in range(3):
+        acc = acc + np.sum(_power(x, k))
+    return acc
+
+
+@pytest.mark.parametrize("fn, helper, marker", [
+    (recursion_on_a_runtime_value, _halve_until_small, "# ERR"),
+    (recursion_on_a_runtime_argument, _fib, "# ERR"),
+    (recursion_in_a_runtime_loop, _power, "# RECURSES"),
+])
+def test_recursion_on_runtime_values_refused(fn, helper, marker):
+    err = assert_refused(fn, np.array([0.3, 0.9]), construct="recursive call to", at=helper,
+                         marker=marker)
+    assert "depth must be fixed by constants" in str(err)
+    assert len(getattr(err, "__notes__", ())) <= 1, err.__notes__     # not one per level
+
+
+def recursion_just_past_the_limit(x):
+    return np.sum(_power(x, MAX_RECURSION_DEPTH + 1))
+
+
+def recursion_at_the_limit(x):
+    return np.sum(_power(x, MAX_RECURSION_DEPTH - 1) * x)
+
+
+def test_recursion_limit_past_which_it_is_refused():
+    with pytest.raises(sg.TransformError, match="deeper than"):
+        sg.graph(recursion_just_past_the_limit)(np.ones(2))
+    x = np.array([1.01, 0.99])
+    np.testing.assert_allclose(sg.grad(recursion_at_the_limit)(x),
+                               MAX_RECURSION_DEPTH * x ** (MAX_RECURSION_DEPTH - 1))

@@ -12,6 +12,7 @@ own origins, with the call site as `caller`.
 The same lowering expands gradient-rule templates (rules/template.py), with
 the rule's parameters bound to the operands of the op being differentiated.
 """
+import dataclasses
 import inspect
 import linecache
 import operator
@@ -88,6 +89,10 @@ IMPURE = {print}
 # gradient): they change how NumPy reports floating-point errors or prints, or
 # restore the warning filters; their arguments must be literals.
 CONTEXT_MANAGERS = {np.errstate, np.printoptions, warnings.catch_warnings}
+
+# Recursion is unrolled when transforming, up to this depth and number of calls.
+MAX_RECURSION_DEPTH = 32
+MAX_UNROLLED_CALLS = 512
 
 UNSUPPORTED_STATEMENTS = {
     'Try': 'try/except/finally cannot be transformed',
@@ -169,6 +174,7 @@ class Context:
         self.loop_ids = []          # numbers the flags of each loop
         self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
         self.lists = set()          # values that are run-time Python lists
+        self.unrolled_calls = 0     # recursive calls inlined so far (see check_recursion)
         self.namespaces = []        # the globals of every user function lowered
 
     def add_namespace(self, namespace):
@@ -1500,9 +1506,7 @@ class FunctionLowering:
     def inline(self, fn, args, kwargs, node, hint):
         from ..frontend.source import capture
         call_origin = self.origin(node)
-        if fn.__code__ in self.ctx.inlining:
-            raise TransformError(f'recursive call to {fn.__name__!r} cannot be transformed',
-                                 call_origin)
+        self.check_recursion(fn.__code__, fn.__name__, node)
         try:
             src = capture(fn)
         except TransformError as exc:
@@ -1537,6 +1541,22 @@ class FunctionLowering:
             return sub.lower_body()
         finally:
             self.ctx.inlining.pop()
+
+    def check_recursion(self, key, name, node):
+        """A recursive call is unrolled like any call: its depth must be fixed when
+        transforming (by constants).  Past a limit, it is taken to depend on run-time
+        values (`if n == 0` on an argument), which cannot be unrolled: refused."""
+        depth = self.ctx.inlining.count(key)
+        if not depth:
+            return
+        self.ctx.unrolled_calls += 1
+        if depth >= MAX_RECURSION_DEPTH or self.ctx.unrolled_calls > MAX_UNROLLED_CALLS:
+            origin = dataclasses.replace(self.origin(node), caller=None)
+            raise TransformError(
+                f'recursive call to {name!r}: recursion is unrolled when transforming, so '
+                f'its depth must be fixed by constants (not by run-time values); this one '
+                f'goes deeper than {MAX_RECURSION_DEPTH} levels or makes more than '
+                f'{MAX_UNROLLED_CALLS} calls', origin)
 
     def inline_graph(self, fn, args, kwargs, node, hint):
         """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
@@ -1602,8 +1622,7 @@ class LocalFunction:
                                node)
         env.update(bound)
         key = id(self.node)
-        if key in caller.ctx.inlining:
-            raise caller.error(f'recursive call to {self.__name__!r} cannot be transformed', node)
+        caller.check_recursion(key, self.__name__, node)
         caller.ctx.inlining.append(key)
         try:
             sub = FunctionLowering(caller.ctx, caller.builder, self.lowering.src, env,
