@@ -836,3 +836,146 @@ def test_recursion_limit_past_which_it_is_refused():
     x = np.array([1.01, 0.99])
     np.testing.assert_allclose(sg.grad(recursion_at_the_limit)(x),
                                MAX_RECURSION_DEPTH * x ** (MAX_RECURSION_DEPTH - 1))
+
+
+# ------------------------------------------------------------ audited forms
+
+MODES = ("sum", "mean")
+
+
+def membership_on_a_runtime_value(x, mode="mean"):
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"unknown mode {mode!r}")
+    if mode in MODES:
+        return np.sum(x) if mode == "sum" else np.mean(x * x)
+    return np.max(x)
+
+
+def membership_of_a_runtime_scalar(x):
+    k = np.round(np.sum(x))
+    scale = 2.0 if k in [1.0, 2.0, 3.0] else 0.5
+    return np.sum(x) * scale + (k not in {4.0: "a", 5.0: "b"})
+
+
+def assert_with_messages(x):
+    assert x.shape == (3,), f"expected 3 items, got {x.shape}"
+    assert np.all(np.isfinite(x)), f"not finite: {np.sum(x):.3f}"
+    return np.sum(x * x)
+
+
+def fstring_format_specs(x):
+    s = np.sum(x)
+    print(f"{s:.3f}|{s!r:>30}|{len(x):04d}|{x.shape}|{'tag':^7}", sep=" ", end="~\n")
+    return s * 2.0
+
+
+def print_with_sep_and_end(x):
+    print(np.sum(x), x[0], "done", sep=" | ", end="!\n")
+    return np.sum(x * x)
+
+
+def lambda_default_bound_at_definition(x):
+    k = 3.0
+    f = lambda v, c=k: v * c        # noqa: E731
+    k = 5.0
+    return np.sum(f(x)) + k
+
+
+def chained_comparisons(x):
+    s = np.sum(x)
+    inside = 0.0 < s < 10.0
+    y = x * s if inside else x
+    return np.sum(np.where((0.5 < x) & (x <= 1.3), y, 0.0))
+
+
+def star_arguments_of_known_tuples(x):
+    args = (x, 2.0)
+    shape = (3,)
+    return np.sum(np.power(*args)) + np.sum(np.reshape(x, *[shape])) + np.sum(np.stack([*[x, x]]))
+
+
+GAIN = 1.5
+
+
+def isinstance_and_type_on_constants(x):
+    y = x * GAIN if isinstance(GAIN, float) and type(GAIN) is float else x
+    if isinstance(MODES, tuple):
+        y = y * len(MODES)
+    return np.sum(y)
+
+
+def raise_in_a_runtime_branch(x):
+    if np.sum(x) < 0.0:
+        raise ValueError(f"negative sum {np.sum(x)}")
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("fn", [
+    membership_on_a_runtime_value, membership_of_a_runtime_scalar, assert_with_messages,
+    fstring_format_specs, print_with_sep_and_end, lambda_default_bound_at_definition,
+    chained_comparisons, star_arguments_of_known_tuples, isinstance_and_type_on_constants,
+    raise_in_a_runtime_branch,
+])
+def test_audited_forms(fn, capsys):
+    x = np.array([0.3, 0.9, 1.4])
+    fn(x)
+    printed = capsys.readouterr().out
+    sg.graph(fn)(x)
+    assert capsys.readouterr().out == printed
+    assert_right(fn, x)
+    assert_right(fn, np.array([0.1, 0.2, 0.1]))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_membership_per_mode(mode):
+    x = np.array([0.3, -0.9, 1.4])
+    assert sg.graph(membership_on_a_runtime_value)(x, mode) == \
+        membership_on_a_runtime_value(x, mode)
+    check_grads(membership_on_a_runtime_value, x, mode, wrt=0, order=1)
+    with pytest.raises(ValueError, match="unknown mode 'min'"):
+        sg.graph(membership_on_a_runtime_value)(x, "min")
+
+
+@pytest.mark.parametrize("fn, exc, message", [
+    (assert_with_messages, AssertionError, "expected 3 items, got (4,)"),
+    (raise_in_a_runtime_branch, ValueError, "negative sum"),
+])
+def test_audited_errors_raise_as_python_does(fn, exc, message):
+    x = -np.ones(4)
+    with pytest.raises(exc) as expected:
+        fn(x)
+    with pytest.raises(exc) as got:
+        sg.graph(fn)(x)
+    # (pytest rewrites this file's asserts: Python's message gets pytest's explanation)
+    assert str(got.value).startswith(message) and str(expected.value).startswith(message)
+
+
+def membership_in_a_runtime_array(x):
+    return np.sum(x) if 1.0 in x else 0.0  # ERR
+
+
+def augmented_attribute(x):
+    HOLDER.total += np.sum(x)  # ERR
+    return np.sum(x)
+
+
+class _Holder:
+    total = 0.0
+
+
+HOLDER = _Holder()
+
+
+def uses_global_statement(x):
+    global GAIN  # ERR
+    GAIN = 2.0
+    return np.sum(x) * GAIN
+
+
+@pytest.mark.parametrize("fn, construct", [
+    (membership_in_a_runtime_array, "'in' on run-time values"),
+    (augmented_attribute, "attribute"),
+    (uses_global_statement, "global"),       # nonlocal: tests/test_errors.py
+])
+def test_audited_refusals(fn, construct):
+    assert_refused(fn, np.array([0.3, 0.9]), construct=construct)

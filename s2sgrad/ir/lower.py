@@ -93,6 +93,8 @@ CONTEXT_MANAGERS = {np.errstate, np.printoptions, warnings.catch_warnings}
 # Recursion is unrolled when transforming, up to this depth and number of calls.
 MAX_RECURSION_DEPTH = 32
 MAX_UNROLLED_CALLS = 512
+# `v in seq` on a run-time v becomes one comparison per item, up to this many.
+MAX_MEMBERSHIP_ITEMS = 64
 
 UNSUPPORTED_STATEMENTS = {
     'Try': 'try/except/finally cannot be transformed',
@@ -1173,10 +1175,30 @@ class FunctionLowering:
         if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
             return Const(symbol == 'is not')
         if symbol in ('in', 'not in'):
-            raise self.error(f'{symbol!r} on run-time values is not supported yet', node)
+            return self.membership(symbol, left, right, node)
         return self.builder.emit(prim, [left, right], {}, self.origin(node),
                                  hint or '_compare', style=('compare', symbol),
                                  temp=hint is None)
+
+    def membership(self, symbol, left, right, node):
+        """`v in (a, b)` with the items known when transforming: `v == a or v == b`
+        (Python's test for tuples, lists and dict keys); other containers are refused."""
+        items = None
+        if isinstance(right, Pack) and right.kind != 'index' or isinstance(right, Const) \
+                and isinstance(right.value, (tuple, list, dict, range)):
+            items = self.static_items(right)        # a dict's keys
+        if items is None or len(items) > MAX_MEMBERSHIP_ITEMS:
+            raise self.error(f'{symbol!r} on run-time values is supported only against a '
+                             f'tuple, list or dict of at most {MAX_MEMBERSHIP_ITEMS} items known '
+                             f'when transforming', node)
+        found = Const(False)
+        for item in items:
+            found = match.either(self, found, self.compare(gast.Eq(), left, item, node, None),
+                                 node)
+        if symbol == 'in' or isinstance(found, Const):
+            return found if symbol == 'in' else Const(not found.value)
+        return self.builder.emit(operator.not_, [found], {}, self.origin(node), '_not',
+                                 style=('unary', 'not '))
 
     def expr_Attribute(self, node, hint):
         base = self.expr(node.value)
