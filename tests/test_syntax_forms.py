@@ -496,6 +496,27 @@ def match_in_loop(x):
     return acc
 
 
+def match_runtime_with_break_and_continue(x):
+    acc = 0.0
+    for v in x:
+        match np.round(v):
+            case -1.0:
+                continue
+            case 3.0:
+                break
+        acc = acc + v * v
+    return acc
+
+
+def match_runtime_falling_through_to_code_after(x):
+    match np.round(np.sum(x)):
+        case 1.0:
+            return np.sum(x)
+        case 2.0:
+            x = x * 2.0
+    return np.sum(x * x)
+
+
 def match_runtime_in_loop(x):
     acc = 0.0
     for v in x:
@@ -527,10 +548,11 @@ def match_in_helper(x):
     match_value_pattern, match_sequence_of_arrays, match_sequence_star, match_shape_constant,
     match_mapping, match_class_pattern, match_builtin_class_pattern, match_none_singleton,
     match_runtime_scalar, match_runtime_with_capture_and_guard, match_in_loop,
-    match_runtime_in_loop, match_in_helper,
+    match_runtime_in_loop, match_in_helper, match_runtime_with_break_and_continue,
+    match_runtime_falling_through_to_code_after,
 ])
 @pytest.mark.parametrize("x", [[0.3, 0.9, 1.4], [0.1, 0.2, 0.1], [1.3, -0.4, 0.2],
-                               [0.6, 0.6, 0.7], [-0.3, 0.1, -0.1]])
+                               [0.6, 0.6, 0.7], [-0.3, 0.1, -0.1], [0.5, -0.8, 3.1, 2.0]])
 def test_match(fn, x):
     assert_right(fn, np.array(x))
 
@@ -626,6 +648,13 @@ def with_two_managers_and_a_list(x):
     return np.sum(parts[0] * parts[1])
 
 
+def with_tuple_and_list_built_inside(x):
+    with np.errstate(all="ignore"):
+        pair = (np.log(x), x * 2.0)
+        same = [pair[0], pair[0]]
+    return np.sum(pair[0] * pair[1]) + np.sum(same[1])
+
+
 def with_printoptions(x):
     with np.printoptions(precision=3):
         y = x * 2.0
@@ -645,7 +674,8 @@ def with_in_helper(x):
 
 @pytest.mark.parametrize("fn", [
     with_errstate_ignore, with_errstate_return, with_errstate_in_loop,
-    with_errstate_in_branch, with_two_managers_and_a_list, with_printoptions,
+    with_errstate_in_branch, with_two_managers_and_a_list, with_tuple_and_list_built_inside,
+    with_printoptions,
     with_in_helper,
 ])
 def test_with(fn, capsys):

@@ -465,10 +465,14 @@ class FunctionLowering:
         inner = {v for op in walk(block) for v in op.outputs}
         outputs, results = [], []
 
+        left = {}
+
         def leave(v):
             if v not in inner:
                 return v
-            out = Value(v.hint, origin)
+            if v in left:
+                return left[v]
+            out = left[v] = Value(v.hint, origin)
             outputs.append(out)
             results.append(v)
             if v in self.ctx.lists:
