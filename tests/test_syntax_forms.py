@@ -1009,3 +1009,35 @@ def uses_global_statement(x):
 ])
 def test_audited_refusals(fn, construct):
     assert_refused(fn, np.array([0.3, 0.9]), construct=construct)
+
+
+def walrus_late_in_a_chained_comparison(x):
+    c = 1.0
+    s = np.sum(x)
+    inside = 0.0 < s < (c := 10.0)  # ERR
+    return s * c if inside else s
+
+
+def test_walrus_late_in_a_chained_comparison_is_refused():
+    assert_refused(walrus_late_in_a_chained_comparison, np.array([0.3, 0.9]), construct=":=")
+
+
+def walrus_early_in_a_chained_comparison(x):
+    s = np.sum(x)
+    inside = 0.0 < (t := s * 2.0) < 10.0
+    return t * 3.0 if inside else t
+
+
+def test_walrus_early_in_a_chained_comparison():
+    assert_right(walrus_early_in_a_chained_comparison, np.array([0.3, 0.9]))
+    assert_right(walrus_early_in_a_chained_comparison, np.array([3.0, 4.9]))
+
+
+def walrus_not_reached_in_a_chained_comparison(x):
+    c = 1.0
+    inside = 0 < 5 < 3 < (c := 10.0)
+    return np.sum(x) * c + inside
+
+
+def test_walrus_not_reached_in_a_chained_comparison_binds_nothing():
+    assert_right(walrus_not_reached_in_a_chained_comparison, np.array([0.3, 0.9]))

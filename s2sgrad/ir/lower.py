@@ -1153,11 +1153,17 @@ class FunctionLowering:
 
     def expr_Compare(self, node, hint):
         if len(node.ops) != 1:
-            # a < b < c  ==  (a < b) and (b < c), with b evaluated once
-            left = self.expr(node.left)
-            rights = [self.expr(c) for c in node.comparators]
-            result = None
-            for op_node, a, b in zip(node.ops, [left] + rights, rights):
+            # a < b < c  ==  (a < b) and (b < c), with b evaluated once; c is not
+            # evaluated when a < b is known to fail
+            a, result = self.expr(node.left), None
+            for op_node, c in zip(node.ops, node.comparators):
+                if isinstance(result, Const) and not result.value:
+                    break
+                if result is not None and not isinstance(result, Const) and _walrus_names(c):
+                    raise self.error('an assignment expression (:=) in a chained comparison '
+                                     'runs only when the comparisons before it hold: assign '
+                                     'before the comparison', c)
+                b = self.expr(c)
                 part = self.compare(op_node, a, b, node, None)
                 if result is None:
                     result = part
@@ -1167,6 +1173,7 @@ class FunctionLowering:
                     captured = result
                     result = self.conditional(captured, lambda p=part: p, lambda c=captured: c,
                                               node, None)
+                a = b
             return result
         left = self.expr(node.left)
         right = self.expr(node.comparators[0])
