@@ -1041,3 +1041,21 @@ def walrus_not_reached_in_a_chained_comparison(x):
 
 def test_walrus_not_reached_in_a_chained_comparison_binds_nothing():
     assert_right(walrus_not_reached_in_a_chained_comparison, np.array([0.3, 0.9]))
+
+
+class _ReprInjects(str):
+    def __repr__(self):
+        return "__import__('os').system('touch INJECTED')"
+
+
+IGNORE = _ReprInjects("ignore")
+
+
+def with_argument_of_a_str_subclass(x):
+    with np.errstate(all=IGNORE):  # ERR
+        y = x * 2.0
+    return np.sum(y)
+
+
+def test_with_argument_of_a_str_subclass_is_refused():
+    assert_refused(with_argument_of_a_str_subclass, np.array([0.3]), construct="literals")

@@ -89,6 +89,7 @@ IMPURE = {print}
 # gradient): they change how NumPy reports floating-point errors or prints, or
 # restore the warning filters; their arguments must be literals.
 CONTEXT_MANAGERS = {np.errstate, np.printoptions, warnings.catch_warnings}
+MANAGER_ARGUMENTS = (str, int, float, bool, type(None))
 
 # Recursion is unrolled when transforming, up to this depth and number of calls.
 MAX_RECURSION_DEPTH = 32
@@ -445,8 +446,11 @@ class FunctionLowering:
                              f'(a with statement decides how its body runs)', call)
         args = self.elements(call.args)
         kwargs = {k.arg: self.expr(k.value) for k in call.keywords}
-        if None in kwargs or not all(_literal(a) for a in args + list(kwargs.values())):
-            raise self.error(f'with {what}: its arguments must be literals', call)
+        # exact builtin types: the arguments are written into the generated source
+        if None in kwargs or not all(isinstance(a, Const) and type(a.value) in MANAGER_ARGUMENTS
+                                     for a in args + list(kwargs.values())):
+            raise self.error(f'with {what}: its arguments must be literals (str, int, float, '
+                             f'bool, None)', call)
         try:
             callee.value(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
         except Exception as exc:
