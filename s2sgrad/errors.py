@@ -63,6 +63,10 @@ class TransformError(SyntaxError):
         for note in list(notes) + call_chain_notes(origin):
             self.add_note(note)
 
+    def __reduce__(self):
+        # rebuilt from the message and the origin (pickle, copy: multiprocessing)
+        return type(self), (self.msg, self.origin), dict(self.__dict__)
+
     def __str__(self):
         if self.origin is None:
             return super().__str__()

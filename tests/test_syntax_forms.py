@@ -1059,3 +1059,14 @@ def with_argument_of_a_str_subclass(x):
 
 def test_with_argument_of_a_str_subclass_is_refused():
     assert_refused(with_argument_of_a_str_subclass, np.array([0.3]), construct="literals")
+
+
+def test_transform_error_survives_pickle_and_copy():
+    import copy
+    import pickle
+    err = assert_refused(refused_with_open, np.ones(3), construct="with")
+    for clone in (pickle.loads(pickle.dumps(err)), copy.copy(err)):
+        assert type(clone) is sg.TransformError
+        assert str(clone) == str(err) and clone.msg == err.msg
+        assert (clone.filename, clone.lineno, clone.text) == (err.filename, err.lineno, err.text)
+        assert getattr(clone, "__notes__", None) == getattr(err, "__notes__", None)
