@@ -1070,3 +1070,46 @@ def test_transform_error_survives_pickle_and_copy():
         assert str(clone) == str(err) and clone.msg == err.msg
         assert (clone.filename, clone.lineno, clone.text) == (err.filename, err.lineno, err.text)
         assert getattr(clone, "__notes__", None) == getattr(err, "__notes__", None)
+
+
+def match_on_a_runtime_shape(x):
+    match x.shape:
+        case (n,):
+            y = x * n
+        case (n, 3):
+            y = x.sum(axis=1) * n
+        case (n, m) if m > 1:
+            y = np.sum(x, axis=0) * (n + m)
+        case _:
+            y = x
+    return np.sum(y * y)
+
+
+def match_on_np_shape_in_a_helper(x):
+    return _shape_kind(x) + _shape_kind(x.T)
+
+
+def _shape_kind(a):
+    match np.shape(a):
+        case (2, k):
+            return np.sum(a[0]) * k
+        case shape:
+            return np.sum(a) * len(shape)
+
+
+@pytest.mark.parametrize("fn", [match_on_a_runtime_shape, match_on_np_shape_in_a_helper])
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (4, 2), (2, 1), (2, 2, 2)])
+def test_match_on_a_runtime_shape(fn, shape):
+    x = np.linspace(0.1, 1.7, int(np.prod(shape))).reshape(shape)
+    assert_right(fn, x)
+
+
+def match_star_on_a_runtime_shape(x):
+    match x.shape:
+        case (n, *rest):  # ERR
+            return np.sum(x) * n
+    return np.sum(x)
+
+
+def test_match_star_on_a_runtime_shape_is_refused():
+    assert_refused(match_star_on_a_runtime_shape, np.ones(3), construct="*rest")

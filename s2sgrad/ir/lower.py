@@ -598,9 +598,13 @@ class FunctionLowering:
         return rng, [i], bind
 
     def is_range(self, value):
+        return self.made_by(value, range)
+
+    def made_by(self, value, prim):
+        """Is this value the result of a call to `prim` (visible from here)?"""
         for op in self.builder.visible_ops():
             if value in getattr(op, 'outputs', ()):
-                return getattr(op, 'prim', None) is range
+                return getattr(op, 'prim', None) is prim
         return False
 
     def unroll(self, node, items):

@@ -5,16 +5,19 @@ a constant (any pattern: literal, capture, wildcard, value, sequence,
 mapping, class), or a tuple, list or dict built in the function (known item
 by item).  Where a comparison needs a run-time value (`case 0.0:` on an
 array's sum), the cases become an if / elif chain on `subject == literal`,
-as Python evaluates them.  Anything else (a sequence, mapping or class
-pattern on a run-time value, whose type is only known when the code runs)
-is refused at the case's line.
+as Python evaluates them; a sequence pattern on a shape (`x.shape`, a
+tuple) tests its length at run time.  Anything else (a sequence, mapping or
+class pattern on a run-time value whose type is only known when the code
+runs) is refused at the case's line.
 """
 import collections.abc
 import itertools
 
 import gast
+import numpy as np
 
-from .nodes import Const, Pack, Value
+from . import prims
+from .nodes import NONE, Const, Pack, Value
 
 # Classes whose single positional sub-pattern matches the subject itself (PEP 634).
 SELF_MATCHING = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str, tuple)
@@ -115,6 +118,8 @@ def pattern_MatchOr(lowering, pattern, subject):
 
 
 def pattern_MatchSequence(lowering, pattern, subject):
+    if isinstance(subject, Value) and lowering.made_by(subject, np.shape):
+        return shape_pattern(lowering, pattern, subject)
     items = sequence_items(lowering, subject, pattern)
     if items is None:
         return Const(False), []
@@ -136,6 +141,28 @@ def pattern_MatchSequence(lowering, pattern, subject):
             if sub.name is not None:
                 bindings.append((sub.name, item))
             continue
+        sub_cond, sub_bindings = match_pattern(lowering, sub, item)
+        cond = both(lowering, cond, sub_cond, pattern)
+        bindings += sub_bindings
+    return cond, bindings
+
+
+def shape_pattern(lowering, pattern, shape):
+    """`case (n, m):` on `x.shape` (a tuple whose length is known only when the code
+    runs): `len(shape) == 2`, then each item read only where the length matched."""
+    if any(isinstance(p, gast.MatchStar) for p in pattern.patterns):
+        raise lowering.error('a *rest sequence pattern on a run-time shape is not '
+                             'supported', pattern)
+    origin = lowering.origin(pattern)
+    length = lowering.builder.emit(len, [shape], {}, origin, '_ndim')
+    cond = fits = lowering.compare(gast.Eq(), length, Const(len(pattern.patterns)), pattern,
+                                   None)
+    bindings = []
+    for k, sub in enumerate(pattern.patterns):
+        item = lowering.conditional(
+            fits, lambda k=k: lowering.builder.emit(prims.GETITEM, [shape, Const(k)], {}, origin,
+                                                    '_item', style=('subscript',)),
+            lambda: NONE, pattern, None)
         sub_cond, sub_bindings = match_pattern(lowering, sub, item)
         cond = both(lowering, cond, sub_cond, pattern)
         bindings += sub_bindings
