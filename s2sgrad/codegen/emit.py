@@ -20,7 +20,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in, walk
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, managed, values_in, walk
 from ..ir.lower import is_literal
 from ..passes.simplify import has_effect
 from ..runtime import helpers
@@ -602,7 +602,13 @@ class _Emitter:
         return ast.unparse(self.operand(x))
 
     def region(self, op, depth):
-        test = _source(ast.Expr(self.operand(op.test))).strip()
+        manager = managed(op)
+        if manager is None:
+            test = _source(ast.Expr(self.operand(op.test))).strip()
+        else:
+            test = _source(ast.Expr(ast.Call(
+                self.const(manager.callee), [self.const(a) for a in manager.args],
+                [ast.keyword(k, self.const(v)) for k, v in manager.kwargs.items()]))).strip()
         for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
             for r, block in ((rt, op.then_block), (re_, op.else_block)):
                 # the branch's own value of the variable takes the variable's name, when
@@ -611,11 +617,13 @@ class _Emitter:
                         and not self.folds(r) and self.defs.get(r, (None, None))[1] is block \
                         and _last_effective(block, self) is self.defs[r][0]:
                     self.share_name(r, out)
-        self.write(f'if {test}:', depth, op.origin)
+        self.write(f'{"with" if manager else "if"} {test}:', depth, op.origin)
         start = len(self.lines)
         self.block(op.then_block, depth + 1, None, op.then_results, op.outputs)
         if len(self.lines) == start:
             self.write('pass', depth + 1)
+        if manager is not None:
+            return          # the else-block of a with never runs
         start = len(self.lines)
         self.lines.append(INDENT * depth + 'else:')
         self.block(op.else_block, depth + 1, None, op.else_results, op.outputs)

@@ -12,10 +12,12 @@ own origins, with the call site as `caller`.
 The same lowering expands gradient-rule templates (rules/template.py), with
 the rule's parameters bound to the operands of the op being differentiated.
 """
+import dataclasses
 import inspect
 import linecache
 import operator
 import types
+import warnings
 import weakref
 
 import gast
@@ -25,8 +27,8 @@ from ..ad import interface
 from ..errors import TransformError
 from ..rules import registry
 from ..runtime import helpers
-from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
-from . import prims
+from .nodes import NONE, Block, Const, If, Loop, Managed, Op, Pack, Slice, Value, map_operand, walk
+from . import match, prims
 
 BINARY = {
     gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
@@ -90,20 +92,29 @@ TYPE_QUERIES = {np.finfo, np.iinfo, np.dtype, np.result_type, np.promote_types}
 LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runtime', 'cmath')
 IMPURE = {print}
 
+# Context managers whose with statement is kept around the lowered body (and its
+# gradient): they change how NumPy reports floating-point errors or prints, or
+# restore the warning filters; their arguments must be literals.
+CONTEXT_MANAGERS = {np.errstate, np.printoptions, warnings.catch_warnings}
+MANAGER_ARGUMENTS = (str, int, float, bool, type(None))
+
+# Recursion is unrolled when transforming, up to this depth and number of calls.
+MAX_RECURSION_DEPTH = 32
+MAX_UNROLLED_CALLS = 512
+# `v in seq` on a run-time v becomes one comparison per item, up to this many.
+MAX_MEMBERSHIP_ITEMS = 64
+
 UNSUPPORTED_STATEMENTS = {
     'Try': 'try/except/finally cannot be transformed',
     'TryStar': 'try/except* cannot be transformed',
-    'With': 'with statements cannot be transformed',
     'AsyncWith': 'async with cannot be transformed',
     'AsyncFor': 'async for cannot be transformed',
     'AsyncFunctionDef': 'async functions cannot be transformed',
     'Global': 'global statements cannot be transformed',
     'Nonlocal': 'nonlocal statements cannot be transformed',
-    'Delete': 'del statements cannot be transformed',
     'Import': 'import statements inside a transformed function are not supported; import at module level',
     'ImportFrom': 'import statements inside a transformed function are not supported; import at module level',
     'ClassDef': 'class definitions inside a transformed function are not supported',
-    'Match': 'match statements are not supported yet',
 }
 UNSUPPORTED_EXPRESSIONS = {
     'SetComp': 'set comprehensions are not supported',
@@ -112,7 +123,6 @@ UNSUPPORTED_EXPRESSIONS = {
     'Await': 'await cannot be transformed',
     'Dict': 'dict literals are not supported yet',
     'Set': 'set literals are not supported yet',
-    'NamedExpr': 'assignment expressions (:=) are not supported yet',
     'Starred': 'starred expressions are not supported yet',
 }
 
@@ -174,6 +184,7 @@ class Context:
         self.loop_ids = []          # numbers the flags of each loop
         self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
         self.lists = set()          # values that are run-time Python lists
+        self.unrolled_calls = 0     # recursive calls inlined so far (see check_recursion)
         self.namespaces = []        # the globals of every user function lowered
 
     def add_namespace(self, namespace):
@@ -225,7 +236,8 @@ class FunctionLowering:
         for i, stmt in enumerate(body):
             if self.returned:
                 break       # unreachable after return, as in Python
-            if isinstance(stmt, gast.If) and i + 1 < len(body) and _may_exit(stmt):
+            if isinstance(stmt, (gast.If, gast.Match)) and i + 1 < len(body) \
+                    and _may_exit(stmt):
                 # the statements after an if that may return run only where it did
                 # not: they move into each branch that falls through
                 stmt = _with_rest(stmt, body[i + 1:])
@@ -372,6 +384,133 @@ class FunctionLowering:
                                 name, style=('setitem',), temp=False)
         self.env[name] = new
 
+    def stmt_Delete(self, node):
+        for target in node.targets:
+            self.delete(target)
+
+    def delete(self, target):
+        """`del x` unbinds x; `del lst[i]` / `del d[k]` remove an item of a list or
+        dict built here (a new version of it, as for an assignment)."""
+        if isinstance(target, (gast.Tuple, gast.List)):
+            for elt in target.elts:
+                self.delete(elt)
+            return
+        if isinstance(target, gast.Name):
+            if target.id not in self.env:
+                raise self.error(f'del {target.id}: only a variable of this function can '
+                                 f'be deleted', target)
+            self.load_name(target.id, target)       # refused if already deleted
+            self.env[target.id] = DELETED
+            return
+        if not (isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name)):
+            raise self.error('del of an attribute or of a nested item cannot be transformed '
+                             '(it would mutate an object)', target)
+        name = target.value.id
+        base, index = self.subscript_target(target)
+        if not (isinstance(base, Pack) and base.kind in ('list', 'dict')):
+            raise self.error(f'del {name}[...]: items can be deleted only from a list or '
+                             f'dict built in the function and known item by item', target)
+        holders = [n for n, v in self.env.items() if n != name and _holds(v, base)]
+        if holders:
+            raise self.error(f'{name!r} is also reachable as {holders[0]!r} here; deleting '
+                             f'from it would change both', target)
+        if not _literal_index(index):
+            raise self.error(f'del {name}[...] needs an index known when transforming', target)
+        key = _index_value(index)
+        if base.kind == 'dict':
+            if key not in base.keys:
+                raise self.error(f'KeyError: {key!r}', target)
+            k = base.keys.index(key)
+            self.env[name] = Pack('dict', base.items[:k] + base.items[k + 1:],
+                                  base.keys[:k] + base.keys[k + 1:])
+            return
+        items = list(base.items)
+        try:
+            del items[key]
+        except (IndexError, TypeError) as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', target) from None
+        self.env[name] = Pack('list', items)
+
+    def stmt_With(self, node):
+        managers = [self.context_manager(item) for item in node.items]
+        exits = [stmt for stmt in node.body if _may_exit(stmt)]
+        if exits and (self.loops or exits != [node.body[-1]]
+                      or not isinstance(node.body[-1], gast.Return)):
+            first = next(n for n in gast.walk(exits[0])
+                         if isinstance(n, (gast.Return, gast.Raise, gast.Break, gast.Continue)))
+            self.stmt = first
+            raise self.error('return, break, continue or raise inside a with block is not '
+                             'supported (except a return as its last statement)', first)
+
+        def body(k=0):
+            if k == len(managers):
+                self.stmts(node.body)
+            else:
+                self.within(managers[k], lambda: body(k + 1), node)
+        body()
+
+    def context_manager(self, item):
+        """The `Managed` test of `with np.errstate(all='raise'):`; any other manager,
+        or `as name`, is refused."""
+        call = item.context_expr
+        what = gast.unparse(call).strip() if hasattr(gast, 'unparse') else 'this context manager'
+        if item.optional_vars is not None:
+            raise self.error(f'with {what} as ...: binding the context manager is not '
+                             f'supported', item.context_expr)
+        callee = self.expr(call.func) if isinstance(call, gast.Call) else None
+        if not (isinstance(callee, Const) and _is_context_manager(callee.value)):
+            raise self.error(f'with {what}: only np.errstate, np.printoptions and '
+                             f'warnings.catch_warnings can be kept around transformed code '
+                             f'(a with statement decides how its body runs)', call)
+        args = self.elements(call.args)
+        kwargs = {k.arg: self.expr(k.value) for k in call.keywords}
+        # exact builtin types: the arguments are written into the generated source
+        if None in kwargs or not all(isinstance(a, Const) and type(a.value) in MANAGER_ARGUMENTS
+                                     for a in args + list(kwargs.values())):
+            raise self.error(f'with {what}: its arguments must be literals (str, int, float, '
+                             f'bool, None)', call)
+        try:
+            callee.value(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
+        except Exception as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', call) from None
+        return Managed(callee, args, kwargs)
+
+    def within(self, manager, lower_body, node):
+        """An If region whose test is `manager`: its then-block, always run, inside it."""
+        origin = self.origin(node)
+        before = dict(self.env)
+        self.builder.stack.append(Block())
+        lower_body()
+        block = self.builder.stack.pop()
+        # what the body (re)binds leaves it through the region's outputs; a tuple,
+        # list or dict built inside stays known item by item
+        inner = {v for op in walk(block) for v in op.outputs}
+        outputs, results = [], []
+
+        left = {}
+
+        def leave(v):
+            if v not in inner:
+                return v
+            if v in left:
+                return left[v]
+            out = left[v] = Value(v.hint, origin)
+            outputs.append(out)
+            results.append(v)
+            if v in self.ctx.lists:
+                self.ctx.lists.add(out)
+            return out
+        for name, value in list(self.env.items()):
+            if before.get(name) is not value and value is not DELETED:
+                self.env[name] = map_operand(value, leave)
+        if self.returned:
+            self.result = map_operand(self.result, leave)
+        self.builder.append(If(Const(manager), block, Block(), outputs, results,
+                               [None] * len(outputs), origin))
+
+    def stmt_Match(self, node):
+        match.lower_match(self, node)
+
     def stmt_Break(self, node):
         loop = self.loops[-1]
         self.env[loop['break_flag']] = Const(True)
@@ -392,6 +531,10 @@ class FunctionLowering:
     def stmt_While(self, node):
         if node.orelse:
             raise self.error('while ... else is not supported', node)
+        if any(isinstance(n, gast.NamedExpr) for n in gast.walk(node.test)):
+            # `while (y := f(y)) > t:` binds y at every test, the failing one too,
+            # and the body reads it: the test moves into the body
+            node = _test_in_body(node)
         self.loop(node, 'while', None, [], None, node.test)
 
     def iteration(self, node):
@@ -473,7 +616,11 @@ class FunctionLowering:
         return rng, [i], bind
 
     def is_range(self, value):
-        return self.producer(value) is range
+        return self.made_by(value, range)
+
+    def made_by(self, value, prim):
+        """Is this value the result of a call to `prim` (visible from here)?"""
+        return self.producer(value) is prim
 
     def describes_a_type(self, value):
         """A run-time dtype or np.finfo / np.iinfo result (`x.dtype`, `np.finfo(x.dtype)`)."""
@@ -513,7 +660,9 @@ class FunctionLowering:
         flags = [ctx['break_flag']] if _has_break(node.body) else []
         if _has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
-        carried = list(dict.fromkeys(names + flags))
+        deleted = _deleted_names(node.body)
+        # a name the body deletes is not carried: each iteration starts without it
+        carried = [n for n in dict.fromkeys(names + flags) if n not in deleted]
         appended = _appended_names(node.body)
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
@@ -543,6 +692,7 @@ class FunctionLowering:
                 init = before.get(name, Const(False))
             else:
                 init = before.get(name, NONE)
+                init = NONE if init is DELETED else init
             if init in self.ctx.lists:
                 self.ctx.lists.add(phi)
             phis.append(phi)
@@ -570,6 +720,8 @@ class FunctionLowering:
             for name in flags:
                 if name.startswith('_break'):
                     self.env[name] = Const(False)   # each iteration starts unbroken
+            for name in deleted:
+                self.env[name] = DELETED
             self.stmts(node.body)
         finally:
             self.loops.pop()
@@ -603,6 +755,8 @@ class FunctionLowering:
         self.env = dict(before)
         for name in target_names:
             self.env.pop(name, None)    # Python's leftover loop variable: not supported
+        for name in deleted:
+            self.env[name] = DELETED    # deleted or not, depending on the iterations
         for name in carried:
             if name in structured:
                 kind_, keys, _ = structured[name]
@@ -677,6 +831,10 @@ class FunctionLowering:
         if then_raised or else_raised:
             then_env = then_env if not then_raised else {n: None for n in names}
             else_env = else_env if not else_raised else {n: None for n in names}
+        # deleted on one path: a later read is refused (Python's NameError on that path)
+        deleted = [n for n in names if DELETED in (then_env.get(n, before.get(n)),
+                                                  else_env.get(n, before.get(n)))]
+        names = [n for n in names if n not in deleted]
         outputs, then_results, else_results = [], [], []
         origin = self.origin(node)
         for name in names:
@@ -694,6 +852,8 @@ class FunctionLowering:
         self.env = dict(before)
         for name, out in zip(names, outputs):
             self.env[name] = out
+        for name in deleted:
+            self.env[name] = DELETED
         if then_raised and else_raised:
             self.returned, self.raised, self.result = True, True, None
         elif then_returns and self.loops:
@@ -795,6 +955,9 @@ class FunctionLowering:
 
     def load_name(self, name, node):
         if name in self.env:
+            if self.env[name] is DELETED:
+                raise self.error(f'{name!r} is read after `del {name}` (on some path '
+                                 f'through the code)', node)
             return self.env[name]
         found, obj = self.src.resolve(name)
         if not found:
@@ -864,7 +1027,11 @@ class FunctionLowering:
                 if all(t.value for t in tests):
                     out.extend(self.comprehension(node, element, generators[1:]))
         finally:
-            self.env = saved        # the comprehension's variables stay inside it
+            # the comprehension's variables stay inside it; `:=` binds outside it
+            for name in _walrus_names(node):
+                if name in self.env:
+                    saved[name] = self.env[name]
+            self.env = saved
         return out
 
     def static_items(self, seq):
@@ -906,6 +1073,12 @@ class FunctionLowering:
         total = self.env.pop(acc)
         self.env.update(saved)
         return total
+
+    def expr_NamedExpr(self, node, hint):
+        """`(y := value)`: binds y where the expression runs, and is the value."""
+        value = self.expr(node.value, hint=node.target.id)
+        self.assign(node.target, value)
+        return value
 
     def expr_Lambda(self, node, hint):
         return Const(LocalFunction(node, self))
@@ -974,10 +1147,16 @@ class FunctionLowering:
     def conditional(self, test, then, orelse, node, hint):
         """An If region yielding one value: `then() if test else orelse()`."""
         blocks, results = [], []
+        before = dict(self.env)
         for make in (then, orelse):
             self.builder.stack.append(Block())
             results.append(make())
             blocks.append(self.builder.stack.pop())
+            if self.env != before:
+                raise self.error('an assignment expression (:=) in a part of an expression '
+                                 'that runs only on some paths (after `and` / `or`, in `x if '
+                                 'c else y`) is not supported when the condition is a '
+                                 'run-time value: assign before the expression', node)
         origin = self.origin(node)
         out = Value(hint or '_ifexp', origin, temp=hint is None)
         self.builder.append(If(test, blocks[0], blocks[1], [out], [results[0]], [results[1]],
@@ -1016,11 +1195,17 @@ class FunctionLowering:
 
     def expr_Compare(self, node, hint):
         if len(node.ops) != 1:
-            # a < b < c  ==  (a < b) and (b < c), with b evaluated once
-            left = self.expr(node.left)
-            rights = [self.expr(c) for c in node.comparators]
-            result = None
-            for op_node, a, b in zip(node.ops, [left] + rights, rights):
+            # a < b < c  ==  (a < b) and (b < c), with b evaluated once; c is not
+            # evaluated when a < b is known to fail
+            a, result = self.expr(node.left), None
+            for op_node, c in zip(node.ops, node.comparators):
+                if isinstance(result, Const) and not result.value:
+                    break
+                if result is not None and not isinstance(result, Const) and _walrus_names(c):
+                    raise self.error('an assignment expression (:=) in a chained comparison '
+                                     'runs only when the comparisons before it hold: assign '
+                                     'before the comparison', c)
+                b = self.expr(c)
                 part = self.compare(op_node, a, b, node, None)
                 if result is None:
                     result = part
@@ -1030,6 +1215,7 @@ class FunctionLowering:
                     captured = result
                     result = self.conditional(captured, lambda p=part: p, lambda c=captured: c,
                                               node, None)
+                a = b
             return result
         left = self.expr(node.left)
         right = self.expr(node.comparators[0])
@@ -1042,10 +1228,30 @@ class FunctionLowering:
         if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
             return Const(symbol == 'is not')
         if symbol in ('in', 'not in'):
-            raise self.error(f'{symbol!r} on run-time values is not supported yet', node)
+            return self.membership(symbol, left, right, node)
         return self.builder.emit(prim, [left, right], {}, self.origin(node),
                                  hint or '_compare', style=('compare', symbol),
                                  temp=hint is None)
+
+    def membership(self, symbol, left, right, node):
+        """`v in (a, b)` with the items known when transforming: `v == a or v == b`
+        (Python's test for tuples, lists and dict keys); other containers are refused."""
+        items = None
+        if isinstance(right, Pack) and right.kind != 'index' or isinstance(right, Const) \
+                and isinstance(right.value, (tuple, list, dict, range)):
+            items = self.static_items(right)        # a dict's keys
+        if items is None or len(items) > MAX_MEMBERSHIP_ITEMS:
+            raise self.error(f'{symbol!r} on run-time values is supported only against a '
+                             f'tuple, list or dict of at most {MAX_MEMBERSHIP_ITEMS} items known '
+                             f'when transforming', node)
+        found = Const(False)
+        for item in items:
+            found = match.either(self, found, self.compare(gast.Eq(), left, item, node, None),
+                                 node)
+        if symbol == 'in' or isinstance(found, Const):
+            return found if symbol == 'in' else Const(not found.value)
+        return self.builder.emit(operator.not_, [found], {}, self.origin(node), '_not',
+                                 style=('unary', 'not '))
 
     def expr_Attribute(self, node, hint):
         base = self.expr(node.value)
@@ -1394,9 +1600,7 @@ class FunctionLowering:
     def inline(self, fn, args, kwargs, node, hint):
         from ..frontend.source import capture
         call_origin = self.origin(node)
-        if fn.__code__ in self.ctx.inlining:
-            raise TransformError(f'recursive call to {fn.__name__!r} cannot be transformed',
-                                 call_origin)
+        self.check_recursion(fn.__code__, fn.__name__, node)
         try:
             src = capture(fn)
         except TransformError as exc:
@@ -1431,6 +1635,22 @@ class FunctionLowering:
             return sub.lower_body()
         finally:
             self.ctx.inlining.pop()
+
+    def check_recursion(self, key, name, node):
+        """A recursive call is unrolled like any call: its depth must be fixed when
+        transforming (by constants).  Past a limit, it is taken to depend on run-time
+        values (`if n == 0` on an argument), which cannot be unrolled: refused."""
+        depth = self.ctx.inlining.count(key)
+        if not depth:
+            return
+        self.ctx.unrolled_calls += 1
+        if depth >= MAX_RECURSION_DEPTH or self.ctx.unrolled_calls > MAX_UNROLLED_CALLS:
+            origin = dataclasses.replace(self.origin(node), caller=None)
+            raise TransformError(
+                f'recursive call to {name!r}: recursion is unrolled when transforming, so '
+                f'its depth must be fixed by constants (not by run-time values); this one '
+                f'goes deeper than {MAX_RECURSION_DEPTH} levels or makes more than '
+                f'{MAX_UNROLLED_CALLS} calls', origin)
 
     def inline_graph(self, fn, args, kwargs, node, hint):
         """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
@@ -1496,8 +1716,7 @@ class LocalFunction:
                                node)
         env.update(bound)
         key = id(self.node)
-        if key in caller.ctx.inlining:
-            raise caller.error(f'recursive call to {self.__name__!r} cannot be transformed', node)
+        caller.check_recursion(key, self.__name__, node)
         caller.ctx.inlining.append(key)
         try:
             sub = FunctionLowering(caller.ctx, caller.builder, self.lowering.src, env,
@@ -1512,6 +1731,14 @@ class LocalFunction:
 
 
 _UNKNOWN = object()
+
+
+class _Deleted:
+    def __repr__(self):
+        return '<deleted>'
+
+
+DELETED = Const(_Deleted())       # the value of a name after `del name`
 
 
 def _static_value(operand):
@@ -1609,6 +1836,45 @@ def _search_exit(stmt):
     return visit(stmt, False)
 
 
+def _is_context_manager(fn):
+    try:
+        return fn in CONTEXT_MANAGERS
+    except TypeError:       # unhashable
+        return False
+
+
+def _holds(operand, pack):
+    """Is `pack` this operand, or an item of it at any depth?"""
+    if operand is pack:
+        return True
+    return isinstance(operand, Pack) and any(_holds(i, pack) for i in operand.items)
+
+
+def _deleted_names(body):
+    return [name.id for stmt in body for node in gast.walk(stmt) if isinstance(node, gast.Delete)
+            for target in node.targets for name in _flat_targets(target)
+            if isinstance(name, gast.Name)]
+
+
+def _flat_targets(target):
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [t for e in target.elts for t in _flat_targets(e)]
+    return [target]
+
+
+def _walrus_names(node):
+    return [n.target.id for n in gast.walk(node) if isinstance(n, gast.NamedExpr)]
+
+
+def _test_in_body(loop):
+    """`while test: body` as `while True: if not test: break; body`."""
+    stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=loop.test),
+                   body=[gast.copy_location(gast.Break(), loop.test)], orelse=[])
+    new = gast.While(test=gast.Constant(value=True, kind=None),
+                     body=[gast.copy_location(stop, loop.test)] + list(loop.body), orelse=[])
+    return gast.fix_missing_locations(gast.copy_location(new, loop))
+
+
 def _always_exits(body):
     if not body:
         return False
@@ -1621,9 +1887,19 @@ def _always_exits(body):
 
 
 def _with_rest(stmt, rest):
-    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`."""
+    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`
+    (for a match: `rest` after every case that falls through, and when none matches)."""
     def extend(body):
         return list(body) if _always_exits(body) else list(body) + list(rest)
+    if isinstance(stmt, gast.Match):
+        cases = [gast.match_case(pattern=c.pattern, guard=c.guard, body=extend(c.body))
+                 for c in stmt.cases]
+        last = stmt.cases[-1] if stmt.cases else None
+        if not (last is not None and last.guard is None and isinstance(last.pattern, gast.MatchAs)
+                and last.pattern.pattern is None):
+            wildcard = gast.copy_location(gast.MatchAs(pattern=None, name=None), stmt)
+            cases.append(gast.match_case(pattern=wildcard, guard=None, body=list(rest)))
+        return gast.copy_location(gast.Match(subject=stmt.subject, cases=cases), stmt)
     new = gast.If(test=stmt.test, body=extend(stmt.body), orelse=extend(stmt.orelse))
     return gast.copy_location(new, stmt)
 
@@ -1689,6 +1965,11 @@ def _assigned_names(body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
                     and node.id not in names:
                 names.append(node.id)
+            # case (a, *rest) / {**kw}: capture patterns bind names too
+            bound = getattr(node, 'name', None) if isinstance(node, (gast.MatchAs, gast.MatchStar)) \
+                else getattr(node, 'rest', None) if isinstance(node, gast.MatchMapping) else None
+            if bound is not None and bound not in names:
+                names.append(bound)
             # lst.append(v) and x.sort() make a new version of lst / x
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove',
@@ -1697,7 +1978,7 @@ def _assigned_names(body):
                     and node.func.value.id not in names:
                 names.append(node.func.value.id)
             # x[i] = v makes a new version of x
-            targets = node.targets if isinstance(node, gast.Assign) else \
+            targets = node.targets if isinstance(node, (gast.Assign, gast.Delete)) else \
                 [node.target] if isinstance(node, gast.AugAssign) else []
             for target in targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
