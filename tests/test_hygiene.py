@@ -112,9 +112,21 @@ def enum_index(x):
     return np.sum(np.sin(x[Ax.COLS]) * x[Ax.ROWS])
 
 
+OPTIONS = {'axis': AXIS, 'keepdims': True}
+BAD_OPTIONS = {'axis=__import__("os").system("touch MARKER") or 0, keepdims': True}
+
+
+def options_from_a_global(x):
+    return np.sum(np.sum(x * np.cos(x), **OPTIONS) * x)
+
+
+def options_with_a_key_that_is_code(x):
+    return np.sum(np.sum(x * x, **BAD_OPTIONS))  # ERR
+
+
 INJECTING = [loud_default, loud_global, loud_global_in_helper, loud_axis,
              loud_axis_keyword_mean, loud_print, enum_axis, enum_axis_cols, enum_constant,
-             enum_index]
+             enum_index, options_from_a_global]
 
 
 # ---- running an export in a fresh process ---------------------------------------------
@@ -185,6 +197,14 @@ def test_a_loud_value_is_refused_by_export_when_it_is_not_plain_data(tmp_path):
         assert not (tmp_path / 'odd.py').exists()
     finally:
         del globals()['ODD']
+
+
+def test_a_keyword_name_from_a_dict_must_be_an_identifier():
+    with pytest.raises(sg.TransformError, match='is not an identifier') as info:
+        sg.graph(options_with_a_key_that_is_code)(np.ones((2, 2)))
+    lines, start = inspect.getsourcelines(options_with_a_key_that_is_code)
+    assert os.path.basename(info.value.filename) == 'test_hygiene.py'
+    assert info.value.lineno == start + [i for i, t in enumerate(lines) if '# ERR' in t][0]
 
 
 # ---- names and file names -------------------------------------------------------------
@@ -477,12 +497,14 @@ def test_special_floats_in_global_arrays_round_trip_through_export(tmp_path):
 @pytest.mark.parametrize('value', [1.0, -0.0, float('nan'), float('-inf'), 2 ** 70, 1 - 0j,
                                    complex(-0.0, 1.0), complex(0.0, -1.0), 'a"""\\', b'\x00"',
                                    (1, [2.5, None]), {'k': (slice(1, None), ...)}, range(2, 9, 3),
+                                   frozenset({'b', 'a', 3}),
                                    np.float32(-0.0), np.complex64(1j), np.dtype('>i4'),
                                    np.array([[np.nan, -0.0]], dtype=np.float16)])
 def test_the_literal_writer_rebuilds_each_value_exactly(value):
     import ast
     from s2sgrad.codegen.printer import source
     refer = {float: 'float', complex: 'complex', slice: 'slice', range: 'range', np: 'np',
+             frozenset: 'frozenset',
              np.dtype: 'np.dtype', np.float32: 'np.float32', np.complex64: 'np.complex64'}
     text = source(ast.Expr(literal.node(value, lambda o: ast.parse(refer[o], mode='eval').body)))
     got = eval(text, {'np': np})
@@ -494,7 +516,7 @@ def test_the_literal_writer_rebuilds_each_value_exactly(value):
 @pytest.mark.parametrize('value', [LoudFloat(1.0), LoudInt(1), LoudStr('a'), Ax.ROWS,
                                    object(), [LoudInt(2)], np.array(['a']),
                                    np.array([1.0], dtype=np.longdouble), np.ma.array([1.0]),
-                                   np.dtype([('a', 'f8')]), 10 ** 5000, frozenset({1})],
+                                   np.dtype([('a', 'f8')]), 10 ** 5000, frozenset({LoudInt(1)})],
                          ids=lambda v: type(v).__name__)
 def test_the_literal_writer_refuses_what_is_not_on_its_list(value):
     with pytest.raises(literal.Unwritable):

@@ -387,10 +387,13 @@ class _Emitter:
                                 [item, self.operand(args[0])], [])
             return item
         if kind == 'attribute':
-            return ast.Attribute(self.operand(args[0]), style[1], ast.Load())
-        keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()]
+            return ast.Attribute(self.operand(args[0]), literal.checked_identifier(style[1]),
+                                 ast.Load())
+        keywords = [ast.keyword(literal.checked_identifier(k), self.operand(v))
+                    for k, v in op.kwargs.items()]
         if kind == 'method':
-            func = ast.Attribute(self.operand(args[0]), style[1], ast.Load())
+            func = ast.Attribute(self.operand(args[0]), literal.checked_identifier(style[1]),
+                                 ast.Load())
             return ast.Call(func, [self.operand(a) for a in args[1:]], keywords)
         return ast.Call(self.callee(op), [self.operand(a) for a in args], keywords)
 
@@ -738,9 +741,7 @@ class _Emitter:
                 self.uses.setdefault(v, []).append((None, graph.body))
         # the function's own name and its parameters' are fixed: taken first
         for name in [graph.name] + [p.name for p in graph.params]:
-            if not literal.is_identifier(name):
-                raise ValueError(f'internal error: {literal.string(name)} is not an identifier')
-            self.taken.add(name)
+            self.taken.add(literal.checked_identifier(name))
         for p in graph.params:
             self.names[p.value] = p.name
         # (a value's name keeps away from helpers' names: no user name is one)

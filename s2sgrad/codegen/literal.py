@@ -2,7 +2,7 @@
 
 Values.  `node(value, refer)` is the expression that rebuilds a value, for a
 closed list of types only: exact bool, int, float, complex, str, bytes, None,
-Ellipsis; exact tuples, lists, dicts, slices and ranges of those; NumPy
+Ellipsis; exact tuples, lists, dicts, frozensets, slices and ranges of those; NumPy
 scalars of numbers; NumPy arrays of numbers (with their dtype); np.dtype
 objects.  Numbers are spelled by their builtin repr (`float.__repr__(v)`,
 never `type(v).__repr__`), nan and the infinities as `float('nan')`, so no
@@ -63,6 +63,9 @@ def node(value, refer):
         return ast.List([node(v, refer) for v in value], ast.Load())
     if kind is dict:
         return ast.Dict([node(k, refer) for k in value], [node(v, refer) for v in value.values()])
+    if kind is frozenset:           # (its items in a fixed order: the source is deterministic)
+        items = sorted((node(v, refer) for v in value), key=ast.dump)
+        return ast.Call(refer(frozenset), [ast.Tuple(items, ast.Load())], [])
     if kind is slice:
         return ast.Call(refer(slice), [node(p, refer) for p in
                                        (value.start, value.stop, value.step)], [])
@@ -192,6 +195,15 @@ def is_identifier(name):
     return type(name) is str and name.isidentifier() and not keyword.iskeyword(name)
 
 
+def checked_identifier(name):
+    """`name`, which codegen writes as an identifier: ValueError if it is not one
+    (names are made identifiers before codegen; this is the last guard)."""
+    if not is_identifier(name):
+        shown = string(name) if isinstance(name, str) else type(name).__name__
+        raise ValueError(f'internal error: {shown} is not an identifier')
+    return name
+
+
 def identifier(name):
     """A name usable as a Python identifier: `name` itself when it is one, else
     every character that cannot be in one replaced by `_` (and `_` added before
@@ -208,4 +220,4 @@ def identifier(name):
 
 
 __all__ = ['node', 'plain', 'Unwritable', 'comment', 'string', 'docstring',
-           'identifier', 'is_identifier']
+           'identifier', 'is_identifier', 'checked_identifier']

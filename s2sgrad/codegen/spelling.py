@@ -6,6 +6,7 @@ runtime helpers), and spelled through the user's own alias of the module.
 """
 import builtins
 import inspect
+import itertools
 import math
 import sys
 import types
@@ -92,9 +93,7 @@ class Spelling:
     def bind(self, name, obj, generated):
         """Bind `obj` under `name` or, where that is not free, a fresh variant of it
         (`_sg_name`, `name_1`, ...; see the class docstring); return the name."""
-        k = 0
-        candidate = name
-        while True:
+        for candidate in _variants(name, generated):
             held = self.namespace.get(candidate, _FREE)
             if held is obj:
                 return candidate
@@ -102,12 +101,6 @@ class Spelling:
                     and not (generated and candidate in self.avoid) \
                     and MODULE_NAMES.get(candidate, obj) is obj:
                 break
-            k += 1
-            if generated:
-                candidate = '_sg_' + name if k == 1 and not name.startswith('_sg_') \
-                    else f'{name}_{k}'
-            else:
-                candidate = f'{name}_{k}'
         self.namespace[candidate] = obj
         self.taken.add(candidate)
         return candidate
@@ -159,11 +152,22 @@ class Spelling:
 _FREE = object()
 
 
+def _variants(name, generated):
+    """`name`, then the names tried in its place: `name_1`, `name_2`, ... for a
+    user's name; `_sg_name`, `_sg_name_1`, ... for one generated code chose."""
+    yield name
+    if generated and not name.startswith('_sg_'):
+        name = '_sg_' + name
+        yield name
+    yield from (f'{name}_{k}' for k in itertools.count(1))
+
+
 def _module_names():
     """name -> object, for every name an exported module's own code needs to mean
     one thing: the runtime helpers, the globals and builtins they read, NumPy as
     `np`, and the builtins literals are written with."""
-    names = {'np': np, 'float': float, 'complex': complex, 'range': range, 'slice': slice}
+    names = {'np': np, 'float': float, 'complex': complex, 'range': range, 'slice': slice,
+             'frozenset': frozenset}
     for helper_name, helper in HELPERS.items():
         names[helper_name] = helper
         free = inspect.getclosurevars(helper)
