@@ -106,7 +106,9 @@ def _module_level_name(obj):
 
 
 def _signature(args):
-    return tuple(_sg_kind_of(a) for a in args)      # (as the exported check sees them)
+    """What the exported check compares each argument with (exact builtin values:
+    a class's __name__ may be a str subclass)."""
+    return literal.plain(tuple(_sg_kind_of(a) for a in args))
 
 
 def _with_signature_check(source, compiled, like):
@@ -123,8 +125,8 @@ def _with_signature_check(source, compiled, like):
     lines = source.split('\n')
     check = ast.Call(ast.Name('_sg_expect_signature', ast.Load()),
                      [ast.Tuple([ast.Name(p, ast.Load()) for p in params], ast.Load()),
-                      literal.node(literal.plain(_signature(like)), _module_level_name),
-                      ast.Constant(compiled.generated.name)], [])
+                      literal.node(_signature(like), _module_level_name),
+                      literal.node(compiled.generated.name, _module_level_name)], [])
     check = '    ' + print_statement(ast.Expr(check)).strip()
     return '\n'.join(lines[:after] + [check] + lines[after:])
 

@@ -429,9 +429,10 @@ class _Emitter:
         parts = []
         for piece in layout:
             if piece[0] == 'text':
-                parts.append(ast.Constant(piece[1]))
+                parts.append(literal.node(piece[1], self.refer))
             else:
-                spec = None if piece[2] is None else ast.JoinedStr([ast.Constant(piece[2])])
+                spec = None if piece[2] is None else \
+                    ast.JoinedStr([literal.node(piece[2], self.refer)])
                 parts.append(ast.FormattedValue(self.operand(next(values)), piece[1], spec))
         return ast.JoinedStr(parts)
 

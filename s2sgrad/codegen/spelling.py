@@ -14,6 +14,7 @@ import types
 import numpy as np
 
 from ..runtime import HELPERS
+from . import literal
 
 # Where a callable has several public names, the one generated code uses.
 PREFERRED = {'abs', 'round', 'divide', 'conj', 'max', 'min', 'power', 'concatenate',
@@ -145,8 +146,9 @@ class Spelling:
         return f'{self.module(modname)}.{attr}'
 
     def global_name(self, name, obj):
-        """Bind a user global (an array, an object) under its own name, made unique."""
-        return self.bind(name, obj, generated=False)
+        """Bind a user global (an array, an object) under its own name (made an
+        identifier: it may be an object's `__name__`), made unique."""
+        return self.bind(literal.identifier(name), obj, generated=False)
 
 
 _FREE = object()
