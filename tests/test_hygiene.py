@@ -585,3 +585,15 @@ def test_export_gets_the_permissions_open_would_give(umask, tmp_path):
     sg.graph(renamed).export(tmp_path / 'new.py')
     assert os.stat(tmp_path / 'new.py').st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith('.')] == []
+
+
+def test_the_command_line_exports_a_file_with_such_a_name(tmp_path):
+    path = tmp_path / 'odd"""\n__import__("os").system("touch MARKER")\n#.py'
+    path.write_text('import numpy as np\n\n\ndef f(x, w):\n    return np.sum(np.tanh(x * w))\n')
+    out = tmp_path / 'out.py'
+    done = subprocess.run([sys.executable, '-m', 's2sgrad', 'export', f'{path}:f', '--wrt', 'w',
+                           '-o', str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    x, w = np.array([0.5, -1.0]), np.array([1.5, 0.25])
+    np.testing.assert_allclose(run_export(out, 'grad_f', x, w), x / np.cosh(x * w) ** 2,
+                               rtol=1e-12)
