@@ -418,6 +418,15 @@ def locals_shadowing(x, w):
     return np.sum(zip * float)
 
 
+def loop_variables(x, w):
+    h = x
+    for zip in [w, 2.0 * w, -w]:
+        h = np.sin(h * zip) + h
+    for reversed in range(2):
+        h = np.tanh(h) * (reversed + 1.0)
+    return np.sum(h)
+
+
 def helper_params(x, w):
     return np.sum(shadowing_helper(x, w) + shadowing_helper(w, x))
 
@@ -429,7 +438,7 @@ def shadowing_helper(range, float):
 
 ARRAY_CASES = [param_float, param_range, param_zip, param_reversed_len, param_np,
                param_helper_name, param_cast_like, param_gradient_names, param_tape_name,
-               locals_shadowing, helper_params]
+               locals_shadowing, loop_variables, helper_params]
 
 
 @pytest.mark.parametrize('fn', ARRAY_CASES, ids=lambda f: f.__name__)
