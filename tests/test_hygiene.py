@@ -606,3 +606,18 @@ def test_the_command_line_exports_a_file_with_such_a_name(tmp_path):
     x, w = np.array([0.5, -1.0]), np.array([1.5, 0.25])
     np.testing.assert_allclose(run_export(out, 'grad_f', x, w), x / np.cosh(x * w) ** 2,
                                rtol=1e-12)
+
+
+def clipped(x):
+    return np.sum(np.maximum(x, -np.inf) * x)
+
+
+def test_a_name_is_written_in_the_form_python_reads_it(monkeypatch):
+    # Python reads the identifier `ﬂoat` (a ligature) as `float`
+    monkeypatch.setattr(clipped, '__name__', '\ufb02oat')
+    f = sg.graph(clipped)
+    x = np.array([0.5, -2.0])
+    assert f.__name__ == 'float' and f(x) == pytest.approx(clipped(x))
+    assert sg.grad(f)(x) == pytest.approx(2.0 * x)
+    with pytest.raises(ValueError, match='identifier'):
+        sg.graph(clipped, name='\ufb02oat')

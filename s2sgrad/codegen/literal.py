@@ -25,6 +25,7 @@ tokenizer end a line at) and other unprintable characters; `string(text)` and
 import ast
 import keyword
 import math
+import unicodedata
 
 import numpy as np
 
@@ -192,7 +193,10 @@ def docstring(text):
 
 
 def is_identifier(name):
-    return type(name) is str and name.isidentifier() and not keyword.iskeyword(name)
+    """Is `name` an identifier, not a keyword, in the form Python reads it as
+    (NFKC: Python reads `ﬂoat` as `float`)?"""
+    return type(name) is str and name.isidentifier() and not keyword.iskeyword(name) \
+        and unicodedata.normalize('NFKC', name) == name
 
 
 def checked_identifier(name):
@@ -208,7 +212,7 @@ def identifier(name):
     """A name usable as a Python identifier: `name` itself when it is one, else
     every character that cannot be in one replaced by `_` (and `_` added before
     a digit or after a keyword)."""
-    name = str.__str__(name)
+    name = unicodedata.normalize('NFKC', str.__str__(name))
     if is_identifier(name):
         return name
     safe = ''.join(c if ('a' + c).isidentifier() else '_' for c in name) or '_'
