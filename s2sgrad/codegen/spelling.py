@@ -78,7 +78,7 @@ class Spelling:
     away from every name the user's code uses (`avoid`): a parameter named
     `range` stays `range`, and the builtin becomes `_sg_range`.  Names the
     user's code spells (a global `W`, the user's `np`) keep their spelling
-    unless a parameter or a value already holds it (then `W_1`, `_sg_np`).
+    unless a parameter or a value already holds it (then `W_1`, `np_1`).
     No name is bound to anything but what an exported module's own code
     (helpers, constants) means by it (MODULE_NAMES).
     """
