@@ -7,6 +7,7 @@ import numpy as np
 
 from . import compiler
 from .analyses.dtypes import sample_of
+from .codegen import literal
 
 
 class GraphFunction:
@@ -24,7 +25,7 @@ class GraphFunction:
         if not callable(fn) or not hasattr(fn, '__code__'):
             raise TypeError(f's2sgrad.graph expects a Python function, got {fn!r}')
         self.python_function = fn
-        self.__name__ = name or fn.__name__
+        self.__name__ = _function_name(fn, name)
         self.__qualname__ = self.__name__
         self.__doc__ = fn.__doc__
         self.__module__ = fn.__module__
@@ -175,6 +176,19 @@ class GradFunction(GraphFunction):
 
 
 _SPECIALISATIONS = 16       # shape signatures compiled per gradient before the general code
+
+
+def _function_name(fn, name):
+    """The name of the generated function: `name=` when given, which must be an
+    identifier (ValueError otherwise), else the function's own `__name__` made
+    one (characters an identifier cannot hold become `_`)."""
+    if name is None:
+        return literal.identifier(fn.__name__)
+    if not isinstance(name, str) or not literal.is_identifier(str.__str__(name)):
+        shown = literal.string(name) if isinstance(name, str) else type(name).__name__
+        raise ValueError(f'sg.graph(name=...): the name of the generated function must be '
+                         f'a Python identifier (not a keyword), got {shown}')
+    return str.__str__(name)
 
 
 def _signature(args, ndarray=np.ndarray):

@@ -878,6 +878,7 @@ def gradients_site(lowering, args, kwargs, node):
         name = 'gradients'
     if not isinstance(name, str):
         raise ValueError(f'gradients(): name must be a string{where}')
+    name = str.__str__(name)        # (it goes into a comment: codegen escapes it)
     grads = differentiate(lowering, ys, xs, grad_ys, stop, unconnected, method, bool(gate),
                           name, origin)
     return Pack('list', grads)

@@ -24,6 +24,7 @@ import gast
 import numpy as np
 
 from ..ad import interface
+from ..codegen import literal
 from ..errors import TransformError
 from ..rules import registry
 from ..runtime import helpers
@@ -1368,11 +1369,18 @@ class FunctionLowering:
             if k.arg is None:
                 packed = self.expr(k.value)
                 if isinstance(packed, Pack) and packed.kind == 'dict':
-                    kwargs.update(zip(packed.keys, packed.items))
+                    unpacked = dict(zip(packed.keys, packed.items))
                 elif isinstance(packed, Const) and isinstance(packed.value, dict):
-                    kwargs.update({key: Const(v) for key, v in packed.value.items()})
+                    unpacked = {key: Const(v) for key, v in packed.value.items()}
                 else:
                     raise self.error('**kwargs must be a dict known item by item here', k.value)
+                for key in unpacked:
+                    if not literal.is_identifier(key):  # (generated code names each keyword)
+                        shown = literal.string(key) if isinstance(key, str) else \
+                            type(key).__name__
+                        raise self.error(f'**kwargs: the key {shown} is not an identifier, so '
+                                         f'it cannot name a keyword argument', k.value)
+                kwargs.update(unpacked)
             else:
                 kwargs[k.arg] = self.expr(k.value)
         if isinstance(func, gast.Attribute):
