@@ -375,13 +375,16 @@ class _Emitter:
 
     # ---- statements ------------------------------------------------------------
     def setitem(self, op):
-        """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first)."""
+        """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first; a
+        list: `list(x)`)."""
         base, index, value = op.args
         if op.style == ('setitem', 'inplace') and isinstance(base, Value):
             self.share_name(op.output, base)
             stmts = []
         else:
-            copy = ast.Call(_parse(self.spell.path(np.copy)), [self.operand(base)], [])
+            copier = _parse('list') if base in getattr(self.graph, 'lists', ()) else \
+                _parse(self.spell.path(np.copy))        # (np.copy would make a list an array)
+            copy = ast.Call(copier, [self.operand(base)], [])
             stmts = [ast.Assign([ast.Name(self.name(op.output), ast.Store())], copy)]
         target = ast.Subscript(ast.Name(self.name(op.output), ast.Load()),
                                self.operand(index, index=True), ast.Store())
@@ -719,11 +722,16 @@ class _Emitter:
             self.taken.add(p.name)
         self.lines = []
         params = []
-        for p in graph.params:
+        for k, p in enumerate(graph.params):
+            if p.kind == 'keyword_only' and (k == 0 or graph.params[k - 1].kind != p.kind):
+                params.append('*')
             if p.default is None:
                 params.append(p.name)
             else:
                 params.append(f'{p.name}={ast.unparse(self.const(p.default))}')
+            if p.kind == 'positional_only' and (k + 1 == len(graph.params)
+                                                or graph.params[k + 1].kind != p.kind):
+                params.append('/')
         self.write(f'def {graph.name}({", ".join(params)}):', 0)
         if docstring:
             self.write('"""' + docstring.replace('"""', "'''") + '"""', 1)

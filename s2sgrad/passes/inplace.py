@@ -44,7 +44,8 @@ SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
               (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
               (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1),
-              (helpers._sg_shape_of, 0)}
+              (helpers._sg_shape_of, 0), (helpers._sg_written_grad, 2),
+              (helpers._sg_if_inexact, 1), (helpers._sg_last_writes, 0)}
 SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
     ('_sg_repeat_sum', 1), ('_sg_tile_sum', 1), ('_sg_diag_adjoint', 1),
     ('_sg_diagonal_adjoint', 1), ('_sg_unpad', 1), ('_sg_split_stacked', 1),
