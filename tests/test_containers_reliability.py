@@ -465,8 +465,13 @@ def full_like_of_integers(a):
     return np.sum(np.full_like(np.array([1, 2]), np.sum(a)) * a[0])
 
 
+def arange_from_a_value(a):
+    return np.sum(np.arange(a[0, 0], a[0, 0] + 3.0) ** 2) + \
+        np.sum(np.arange(0.0, 2.0, 0.3 + 0.01 * a[1, 1]) * a[0, 1])
+
+
 @pytest.mark.parametrize('f', [getattr_transpose, full_like_of_a_value, full_of_a_value,
-                               zeros_like_plus_a_value])
+                               zeros_like_plus_a_value, arange_from_a_value])
 def test_values_that_were_held_constant(f):
     right(f, M)
 
@@ -651,6 +656,41 @@ def returns_a_list_of_ints(x):
 def test_an_output_that_is_not_floats_is_a_type_error(f, what, x, transform):
     with pytest.raises(TypeError, match=f'grad: {f.__name__} {what}'):
         transform(f)(x)
+
+
+def returns_complex(x):
+    return np.sum(x * 1j)
+
+
+COMPLEX_WEIGHTS = np.array([1.0 + 1.0j, 2.0, -0.5j])
+
+
+def returns_complex_from_a_global(x):
+    return np.sum(COMPLEX_WEIGHTS * x)
+
+
+def returns_a_spectrum(x):
+    return np.fft.fft(x)
+
+
+def returns_complex_of_a_complex_argument(z):
+    return np.sum(z * z)
+
+
+def returns_the_power_of_a_spectrum(x):
+    return np.sum(np.abs(np.fft.fft(x)) ** 2)
+
+
+@pytest.mark.parametrize('f, x', [(returns_complex, V), (returns_complex, 1.5),
+                                  (returns_a_spectrum, V), (returns_complex_from_a_global, V),
+                                  (returns_complex_of_a_complex_argument, V + 1j)])
+def test_a_complex_output_is_a_type_error(f, x):
+    with pytest.raises(TypeError, match=f'grad: {f.__name__} returned .*complex'):
+        sg.grad(f)(x)
+
+
+def test_a_real_loss_of_complex_intermediates_is_differentiated():
+    right(returns_the_power_of_a_spectrum, V)
 
 
 def returns_a_constant_float(x):

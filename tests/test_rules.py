@@ -554,6 +554,7 @@ CASES = [
     *case(rc.zeros_ones_constructors, N(3, 4), linear=True),
     *case(rc.full_like_plus, N(3, 4)),
     *case(rc.full_like_of_a_value, N(3, 4)),
+    *case(rc.arange_of_values, N(3)),
     *case(rc.sign_times, Z(3, 4), linear=True),
     *case(rc.floor_plus, H(3, 4)),
     *case(rc.comparison_times, Z(3, 4)),

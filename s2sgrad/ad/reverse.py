@@ -42,14 +42,14 @@ class GradBlock:
 def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
                   aggregation=interface.AggregationMethod.ADD_N, gate=False,
                   name='gradients', origin=None, cast_like=False, scalars=(), shapes=None,
-                  outputs_of=None):
+                  outputs_of=None, check_every_output=False):
     """Append the adjoint code to `lowering.builder`; return one operand per x.
 
     `lowering` is the FunctionLowering at the site (its builder holds the ops
     that precede the site; rule templates are lowered through it).
     `outputs_of`: sg.grad of the function of that name: an output that does not
     depend on the xs is checked to be floats when the code runs (one that does
-    is floats already).
+    is floats already, unless it may be complex: `check_every_output`).
     """
     builder = lowering.builder
     block = GradBlock(name, ys, xs, aggregation, gate, origin)
@@ -58,6 +58,7 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
     sweep.known_scalars = scalars
     sweep.known_shapes = shapes or {}
     sweep.outputs_of = outputs_of
+    sweep.check_every_output = check_every_output
     saved = builder.adjoint, builder.origin_override
     builder.adjoint = block
     try:
@@ -171,7 +172,8 @@ class _Sweep:
                                    getattr(self, 'known_shapes', None))
         self.builder.shape_classes = self.shapes    # (the in-place pass goes on from them)
         for i, y in enumerate(ys):
-            if isinstance(y, Value) and y not in varied and self.outputs_of is not None:
+            if isinstance(y, Value) and self.outputs_of is not None and \
+                    (y not in varied or self.check_every_output):
                 self.emit(helpers._sg_check_output, [y, Const(self.outputs_of)], '_checked',
                           y.origin)
             if not isinstance(y, Value) or y not in varied:

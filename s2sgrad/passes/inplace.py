@@ -33,7 +33,8 @@ from ..runtime import construction, helpers
 
 VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
          np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.atleast_1d, np.atleast_2d,
-         np.atleast_3d, prims.ALIAS, np.real, np.imag, np.diagonal}
+         np.atleast_3d, prims.ALIAS, np.real, np.imag, np.diagonal,
+         helpers._sg_iterable, helpers._sg_bound}          # (these two: the argument itself)
 FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
          np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, np.array,
          np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer, prims.LIST_NEW,

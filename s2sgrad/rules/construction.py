@@ -117,6 +117,18 @@ def full_like_grad(dy, y, a, fill_value, dtype=None, order='K', subok=True, shap
     return _sg_if_inexact(dy, y)
 
 
+@register_gradient(np.arange, static=('stop',), differentiable=('step',))
+def arange_grad(dy, y, start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    # the values start + k * step: start gets the sum of the gradient, step the sum
+    # weighted by k; the count is piecewise constant.  np.arange(stop): 0, 1, ...
+    if constant(stop) is None:
+        return None, None
+    g = _sg_if_inexact(dy, y)
+    if constant(step) is None:
+        return np.sum(g), None
+    return np.sum(g), np.sum(g * np.arange(np.size(g)))
+
+
 @register_gradient(_sg_if_inexact, static=('y',))
 def if_inexact_grad(dout, out, g, y):
     return _sg_if_inexact(dout, y)

@@ -95,7 +95,8 @@ def _sg_check_output(y, name):
     for leaf in (y if isinstance(y, (list, tuple)) else [y]):
         if not (isinstance(leaf, (float, np.floating)) or isinstance(leaf, np.ndarray)
                 and np.issubdtype(leaf.dtype, np.floating)):
-            what = type(leaf).__name__ + (f' of {leaf.dtype}' if hasattr(leaf, 'dtype') else '')
+            what = type(leaf).__name__ + \
+                (f' of {leaf.dtype}' if isinstance(leaf, np.ndarray) else '')
             raise TypeError(f'grad: {name} returned {what}: a differentiated function must '
                             f'return a float or an array of floats')
 
