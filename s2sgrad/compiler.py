@@ -23,6 +23,7 @@ import functools
 import gc
 import inspect
 import math
+import warnings
 
 import numpy as np
 
@@ -172,7 +173,9 @@ def _may_be_complex(graph, samples):
 
 def _is_complex_type(dtype):
     try:
-        return np.issubdtype(np.dtype(dtype), np.complexfloating)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')     # (deprecated aliases: 'a' is a dict key)
+            return np.issubdtype(np.dtype(dtype), np.complexfloating)
     except Exception:       # (NumPy's parser raises SyntaxError on 'i,j->')
         return False        # not a dtype: an einsum subscript, a mode, a class
 
