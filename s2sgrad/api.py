@@ -132,10 +132,22 @@ class GradFunction(GraphFunction):
         like = tuple(like)
         export(self.compiled_for(like), path, like)
 
-    def _check_arguments(self, args):
+    def _check_arguments(self, args, kwargs=None):
+        """The checks a call's arguments pass before any code runs: Python's own for
+        their number and names (as calling the original function), and that each
+        differentiated one is floats, wherever it comes from (position, keyword,
+        default)."""
+        bound = bind_arguments(self.signature, self.target.__name__, args, kwargs or {})
+        names = list(self.signature.parameters)
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
-            if i < len(args):
-                _check_differentiable(args[i], i, self.signature)
+            param = self.signature.parameters[names[i]]
+            arg = bound.arguments.get(param.name, param.default)
+            _check_differentiable(arg, param.name, self.target.__name__)
+        for name, arg in bound.arguments.items():
+            if isinstance(arg, np.matrix):
+                raise TypeError(f'grad: argument {name!r} of {self.target.__name__} is an '
+                                f'np.matrix, whose * is a matrix product: not supported; '
+                                f'pass np.asarray(...) of it')
 
     @property
     def compiled_for_floats(self):
@@ -158,11 +170,14 @@ class GradFunction(GraphFunction):
                 try:
                     return function(*args)
                 except Exception as exc:
+                    if isinstance(exc, TypeError):
+                        # too many or too few: the error Python gives for the function
+                        bind_arguments(self.signature, self.target.__name__, args, {})
                     annotate(exc, self._for_floats)
                     raise
         if kwargs:
             compiled = self._compiled or self.compiled
-            self._check_arguments(args)
+            self._check_arguments(args, kwargs)
         else:
             compiled = self._for_shapes.get(_signature(args)) or self.compiled_for(args)
         try:
@@ -192,16 +207,39 @@ def _function_name(fn, name):
 
 
 def _signature(args, ndarray=np.ndarray):
-    """What a specialisation depends on: each array's shape and dtype, other types."""
-    return tuple([(a.shape, a.dtype) if type(a) is ndarray else type(a) for a in args])
+    """What a specialisation depends on: each array's shape and dtype, other types
+    (a list's or tuple's: with its items', so that a list of integers is checked)."""
+    return tuple([(a.shape, a.dtype) if type(a) is ndarray else
+                  (type(a), _signature(a)) if type(a) in (list, tuple) else type(a)
+                  for a in args])
 
 
-def _check_differentiable(arg, i, signature):
-    if isinstance(arg, (bool, int, np.integer, np.bool_)) or \
+def bind_arguments(signature, fname, args, kwargs):
+    """The arguments bound to the parameters, or the TypeError Python gives for a call
+    of the function with them (too many, too few, unknown keywords)."""
+    try:
+        return signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f'{fname}(): {exc}') from None
+
+
+def _check_differentiable(arg, name, fname):
+    """A differentiated argument is a float, an array of floats, or a list or tuple
+    of them (its gradient has the same structure)."""
+    if isinstance(arg, (list, tuple)):
+        for item in arg:
+            _check_differentiable(item, name, fname)
+        return
+    if isinstance(arg, dict):
+        raise TypeError(f'grad: argument {name!r} of {fname} is a dict: containers other '
+                        f'than lists and tuples are not supported as differentiated '
+                        f'arguments yet')
+    if arg is inspect.Parameter.empty:
+        return              # missing: the call itself says so
+    if not isinstance(arg, (float, complex, np.inexact, np.ndarray)) or \
             (isinstance(arg, np.ndarray) and not np.issubdtype(arg.dtype, np.inexact)):
-        name = list(signature.parameters)[i] if i < len(signature.parameters) else i
-        raise TypeError(f'grad: argument {name!r} must be a float or an array of floats '
-                        f'to differentiate with respect to it, got {type(arg).__name__}'
+        raise TypeError(f'grad: argument {name!r} of {fname} must be a float or an array of '
+                        f'floats to differentiate with respect to it, got {type(arg).__name__}'
                         f'{" of " + str(arg.dtype) if isinstance(arg, np.ndarray) else ""}')
 
 

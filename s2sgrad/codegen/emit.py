@@ -399,13 +399,16 @@ class _Emitter:
 
     # ---- statements ------------------------------------------------------------
     def setitem(self, op):
-        """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first)."""
+        """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first; a
+        list: `list(x)`)."""
         base, index, value = op.args
         if op.style == ('setitem', 'inplace') and isinstance(base, Value):
             self.share_name(op.output, base)
             stmts = []
         else:
-            copy = ast.Call(_parse(self.spell.path(np.copy)), [self.operand(base)], [])
+            copier = _parse('list') if base in getattr(self.graph, 'lists', ()) else \
+                _parse(self.spell.path(np.copy))        # (np.copy would make a list an array)
+            copy = ast.Call(copier, [self.operand(base)], [])
             stmts = [ast.Assign([ast.Name(self.name(op.output), ast.Store())], copy)]
         target = ast.Subscript(ast.Name(self.name(op.output), ast.Load()),
                                self.operand(index, index=True), ast.Store())
@@ -758,7 +761,9 @@ class _Emitter:
         self.spell.avoid = ((self.spelled | hints) - set(HELPERS)) | self.taken
         self.lines = []
         params = []
-        for p in graph.params:
+        for k, p in enumerate(graph.params):
+            if p.kind == 'keyword_only' and (k == 0 or graph.params[k - 1].kind != p.kind):
+                params.append('*')
             if p.default is None:
                 params.append(p.name)
             else:
@@ -766,6 +771,9 @@ class _Emitter:
                 default = Const(p.default.value,
                                 spelling=p.default.spelling or f'{p.name}_default')
                 params.append(f'{p.name}={_source(ast.Expr(self.const(default))).strip()}')
+            if p.kind == 'positional_only' and (k + 1 == len(graph.params)
+                                                or graph.params[k + 1].kind != p.kind):
+                params.append('/')
         self.write(f'def {graph.name}({", ".join(params)}):', 0)
         if docstring:
             self.write(literal.docstring(docstring), 1)

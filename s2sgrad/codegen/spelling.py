@@ -172,9 +172,13 @@ def _module_names():
              'frozenset': frozenset}
     for helper_name, helper in HELPERS.items():
         names[helper_name] = helper
-        free = inspect.getclosurevars(helper)
-        names.update(free.globals)
-        names.update(free.builtins)
+        # a helper class (the gradient of a list) reads what its methods read
+        functions = [f for f in vars(helper).values() if inspect.isfunction(f)] \
+            if inspect.isclass(helper) else [helper]
+        for function in functions:
+            free = inspect.getclosurevars(function)
+            names.update(free.globals)
+            names.update(free.builtins)
     return {name: obj for name, obj in names.items() if not name.startswith('__')}
 
 

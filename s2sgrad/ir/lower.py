@@ -83,13 +83,16 @@ LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsi
 FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range, str,
             slice, issubclass, type, round, divmod, sum, enumerate, zip, repr,
             np.issubdtype, np.dtype, np.result_type, np.promote_types, np.finfo, np.iinfo,
-            np.can_cast, np.min_scalar_type}
+            np.can_cast, np.min_scalar_type, sorted, reversed}
 # Functions that return an array argument itself (no copy): a write into their
 # result writes into the argument.
 RETURNS_ITS_ARGUMENT = {np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray}
 # Run-time results that describe a type (x.dtype, np.finfo(x.dtype)): their
 # attributes (.eps, .kind, .itemsize, ...) are constants too.
 TYPE_QUERIES = {np.finfo, np.iinfo, np.dtype, np.result_type, np.promote_types}
+# Builtins that iterate their arguments (a dict: its keys).
+ITERATING_BUILTINS = {list, tuple, sorted, reversed, enumerate, zip, min, max, sum, set,
+                      frozenset, iter, any, all, len}
 LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runtime', 'cmath')
 IMPURE = {print}
 
@@ -186,6 +189,8 @@ class Context:
         self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
         self.lists = set()          # values that are run-time Python lists
         self.unrolled_calls = 0     # recursive calls inlined so far (see check_recursion)
+        # a run-time list -> (its first items, known; whether they are all of it)
+        self.list_items = {}
         self.namespaces = []        # the globals of every user function lowered
 
     def add_namespace(self, namespace):
@@ -373,16 +378,24 @@ class FunctionLowering:
                 items.append(value)
             self.env[name] = Pack('dict', items, keys)
             return
-        if isinstance(base, Pack):
-            if not _literal_index(index) or not isinstance(_index_value(index), int):
-                raise self.error('assignment into a list with a run-time index is not '
-                                 'supported yet', node)
+        if isinstance(base, Pack) and base.kind == 'tuple':
+            raise self.error("'tuple' object does not support item assignment", node)
+        if isinstance(base, Pack) and _literal_index(index) and \
+                isinstance(_index_value(index), int):
             items = list(base.items)
-            items[_index_value(index)] = value
+            try:
+                items[_index_value(index)] = value
+            except IndexError:
+                raise self.error('list assignment index out of range', node) from None
             self.env[name] = Pack(base.kind, items)
             return
+        if isinstance(base, Pack):
+            # a run-time index (or a slice): the list as a run-time list from here on
+            base = self.runtime_list(base, self.origin(node), name)
         new = self.builder.emit(prims.SETITEM, [base, index, value], {}, self.origin(node),
                                 name, style=('setitem',), temp=False)
+        if base in self.ctx.lists:
+            self.ctx.lists.add(new)
         self.env[name] = new
 
     def stmt_Delete(self, node):
@@ -543,56 +556,51 @@ class FunctionLowering:
 
         Arrays and run-time sequences are walked by index (`for _i in
         range(len(X)): row = X[_i]`), so that the loop's gradient flows back
-        through ordinary indexing; enumerate, zip and reversed likewise.  A
-        list or tuple known at transform time is unrolled.
+        through ordinary indexing; enumerate, zip, enumerate(zip(...)) and
+        reversed likewise.  A list or tuple known at transform time is
+        unrolled (walked by index too where the body may break or return).
         """
         origin = self.origin(node)
-        call = node.iter
-        special = None
-        if isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and not call.keywords:
-            found, fn = self.src.resolve(call.func.id) if call.func.id not in self.env \
-                else (False, None)
-            if found and fn in (enumerate, zip, reversed):
-                special = fn
-        if special is None:
+        kind = self.builtin_called(node.iter, (enumerate, zip, reversed))
+        if kind is enumerate and len(node.iter.args) == 1 and \
+                self.builtin_called(node.iter.args[0], (zip,)) is zip:
+            kind, seqs = 'enumerate zip', [self.expr(a) for a in node.iter.args[0].args]
+        elif kind is not None:
+            seqs = [self.expr(a) for a in node.iter.args]
+        else:
             seq = self.expr(node.iter)
-            if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
-                seq = Pack('tuple', [Const(v) for v in seq.value])
-            if isinstance(seq, Pack):
-                self.unroll(node, seq.items)
-                return None, None, None
             if isinstance(seq, Const) and isinstance(seq.value, range) or \
                     isinstance(seq, Value) and self.is_range(seq):
                 i = Value(_target_hint(node.target), origin)
                 return seq, [i], lambda: self.assign(node.target, i)
-            seqs, kind = [seq], None
-        else:
-            args = [self.expr(a) for a in call.args]
-            seqs, kind = args, special
-        seqs = [Pack('tuple', [Const(v) for v in q.value])
-                if isinstance(q, Const) and isinstance(q.value, (tuple, list)) else q
-                for q in seqs]
-        if any(isinstance(q, Pack) for q in seqs):
-            # a list or tuple known item by item: unrolled, like a plain loop over it
+            seqs = [seq]
+        for k, q in enumerate(seqs):
+            items = self.iterated_items(q, node.iter)
+            if items is not None:
+                seqs[k] = Pack('tuple', items)
+            elif isinstance(q, Value) and self.may_be_mapping(q):
+                # a dict iterates its keys: which it is is known only at run time
+                seqs[k] = self.builder.emit(helpers._sg_iterable, [q], {}, origin, '_seq')
+        if kind is enumerate and len(seqs) != 1:
+            raise self.error('enumerate takes one sequence here', node)
+        if any(isinstance(q, Pack) for q in seqs) and \
+                not any(_may_exit(stmt) for stmt in node.body):
+            # a list or tuple known item by item: unrolled
             n = min(len(q.items) for q in seqs if isinstance(q, Pack))
-            origin = self.origin(node)
 
             def item(q, k):
                 if isinstance(q, Pack):
                     return q.items[k]
                 return self.builder.emit(prims.GETITEM, [q, Const(k)], {}, origin, '_item',
                                          style=('subscript',))
-            order = range(n - 1, -1, -1) if kind is reversed else range(n)
-            items = []
-            for k in order:
-                if kind is enumerate:
-                    items.append(Pack('tuple', [Const(k), item(seqs[0], k)]))
-                elif kind is zip:
-                    items.append(Pack('tuple', [item(q, k) for q in seqs]))
-                else:
-                    items.append(item(seqs[0], k))
-            self.unroll(node, items)
+            for k in (range(n - 1, -1, -1) if kind is reversed else range(n)):
+                self.assign(node.target, _iteration_item(kind, Const(k),
+                                                         [item(q, k) for q in seqs]))
+                self.stmts(node.body)
             return None, None, None
+        # walked by index (a list known item by item whose body may exit: as a run-time list)
+        seqs = [self.runtime_list(q, origin, '_seq') if isinstance(q, Pack) else q
+                for q in seqs]
         lengths = [self.builder.emit(len, [q], {}, origin, '_n') for q in seqs]
         n = lengths[0] if len(lengths) == 1 else \
             self.builder.emit(min, lengths, {}, origin, '_n')
@@ -606,15 +614,16 @@ class FunctionLowering:
         def bind():
             items = [self.builder.emit(prims.GETITEM, [q, i], {}, origin, '_item',
                                        style=('subscript',)) for q in seqs]
-            if kind is enumerate:
-                if len(items) != 1:
-                    raise self.error('enumerate takes one sequence here', node)
-                self.assign(node.target, Pack('tuple', [i, items[0]]))
-            elif kind is zip:
-                self.assign(node.target, Pack('tuple', items))
-            else:
-                self.assign(node.target, items[0])
+            self.assign(node.target, _iteration_item(kind, i, items))
         return rng, [i], bind
+
+    def builtin_called(self, node, builtins):
+        """Which of `builtins` the call `node` calls (positional arguments only), if any."""
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+                and not node.keywords and node.func.id not in self.env):
+            return None
+        found, fn = self.src.resolve(node.func.id)
+        return fn if found and any(fn is b for b in builtins) else None
 
     def is_range(self, value):
         return self.made_by(value, range)
@@ -633,6 +642,7 @@ class FunctionLowering:
         return prim in TYPE_QUERIES
 
     def producing_op(self, value):
+        """The op before this point that made `value` (None: a parameter, a loop's)."""
         for op in self.builder.visible_ops():
             if value in getattr(op, 'outputs', ()):
                 return op
@@ -642,13 +652,25 @@ class FunctionLowering:
         op = self.producing_op(value)
         return getattr(op, 'prim', None)
 
-    def unroll(self, node, items):
-        if any(_may_exit(stmt) for stmt in node.body):
-            raise self.error('break, continue or return in a loop over a list built in the '
-                             'function is not supported yet', node)
-        for item in items:
-            self.assign(node.target, item)
-            self.stmts(node.body)
+    def may_be_mapping(self, value):
+        """Can this run-time value be a dict (an argument, or an item of one)?"""
+        op = self.producing_op(value)
+        return op is None or getattr(op, 'prim', None) in (prims.GETITEM, prims.UNPACK,
+                                                            helpers._sg_get)
+
+    def iterated_items(self, seq, node):
+        """The items `for item in seq` walks when they are known item by item (a dict:
+        its keys, as Python iterates it), else None.  A set is refused: its order
+        is Python's choice."""
+        if isinstance(seq, Pack):
+            return [Const(k) for k in seq.keys] if seq.kind == 'dict' else list(seq.items)
+        if isinstance(seq, Const):
+            if isinstance(seq.value, (set, frozenset)):
+                raise self.error('iterating a set cannot be transformed: its order is not '
+                                 'defined; iterate a list or sorted(...) of it', node)
+            if isinstance(seq.value, (tuple, list, dict)):
+                return [Const(v) for v in seq.value]
+        return None
 
     def loop(self, node, kind, iterable, targets, bind, test):
         origin = self.origin(node)
@@ -657,14 +679,19 @@ class FunctionLowering:
         ctx = {'break_flag': f'_break{k}', 'return_flag': f'_returned{k}',
                'return_value': f'_return_value{k}', 'breaks': False, 'returns': False}
         target_names = _stored_names(node.target) if kind == 'for' else []
-        names = [n for n in _assigned_names(node.body) if n not in target_names]
+        # a loop variable read after the loop keeps its last value, as in Python: a
+        # loop-carried variable too
+        leftover = [n for n in target_names if _read_outside(self.src.node, node, n)]
+        names = [n for n in _assigned_names(node.body) if n not in target_names] + leftover
         flags = [ctx['break_flag']] if _has_break(node.body) else []
         if _has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
         deleted = _deleted_names(node.body)
         # a name the body deletes is not carried: each iteration starts without it
         carried = [n for n in dict.fromkeys(names + flags) if n not in deleted]
-        appended = _appended_names(node.body)
+        # lists the body appends to or assigns into at a run-time index: run-time
+        # lists from here on (their length or the item written is known only then)
+        appended = _appended_names(node.body) + _indexed_stores(node.body)
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
             current = self.env.get(name)
@@ -696,6 +723,9 @@ class FunctionLowering:
                 init = NONE if init is DELETED else init
             if init in self.ctx.lists:
                 self.ctx.lists.add(phi)
+                if k is None and _only_appended(node.body, name):
+                    items = self.ctx.list_items.get(init, ([], False))[0]
+                    self.ctx.list_items[phi] = (items, False)
             phis.append(phi)
             inits.append(init)
         for name in carried:
@@ -732,6 +762,10 @@ class FunctionLowering:
         for (name, k), phi in zip(slots, phis):
             if k is None:
                 nexts.append(self.env.get(name, phi))
+                if name in leftover and isinstance(nexts[-1], Pack):
+                    raise self.error(f'the loop variable {name!r} holds a tuple and is read '
+                                     f'after the loop: not supported; assign its items to '
+                                     f'variables in the loop', node)
                 continue
             new = self.env.get(name)
             kind_, keys, size = structured[name]
@@ -747,6 +781,8 @@ class FunctionLowering:
         for phi, out, nxt in zip(phis, outputs, nexts):
             if phi in self.ctx.lists:
                 self.ctx.lists.add(out)
+                if phi in self.ctx.list_items:
+                    self.ctx.list_items[out] = self.ctx.list_items[phi]
                 if not (nxt in self.ctx.lists):
                     raise self.error(f'{phi.hint!r} is a list before the loop but not after '
                                      f'an iteration', node)
@@ -755,7 +791,7 @@ class FunctionLowering:
         self.builder.append(region)
         self.env = dict(before)
         for name in target_names:
-            self.env.pop(name, None)    # Python's leftover loop variable: not supported
+            self.env.pop(name, None)    # (unless read after the loop: carried)
         for name in deleted:
             self.env[name] = DELETED    # deleted or not, depending on the iterations
         for name in carried:
@@ -765,6 +801,12 @@ class FunctionLowering:
                                               if n == name], keys)
             else:
                 self.env[name] = outputs[slots.index((name, None))]
+        for name in leftover:
+            if name not in before:
+                # after a loop that ran no iteration the name is unbound, as in Python
+                self.env[name] = self.builder.emit(helpers._sg_bound,
+                                                   [self.env[name], Const(name)], {}, origin,
+                                                   name, temp=False)
         if ctx['returns']:
             self.pending_return = ctx
 
@@ -836,23 +878,16 @@ class FunctionLowering:
         deleted = [n for n in names if DELETED in (then_env.get(n, before.get(n)),
                                                   else_env.get(n, before.get(n)))]
         names = [n for n in names if n not in deleted]
-        outputs, then_results, else_results = [], [], []
-        origin = self.origin(node)
-        for name in names:
-            outputs.append(Value(name, origin))
-            then_results.append(then_env.get(name, before.get(name)))
-            else_results.append(else_env.get(name, before.get(name)))
-            if then_results[-1] in self.ctx.lists or else_results[-1] in self.ctx.lists:
-                self.ctx.lists.add(outputs[-1])
+        region = If(test, then_block, else_block, [], [], [], self.origin(node))
+        merged = {name: self.merge_branches(region, then_env.get(name, before.get(name)),
+                                            else_env.get(name, before.get(name)), name, node)
+                  for name in names}
+        result = None
         if then_returns and not (then_raised and else_raised) and not self.loops:
-            outputs.append(Value('_return', origin))
-            then_results.append(then_ret)
-            else_results.append(else_ret)
-        region = If(test, then_block, else_block, outputs, then_results, else_results, origin)
+            result = self.merge_branches(region, then_ret, else_ret, '_return', node)
         self.builder.append(region)
         self.env = dict(before)
-        for name, out in zip(names, outputs):
-            self.env[name] = out
+        self.env.update(merged)
         for name in deleted:
             self.env[name] = DELETED
         if then_raised and else_raised:
@@ -860,7 +895,37 @@ class FunctionLowering:
         elif then_returns and self.loops:
             self.returned, self.result = True, None     # the iteration ended on both paths
         elif then_returns:
-            self.returned, self.result = True, outputs[-1]
+            self.returned, self.result = True, result
+
+    def merge_branches(self, region, then, orelse, hint, node):
+        """What a name holds after an if: a new output of `region` where the branches
+        differ; a list, tuple or dict built here is merged item by item (the same
+        structure on both paths), so each item keeps its own gradient.  None: the
+        branch raised."""
+        if then is orelse:
+            return then
+        packs = [p for p in (then, orelse) if isinstance(p, Pack)]
+        if packs:
+            then, orelse = _as_pack(then), _as_pack(orelse)
+            shape = packs[0].kind, len(packs[0].items), packs[0].keys
+            if not all(p is None or isinstance(p, Pack) and (p.kind, len(p.items), p.keys)
+                       == shape for p in (then, orelse)):
+                raise self.error(f'{hint.lstrip("_")!r} is a {shape[0]} of another length, '
+                                 f'keys or kind on the other path of this if: its items '
+                                 f'cannot be followed', node)
+            items = [self.merge_branches(
+                region, None if then is None else then.items[k],
+                None if orelse is None else orelse.items[k],
+                hint if hint.startswith('_') else _item_hint(hint, shape[2], k), node)
+                for k in range(shape[1])]
+            return Pack(shape[0], items, shape[2])
+        out = Value(hint, region.origin)
+        region.outputs.append(out)
+        region.then_results.append(then)
+        region.else_results.append(orelse)
+        if then in self.ctx.lists or orelse in self.ctx.lists:
+            self.ctx.lists.add(out)
+        return out
 
     def assign(self, target, value):
         if isinstance(target, gast.Name):
@@ -969,7 +1034,7 @@ class FunctionLowering:
 
     def expr_ListComp(self, node, hint):
         if len(node.generators) == 1 and \
-                self.static_items(self.expr(node.generators[0].iter)) is None:
+                self.static_items(self.expr(node.generators[0].iter), node) is None:
             return self.list_loop(node, hint)
         return Pack('list', self.comprehension(node, lambda: [self.expr(node.elt)]))
 
@@ -1012,7 +1077,7 @@ class FunctionLowering:
         if not generators:
             return element()
         gen = generators[0]
-        seq = self.static_items(self.expr(gen.iter))
+        seq = self.static_items(self.expr(gen.iter), gen.iter)
         if seq is None:
             raise self.error('a nested comprehension over a run-time sequence is not '
                              'supported yet: write the loops', gen.iter)
@@ -1035,18 +1100,14 @@ class FunctionLowering:
             self.env = saved
         return out
 
-    def static_items(self, seq):
-        if isinstance(seq, Pack):
-            if seq.kind == 'dict':
-                return [Const(k) for k in seq.keys]
-            return list(seq.items)
-        if isinstance(seq, Const) and isinstance(seq.value, (tuple, list, range, dict)):
-            return [Const(v) for v in seq.value]
-        return None
+    def static_items(self, seq, node):
+        if isinstance(seq, Const) and isinstance(seq.value, (range, enumerate, zip, reversed)):
+            return [Const(v) for v in seq.value]     # (a fresh iterator each lowering)
+        return self.iterated_items(seq, node)
 
     def sum_generator(self, gen, node, hint):
         """sum(f(x) for x in xs): unrolled over a known sequence, else a loop adding up."""
-        seq = self.static_items(self.expr(gen.generators[0].iter)) \
+        seq = self.static_items(self.expr(gen.generators[0].iter), gen) \
             if len(gen.generators) == 1 else None
         if seq is not None or len(gen.generators) > 1:
             terms = self.comprehension(gen, lambda: [self.expr(gen.elt)])
@@ -1158,10 +1219,11 @@ class FunctionLowering:
                                  'that runs only on some paths (after `and` / `or`, in `x if '
                                  'c else y`) is not supported when the condition is a '
                                  'run-time value: assign before the expression', node)
-        origin = self.origin(node)
-        out = Value(hint or '_ifexp', origin, temp=hint is None)
-        self.builder.append(If(test, blocks[0], blocks[1], [out], [results[0]], [results[1]],
-                               origin))
+        region = If(test, blocks[0], blocks[1], [], [], [], self.origin(node))
+        out = self.merge_branches(region, results[0], results[1], hint or '_ifexp', node)
+        if isinstance(out, Value) and hint is None:
+            out.temp = True
+        self.builder.append(region)
         return out
 
     def expr_BinOp(self, node, hint):
@@ -1236,11 +1298,20 @@ class FunctionLowering:
 
     def membership(self, symbol, left, right, node):
         """`v in (a, b)` with the items known when transforming: `v == a or v == b`
-        (Python's test for tuples, lists and dict keys); other containers are refused."""
+        (Python's test for tuples, lists and dict keys); `v in c` with `c` a run-time
+        value is Python's test, run then; other containers are refused."""
         items = None
         if isinstance(right, Pack) and right.kind != 'index' or isinstance(right, Const) \
                 and isinstance(right.value, (tuple, list, dict, range)):
-            items = self.static_items(right)        # a dict's keys
+            items = self.static_items(right, node)  # a dict's keys
+        if items is None and isinstance(right, Value):
+            # a run-time container (an array, a dict argument): Python's own test, run
+            # when the code runs; a bool, constant for the gradient
+            prim, _ = COMPARE[gast.In]
+            found = self.builder.emit(prim, [left, right], {}, self.origin(node), '_compare',
+                                      style=('compare', 'in'), temp=True)
+            return found if symbol == 'in' else self.builder.emit(
+                operator.not_, [found], {}, self.origin(node), '_not', style=('unary', 'not '))
         if items is None or len(items) > MAX_MEMBERSHIP_ITEMS:
             raise self.error(f'{symbol!r} on run-time values is supported only against a '
                              f'tuple, list or dict of at most {MAX_MEMBERSHIP_ITEMS} items known '
@@ -1255,8 +1326,10 @@ class FunctionLowering:
                                  style=('unary', 'not '))
 
     def expr_Attribute(self, node, hint):
-        base = self.expr(node.value)
-        attr = node.attr
+        return self.attribute(self.expr(node.value), node.attr, node, hint)
+
+    def attribute(self, base, attr, node, hint):
+        """`base.attr` (also `getattr(base, 'attr')`)."""
         if isinstance(base, Const):
             try:
                 obj = getattr(base.value, attr)
@@ -1307,15 +1380,29 @@ class FunctionLowering:
             if isinstance(base, Pack):
                 return Pack(base.kind, item) if isinstance(key, slice) else item
             return Const(item)
-        if isinstance(base, Pack):
-            raise self.error('indexing a list or tuple with a run-time index is not '
-                             'supported yet', node)
+        if isinstance(base, Pack) and base.kind in ('list', 'tuple'):
+            # a run-time index: read from the sequence as a run-time list
+            base = self.runtime_list(base, self.origin(node), '_seq')
+        known = self.known_item(base, index)
+        if known is not None:
+            return known
         out = self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
                                 hint or '_getitem', style=('subscript',), temp=hint is None)
         if base in self.ctx.lists and (isinstance(index, Slice) or isinstance(index, Const)
                                        and isinstance(index.value, slice)):
             self.ctx.lists.add(out)         # a slice of a list is a list
         return out
+
+    def known_item(self, base, index):
+        """`lst[k]` of a run-time list whose item k is known here (appending keeps
+        the items before): that very value, as Python's list holds that object."""
+        items, complete = self.ctx.list_items.get(base, ((), False))
+        if not (_literal(index) and type(index.value) is int):
+            return None
+        k = index.value
+        if 0 <= k < len(items) or complete and -len(items) <= k < 0:
+            return items[k]
+        return None
 
     def index_concatenation(self, base, index, node, hint):
         """np.r_[a, b] and np.c_[a, b] of arrays: concatenate / column_stack calls."""
@@ -1416,6 +1503,7 @@ class FunctionLowering:
         value = self.builder.emit(prims.LIST_NEW, [Pack('tuple', pack.items)], {}, origin, hint,
                                   temp=False)
         self.ctx.lists.add(value)
+        self.ctx.list_items[value] = (list(pack.items), True)
         return value
 
     def list_method(self, base, name, args, kwargs, node, hint):
@@ -1431,6 +1519,9 @@ class FunctionLowering:
             new = self.builder.emit(prims.LIST_APPEND, [base, args[0], size], {}, origin,
                                     target, style=('append',), temp=False)
             self.ctx.lists.add(new)
+            items, complete = self.ctx.list_items.get(base, ([], False))
+            # appending keeps the items before (hs[0] is still what it was)
+            self.ctx.list_items[new] = (items + args, True) if complete else (items, False)
             self.env[target] = new
             return NONE
         raise self.error(f'list method {name!r} on a list whose length is only known when '
@@ -1557,6 +1648,25 @@ class FunctionLowering:
             # 'w'.upper(), ','.join(names), key.startswith('b'): a constant string's
             # method on constants is evaluated now (a dict key, a branch test)
             return self.fold_string_method(fn, args, kwargs, node)
+        if fn is getattr and len(args) in (2, 3) and not kwargs and \
+                not isinstance(args[0], Const):
+            if not (_literal(args[1]) and isinstance(args[1].value, str)):
+                raise self.error('getattr of a run-time value needs a constant attribute '
+                                 'name', node)
+            return self.attribute(args[0], args[1].value, node, hint)    # as base.attr
+        if fn in ITERATING_BUILTINS:
+            # a dict built here iterates its keys (constants), as in Python
+            args = [Const(tuple(a.keys)) if isinstance(a, Pack) and a.kind == 'dict' else a
+                    for a in args]
+        if fn in (enumerate, zip, reversed) and not kwargs and \
+                any(isinstance(a, Pack) for a in args):
+            # of lists and tuples known item by item: known item by item
+            seqs = [self.iterated_items(a, node) for a in args]
+            if all(q is not None for q in seqs) and (fn is zip or len(seqs) == 1):
+                items = [Pack('tuple', [Const(k), v]) for k, v in enumerate(seqs[0])] \
+                    if fn is enumerate else seqs[0][::-1] if fn is reversed else \
+                    [Pack('tuple', list(t)) for t in zip(*seqs)]
+                return Pack('list', items)
         if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
                 and all(isinstance(v, Const) for v in kwargs.values()):
             try:
@@ -1688,40 +1798,35 @@ class LocalFunction:
         self.node = node
         self.lowering = lowering
         self.__name__ = getattr(node, 'name', '<lambda>')
-        args = node.args
-        if args.kwonlyargs or getattr(args, 'posonlyargs', None):
-            raise lowering.error('keyword-only and positional-only parameters of a nested '
-                                 'function are not supported', node)
-        self.defaults = [lowering.expr(d) for d in args.defaults]
+        # its signature, defaults lowered where it is defined (binding as Python does)
+        a, P = node.args, inspect.Parameter
+        positional = [(p, P.POSITIONAL_ONLY) for p in getattr(a, 'posonlyargs', None) or []] + \
+            [(p, P.POSITIONAL_OR_KEYWORD) for p in a.args]
+        defaults = [P.empty] * (len(positional) - len(a.defaults)) + \
+            [lowering.expr(d) for d in a.defaults]
+        params = [P(p.id, kind, default=d) for (p, kind), d in zip(positional, defaults)]
+        if a.vararg is not None:
+            params.append(P(a.vararg.id, P.VAR_POSITIONAL))
+        params += [P(p.id, P.KEYWORD_ONLY, default=P.empty if d is None else lowering.expr(d))
+                   for p, d in zip(a.kwonlyargs, a.kw_defaults)]
+        if a.kwarg is not None:
+            params.append(P(a.kwarg.id, P.VAR_KEYWORD))
+        self.signature = inspect.Signature(params)
 
     def call(self, caller, args, kwargs, node):
-        params = [a.id for a in self.node.args.args]
-        vararg, kwarg = self.node.args.vararg, self.node.args.kwarg
         env = dict(self.lowering.env)
-        if len(args) > len(params) and vararg is None:
-            raise caller.error(f'{self.__name__}() takes {len(params)} positional arguments '
-                               f'but {len(args)} were given', node)
-        bound = dict(zip(params, args))
-        extra = dict(kwargs)
-        for name in params:
-            if name in extra:
-                if name in bound:
-                    raise caller.error(f'{self.__name__}() got multiple values for {name!r}',
-                                       node)
-                bound[name] = extra.pop(name)
-        first_default = len(params) - len(self.defaults)
-        for k, name in enumerate(params):
-            if name not in bound:
-                if k < first_default:
-                    raise caller.error(f'{self.__name__}() missing argument {name!r}', node)
-                bound[name] = self.defaults[k - first_default]
-        if vararg is not None:
-            bound[vararg.id] = Pack('tuple', args[len(params):])
-        if kwarg is not None:
-            bound[kwarg.id] = Pack('dict', list(extra.values()), list(extra))
-        elif extra:
-            raise caller.error(f'{self.__name__}() got unexpected arguments {sorted(extra)}',
-                               node)
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise caller.error(f'{self.__name__}(): {exc}', node) from None
+        bound.apply_defaults()
+        bound = dict(bound.arguments)
+        for param in self.signature.parameters.values():
+            if param.kind == param.VAR_POSITIONAL:
+                bound[param.name] = Pack('tuple', list(bound[param.name]))
+            elif param.kind == param.VAR_KEYWORD:
+                extra = bound[param.name]
+                bound[param.name] = Pack('dict', list(extra.values()), list(extra))
         env.update(bound)
         key = id(self.node)
         caller.check_recursion(key, self.__name__, node)
@@ -1783,6 +1888,14 @@ def _is_string_method(fn):
 
 def _literal(operand):
     return isinstance(operand, Const) and is_literal(operand.value)
+
+
+def _as_pack(operand):
+    """A constant tuple or list as a pack of constants (to merge with a pack)."""
+    if isinstance(operand, Const) and isinstance(operand.value, (tuple, list)):
+        return Pack('list' if isinstance(operand.value, list) else 'tuple',
+                    [Const(v) for v in operand.value])
+    return operand
 
 
 def _literal_index(index):
@@ -2007,6 +2120,54 @@ def _appended_names(body):
     return names
 
 
+def _only_appended(body, name):
+    """Does a loop body change list `name` only by appending to it?"""
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id == name and \
+                    isinstance(node.ctx, gast.Store):
+                return False
+            if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
+                    and node.value.id == name and node.attr != 'append':
+                return False
+            if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                    and isinstance(node.value, gast.Name) and node.value.id == name:
+                return False
+    return True
+
+
+def _indexed_stores(body):
+    """Names a loop body assigns into at an index that is not a constant (`lst[i] = v`)."""
+    names = []
+    for stmt in body:
+        for node in gast.walk(stmt):
+            targets = node.targets if isinstance(node, gast.Assign) else \
+                [node.target] if isinstance(node, gast.AugAssign) else []
+            for target in targets:
+                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+                        and not isinstance(target.slice, gast.Constant):
+                    names.append(target.value.id)
+    return names
+
+
+def _read_outside(function, loop, name):
+    """Is `name` read in `function` anywhere but in `loop`'s body?"""
+    inside = {id(n) for stmt in loop.body for n in gast.walk(stmt)}
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+               and id(n) not in inside for n in gast.walk(function))
+
+
+def _iteration_item(kind, k, items):
+    """What a for loop's target is bound to at index k (items: of each sequence)."""
+    if kind is enumerate:
+        return Pack('tuple', [k, items[0]])
+    if kind is zip:
+        return Pack('tuple', items)
+    if kind == 'enumerate zip':
+        return Pack('tuple', [k, Pack('tuple', items)])
+    return items[0]
+
+
 def _item_hint(name, keys, k):
     if keys is not None and isinstance(keys[k], str) and keys[k].isidentifier():
         return f'{name}_{keys[k]}'
@@ -2048,6 +2209,11 @@ def _with_caller(origin, caller):
     return dataclasses.replace(origin, caller=_with_caller(origin.caller, caller))
 
 
+PARAM_KINDS = {inspect.Parameter.POSITIONAL_ONLY: 'positional_only',
+               inspect.Parameter.POSITIONAL_OR_KEYWORD: 'positional',
+               inspect.Parameter.KEYWORD_ONLY: 'keyword_only'}
+
+
 def lower_function(fn, gradients_site):
     """Lower a Python function into a `Graph` (params, body, result)."""
     from ..frontend.source import capture
@@ -2064,19 +2230,13 @@ def lower_function(fn, gradients_site):
         return _lower_wrapper(fn, src, ctx, builder, origin, gradients_site)
     if args.vararg is not None or args.kwarg is not None:
         raise TransformError('*args and **kwargs parameters are not supported yet', origin)
-    if args.kwonlyargs:
-        raise TransformError('keyword-only parameters are not supported yet', origin)
-    if getattr(args, 'posonlyargs', None):
-        raise TransformError('positional-only parameters are not supported yet', origin)
-    defaults = fn.__defaults__ or ()
-    names = [a.id for a in args.args]
     params, env = [], {}
-    for i, name in enumerate(names):
-        value = Value(name, origin)
-        di = i - (len(names) - len(defaults))
-        default = Const(defaults[di]) if di >= 0 else None
-        params.append(Param(name, value, default))
-        env[name] = value
+    for p in inspect.signature(fn, follow_wrapped=False).parameters.values():
+        # positional-only, plain and keyword-only parameters, in the signature's order
+        value = Value(p.name, origin)
+        default = None if p.default is p.empty else Const(p.default)
+        params.append(Param(p.name, value, default, PARAM_KINDS[p.kind]))
+        env[p.name] = value
     lowering = FunctionLowering(ctx, builder, src, env, gradients_site=gradients_site)
     result = lowering.lower_body()
     docstring = _docstring(src.node)

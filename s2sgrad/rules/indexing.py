@@ -4,11 +4,12 @@ import numpy as np
 
 from ..ir.prims import GETITEM, SETITEM
 from ..runtime.construction import _sg_sorted_places, _sg_untake, _sg_untake_along_axis
-from ..runtime.helpers import _sg_scatter_add, _sg_unbroadcast, _sg_zero_at
+from ..runtime.helpers import (_sg_last_writes, _sg_scatter_add, _sg_unbroadcast,
+                               _sg_written_grad, _sg_zero_at)
 from .registry import constant, register_constant, register_gradient, transform_time
 
 # where each element of np.partition's result came from: a matter of indices only
-register_constant(_sg_sorted_places)
+register_constant(_sg_sorted_places, _sg_last_writes)
 
 
 @register_gradient(GETITEM, static=('index',))
@@ -39,7 +40,14 @@ def scatter_add_grad(dout, out, g, x, index):
 def setitem_grad(dy, y, x, index, value):
     # the old x keeps its gradient except where it was overwritten; the value
     # gets the gradient of the slots it filled (summed where it was broadcast)
-    return _sg_zero_at(dy, index), _sg_unbroadcast(dy[index], value)
+    return _sg_zero_at(dy, index), _sg_written_grad(dy, index, value)
+
+
+@register_gradient(_sg_written_grad, static=('index', 'value'))
+def written_grad_grad(dout, out, dy, index, value):
+    # the places the value filled, the ones an assignment kept
+    places = np.broadcast_to(dout, np.shape(dy[index])) * _sg_last_writes(dy, index)
+    return _sg_scatter_add(places, dy, index)
 
 
 @register_gradient(_sg_zero_at, static=('index',))
