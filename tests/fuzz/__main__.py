@@ -2,7 +2,8 @@
 
     python -m tests.fuzz --programs 5000 --seed 0 --jobs 2 [--features views,out_arg]
                          [--keep DIR]
-    python -m tests.fuzz --replay SEED [--features ...]    # one program, in full
+    python -m tests.fuzz --replay SEED [--features ...] [--shrink]
+                         # one program in full; --shrink: the smallest that fails alike
 
 Seeds seed, seed+1, ... seed+programs-1 are run; each wrong or crashed
 program's source is kept in DIR (default: a new temporary directory) and the
@@ -18,7 +19,8 @@ import time
 
 from . import PENDING_FEATURES
 from .generator import FEATURES, generate
-from .oracle import run
+from .oracle import run, signature
+from .shrink import shrink
 
 CLASSES = ('right', 'refused', 'wrong', 'crashed', 'invalid')
 
@@ -49,12 +51,13 @@ def counts(outcomes):
 
 
 def report(outcomes, features_arg, elapsed, out=sys.stdout):
+    """Counts by class overall and per feature; the refusals and failures grouped
+    by signature; then every wrong, crashed or invalid program with its replay."""
     table = counts(outcomes)
     width = max(len(k) for k in table)
     print(f'{len(outcomes)} programs in {elapsed:.1f} s '
           f'({len(outcomes) / max(elapsed, 1e-9):.1f}/s)', file=out)
-    print(f'{"feature":<{width}}  ' + '  '.join(f'{c:>8}' for c in CLASSES) +
-          '  pending' * 0, file=out)
+    print(f'{"feature":<{width}}  ' + '  '.join(f'{c:>8}' for c in CLASSES), file=out)
     for key in ['all'] + sorted(k for k in table if k != 'all'):
         mark = '  (pending)' if key in PENDING_FEATURES else ''
         print(f'{key:<{width}}  ' + '  '.join(f'{table[key][c]:>8}' for c in CLASSES) + mark,
@@ -62,6 +65,15 @@ def report(outcomes, features_arg, elapsed, out=sys.stdout):
     inconclusive = sum(o.inconclusive for o in outcomes)
     if inconclusive:
         print(f'({inconclusive} gradient checks inconclusive near a kink, counted right)', file=out)
+    groups = collections.defaultdict(list)
+    for o in outcomes:
+        if o.cls != 'right':
+            groups[signature(o)].append(o)
+    if groups:
+        print('\nby cause (count, first seeds):', file=out)
+    for key, members in sorted(groups.items(), key=lambda kv: (kv[0].split(':')[0], -len(kv[1]))):
+        seeds = ', '.join(str(o.seed) for o in members[:5])
+        print(f'  {len(members):5d}  {key[:150]}   [{seeds}]', file=out)
     bad = [o for o in outcomes if o.cls in ('wrong', 'crashed', 'invalid')]
     if bad:
         print('\nwrong / crashed / invalid:', file=out)
@@ -82,6 +94,8 @@ def main(argv=None):
     parser.add_argument('--keep', default=None, help='directory for the sources kept')
     parser.add_argument('--timeout', type=float, default=20.0, help='seconds per program')
     parser.add_argument('--replay', type=int, default=None, metavar='SEED')
+    parser.add_argument('--shrink', action='store_true',
+                        help='with --replay: shrink a failing program and print it')
     args = parser.parse_args(argv)
     unknown = set(args.features or ()) - set(FEATURES)
     if unknown:
@@ -98,6 +112,13 @@ def main(argv=None):
         print(o.detail, end='')
         print(f'{o.cls}: {o.reason}' + (' (inconclusive)' if o.inconclusive else ''))
         print(f'source: {o.path}')
+        if args.shrink and o.cls not in ('right', 'refused'):
+            small = shrink(program, args.timeout)
+            o = run(small, directory, args.timeout, keep_right=True,
+                    name=f'fuzz_{args.replay}_min')
+            print(f'\n# shrunk (wrt {small.wrt}, rebind {small.rebind}):')
+            print(small.source)
+            print(f'{o.cls}: {o.reason}\nsource: {o.path}')
         return 0 if o.cls in ('right', 'refused') else 1
 
     start = time.time()

@@ -22,7 +22,8 @@ refused   s2sgrad raised TransformError, LookupError, ValueError or TypeError
           while generated code ran ("while running the generated code of ...")
           counts only when s2sgrad itself raised the error: a NumPy or Python
           error from inside generated code, on a program that Python runs, is
-          a crash whatever its note says.
+          a crash whatever its note says.  KeyError and IndexError are
+          LookupErrors but are what a failed lookup raises: always crashes.
 wrong     a value or gradient disagrees, an argument was modified, or a
           gradient's structure, shape or dtype differs from its argument's.
 crashed   any other exception, or the time limit was hit.
@@ -47,6 +48,7 @@ import numpy as np
 import s2sgrad as sg
 
 DOCUMENTED = (sg.TransformError, LookupError, ValueError, TypeError)
+INTERNAL = (KeyError, IndexError)      # LookupErrors, but what a failed dict or list lookup raises
 VALUE_RTOL = 1e-9
 GRAD_RTOL = 1e-6
 RUNTIME_NOTE = 'while running the generated code of '
@@ -74,9 +76,8 @@ class Timeout(Exception):
 
 # -- loading ---------------------------------------------------------------------
 
-def load(program, directory):
-    """Write the program into `directory` and import it as a fresh module."""
-    name = f'fuzz_{program.seed}'
+def load(program, directory, name):
+    """Write the program into `directory`/`name`.py and import it as a fresh module."""
     path = os.path.join(directory, name + '.py')
     with open(path, 'w') as f:
         f.write(program.source)
@@ -245,11 +246,20 @@ def classify_error(exc, path, n_lines):
     message = str(exc).split('\n')[0][:200]
     if isinstance(exc, Timeout):
         return 'crashed', 'timeout'
-    if isinstance(exc, DOCUMENTED) and names_user_line(exc, path, n_lines):
+    if isinstance(exc, DOCUMENTED) and not isinstance(exc, INTERNAL) \
+            and names_user_line(exc, path, n_lines):
         return 'refused', f'{kind}: {message}'
     where = 'inside generated code' if any(
         n.startswith(RUNTIME_NOTE) for n in getattr(exc, '__notes__', ())) else 'no user line'
     return 'crashed', f'{kind} ({where}): {message}'
+
+
+def signature(outcome):
+    """An outcome's class and reason with the numbers and file names taken out:
+    programs that fail alike share it (used to group a report and to shrink)."""
+    reason = re.sub(r'fuzz_\w+\.py', 'FILE', outcome.reason)
+    reason = re.sub(r'-?\d+(\.\d+)?(e-?\d+)?', 'N', reason)
+    return f'{outcome.cls}: {reason}'
 
 
 # -- one program -------------------------------------------------------------------
@@ -258,17 +268,23 @@ def _alarm(signum, frame):
     raise Timeout()
 
 
-def run(program, directory, timeout=20.0, keep_right=False):
-    """Class one program: an Outcome."""
+def run(program, directory, timeout=20.0, keep_right=False, name=None):
+    """Class one program: an Outcome.  Its source is written to `name`.py
+    (default fuzz_SEED) in `directory`, and kept if it is wrong or crashed."""
+    name = name or f'fuzz_{program.seed}'
     outcome = Outcome(program.seed, program.features, 'right')
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     path = None
     try:
-        module, path = load(program, directory)
+        path = os.path.join(directory, name + '.py')
         outcome.path = path
         n_lines = program.source.count('\n') + 1
         try:
+            try:
+                module, _ = load(program, directory, name)
+            except Exception as exc:        # noqa: BLE001 - Python cannot run it
+                raise _Invalid() from exc
             _compare(program, module, outcome)
         except Wrong as exc:
             outcome.cls, outcome.reason = 'wrong', str(exc)
@@ -285,8 +301,9 @@ def run(program, directory, timeout=20.0, keep_right=False):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-        sys.modules.pop(f'fuzz_{program.seed}', None)
-    if path and outcome.cls in ('right', 'refused') and not keep_right:
+        sys.modules.pop(name, None)
+    if path and os.path.exists(path) and outcome.cls in ('right', 'refused') \
+            and not keep_right:
         os.remove(path)
         outcome.path = ''
     return outcome
