@@ -88,10 +88,10 @@ def test_the_scalar_argument_takes_every_spelling():
 
 
 def test_fast_enough():
-    start = time.perf_counter()
+    # processor time, not wall time: other work on the machine must not fail this
+    start = time.process_time()
     run_many(range(30_000, 30_040), ('straight', 'matmul', 'for_range', 'branch'))
-    # about 30 a second on one core; the bound leaves room for a slow machine
-    assert time.perf_counter() - start < 10.0
+    assert time.process_time() - start < 4.0      # >= 10 programs a second
 
 
 # -- the oracle can fail -------------------------------------------------------------

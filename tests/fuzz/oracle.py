@@ -341,9 +341,16 @@ def _compare(program, module, outcome):
         if not isinstance(grads, tuple) or len(grads) != len(wrt_index):
             raise Wrong(f'value_and_grad(wrt={program.wrt}) gave {type(grads).__name__}, '
                         f'not a tuple of {len(wrt_index)} gradients')
+        # the values first, where the leaves line up, so that an all-zero gradient in
+        # the wrong container is reported as the worse of its two faults
+        aligned = [np.shape(g) for g in leaves(list(grads))] == \
+            [np.shape(a) for i in wrt_index for a in leaves(args[i])]
+        inconclusive = aligned and direction.check(direction.projection(grads),
+                                                   f'gradient{when}')
         for g, i in zip(grads, wrt_index):
             check_structure(g, args[i], program.params[i])
-        inconclusive = direction.check(direction.projection(grads), f'gradient{when}')
+        if not aligned:
+            raise Wrong(f'the gradients\' leaves do not match the arguments\'{when}')
         check_value(forward(*args), expected, f'sg.graph value{when}')
         if not all(same_tree(a, b) for a, b in zip(args, before)):
             raise Wrong(f'sg.graph modified an argument{when}')
