@@ -15,6 +15,10 @@ Values in scope have a *kind*, a fixed shape, so templates combine freely:
     M (3, 4)   R (4,)   C (3, 1)   S scalar   X (5, 4) rows read in loops
     W (4, 4)   P list of (W, b) tuples        D dict of arrays
 
+Module globals (``globals``) are rebound after a first call, by the oracle,
+through ``Program.rebind``; a ``names`` block may also add a parameter with a
+default, named like something generated code uses (``reversed``, ``_sg_...``).
+
 The arguments are ``A`` (M), ``r`` (R), ``c`` (C), ``s`` (S, spelled as a
 Python float, an ``np.float64`` or a 0-d array), ``X``, ``W`` and, when the
 ``container_args`` feature is on, ``P`` and ``D``.  ``wrt`` is a random
@@ -54,7 +58,7 @@ class Program:
     params: tuple            # parameter names of `program`
     wrt: tuple               # the differentiated parameters (names)
     scalar_spelling: str     # 'float', 'float64' or '0d'
-    rebind: dict             # global name -> source of the value it is rebound to
+    rebind: dict             # target ('G', 'CFG.gain', "CONF['k']") -> source of its new value
     graph_gradients: bool    # the module also defines `program_grads` (sg.gradients)
 
     def arguments(self):
@@ -90,6 +94,8 @@ class Builder:
         self.globals = []           # source lines of module globals
         self.rebind = {}
         self.uses_containers = False
+        self.extra_params = []      # (name, default source): parameters not passed
+        self.pending = []           # (kind, name) defined by the block being built
 
     # -- choices
     def coin(self, p=0.5):
@@ -106,11 +112,15 @@ class Builder:
     def new(self, kind, stem='v'):
         """A fresh name for a value of `kind` (in scope once the block is added)."""
         name = f'{stem}{self.index}'
-        taken = [n for names in self.scope.values() for n in names]
-        while name in taken or name in [n for _, n in self.pending]:
+        while name in self.taken():
             name += '_'
         self.pending.append((kind, name))
         return name
+
+    def taken(self):
+        """Every name in scope or about to be."""
+        return [n for names in self.scope.values() for n in names] + \
+            [n for _, n in self.pending]
 
     def name(self, stem):
         return f'{stem}{self.index}'
@@ -448,6 +458,66 @@ def global_values(g):
     return use + [g.add(y)]
 
 
+@block('globals')
+def global_containers(g):
+    # state people keep in a module: a config object, a dict, read directly or by a helper
+    m = g.pick('M')
+    n = g.index
+    y = g.new('M')
+    kind = g.choice(['attribute', 'item', 'helper'])
+    if kind == 'attribute':
+        g.globals += ['import types', f'CFG{n} = types.SimpleNamespace(gain=0.5)']
+        g.rebind[f'CFG{n}.gain'] = '1.5'
+        return [f'{y} = np.tanh({m} * CFG{n}.gain)', g.add(y)]
+    if kind == 'item':
+        g.globals += [f'CONF{n} = {{"gain": 0.5, "bias": 0.1}}']
+        g.rebind[f'CONF{n}["gain"]'] = '1.5'
+        return [f'{y} = np.tanh({m} * CONF{n}["gain"] + CONF{n}["bias"])', g.add(y)]
+    g.globals += [f'RATE{n} = 0.5']
+    g.rebind[f'RATE{n}'] = '-0.75'
+    g.helpers.append(f'def damp{n}(a):\n    return np.tanh(a * RATE{n})\n')
+    return [f'{y} = damp{n}({m})', g.add(y)]
+
+
+# -- dependences that are easy to miss ---------------------------------------------
+
+@block('hidden_dependence')
+def hidden_dependence(g):
+    m, r = g.pick('M'), g.pick('R')
+    y = g.new('M', 'y')
+    lines = g.choice([
+        [f'{y} = getattr({m}, "T").T * 1.0'],
+        [f'{y} = np.full_like({m}, np.sum({r}) * 0.1) + {m}'],
+        [f'{y} = {m} * 1.0', f'{y}[0, [0, 0]] = {r}[:2]'],
+        [f'{y} = {m} * 1.0', f'{y}[[0, 0, 1]] = np.tanh({m}[:3] * 0.5)'],
+        [f'{y} = np.where({m} > 0.0, {m}, np.zeros_like({m}) + np.mean({r}))'],
+        [f'{y} = np.asarray({m}) * np.float64(np.max({r}))'],
+        [f'{y} = {m}.copy()', f'{y} += {r}'],
+    ])
+    return lines + [g.add(f'{y} * {y}')]
+
+
+# -- names a generated program might also use ------------------------------------------
+
+@block('names')
+def shadowing_names(g):
+    # a user's local or parameter named like a builtin or like what generated code calls
+    # its temporaries, gradients and helpers; never a builtin the other blocks call
+    m, r = g.pick('M'), g.pick('R')
+    name = g.choice(['math', 'sum', 'abs', 'max', 'min', 'list', 'tuple', 'reversed',
+                     'np_', 'result', 'grad', 'value', 'dh', 'dA', 'dr', 'h_1', 'acc_1',
+                     '_tanh', '_multiply', '_tape_h', '_sg_0', '_sg_unbroadcast',
+                     '_sg_cast_like', '_sg_items'])
+    if name in g.taken() or name in [p for p, _ in g.extra_params]:
+        name = f'{name}_{g.index}'
+    if g.coin(0.4):
+        g.extra_params.append((name, '0.5'))        # a parameter left at its default
+        y = g.new('M')
+        return [f'{y} = np.tanh({m} * {name} + {r})', g.add(f'{y} * {m}')]
+    g.scope['M'].append(name)                        # later blocks may read it too
+    return [f'{name} = np.tanh({m} + {r})', f'{name} = {name} * 0.5', g.add(f'{name} * {m}')]
+
+
 FEATURES = tuple(BLOCKS)
 
 
@@ -477,11 +547,12 @@ def generate(seed, features=None, n_blocks=None):
     graph_gradients = not builder.uses_containers and rng.random() < 0.3
 
     signature = ', '.join(params)
+    defaults = ''.join(f', {name}={value}' for name, value in builder.extra_params)
     lines = ['import numpy as np', 'import s2sgrad as sg', '']
     lines += globals_ + ([''] if globals_ else [])
     for h in helpers:
         lines += ['', h.rstrip('\n'), '']
-    lines += ['', f'def program({signature}):'] + indent(body) + ['    return acc', '']
+    lines += ['', f'def program({signature}{defaults}):'] + indent(body) + ['    return acc', '']
     if graph_gradients:
         lines += ['', f'def program_grads({signature}):',
                   f'    y = program({signature})',

@@ -257,7 +257,7 @@ def classify_error(exc, path, n_lines):
 def signature(outcome):
     """An outcome's class and reason with the numbers and file names taken out:
     programs that fail alike share it (used to group a report and to shrink)."""
-    reason = re.sub(r'fuzz_\w+\.py', 'FILE', outcome.reason)
+    reason = re.sub(r'\S*fuzz_\w+\.py', 'FILE', outcome.reason)
     reason = re.sub(r'-?\d+(\.\d+)?(e-?\d+)?', 'N', reason)
     return f'{outcome.cls}: {reason}'
 
@@ -362,7 +362,7 @@ def _compare(program, module, outcome):
 
     outcome.inconclusive = check_all(expected, '')
     if program.rebind:
-        for name, source in program.rebind.items():
-            setattr(module, name, eval(source, vars(module)))
+        for target, source in program.rebind.items():
+            exec(f'{target} = {source}', vars(module))    # noqa: S102 - generated text
         expected = _python(f, args)
         outcome.inconclusive |= check_all(expected, ' after globals were rebound')
