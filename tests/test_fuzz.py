@@ -14,7 +14,7 @@ import pytest
 
 import s2sgrad as sg
 from fuzz import PENDING_FEATURES, oracle
-from fuzz.__main__ import report, run_many
+from fuzz.__main__ import main, report, run_many
 from fuzz.generator import BLOCKS, FEATURES, Program, generate
 from fuzz.shrink import shrink
 
@@ -92,6 +92,17 @@ def test_fast_enough():
     start = time.process_time()
     run_many(range(30_000, 30_040), ('straight', 'matmul', 'for_range', 'branch'))
     assert time.process_time() - start < 4.0      # >= 10 programs a second
+
+
+def test_the_command_reports_and_replays(tmp_path, capsys):
+    assert main(['--programs', '6', '--seed', '40', '--features', 'straight,branch',
+                 '--keep', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('6 programs in ') and '\nall ' in out and '\nbranch ' in out
+    assert main(['--replay', '41', '--features', 'straight,branch',
+                 '--keep', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert generate(41, ('straight', 'branch')).source in out and '\nright: ' in out
 
 
 # -- the oracle can fail -------------------------------------------------------------

@@ -50,9 +50,10 @@ def counts(outcomes):
     return table
 
 
-def report(outcomes, features_arg, elapsed, out=sys.stdout):
+def report(outcomes, features_arg, elapsed, out=None):
     """Counts by class overall and per feature; the refusals and failures grouped
     by signature; then every wrong, crashed or invalid program with its replay."""
+    out = out or sys.stdout
     table = counts(outcomes)
     width = max(len(k) for k in table)
     print(f'{len(outcomes)} programs in {elapsed:.1f} s '

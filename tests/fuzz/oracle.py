@@ -257,7 +257,7 @@ def classify_error(exc, path, n_lines):
 def signature(outcome):
     """An outcome's class and reason with the numbers and file names taken out:
     programs that fail alike share it (used to group a report and to shrink)."""
-    reason = re.sub(r'\S*fuzz_\w+\.py', 'FILE', outcome.reason)
+    reason = re.sub(r'[^\s(]*fuzz_\w+\.py', 'FILE', outcome.reason)
     reason = re.sub(r'-?\d+(\.\d+)?(e-?\d+)?', 'N', reason)
     return f'{outcome.cls}: {reason}'
 
