@@ -257,6 +257,26 @@ def test_a_hang_is_a_crash(monkeypatch, tmp_path):
     assert (outcome.cls, outcome.reason) == ('crashed', 'timeout')
 
 
+def test_a_gradient_of_no_value_is_wrong_and_its_refusal_refused(monkeypatch, tmp_path):
+    source = SOURCE.replace('    return acc\n', '')            # forgets to return
+    faulty_value_and_grad(monkeypatch, lambda args, v, g: (0.0, g))
+    outcome = oracle.run(program(source), str(tmp_path))
+    assert outcome.cls == 'wrong' and 'returned None' in outcome.reason
+    raising(monkeypatch, lambda path: TypeError(f'program returns None ({path}:11)'))
+    assert oracle.run(program(source), str(tmp_path)).cls == 'refused'
+
+
+@pytest.mark.parametrize('ret', ['acc, acc * 0.5', 'acc * np.ones(2)', 'np.array(acc)'])
+def test_several_outputs_are_compared_one_by_one(ret, monkeypatch, tmp_path):
+    source = SOURCE.replace('    return acc\n', f'    return {ret}\n')
+    assert oracle.run(program(source), str(tmp_path)).cls == 'right'
+
+    def fault(args, v, g):
+        return (v[0], v[1] * 1.01) if isinstance(v, tuple) else v * 1.01, g
+    faulty_value_and_grad(monkeypatch, fault)
+    assert oracle.run(program(source), str(tmp_path)).cls == 'wrong'
+
+
 def test_a_program_python_cannot_run_is_invalid(tmp_path):
     source = SOURCE.replace('np.sum(y * c)', 'np.sum(y @ c)')
     assert oracle.run(program(source), str(tmp_path)).cls == 'invalid'

@@ -96,6 +96,7 @@ class Builder:
         self.uses_containers = False
         self.extra_params = []      # (name, default source): parameters not passed
         self.pending = []           # (kind, name) defined by the block being built
+        self.returns = 'float'      # a key of RETURNS
 
     # -- choices
     def coin(self, p=0.5):
@@ -518,6 +519,28 @@ def shadowing_names(g):
     return [f'{name} = np.tanh({m} + {r})', f'{name} = {name} * 0.5', g.add(f'{name} * {m}')]
 
 
+# -- what the function returns ---------------------------------------------------------
+
+RETURNS = {
+    'float': 'return acc',
+    'python_float': 'return float(acc)',
+    'float64': 'return np.float64(acc)',
+    'array_0d': 'return np.array(acc)',
+    'tuple': 'return acc, acc * 0.5',           # several outputs: their sum is differentiated
+    'array': 'return acc * np.ones(2)',
+    'none': None,                               # forgets `return`: not a value to differentiate
+    'string': 'return "done"',
+}
+NUMERIC_RETURNS = ('float', 'python_float', 'float64', 'array_0d', 'tuple', 'array')
+
+
+@block('outputs')
+def output_kind(g):
+    m = g.pick('M')
+    g.returns = g.choice(list(RETURNS)[1:])
+    return [g.add(f'np.tanh({m})')]
+
+
 FEATURES = tuple(BLOCKS)
 
 
@@ -544,7 +567,9 @@ def generate(seed, features=None, n_blocks=None):
     if builder.uses_containers and not {'P', 'D'} & set(wrt) and rng.random() < 0.7:
         wrt += (rng.choice(['P', 'D']),)
     wrt = tuple(p for p in params if p in wrt)
-    graph_gradients = not builder.uses_containers and rng.random() < 0.3
+    graph_gradients = not builder.uses_containers and rng.random() < 0.3 \
+        and builder.returns in NUMERIC_RETURNS
+    ret = RETURNS[builder.returns]
 
     signature = ', '.join(params)
     defaults = ''.join(f', {name}={value}' for name, value in builder.extra_params)
@@ -552,7 +577,7 @@ def generate(seed, features=None, n_blocks=None):
     lines += globals_ + ([''] if globals_ else [])
     for h in helpers:
         lines += ['', h.rstrip('\n'), '']
-    lines += ['', f'def program({signature}{defaults}):'] + indent(body) + ['    return acc', '']
+    lines += ['', f'def program({signature}{defaults}):'] + indent(body + [ret] * bool(ret)) + ['']
     if graph_gradients:
         lines += ['', f'def program_grads({signature}):',
                   f'    y = program({signature})',

@@ -157,13 +157,37 @@ def close(a, b, rtol):
     return abs(a - b) <= rtol * max(1.0, abs(a), abs(b))
 
 
+def numeric(x):
+    """True for a float, a float array, or a tuple or list of them: a value to differentiate."""
+    if isinstance(x, (tuple, list)):
+        return all(numeric(item) for item in x)
+    return isinstance(x, (float, np.floating)) or (
+        isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating))
+
+
+def output_sum(out):
+    """The float64 sum of every element of every output: what is differentiated."""
+    if isinstance(out, (tuple, list)):
+        return sum((output_sum(item) for item in out), 0.0)
+    return float(np.sum(out, dtype=np.float64))
+
+
 def check_value(got, expected, what):
-    try:
-        got_f = float(got)
-    except Exception as exc:       # noqa: BLE001 - any failure to be a float is a finding
-        raise Wrong(f'{what} is {type(got).__name__}, not a float ({exc})') from None
-    if not np.shape(got) == () or not close(got_f, float(expected), VALUE_RTOL):
-        raise Wrong(f'{what} {got_f!r} but Python gives {float(expected)!r}')
+    """`got` has the structure and shapes of Python's `expected`, and its values."""
+    if isinstance(expected, (tuple, list)):
+        if type(got) is not type(expected) or len(got) != len(expected):
+            raise Wrong(f'{what} is {type(got).__name__}, Python gives '
+                        f'{type(expected).__name__} of {len(expected)}')
+        for g, e in zip(got, expected):
+            check_value(g, e, what)
+        return
+    if not numeric(got) or np.shape(got) != np.shape(expected):
+        raise Wrong(f'{what} is {type(got).__name__} {np.shape(got)}, Python gives '
+                    f'{type(expected).__name__} {np.shape(expected)}')
+    g, e = np.asarray(got, np.float64), np.asarray(expected, np.float64)
+    if not np.all(np.abs(g - e) <= VALUE_RTOL * np.maximum(1.0, np.maximum(abs(g), abs(e)))):
+        shown = (float(g), float(e)) if g.ndim == 0 else (g, e)
+        raise Wrong(f'{what} {shown[0]!r} but Python gives {shown[1]!r}')
 
 
 class Directional:
@@ -189,7 +213,7 @@ class Directional:
                 values.append(np.asarray(leaf, np.float64) + t * self.direction[k])
                 k += 1
             moved[i] = rebuild(self.args[i], values)
-        return float(self.f(*moved))
+        return output_sum(self.f(*moved))
 
     def estimate(self, h):
         """Richardson combination of the central differences at h and h/2."""
@@ -334,6 +358,15 @@ def _compare(program, module, outcome):
     grads_graph = sg.graph(module.program_grads) if program.graph_gradients else None
 
     def check_all(expected, when):
+        if not numeric(expected):
+            # Python returned None or a string: show the same forward value, and refuse
+            # the gradient, which has nothing to differentiate
+            got = forward(*args)
+            if type(got) is not type(expected) or got != expected:
+                raise Wrong(f'sg.graph returned {got!r}, Python {expected!r}{when}')
+            value_and_grad(*args)
+            raise Wrong(f'value_and_grad differentiated a function that returned '
+                        f'{expected!r}{when}')
         value, grads = value_and_grad(*args)
         if not all(same_tree(a, b) for a, b in zip(args, before)):
             raise Wrong(f'value_and_grad modified an argument{when}')
