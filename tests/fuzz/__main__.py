@@ -107,8 +107,8 @@ def main(argv=None):
     if args.replay is not None:
         program = generate(args.replay, args.features)
         print(program.source)
-        print(f'# features {program.features}  wrt {program.wrt}  scalar '
-              f'{program.scalar_spelling}  rebind {program.rebind}')
+        print(f'# features {program.features}  wrt {program.wrt}  by keyword '
+              f'{program.keywords}  scalar {program.scalar_spelling}  rebind {program.rebind}')
         o = run(program, directory, timeout=args.timeout, keep_right=True)
         print(o.detail, end='')
         print(f'{o.cls}: {o.reason}' + (' (inconclusive)' if o.inconclusive else ''))

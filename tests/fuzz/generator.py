@@ -60,6 +60,7 @@ class Program:
     scalar_spelling: str     # 'float', 'float64' or '0d'
     rebind: dict             # target ('G', 'CFG.gain', "CONF['k']") -> source of its new value
     graph_gradients: bool    # the module also defines `program_grads` (sg.gradients)
+    keywords: tuple = ()     # the last parameters, passed by keyword
 
     def arguments(self):
         """Fresh argument values (deterministic per seed)."""
@@ -97,6 +98,7 @@ class Builder:
         self.extra_params = []      # (name, default source): parameters not passed
         self.pending = []           # (kind, name) defined by the block being built
         self.returns = 'float'      # a key of RETURNS
+        self.by_keyword = False     # pass the last parameters by keyword
 
     # -- choices
     def coin(self, p=0.5):
@@ -290,7 +292,8 @@ def list_tuple(g):
         [f'{lst} = []', f'{lst} += [{m}]', f'{lst} += [np.sin({m})]', f'{a} = {lst}[0] * {lst}[1]'],
     ])
     pair = g.choice([[f'tup{g.index} = ({r}, {s})', f'e{g.index}, {b} = tup{g.index}'],
-                     [f'tup{g.index} = ({r}, {s})', f'{b} = tup{g.index}[1] * np.sum(tup{g.index}[0])']])
+                     [f'tup{g.index} = ({r}, {s})',
+                      f'{b} = tup{g.index}[1] * np.sum(tup{g.index}[0])']])
     return lines + pair + [g.add(a), f'acc = acc + 0.1 * {b}']
 
 
@@ -301,7 +304,8 @@ def dict_iteration(g):
     total = g.new('S', 'z')
     loop = g.choice([
         [f'for {k} in {d}:', f'    {total} = {total} + np.sum({d}[{k}]) * 0.1'],
-        [f'for {k} in {d}:', f'    if {k} == "p":', f'        {total} = {total} + np.sum({d}[{k}])'],
+        [f'for {k} in {d}:', f'    if {k} == "p":',
+         f'        {total} = {total} + np.sum({d}[{k}])'],
         [f'for {k}, {v} in {d}.items():', f'    {total} = {total} + np.sum({v} * {v}) * 0.1'],
         [f'for {k} in {d}.keys():', f'    {total} = {total} + np.sum({d}[{k}]) * len({k})'],
         [f'for {v} in {d}.values():', f'    {total} = {total} + np.sum(np.tanh({v}))'],
@@ -422,7 +426,8 @@ def layers_argument(g):
     g.uses_containers = True
     loop = g.choice([[f'for {W}, {b} in P:', f'    {h} = np.tanh({g.matmul(h, W)} + {b})'],
                      [f'for layer{g.index} in P:',
-                      f'    {h} = np.tanh({g.matmul(h, f"layer{g.index}[0]")} + layer{g.index}[1])'],
+                      f'    {h} = np.tanh({g.matmul(h, f"layer{g.index}[0]")}'
+                      f' + layer{g.index}[1])'],
                      [f'for j{g.index} in range(len(P)):',
                       f'    {h} = np.tanh({g.matmul(h, f"P[j{g.index}][0]")} + P[j{g.index}][1])']])
     return [f'{h} = {r} * 1.0'] + loop + [g.add(h)]
@@ -519,6 +524,16 @@ def shadowing_names(g):
     return [f'{name} = np.tanh({m} + {r})', f'{name} = {name} * 0.5', g.add(f'{name} * {m}')]
 
 
+# -- how the function is called -----------------------------------------------------------
+
+@block('keywords')
+def keyword_call(g):
+    # the caller passes the last parameters by keyword (the block's lines are incidental)
+    g.by_keyword = True
+    m, c = g.pick('M'), g.pick('C')
+    return [g.add(f'{m} * {c}')]
+
+
 # -- what the function returns ---------------------------------------------------------
 
 RETURNS = {
@@ -582,7 +597,9 @@ def generate(seed, features=None, n_blocks=None):
         lines += ['', f'def program_grads({signature}):',
                   f'    y = program({signature})',
                   f'    return sg.gradients(y, [{", ".join(wrt)}])', '']
+    keywords = tuple(params[rng.randrange(len(params)):]) if builder.by_keyword else ()
     return Program(seed=seed, features=tuple(sorted(used)), source='\n'.join(lines),
+                   keywords=keywords,
                    params=tuple(params), wrt=wrt,
                    scalar_spelling=rng.choice(['float', 'float64', '0d']),
                    rebind=rebind, graph_gradients=graph_gradients)

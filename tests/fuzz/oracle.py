@@ -130,7 +130,8 @@ def check_structure(grad, arg, name):
     """The gradient of `arg` has its structure, shapes and dtypes."""
     if isinstance(arg, dict):
         if not isinstance(grad, dict) or list(grad) != list(arg):
-            raise Wrong(f'gradient of {name} is {type(grad).__name__}, not a dict with keys {list(arg)}')
+            raise Wrong(f'gradient of {name} is {type(grad).__name__}, '
+                        f'not a dict with keys {list(arg)}')
         for k in arg:
             check_structure(grad[k], arg[k], f'{name}[{k!r}]')
     elif isinstance(arg, (list, tuple)):
@@ -344,8 +345,18 @@ def _python(f, args):
         raise _Invalid() from exc
 
 
+def calling(fn, program):
+    """`fn` taking the arguments positionally, called as the program's caller does:
+    its last `program.keywords` parameters by keyword."""
+    n = len(program.params) - len(program.keywords)
+
+    def call(*args):
+        return fn(*args[:n], **dict(zip(program.params[n:], args[n:])))
+    return call
+
+
 def _compare(program, module, outcome):
-    f = module.program
+    f = calling(module.program, program)
     args = program.arguments()
     wrt_index = [program.params.index(p) for p in program.wrt]
     expected = _python(f, args)
@@ -353,9 +364,10 @@ def _compare(program, module, outcome):
     direction = Directional(f, args, wrt_index, rng)
     before = copy.deepcopy(args)
 
-    value_and_grad = sg.value_and_grad(f, wrt=program.wrt)
-    forward = sg.graph(f)
-    grads_graph = sg.graph(module.program_grads) if program.graph_gradients else None
+    value_and_grad = calling(sg.value_and_grad(module.program, wrt=program.wrt), program)
+    forward = calling(sg.graph(module.program), program)
+    grads_graph = calling(sg.graph(module.program_grads), program) \
+        if program.graph_gradients else None
 
     def check_all(expected, when):
         if not numeric(expected):

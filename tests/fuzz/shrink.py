@@ -4,9 +4,9 @@ Greedy, on the source text: repeatedly try deleting a statement together with
 the lines indented under it (a helper, a loop, one line), then each
 differentiated parameter but one, then each global rebinding, keeping every
 change after which the program still fails with the same *signature* (its
-class and reason with the numbers taken out).  A change that leaves an
-`np.empty_like` buffer unfilled is never kept: its value would be garbage.  A deletion that breaks the
-syntax or makes Python itself fail is simply not kept.
+class and reason with the numbers taken out).  A deletion that breaks the
+syntax or makes Python itself fail is simply not kept, nor one that leaves an
+`np.empty_like` buffer unfilled: its value would be garbage.
 """
 import dataclasses
 import re
