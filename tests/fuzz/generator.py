@@ -1,8 +1,8 @@
 """Random user-style programs for the differential fuzzer, one per seed.
 
 A program is the text of a Python module: ``import numpy as np``, optional
-module globals and helper functions, and ``def program(...)`` returning a
-float.  It is written into a real file, since s2sgrad reads source.
+module globals and helper functions, and ``def program(...)``, most often
+returning a float.  It is written into a real file, since s2sgrad reads source.
 
 The body is a sequence of *blocks*.  A block is one small statement template
 (a Python function below, registered with ``@block(feature)``) that reads
@@ -15,15 +15,18 @@ Values in scope have a *kind*, a fixed shape, so templates combine freely:
     M (3, 4)   R (4,)   C (3, 1)   S scalar   X (5, 4) rows read in loops
     W (4, 4)   P list of (W, b) tuples        D dict of arrays
 
-Module globals (``globals``) are rebound after a first call, by the oracle,
-through ``Program.rebind``; a ``names`` block may also add a parameter with a
-default, named like something generated code uses (``reversed``, ``_sg_...``).
-
 The arguments are ``A`` (M), ``r`` (R), ``c`` (C), ``s`` (S, spelled as a
 Python float, an ``np.float64`` or a 0-d array), ``X``, ``W`` and, when the
 ``container_args`` feature is on, ``P`` and ``D``.  ``wrt`` is a random
 non-empty subset of them.  New values enter scope as blocks define them, and
 later blocks prefer the newest value of a kind, so the blocks chain.
+
+Three features change more than the body: ``globals`` adds module state that
+the oracle changes after a first call (``Program.rebind``); ``outputs`` picks
+what the function returns (a float spelled several ways, a tuple, an array,
+None, a string); ``keywords`` makes the caller pass the last parameters by
+name (``Program.keywords``).  A ``names`` block may add a parameter with a
+default, named like something generated code uses (``reversed``, ``_sg_...``).
 
 Programs are numerically tame: values pass through tanh, sin and exp(-x*x),
 factors are small, no division by a value that can be near zero, and every
@@ -456,7 +459,7 @@ def global_values(g):
     g.rebind[f'GAIN{n}'] = '1.25'
     g.rebind[f'SHIFT{n}'] = 'np.array([-0.3, 0.2, 0.1, 0.4])'
     y = g.new('M')
-    use = g.choice([[f'{y} = np.tanh({m} * GAIN{n} + SHIFT{n})'],
+    use = g.choice([[f'{y} = np.tanh({m} * GAIN{n} + SHIFT{n} * {r})'],
                     [f'if GAIN{n} > 1.0:', f'    {y} = np.sin({m}) + SHIFT{n}', 'else:',
                      f'    {y} = {m} * GAIN{n}'],
                     [f'{y} = {m} * 1.0', f'for t{n} in range(2):',
@@ -564,7 +567,7 @@ def generate(seed, features=None, n_blocks=None):
     rng = random.Random(seed)
     features = tuple(features or FEATURES)
     n_blocks = n_blocks or rng.randint(2, 5)
-    helpers, globals_, rebind, body, used = [], [], {}, ['acc = 0.0'], set()
+    body, used = ['acc = 0.0'], set()
     builder = Builder(rng, 0)
     for index in range(n_blocks):
         feature = rng.choice(features)
@@ -574,7 +577,6 @@ def generate(seed, features=None, n_blocks=None):
         for kind, name in builder.pending:
             builder.scope[kind].append(name)
         used.add(feature)
-    helpers, globals_, rebind = builder.helpers, builder.globals, builder.rebind
 
     params = ['A', 'r', 'c', 's', 'X', 'W'] + (['P', 'D'] if builder.uses_containers else [])
     candidates = [p for p in params if p != 'X' or rng.random() < 0.5]
@@ -589,10 +591,10 @@ def generate(seed, features=None, n_blocks=None):
     signature = ', '.join(params)
     defaults = ''.join(f', {name}={value}' for name, value in builder.extra_params)
     lines = ['import numpy as np', 'import s2sgrad as sg', '']
-    lines += globals_ + ([''] if globals_ else [])
-    for h in helpers:
+    lines += builder.globals + ([''] if builder.globals else [])
+    for h in builder.helpers:
         lines += ['', h.rstrip('\n'), '']
-    lines += ['', f'def program({signature}{defaults}):'] + indent(body + [ret] * bool(ret)) + ['']
+    lines += ['', f'def program({signature}{defaults}):'] + indent(body + ([ret] if ret else [])) + ['']
     if graph_gradients:
         lines += ['', f'def program_grads({signature}):',
                   f'    y = program({signature})',
@@ -602,4 +604,4 @@ def generate(seed, features=None, n_blocks=None):
                    keywords=keywords,
                    params=tuple(params), wrt=wrt,
                    scalar_spelling=rng.choice(['float', 'float64', '0d']),
-                   rebind=rebind, graph_gradients=graph_gradients)
+                   rebind=builder.rebind, graph_gradients=graph_gradients)
