@@ -99,6 +99,9 @@ def test_the_command_reports_and_replays(tmp_path, capsys):
                  '--keep', str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith('6 programs in ') and '\nall ' in out and '\nbranch ' in out
+    assert main(['--programs', '4', '--settled', '--keep', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert not any(f'\n{feature} ' in out for feature in PENDING_FEATURES)
     assert main(['--replay', '41', '--features', 'straight,branch',
                  '--keep', str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -307,3 +310,4 @@ def test_the_shrinker_keeps_the_failure(monkeypatch, tmp_path):
         oracle.signature(oracle.run(big, str(tmp_path)))
     assert len(small.source) < len(big.source)
     assert len(small.wrt) == 1
+    assert len(small.params) < len(big.params)        # parameters the body never reads

@@ -594,7 +594,8 @@ def generate(seed, features=None, n_blocks=None):
     lines += builder.globals + ([''] if builder.globals else [])
     for h in builder.helpers:
         lines += ['', h.rstrip('\n'), '']
-    lines += ['', f'def program({signature}{defaults}):'] + indent(body + ([ret] if ret else [])) + ['']
+    body += [ret] if ret else []
+    lines += ['', f'def program({signature}{defaults}):'] + indent(body) + ['']
     if graph_gradients:
         lines += ['', f'def program_grads({signature}):',
                   f'    y = program({signature})',

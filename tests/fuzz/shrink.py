@@ -2,7 +2,8 @@
 
 Greedy, on the source text: repeatedly try deleting a statement together with
 the lines indented under it (a helper, a loop, one line), then each
-differentiated parameter but one, then each global rebinding, keeping every
+differentiated parameter but one, then each parameter the body never reads,
+then each global rebinding, keeping every
 change after which the program still fails with the same *signature* (its
 class and reason with the numbers taken out).  A deletion that breaks the
 syntax or makes Python itself fail is simply not kept, nor one that leaves an
@@ -65,6 +66,10 @@ def _shrink(program, directory, timeout):
         if len(program.wrt) > 1 and fails(candidate):
             program = candidate
             break
+    for name in program.params:
+        candidate = _without_param(program, name)
+        if candidate is not None and fails(candidate):
+            program = candidate
     for name in list(program.rebind):
         rebind = {k: v for k, v in program.rebind.items() if k != name}
         candidate = dataclasses.replace(program, rebind=rebind)
@@ -80,6 +85,19 @@ def reads_an_empty_buffer(source):
         if not re.search(rf'(out=|, ){name}\)', source):
             return True
     return False
+
+
+def _without_param(program, name):
+    """`program` without the parameter `name` if its body never reads it, else None."""
+    params = tuple(p for p in program.params if p != name)
+    wrt = tuple(p for p in program.wrt if p != name)
+    body = program.source.split('def program(', 1)[1].split('\n', 1)[1]
+    if not wrt or re.search(rf'\b{name}\b', body.split('def program_grads(')[0]):
+        return None
+    source = program.source.replace(', '.join(program.params), ', '.join(params))
+    source = source.replace(f'[{", ".join(program.wrt)}])', f'[{", ".join(wrt)}])')
+    return dataclasses.replace(program, params=params, wrt=wrt, source=source,
+                               keywords=tuple(p for p in program.keywords if p != name))
 
 
 def _with_wrt(program, wrt):
