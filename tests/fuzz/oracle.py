@@ -8,6 +8,8 @@ gradient along a random direction.  s2sgrad is asked for
 * ``sg.graph(program)``: the value again, from the forward code alone;
 * ``sg.graph(program_grads)`` when the module defines it: the gradient again,
   through ``sg.gradients`` inside a graph body;
+* each called as the program's caller does (``Program.keywords``: the last
+  parameters by keyword);
 * after the module's globals are rebound (``Program.rebind``), the value and
   gradient once more from the same transformed functions: Python reads the
   new values, so s2sgrad must too (or refuse).
@@ -24,8 +26,10 @@ refused   s2sgrad raised TransformError, LookupError, ValueError or TypeError
           error from inside generated code, on a program that Python runs, is
           a crash whatever its note says.  KeyError and IndexError are
           LookupErrors but are what a failed lookup raises: always crashes.
-wrong     a value or gradient disagrees, an argument was modified, or a
-          gradient's structure, shape or dtype differs from its argument's.
+wrong     a value or gradient disagrees, an argument was modified, a
+          gradient's structure, shape or dtype differs from its argument's, or
+          a gradient was given for a function that returned None or a string
+          (its forward value must match Python's; its gradient be refused).
 crashed   any other exception, or the time limit was hit.
 invalid   Python itself failed on the program: a bug of the generator.
 
@@ -76,16 +80,15 @@ class Timeout(Exception):
 
 # -- loading ---------------------------------------------------------------------
 
-def load(program, directory, name):
-    """Write the program into `directory`/`name`.py and import it as a fresh module."""
-    path = os.path.join(directory, name + '.py')
+def load(program, path, name):
+    """Write the program into `path` and import it as a fresh module `name`."""
     with open(path, 'w') as f:
         f.write(program.source)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return module, path
+    return module
 
 
 # -- pytrees -----------------------------------------------------------------------
@@ -300,14 +303,12 @@ def run(program, directory, timeout=20.0, keep_right=False, name=None):
     outcome = Outcome(program.seed, program.features, 'right')
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
-    path = None
+    path = outcome.path = os.path.join(directory, name + '.py')
     try:
-        path = os.path.join(directory, name + '.py')
-        outcome.path = path
         n_lines = program.source.count('\n') + 1
         try:
             try:
-                module, _ = load(program, directory, name)
+                module = load(program, path, name)
             except Exception as exc:        # noqa: BLE001 - Python cannot run it
                 raise _Invalid() from exc
             _compare(program, module, outcome)
@@ -327,7 +328,7 @@ def run(program, directory, timeout=20.0, keep_right=False, name=None):
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         sys.modules.pop(name, None)
-    if path and os.path.exists(path) and outcome.cls in ('right', 'refused') \
+    if os.path.exists(path) and outcome.cls in ('right', 'refused') \
             and not keep_right:
         os.remove(path)
         outcome.path = ''
