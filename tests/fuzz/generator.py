@@ -21,8 +21,9 @@ Python float, an ``np.float64`` or a 0-d array), ``X``, ``W`` and, when the
 non-empty subset of them.  New values enter scope as blocks define them, and
 later blocks prefer the newest value of a kind, so the blocks chain.
 
-Three features change more than the body: ``globals`` adds module state that
-the oracle changes after a first call (``Program.rebind``); ``outputs`` picks
+Three features change more than the body: ``globals`` adds module state (or a
+closure cell: ``program`` is then made by a factory) that the oracle changes
+after a first call (``Program.rebind``); ``outputs`` picks
 what the function returns (a float spelled several ways, a tuple, an array,
 None, a string); ``keywords`` makes the caller pass the last parameters by
 name (``Program.keywords``).  A ``names`` block may add a parameter with a
@@ -102,6 +103,7 @@ class Builder:
         self.pending = []           # (kind, name) defined by the block being built
         self.returns = 'float'      # a key of RETURNS
         self.by_keyword = False     # pass the last parameters by keyword
+        self.closure = []           # (name, value): `program` is made by a factory over these
 
     # -- choices
     def coin(self, p=0.5):
@@ -488,6 +490,18 @@ def global_containers(g):
     return [f'{y} = damp{n}({m})', g.add(y)]
 
 
+@block('globals')
+def closure_values(g):
+    # a value the function closes over, changed in its cell between calls
+    m = g.pick('M')
+    n = g.index
+    y = g.new('M')
+    g.closure.append((f'gain{n}', '0.5'))
+    g.rebind[f'program.__closure__[program.__code__.co_freevars.index("gain{n}")]'
+             f'.cell_contents'] = '1.5'
+    return [f'{y} = np.tanh({m} * gain{n})', g.add(y)]
+
+
 # -- dependences that are easy to miss ---------------------------------------------
 
 @block('hidden_dependence')
@@ -595,7 +609,12 @@ def generate(seed, features=None, n_blocks=None):
     for h in builder.helpers:
         lines += ['', h.rstrip('\n'), '']
     body += [ret] if ret else []
-    lines += ['', f'def program({signature}{defaults}):'] + indent(body) + ['']
+    function = [f'def program({signature}{defaults}):'] + indent(body)
+    if builder.closure:
+        cells = ', '.join(f'{name}={value}' for name, value in builder.closure)
+        function = ([f'def make_program({cells}):'] + indent(function) +
+                    ['    return program', '', '', 'program = make_program()'])
+    lines += [''] + function + ['']
     if graph_gradients:
         lines += ['', f'def program_grads({signature}):',
                   f'    y = program({signature})',
