@@ -137,15 +137,17 @@ class GradFunction(GraphFunction):
         their number and names (as calling the original function), and that each
         differentiated one is floats, wherever it comes from (position, keyword,
         default)."""
-        bound = bind_arguments(self.signature, self.target.__name__, args, kwargs or {})
+        at = _defined_at(self.target.python_function)
+        bound = bind_arguments(self.signature, self.target.__name__, at, args, kwargs or {})
+        where = f'{self.target.__name__} ({at})'
         names = list(self.signature.parameters)
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
             param = self.signature.parameters[names[i]]
             arg = bound.arguments.get(param.name, param.default)
-            _check_differentiable(arg, param.name, self.target.__name__)
+            _check_differentiable(arg, param.name, where)
         for name, arg in bound.arguments.items():
             if isinstance(arg, np.matrix):
-                raise TypeError(f'grad: argument {name!r} of {self.target.__name__} is an '
+                raise TypeError(f'grad: argument {name!r} of {where} is an '
                                 f'np.matrix, whose * is a matrix product: not supported; '
                                 f'pass np.asarray(...) of it')
 
@@ -172,7 +174,7 @@ class GradFunction(GraphFunction):
                 except Exception as exc:
                     if isinstance(exc, TypeError):
                         # too many or too few: the error Python gives for the function
-                        bind_arguments(self.signature, self.target.__name__, args, {})
+                        self._check_arguments(args)
                     annotate(exc, self._for_floats)
                     raise
         if kwargs:
@@ -214,13 +216,23 @@ def _signature(args, ndarray=np.ndarray):
                   for a in args])
 
 
-def bind_arguments(signature, fname, args, kwargs):
+def _defined_at(fn):
+    """`model.py:12`, where a Python function is defined (errors about a call's
+    arguments name it: the user's file and line)."""
+    code = getattr(fn, '__code__', None)
+    if code is None:
+        return '<unknown>'
+    return f'{os.path.basename(code.co_filename)}:{code.co_firstlineno}'
+
+
+def bind_arguments(signature, fname, at, args, kwargs):
     """The arguments bound to the parameters, or the TypeError Python gives for a call
-    of the function with them (too many, too few, unknown keywords)."""
+    of the function with them (too many, too few, unknown keywords), naming where
+    the function is defined (`at`)."""
     try:
         return signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise TypeError(f'{fname}(): {exc}') from None
+        raise TypeError(f'{fname}(): {exc} ({fname} is defined at {at})') from None
 
 
 def _check_differentiable(arg, name, fname):

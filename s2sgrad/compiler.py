@@ -119,7 +119,8 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     ctx.namespaces = list(target_graph.namespaces)
     ctx.tape_copies = dict(target_graph.tape_copies)
     result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists)
-    _check_constant_outputs(result, target_graph.name)
+    named = f'{target_graph.name} ({target_graph.origin.short})'   # in errors: the user's file:line
+    _check_constant_outputs(result, named)
     ys = list(values_in(result))
     single = not isinstance(wrt, tuple)
     wrt = (wrt,) if single else wrt
@@ -132,7 +133,7 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     grads = reverse.differentiate(site, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
                                   scalars=[p.value for p in params] if scalar_args else (),
-                                  shapes=param_shapes, outputs_of=target_graph.name,
+                                  shapes=param_shapes, outputs_of=named,
                                   check_every_output=_may_be_complex(target_graph, samples))
     grads = grads[0] if single else Pack('tuple', grads)
     if with_value:

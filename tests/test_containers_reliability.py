@@ -172,7 +172,9 @@ def test_a_dict_argument_iterates_its_keys(f):
 
 
 def test_a_dict_as_the_differentiated_argument_is_a_type_error():
-    with pytest.raises(TypeError, match="argument 'd' of dict_argument_loop is a dict"):
+    where = f'{THIS_FILE}:{dict_argument_loop.__code__.co_firstlineno}'
+    with pytest.raises(TypeError, match=rf"argument 'd' of dict_argument_loop \({where}\) "
+                                        rf"is a dict"):
         sg.grad(dict_argument_loop, wrt=1)(0.7, {'a': 1.0})
 
 
@@ -281,7 +283,9 @@ def test_a_python_sequence_of_floats_gets_a_gradient_of_its_structure(x):
 
 
 def test_a_list_of_integers_as_the_differentiated_argument_is_a_type_error():
-    with pytest.raises(TypeError, match="argument 'x' of python_list_of_floats must be"):
+    where = f'{THIS_FILE}:{python_list_of_floats.__code__.co_firstlineno}'
+    with pytest.raises(TypeError, match=rf"argument 'x' of python_list_of_floats \({where}\) "
+                                        rf"must be"):
         sg.grad(python_list_of_floats)([1, 2])
 
 
@@ -654,7 +658,8 @@ def returns_a_list_of_ints(x):
 @pytest.mark.parametrize('x', [1.5, V])
 @pytest.mark.parametrize('transform', [sg.grad, sg.value_and_grad])
 def test_an_output_that_is_not_floats_is_a_type_error(f, what, x, transform):
-    with pytest.raises(TypeError, match=f'grad: {f.__name__} {what}'):
+    where = rf'{f.__name__} \({THIS_FILE}:{f.__code__.co_firstlineno}\)'
+    with pytest.raises(TypeError, match=f'grad: {where} {what}'):
         transform(f)(x)
 
 
@@ -685,7 +690,8 @@ def returns_the_power_of_a_spectrum(x):
                                   (returns_a_spectrum, V), (returns_complex_from_a_global, V),
                                   (returns_complex_of_a_complex_argument, V + 1j)])
 def test_a_complex_output_is_a_type_error(f, x):
-    with pytest.raises(TypeError, match=f'grad: {f.__name__} returned .*complex'):
+    where = rf'{f.__name__} \({THIS_FILE}:{f.__code__.co_firstlineno}\)'
+    with pytest.raises(TypeError, match=f'grad: {where} returned .*complex'):
         sg.grad(f)(x)
 
 

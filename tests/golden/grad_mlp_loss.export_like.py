@@ -44,7 +44,9 @@ def _sg_cast_like(g, x):
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
     if g is None:
-        return _sg_zeros_like(x)
+        if not isinstance(x, (list, tuple)):
+            return _sg_zeros_like(x)
+        g = [None] * len(x)     # zeros in x's own structure, below
     if isinstance(x, (list, tuple)):
         cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
         return tuple(cast) if isinstance(x, tuple) else cast     # x's own structure
