@@ -23,6 +23,7 @@ import numpy as np
 
 from ..ad import interface
 from ..errors import TransformError
+from ..frontend.guards import Guards
 from ..rules import registry
 from ..runtime import helpers
 from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
@@ -168,6 +169,7 @@ class Context:
         self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
         self.lists = set()          # values that are run-time Python lists
         self.namespaces = []        # the globals of every user function lowered
+        self.guards = Guards()      # what lowering read from outside the function
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):
@@ -203,6 +205,26 @@ class FunctionLowering:
 
     def error(self, message, node):
         return TransformError(message, self.origin(node))
+
+    # ---- names from outside the function ------------------------------------
+    def resolve(self, name):
+        """(found, object) for a free name; a user function's read is a guard."""
+        if (self.src.fn.__module__ or '').startswith('s2sgrad.'):
+            return self.src.resolve(name)       # a gradient rule's own names
+        return self.src.resolve_guarded(name, self.ctx.guards)
+
+    def attribute(self, base, attr):
+        """getattr on a transform-time object, recorded as a guard."""
+        obj = getattr(base, attr)
+        self.ctx.guards.read_attribute(base, attr, obj)
+        return obj
+
+    def folded(self, *operands):
+        """Constants whose items a transform-time computation reads: arrays among
+        them from outside the function are guarded by their contents."""
+        for operand in operands:
+            if isinstance(operand, Const):
+                self.ctx.guards.read_contents(operand.value)
 
     # ---- statements ----------------------------------------------------------
     def lower_body(self, body=None):
@@ -388,7 +410,7 @@ class FunctionLowering:
         call = node.iter
         special = None
         if isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and not call.keywords:
-            found, fn = self.src.resolve(call.func.id) if call.func.id not in self.env \
+            found, fn = self.resolve(call.func.id) if call.func.id not in self.env \
                 else (False, None)
             if found and fn in (enumerate, zip, reversed):
                 special = fn
@@ -603,6 +625,7 @@ class FunctionLowering:
     def stmt_If(self, node):
         test = self.expr(node.test)
         if isinstance(test, Const):
+            self.folded(test)
             self.stmts(node.body if test.value else node.orelse)
             return
         if isinstance(test, Pack):
@@ -762,7 +785,7 @@ class FunctionLowering:
     def load_name(self, name, node):
         if name in self.env:
             return self.env[name]
-        found, obj = self.src.resolve(name)
+        found, obj = self.resolve(name)
         if not found:
             raise self.error(f'name {name!r} is not defined', node)
         if obj is exec or obj is eval or obj is compile:
@@ -917,6 +940,7 @@ class FunctionLowering:
         result = self.expr(node.values[0])
         for rest in node.values[1:]:
             if isinstance(result, Const):
+                self.folded(result)
                 decided = (not result.value) if isinstance(node.op, gast.And) else bool(result.value)
                 if decided:
                     return result
@@ -933,6 +957,7 @@ class FunctionLowering:
     def expr_IfExp(self, node, hint):
         test = self.expr(node.test)
         if isinstance(test, Const):
+            self.folded(test)
             return self.expr(node.body if test.value else node.orelse, hint)
         return self.conditional(test, lambda: self.expr(node.body), lambda: self.expr(node.orelse),
                                 node, hint)
@@ -1004,6 +1029,7 @@ class FunctionLowering:
     def compare(self, op_node, left, right, node, hint):
         prim, symbol = COMPARE[type(op_node)]
         if _static_value(left) is not _UNKNOWN and _static_value(right) is not _UNKNOWN:
+            self.folded(left, right)
             return Const(PY_COMPARE[symbol](_static_value(left), _static_value(right)))
         if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
             return Const(symbol == 'is not')
@@ -1018,7 +1044,7 @@ class FunctionLowering:
         attr = node.attr
         if isinstance(base, Const):
             try:
-                obj = getattr(base.value, attr)
+                obj = self.attribute(base.value, attr)
             except AttributeError:
                 raise self.error(f'{base.spelling or type(base.value).__name__} has no '
                                  f'attribute {attr!r}', node) from None
@@ -1053,6 +1079,7 @@ class FunctionLowering:
                                  f'and present: {base.keys})', node)
             return base.items[base.keys.index(key)]
         if isinstance(base, (Pack, Const)) and _literal_index(index):
+            self.folded(base)
             key = _index_value(index)
             seq = base.items if isinstance(base, Pack) else base.value
             try:
@@ -1140,7 +1167,7 @@ class FunctionLowering:
             if isinstance(base, Pack):
                 return self.pack_method(base, func, args, kwargs, node)
             try:
-                fn = getattr(base.value, func.attr)
+                fn = self.attribute(base.value, func.attr)
             except AttributeError:
                 raise self.error(f'{base.spelling or base.value!r} has no attribute '
                                  f'{func.attr!r}', func) from None
@@ -1294,6 +1321,7 @@ class FunctionLowering:
             if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
                 raise self.error(f'{fn.__name__}() needs arguments known at transform time '
                                  f'(constants), not run-time values', node)
+            self.folded(*args, *kwargs.values())
             try:
                 return Const(fn(*[a.value for a in args],
                                 **{k: v.value for k, v in kwargs.items()}))
@@ -1303,6 +1331,7 @@ class FunctionLowering:
                 raise self.error(exc.msg, node) from None     # name the user's line
         if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
                 and all(isinstance(v, Const) for v in kwargs.values()):
+            self.folded(*args, *kwargs.values())
             try:
                 return Const(fn(*[a.value for a in args],
                                 **{k: v.value for k, v in kwargs.items()}))
@@ -1383,6 +1412,7 @@ class FunctionLowering:
         """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
         from .clone import inline_graph
         graph = fn.graph
+        self.ctx.guards.extend(graph.guards)
         try:
             bound = fn.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -1459,6 +1489,8 @@ class LocalFunction:
 
 
 _UNKNOWN = object()
+
+
 
 
 def _static_value(operand):
@@ -1555,7 +1587,7 @@ def _is_sum_of_generator(node, lowering):
         return False
     if node.func.id in lowering.env:
         return False
-    found, fn = lowering.src.resolve(node.func.id)
+    found, fn = lowering.resolve(node.func.id)
     return found and fn is sum
 
 
@@ -1714,6 +1746,7 @@ def lower_function(fn, gradients_site):
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, docstring)
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
+    graph.guards = ctx.guards
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     return graph
@@ -1744,6 +1777,7 @@ def _lower_wrapper(fn, src, ctx, builder, origin, gradients_site):
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
+    graph.guards = ctx.guards
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     return graph

@@ -47,7 +47,12 @@ def power_grad(dy, y, x1, x2):
         return dy * 2.0 * x1, None
     if p == 1:
         return dy, None
-    return (dy * x2 * x1 ** (x2 - 1),
+    if (isinstance(p, int) or isinstance(p, float)) and p % 1 == 0:
+        return dy * x2 * x1 ** (x2 - 1), None
+    # (np.power, not **: on a Python float base, ** of a fractional exponent gives
+    # a complex number where NumPy gives nan; the float specialisation spells it
+    # ** again, for speed)
+    return (dy * x2 * np.power(x1, x2 - 1),
             dy * y * np.log(np.where(x1 > 0, x1, 1.0)))
 
 
