@@ -1287,6 +1287,8 @@ class FunctionLowering:
                                      hint or '_stopped', temp=hint is None)
         if fn in (exec, eval, compile):
             raise self.error(f'{fn.__name__}() cannot be transformed', node)
+        if not _hashable(fn):
+            fn = registry.ByIdentity.of(fn)
         if isinstance(fn, LocalFunction):
             return fn.call(self, args, kwargs, node)
         if isinstance(fn, GradFunction):
@@ -1491,6 +1493,12 @@ class LocalFunction:
 _UNKNOWN = object()
 
 
+def _hashable(obj):
+    try:
+        hash(obj)
+        return True
+    except TypeError:       # a ctypes function
+        return False
 
 
 def _static_value(operand):
