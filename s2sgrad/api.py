@@ -16,7 +16,9 @@ class GraphFunction:
     Calling it runs the generated code.  `.source` is that code, `.graph` the
     static graph it came from, `.export(path)` writes it as a standalone module.
     Compilation happens on first use (call, `.source`, ...), so helpers defined
-    later in the module are found.
+    later in the module are found, and again whenever a global, closure cell or
+    attribute that the transformation read has changed since (frontend.guards),
+    so the code run is always the code for the world as it is.
     """
 
     def __init__(self, fn, name=None):
@@ -32,15 +34,23 @@ class GraphFunction:
         self.__wrapped__ = fn
         self.signature = inspect.signature(fn)
         self._compiled = None
+        self._guards = None         # what the transformation read from outside the function
 
     def _compile(self):
         return compiler.transform(self.python_function, self.__name__)
 
     @property
     def compiled(self):
-        if self._compiled is None:
-            self._compiled = self._compile()
-        return self._compiled
+        compiled = self._compiled
+        if compiled is None or not compiled.graph.guards.hold():
+            self._forget()
+            compiled = self._compiled = self._compile()
+            self._guards = compiled.graph.guards
+        return compiled
+
+    def _forget(self):
+        """Drop what was compiled: a global or closure it read has changed."""
+        self._compiled = None
 
     @property
     def source(self):
@@ -58,7 +68,9 @@ class GraphFunction:
         export(self.compiled, path)
 
     def __call__(self, *args, **kwargs):
-        compiled = self._compiled or self.compiled
+        compiled = self._compiled
+        if compiled is None or not self._guards.check():
+            compiled = self.compiled
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -94,11 +106,19 @@ class GradFunction(GraphFunction):
         self._for_floats = None
         self._for_floats_function = None
         self._for_shapes = {}
+        self._guards = None         # the target's: every specialisation depends on them
 
     def _compile(self, scalar_args=False, arg_shapes=None, arg_samples=None):
-        return compiler.transform_grad(self.target.graph, self.indices, self.with_value,
+        target = self.target.graph
+        self._guards = target.guards
+        return compiler.transform_grad(target, self.indices, self.with_value,
                                        self.__name__, scalar_args=scalar_args,
                                        arg_shapes=arg_shapes, arg_samples=arg_samples)
+
+    def _forget(self):
+        self._compiled = self._for_floats = self._for_floats_function = self._guards = None
+        self._for_shapes = {}
+        self.target._forget()
 
     def compiled_for(self, args):
         """The gradient specialised for the shapes of these arguments (cached by shape
@@ -163,6 +183,9 @@ class GradFunction(GraphFunction):
     def __call__(self, *args, **kwargs):
         # (paid on every call, where a scalar function's own work is a few hundred
         # nanoseconds: the float case first, inline, its function at hand)
+        guards = self._guards
+        if guards is not None and not guards.check() and not guards.hold():
+            self._forget()          # a global or closure it read has changed
         function = self._for_floats_function
         if function is not None and not kwargs:
             for arg in args:
@@ -171,6 +194,8 @@ class GradFunction(GraphFunction):
             else:
                 try:
                     return function(*args)
+                except _PYTHON_FLOAT_ERRORS:
+                    return self._call_numpy_floats(args, kwargs)
                 except Exception as exc:
                     if isinstance(exc, TypeError):
                         # too many or too few: the error Python gives for the function
@@ -185,12 +210,46 @@ class GradFunction(GraphFunction):
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
+            if isinstance(exc, _PYTHON_FLOAT_ERRORS) and \
+                    (float in map(type, args) or float in map(type, kwargs.values())):
+                return self._call_numpy_floats(args, kwargs)
             annotate(exc, compiled)
             raise
+
+    def _call_numpy_floats(self, args, kwargs):
+        """A call with Python floats whose arithmetic raised (1.0 / 0.0, math.sqrt(-1.0),
+        a complex number from (-1.0) ** 0.5 where a float was expected), where NumPy
+        gives inf or nan: the call again with np.float64 in their place, so that the
+        code computes with NumPy's semantics (or raises the same error), their
+        gradients returned as Python floats.  (Only then: np.float64 would change
+        the dtype a float32 array combined with them gets.)"""
+        floats = {i for i, a in enumerate(args) if type(a) is float}
+        floats.update(i for i, name in enumerate(self.signature.parameters)
+                      if type(kwargs.get(name)) is float)
+        args = tuple(np.float64(a) if type(a) is float else a for a in args)
+        kwargs = {k: np.float64(a) if type(a) is float else a for k, a in kwargs.items()}
+        result = self(*args, **kwargs)
+
+        def as_floats(grads):
+            if isinstance(self.indices, tuple):
+                return tuple(_float_of(g) if i in floats else g
+                             for i, g in zip(self.indices, grads))
+            return _float_of(grads) if self.indices in floats else grads
+        if self.with_value:
+            return result[0], as_floats(result[1])
+        return as_floats(result)
 
     def __repr__(self):
         return f'<s2sgrad.GradFunction {self.__name__}>'
 
+
+def _float_of(gradient):
+    return gradient if gradient is None else float(gradient)
+
+
+# What Python's float arithmetic raises where NumPy's gives inf or nan (TypeError:
+# a complex number where a float is expected).
+_PYTHON_FLOAT_ERRORS = (ArithmeticError, ValueError, TypeError)
 
 _SPECIALISATIONS = 16       # shape signatures compiled per gradient before the general code
 

@@ -117,6 +117,7 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     builder = Builder()
     ctx = Context()
     ctx.namespaces = list(target_graph.namespaces)
+    ctx.guards.extend(target_graph.guards)
     ctx.tape_copies = dict(target_graph.tape_copies)
     result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists)
     named = f'{target_graph.name} ({target_graph.origin.short})'   # in errors: the user's file:line
@@ -140,6 +141,7 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
         grads = Pack('tuple', [result, grads])
     graph = Graph(name, params, builder.stack[0], grads, target_graph.origin)
     graph.namespaces = ctx.namespaces
+    graph.guards = ctx.guards
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     graph.return_origin = target_graph.origin   # the final casts fold into the return

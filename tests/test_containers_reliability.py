@@ -843,3 +843,20 @@ def test_a_list_of_integers_is_checked_after_a_list_of_floats():
     g([1.0, 2.0])
     with pytest.raises(TypeError, match="argument 'x'"):
         g([1, 2])
+
+
+def returns_a_string_on_one_path(x):
+    for t in range(3):
+        if np.sum(x) > 10.0:
+            return np.sum(x * x)
+        x = x * 2.0
+    return "done"
+
+
+def test_a_string_returned_on_one_path_is_a_type_error():
+    # the output merges a float and "done": checked when the code runs, on either path
+    where = rf'returns_a_string_on_one_path \({THIS_FILE}:' \
+            rf'{returns_a_string_on_one_path.__code__.co_firstlineno}\)'
+    with pytest.raises(TypeError, match=f'grad: {where} returned str'):
+        sg.grad(returns_a_string_on_one_path)(np.ones(2))
+    right(returns_a_string_on_one_path, np.full(2, 4.0))        # the float path

@@ -171,9 +171,11 @@ class _Sweep:
         self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()),
                                    getattr(self, 'known_shapes', None))
         self.builder.shape_classes = self.shapes    # (the in-place pass goes on from them)
+        merged_from = _merged_from(prefix) if self.outputs_of is not None else {}
         for i, y in enumerate(ys):
             if isinstance(y, Value) and self.outputs_of is not None and \
-                    (y not in varied or self.check_every_output):
+                    (y not in varied or self.check_every_output or
+                     _may_merge_a_non_float(y, merged_from)):
                 self.emit(helpers._sg_check_output, [y, Const(self.outputs_of)], '_checked',
                           y.origin)
             if not isinstance(y, Value) or y not in varied:
@@ -739,6 +741,42 @@ def _containers(block, found, region_of, def_block):
             for inner in op.blocks():
                 region_of[inner] = op
                 _containers(inner, found, region_of, def_block)
+
+
+def _merged_from(ops):
+    """value -> the values an if or a loop may give it (its branches' results, its
+    value before the loop and after an iteration), over these ops and their regions."""
+    merged = {}
+
+    def visit(ops):
+        for op in ops:
+            if isinstance(op, If):
+                for out, a, b in zip(op.outputs, op.then_results, op.else_results):
+                    merged[out] = (a, b)
+            elif isinstance(op, Loop):
+                for out, phi, init, nxt in zip(op.outputs, op.phis, op.inits, op.nexts):
+                    merged[out] = merged[phi] = (init, nxt)
+            if isinstance(op, (If, Loop)):
+                for inner in op.blocks():
+                    visit(inner.ops)
+    visit(ops)
+    return merged
+
+
+def _may_merge_a_non_float(y, merged_from):
+    """Can an output made by ifs and loops be, on some path, a constant that is not a
+    float (`return "done"` on one path, a float on another)?  Then sg.grad checks it
+    when it runs."""
+    seen, stack = set(), [y]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Const):
+            if not isinstance(v.value, (float, np.floating, np.ndarray)):
+                return True
+        elif isinstance(v, Value) and v not in seen:
+            seen.add(v)
+            stack.extend(merged_from.get(v, ()))
+    return False
 
 
 def _ifs_in(block):

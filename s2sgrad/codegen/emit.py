@@ -60,7 +60,6 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False):
 
 # NumPy functions with a math twin that agrees on every float (no domain error,
 # no overflow): the float specialisation calls the twin.
-MATH_TWINS = prims.MATH_TWINS
 
 
 class _Emitter:
@@ -340,8 +339,6 @@ class _Emitter:
         return ast.Name(self.spell.global_name(name, value), ast.Load())
 
     def callee(self, op):
-        if self.floats and op.prim in MATH_TWINS:
-            return _parse(self.spell.path(MATH_TWINS[op.prim]))
         style = op.style
         spelling = style[1] if isinstance(style, tuple) and style[0] == 'call' else None
         found = library_path(op.prim)
@@ -372,6 +369,11 @@ class _Emitter:
         if op.prim is prims.TAPE_REVERSED:      # the tapes of a loop, walked back together
             walks = [_call(self.builtin('reversed'), [self.operand(a)]) for a in args]
             return walks[0] if len(walks) == 1 else _call(self.builtin('zip'), walks)
+        if self.floats and op.prim is np.power and op.adjoint is not None and \
+                len(args) == 2 and not op.kwargs:
+            # a rule's power on Python floats: ** (a complex result fails the final
+            # float() and the API calls again with NumPy floats)
+            return ast.BinOp(self.operand(args[0]), ast.Pow(), self.operand(args[1]))
         if kind == 'operator':
             return ast.BinOp(self.operand(args[0]), BINOPS[style[1]](), self.operand(args[1]))
         if kind == 'unary':

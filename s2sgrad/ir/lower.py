@@ -26,6 +26,7 @@ import numpy as np
 from ..ad import interface
 from ..codegen import literal
 from ..errors import TransformError
+from ..frontend.guards import Guards
 from ..rules import registry
 from ..runtime import helpers
 from .nodes import NONE, Block, Const, If, Loop, Managed, Op, Pack, Slice, Value, map_operand, walk
@@ -192,6 +193,7 @@ class Context:
         # a run-time list -> (its first items, known; whether they are all of it)
         self.list_items = {}
         self.namespaces = []        # the globals of every user function lowered
+        self.guards = Guards()      # what lowering read from outside the function
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):
@@ -227,6 +229,26 @@ class FunctionLowering:
 
     def error(self, message, node):
         return TransformError(message, self.origin(node))
+
+    # ---- names from outside the function ------------------------------------
+    def resolve(self, name):
+        """(found, object) for a free name; a user function's read is a guard."""
+        if (self.src.fn.__module__ or '').startswith('s2sgrad.'):
+            return self.src.resolve(name)       # a gradient rule's own names
+        return self.src.resolve_guarded(name, self.ctx.guards)
+
+    def static_attribute(self, base, attr):
+        """getattr on a transform-time object, recorded as a guard."""
+        obj = getattr(base, attr)
+        self.ctx.guards.read_attribute(base, attr, obj)
+        return obj
+
+    def folded(self, *operands):
+        """Constants whose items a transform-time computation reads: arrays among
+        them from outside the function are guarded by their contents."""
+        for operand in operands:
+            if isinstance(operand, Const):
+                self.ctx.guards.read_contents(operand.value)
 
     # ---- statements ----------------------------------------------------------
     def lower_body(self, body=None):
@@ -622,7 +644,7 @@ class FunctionLowering:
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
                 and not node.keywords and node.func.id not in self.env):
             return None
-        found, fn = self.src.resolve(node.func.id)
+        found, fn = self.resolve(node.func.id)
         return fn if found and any(fn is b for b in builtins) else None
 
     def is_range(self, value):
@@ -834,6 +856,7 @@ class FunctionLowering:
     def stmt_If(self, node):
         test = self.expr(node.test)
         if isinstance(test, Const):
+            self.folded(test)
             self.stmts(node.body if test.value else node.orelse)
             return
         if isinstance(test, Pack):
@@ -1025,7 +1048,7 @@ class FunctionLowering:
                 raise self.error(f'{name!r} is read after `del {name}` (on some path '
                                  f'through the code)', node)
             return self.env[name]
-        found, obj = self.src.resolve(name)
+        found, obj = self.resolve(name)
         if not found:
             raise self.error(f'name {name!r} is not defined', node)
         if obj is exec or obj is eval or obj is compile:
@@ -1186,6 +1209,7 @@ class FunctionLowering:
         result = self.expr(node.values[0])
         for rest in node.values[1:]:
             if isinstance(result, Const):
+                self.folded(result)
                 decided = (not result.value) if isinstance(node.op, gast.And) else bool(result.value)
                 if decided:
                     return result
@@ -1202,6 +1226,7 @@ class FunctionLowering:
     def expr_IfExp(self, node, hint):
         test = self.expr(node.test)
         if isinstance(test, Const):
+            self.folded(test)
             return self.expr(node.body if test.value else node.orelse, hint)
         return self.conditional(test, lambda: self.expr(node.body), lambda: self.expr(node.orelse),
                                 node, hint)
@@ -1287,6 +1312,7 @@ class FunctionLowering:
     def compare(self, op_node, left, right, node, hint):
         prim, symbol = COMPARE[type(op_node)]
         if _static_value(left) is not _UNKNOWN and _static_value(right) is not _UNKNOWN:
+            self.folded(left, right)
             return Const(PY_COMPARE[symbol](_static_value(left), _static_value(right)))
         if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
             return Const(symbol == 'is not')
@@ -1332,7 +1358,7 @@ class FunctionLowering:
         """`base.attr` (also `getattr(base, 'attr')`)."""
         if isinstance(base, Const):
             try:
-                obj = getattr(base.value, attr)
+                obj = self.static_attribute(base.value, attr)
             except AttributeError:
                 raise self.error(f'{base.spelling or type(base.value).__name__} has no '
                                  f'attribute {attr!r}', node) from None
@@ -1371,6 +1397,7 @@ class FunctionLowering:
                                  f'and present: {base.keys})', node)
             return base.items[base.keys.index(key)]
         if isinstance(base, (Pack, Const)) and _literal_index(index):
+            self.folded(base)
             key = _index_value(index)
             seq = base.items if isinstance(base, Pack) else base.value
             try:
@@ -1479,7 +1506,7 @@ class FunctionLowering:
             if isinstance(base, Pack):
                 return self.pack_method(base, func, args, kwargs, node)
             try:
-                fn = getattr(base.value, func.attr)
+                fn = self.static_attribute(base.value, func.attr)
             except AttributeError:
                 raise self.error(f'{base.spelling or base.value!r} has no attribute '
                                  f'{func.attr!r}', func) from None
@@ -1603,6 +1630,8 @@ class FunctionLowering:
                                      hint or '_stopped', temp=hint is None)
         if fn in (exec, eval, compile):
             raise self.error(f'{fn.__name__}() cannot be transformed', node)
+        if not _hashable(fn):
+            fn = registry.ByIdentity.of(fn)
         if isinstance(fn, LocalFunction):
             return fn.call(self, args, kwargs, node)
         if isinstance(fn, GradFunction):
@@ -1637,6 +1666,7 @@ class FunctionLowering:
             if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
                 raise self.error(f'{fn.__name__}() needs arguments known at transform time '
                                  f'(constants), not run-time values', node)
+            self.folded(*args, *kwargs.values())
             try:
                 return Const(fn(*[a.value for a in args],
                                 **{k: v.value for k, v in kwargs.items()}))
@@ -1669,6 +1699,7 @@ class FunctionLowering:
                 return Pack('list', items)
         if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
                 and all(isinstance(v, Const) for v in kwargs.values()):
+            self.folded(*args, *kwargs.values())
             try:
                 return Const(fn(*[a.value for a in args],
                                 **{k: v.value for k, v in kwargs.items()}))
@@ -1774,6 +1805,7 @@ class FunctionLowering:
         """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
         from .clone import inline_graph
         graph = fn.graph
+        self.ctx.guards.extend(graph.guards)
         try:
             bound = fn.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -1852,6 +1884,14 @@ class _Deleted:
 
 
 DELETED = Const(_Deleted())       # the value of a name after `del name`
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+        return True
+    except TypeError:       # a ctypes function
+        return False
 
 
 def _static_value(operand):
@@ -2031,7 +2071,7 @@ def _is_sum_of_generator(node, lowering):
         return False
     if node.func.id in lowering.env:
         return False
-    found, fn = lowering.src.resolve(node.func.id)
+    found, fn = lowering.resolve(node.func.id)
     return found and fn is sum
 
 
@@ -2243,6 +2283,7 @@ def lower_function(fn, gradients_site):
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, docstring)
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
+    graph.guards = ctx.guards
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     return graph
@@ -2273,6 +2314,7 @@ def _lower_wrapper(fn, src, ctx, builder, origin, gradients_site):
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
+    graph.guards = ctx.guards
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     return graph

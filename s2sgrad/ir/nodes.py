@@ -341,6 +341,7 @@ class Graph:
         self.docstring = docstring
         self.return_origin = None   # the top-level return statement, if any
         self.namespaces = []        # globals of every user function lowered into it
+        self.guards = None          # frontend.guards.Guards: what lowering read from outside
         self.tape_copies = {}       # values popped in reverse loops -> the values saved
         self.lists = set()          # values that are run-time Python lists
 

@@ -49,8 +49,11 @@ def power_adjoint(dy, y, x1, x2, power):
         return dy * 2.0 * x1, None
     if p == 1:
         return dy, None
-    if power is np.power:                           # the operator, as users write it
-        return dy * x2 * x1 ** (x2 - 1), dy * y * np.log(np.where(x1 > 0, x1, 1.0))
+    if power is np.power and (isinstance(p, int) or isinstance(p, float)) and p % 1 == 0:
+        return dy * x2 * x1 ** (x2 - 1), None       # the operator, as users write it
+    # (np.power, not **: on a Python float base, ** of a fractional exponent gives
+    # a complex number where NumPy gives nan; the float specialisation spells it
+    # ** again, for speed)
     return dy * x2 * power(x1, x2 - 1), dy * y * np.log(np.where(x1 > 0, x1, 1.0))
 
 
