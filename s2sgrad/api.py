@@ -203,8 +203,8 @@ class GradFunction(GraphFunction):
                     annotate(exc, self._for_floats)
                     raise
         if kwargs:
+            self._check_arguments(args, kwargs)     # (before compiling, as for positionals)
             compiled = self._compiled or self.compiled
-            self._check_arguments(args, kwargs)
         else:
             compiled = self._for_shapes.get(_signature(args)) or self.compiled_for(args)
         try:
