@@ -205,3 +205,32 @@ def test_a_math_twin_only_for_a_float(fn, spelling):
         minus[k] -= h
         numeric = (fn(*plus) - fn(*minus)) / (2 * h)
         np.testing.assert_allclose(grads[k], numeric, rtol=1e-6)
+
+
+def divides_by_a_zero_constant(x):
+    return np.divide(x, 0.0)
+
+
+def divides_by_zero_in_a_branch_not_taken(x):
+    if x > 100.0:
+        return x * (1.0 / 0.0)
+    return x * 2.0
+
+
+@pytest.mark.parametrize('x', [1.0, np.float64(1.0), np.array(1.0), np.array([1.0, -2.0])])
+def test_a_rule_divides_by_a_zero_constant_as_numpy_does(x):
+    # the rule's dy / 0.0 is folded as NumPy computes it (inf), not refused
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        value, grad = sg.value_and_grad(divides_by_a_zero_constant)(x)
+        expected = np.divide(x, 0.0)
+    assert np.array_equal(value, expected)
+    assert np.all(np.isinf(grad)) and np.all(grad > 0)
+
+
+def test_the_users_division_by_zero_raises_only_where_python_does():
+    assert sg.grad(divides_by_zero_in_a_branch_not_taken)(1.0) == 2.0
+    with pytest.raises(ZeroDivisionError):
+        divides_by_zero_in_a_branch_not_taken(200.0)
+    with pytest.raises(ZeroDivisionError):
+        sg.graph(divides_by_zero_in_a_branch_not_taken)(200.0)

@@ -230,10 +230,15 @@ class FunctionLowering:
     def error(self, message, node):
         return TransformError(message, self.origin(node))
 
+    def in_rule(self):
+        """Is this the lowering of a gradient rule's template (NumPy semantics)?"""
+        src = getattr(self, 'src', None)
+        return src is None or (src.fn.__module__ or '').startswith('s2sgrad.')
+
     # ---- names from outside the function ------------------------------------
     def resolve(self, name):
         """(found, object) for a free name; a user function's read is a guard."""
-        if (self.src.fn.__module__ or '').startswith('s2sgrad.'):
+        if self.in_rule():
             return self.src.resolve(name)       # a gradient rule's own names
         return self.src.resolve_guarded(name, self.ctx.guards)
 
@@ -1261,6 +1266,11 @@ class FunctionLowering:
         if _literal(left) and _literal(right):
             try:
                 return Const(PY_BINARY[symbol](left.value, right.value))
+            except ArithmeticError:
+                if self.in_rule():
+                    # a rule is NumPy arithmetic: 1.0 / 0.0 is inf there
+                    return Const(_numpy_fold(PY_BINARY[symbol], left.value, right.value))
+                # the user's own `1.0 / 0.0`: raised when (and if) it runs, as in Python
             except Exception as exc:
                 raise self.error(f'{type(exc).__name__}: {exc}', node) from None
         static = _static_sequence_op(symbol, left, right)
@@ -1892,6 +1902,14 @@ def _hashable(obj):
         return True
     except TypeError:       # a ctypes function
         return False
+
+
+def _numpy_fold(fn, a, b):
+    """`fn(a, b)` on two Python numbers as NumPy computes it (inf and nan, not
+    ZeroDivisionError or OverflowError), as a Python number again."""
+    with np.errstate(all='ignore'):
+        result = fn(np.float64(a), np.float64(b))
+    return float(result)
 
 
 def _static_value(operand):
