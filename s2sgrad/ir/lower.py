@@ -22,11 +22,12 @@ import gast
 import numpy as np
 
 from ..ad import interface
+from ..analyses.aliases import Memory, Pending, Stale
 from ..errors import TransformError
 from ..rules import registry
 from ..runtime import helpers
 from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
-from . import prims
+from . import effects, prims
 
 BINARY = {
     gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
@@ -68,8 +69,6 @@ METHODS = {
     'all': np.all, 'nonzero': np.nonzero, 'ptp': np.ptp,
 }
 VARARG_METHODS = {'reshape', 'transpose'}
-# Methods that change the array in place and return None: x.sort() is x = np.sort(x).
-INPLACE_METHODS = {'sort': np.sort}
 DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
                 'values': helpers._sg_values, 'get': helpers._sg_get}       # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {'T': np.transpose, 'shape': np.shape, 'ndim': np.ndim, 'size': np.size,
@@ -133,6 +132,7 @@ class Builder:
         self.stack = [Block()]
         self.adjoint = None          # the GradBlock being generated, if any
         self.origin_override = None  # rule expansion: every op gets the primal op's origin
+        self.memory = None           # analyses.aliases.Memory: views the user's code makes
 
     @property
     def block(self):
@@ -145,6 +145,11 @@ class Builder:
             hint = '_' + (hint or 't').lstrip('_')
         outputs = [Value(hint, origin, temp) for _ in range(n_out)]
         self.block.append(Op(prim, args, kwargs, outputs, origin, style, self.adjoint))
+        if self.memory is not None and self.origin_override is None:
+            for out in outputs:
+                self.memory.note(out, prim, args, kwargs, style)
+            if prim is prims.LIST_NEW or prim is prims.LIST_APPEND:
+                self.memory.note_list(outputs[0], list(args[:2]))
         return outputs[0] if n_out == 1 else outputs
 
     def append(self, region):
@@ -168,6 +173,7 @@ class Context:
         self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
         self.lists = set()          # values that are run-time Python lists
         self.namespaces = []        # the globals of every user function lowered
+        self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):
@@ -203,6 +209,27 @@ class FunctionLowering:
 
     def error(self, message, node):
         return TransformError(message, self.origin(node))
+
+    def error_at(self, message, origin):
+        return TransformError(message, origin)
+
+    def caller_bindings(self, env):
+        """Add this function's bindings to a callee's `env` under hidden names (`.x`):
+        a write in the callee rebinds them as it rebinds its own (ir/effects.py)."""
+        for name, b in self.env.items():
+            if isinstance(b, (Value, Pack, Pending, Stale)):
+                env['.' + name] = b
+
+    def returned_bindings(self, env):
+        """After a callee returns: the bindings it changed are this function's."""
+        for key, b in env.items():
+            if key.startswith('.') and b is not self.env.get(key[1:], b):
+                self.env[key[1:]] = b
+
+    def envs_sharing(self):
+        """The bindings a write may change: this function's, which hold its callers'
+        too (under hidden names, see `caller_bindings`)."""
+        return [self.env]
 
     # ---- statements ----------------------------------------------------------
     def lower_body(self, body=None):
@@ -291,10 +318,21 @@ class FunctionLowering:
 
     def stmt_AugAssign(self, node):
         target = node.target
+        origin = self.origin(node)
         if isinstance(target, gast.Subscript):
-            # x[i] += v  is  x[i] = x[i] + v  (NumPy's own meaning, repeats included)
             base, index = self.subscript_target(target)
-            current = self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
+            if isinstance(base, Pack):
+                # lst[0] *= 2.0: the item's own in-place operator (an array changes in
+                # place, wherever else it is held), then the result stored back
+                item = self.expr(target)
+                value = self.binary(node.op, item, self.expr(node.value), node)
+                if isinstance(item, Value):
+                    effects.write(self, item, value, origin, maybe_number=True)
+                base, index = self.subscript_target(target)
+                self.store_item(target, base, index, value, node)
+                return
+            # x[i] += v  is  x[i] = x[i] + v  (NumPy's own meaning, repeats included)
+            current = self.builder.emit(prims.GETITEM, [base, index], {}, origin,
                                         '_getitem', style=('subscript',))
             value = self.binary(node.op, current, self.expr(node.value), node)
             self.store_item(target, base, index, value, node)
@@ -303,56 +341,81 @@ class FunctionLowering:
             raise self.error('augmented assignment to an attribute cannot be transformed '
                              '(attribute mutation)', node)
         current = self.load_name(target.id, target)
-        if isinstance(current, Value):
-            aliases = [n for n, v in self.env.items() if v is current and n != target.id]
-            if aliases:
-                raise self.error(
-                    f'{target.id!r} is the same array as {aliases[0]!r} here; '
-                    f'augmented assignment would change both in place. Write '
-                    f'{target.id} = {target.id} {_op_symbol(node.op)} ... instead', node)
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
+        # an array's += changes it in place: every name showing its memory sees it
+        # (a number's rebinds the name only)
         self.env[target.id] = value
+        if isinstance(current, Value):
+            effects.write(self, current, value, origin, maybe_number=True)
 
     def subscript_target(self, target):
-        if not isinstance(target.value, gast.Name):
-            raise self.error('assignment into a nested subscript or an attribute is not '
-                             'supported; assign to a variable first', target)
-        base = self.load_name(target.value.id, target.value)
+        if isinstance(target.value, gast.Name):
+            base = self.load_name(target.value.id, target.value)
+        else:
+            base = self.expr(target.value)
+            if isinstance(base, Pack):
+                raise self.error('assignment into a nested list or dict item is not '
+                                 'supported; assign to a variable first', target)
         if isinstance(base, Const):
-            raise self.error(f'assignment into the global {target.value.id!r} cannot be '
-                             f'transformed (it would change module state)', target)
+            what = f'the global {target.value.id!r}' if isinstance(target.value, gast.Name) \
+                else 'a global array'
+            raise self.error(f'assignment into {what} cannot be transformed (it would '
+                             f'change module state)', target)
         return base, self.index(target.slice)
 
     def store_item(self, target, base, index, value, node):
-        """x[i] = v: a new version of x (in place when nothing reads the old one: passes/inplace)."""
-        name = target.value.id
-        aliases = [n for n, v in self.env.items() if v is base and n != name]
-        if isinstance(base, Value) and aliases:
-            raise self.error(f'{name!r} is the same array as {aliases[0]!r} here; assigning '
-                             f'into it would change both. Copy it first (np.copy)', node)
-        if isinstance(base, Pack) and base.kind == 'dict':
-            if not _literal_index(index):
-                raise self.error('dict keys must be constants', node)
-            key = _index_value(index)
-            keys, items = list(base.keys), list(base.items)
-            if key in keys:
-                items[keys.index(key)] = value
-            else:
-                keys.append(key)
-                items.append(value)
-            self.env[name] = Pack('dict', items, keys)
-            return
+        """x[i] = v: a new version of x's memory (in place when nothing reads the old
+        one: passes/inplace), seen by every name that shows it (ir/effects.py)."""
         if isinstance(base, Pack):
-            if not _literal_index(index) or not isinstance(_index_value(index), int):
-                raise self.error('assignment into a list with a run-time index is not '
-                                 'supported yet', node)
-            items = list(base.items)
-            items[_index_value(index)] = value
-            self.env[name] = Pack(base.kind, items)
+            name = target.value.id
+            if base.kind == 'dict':
+                if not _literal_index(index):
+                    raise self.error('dict keys must be constants', node)
+                key = _index_value(index)
+                keys, items = list(base.keys), list(base.items)
+                if key in keys:
+                    items[keys.index(key)] = value
+                else:
+                    keys.append(key)
+                    items.append(value)
+                new = Pack('dict', items, keys)
+            else:
+                if not _literal_index(index) or not isinstance(_index_value(index), int):
+                    raise self.error('assignment into a list with a run-time index is not '
+                                     'supported yet', node)
+                if base.kind == 'tuple':
+                    raise self.error("'tuple' object does not support item assignment", node)
+                items = list(base.items)
+                try:
+                    items[_index_value(index)] = value
+                except IndexError:
+                    raise self.error('list assignment index out of range', node) from None
+                new = Pack(base.kind, items)
+            self.replace_container(base, new)
+            self.env[name] = new
             return
-        new = self.builder.emit(prims.SETITEM, [base, index, value], {}, self.origin(node),
-                                name, style=('setitem',), temp=False)
-        self.env[name] = new
+        origin = self.origin(node)
+        hint = target.value.id if isinstance(target.value, gast.Name) else None
+        new = self.builder.emit(prims.SETITEM, [base, index, value], {}, origin,
+                                hint or getattr(base, 'hint', None) or '_written',
+                                style=('setitem',), temp=False)
+        effects.write(self, base, new, origin)
+        if hint is not None:
+            self.env[hint] = new
+
+    def replace_container(self, old, new):
+        """A list or dict changed: every name holding that same object sees the change."""
+        def replaced(b):
+            if b is old:
+                return new
+            if isinstance(b, Pack):
+                items = [replaced(i) for i in b.items]
+                if any(x is not y for x, y in zip(items, b.items)):
+                    return Pack(b.kind, items, b.keys)
+            return b
+        for env in self.envs_sharing():
+            for name, b in list(env.items()):
+                env[name] = replaced(b)
 
     def stmt_Break(self, node):
         loop = self.loops[-1]
@@ -402,6 +465,7 @@ class FunctionLowering:
             if isinstance(seq, Const) and isinstance(seq.value, range) or \
                     isinstance(seq, Value) and self.is_range(seq):
                 i = Value(_target_hint(node.target), origin)
+                self.ctx.memory.ints.add(i)
                 return seq, [i], lambda: self.assign(node.target, i)
             seqs, kind = [seq], None
         else:
@@ -440,10 +504,12 @@ class FunctionLowering:
         else:
             rng = self.builder.emit(range, [n], {}, origin, '_range')
         i = Value('_i', origin)
+        self.ctx.memory.ints.add(i)
 
         def bind():
-            items = [self.builder.emit(prims.GETITEM, [q, i], {}, origin, '_item',
-                                       style=('subscript',)) for q in seqs]
+            # the sequence's memory as it is now (the body may write into it)
+            items = [self.builder.emit(prims.GETITEM, [effects.current(self, q), i], {},
+                                       origin, '_item', style=('subscript',)) for q in seqs]
             if kind is enumerate:
                 if len(items) != 1:
                     raise self.error('enumerate takes one sequence here', node)
@@ -469,6 +535,21 @@ class FunctionLowering:
             self.stmts(node.body)
 
     def loop(self, node, kind, iterable, targets, bind, test):
+        """A loop region.  Lowered again where its body turned out to write memory
+        other names show (they are carried too), or changed how carried arrays share
+        memory (their records: ir/effects.py)."""
+        entry, ids = dict(self.env), len(self.ctx.loop_ids)
+        seen = effects.LoopFacts()
+        for _ in range(8):
+            try:
+                return self.loop_once(node, kind, iterable, targets, bind, test, seen)
+            except effects.Again:
+                self.env = dict(entry)
+                del self.ctx.loop_ids[ids:]
+        raise self.error('the arrays this loop writes into share memory in a way not '
+                         'followed here; copy them first (np.copy)', node)
+
+    def loop_once(self, node, kind, iterable, targets, bind, test, seen):
         origin = self.origin(node)
         k = len(self.ctx.loop_ids)
         self.ctx.loop_ids.append(node)
@@ -479,7 +560,11 @@ class FunctionLowering:
         flags = [ctx['break_flag']] if _has_break(node.body) else []
         if _has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
-        carried = list(dict.fromkeys(names + flags))
+        carried = list(dict.fromkeys(names + flags + sorted(seen.extra)))
+        carried = [n for n in carried if n not in seen.stale]
+        for name in seen.stale:
+            self.env[name] = seen.stale[name]
+        effects.settle(self, {}, origin, [n for n in carried if n in self.env])
         appended = _appended_names(node.body)
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
@@ -501,7 +586,7 @@ class FunctionLowering:
         before = dict(self.env)
         phis, inits = [], []
         for name, k in slots:
-            hint = name if k is None else _item_hint(name, structured[name][1], k)
+            hint = _hint_of(name) if k is None else _item_hint(name, structured[name][1], k)
             phi = Value(hint, origin)
             if k is not None:
                 init = before[name].items[k]
@@ -520,6 +605,7 @@ class FunctionLowering:
                                       keys)
             else:
                 self.env[name] = phis[slots.index((name, None))]
+        effects.phi_records(self, slots, phis, inits, seen)
         cond_block, cond = Block(), None
         if kind == 'while':
             self.builder.stack.append(cond_block)
@@ -537,6 +623,7 @@ class FunctionLowering:
                 if name.startswith('_break'):
                     self.env[name] = Const(False)   # each iteration starts unbroken
             self.stmts(node.body)
+            effects.settle(self, before, origin)
         finally:
             self.loops.pop()
             self.builder.stack.pop()
@@ -553,6 +640,7 @@ class FunctionLowering:
                 raise self.error(f'{name!r} ({kind_}) must keep its structure (length and '
                                  f'keys) from one iteration to the next', node)
             nexts.append(new.items[k])
+        effects.check_loop(self, slots, phis, nexts, carried, before, target_names, seen, body)
         exit_flag = self.env.get(ctx['break_flag']) if ctx['breaks'] else None
         if isinstance(exit_flag, Const) and not exit_flag.value:
             exit_flag = None
@@ -566,6 +654,7 @@ class FunctionLowering:
         region = Loop(kind, iterable, targets, phis, inits, nexts, cond_block, cond, body,
                       outputs, exit_flag, origin)
         self.builder.append(region)
+        effects.loop_outputs(self, phis, outputs)
         self.env = dict(before)
         for name in target_names:
             self.env.pop(name, None)    # Python's leftover loop variable: not supported
@@ -619,6 +708,7 @@ class FunctionLowering:
             self.returned, self.result, self.raised = False, None, False
             self.builder.stack.append(Block())
             self.stmts(body)
+            effects.settle(self, before, self.origin(node), keep=True)
             branches.append([self.builder.stack.pop(), self.env, self.result, self.returned,
                              self.raised])
             self.returned = self.raised = False
@@ -643,10 +733,16 @@ class FunctionLowering:
         if then_raised or else_raised:
             then_env = then_env if not then_raised else {n: None for n in names}
             else_env = else_env if not else_raised else {n: None for n in names}
+        stale = {n: b for n in names for b in (then_env.get(n), else_env.get(n))
+                 if isinstance(b, Stale)}
+        names = [n for n in names if n not in stale]
+        pending = [n for n in names if isinstance(then_env.get(n), Pending) or
+                   isinstance(else_env.get(n), Pending)]
+        names = [n for n in names if n not in pending]
         outputs, then_results, else_results = [], [], []
         origin = self.origin(node)
         for name in names:
-            outputs.append(Value(name, origin))
+            outputs.append(Value(_hint_of(name), origin))
             then_results.append(then_env.get(name, before.get(name)))
             else_results.append(else_env.get(name, before.get(name)))
             if then_results[-1] in self.ctx.lists or else_results[-1] in self.ctx.lists:
@@ -660,6 +756,31 @@ class FunctionLowering:
         self.env = dict(before)
         for name, out in zip(names, outputs):
             self.env[name] = out
+        self.env.update(stale)
+        effects.merged(self, outputs[:len(names)], list(zip(then_results, else_results)),
+                       region.blocks())
+        for name in pending:
+            # a view of an array the branches wrote: of the merged array, where both
+            # show the same view of it; else recomputed in each branch
+            merged = effects.merged_pending(
+                name, then_env, else_env, before,
+                dict(zip([id(r) for r in then_results[:len(names)]], outputs)),
+                dict(zip([id(r) for r in else_results[:len(names)]], outputs)))
+            if merged is None:
+                results = []
+                for block, env in ((then_block, then_env), (else_block, else_env)):
+                    self.builder.stack.append(block)
+                    try:
+                        results.append(effects.materialize(self, env.get(name, before.get(name)),
+                                                           origin))
+                    finally:
+                        self.builder.stack.pop()
+                merged = Value(_hint_of(name), origin)
+                region.outputs.insert(len(names), merged)
+                region.then_results.insert(len(names), results[0])
+                region.else_results.insert(len(names), results[1])
+                names.append(name)
+            self.env[name] = merged
         if then_raised and else_raised:
             self.returned, self.raised, self.result = True, True, None
         elif then_returns and self.loops:
@@ -761,13 +882,21 @@ class FunctionLowering:
 
     def load_name(self, name, node):
         if name in self.env:
-            return self.env[name]
+            return self.binding(name, self.origin(node))
         found, obj = self.src.resolve(name)
         if not found:
             raise self.error(f'name {name!r} is not defined', node)
         if obj is exec or obj is eval or obj is compile:
             raise self.error(f'{name}() cannot be transformed', node)
         return Const(obj, spelling=name)
+
+    def binding(self, name, origin):
+        """What `name` shows now: a view of memory written since is recomputed here
+        (ir/effects.py), one that cannot be is refused."""
+        bound = self.env[name]
+        if effects.is_pending(bound):
+            bound = self.env[name] = effects.materialize(self, bound, origin)
+        return bound
 
     def expr_ListComp(self, node, hint):
         if len(node.generators) == 1 and \
@@ -938,13 +1067,20 @@ class FunctionLowering:
                                 node, hint)
 
     def conditional(self, test, then, orelse, node, hint):
-        """An If region yielding one value: `then() if test else orelse()`."""
+        """An If region yielding one value: `then() if test else orelse()` (the user's:
+        what it shares is that of either)."""
+        out = self.conditional_value(test, then, orelse, self.origin(node), hint)
+        region = self.builder.block.ops[-1]
+        effects.merged(self, [out], [(region.then_results[0], region.else_results[0])],
+                       region.blocks())
+        return out
+
+    def conditional_value(self, test, then, orelse, origin, hint):
         blocks, results = [], []
         for make in (then, orelse):
             self.builder.stack.append(Block())
             results.append(make())
             blocks.append(self.builder.stack.pop())
-        origin = self.origin(node)
         out = Value(hint or '_ifexp', origin, temp=hint is None)
         self.builder.append(If(test, blocks[0], blocks[1], [out], [results[0]], [results[1]],
                                origin))
@@ -1202,30 +1338,21 @@ class FunctionLowering:
                     return base.items[base.keys.index(key)]
                 return args[1] if len(args) > 1 else NONE
         if base.kind == 'list' and target is not None:
-            if name == 'append' and len(args) == 1:
-                self.env[target] = Pack('list', base.items + args)
-                return NONE
-            if name == 'extend' and len(args) == 1:
-                self.env[target] = Pack('list', base.items + self.unpack_items(args[0], node))
+            if name in ('append', 'extend') and len(args) == 1:
+                # the same list under every name holding it (a caller's too)
+                new = Pack('list', base.items + (args if name == 'append' else
+                                                 self.unpack_items(args[0], node)))
+                self.replace_container(base, new)
+                self.env[target] = new
                 return NONE
         raise self.error(f'{base.kind} method {name!r} is not supported here (lists and dicts '
                          f'are followed item by item: their length must be known when '
                          f'transforming)', node)
 
     def method_call(self, base, name, args, kwargs, node, hint):
-        if name in INPLACE_METHODS:
-            target = node.func.value
-            if not isinstance(target, gast.Name):
-                raise self.error(f'.{name}() in place on an expression cannot be transformed: '
-                                 f'assign it to a variable first', node)
-            aliases = [n for n, v in self.env.items() if v is base and n != target.id]
-            if aliases:
-                raise self.error(f'{target.id!r} is the same array as {aliases[0]!r} here; '
-                                 f'.{name}() would change both. Copy it first (np.copy)', node)
-            new = self.builder.emit(INPLACE_METHODS[name], [base] + args, kwargs,
-                                    self.origin(node), target.id, temp=False)
-            self.env[target.id] = new       # a new version of the array, as x[i] = v is
-            return NONE
+        if name in effects.IN_PLACE_METHODS:
+            # x.sort(), y[1:].fill(0.0): a write into the array (ir/effects.py)
+            return effects.method_write(self, base, name, args, kwargs, self.origin(node))
         if name in DICT_METHODS:
             # a dict passed in as an argument: read through helpers (no gradient
             # flows into a run-time dict; a call on the gradient path is refused)
@@ -1243,8 +1370,14 @@ class FunctionLowering:
         if name == 'transpose' and not args:
             pass
         prim = METHODS[name]
-        return self.builder.emit(prim, [base] + args, kwargs, self.origin(node),
-                                 hint or '_' + name, style=('method', name), temp=hint is None)
+
+        def emit_method(args, kwargs, temp_name):
+            return self.builder.emit(prim, [base] + args, kwargs, self.origin(node),
+                                     temp_name or hint or '_' + name, style=('method', name),
+                                     temp=temp_name is not None or hint is None)
+        written = effects.out_call(self, prim, args, kwargs, self.origin(node), emit_method,
+                                   method=name)
+        return emit_method(args, kwargs, None) if written is None else written
 
     def call(self, callee, args, kwargs, node, hint):
         from ..api import GraphFunction, GradFunction     # noqa: the api module imports us
@@ -1317,6 +1450,17 @@ class FunctionLowering:
             return total
         if fn in (tuple, list) and len(args) == 1 and isinstance(args[0], Pack):
             return Pack('tuple' if fn is tuple else 'list', args[0].items)
+        if is_library_callable(fn):
+            # a function that writes an argument (np.fill_diagonal, out=): its
+            # functional form and the write (ir/effects.py)
+            def emit_call(args, kwargs, name):
+                return self.builder.emit(fn, args, kwargs, self.origin(node),
+                                         name or hint or '_' + _short_name(fn),
+                                         style=('call', callee.spelling),
+                                         temp=name is not None or hint is None)
+            written = effects.lower_call(self, fn, args, kwargs, self.origin(node), emit_call)
+            if written is not None:
+                return written
         if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
                 and not registry.is_constant(fn) and not is_library_callable(fn):
             return self.inline(fn, args, kwargs, node, hint)
@@ -1371,11 +1515,14 @@ class FunctionLowering:
                 env[param.name] = bound.arguments[param.name]
             else:
                 env[param.name] = Const(param.default)
+        self.caller_bindings(env)
         self.ctx.inlining.append(fn.__code__)
         try:
             sub = FunctionLowering(self.ctx, self.builder, src, env, caller=call_origin,
                                    gradients_site=self.gradients_site)
-            return sub.lower_body()
+            result = sub.lower_body()
+            self.returned_bindings(sub.env)
+            return result
         finally:
             self.ctx.inlining.pop()
 
@@ -1442,6 +1589,7 @@ class LocalFunction:
             raise caller.error(f'{self.__name__}() got unexpected arguments {sorted(extra)}',
                                node)
         env.update(bound)
+        caller.caller_bindings(env)
         key = id(self.node)
         if key in caller.ctx.inlining:
             raise caller.error(f'recursive call to {self.__name__!r} cannot be transformed', node)
@@ -1452,8 +1600,11 @@ class LocalFunction:
                                    else caller.caller,
                                    gradients_site=caller.gradients_site)
             if isinstance(self.node, gast.Lambda):
-                return sub.expr(self.node.body)
-            return sub.lower_body(self.node.body)
+                result = sub.expr(self.node.body)
+            else:
+                result = sub.lower_body(self.node.body)
+            caller.returned_bindings(sub.env)
+            return result
         finally:
             caller.ctx.inlining.pop()
 
@@ -1612,7 +1763,7 @@ def _assigned_names(body):
             # lst.append(v) and x.sort() make a new version of lst / x
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove',
-                                           'sort') \
+                                           'sort', 'fill', 'put', 'partition') \
                     and isinstance(node.func.value, gast.Name) \
                     and node.func.value.id not in names:
                 names.append(node.func.value.id)
@@ -1636,6 +1787,11 @@ def _appended_names(body):
                     and isinstance(node.func.value, gast.Name):
                 names.append(node.func.value.id)
     return names
+
+
+def _hint_of(name):
+    """The value name of a variable (a caller's, held under a hidden name: `.x`)."""
+    return name.lstrip('.')
 
 
 def _item_hint(name, keys, k):
@@ -1688,6 +1844,7 @@ def lower_function(fn, gradients_site):
     ctx.add_namespace(fn.__globals__)
     ctx.inlining.append(fn.__code__)
     builder = Builder()
+    builder.memory = ctx.memory
     args = src.node.args
     origin = src.origin(src.node)
     if (args.vararg is not None or args.kwarg is not None) and hasattr(fn, '__wrapped__') \

@@ -44,7 +44,8 @@ SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
               (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
               (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1),
-              (helpers._sg_shape_of, 0)}
+              (helpers._sg_shape_of, 0), (helpers._sg_is_view, 0), (helpers._sg_is_view, 1),
+              (helpers._sg_is_array, 0)}      # (these two look at what memory, not what data)
 SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
     ('_sg_repeat_sum', 1), ('_sg_tile_sum', 1), ('_sg_diag_adjoint', 1),
     ('_sg_diagonal_adjoint', 1), ('_sg_unpad', 1), ('_sg_split_stacked', 1),
@@ -100,6 +101,8 @@ class _Decision:
         self.shapes, self.dtypes = shapes, dtypes
         self.views_only = False
         self.home = {}                      # op or value -> the block holding it (ops' outputs)
+        self.branches = []                  # position -> the (If, branch) it is inside
+        self.inside = ()
         graph.inplace = {}
         graph.inplace_results = set()
 
@@ -115,13 +118,17 @@ class _Decision:
         for op in block.ops:
             position = len(self.order)
             self.order.append(op)
+            self.branches.append(self.inside)
             self.home[op] = block
             forward = op.adjoint is None
             if isinstance(op, If):
                 for v in values_in(op.test):
                     self.read(v, position, 'value', forward)
-                for inner in op.blocks():
+                outer = self.inside
+                for k, inner in enumerate(op.blocks()):
+                    self.inside = outer + ((op, k),)
                     self.scan(inner)
+                self.inside = outer
                 end = len(self.order)
                 for r in op.then_results + op.else_results:
                     for v in values_in(r):
@@ -157,6 +164,19 @@ class _Decision:
             for out in op.outputs:
                 self.producer[out] = op
                 self.home[out] = block
+
+    def exclusive(self, p, q):
+        """Are the ops at positions p and q in different branches of one If (never
+        both run)?  (A position past the end of the program: a read of the result.)"""
+        if p >= len(self.branches) or q >= len(self.branches):
+            return False
+        a, b = self.branches[p], self.branches[q]
+        for (if_a, k_a), (if_b, k_b) in zip(a, b):
+            if if_a is not if_b:
+                return False
+            if k_a != k_b:
+                return True
+        return False
 
     # ---- versions and views ---------------------------------------------------------
     # `parents[v]`: the values whose memory v may be (a view's base, the array an
@@ -257,7 +277,7 @@ class _Decision:
         old, views = self.old_states(base)
         later = [(v, forward) for v in old | views
                  for p, kind, forward in self.reads.get(v, ())
-                 if p > position and kind == 'value']
+                 if p > position and kind == 'value' and not self.exclusive(p, position)]
         for v, forward in list(later):
             if forward and v in views:
                 producer = self.producer.get(v)

@@ -1,0 +1,645 @@
+"""Writes into memory: `out=`, NumPy's in-place functions and methods, writes through
+views and aliases (containers, helpers' arguments), in straight-line code, loops and
+branches.  Each program runs as Python and transformed: the same value, and the
+gradient against central differences; what cannot be followed is refused at the
+user's line (TransformError).  Programs live in this file: s2sgrad reads source.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+from s2sgrad.ir import effects, prims
+from s2sgrad.ir.nodes import walk
+from s2sgrad.testing import check_grads
+
+from test_errors import line_of
+
+THIS_FILE = os.path.basename(__file__)
+RNG = np.random.default_rng(10)
+A33 = RNG.normal(size=(3, 3))
+A23 = RNG.normal(size=(2, 3))
+V3 = RNG.normal(size=3)
+W3 = RNG.normal(size=3)
+V4 = RNG.normal(size=4)
+
+
+# ---- out= ------------------------------------------------------------------------------
+def out_multiply_self(a):
+    c = np.zeros_like(a)
+    np.multiply(a, a, out=c)
+    return np.sum(c)
+
+
+def out_sin(x):
+    y = np.empty_like(x)
+    np.sin(x, out=y)
+    return np.sum(y * y)
+
+
+def out_into_operand(a, b):
+    a = a * 1.0
+    np.add(a, b, out=a)
+    return np.sum(a * a)
+
+
+def out_positional(a, b):
+    c = np.empty_like(a)
+    np.add(a, b, c)
+    return np.sum(c * c)
+
+
+def out_tuple_returned(x):
+    y = np.zeros_like(x)
+    r = np.exp(x, out=(y,))
+    return np.sum(r) + np.sum(y * x)
+
+
+def out_into_view(x):
+    y = np.zeros(4)
+    np.sin(x, out=y[1:])
+    return np.sum(y * y)
+
+
+def out_of_reduction(A):
+    o = np.zeros(3)
+    np.sum(A, axis=0, out=o)
+    return np.sum(o * o)
+
+
+def out_of_method(a):
+    c = a * 2.0
+    c.clip(-0.5, 0.5, out=c)
+    return np.sum(c * a)
+
+
+def out_matmul(A, B):
+    C = np.zeros((3, 3))
+    np.matmul(A, B, out=C)
+    return np.sum(C * C)
+
+
+def out_in_loop(x):
+    y = np.ones_like(x)
+    for k in range(3):
+        np.multiply(y, x, out=y)
+    return np.sum(y)
+
+
+# ---- the in-place family ---------------------------------------------------------------
+def fill_diagonal_scalar(Q):
+    Q = Q * 2.0
+    np.fill_diagonal(Q, 0.0)
+    return np.sum(Q * Q)
+
+
+def fill_diagonal_values(Q, d):
+    Q = Q * 1.0
+    np.fill_diagonal(Q, d)
+    return np.sum(Q * Q * Q)
+
+
+def fill_diagonal_of_argument_copy(Q):
+    P = Q.copy()
+    np.fill_diagonal(P, np.sum(Q))
+    return np.sum(P * Q)
+
+
+def put_flat(a):
+    c = a * 1.0
+    np.put(c, [0, 2], [1.0, 2.0])
+    return np.sum(c * a)
+
+
+def putmask_values(a):
+    c = a * 1.0
+    np.putmask(c, c > 0, c * 2.0)
+    return np.sum(c * c)
+
+
+def copyto_all(a, b):
+    c = a * 1.0
+    np.copyto(c, b)
+    return np.sum(c * a)
+
+
+def copyto_where(a, b):
+    c = a * 1.0
+    np.copyto(c, b * 3.0, where=a > 0)
+    return np.sum(c * c)
+
+
+def place_scalar(a):
+    c = a * 1.0
+    np.place(c, c < 0, 0.5)
+    return np.sum(c * a)
+
+
+def add_at_repeated(a, b):
+    c = a * 1.0
+    np.add.at(c, [0, 0, 1], b)
+    return np.sum(c * c)
+
+
+def subtract_at(a, b):
+    c = a * 1.0
+    np.subtract.at(c, [2, 2, 0], b)
+    return np.sum(c * c)
+
+
+def fill_a_view(a):
+    c = a * 1.0
+    c[1:].fill(2.0)
+    return np.sum(c * a)
+
+
+def sort_in_place(a):
+    c = a * 1.0
+    c.sort()
+    return np.sum(c * np.arange(4.0))
+
+
+def sort_a_view(y):
+    y = y * 1.0
+    v = y[1:]
+    v.sort()
+    return np.sum(y * np.arange(y.size))
+
+
+def put_method(a):
+    c = a * 1.0
+    c.put([1], 3.0)
+    return np.sum(c * a)
+
+
+# ---- views -----------------------------------------------------------------------------
+def view_slice_imul(y):
+    y = y * 1.0
+    v = y[1:]
+    v *= 2.0
+    return np.sum(y * y) + np.sum(v)
+
+
+def row_iadd(B, r):
+    B = B * 1.0
+    row = B[0]
+    row += r
+    return np.sum(B * B) + np.sum(row)
+
+
+def column_zeroed(y):
+    y = y * 1.0
+    v = y[:, 0]
+    v[:] = 0
+    return np.sum(y * y) + np.sum(v)
+
+
+def transpose_attribute(A):
+    A = A * 1.0
+    At = A.T
+    At[0] = 0.0
+    return np.sum(A * A) + np.sum(At)
+
+
+def transpose_function(A):
+    A = A * 1.0
+    At = np.transpose(A)
+    At *= 2.0
+    return np.sum(A * np.arange(3.0))
+
+
+def ellipsis_view(y):
+    y = y * 1.0
+    v = y[...]
+    v *= 3.0
+    return np.sum(y * y)
+
+
+def view_of_a_view(B):
+    B = B * 1.0
+    v = B[1:]
+    w = v[:, 1:]
+    w += 1.0
+    return np.sum(B * B) + np.sum(v) + np.sum(w)
+
+
+def base_written_view_read(y):
+    y = y * 1.0
+    v = y[1:]
+    y[2] = 5.0
+    return np.sum(v * v)
+
+
+def rows_in_loop(B, r):
+    B = B * 1.0
+    for i in range(B.shape[0]):
+        row = B[i]
+        row += r * i
+    return np.sum(B * B)
+
+
+def view_written_in_loop(y):
+    y = y * 1.0
+    v = y[1:]
+    for k in range(3):
+        v *= 1.5
+    return np.sum(y * y)
+
+
+def view_written_in_branch(y, c):
+    y = y * 1.0
+    v = y[:2]
+    if c > 0:
+        v *= 2.0
+    else:
+        v[0] = 7.0
+    return np.sum(y * y) + np.sum(v)
+
+
+def rows_walked(X):
+    X = X * 1.0
+    for row in X:
+        row *= 2.0
+    return np.sum(X * X)
+
+
+def rows_enumerated(X, r):
+    X = X * 1.0
+    for i, row in enumerate(X):
+        row += r * i
+    return np.sum(X * X)
+
+
+def row_set_by_matmul(A, v):
+    A = A * 1.0
+    w = A[0]
+    w[:] = A @ v
+    return np.sum(A * A)
+
+
+def row_set_by_dot_out(A, v):
+    A = A * 1.0
+    np.dot(A, v, out=A[1])
+    return np.sum(A * A)
+
+
+def row_set_by_dot_method(A, v):
+    A = A * 1.0
+    r = A[2]
+    r[...] = A.dot(v)
+    return np.sum(A * A)
+
+
+def zero_d_array_alias(x):
+    a = np.array(2.0) * x[0]
+    b = a
+    a += 1.0            # a 0-d array: in place, b sees it
+    return a * b
+
+
+def float64_alias(x):
+    a = np.float64(2.0) * x[0]
+    b = a
+    a += 1.0            # a NumPy scalar: rebinds a only
+    return a * b
+
+
+def item_of_vector(x):
+    s = x[0]
+    t = s
+    s += 1.0            # a number: rebinds s only
+    return s * t
+
+
+# ---- aliases: names, containers, helpers ----------------------------------------------------
+def same_array_two_names(x):
+    y = x * 1.0
+    z = y
+    y += 1.0
+    return np.sum(z * x)
+
+
+def through_a_list(y):
+    y = y * 1.0
+    lst = [y]
+    lst[0] *= 2.0
+    return np.sum(y * y)
+
+
+def through_a_dict(y):
+    y = y * 1.0
+    d = {"h": y}
+    d["h"] *= 2.0
+    return np.sum(y * y)
+
+
+def list_sees_the_array(y):
+    y = y * 1.0
+    lst = [y]
+    y *= 3.0
+    return np.sum(lst[0] * lst[0])
+
+
+def _scale_(a):
+    a *= 3.0
+
+
+def _set_first(a):
+    a[0] = 1.0
+
+
+def _append(lst, v):
+    lst.append(v)
+
+
+def _put_h(d, v):
+    d["h"] = v
+
+
+def helper_scales_argument(y):
+    y = y * 1.0
+    _scale_(y)
+    return np.sum(y * y)
+
+
+def helper_writes_views(y):
+    y = y * 1.0
+    _set_first(y)
+    _scale_(y[1:])
+    return np.sum(y * y)
+
+
+def helper_appends(y):
+    lst = [y]
+    _append(lst, y * 2.0)
+    return np.sum(lst[1]) + len(lst)
+
+
+def helper_fills_dict(y):
+    d = {}
+    _put_h(d, y * 2.0)
+    return np.sum(d["h"])
+
+
+def helper_in_loop(y):
+    y = y * 1.0
+    for k in range(2):
+        _scale_(y)
+    return np.sum(y)
+
+
+def nested_def_writes_closure(y):
+    buf = y * 1.0
+
+    def bump(k):
+        buf[k] = buf[k] * 2.0
+    bump(0)
+    bump(2)
+    return np.sum(buf * y)
+
+
+# ---- loops with break normalising in place (the fuzz finding and its variants) -------------
+def normalise_alias_break(x):
+    y = x * 3.0
+    z = y
+    for k in range(4):
+        y /= np.linalg.norm(y)
+        if k == 2:
+            break
+    return np.sum(z * np.arange(3.0)) + np.sum(y)
+
+
+def normalise_argument_break(x):
+    for i in range(5):
+        x /= np.linalg.norm(x)
+        if i > 2:
+            break
+    return np.sum(x * x * x)
+
+
+def normalise_view_break(x):
+    y = x * 2.0
+    v = y[1:]
+    for i in range(6):
+        v /= np.sqrt(np.sum(v * v))
+        if np.sum(v) > 0.5:
+            break
+        v *= 1.7
+    return np.sum(y ** 3)
+
+
+def normalise_while_break(x):
+    y = x + 0.0
+    z = y
+    while True:
+        y *= 0.5
+        if np.sum(y * y) < 0.1:
+            break
+    return np.sum(z * x)
+
+
+CASES = [
+    (out_multiply_self, (V3,)), (out_sin, (V3,)), (out_into_operand, (V3, W3)),
+    (out_positional, (V3, W3)), (out_tuple_returned, (V3,)), (out_into_view, (V3,)),
+    (out_of_reduction, (A33,)), (out_of_method, (V3,)), (out_matmul, (A33, A33.T)),
+    (out_in_loop, (V3,)),
+    (fill_diagonal_scalar, (A33,)), (fill_diagonal_values, (A33, V3)),
+    (fill_diagonal_of_argument_copy, (A33,)), (put_flat, (V4,)), (putmask_values, (V4,)),
+    (copyto_all, (V3, W3)), (copyto_where, (V3, W3)), (place_scalar, (V4,)),
+    (add_at_repeated, (V3, W3)), (subtract_at, (V3, W3)), (fill_a_view, (V4,)),
+    (sort_in_place, (V4,)), (sort_a_view, (V4,)), (put_method, (V4,)),
+    (view_slice_imul, (V4,)), (row_iadd, (A23, V3)), (column_zeroed, (A33,)),
+    (transpose_attribute, (A33,)), (transpose_function, (A33,)), (ellipsis_view, (V3,)),
+    (view_of_a_view, (A33,)), (base_written_view_read, (V4,)), (rows_in_loop, (A23, V3)),
+    (view_written_in_loop, (V4,)), (view_written_in_branch, (V3, 1.0)),
+    (view_written_in_branch, (V3, -1.0)), (item_of_vector, (V3,)),
+    (rows_walked, (A23,)), (rows_enumerated, (A23, V3)), (row_set_by_matmul, (A33, V3)),
+    (row_set_by_dot_out, (A33, V3)), (row_set_by_dot_method, (A33, V3)),
+    (zero_d_array_alias, (V3,)), (float64_alias, (V3,)),
+    (same_array_two_names, (V3,)), (through_a_list, (V3,)), (through_a_dict, (V3,)),
+    (list_sees_the_array, (V3,)), (helper_scales_argument, (V3,)),
+    (helper_writes_views, (V3,)), (helper_appends, (V3,)), (helper_fills_dict, (V3,)),
+    (helper_in_loop, (V3,)), (nested_def_writes_closure, (V3,)),
+    (normalise_alias_break, (V3,)), (normalise_argument_break, (V3,)),
+    (normalise_view_break, (V3,)), (normalise_while_break, (V3,)),
+]
+
+
+def _copies(args):
+    return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _label(case):
+    fn, args = case
+    return fn.__name__ + ('' if not any(isinstance(a, float) for a in args)
+                          else '-' + '-'.join(str(a) for a in args if isinstance(a, float)))
+
+
+@pytest.mark.parametrize('fn, args', CASES, ids=[_label(c) for c in CASES])
+def test_value_as_python(fn, args):
+    want = fn(*_copies(args))
+    got = sg.graph(fn)(*_copies(args))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('fn, args', CASES, ids=[_label(c) for c in CASES])
+def test_gradient_against_central_differences(fn, args):
+    wrt = tuple(i for i, a in enumerate(args) if isinstance(a, np.ndarray))
+    check_grads(fn, *args, wrt=wrt, order=1)
+
+
+@pytest.mark.parametrize('fn, args', [(out_sin, (V3,)), (fill_diagonal_scalar, (A33,)),
+                                      (row_iadd, (A23, V3)), (helper_scales_argument, (V3,))])
+def test_second_order(fn, args):
+    check_grads(fn, *args, wrt=tuple(range(len(args))), order=2)
+
+
+def test_arguments_of_a_graph_function_are_not_written():
+    """Python writes into the caller's array; the transformed function computes the same
+    value and leaves the caller's array alone (docs/programs.md)."""
+    x = V3.copy()
+    want = normalise_argument_break(x.copy())
+    got = sg.graph(normalise_argument_break)(x)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_array_equal(x, V3)
+
+
+# ---- nothing that writes is dead code ------------------------------------------------------
+def effect_result_unused(Q):
+    Q = Q * 1.0
+    np.fill_diagonal(Q, 0.0)
+    np.multiply(Q, 2.0, out=Q)
+    Q.sort()
+    return np.sum(Q)
+
+
+def test_no_effect_is_dropped():
+    f = sg.graph(effect_result_unused)
+    np.testing.assert_allclose(f(A33.copy()), effect_result_unused(A33.copy()), rtol=1e-12)
+    ops = [op for op in walk(f.graph.body) if hasattr(op, 'prim')]
+    assert sum(op.prim is prims.SETITEM for op in ops) == 2
+    assert any(op.prim is np.sort for op in ops)
+    for op in ops:      # every write is a functional form: nothing left for dead code to drop
+        assert not effects.writes_argument(op.prim), op
+        assert 'out' not in op.kwargs, op
+    check_grads(effect_result_unused, A33, order=1)
+
+
+def test_side_effect_table_lists_the_writers():
+    for fn in (np.fill_diagonal, np.put, np.putmask, np.copyto, np.place, np.add.at,
+               np.multiply.at, np.put_along_axis, np.random.shuffle):
+        assert effects.writes_argument(fn), fn
+    for name in ('sort', 'fill', 'put', 'partition', 'resize', 'setfield', 'itemset',
+                 'byteswap', 'setflags'):
+        assert name in effects.IN_PLACE_METHODS
+
+
+# ---- refused at the user's line ----------------------------------------------------------------
+G = np.ones(3)
+GENERATOR = np.random.default_rng(0)
+
+
+def write_through_reshape(A):
+    A = A * 1.0
+    r = A.reshape(-1)
+    r[0] = 5.0  # ERR
+    return np.sum(A)
+
+
+def write_through_ravel(A):
+    A = A * 1.0
+    r = A.ravel()
+    r *= 2.0  # ERR
+    return np.sum(A)
+
+
+def write_through_real(z):
+    z = z * 1.0
+    r = z.real
+    r[0] = 1.0  # ERR
+    return np.sum(z)
+
+
+def read_reshape_after_base_written(A):
+    A = A * 1.0
+    r = A.reshape(-1)
+    A[0, 0] = 5.0
+    return np.sum(r)  # ERR
+
+
+def shuffle_in_place(a):
+    c = a * 1.0
+    np.random.shuffle(c)  # ERR
+    return np.sum(c)
+
+
+def generator_shuffle(a):
+    c = a * 1.0
+    GENERATOR.shuffle(c)  # ERR
+    return np.sum(c)
+
+
+def put_along_axis_in_place(a):
+    c = a * 1.0
+    np.put_along_axis(c, np.array([0]), 1.0, axis=0)  # ERR
+    return np.sum(c)
+
+
+def resize_in_place(a):
+    c = a * 1.0
+    c.resize(2)  # ERR
+    return np.sum(c)
+
+
+def maximum_at(a, b):
+    c = a * 1.0
+    np.maximum.at(c, [0, 1], b)  # ERR
+    return np.sum(c)
+
+
+def out_with_where(a):
+    c = np.zeros_like(a)
+    np.sin(a, out=c, where=a > 0)  # ERR
+    return np.sum(c)
+
+
+def out_into_global(a):
+    np.sin(a, out=G)  # ERR
+    return np.sum(G)
+
+
+def out_two_arrays(a):
+    q = np.zeros_like(a)
+    r = np.zeros_like(a)
+    np.divmod(a, 2.0, out=(q, r))  # ERR
+    return np.sum(q + r)
+
+
+def one_of_two_arrays_written(a, c):
+    x = a * 1.0
+    y = a * 2.0
+    z = x if c > 0 else y
+    z *= 2.0  # ERR
+    return np.sum(x + y)
+
+
+REFUSED = [
+    (write_through_reshape, (A23,), 'reshape'), (write_through_ravel, (A23,), 'ravel'),
+    (write_through_real, (V3,), '.real'), (read_reshape_after_base_written, (A23,), 'reshape'),
+    (shuffle_in_place, (V3,), 'shuffle'), (generator_shuffle, (V3,), 'shuffle'),
+    (put_along_axis_in_place, (V3,), 'put_along_axis'),
+    (resize_in_place, (V3,), 'resize'), (maximum_at, (V3, W3), 'maximum.at'),
+    (out_with_where, (V3,), 'where='), (out_into_global, (V3,), 'global'),
+    (out_two_arrays, (V3,), 'several'), (one_of_two_arrays_written, (V3, 1.0), 'several'),
+]
+
+
+@pytest.mark.parametrize('fn, args, construct', REFUSED, ids=[c[0].__name__ for c in REFUSED])
+def test_refused_at_the_line(fn, args, construct):
+    with pytest.raises(sg.TransformError) as info:
+        sg.graph(fn)(*_copies(args))
+    err = info.value
+    assert os.path.basename(err.filename) == THIS_FILE, err.filename
+    assert err.lineno == line_of(fn), (err.lineno, str(err))
+    assert construct in str(err), str(err)
