@@ -305,6 +305,76 @@ def float64_alias(x):
     return a * b
 
 
+def _first_row(a):
+    return a[0]
+
+
+def helper_returns_a_view(B):
+    B = B * 1.0
+    r = _first_row(B)
+    r += 1.0
+    return np.sum(B * B)
+
+
+def one_value_two_targets(x):
+    a = b = x * 1.0
+    a[0] = 1.0
+    return np.sum(b * x)
+
+
+def unpacked_twice(x):
+    y = x * 1.0
+    a, b = y, y
+    a *= 2.0
+    return np.sum(b * x)
+
+
+def over_a_list_of_arrays(x, w):
+    a = x * 1.0
+    b = w * 1.0
+    for v in [a, b]:
+        v *= 2.0
+    return np.sum(a * b)
+
+
+def reversed_view_added(y):
+    y = y * 1.0
+    v = y[::-1]
+    v += y
+    return np.sum(y * y)
+
+
+def overlapping_out(y):
+    y = y * 1.0
+    np.add(y[1:], y[:-1], out=y[1:])
+    return np.sum(y * y)
+
+
+def rows_in_nested_loops(A):
+    A = A * 1.0
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            row = A[i]
+            row[j] = row[j] * 2.0 + 1.0
+    return np.sum(A * A)
+
+
+def view_read_across_loop(y):
+    y = y * 1.0
+    v = y[1:]
+    for k in range(3):
+        y[0] = y[0] + np.sum(v)
+        y[1] = y[1] * 0.5
+    return np.sum(v * v) + np.sum(y)
+
+
+def transpose_sees_base_write(A):
+    A = A * 1.0
+    T = A.T
+    A[0, 1] = 7.0
+    return np.sum(T * np.arange(3.0))
+
+
 def item_of_vector(x):
     s = x[0]
     t = s
@@ -457,6 +527,10 @@ CASES = [
     (rows_walked, (A23,)), (rows_enumerated, (A23, V3)), (row_set_by_matmul, (A33, V3)),
     (row_set_by_dot_out, (A33, V3)), (row_set_by_dot_method, (A33, V3)),
     (zero_d_array_alias, (V3,)), (float64_alias, (V3,)),
+    (helper_returns_a_view, (A33,)), (one_value_two_targets, (V3,)), (unpacked_twice, (V3,)),
+    (over_a_list_of_arrays, (V3, W3)), (reversed_view_added, (V3,)), (overlapping_out, (V4,)),
+    (rows_in_nested_loops, (A23,)), (view_read_across_loop, (V4,)),
+    (transpose_sees_base_write, (A33,)),
     (same_array_two_names, (V3,)), (through_a_list, (V3,)), (through_a_dict, (V3,)),
     (list_sees_the_array, (V3,)), (helper_scales_argument, (V3,)),
     (helper_writes_views, (V3,)), (helper_appends, (V3,)), (helper_fills_dict, (V3,)),
@@ -538,6 +612,7 @@ def test_side_effect_table_lists_the_writers():
 # ---- refused at the user's line ----------------------------------------------------------------
 G = np.ones(3)
 GENERATOR = np.random.default_rng(0)
+G2 = np.ones((2, 2))
 
 
 def write_through_reshape(A):
@@ -578,6 +653,32 @@ def generator_shuffle(a):
     c = a * 1.0
     GENERATOR.shuffle(c)  # ERR
     return np.sum(c)
+
+
+def global_view_scaled(a):
+    g = G[0:2]
+    g *= 2.0  # ERR
+    return np.sum(a) + np.sum(G)
+
+
+def global_sorted(a):
+    G.sort()  # ERR
+    return np.sum(a * G)
+
+
+def global_filled_diagonal(a):
+    np.fill_diagonal(G2, 0.0)  # ERR
+    return np.sum(a) + np.sum(G2)
+
+
+def list_holding_a_written_array(x):
+    hs = []
+    h = x * 1.0
+    for k in range(3):
+        h = h * 2.0
+        hs.append(h)  # ERR
+        h *= 0.5
+    return np.sum(np.stack(hs))
 
 
 def put_along_axis_in_place(a):
@@ -631,7 +732,9 @@ REFUSED = [
     (put_along_axis_in_place, (V3,), 'put_along_axis'),
     (resize_in_place, (V3,), 'resize'), (maximum_at, (V3, W3), 'maximum.at'),
     (out_with_where, (V3,), 'where='), (out_into_global, (V3,), 'global'),
-    (out_two_arrays, (V3,), 'several'), (one_of_two_arrays_written, (V3, 1.0), 'several'),
+    (out_two_arrays, (V3,), 'several'), (global_view_scaled, (V3,), 'global'),
+    (global_sorted, (V3,), 'global'), (global_filled_diagonal, (V3,), 'global'),
+    (list_holding_a_written_array, (V3,), 'written at'), (one_of_two_arrays_written, (V3, 1.0), 'several'),
 ]
 
 

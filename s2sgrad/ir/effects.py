@@ -144,6 +144,10 @@ def lower_call(low, fn, args, kwargs, origin, emit):
         handler = False
     if handler is False and _shuffles(fn):
         handler = None
+    if isinstance(getattr(fn, '__self__', None), np.ndarray) and \
+            getattr(fn, '__name__', None) in IN_PLACE_METHODS:
+        raise low.error_at(f'.{fn.__name__}() on a global array cannot be transformed (it '
+                           f'would change module state)', origin)
     if handler is not False and handler is not None and not isinstance(handler, str):
         target, new = handler(low, args, kwargs, origin)
         write(low, target, new, origin)
@@ -369,8 +373,6 @@ def _rebind(low, storage, old_root, new_root, replacements, origin, target, is_a
                 # is, read through a check that it is not a view (passes/inplace)
                 return b
             return Pending(b, old_root, new_root, list(reversed(links)))
-        if opaque is None and memory.storage_of(root) != storage and shown is not None:
-            return b
         return Stale(f'it shows memory {why} in a way not followed here (a view made by '
                      f'{opaque.why})' if opaque is not None else
                      f'it shows memory {why}', origin)
@@ -533,6 +535,7 @@ class LoopFacts:
         self.opaque = {}            # slots whose sharing changes from one iteration on ->
                                     # (slots, values before the loop) they may share with
         self.stale = {}             # names the body leaves unreadable -> their Stale
+        self.dead = set()           # names the body assigns before reading them
 
 
 def phi_records(low, slots, phis, inits, facts):
@@ -544,6 +547,8 @@ def phi_records(low, slots, phis, inits, facts):
         if isinstance(init, Value):
             phi_of.setdefault(init, phi)
     for slot, phi, init in zip(slots, phis, inits):
+        if slot[0] in facts.dead:
+            continue                # never read: what it shares does not matter
         if slot in facts.opaque:
             partners, outer = facts.opaque[slot]
             if partners is None:
@@ -591,7 +596,7 @@ def check_loop(low, slots, phis, nexts, carried, before, target_names, facts, bo
             again = True
             continue
         rec = memory.records.get(phi)
-        if isinstance(rec, Opaque):
+        if isinstance(rec, Opaque) or slot[0] in facts.dead:
             continue
         if rec is not None and rec.step is SAME:
             ok = nxt is next_of.get(rec.base)
@@ -602,8 +607,9 @@ def check_loop(low, slots, phis, nexts, carried, before, target_names, facts, bo
         elif not isinstance(nxt, Value):
             ok = True
         else:
-            covered = [n for s_, n in zip(slots, nexts) if s_ in facts.opaque and (
-                facts.opaque[s_][0] is None or slot in facts.opaque[s_][0])]
+            covered = [n for s_, n in zip(slots, nexts) if s_[0] in facts.dead or
+                       s_ in facts.opaque and (facts.opaque[s_][0] is None or
+                                               slot in facts.opaque[s_][0])]
             ok = memory.records.get(nxt) is None and \
                 _alone(low, phi, nxt, phis, nexts, covered)
         if not ok:
@@ -660,13 +666,21 @@ def _alone(low, phi, nxt, phis, nexts, covered):
     return True
 
 
-def loop_outputs(low, phis, outputs):
-    """A loop's results share what its variables share."""
+def loop_outputs(low, slots, phis, inits, nexts, outputs, facts):
+    """A loop's results share what its variables share (one the body assigns before
+    reading it: what its value before the loop or after an iteration shares)."""
     memory = low.ctx.memory
     out_of = dict(zip(phis, outputs))
-    for phi, out in zip(phis, outputs):
+    for slot, phi, init, nxt, out in zip(slots, phis, inits, nexts, outputs):
         rec = memory.records.get(phi)
-        if isinstance(rec, View):
+        if slot[0] in facts.dead:
+            candidates = tuple(c for c in (init, nxt) if isinstance(c, Value))
+            if candidates:
+                memory.records[out] = Opaque(candidates, 'a value that may be one of '
+                                                         'several arrays')
+        elif rec is None:
+            memory.storage[out] = memory.storage_of(phi)
+        elif isinstance(rec, View):
             memory.records[out] = View(out_of.get(rec.base, rec.base), rec.step)
         elif isinstance(rec, Opaque):
             memory.records[out] = rec

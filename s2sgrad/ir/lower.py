@@ -341,6 +341,9 @@ class FunctionLowering:
             raise self.error('augmented assignment to an attribute cannot be transformed '
                              '(attribute mutation)', node)
         current = self.load_name(target.id, target)
+        if isinstance(current, Const) and isinstance(current.value, np.ndarray):
+            raise self.error(f'augmented assignment to the global array {target.id!r} cannot '
+                             f'be transformed (it would change module state in place)', node)
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
         # an array's += changes it in place: every name showing its memory sees it
         # (a number's rebinds the name only)
@@ -605,6 +608,7 @@ class FunctionLowering:
                                       keys)
             else:
                 self.env[name] = phis[slots.index((name, None))]
+        seen.dead = _assigned_first(node.body, test)
         effects.phi_records(self, slots, phis, inits, seen)
         cond_block, cond = Block(), None
         if kind == 'while':
@@ -654,7 +658,7 @@ class FunctionLowering:
         region = Loop(kind, iterable, targets, phis, inits, nexts, cond_block, cond, body,
                       outputs, exit_flag, origin)
         self.builder.append(region)
-        effects.loop_outputs(self, phis, outputs)
+        effects.loop_outputs(self, slots, phis, inits, nexts, outputs, seen)
         self.env = dict(before)
         for name in target_names:
             self.env.pop(name, None)    # Python's leftover loop variable: not supported
@@ -1775,6 +1779,26 @@ def _assigned_names(body):
                         and target.value.id not in names:
                     names.append(target.value.id)
     return names
+
+
+def _assigned_first(body, test):
+    """Names a loop body assigns (`name = ...` among its first plain assignments)
+    before it or the loop's test reads them: the value the previous iteration left
+    is never read."""
+    def loads(node):
+        return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)} if node is not None else set()
+    read = loads(test)
+    first = set()
+    for stmt in body:
+        if not (isinstance(stmt, gast.Assign) and
+                all(isinstance(t, gast.Name) for t in stmt.targets)) or any(
+                    isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+                    for n in gast.walk(stmt.value)):
+            break           # (a call of a nested def may read anything)
+        read |= loads(stmt.value)
+        first |= {t.id for t in stmt.targets if t.id not in read}
+    return first
 
 
 def _appended_names(body):
