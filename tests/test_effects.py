@@ -569,6 +569,24 @@ def test_second_order(fn, args):
     check_grads(fn, *args, wrt=tuple(range(len(args))), order=2)
 
 
+@sg.graph
+def _graph_scales_argument(a):
+    a *= 2.0
+    return np.sum(a)
+
+
+def calls_a_graph_function(x):
+    y = x * 1.0
+    s = _graph_scales_argument(y)     # a graph function writes into a copy
+    return np.sum(y * y) + s
+
+
+def test_a_graph_function_called_inside_keeps_its_arguments():
+    want = calls_a_graph_function(V3.copy())
+    np.testing.assert_allclose(sg.graph(calls_a_graph_function)(V3.copy()), want, rtol=1e-12)
+    check_grads(calls_a_graph_function, V3, order=1)
+
+
 def test_arguments_of_a_graph_function_are_not_written():
     """Python writes into the caller's array; the transformed function computes the same
     value and leaves the caller's array alone (docs/programs.md)."""

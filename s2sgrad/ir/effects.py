@@ -16,6 +16,7 @@ known to write one of its arguments, each lowered to its functional form
 (plus the write) or refused.  Nothing that writes is ever left as an op whose
 result nobody reads (dead code would drop it).
 """
+import functools
 import inspect
 
 import numpy as np
@@ -68,8 +69,7 @@ def _place(low, args, kwargs, origin):
     return arr, _setitem(low, arr, mask, vals, origin)
 
 
-def _ufunc_at(low, fn, args, kwargs, origin):
-    ufunc = fn.__self__
+def _ufunc_at(ufunc, low, args, kwargs, origin):
     if ufunc not in (np.add, np.subtract) or kwargs or len(args) != 3:
         raise low.error_at(f'np.{ufunc.__name__}.at writes into its first argument; only '
                            f'np.add.at(a, indices, b) and np.subtract.at are transformed',
@@ -82,10 +82,18 @@ def _ufunc_at(low, fn, args, kwargs, origin):
     return a, new
 
 
+def _nan_to_num(low, args, kwargs, origin):
+    copy = kwargs.get('copy', args[1] if len(args) > 1 else Const(True))
+    if isinstance(copy, Const) and copy.value is True:
+        return None                 # a new array: an ordinary call
+    raise low.error_at('np.nan_to_num(..., copy=False) writes into its argument; it cannot '
+                       'be transformed', origin)
+
+
 IN_PLACE_FUNCTIONS = {
     np.fill_diagonal: _fill_diagonal, np.put: _put, np.putmask: _putmask,
-    np.copyto: _copyto, np.place: _place,
-    np.put_along_axis: None, np.random.shuffle: None, np.nan_to_num: 'copy',
+    np.copyto: _copyto, np.place: _place, np.nan_to_num: _nan_to_num,
+    np.put_along_axis: None, np.random.shuffle: None,
 }
 # Array methods that change the array: the functional form, or None (refused).
 IN_PLACE_METHODS = {
@@ -112,13 +120,18 @@ def _setitem(low, base, index, value, origin):
 
 def writes_argument(fn):
     """Is `fn` in the side-effect table (or a ufunc's .at, a random generator's
-    shuffle)?"""
+    shuffle)?  (Asked of every op by dead code: answers are kept.)"""
     try:
-        if fn in IN_PLACE_FUNCTIONS:
-            return True
+        known = _writers.get(fn)
     except TypeError:
         return False
-    return _is_ufunc_method(fn, 'at') or _shuffles(fn)
+    if known is None:
+        known = _writers[fn] = fn in IN_PLACE_FUNCTIONS or _is_ufunc_method(fn, 'at') or \
+            _shuffles(fn)
+    return known
+
+
+_writers = {}
 
 
 def _shuffles(fn):
@@ -134,32 +147,31 @@ def _is_ufunc_method(fn, name=None):
 def lower_call(low, fn, args, kwargs, origin, emit):
     """A call to a library function that writes an argument: its value (None: an
     ordinary call).  `emit(args, kwargs, hint)` emits the call as the user spelled it."""
+    name = getattr(fn, '__name__', None)
+    if isinstance(getattr(fn, '__self__', None), np.ndarray) and name in IN_PLACE_METHODS:
+        raise low.error_at(f'.{name}() on a global array cannot be transformed (it would '
+                           f'change module state)', origin)
     if _is_ufunc_method(fn, 'at'):
-        target, new = _ufunc_at(low, fn, args, kwargs, origin)
-        write(low, target, new, origin)
-        return Const(None)
-    try:
-        handler = IN_PLACE_FUNCTIONS.get(fn, False)
-    except TypeError:
-        handler = False
-    if handler is False and _shuffles(fn):
+        handler = functools.partial(_ufunc_at, fn.__self__)
+    elif _shuffles(fn):
         handler = None
-    if isinstance(getattr(fn, '__self__', None), np.ndarray) and \
-            getattr(fn, '__name__', None) in IN_PLACE_METHODS:
-        raise low.error_at(f'.{fn.__name__}() on a global array cannot be transformed (it '
-                           f'would change module state)', origin)
-    if handler is not False and handler is not None and not isinstance(handler, str):
-        target, new = handler(low, args, kwargs, origin)
-        write(low, target, new, origin)
-        return Const(None)
-    if handler == 'copy':
-        copy = kwargs.get('copy', args[1] if len(args) > 1 else Const(True))
-        if isinstance(copy, Const) and copy.value is True:
-            return None
-    if handler is not False:
+    else:
+        try:
+            handler = IN_PLACE_FUNCTIONS.get(fn, _ORDINARY)
+        except TypeError:
+            handler = _ORDINARY
+    if handler is None:
         raise low.error_at(f'{_name(fn)}() writes into its argument; it cannot be '
                            f'transformed', origin)
-    return out_call(low, fn, args, kwargs, origin, emit)
+    written = None if handler is _ORDINARY else handler(low, args, kwargs, origin)
+    if written is None:
+        return out_call(low, fn, args, kwargs, origin, emit)
+    target, new = written
+    write(low, target, new, origin)
+    return Const(None)
+
+
+_ORDINARY = object()        # not in the table: an ordinary call (out= aside)
 
 
 def out_call(low, fn, args, kwargs, origin, emit, method=None):
@@ -212,8 +224,7 @@ def _split_out(fn, args, kwargs, method):
 # positions of `out` among an array method's arguments (the array not counted)
 _METHOD_OUT = {'sum': 2, 'mean': 2, 'prod': 2, 'max': 1, 'min': 1, 'cumsum': 2,
                'cumprod': 2, 'clip': 2, 'round': 1, 'argmax': 1, 'argmin': 1, 'any': 1,
-               'all': 1, 'var': 2, 'std': 2, 'trace': 4, 'ptp': 1, 'conj': None,
-               'conjugate': None, 'dot': 1}
+               'all': 1, 'var': 2, 'std': 2, 'trace': 4, 'ptp': 1, 'dot': 1}
 _out_positions = {}
 
 

@@ -1401,7 +1401,9 @@ class FunctionLowering:
             return fn.call(self, args, kwargs, node)
         if isinstance(fn, GradFunction):
             return self.inline_graph(fn, args, kwargs, node, hint)
-        if isinstance(fn, GraphFunction):
+        own_arguments = isinstance(fn, GraphFunction)
+        if own_arguments:
+            # a graph function never writes into its caller's arrays (docs/programs.md)
             fn = fn.python_function
         if fn is registry.same:
             a, b = args
@@ -1467,7 +1469,7 @@ class FunctionLowering:
                 return written
         if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
                 and not registry.is_constant(fn) and not is_library_callable(fn):
-            return self.inline(fn, args, kwargs, node, hint)
+            return self.inline(fn, args, kwargs, node, hint, own_arguments)
         if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType) \
                 and not is_library_callable(fn.__func__):
             raise self.error('calling methods of user objects is not supported yet', node)
@@ -1486,7 +1488,9 @@ class FunctionLowering:
                                  hint or '_' + _short_name(fn), style=('call', spelling),
                                  temp=hint is None)
 
-    def inline(self, fn, args, kwargs, node, hint):
+    def inline(self, fn, args, kwargs, node, hint, own_arguments=False):
+        """A call to a user function, lowered in place.  `own_arguments`: writes into
+        its arguments stay in it (a graph function's); else the caller sees them."""
         from ..frontend.source import capture
         call_origin = self.origin(node)
         if fn.__code__ in self.ctx.inlining:
@@ -1519,13 +1523,15 @@ class FunctionLowering:
                 env[param.name] = bound.arguments[param.name]
             else:
                 env[param.name] = Const(param.default)
-        self.caller_bindings(env)
+        if not own_arguments:
+            self.caller_bindings(env)
         self.ctx.inlining.append(fn.__code__)
         try:
             sub = FunctionLowering(self.ctx, self.builder, src, env, caller=call_origin,
                                    gradients_site=self.gradients_site)
             result = sub.lower_body()
-            self.returned_bindings(sub.env)
+            if not own_arguments:
+                self.returned_bindings(sub.env)
             return result
         finally:
             self.ctx.inlining.pop()
@@ -1846,10 +1852,6 @@ def _target_hint(target):
 def _short_name(fn):
     name = getattr(fn, '__name__', None) or type(fn).__name__
     return name.lstrip('_') or 'call'
-
-
-def _op_symbol(op):
-    return BINARY[type(op)][1]
 
 
 def _with_caller(origin, caller):
