@@ -375,6 +375,52 @@ def transpose_sees_base_write(A):
     return np.sum(T * np.arange(3.0))
 
 
+# found by random programs of views, aliases and writes
+def row_view_then_base_rebound_in_branch(x):
+    b = x[::-1] * 2.0
+    v0 = b[0]
+    if np.sum(x) > 0.0:
+        b -= 0.3            # in place: v0 (a row) sees it
+    else:
+        b = b * 1.0
+    return np.sum(b * b) + np.sum(v0 * v0)
+
+
+def alias_then_branch_write(x):
+    a = x * 1.0
+    z0 = a
+    z0 += 0.25
+    if np.sum(x) > 0.0:
+        a[...] = a * 0.5
+    else:
+        a = a * 1.0
+    return np.sum(a * a) + np.sum(z0 * z0)
+
+
+def alias_written_in_one_branch(x):
+    b = x[::-1] * 2.0
+    _scale_(b)
+    z2 = b
+    if np.sum(x) > 0.0:
+        z2[:] = np.sin(z2)
+    else:
+        z2 = z2 * 1.0
+    return np.sum(b * b) + np.sum(z2 * z2)
+
+
+def transposes_written_then_loop(x):
+    b = x[::-1] * 2.0
+    v1 = b.T
+    b.fill(0.7)
+    v3 = b.T
+    v3[:] = np.sin(v3)
+    for k in range(2):
+        b *= 1.5
+        if np.sum(b) > 0.5:
+            break
+    return np.sum(b * b) + np.sum(v1 * v1) + np.sum(v3 * v3)
+
+
 def item_of_vector(x):
     s = x[0]
     t = s
@@ -531,6 +577,9 @@ CASES = [
     (over_a_list_of_arrays, (V3, W3)), (reversed_view_added, (V3,)), (overlapping_out, (V4,)),
     (rows_in_nested_loops, (A23,)), (view_read_across_loop, (V4,)),
     (transpose_sees_base_write, (A33,)),
+    (row_view_then_base_rebound_in_branch, (A33,)),
+    (row_view_then_base_rebound_in_branch, (-A33,)), (alias_then_branch_write, (A33,)),
+    (alias_then_branch_write, (-A33,)), (transposes_written_then_loop, (A33,)),
     (same_array_two_names, (V3,)), (through_a_list, (V3,)), (through_a_dict, (V3,)),
     (list_sees_the_array, (V3,)), (helper_scales_argument, (V3,)),
     (helper_writes_views, (V3,)), (helper_appends, (V3,)), (helper_fills_dict, (V3,)),
@@ -735,6 +784,17 @@ def out_two_arrays(a):
     return np.sum(q + r)
 
 
+def alias_of_either_written(x):
+    b = x[::-1] * 2.0
+    z2 = b
+    if np.sum(x) > 0.0:
+        z2[:] = np.sin(z2)
+    else:
+        z2 = z2 * 1.0
+    z2 *= 1.25  # ERR
+    return np.sum(b * b) + np.sum(z2 * z2)
+
+
 def one_of_two_arrays_written(a, c):
     x = a * 1.0
     y = a * 2.0
@@ -750,7 +810,7 @@ REFUSED = [
     (put_along_axis_in_place, (V3,), 'put_along_axis'),
     (resize_in_place, (V3,), 'resize'), (maximum_at, (V3, W3), 'maximum.at'),
     (out_with_where, (V3,), 'where='), (out_into_global, (V3,), 'global'),
-    (out_two_arrays, (V3,), 'several'), (global_view_scaled, (V3,), 'global'),
+    (out_two_arrays, (V3,), 'several'), (alias_of_either_written, (A33,), 'several'), (global_view_scaled, (V3,), 'global'),
     (global_sorted, (V3,), 'global'), (global_filled_diagonal, (V3,), 'global'),
     (list_holding_a_written_array, (V3,), 'written at'), (one_of_two_arrays_written, (V3, 1.0), 'several'),
 ]

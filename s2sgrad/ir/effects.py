@@ -344,14 +344,20 @@ def _write_back(low, base, step, child, new_child, origin):
     if isinstance(step, TransposeStep):
         axes = None if step.axes is None else tuple(int(k) for k in np.argsort(step.axes))
         args = [new_child] if axes is None else [new_child, Const(axes)]
-        return low.builder.emit(np.transpose, args, {}, origin,
-                                base.hint if isinstance(base, Value) else '_transpose'), step
+        new_base = low.builder.emit(np.transpose, args, {}, origin,
+                                    base.hint if isinstance(base, Value) else '_transpose')
+        low.ctx.memory.records.pop(new_base, None)      # the base: the child is its view
+        return new_base, step
     return new_child, step          # SAME
 
 
 def _rebind(low, storage, old_root, new_root, replacements, origin, target, is_array):
     memory = low.ctx.memory
     why = f'written at {origin.short}'
+    # an assignment into the array (not `+=` on it): passes/inplace checks, when the
+    # code runs, that an item `tmp = y[i]` read after it is not a view
+    checked = any(getattr(op, 'prim', None) is prims.SETITEM and new_root in op.outputs
+                  for op in low.builder.block.ops[-3:])
 
     def rebound(b):
         if isinstance(b, Pack):
@@ -368,8 +374,12 @@ def _rebind(low, storage, old_root, new_root, replacements, origin, target, is_a
         if b in replacements:
             new = replacements[b]
             if is_array is not None and b is target:
-                # another name for what may be a number: it changes only if an array
-                return low.conditional_value(is_array, lambda: new, lambda: b, origin, b.hint)
+                # another name for what may be a number: it changes only if an array,
+                # and is then that array (a number has no memory to share: a later
+                # `+=` through either rebinds only its own name, the same way)
+                shown = low.conditional_value(is_array, lambda: new, lambda: b, origin, b.hint)
+                memory.records[shown] = View(new, SAME)
+                return shown
             return new
         shown = memory.storages(b)
         if shown is not None and storage not in shown:
@@ -378,8 +388,8 @@ def _rebind(low, storage, old_root, new_root, replacements, origin, target, is_a
         if opaque is None and root is new_root:
             return b                # made from the new memory already
         if opaque is None and root is old_root and links:
-            if any(isinstance(step, IndexStep) and not step.certain and step.witness is None
-                   for _, step, _ in links):
+            if checked and any(isinstance(step, IndexStep) and not step.certain and
+                               step.witness is None for _, step, _ in links):
                 # `tmp = y[i]`: a scalar copy of a 1-d y, a view otherwise; kept as it
                 # is, read through a check that it is not a view (passes/inplace)
                 return b
@@ -523,7 +533,10 @@ def merged(low, outputs, pairs, blocks):
             memory.storage[out] = next(iter(mine))
             continue
         clash = False
-        for b in others + [c for o, p in roots if o is not out for c in p]:
+        # the candidates of the other outputs, but views of this one's
+        rivals = [c for o, p in zip(outputs, pairs)
+                  if o is not out and memory.chain(o)[0] is not out for c in p]
+        for b in others + rivals:
             shown = memory.storages(b) if isinstance(b, (Value, Pack)) else set()
             if shown is None or shown & mine:
                 clash = True
@@ -621,8 +634,9 @@ def check_loop(low, slots, phis, nexts, carried, before, target_names, facts, bo
             covered = [n for s_, n in zip(slots, nexts) if s_[0] in facts.dead or
                        s_ in facts.opaque and (facts.opaque[s_][0] is None or
                                                slot in facts.opaque[s_][0])]
-            ok = memory.records.get(nxt) is None and \
-                _alone(low, phi, nxt, phis, nexts, covered)
+            _, links, opaque = memory.chain(nxt)
+            ok = opaque is None and all(step is SAME for _, step, _ in links) and \
+                _alone(low, phi, nxt, phis, nexts, covered)     # (SAME: `+=` on either)
         if not ok:
             facts.opaque[slot] = _sharers(memory, nxt, slots, nexts, body)
             again = True
@@ -657,10 +671,7 @@ def _alone(low, phi, nxt, phis, nexts, covered):
         return False
     mine_views = set()
     for p, n in zip(phis, nexts):
-        u = p
-        while isinstance(memory.records.get(u), View):
-            u = memory.records[u].base
-        if u is phi:
+        if memory.chain(p)[0] is phi:
             mine_views.add(n)
     for b in low.env.values():
         if b is nxt or b in mine_views or any(b is c for c in covered) or \
