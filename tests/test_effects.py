@@ -795,6 +795,18 @@ def alias_of_either_written(x):
     return np.sum(b * b) + np.sum(z2 * z2)
 
 
+def view_of_either_written(x):
+    b = x[::-1] * 2.0
+    v1 = b.T
+    b += 0.25
+    if np.sum(x) > 0.0:
+        b.fill(0.7)
+    else:
+        b = b * 1.0
+    v1 *= 1.25  # ERR
+    return np.sum(b * b) + np.sum(v1 * v1)
+
+
 def one_of_two_arrays_written(a, c):
     x = a * 1.0
     y = a * 2.0
@@ -810,7 +822,8 @@ REFUSED = [
     (put_along_axis_in_place, (V3,), 'put_along_axis'),
     (resize_in_place, (V3,), 'resize'), (maximum_at, (V3, W3), 'maximum.at'),
     (out_with_where, (V3,), 'where='), (out_into_global, (V3,), 'global'),
-    (out_two_arrays, (V3,), 'several'), (alias_of_either_written, (A33,), 'several'), (global_view_scaled, (V3,), 'global'),
+    (out_two_arrays, (V3,), 'several'), (alias_of_either_written, (A33,), 'several'),
+    (view_of_either_written, (A33,), 'several'), (global_view_scaled, (V3,), 'global'),
     (global_sorted, (V3,), 'global'), (global_filled_diagonal, (V3,), 'global'),
     (list_holding_a_written_array, (V3,), 'written at'), (one_of_two_arrays_written, (V3, 1.0), 'several'),
 ]

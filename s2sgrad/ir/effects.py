@@ -708,28 +708,29 @@ def loop_outputs(low, slots, phis, inits, nexts, outputs, facts):
             memory.records[out] = rec
 
 
-def merged_pending(name, then_env, else_env, before, then_out, else_out):
-    """After an If: a Pending view both branches agree on (the same view of the old
-    array, whose versions the If merged into one output): that view of the output.
-    None where they do not agree."""
+def merged_pending(low, name, then_env, else_env, before, then_out, else_out):
+    """After an If: a view both branches show of the same array (the same view, of
+    the versions of one memory the If merged into one output): that view of the
+    output, recomputed when read.  None where they do not agree."""
+    memory = low.ctx.memory
     old = before.get(name)
     found = []
     for env, out_of in ((then_env, then_out), (else_env, else_out)):
         b = env.get(name, old)
         if isinstance(b, Pending):
-            found.append((b.old, b.old_root, b.steps, out_of.get(id(b.root))))
-        elif b is old and old is not None:
-            found.append((old, None, None, None))
-        else:
+            found.append((b.old, b.old_root, [s_ for _, s_, _ in b.steps],
+                          out_of.get(id(b.root)), b.steps))
+            continue
+        if not isinstance(b, Value):
             return None
-    pendings = [f for f in found if f[1] is not None]
-    first = pendings[0]
-    if any(f[0] is not first[0] or f[3] is None or f[3] is not first[3] or
-           [s[1] for s in f[2]] != [s[1] for s in first[2]] for f in pendings):
+        root, links, opaque = memory.chain(b)
+        if opaque is not None or not links:
+            return None
+        steps = list(reversed(links))
+        found.append((b, root, [s_ for _, s_, _ in steps], out_of.get(id(root)), steps))
+    first = found[0]
+    if any(f[0] is not first[0] or f[1] is not first[1] or f[3] is None or
+           f[3] is not first[3] or len(f[2]) != len(first[2]) or
+           any(a is not b for a, b in zip(f[2], first[2])) for f in found):
         return None
-    if len(pendings) == 1:
-        # the other branch left the array as it was: its output must be that array there
-        other = [f for f in found if f[1] is None]
-        if not other:
-            return None
-    return Pending(first[0], first[1], first[3], first[2])
+    return Pending(first[0], first[1], first[3], first[4])

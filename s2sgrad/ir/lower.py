@@ -761,13 +761,11 @@ class FunctionLowering:
         for name, out in zip(names, outputs):
             self.env[name] = out
         self.env.update(stale)
-        effects.merged(self, outputs[:len(names)], list(zip(then_results, else_results)),
-                       region.blocks())
         for name in pending:
             # a view of an array the branches wrote: of the merged array, where both
             # show the same view of it; else recomputed in each branch
             merged = effects.merged_pending(
-                name, then_env, else_env, before,
+                self, name, then_env, else_env, before,
                 dict(zip([id(r) for r in then_results[:len(names)]], outputs)),
                 dict(zip([id(r) for r in else_results[:len(names)]], outputs)))
             if merged is None:
@@ -785,6 +783,8 @@ class FunctionLowering:
                 region.else_results.insert(len(names), results[1])
                 names.append(name)
             self.env[name] = merged
+        effects.merged(self, region.outputs[:len(names)],
+                       list(zip(region.then_results, region.else_results)), region.blocks())
         if then_raised and else_raised:
             self.returned, self.raised, self.result = True, True, None
         elif then_returns and self.loops:
