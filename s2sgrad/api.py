@@ -7,6 +7,7 @@ import numpy as np
 
 from . import compiler
 from .analyses.dtypes import sample_of
+from .codegen import literal
 
 
 class GraphFunction:
@@ -15,7 +16,9 @@ class GraphFunction:
     Calling it runs the generated code.  `.source` is that code, `.graph` the
     static graph it came from, `.export(path)` writes it as a standalone module.
     Compilation happens on first use (call, `.source`, ...), so helpers defined
-    later in the module are found.
+    later in the module are found, and again whenever a global, closure cell or
+    attribute that the transformation read has changed since (frontend.guards),
+    so the code run is always the code for the world as it is.
     """
 
     def __init__(self, fn, name=None):
@@ -24,22 +27,30 @@ class GraphFunction:
         if not callable(fn) or not hasattr(fn, '__code__'):
             raise TypeError(f's2sgrad.graph expects a Python function, got {fn!r}')
         self.python_function = fn
-        self.__name__ = name or fn.__name__
+        self.__name__ = _function_name(fn, name)
         self.__qualname__ = self.__name__
         self.__doc__ = fn.__doc__
         self.__module__ = fn.__module__
         self.__wrapped__ = fn
         self.signature = inspect.signature(fn)
         self._compiled = None
+        self._guards = None         # what the transformation read from outside the function
 
     def _compile(self):
         return compiler.transform(self.python_function, self.__name__)
 
     @property
     def compiled(self):
-        if self._compiled is None:
-            self._compiled = self._compile()
-        return self._compiled
+        compiled = self._compiled
+        if compiled is None or not compiled.graph.guards.hold():
+            self._forget()
+            compiled = self._compiled = self._compile()
+            self._guards = compiled.graph.guards
+        return compiled
+
+    def _forget(self):
+        """Drop what was compiled: a global or closure it read has changed."""
+        self._compiled = None
 
     @property
     def source(self):
@@ -57,7 +68,9 @@ class GraphFunction:
         export(self.compiled, path)
 
     def __call__(self, *args, **kwargs):
-        compiled = self._compiled or self.compiled
+        compiled = self._compiled
+        if compiled is None or not self._guards.check():
+            compiled = self.compiled
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -93,11 +106,19 @@ class GradFunction(GraphFunction):
         self._for_floats = None
         self._for_floats_function = None
         self._for_shapes = {}
+        self._guards = None         # the target's: every specialisation depends on them
 
     def _compile(self, scalar_args=False, arg_shapes=None, arg_samples=None):
-        return compiler.transform_grad(self.target.graph, self.indices, self.with_value,
+        target = self.target.graph
+        self._guards = target.guards
+        return compiler.transform_grad(target, self.indices, self.with_value,
                                        self.__name__, scalar_args=scalar_args,
                                        arg_shapes=arg_shapes, arg_samples=arg_samples)
+
+    def _forget(self):
+        self._compiled = self._for_floats = self._for_floats_function = self._guards = None
+        self._for_shapes = {}
+        self.target._forget()
 
     def compiled_for(self, args):
         """The gradient specialised for the shapes of these arguments (cached by shape
@@ -131,10 +152,24 @@ class GradFunction(GraphFunction):
         like = tuple(like)
         export(self.compiled_for(like), path, like)
 
-    def _check_arguments(self, args):
+    def _check_arguments(self, args, kwargs=None):
+        """The checks a call's arguments pass before any code runs: Python's own for
+        their number and names (as calling the original function), and that each
+        differentiated one is floats, wherever it comes from (position, keyword,
+        default)."""
+        at = _defined_at(self.target.python_function)
+        bound = bind_arguments(self.signature, self.target.__name__, at, args, kwargs or {})
+        where = f'{self.target.__name__} ({at})'
+        names = list(self.signature.parameters)
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
-            if i < len(args):
-                _check_differentiable(args[i], i, self.signature)
+            param = self.signature.parameters[names[i]]
+            arg = bound.arguments.get(param.name, param.default)
+            _check_differentiable(arg, param.name, where)
+        for name, arg in bound.arguments.items():
+            if isinstance(arg, np.matrix):
+                raise TypeError(f'grad: argument {name!r} of {where} is an '
+                                f'np.matrix, whose * is a matrix product: not supported; '
+                                f'pass np.asarray(...) of it')
 
     @property
     def compiled_for_floats(self):
@@ -148,6 +183,9 @@ class GradFunction(GraphFunction):
     def __call__(self, *args, **kwargs):
         # (paid on every call, where a scalar function's own work is a few hundred
         # nanoseconds: the float case first, inline, its function at hand)
+        guards = self._guards
+        if guards is not None and not guards.check() and not guards.hold():
+            self._forget()          # a global or closure it read has changed
         function = self._for_floats_function
         if function is not None and not kwargs:
             for arg in args:
@@ -156,38 +194,123 @@ class GradFunction(GraphFunction):
             else:
                 try:
                     return function(*args)
+                except _PYTHON_FLOAT_ERRORS:
+                    return self._call_numpy_floats(args, kwargs)
                 except Exception as exc:
+                    if isinstance(exc, TypeError):
+                        # too many or too few: the error Python gives for the function
+                        self._check_arguments(args)
                     annotate(exc, self._for_floats)
                     raise
         if kwargs:
             compiled = self._compiled or self.compiled
-            self._check_arguments(args)
+            self._check_arguments(args, kwargs)
         else:
             compiled = self._for_shapes.get(_signature(args)) or self.compiled_for(args)
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
+            if isinstance(exc, _PYTHON_FLOAT_ERRORS) and \
+                    (float in map(type, args) or float in map(type, kwargs.values())):
+                return self._call_numpy_floats(args, kwargs)
             annotate(exc, compiled)
             raise
+
+    def _call_numpy_floats(self, args, kwargs):
+        """A call with Python floats whose arithmetic raised (1.0 / 0.0, math.sqrt(-1.0),
+        a complex number from (-1.0) ** 0.5 where a float was expected), where NumPy
+        gives inf or nan: the call again with np.float64 in their place, so that the
+        code computes with NumPy's semantics (or raises the same error), their
+        gradients returned as Python floats.  (Only then: np.float64 would change
+        the dtype a float32 array combined with them gets.)"""
+        floats = {i for i, a in enumerate(args) if type(a) is float}
+        floats.update(i for i, name in enumerate(self.signature.parameters)
+                      if type(kwargs.get(name)) is float)
+        args = tuple(np.float64(a) if type(a) is float else a for a in args)
+        kwargs = {k: np.float64(a) if type(a) is float else a for k, a in kwargs.items()}
+        result = self(*args, **kwargs)
+
+        def as_floats(grads):
+            if isinstance(self.indices, tuple):
+                return tuple(_float_of(g) if i in floats else g
+                             for i, g in zip(self.indices, grads))
+            return _float_of(grads) if self.indices in floats else grads
+        if self.with_value:
+            return result[0], as_floats(result[1])
+        return as_floats(result)
 
     def __repr__(self):
         return f'<s2sgrad.GradFunction {self.__name__}>'
 
 
+def _float_of(gradient):
+    return gradient if gradient is None else float(gradient)
+
+
+# What Python's float arithmetic raises where NumPy's gives inf or nan (TypeError:
+# a complex number where a float is expected).
+_PYTHON_FLOAT_ERRORS = (ArithmeticError, ValueError, TypeError)
+
 _SPECIALISATIONS = 16       # shape signatures compiled per gradient before the general code
 
 
+def _function_name(fn, name):
+    """The name of the generated function: `name=` when given, which must be an
+    identifier (ValueError otherwise), else the function's own `__name__` made
+    one (characters an identifier cannot hold become `_`)."""
+    if name is None:
+        return literal.identifier(fn.__name__)
+    if not isinstance(name, str) or not literal.is_identifier(str.__str__(name)):
+        shown = literal.string(name) if isinstance(name, str) else type(name).__name__
+        raise ValueError(f'sg.graph(name=...): the name of the generated function must be '
+                         f'a Python identifier (not a keyword), got {shown}')
+    return str.__str__(name)
+
+
 def _signature(args, ndarray=np.ndarray):
-    """What a specialisation depends on: each array's shape and dtype, other types."""
-    return tuple([(a.shape, a.dtype) if type(a) is ndarray else type(a) for a in args])
+    """What a specialisation depends on: each array's shape and dtype, other types
+    (a list's or tuple's: with its items', so that a list of integers is checked)."""
+    return tuple([(a.shape, a.dtype) if type(a) is ndarray else
+                  (type(a), _signature(a)) if type(a) in (list, tuple) else type(a)
+                  for a in args])
 
 
-def _check_differentiable(arg, i, signature):
-    if isinstance(arg, (bool, int, np.integer, np.bool_)) or \
+def _defined_at(fn):
+    """`model.py:12`, where a Python function is defined (errors about a call's
+    arguments name it: the user's file and line)."""
+    code = getattr(fn, '__code__', None)
+    if code is None:
+        return '<unknown>'
+    return f'{os.path.basename(code.co_filename)}:{code.co_firstlineno}'
+
+
+def bind_arguments(signature, fname, at, args, kwargs):
+    """The arguments bound to the parameters, or the TypeError Python gives for a call
+    of the function with them (too many, too few, unknown keywords), naming where
+    the function is defined (`at`)."""
+    try:
+        return signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f'{fname}(): {exc} ({fname} is defined at {at})') from None
+
+
+def _check_differentiable(arg, name, fname):
+    """A differentiated argument is a float, an array of floats, or a list or tuple
+    of them (its gradient has the same structure)."""
+    if isinstance(arg, (list, tuple)):
+        for item in arg:
+            _check_differentiable(item, name, fname)
+        return
+    if isinstance(arg, dict):
+        raise TypeError(f'grad: argument {name!r} of {fname} is a dict: containers other '
+                        f'than lists and tuples are not supported as differentiated '
+                        f'arguments yet')
+    if arg is inspect.Parameter.empty:
+        return              # missing: the call itself says so
+    if not isinstance(arg, (float, complex, np.inexact, np.ndarray)) or \
             (isinstance(arg, np.ndarray) and not np.issubdtype(arg.dtype, np.inexact)):
-        name = list(signature.parameters)[i] if i < len(signature.parameters) else i
-        raise TypeError(f'grad: argument {name!r} must be a float or an array of floats '
-                        f'to differentiate with respect to it, got {type(arg).__name__}'
+        raise TypeError(f'grad: argument {name!r} of {fname} must be a float or an array of '
+                        f'floats to differentiate with respect to it, got {type(arg).__name__}'
                         f'{" of " + str(arg.dtype) if isinstance(arg, np.ndarray) else ""}')
 
 

@@ -46,6 +46,9 @@ class TransformError(SyntaxError):
 
     A `SyntaxError` subclass, so tracebacks show the user's file, line and the
     offending text with a caret, exactly as Python shows its own syntax errors.
+    `msg` is the message alone; `str()` adds the location once and the user's
+    line (`message (model.py:12)` then the line's text), for logs and the
+    command line.
     """
 
     def __init__(self, message, origin=None, notes=()):
@@ -53,12 +56,22 @@ class TransformError(SyntaxError):
             super().__init__(message)
         else:
             super().__init__(
-                f'{message} ({origin.short})',
+                message,
                 (origin.filename, origin.lineno, origin.col_offset + 1,
                  origin.text + '\n' if origin.text else None))
         self.origin = origin
         for note in list(notes) + call_chain_notes(origin):
             self.add_note(note)
+
+    def __reduce__(self):
+        # rebuilt from the message and the origin (pickle, copy: multiprocessing)
+        return type(self), (self.msg, self.origin), dict(self.__dict__)
+
+    def __str__(self):
+        if self.origin is None:
+            return super().__str__()
+        text = self.origin.text.strip()
+        return f'{self.msg} ({self.origin.short})' + (f'\n    {text}' if text else '')
 
 
 def no_gradient_error(name, origin):

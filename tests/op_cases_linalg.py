@@ -12,6 +12,8 @@ import numpy.linalg as la
 from numpy import linalg
 from numpy.linalg import cholesky, det, eigh, inv, norm, slogdet, solve, svd
 
+import s2sgrad as sg
+
 
 def weights(shape):
     """A fixed array of distinct weights: a loss that reads each entry differently."""
@@ -449,3 +451,67 @@ def svd_values_sum(a):
 
 def norm_ord_minus1(x):
     return np.linalg.norm(x, -1)
+
+
+# ----------------------------------------------------------- matrix_power, qr, lstsq
+
+def matrix_power_3(a):
+    return np.linalg.matrix_power(a, 3) * weights(a.shape[-2:])
+
+
+def matrix_power_0(a):
+    return np.linalg.matrix_power(a, 0) * a
+
+
+def matrix_power_1(a):
+    return la.matrix_power(a, 1) ** 2
+
+
+def matrix_power_minus_2(a):
+    return np.linalg.matrix_power(a, -2)
+
+
+def matrix_power_5(a):
+    return np.linalg.matrix_power(a, 5) / 100.0
+
+
+def qr_both(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(q * weights(q.shape[-2:])) + np.sum(r ** 2)
+
+
+def qr_q(a):
+    return np.linalg.qr(a)[0] * weights(a.shape[-2:])
+
+
+def qr_r_field(a):
+    return la.qr(a, mode='reduced').R
+
+
+def lstsq_solution(a, b):
+    return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
+def lstsq_all(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b)
+    return np.sum(x ** 2) + np.sum(residuals) + np.sum(s ** 2)
+
+
+def lstsq_residuals(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b)
+    return residuals ** 2
+
+
+def matrix_power_of_argument(a, n):
+    return np.linalg.matrix_power(a, n)  # ERR
+
+
+def lstsq_rank_deficient(a):
+    return np.linalg.lstsq(a, np.ones(3))[0]  # ERR
+
+
+@sg.graph
+def lstsq_gradient_inside(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b)
+    (g,) = sg.gradients(np.sum(residuals) + np.sum(x ** 2), b)     # checked to third order
+    return g * b

@@ -651,3 +651,41 @@ def einsum_thirteen(x):
 
 def einsum_twelve(x):
     return np.einsum('a,b,c,d,e,f,g,h,i,j,k,l->', x, x, x, x, x, x, x, x, x, x, x, x)
+
+
+# ------------------------------------------------------------ fmod, copysign, float_power
+
+def np_fmod(x, y):
+    return np.fmod(x, y)
+
+
+def fmod_const(x):
+    return np.fmod(x, 0.7)
+
+
+def np_copysign(x, y):
+    return np.copysign(x, y)
+
+
+def copysign_const(x):
+    return np.copysign(x, -1.0) * x
+
+
+def np_float_power(x, y):
+    return np.float_power(x, y)
+
+
+def float_power_2(x):
+    return np.float_power(x, 2)
+
+
+def heaviside_times(x):
+    return np.heaviside(x, 0.5) * x ** 2
+
+
+def einsum_sublists_output(x, y):
+    return np.einsum(x, [0, 1], y, [1, 2], [0, 2])
+
+
+def einsum_sublists_ellipsis(x, y):
+    return np.einsum(x, [Ellipsis, 0], x, (Ellipsis, 0), [Ellipsis]) * np.sum(y)

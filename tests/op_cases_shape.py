@@ -774,3 +774,69 @@ def pad_wrap_sum(x):
 def diagonal_autograd(x):
     return np.diagonal(x, 0, -1, -2)
 
+
+
+# ------------------------------------------------------------ asarray and casts
+
+def np_asarray(x):
+    return np.asarray(x) ** 2
+
+
+def asarray_list(x, y):
+    return np.asarray([x, y, x * y]) ** 3
+
+
+def asarray_float(x):
+    return np.asarray(x, dtype=float) * x
+
+
+def asarray_runtime_dtype(x):
+    return np.asarray(x * 2.0, dtype=x.dtype) ** 2
+
+
+def asanyarray_method_chain(x):
+    return np.asanyarray(x).sum(axis=0) ** 2
+
+
+def ascontiguousarray_of(x):
+    return np.ascontiguousarray(x.T) ** 2
+
+
+def asfortranarray_of(x):
+    return np.asfortranarray(x) ** 2
+
+
+def array_runtime_dtype(x):
+    return np.array([x, 2.0 * x], dtype=x.dtype) ** 2
+
+
+def astype_runtime_dtype(x, y):
+    return x.astype(y.dtype) * y
+
+
+def astype_runtime_int_dtype(x, k):
+    return x.astype(k.dtype) * x
+
+
+def asarray_written_into(x):
+    y = np.asarray(x)
+    y[0] = 5.0  # ERR
+    return np.sum(y * x)
+
+
+def asarray_added_in_place(x):
+    y = np.ascontiguousarray(x)
+    y += 1.0  # ERR
+    return np.sum(y * x)
+
+
+def asarray_sorted_in_place(x):
+    y = np.asanyarray(x)
+    y.sort()  # ERR
+    return np.sum(y * x)
+
+
+def asarray_of_a_list_written_into(x):
+    y = np.asarray([x, 2.0 * x])
+    y[0] = 5.0
+    return np.sum(y * x)

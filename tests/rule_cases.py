@@ -1040,6 +1040,17 @@ def full_like_plus(x):
     return np.full_like(x, 2.0) * np.cos(x)
 
 
+def arange_of_values(x):
+    # start and step depend on x (the count does not, near x)
+    s = np.sum(x * x)
+    return np.sum(np.arange(s, s + 2.0, 0.5 + 0.01 * s) * np.cos(x[0]))
+
+
+def full_like_of_a_value(x):
+    # the fill value depends on x: it gets the gradient summed over the result
+    return np.full_like(x, np.sum(x * x)) * np.cos(x)
+
+
 def sign_times(x):
     return np.sign(x) * x
 

@@ -20,6 +20,10 @@ ROOT = HERE.parent
 # Names of the lists that this NumPy does not have, or that are not callables.
 NOT_IN_NUMPY = {'numpy.msort'}              # removed in NumPy 2
 BY_LOWERING = {'numpy.r_': np.concatenate, 'numpy.c_': np.column_stack}
+# Listed as constants, but a gradient flows through an argument: np.full_like's
+# fill value may depend on the differentiated values, and holding it constant
+# gave a silent zero gradient.  Its result is constant in its first argument.
+DIFFERENTIATED_THOUGH_LISTED_CONSTANT = {'numpy.full_like'}
 
 
 def listed(name):
@@ -62,6 +66,9 @@ def test_every_target_function_has_a_rule(section, name):
                          ids=lambda v: v if '.' in str(v) else None)
 def test_every_constant_function_is_a_constant(section, name):
     fn = resolve(name)
+    if name in DIFFERENTIATED_THOUGH_LISTED_CONSTANT:
+        assert registry.lookup(fn) is not None, f'no gradient rule for {name}'
+        return
     assert registry.is_constant(fn), f'{name} is not registered as a constant'
 
 

@@ -589,6 +589,92 @@ CASES = [
 ]
 
 
+# ---- writes meeting the other constructs: run-time list indices, with, del, match ------
+def list_item_replaced_at_run_time_index(x, i):
+    a = [x, 2.0 * x]
+    b = a                       # the same list: b sees the assignment
+    a[i] = 3.0 * x
+    return np.sum(b[0] * b[1])
+
+
+def helper_writes_inside_with(x):
+    y = x * 1.0
+    with np.errstate(divide='ignore'):
+        _scale_(y)
+    return np.sum(y * x)
+
+
+def view_written_inside_with(x):
+    y = x * 1.0
+    with np.errstate(all='ignore'):
+        v = y[:2]
+        v += 1.0
+    return np.sum(y * y)
+
+
+def out_in_one_branch(x):
+    y = np.zeros(3)
+    if x[0] > 0:
+        np.multiply(x, x, out=y)
+    return np.sum(y)
+
+
+def written_in_branch_that_deletes(x):
+    y = x * 2.0
+    z = x + 1.0
+    if np.sum(x) > 0:
+        y[0] = 5.0 * x[1]
+        del z
+    else:
+        y[1] = 3.0 * x[0]
+    return np.sum(y * y)
+
+
+def view_bound_by_walrus(x):
+    y = x * 1.0
+    if (v := y[1:]) is not None:
+        pass
+    v *= 2.0
+    return np.sum(y * y)
+
+
+def dict_items_scaled_by_key(x):
+    d = {'a': x * 1.0, 'b': x * 2.0}
+    for k in d:
+        d[k] *= x
+    return np.sum(d['a'] + d['b'])
+
+
+def written_in_match_case(x):
+    y = x * 1.0
+    match x.shape:
+        case (n,):
+            y[0] = n * x[1]
+    return np.sum(y * y)
+
+
+def list_of_view_in_branch(x):
+    y = x * 1.0
+    lst = [y, x]
+    if np.sum(x) > 0:
+        lst[0][0] = 7.0 * x[1]
+    else:
+        lst = [x * 3.0, y]
+    return np.sum(lst[0] * lst[1]) + np.sum(y)
+
+
+CASES += [
+    (list_item_replaced_at_run_time_index, (V3, 0)),
+    (list_item_replaced_at_run_time_index, (V3, 1)),
+    (helper_writes_inside_with, (V3,)), (view_written_inside_with, (V3,)),
+    (out_in_one_branch, (V3,)), (out_in_one_branch, (-V3,)),
+    (written_in_branch_that_deletes, (V3,)), (written_in_branch_that_deletes, (-V3,)),
+    (view_bound_by_walrus, (V3,)), (dict_items_scaled_by_key, (V3,)),
+    (written_in_match_case, (V3,)), (list_of_view_in_branch, (V3,)),
+    (list_of_view_in_branch, (-V3,)),
+]
+
+
 def _copies(args):
     return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
 
@@ -815,6 +901,12 @@ def one_of_two_arrays_written(a, c):
     return np.sum(x + y)
 
 
+def helper_writes_on_one_path_of_an_expression(x, c):
+    y = x * 1.0
+    s = np.sum(x) if c > 0 else _scale_(y)  # ERR
+    return np.sum(y * y) + s
+
+
 REFUSED = [
     (write_through_reshape, (A23,), 'reshape'), (write_through_ravel, (A23,), 'ravel'),
     (write_through_real, (V3,), '.real'), (read_reshape_after_base_written, (A23,), 'reshape'),
@@ -826,6 +918,7 @@ REFUSED = [
     (view_of_either_written, (A33,), 'several'), (global_view_scaled, (V3,), 'global'),
     (global_sorted, (V3,), 'global'), (global_filled_diagonal, (V3,), 'global'),
     (list_holding_a_written_array, (V3,), 'written at'), (one_of_two_arrays_written, (V3, 1.0), 'several'),
+    (helper_writes_on_one_path_of_an_expression, (V3, 1.0), 'writes into its arguments'),
 ]
 
 

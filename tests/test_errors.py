@@ -190,7 +190,7 @@ def uses_try_finally(x):
 
 
 def uses_with(x):
-    with np.errstate(all='ignore'):  # ERR
+    with open(os.devnull):  # ERR
         y = np.log(x)
     return np.sum(y)
 

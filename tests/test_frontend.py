@@ -75,6 +75,35 @@ def test_user_numpy_alias_is_kept(tmp_path):
     check_grads(module.f, rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), wrt=1)
 
 
+def _import_file(path, name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_same_code_in_two_files_is_parsed_for_each(tmp_path):
+    # equal code objects in two files: each error names its own file
+    text = textwrap.dedent('''
+        import numpy as np
+
+        def f(x):
+            try:
+                y = np.sin(x)
+            except ValueError:
+                y = x
+            return y
+        ''')
+    for name in ('first_copy', 'second_copy'):
+        (tmp_path / f'{name}.py').write_text(text)
+        module = _import_file(tmp_path / f'{name}.py', name)
+        with pytest.raises(sg.TransformError) as info:
+            sg.grad(module.f)(1.0)
+        assert info.value.filename == str(tmp_path / f'{name}.py')
+        assert info.value.lineno == 5       # the try
+
+
 def make_closure(scale):
     offset = np.array([1.0, -2.0, 0.5])
 

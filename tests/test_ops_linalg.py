@@ -265,6 +265,30 @@ CASES = [
     *case(oc.svd_values, Sv(4, 3)),
     *case(oc.svd_values_keyword, Sv(2, 3, 4)),
     *case(oc.svd_attribute, Sv(3, 3)),
+    # --- matrix_power: positive, zero, negative powers; stacks
+    *case(oc.matrix_power_3, Sq(3, 3)),
+    *case(oc.matrix_power_0, Sq(3, 3), linear=True),
+    *case(oc.matrix_power_1, Sq(2, 3, 3)),
+    *case(oc.matrix_power_minus_2, Sq(3, 3)),
+    *case(oc.matrix_power_5, Sq(2, 2, 2)),
+    # --- qr (reduced; tall, square, wide): Q and R, the named field, stacks
+    *case(oc.qr_both, Sv(5, 3)),
+    *case(oc.qr_both, Sv(3, 5)),
+    *case(oc.qr_r_field, Sv(2, 3, 4)),
+    *case(oc.qr_both, Sq(3, 3)),
+    *case(oc.qr_q, Sv(2, 4, 3)),
+    *case(oc.qr_r_field, Sv(4, 4)),
+    # --- lstsq (full rank: tall, square, wide): solution, residuals, singular values
+    *case(oc.lstsq_solution, Sv(5, 3), N(5, 2)),
+    *case(oc.lstsq_solution, Sv(5, 3), N(5)),
+    *case(oc.lstsq_solution, Sq(3, 3), N(3)),
+    *case(oc.lstsq_solution, Sv(3, 5), N(3, 2)),
+    *case(oc.lstsq_all, Sv(3, 5), N(3)),
+    *case(oc.lstsq_all, Sv(5, 3), N(5, 2)),
+    *case(oc.lstsq_all, Sv(6, 3), N(6)),
+    *case(oc.lstsq_all, Sq(3, 3), N(3, 2)),
+    *case(oc.lstsq_residuals, Sv(5, 3), N(5, 2)),
+    *case(oc.lstsq_gradient_inside, Sv(5, 3), N(5, 2)),
 ]
 
 
@@ -509,3 +533,28 @@ def test_generated_gradient_reads_like_the_maths():
     assert '-(' in source and ' @ ' in source and 'swapaxes(' in source
     source = sg.grad(oc.det_la).source
     assert '_sg_cofactor(a)' in source
+
+
+def test_matrix_power_exact_values():
+    a = np.array([[1.0, 2.0], [0.0, 3.0]])
+    # n = 0: the identity, no gradient; n = 2: dY A^T + A^T dY summed
+    np.testing.assert_array_equal(sg.grad(oc.matrix_power_0)(a), np.eye(2))
+    ones = np.ones((2, 2))
+    np.testing.assert_allclose(sg.grad(square_sum)(a), ones @ a.T + a.T @ ones)
+
+
+def square_sum(a):
+    return np.sum(np.linalg.matrix_power(a, 2))
+
+
+def test_matrix_power_lstsq_refusals_name_the_users_line():
+    from test_errors import line_of
+    with pytest.raises(sg.TransformError, match='the power must be a constant') as info:
+        sg.grad(oc.matrix_power_of_argument)(np.eye(2), 2)
+    assert info.value.lineno == line_of(oc.matrix_power_of_argument)
+    # a rank-deficient least-squares problem: the gradient raises when it runs, with a
+    # note naming the line
+    with pytest.raises(ValueError, match='full rank') as info:
+        sg.grad(oc.lstsq_rank_deficient)(np.ones((3, 3)))
+    assert f'op_cases_linalg.py:{line_of(oc.lstsq_rank_deficient)}' in \
+        ' '.join(info.value.__notes__)

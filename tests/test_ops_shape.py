@@ -254,6 +254,19 @@ CASES = [
           linear=True),
     *case(oc.index_two_args, N(3, 4), np.array([0, 0]), np.array([-1, -1]), linear=True),
     *case(oc.index_products, N(5)),
+    # --- asarray, ascontiguousarray, asfortranarray; casts to a dtype known at run time
+    *case(oc.np_asarray, N(3, 4)),
+    *case(oc.np_asarray, N(float)),
+    *case(oc.asarray_list, N(3), N(3)),
+    *case(oc.asarray_float, N(3, 4)),
+    *case(oc.asarray_runtime_dtype, N(3, 4)),
+    *case(oc.asanyarray_method_chain, N(3, 4)),
+    *case(oc.ascontiguousarray_of, N(3, 4)),
+    *case(oc.ascontiguousarray_of, N()),
+    *case(oc.asfortranarray_of, N(2, 3)),
+    *case(oc.array_runtime_dtype, N(3)),
+    *case(oc.astype_runtime_dtype, N(3, 4), N(3, 4)),
+    *case(oc.astype_runtime_int_dtype, N(3, 4), np.ones(2, int)),
 ]
 
 
@@ -430,3 +443,21 @@ def test_agrees_with_autograd(fn, shapes):
     theirs = autograd_grad(rc.squared(twin), wrt=wrt)(*args)
     for a, b in zip(ours if len(args) > 1 else [ours], theirs if len(args) > 1 else [theirs]):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('fn', [oc.asarray_written_into, oc.asarray_added_in_place,
+                                oc.asarray_sorted_in_place], ids=lambda f: f.__name__)
+def test_writes_into_what_asarray_returned_are_refused(fn):
+    # np.asarray(x) is x itself: Python's write changes x too
+    from test_errors import line_of
+    with pytest.raises(sg.TransformError, match='writing through np.as') as info:
+        sg.grad(fn)(np.array([1.0, 2.0, 3.0]))
+    assert info.value.lineno == line_of(fn)
+
+
+def test_writes_into_an_array_asarray_built_are_right():
+    from s2sgrad.testing import check_grads
+    x = np.array([1.0, 2.0, 3.0])
+    assert sg.graph(oc.asarray_of_a_list_written_into)(x) == \
+        oc.asarray_of_a_list_written_into(x.copy())
+    check_grads(oc.asarray_of_a_list_written_into, x, order=2)

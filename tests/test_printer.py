@@ -2,6 +2,7 @@
 import ast
 
 import astor
+import numpy as np
 import pytest
 
 from s2sgrad.codegen.printer import source
@@ -30,8 +31,8 @@ def test_printed_as_astor_prints(text):
 
 
 def test_constants_made_by_codegen():
-    # codegen builds constants that parsing never yields: negative numbers, inf
-    for value in (-1, -2.5, float('inf'), float('nan'), True, None, Ellipsis, 1 - 2j):
+    # codegen builds constants that parsing never yields: negative numbers
+    for value in (-1, -2.5, -0.0, True, None, Ellipsis, 1 - 2j):
         for build in (lambda c: ast.BinOp(ast.Name('a', ast.Load()), ast.Pow(), c),
                       lambda c: ast.BinOp(c, ast.Pow(), ast.Name('a', ast.Load())),
                       lambda c: ast.Attribute(c, 'real', ast.Load()),
@@ -39,3 +40,17 @@ def test_constants_made_by_codegen():
             def stmt():
                 return ast.Assign([ast.Name('x', ast.Store())], build(ast.Constant(value)))
             assert source(stmt()) == astor.to_source(stmt(), pretty_source=''.join), value
+
+
+class _Loud(float):
+    def __repr__(self):
+        return 'print("injected")'
+
+
+@pytest.mark.parametrize('value', [float('inf'), float('nan'), _Loud(1.0), [1], np.float64(1.0)])
+def test_only_exact_builtin_constants_are_written(value):
+    # codegen.literal writes everything else; a constant that reached the printer
+    # anyway is an error, never a text chosen by its type's __repr__
+    for node in (ast.Constant(value), ast.JoinedStr([ast.Constant(value)])):
+        with pytest.raises(TypeError, match='not written'):
+            source(ast.Assign([ast.Name('x', ast.Store())], node))

@@ -553,6 +553,8 @@ CASES = [
     *case(rc.ones_like_of_expression, N(3, 4)),
     *case(rc.zeros_ones_constructors, N(3, 4), linear=True),
     *case(rc.full_like_plus, N(3, 4)),
+    *case(rc.full_like_of_a_value, N(3, 4)),
+    *case(rc.arange_of_values, N(3)),
     *case(rc.sign_times, Z(3, 4), linear=True),
     *case(rc.floor_plus, H(3, 4)),
     *case(rc.comparison_times, Z(3, 4)),
@@ -847,7 +849,7 @@ def _family_cases():
 
 # Rules that only loops produce (run-time lists); second derivatives through
 # loops are not supported, so tests/test_corpus.py checks them at first order.
-LOOP_ONLY_RULES = {'list_new_grad', 'list_append_grad'}
+LOOP_ONLY_RULES = {'list_new_grad', 'list_append_grad', 'iterable_grad', 'bound_grad'}
 
 
 def test_every_registered_rule_has_a_case(monkeypatch):

@@ -41,11 +41,15 @@ class GradBlock:
 
 def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
                   aggregation=interface.AggregationMethod.ADD_N, gate=False,
-                  name='gradients', origin=None, cast_like=False, scalars=(), shapes=None):
+                  name='gradients', origin=None, cast_like=False, scalars=(), shapes=None,
+                  outputs_of=None, check_every_output=False):
     """Append the adjoint code to `lowering.builder`; return one operand per x.
 
     `lowering` is the FunctionLowering at the site (its builder holds the ops
     that precede the site; rule templates are lowered through it).
+    `outputs_of`: sg.grad of the function of that name: an output that does not
+    depend on the xs is checked to be floats when the code runs (one that does
+    is floats already, unless it may be complex: `check_every_output`).
     """
     builder = lowering.builder
     block = GradBlock(name, ys, xs, aggregation, gate, origin)
@@ -53,6 +57,8 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
     sweep = _Sweep(lowering, block, set(v for v in stop if isinstance(v, Value)))
     sweep.known_scalars = scalars
     sweep.known_shapes = shapes or {}
+    sweep.outputs_of = outputs_of
+    sweep.check_every_output = check_every_output
     saved = builder.adjoint, builder.origin_override
     builder.adjoint = block
     try:
@@ -165,7 +171,13 @@ class _Sweep:
         self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()),
                                    getattr(self, 'known_shapes', None))
         self.builder.shape_classes = self.shapes    # (the in-place pass goes on from them)
+        merged_from = _merged_from(prefix) if self.outputs_of is not None else {}
         for i, y in enumerate(ys):
+            if isinstance(y, Value) and self.outputs_of is not None and \
+                    (y not in varied or self.check_every_output or
+                     _may_merge_a_non_float(y, merged_from)):
+                self.emit(helpers._sg_check_output, [y, Const(self.outputs_of)], '_checked',
+                          y.origin)
             if not isinstance(y, Value) or y not in varied:
                 continue
             seed = grad_ys[i] if grad_ys is not None else None
@@ -389,7 +401,8 @@ class _Sweep:
         added to in place (`dW += dW_1`); the gradient of `v[i]` goes straight
         into it (`dv[i] += g`) instead of through an array of zeros per iteration.
         """
-        if v in self.lowering.ctx.lists:
+        if v in self.lowering.ctx.lists or self.may_be_sequence(term):
+            # entry by entry: `+=` on a list would concatenate
             return self.emit(helpers._sg_accumulate, [acc, term], '_acc', origin)
         scatter = _only_use_in(rev, term)
         if scatter is not None and len(scatter.args) == 3 and not scatter.kwargs:
@@ -682,7 +695,7 @@ class _Sweep:
 # is one: such terms add entry by entry.
 _SEQUENCE_GRADIENTS = {helpers._sg_scatter_add, helpers._sg_split_like, helpers._sg_unstack,
                        helpers._sg_list_fill, helpers._sg_list_entries,
-                       loop_helpers._sg_repack}
+                       helpers._sg_accumulate, loop_helpers._sg_repack}
 
 # Multi-result functions with a call form that returns one array (the rule then
 # sees a one-item sequence of gradients).
@@ -728,6 +741,42 @@ def _containers(block, found, region_of, def_block):
             for inner in op.blocks():
                 region_of[inner] = op
                 _containers(inner, found, region_of, def_block)
+
+
+def _merged_from(ops):
+    """value -> the values an if or a loop may give it (its branches' results, its
+    value before the loop and after an iteration), over these ops and their regions."""
+    merged = {}
+
+    def visit(ops):
+        for op in ops:
+            if isinstance(op, If):
+                for out, a, b in zip(op.outputs, op.then_results, op.else_results):
+                    merged[out] = (a, b)
+            elif isinstance(op, Loop):
+                for out, phi, init, nxt in zip(op.outputs, op.phis, op.inits, op.nexts):
+                    merged[out] = merged[phi] = (init, nxt)
+            if isinstance(op, (If, Loop)):
+                for inner in op.blocks():
+                    visit(inner.ops)
+    visit(ops)
+    return merged
+
+
+def _may_merge_a_non_float(y, merged_from):
+    """Can an output made by ifs and loops be, on some path, a constant that is not a
+    float (`return "done"` on one path, a float on another)?  Then sg.grad checks it
+    when it runs."""
+    seen, stack = set(), [y]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Const):
+            if not isinstance(v.value, (float, np.floating, np.ndarray)):
+                return True
+        elif isinstance(v, Value) and v not in seen:
+            seen.add(v)
+            stack.extend(merged_from.get(v, ()))
+    return False
 
 
 def _ifs_in(block):
@@ -848,6 +897,15 @@ def gradients_site(lowering, args, kwargs, node):
 
     ys = as_list('ys') or []
     xs = as_list('xs') or []
+    for x in xs:
+        op = lowering.producing_op(x) if isinstance(x, Value) else None
+        if op is not None and op.prim is prims.GETITEM and op.args[0] in lowering.ctx.lists:
+            # (an item known here is that value itself: see lower.known_item)
+            raise TransformError('gradients(): an item of a list built when the code runs '
+                                 '(appended in a loop) as an x is not supported: it is '
+                                 'read from the list here, not the value the loop made; '
+                                 'differentiate with respect to a value known before the '
+                                 'loop', origin)
     if not xs:
         raise ValueError(f'gradients(): xs is empty{where}')
     grad_ys = as_list('grad_ys')
@@ -878,6 +936,7 @@ def gradients_site(lowering, args, kwargs, node):
         name = 'gradients'
     if not isinstance(name, str):
         raise ValueError(f'gradients(): name must be a string{where}')
+    name = str.__str__(name)        # (it goes into a comment: codegen escapes it)
     grads = differentiate(lowering, ys, xs, grad_ys, stop, unconnected, method, bool(gate),
                           name, origin)
     return Pack('list', grads)

@@ -21,7 +21,8 @@ _FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, 
 _SCALAR_CASTS = {float, np.float64, np.float32, np.float16}
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
 _SAME_SHAPE = {prims.ALIAS, interface.stop_gradient, prims.INPLACE_ADD,
-               helpers._sg_zeros_like, helpers._sg_ones_like}
+               helpers._sg_zeros_like, helpers._sg_ones_like,
+               helpers._sg_iterable, helpers._sg_bound}     # (an array as it is)
 
 
 class ShapeClasses:

@@ -13,18 +13,18 @@ Statements are built as Python `ast` nodes and printed as astor prints them
 (codegen/printer.py).
 """
 import ast
-import math
+import builtins
 import sys
 
 import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, values_in, walk
-from ..ir.lower import is_literal
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, managed, values_in, walk
 from ..passes.simplify import has_effect
 from ..runtime import helpers
 from ..runtime import HELPERS
+from . import literal
 from .printer import source as _source
 from .spelling import Spelling, library_path
 
@@ -60,19 +60,25 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False):
 
 # NumPy functions with a math twin that agrees on every float (no domain error,
 # no overflow): the float specialisation calls the twin.
-MATH_TWINS = prims.MATH_TWINS
 
 
 class _Emitter:
     def __init__(self, graph, aliases, reserved, floats=False):
         self.graph = graph
         self.floats = floats
-        self.spell = Spelling(aliases, set(reserved) | set(aliases.values()))
+        # Names (hygiene): `taken` holds every name the function binds -- its
+        # parameters, its values' names, and the globals Spelling binds (the two
+        # share the set), so no two meanings ever share a name.  A value's name
+        # also keeps away from `spelled`: the names the user's code spells for
+        # modules and globals, and the runtime helpers' names.
+        self.taken = set()
+        self.spell = Spelling(aliases, set(reserved) | set(aliases.values()), self.taken)
+        self.spelled = set(self.spell.reserved) | set(HELPERS)
         self.defs = {}          # value -> (op, block)
         self.uses = {}          # value -> [(user, block)]
         self.names = {}
         self.suffixes = {}      # base name -> the last suffix tried (names are never freed)
-        self.taken = set(self.spell.reserved) | {'True', 'False', 'None'} | set(HELPERS)
+        self.unused = None      # the name of assignment targets nothing reads
         self.lines = []
         self.line_origins = {}
         self.inplace = getattr(graph, 'inplace', {})
@@ -117,9 +123,9 @@ class _Emitter:
                 for v in values_in(operand):
                     self.uses.setdefault(v, []).append((op, block))
                 if isinstance(operand, Const) and operand.spelling:
-                    self.taken.add(operand.spelling.split('.')[0])
+                    self.spelled.add(operand.spelling.split('.')[0])
             if isinstance(op.style, tuple) and op.style[0] == 'call' and op.style[1]:
-                self.taken.add(op.style[1].split('.')[0])    # the user's names stay theirs
+                self.spelled.add(op.style[1].split('.')[0])    # the user's names stay theirs
             for out in op.outputs:
                 self.defs[out] = (op, block)
 
@@ -236,15 +242,12 @@ class _Emitter:
     # ---- names ---------------------------------------------------------------
     def name(self, v):
         if v not in self.names:
-            base = v.hint or '_t'
-            base = ''.join(c if c.isalnum() or c == '_' else '_' for c in base)
-            if base[0].isdigit():
-                base = '_' + base
+            base = _base(v)
             # resume where the last value of this base stopped: every earlier
             # candidate is still taken, and rescanning them is quadratic
             k = self.suffixes.get(base, 0)
             candidate = f'{base}_{k}' if k else base
-            while candidate in self.taken:
+            while candidate in self.taken or candidate in self.spelled:
                 k += 1
                 candidate = f'{base}_{k}'
             self.suffixes[base] = k
@@ -254,6 +257,30 @@ class _Emitter:
 
     def share_name(self, v, other):
         self.names[v] = self.name(other)
+
+    def unused_name(self):
+        """The name assignment targets that nothing reads are given (`_` unless the
+        user's code has a `_` of its own)."""
+        if self.unused is None:
+            base = '_' if '_' not in self.spell.avoid else '_unused'
+            self.unused = base
+            k = 0
+            while self.unused in self.taken or self.unused in self.spelled:
+                k += 1
+                self.unused = f'{base}_{k}'
+            self.taken.add(self.unused)
+        return self.unused
+
+    def refer(self, obj):
+        """The expression naming a library object (for codegen.literal)."""
+        path = self.spell.path(obj)
+        if path is None:
+            raise literal.Unwritable(f'no library name for {type(obj).__name__}')
+        return _parse(path)
+
+    def builtin(self, name):
+        """The expression naming a builtin generated code calls on its own."""
+        return _parse(self.spell.path(getattr(builtins, name)))
 
     # ---- expressions -----------------------------------------------------------
     def operand(self, o, index=False):
@@ -277,7 +304,7 @@ class _Emitter:
             return ast.Tuple(elts, ast.Load())
         if isinstance(o, Slice):
             if not index:
-                return _call(ast.Name('slice', ast.Load()),
+                return _call(self.builtin('slice'),
                              [self.operand(p) for p in (o.start, o.stop, o.step)])
             parts = [None if isinstance(p, Const) and p.value is None else self.operand(p)
                      for p in (o.start, o.stop, o.step)]
@@ -285,42 +312,33 @@ class _Emitter:
         raise TypeError(f'cannot render operand {o!r}')
 
     def const(self, c, index=False):
+        """A constant, written by codegen.literal where it is plain data of exact
+        builtin or NumPy types; a library object by its path; anything else (an
+        array, a user object, a subclass of float with its own __repr__) by a
+        generated name bound to the object itself."""
         value = c.value
-        if isinstance(value, slice) and index:
+        kind = type(value)
+        if kind is slice and index:
             return ast.Slice(*[None if p is None else self.const(Const(p))
                                for p in (value.start, value.stop, value.step)])
-        if isinstance(value, float) and not math.isfinite(value):
-            return _parse(f"float('{value}')")
-        if value is Ellipsis:
-            return ast.Constant(Ellipsis)
-        if isinstance(value, tuple):
+        if kind is tuple:
             return ast.Tuple([self.const(Const(v), index) for v in value], ast.Load())
-        if isinstance(value, list):
+        if kind is list:
             return ast.List([self.const(Const(v)) for v in value], ast.Load())
-        if isinstance(value, range):
-            parts = [value.stop] if (value.start, value.step) == (0, 1) else \
-                [value.start, value.stop] + ([value.step] if value.step != 1 else [])
-            return _call(ast.Name('range', ast.Load()), [ast.Constant(p) for p in parts])
-        if isinstance(value, slice):
-            return _call(ast.Name('slice', ast.Load()),
-                         [self.const(Const(p)) for p in (value.start, value.stop, value.step)])
-        if is_literal(value):
-            return ast.Constant(value)
+        if kind is not dict and kind is not np.ndarray:
+            try:
+                return literal.node(value, self.refer)
+            except literal.Unwritable:
+                pass
         if isinstance(value, interface.UnconnectedGradients):
-            return ast.Constant(value.value)
+            return literal.node(value.value, self.refer)
         path = self.spell.path(value, c.spelling)
         if path is not None:
             return _parse(path)
-        if isinstance(value, np.generic):
-            return _call(_parse(self.spell.path(type(value))), [ast.Constant(value.item())])
-        if isinstance(value, np.dtype):
-            return _call(_parse(self.spell.path(np.dtype)), [ast.Constant(str(value))])
-        name = (c.spelling or 'const').split('.')[-1]
+        name = literal.identifier((c.spelling or 'const').split('.')[-1])
         return ast.Name(self.spell.global_name(name, value), ast.Load())
 
     def callee(self, op):
-        if self.floats and op.prim in MATH_TWINS:
-            return _parse(self.spell.path(MATH_TWINS[op.prim]))
         style = op.style
         spelling = style[1] if isinstance(style, tuple) and style[0] == 'call' else None
         found = library_path(op.prim)
@@ -349,8 +367,13 @@ class _Emitter:
         if op.prim is prims.FSTRING:
             return self.fstring(op)
         if op.prim is prims.TAPE_REVERSED:      # the tapes of a loop, walked back together
-            walks = [_call(ast.Name('reversed', ast.Load()), [self.operand(a)]) for a in args]
-            return walks[0] if len(walks) == 1 else _call(ast.Name('zip', ast.Load()), walks)
+            walks = [_call(self.builtin('reversed'), [self.operand(a)]) for a in args]
+            return walks[0] if len(walks) == 1 else _call(self.builtin('zip'), walks)
+        if self.floats and op.prim is np.power and op.adjoint is not None and \
+                len(args) == 2 and not op.kwargs:
+            # a rule's power on Python floats: ** (a complex result fails the final
+            # float() and the API calls again with NumPy floats)
+            return ast.BinOp(self.operand(args[0]), ast.Pow(), self.operand(args[1]))
         if kind == 'operator':
             return ast.BinOp(self.operand(args[0]), BINOPS[style[1]](), self.operand(args[1]))
         if kind == 'unary':
@@ -366,22 +389,28 @@ class _Emitter:
                                 [item, self.operand(args[0])], [])
             return item
         if kind == 'attribute':
-            return ast.Attribute(self.operand(args[0]), style[1], ast.Load())
-        keywords = [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()]
+            return ast.Attribute(self.operand(args[0]), literal.checked_identifier(style[1]),
+                                 ast.Load())
+        keywords = [ast.keyword(literal.checked_identifier(k), self.operand(v))
+                    for k, v in op.kwargs.items()]
         if kind == 'method':
-            func = ast.Attribute(self.operand(args[0]), style[1], ast.Load())
+            func = ast.Attribute(self.operand(args[0]), literal.checked_identifier(style[1]),
+                                 ast.Load())
             return ast.Call(func, [self.operand(a) for a in args[1:]], keywords)
         return ast.Call(self.callee(op), [self.operand(a) for a in args], keywords)
 
     # ---- statements ------------------------------------------------------------
     def setitem(self, op):
-        """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first)."""
+        """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first; a
+        list: `list(x)`)."""
         base, index, value = op.args
         if op.style == ('setitem', 'inplace') and isinstance(base, Value):
             self.share_name(op.output, base)
             stmts = []
         else:
-            copy = ast.Call(_parse(self.spell.path(np.copy)), [self.operand(base)], [])
+            copier = _parse('list') if base in getattr(self.graph, 'lists', ()) else \
+                _parse(self.spell.path(np.copy))        # (np.copy would make a list an array)
+            copy = ast.Call(copier, [self.operand(base)], [])
             stmts = [ast.Assign([ast.Name(self.name(op.output), ast.Store())], copy)]
         target = ast.Subscript(ast.Name(self.name(op.output), ast.Load()),
                                self.operand(index, index=True), ast.Store())
@@ -405,9 +434,10 @@ class _Emitter:
         parts = []
         for piece in layout:
             if piece[0] == 'text':
-                parts.append(ast.Constant(piece[1]))
+                parts.append(literal.node(piece[1], self.refer))
             else:
-                spec = None if piece[2] is None else ast.JoinedStr([ast.Constant(piece[2])])
+                spec = None if piece[2] is None else \
+                    ast.JoinedStr([literal.node(piece[2], self.refer)])
                 parts.append(ast.FormattedValue(self.operand(next(values)), piece[1], spec))
         return ast.JoinedStr(parts)
 
@@ -453,7 +483,7 @@ class _Emitter:
 
     def targets(self, op, sequence=False):
         """Assignment targets; `sequence`: unpack even one item (`(a,) = seq`)."""
-        names = [ast.Name(self.name(o) if o in self.uses else '_', ast.Store())
+        names = [ast.Name(self.name(o) if o in self.uses else self.unused_name(), ast.Store())
                  for o in op.outputs]
         return ast.Tuple(names, ast.Store()) if len(names) != 1 or sequence else names[0]
 
@@ -591,18 +621,26 @@ class _Emitter:
                 extra += f', aggregation {AGGREGATION_NAMES[block.aggregation]}'
             if block.gate:
                 extra += ', gated'
-            self.write(f'# ---- {block.name}: gradient w.r.t. {names}{extra} ----', depth)
+            self.write(literal.comment(f'# ---- {block.name}: gradient w.r.t. {names}{extra} ----'),
+                       depth)
         prefix = 'grad of ' if block is not None else ''
-        self.write(f'# {prefix}{op.origin.short}  {op.origin.text.strip()}'.rstrip(), depth)
+        self.write(literal.comment(f'# {prefix}{op.origin.short}  {op.origin.text.strip()}'
+                                   .rstrip()), depth)
         return key
 
     def describe(self, x):
         if isinstance(x, Value):
             return self.name(x)
-        return ast.unparse(self.operand(x))
+        return _source(ast.Expr(self.operand(x))).strip()
 
     def region(self, op, depth):
-        test = _source(ast.Expr(self.operand(op.test))).strip()
+        manager = managed(op)
+        if manager is None:
+            test = _source(ast.Expr(self.operand(op.test))).strip()
+        else:
+            test = _source(ast.Expr(ast.Call(
+                self.const(manager.callee), [self.const(a) for a in manager.args],
+                [ast.keyword(k, self.const(v)) for k, v in manager.kwargs.items()]))).strip()
         for out, rt, re_ in zip(op.outputs, op.then_results, op.else_results):
             for r, block in ((rt, op.then_block), (re_, op.else_block)):
                 # the branch's own value of the variable takes the variable's name, when
@@ -611,11 +649,13 @@ class _Emitter:
                         and not self.folds(r) and self.defs.get(r, (None, None))[1] is block \
                         and _last_effective(block, self) is self.defs[r][0]:
                     self.share_name(r, out)
-        self.write(f'if {test}:', depth, op.origin)
+        self.write(f'{"with" if manager else "if"} {test}:', depth, op.origin)
         start = len(self.lines)
         self.block(op.then_block, depth + 1, None, op.then_results, op.outputs)
         if len(self.lines) == start:
             self.write('pass', depth + 1)
+        if manager is not None:
+            return          # the else-block of a with never runs
         start = len(self.lines)
         self.lines.append(INDENT * depth + 'else:')
         self.block(op.else_block, depth + 1, None, op.else_results, op.outputs)
@@ -713,20 +753,32 @@ class _Emitter:
         if graph.result is not None:
             for v in values_in(graph.result):
                 self.uses.setdefault(v, []).append((None, graph.body))
+        # the function's own name and its parameters' are fixed: taken first
+        for name in [graph.name] + [p.name for p in graph.params]:
+            self.taken.add(literal.checked_identifier(name))
         for p in graph.params:
-            self.taken.discard(p.name)
             self.names[p.value] = p.name
-            self.taken.add(p.name)
+        # (a value's name keeps away from helpers' names: no user name is one)
+        hints = {_base(v) for op in walk(graph.body) for v in _outputs(op) + _defined(op)}
+        self.spell.avoid = ((self.spelled | hints) - set(HELPERS)) | self.taken
         self.lines = []
         params = []
-        for p in graph.params:
+        for k, p in enumerate(graph.params):
+            if p.kind == 'keyword_only' and (k == 0 or graph.params[k - 1].kind != p.kind):
+                params.append('*')
             if p.default is None:
                 params.append(p.name)
             else:
-                params.append(f'{p.name}={ast.unparse(self.const(p.default))}')
+                # (a default that is not plain data is bound as `<param>_default`)
+                default = Const(p.default.value,
+                                spelling=p.default.spelling or f'{p.name}_default')
+                params.append(f'{p.name}={_source(ast.Expr(self.const(default))).strip()}')
+            if p.kind == 'positional_only' and (k + 1 == len(graph.params)
+                                                or graph.params[k + 1].kind != p.kind):
+                params.append('/')
         self.write(f'def {graph.name}({", ".join(params)}):', 0)
         if docstring:
-            self.write('"""' + docstring.replace('"""', "'''") + '"""', 1)
+            self.write(literal.docstring(docstring), 1)
         self.ends = {}
         self.block(graph.body, 1, None)
         result = graph.result
@@ -779,6 +831,15 @@ def _cond_blocks(body, phi, emitter):
 
 def _outputs(op):
     return list(op.outputs)
+
+
+def _defined(op):
+    return list(op.defined()) if isinstance(op, Loop) else []
+
+
+def _base(v):
+    """The name a value is called by, before any suffix: its hint, as an identifier."""
+    return literal.identifier(v.hint or '_t')
 
 
 def _holds(op, user):

@@ -4,9 +4,9 @@ The text is astor's (`astor.to_source(node, pretty_source=''.join)`: line
 wrapping off, it breaks calls mid-name).  The statements codegen makes are
 nearly all assignments of names, numbers, operators, calls and indexing;
 those are printed here directly, by astor's own precedence rules, several
-times faster than astor's visitor.  Any other node (strings, f-strings,
-complex numbers, conditional expressions, ...) sends the whole statement to
-astor.
+times faster than astor's visitor.  Any other node (f-strings, conditional
+expressions, ...) sends the whole statement to astor.  A constant is written
+by the builtin repr of its exact type, never by a subclass's.
 """
 import ast
 import math
@@ -74,14 +74,12 @@ def _expr(node, pp):
         return _expr(node.value, _unset(node.value)) + '.' + node.attr
     if kind is ast.Constant:
         value = node.value
-        if value is None:
-            return 'None'
-        if value is Ellipsis:
-            return '...'
-        if type(value) in (int, bool) or type(value) is float and math.isfinite(value):
-            text = repr(value)
-            return text if _CONSTANT >= pp else '(' + text + ')'
-        raise _Unsupported
+        if value is None or value is Ellipsis:
+            return constant(value)
+        if type(value) is complex:
+            raise _Unsupported          # astor writes `1.0j`, from the value's parts
+        text = constant(value)
+        return text if _CONSTANT >= pp else '(' + text + ')'
     if kind is ast.BinOp:
         op = node.op
         p = get_op_precedence(op)
@@ -128,13 +126,40 @@ def _expr(node, pp):
         return text
     if kind is ast.List:
         return '[' + ', '.join(_expr(e, _COMMA) for e in node.elts) + ']'
+    if kind is ast.Dict and None not in node.keys:
+        return '{' + ', '.join(_expr(k, _COMMA) + ': ' + _expr(v, _COMMA)
+                               for k, v in zip(node.keys, node.values)) + '}'
     raise _Unsupported
+
+
+# The builtin repr of each type a constant may hold (codegen.literal makes them):
+# never the repr a subclass defines.
+_REPR = {bool: bool.__repr__, int: int.__repr__, float: float.__repr__, str: str.__repr__,
+         bytes: bytes.__repr__, complex: complex.__repr__}
+
+
+def constant(value):
+    """The text of a constant: None, ..., or an exact bool, int, finite float, str,
+    bytes or complex (anything else never reaches the source as text)."""
+    if value is None:
+        return 'None'
+    if value is Ellipsis:
+        return '...'
+    kind = type(value)
+    if kind not in _REPR or kind is float and not math.isfinite(value):
+        raise TypeError(f'internal error: a constant of type {kind.__name__} is not '
+                        f'written into generated source (codegen.literal writes values)')
+    return _REPR[kind](value)
 
 
 def _astor_source(node):
     """astor's text of the statement.  One generator per thread serves every
     statement: each new astor generator is a reference cycle (its closures)
-    that only the cyclic garbage collector frees."""
+    that only the cyclic garbage collector frees.  (astor writes a constant by
+    its repr: each is checked to be of a type whose builtin repr that is.)"""
+    for inner in ast.walk(node):
+        if type(inner) is ast.Constant:
+            constant(inner.value)
     gen = getattr(_printer, 'generator', None)
     if gen is None:
         gen = _printer.generator = astor.code_gen.SourceGenerator(' ' * 4)
@@ -152,4 +177,4 @@ def _astor_source(node):
 _printer = threading.local()
 
 
-__all__ = ['source']
+__all__ = ['source', 'constant']

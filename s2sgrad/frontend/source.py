@@ -25,6 +25,19 @@ class SourceFunction:
     col_shift: int                      # columns removed by dedent
     namespace: dict                     # closure cells over globals
     builtins: dict
+    cells: dict                         # free variable -> its closure cell
+
+    def resolve_guarded(self, name, guards):
+        """`resolve`, recording in `guards` where the object was found."""
+        found, obj = self.resolve(name)
+        if found:
+            if name in self.cells:
+                guards.read_cell(self.cells[name], obj)
+            elif name in self.fn.__globals__:
+                guards.read_global(self.fn.__globals__, name, obj)
+            else:
+                guards.read_builtin(self.fn.__globals__, name, obj)
+        return found, obj
 
     def origin(self, node, stmt=None):
         """The Origin of a gast node (the text is that of its statement's first line)."""
@@ -51,22 +64,24 @@ def capture(fn):
     if not isinstance(fn, types.FunctionType):
         raise TypeError(f's2sgrad transforms Python functions, not {type(fn).__name__} {fn!r}')
     code = fn.__code__
-    key = (code, )
+    # code objects compare equal across files (co_filename is not compared): the
+    # same function text at the same line of two files must not share one parse
+    key = (code, code.co_filename)
     cached = _parse_cache.get(key)
     if cached is None:
         cached = _parse(fn)
         _parse_cache[key] = cached
     node, filename, col_shift = cached
     namespace = dict(fn.__globals__)
-    if fn.__closure__:
-        for name, cell in zip(code.co_freevars, fn.__closure__):
-            try:
-                namespace[name] = cell.cell_contents
-            except ValueError:      # a cell not filled yet: the name is unbound
-                pass
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+    for name, cell in cells.items():
+        try:
+            namespace[name] = cell.cell_contents
+        except ValueError:      # a cell not filled yet: the name is unbound
+            pass
     fb = fn.__globals__.get('__builtins__', builtins)
     fb = fb if isinstance(fb, dict) else vars(fb)
-    return SourceFunction(fn, node, filename, col_shift, namespace, fb)
+    return SourceFunction(fn, node, filename, col_shift, namespace, fb, cells)
 
 
 def _parse(fn):

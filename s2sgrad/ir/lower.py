@@ -12,10 +12,12 @@ own origins, with the call site as `caller`.
 The same lowering expands gradient-rule templates (rules/template.py), with
 the rule's parameters bound to the operands of the op being differentiated.
 """
+import dataclasses
 import inspect
 import linecache
 import operator
 import types
+import warnings
 import weakref
 
 import gast
@@ -23,11 +25,13 @@ import numpy as np
 
 from ..ad import interface
 from ..analyses.aliases import Memory, Pending, Stale
+from ..codegen import literal
 from ..errors import TransformError
+from ..frontend.guards import Guards
 from ..rules import registry
 from ..runtime import helpers
-from .nodes import NONE, Block, Const, If, Loop, Op, Pack, Slice, Value
-from . import effects, prims
+from .nodes import NONE, Block, Const, If, Loop, Managed, Op, Pack, Slice, Value, map_operand, walk
+from . import effects, match, prims
 
 BINARY = {
     gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
@@ -66,7 +70,7 @@ METHODS = {
     'clip': np.clip, 'swapaxes': np.swapaxes, 'repeat': np.repeat, 'trace': np.trace,
     'diagonal': np.diagonal, 'conj': np.conj, 'conjugate': np.conjugate, 'round': np.round,
     'argmax': np.argmax, 'argmin': np.argmin, 'argsort': np.argsort, 'any': np.any,
-    'all': np.all, 'nonzero': np.nonzero, 'ptp': np.ptp,
+    'all': np.all, 'nonzero': np.nonzero, 'take': np.take,
 }
 VARARG_METHODS = {'reshape', 'transpose'}
 DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
@@ -78,24 +82,40 @@ CONSTANT_ATTRIBUTES = {'dtype', 'itemsize', 'nbytes', 'flags', 'strides'}
 LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), slice)
 FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range, str,
             slice, issubclass, type, round, divmod, sum, enumerate, zip, repr,
-            np.issubdtype, np.dtype}
+            np.issubdtype, np.dtype, np.result_type, np.promote_types, np.finfo, np.iinfo,
+            np.can_cast, np.min_scalar_type, sorted, reversed}
+# Run-time results that describe a type (x.dtype, np.finfo(x.dtype)): their
+# attributes (.eps, .kind, .itemsize, ...) are constants too.
+TYPE_QUERIES = {np.finfo, np.iinfo, np.dtype, np.result_type, np.promote_types}
+# Builtins that iterate their arguments (a dict: its keys).
+ITERATING_BUILTINS = {list, tuple, sorted, reversed, enumerate, zip, min, max, sum, set,
+                      frozenset, iter, any, all, len}
 LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runtime', 'cmath')
 IMPURE = {print}
+
+# Context managers whose with statement is kept around the lowered body (and its
+# gradient): they change how NumPy reports floating-point errors or prints, or
+# restore the warning filters; their arguments must be literals.
+CONTEXT_MANAGERS = {np.errstate, np.printoptions, warnings.catch_warnings}
+MANAGER_ARGUMENTS = (str, int, float, bool, type(None))
+
+# Recursion is unrolled when transforming, up to this depth and number of calls.
+MAX_RECURSION_DEPTH = 32
+MAX_UNROLLED_CALLS = 512
+# `v in seq` on a run-time v becomes one comparison per item, up to this many.
+MAX_MEMBERSHIP_ITEMS = 64
 
 UNSUPPORTED_STATEMENTS = {
     'Try': 'try/except/finally cannot be transformed',
     'TryStar': 'try/except* cannot be transformed',
-    'With': 'with statements cannot be transformed',
     'AsyncWith': 'async with cannot be transformed',
     'AsyncFor': 'async for cannot be transformed',
     'AsyncFunctionDef': 'async functions cannot be transformed',
     'Global': 'global statements cannot be transformed',
     'Nonlocal': 'nonlocal statements cannot be transformed',
-    'Delete': 'del statements cannot be transformed',
     'Import': 'import statements inside a transformed function are not supported; import at module level',
     'ImportFrom': 'import statements inside a transformed function are not supported; import at module level',
     'ClassDef': 'class definitions inside a transformed function are not supported',
-    'Match': 'match statements are not supported yet',
 }
 UNSUPPORTED_EXPRESSIONS = {
     'SetComp': 'set comprehensions are not supported',
@@ -104,7 +124,6 @@ UNSUPPORTED_EXPRESSIONS = {
     'Await': 'await cannot be transformed',
     'Dict': 'dict literals are not supported yet',
     'Set': 'set literals are not supported yet',
-    'NamedExpr': 'assignment expressions (:=) are not supported yet',
     'Starred': 'starred expressions are not supported yet',
 }
 
@@ -172,8 +191,12 @@ class Context:
         self.loop_ids = []          # numbers the flags of each loop
         self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
         self.lists = set()          # values that are run-time Python lists
+        self.unrolled_calls = 0     # recursive calls inlined so far (see check_recursion)
+        # a run-time list -> (its first items, known; whether they are all of it)
+        self.list_items = {}
         self.namespaces = []        # the globals of every user function lowered
         self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
+        self.guards = Guards()      # what lowering read from outside the function
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):
@@ -231,6 +254,26 @@ class FunctionLowering:
         too (under hidden names, see `caller_bindings`)."""
         return [self.env]
 
+    # ---- names from outside the function ------------------------------------
+    def resolve(self, name):
+        """(found, object) for a free name; a user function's read is a guard."""
+        if (self.src.fn.__module__ or '').startswith('s2sgrad.'):
+            return self.src.resolve(name)       # a gradient rule's own names
+        return self.src.resolve_guarded(name, self.ctx.guards)
+
+    def static_attribute(self, base, attr):
+        """getattr on a transform-time object, recorded as a guard."""
+        obj = getattr(base, attr)
+        self.ctx.guards.read_attribute(base, attr, obj)
+        return obj
+
+    def folded(self, *operands):
+        """Constants whose items a transform-time computation reads: arrays among
+        them from outside the function are guarded by their contents."""
+        for operand in operands:
+            if isinstance(operand, Const):
+                self.ctx.guards.read_contents(operand.value)
+
     # ---- statements ----------------------------------------------------------
     def lower_body(self, body=None):
         body = self.src.node.body if body is None else body
@@ -245,7 +288,8 @@ class FunctionLowering:
         for i, stmt in enumerate(body):
             if self.returned:
                 break       # unreachable after return, as in Python
-            if isinstance(stmt, gast.If) and i + 1 < len(body) and _may_exit(stmt):
+            if isinstance(stmt, (gast.If, gast.Match)) and i + 1 < len(body) \
+                    and _may_exit(stmt):
                 # the statements after an if that may return run only where it did
                 # not: they move into each branch that falls through
                 stmt = _with_rest(stmt, body[i + 1:])
@@ -368,9 +412,13 @@ class FunctionLowering:
 
     def store_item(self, target, base, index, value, node):
         """x[i] = v: a new version of x's memory (in place when nothing reads the old
-        one: passes/inplace), seen by every name that shows it (ir/effects.py)."""
+        one: passes/inplace), seen by every name that shows it (ir/effects.py).  A list
+        or dict built here is followed item by item; at a run-time index a list becomes
+        a run-time list (a new version of it, seen by every name holding it)."""
+        hint = target.value.id if isinstance(target.value, gast.Name) else None
         if isinstance(base, Pack):
-            name = target.value.id
+            if base.kind == 'tuple':
+                raise self.error("'tuple' object does not support item assignment", node)
             if base.kind == 'dict':
                 if not _literal_index(index):
                     raise self.error('dict keys must be constants', node)
@@ -382,29 +430,42 @@ class FunctionLowering:
                     keys.append(key)
                     items.append(value)
                 new = Pack('dict', items, keys)
-            else:
-                if not _literal_index(index) or not isinstance(_index_value(index), int):
-                    raise self.error('assignment into a list with a run-time index is not '
-                                     'supported yet', node)
-                if base.kind == 'tuple':
-                    raise self.error("'tuple' object does not support item assignment", node)
+            elif _literal_index(index) and isinstance(_index_value(index), int):
                 items = list(base.items)
                 try:
                     items[_index_value(index)] = value
                 except IndexError:
                     raise self.error('list assignment index out of range', node) from None
                 new = Pack(base.kind, items)
+            else:
+                # a run-time index (or a slice): the list as a run-time list from here on
+                new = self.list_store(self.runtime_list(base, self.origin(node), hint or '_list'),
+                                      index, value, node, hint)
             self.replace_container(base, new)
-            self.env[name] = new
+            if hint is not None:
+                self.env[hint] = new
+            return
+        if base in self.ctx.lists:
+            new = self.list_store(base, index, value, node, hint)
+            self.replace_container(base, new)
+            if hint is not None:
+                self.env[hint] = new
             return
         origin = self.origin(node)
-        hint = target.value.id if isinstance(target.value, gast.Name) else None
         new = self.builder.emit(prims.SETITEM, [base, index, value], {}, origin,
                                 hint or getattr(base, 'hint', None) or '_written',
                                 style=('setitem',), temp=False)
         effects.write(self, base, new, origin)
         if hint is not None:
             self.env[hint] = new
+
+    def list_store(self, lst, index, value, node, hint):
+        """lst[i] = v on a run-time list: a new version of the list."""
+        new = self.builder.emit(prims.SETITEM, [lst, index, value], {}, self.origin(node),
+                                hint or getattr(lst, 'hint', None) or '_list',
+                                style=('setitem',), temp=False)
+        self.ctx.lists.add(new)
+        return new
 
     def replace_container(self, old, new):
         """A list or dict changed: every name holding that same object sees the change."""
@@ -419,6 +480,133 @@ class FunctionLowering:
         for env in self.envs_sharing():
             for name, b in list(env.items()):
                 env[name] = replaced(b)
+
+    def stmt_Delete(self, node):
+        for target in node.targets:
+            self.delete(target)
+
+    def delete(self, target):
+        """`del x` unbinds x; `del lst[i]` / `del d[k]` remove an item of a list or
+        dict built here (a new version of it, as for an assignment)."""
+        if isinstance(target, (gast.Tuple, gast.List)):
+            for elt in target.elts:
+                self.delete(elt)
+            return
+        if isinstance(target, gast.Name):
+            if target.id not in self.env:
+                raise self.error(f'del {target.id}: only a variable of this function can '
+                                 f'be deleted', target)
+            self.load_name(target.id, target)       # refused if already deleted
+            self.env[target.id] = DELETED
+            return
+        if not (isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name)):
+            raise self.error('del of an attribute or of a nested item cannot be transformed '
+                             '(it would mutate an object)', target)
+        name = target.value.id
+        base, index = self.subscript_target(target)
+        if not (isinstance(base, Pack) and base.kind in ('list', 'dict')):
+            raise self.error(f'del {name}[...]: items can be deleted only from a list or '
+                             f'dict built in the function and known item by item', target)
+        holders = [n for n, v in self.env.items() if n != name and _holds(v, base)]
+        if holders:
+            raise self.error(f'{name!r} is also reachable as {holders[0]!r} here; deleting '
+                             f'from it would change both', target)
+        if not _literal_index(index):
+            raise self.error(f'del {name}[...] needs an index known when transforming', target)
+        key = _index_value(index)
+        if base.kind == 'dict':
+            if key not in base.keys:
+                raise self.error(f'KeyError: {key!r}', target)
+            k = base.keys.index(key)
+            self.env[name] = Pack('dict', base.items[:k] + base.items[k + 1:],
+                                  base.keys[:k] + base.keys[k + 1:])
+            return
+        items = list(base.items)
+        try:
+            del items[key]
+        except (IndexError, TypeError) as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', target) from None
+        self.env[name] = Pack('list', items)
+
+    def stmt_With(self, node):
+        managers = [self.context_manager(item) for item in node.items]
+        exits = [stmt for stmt in node.body if _may_exit(stmt)]
+        if exits and (self.loops or exits != [node.body[-1]]
+                      or not isinstance(node.body[-1], gast.Return)):
+            first = next(n for n in gast.walk(exits[0])
+                         if isinstance(n, (gast.Return, gast.Raise, gast.Break, gast.Continue)))
+            self.stmt = first
+            raise self.error('return, break, continue or raise inside a with block is not '
+                             'supported (except a return as its last statement)', first)
+
+        def body(k=0):
+            if k == len(managers):
+                self.stmts(node.body)
+            else:
+                self.within(managers[k], lambda: body(k + 1), node)
+        body()
+
+    def context_manager(self, item):
+        """The `Managed` test of `with np.errstate(all='raise'):`; any other manager,
+        or `as name`, is refused."""
+        call = item.context_expr
+        what = gast.unparse(call).strip() if hasattr(gast, 'unparse') else 'this context manager'
+        if item.optional_vars is not None:
+            raise self.error(f'with {what} as ...: binding the context manager is not '
+                             f'supported', item.context_expr)
+        callee = self.expr(call.func) if isinstance(call, gast.Call) else None
+        if not (isinstance(callee, Const) and _is_context_manager(callee.value)):
+            raise self.error(f'with {what}: only np.errstate, np.printoptions and '
+                             f'warnings.catch_warnings can be kept around transformed code '
+                             f'(a with statement decides how its body runs)', call)
+        args = self.elements(call.args)
+        kwargs = {k.arg: self.expr(k.value) for k in call.keywords}
+        # exact builtin types: the arguments are written into the generated source
+        if None in kwargs or not all(isinstance(a, Const) and type(a.value) in MANAGER_ARGUMENTS
+                                     for a in args + list(kwargs.values())):
+            raise self.error(f'with {what}: its arguments must be literals (str, int, float, '
+                             f'bool, None)', call)
+        try:
+            callee.value(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
+        except Exception as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', call) from None
+        return Managed(callee, args, kwargs)
+
+    def within(self, manager, lower_body, node):
+        """An If region whose test is `manager`: its then-block, always run, inside it."""
+        origin = self.origin(node)
+        before = dict(self.env)
+        self.builder.stack.append(Block())
+        lower_body()
+        block = self.builder.stack.pop()
+        # what the body (re)binds leaves it through the region's outputs; a tuple,
+        # list or dict built inside stays known item by item
+        inner = {v for op in walk(block) for v in op.outputs}
+        outputs, results = [], []
+
+        left = {}
+
+        def leave(v):
+            if v not in inner:
+                return v
+            if v in left:
+                return left[v]
+            out = left[v] = Value(v.hint, origin)
+            outputs.append(out)
+            results.append(v)
+            if v in self.ctx.lists:
+                self.ctx.lists.add(out)
+            return out
+        for name, value in list(self.env.items()):
+            if before.get(name) is not value and value is not DELETED:
+                self.env[name] = map_operand(value, leave)
+        if self.returned:
+            self.result = map_operand(self.result, leave)
+        self.builder.append(If(Const(manager), block, Block(), outputs, results,
+                               [None] * len(outputs), origin))
+
+    def stmt_Match(self, node):
+        match.lower_match(self, node)
 
     def stmt_Break(self, node):
         loop = self.loops[-1]
@@ -440,6 +628,10 @@ class FunctionLowering:
     def stmt_While(self, node):
         if node.orelse:
             raise self.error('while ... else is not supported', node)
+        if any(isinstance(n, gast.NamedExpr) for n in gast.walk(node.test)):
+            # `while (y := f(y)) > t:` binds y at every test, the failing one too,
+            # and the body reads it: the test moves into the body
+            node = _test_in_body(node)
         self.loop(node, 'while', None, [], None, node.test)
 
     def iteration(self, node):
@@ -447,57 +639,52 @@ class FunctionLowering:
 
         Arrays and run-time sequences are walked by index (`for _i in
         range(len(X)): row = X[_i]`), so that the loop's gradient flows back
-        through ordinary indexing; enumerate, zip and reversed likewise.  A
-        list or tuple known at transform time is unrolled.
+        through ordinary indexing; enumerate, zip, enumerate(zip(...)) and
+        reversed likewise.  A list or tuple known at transform time is
+        unrolled (walked by index too where the body may break or return).
         """
         origin = self.origin(node)
-        call = node.iter
-        special = None
-        if isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and not call.keywords:
-            found, fn = self.src.resolve(call.func.id) if call.func.id not in self.env \
-                else (False, None)
-            if found and fn in (enumerate, zip, reversed):
-                special = fn
-        if special is None:
+        kind = self.builtin_called(node.iter, (enumerate, zip, reversed))
+        if kind is enumerate and len(node.iter.args) == 1 and \
+                self.builtin_called(node.iter.args[0], (zip,)) is zip:
+            kind, seqs = 'enumerate zip', [self.expr(a) for a in node.iter.args[0].args]
+        elif kind is not None:
+            seqs = [self.expr(a) for a in node.iter.args]
+        else:
             seq = self.expr(node.iter)
-            if isinstance(seq, Const) and isinstance(seq.value, (tuple, list)):
-                seq = Pack('tuple', [Const(v) for v in seq.value])
-            if isinstance(seq, Pack):
-                self.unroll(node, seq.items)
-                return None, None, None
             if isinstance(seq, Const) and isinstance(seq.value, range) or \
                     isinstance(seq, Value) and self.is_range(seq):
                 i = Value(_target_hint(node.target), origin)
                 self.ctx.memory.ints.add(i)
                 return seq, [i], lambda: self.assign(node.target, i)
-            seqs, kind = [seq], None
-        else:
-            args = [self.expr(a) for a in call.args]
-            seqs, kind = args, special
-        seqs = [Pack('tuple', [Const(v) for v in q.value])
-                if isinstance(q, Const) and isinstance(q.value, (tuple, list)) else q
-                for q in seqs]
-        if any(isinstance(q, Pack) for q in seqs):
-            # a list or tuple known item by item: unrolled, like a plain loop over it
+            seqs = [seq]
+        for k, q in enumerate(seqs):
+            items = self.iterated_items(q, node.iter)
+            if items is not None:
+                seqs[k] = Pack('tuple', items)
+            elif isinstance(q, Value) and self.may_be_mapping(q):
+                # a dict iterates its keys: which it is is known only at run time
+                seqs[k] = self.builder.emit(helpers._sg_iterable, [q], {}, origin, '_seq')
+        if kind is enumerate and len(seqs) != 1:
+            raise self.error('enumerate takes one sequence here', node)
+        if any(isinstance(q, Pack) for q in seqs) and \
+                not any(_may_exit(stmt) for stmt in node.body):
+            # a list or tuple known item by item: unrolled
             n = min(len(q.items) for q in seqs if isinstance(q, Pack))
-            origin = self.origin(node)
 
             def item(q, k):
                 if isinstance(q, Pack):
                     return q.items[k]
                 return self.builder.emit(prims.GETITEM, [q, Const(k)], {}, origin, '_item',
                                          style=('subscript',))
-            order = range(n - 1, -1, -1) if kind is reversed else range(n)
-            items = []
-            for k in order:
-                if kind is enumerate:
-                    items.append(Pack('tuple', [Const(k), item(seqs[0], k)]))
-                elif kind is zip:
-                    items.append(Pack('tuple', [item(q, k) for q in seqs]))
-                else:
-                    items.append(item(seqs[0], k))
-            self.unroll(node, items)
+            for k in (range(n - 1, -1, -1) if kind is reversed else range(n)):
+                self.assign(node.target, _iteration_item(kind, Const(k),
+                                                         [item(q, k) for q in seqs]))
+                self.stmts(node.body)
             return None, None, None
+        # walked by index (a list known item by item whose body may exit: as a run-time list)
+        seqs = [self.runtime_list(q, origin, '_seq') if isinstance(q, Pack) else q
+                for q in seqs]
         lengths = [self.builder.emit(len, [q], {}, origin, '_n') for q in seqs]
         n = lengths[0] if len(lengths) == 1 else \
             self.builder.emit(min, lengths, {}, origin, '_n')
@@ -513,29 +700,63 @@ class FunctionLowering:
             # the sequence's memory as it is now (the body may write into it)
             items = [self.builder.emit(prims.GETITEM, [effects.current(self, q), i], {},
                                        origin, '_item', style=('subscript',)) for q in seqs]
-            if kind is enumerate:
-                if len(items) != 1:
-                    raise self.error('enumerate takes one sequence here', node)
-                self.assign(node.target, Pack('tuple', [i, items[0]]))
-            elif kind is zip:
-                self.assign(node.target, Pack('tuple', items))
-            else:
-                self.assign(node.target, items[0])
+            self.assign(node.target, _iteration_item(kind, i, items))
         return rng, [i], bind
 
+    def builtin_called(self, node, builtins):
+        """Which of `builtins` the call `node` calls (positional arguments only), if any."""
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+                and not node.keywords and node.func.id not in self.env):
+            return None
+        found, fn = self.resolve(node.func.id)
+        return fn if found and any(fn is b for b in builtins) else None
+
     def is_range(self, value):
+        return self.made_by(value, range)
+
+    def made_by(self, value, prim):
+        """Is this value the result of a call to `prim` (visible from here)?"""
+        return self.producer(value) is prim
+
+    def describes_a_type(self, value):
+        """A run-time dtype or np.finfo / np.iinfo result (`x.dtype`, `np.finfo(x.dtype)`)."""
+        op = self.producing_op(value)
+        prim = getattr(op, 'prim', None)
+        if prim is getattr:
+            attr = op.args[1]
+            return isinstance(attr, Const) and attr.value == 'dtype'
+        return prim in TYPE_QUERIES
+
+    def producing_op(self, value):
+        """The op before this point that made `value` (None: a parameter, a loop's)."""
         for op in self.builder.visible_ops():
             if value in getattr(op, 'outputs', ()):
-                return getattr(op, 'prim', None) is range
-        return False
+                return op
+        return None
 
-    def unroll(self, node, items):
-        if any(_may_exit(stmt) for stmt in node.body):
-            raise self.error('break, continue or return in a loop over a list built in the '
-                             'function is not supported yet', node)
-        for item in items:
-            self.assign(node.target, item)
-            self.stmts(node.body)
+    def producer(self, value):
+        op = self.producing_op(value)
+        return getattr(op, 'prim', None)
+
+    def may_be_mapping(self, value):
+        """Can this run-time value be a dict (an argument, or an item of one)?"""
+        op = self.producing_op(value)
+        return op is None or getattr(op, 'prim', None) in (prims.GETITEM, prims.UNPACK,
+                                                            helpers._sg_get)
+
+    def iterated_items(self, seq, node):
+        """The items `for item in seq` walks when they are known item by item (a dict:
+        its keys, as Python iterates it), else None.  A set is refused: its order
+        is Python's choice."""
+        if isinstance(seq, Pack):
+            return [Const(k) for k in seq.keys] if seq.kind == 'dict' else list(seq.items)
+        if isinstance(seq, Const):
+            if isinstance(seq.value, (set, frozenset)):
+                raise self.error('iterating a set cannot be transformed: its order is not '
+                                 'defined; iterate a list or sorted(...) of it', node)
+            if isinstance(seq.value, (tuple, list, dict)):
+                return [Const(v) for v in seq.value]
+        return None
 
     def loop(self, node, kind, iterable, targets, bind, test):
         """A loop region.  Lowered again where its body turned out to write memory
@@ -559,16 +780,23 @@ class FunctionLowering:
         ctx = {'break_flag': f'_break{k}', 'return_flag': f'_returned{k}',
                'return_value': f'_return_value{k}', 'breaks': False, 'returns': False}
         target_names = _stored_names(node.target) if kind == 'for' else []
-        names = [n for n in _assigned_names(node.body) if n not in target_names]
+        # a loop variable read after the loop keeps its last value, as in Python: a
+        # loop-carried variable too
+        leftover = [n for n in target_names if _read_outside(self.src.node, node, n)]
+        names = [n for n in _assigned_names(node.body) if n not in target_names] + leftover
         flags = [ctx['break_flag']] if _has_break(node.body) else []
         if _has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
+        deleted = _deleted_names(node.body)
+        # a name the body deletes is not carried: each iteration starts without it
         carried = list(dict.fromkeys(names + flags + sorted(seen.extra)))
-        carried = [n for n in carried if n not in seen.stale]
+        carried = [n for n in carried if n not in seen.stale and n not in deleted]
         for name in seen.stale:
             self.env[name] = seen.stale[name]
         effects.settle(self, {}, origin, [n for n in carried if n in self.env])
-        appended = _appended_names(node.body)
+        # lists the body appends to or assigns into at a run-time index: run-time
+        # lists from here on (their length or the item written is known only then)
+        appended = _appended_names(node.body) + _indexed_stores(node.body)
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
             current = self.env.get(name)
@@ -597,8 +825,12 @@ class FunctionLowering:
                 init = before.get(name, Const(False))
             else:
                 init = before.get(name, NONE)
+                init = NONE if init is DELETED else init
             if init in self.ctx.lists:
                 self.ctx.lists.add(phi)
+                if k is None and _only_appended(node.body, name):
+                    items = self.ctx.list_items.get(init, ([], False))[0]
+                    self.ctx.list_items[phi] = (items, False)
             phis.append(phi)
             inits.append(init)
         for name in carried:
@@ -626,6 +858,8 @@ class FunctionLowering:
             for name in flags:
                 if name.startswith('_break'):
                     self.env[name] = Const(False)   # each iteration starts unbroken
+            for name in deleted:
+                self.env[name] = DELETED
             self.stmts(node.body)
             effects.settle(self, before, origin)
         finally:
@@ -636,6 +870,10 @@ class FunctionLowering:
         for (name, k), phi in zip(slots, phis):
             if k is None:
                 nexts.append(self.env.get(name, phi))
+                if name in leftover and isinstance(nexts[-1], Pack):
+                    raise self.error(f'the loop variable {name!r} holds a tuple and is read '
+                                     f'after the loop: not supported; assign its items to '
+                                     f'variables in the loop', node)
                 continue
             new = self.env.get(name)
             kind_, keys, size = structured[name]
@@ -652,6 +890,8 @@ class FunctionLowering:
         for phi, out, nxt in zip(phis, outputs, nexts):
             if phi in self.ctx.lists:
                 self.ctx.lists.add(out)
+                if phi in self.ctx.list_items:
+                    self.ctx.list_items[out] = self.ctx.list_items[phi]
                 if not (nxt in self.ctx.lists):
                     raise self.error(f'{phi.hint!r} is a list before the loop but not after '
                                      f'an iteration', node)
@@ -661,7 +901,9 @@ class FunctionLowering:
         effects.loop_outputs(self, slots, phis, inits, nexts, outputs, seen)
         self.env = dict(before)
         for name in target_names:
-            self.env.pop(name, None)    # Python's leftover loop variable: not supported
+            self.env.pop(name, None)    # (unless read after the loop: carried)
+        for name in deleted:
+            self.env[name] = DELETED    # deleted or not, depending on the iterations
         for name in carried:
             if name in structured:
                 kind_, keys, _ = structured[name]
@@ -669,6 +911,12 @@ class FunctionLowering:
                                               if n == name], keys)
             else:
                 self.env[name] = outputs[slots.index((name, None))]
+        for name in leftover:
+            if name not in before:
+                # after a loop that ran no iteration the name is unbound, as in Python
+                self.env[name] = self.builder.emit(helpers._sg_bound,
+                                                   [self.env[name], Const(name)], {}, origin,
+                                                   name, temp=False)
         if ctx['returns']:
             self.pending_return = ctx
 
@@ -696,6 +944,7 @@ class FunctionLowering:
     def stmt_If(self, node):
         test = self.expr(node.test)
         if isinstance(test, Const):
+            self.folded(test)
             self.stmts(node.body if test.value else node.orelse)
             return
         if isinstance(test, Pack):
@@ -743,32 +992,34 @@ class FunctionLowering:
         pending = [n for n in names if isinstance(then_env.get(n), Pending) or
                    isinstance(else_env.get(n), Pending)]
         names = [n for n in names if n not in pending]
-        outputs, then_results, else_results = [], [], []
+        # deleted on one path: a later read is refused (Python's NameError on that path)
+        deleted = [n for n in names if DELETED in (then_env.get(n, before.get(n)),
+                                                  else_env.get(n, before.get(n)))]
+        names = [n for n in names if n not in deleted]
         origin = self.origin(node)
-        for name in names:
-            outputs.append(Value(_hint_of(name), origin))
-            then_results.append(then_env.get(name, before.get(name)))
-            else_results.append(else_env.get(name, before.get(name)))
-            if then_results[-1] in self.ctx.lists or else_results[-1] in self.ctx.lists:
-                self.ctx.lists.add(outputs[-1])
+        region = If(test, then_block, else_block, [], [], [], origin)
+        merged = {name: self.merge_branches(region, then_env.get(name, before.get(name)),
+                                            else_env.get(name, before.get(name)),
+                                            _hint_of(name))
+                  for name in names}
+        n_merged = len(region.outputs)      # (the return value's output comes after)
+        result = None
         if then_returns and not (then_raised and else_raised) and not self.loops:
-            outputs.append(Value('_return', origin))
-            then_results.append(then_ret)
-            else_results.append(else_ret)
-        region = If(test, then_block, else_block, outputs, then_results, else_results, origin)
+            result = self.merge_branches(region, then_ret, else_ret, '_return')
         self.builder.append(region)
         self.env = dict(before)
-        for name, out in zip(names, outputs):
-            self.env[name] = out
+        self.env.update(merged)
+        for name in deleted:
+            self.env[name] = DELETED
         self.env.update(stale)
         for name in pending:
             # a view of an array the branches wrote: of the merged array, where both
             # show the same view of it; else recomputed in each branch
-            merged = effects.merged_pending(
+            view = effects.merged_pending(
                 self, name, then_env, else_env, before,
-                dict(zip([id(r) for r in then_results[:len(names)]], outputs)),
-                dict(zip([id(r) for r in else_results[:len(names)]], outputs)))
-            if merged is None:
+                dict(zip([id(r) for r in region.then_results[:n_merged]], region.outputs)),
+                dict(zip([id(r) for r in region.else_results[:n_merged]], region.outputs)))
+            if view is None:
                 results = []
                 for block, env in ((then_block, then_env), (else_block, else_env)):
                     self.builder.stack.append(block)
@@ -777,20 +1028,50 @@ class FunctionLowering:
                                                            origin))
                     finally:
                         self.builder.stack.pop()
-                merged = Value(_hint_of(name), origin)
-                region.outputs.insert(len(names), merged)
-                region.then_results.insert(len(names), results[0])
-                region.else_results.insert(len(names), results[1])
-                names.append(name)
-            self.env[name] = merged
-        effects.merged(self, region.outputs[:len(names)],
+                view = Value(_hint_of(name), origin)
+                region.outputs.insert(n_merged, view)
+                region.then_results.insert(n_merged, results[0])
+                region.else_results.insert(n_merged, results[1])
+                n_merged += 1
+            self.env[name] = view
+        effects.merged(self, region.outputs[:n_merged],
                        list(zip(region.then_results, region.else_results)), region.blocks())
         if then_raised and else_raised:
             self.returned, self.raised, self.result = True, True, None
         elif then_returns and self.loops:
             self.returned, self.result = True, None     # the iteration ended on both paths
         elif then_returns:
-            self.returned, self.result = True, outputs[-1]
+            self.returned, self.result = True, result
+
+    def merge_branches(self, region, then, orelse, hint):
+        """What a name holds after an if: a new output of `region` where the branches
+        differ; a list, tuple or dict built here is merged item by item (the same
+        structure on both paths), so each item keeps its own gradient.  None: the
+        branch raised."""
+        if then is orelse:
+            return then
+        packs = [p for p in (then, orelse) if isinstance(p, Pack)]
+        if packs:
+            then, orelse = _as_pack(then), _as_pack(orelse)
+            shape = packs[0].kind, len(packs[0].items), packs[0].keys
+            if not all(p is None or isinstance(p, Pack) and (p.kind, len(p.items), p.keys)
+                       == shape for p in (then, orelse)):
+                raise self.error_at(f'{hint.lstrip("_")!r} is a {shape[0]} of another length, '
+                                    f'keys or kind on the other path of this if: its items '
+                                    f'cannot be followed', region.origin)
+            items = [self.merge_branches(
+                region, None if then is None else then.items[k],
+                None if orelse is None else orelse.items[k],
+                hint if hint.startswith('_') else _item_hint(hint, shape[2], k))
+                for k in range(shape[1])]
+            return Pack(shape[0], items, shape[2])
+        out = Value(hint, region.origin)
+        region.outputs.append(out)
+        region.then_results.append(then)
+        region.else_results.append(orelse)
+        if then in self.ctx.lists or orelse in self.ctx.lists:
+            self.ctx.lists.add(out)
+        return out
 
     def assign(self, target, value):
         if isinstance(target, gast.Name):
@@ -886,8 +1167,11 @@ class FunctionLowering:
 
     def load_name(self, name, node):
         if name in self.env:
+            if self.env[name] is DELETED:
+                raise self.error(f'{name!r} is read after `del {name}` (on some path '
+                                 f'through the code)', node)
             return self.binding(name, self.origin(node))
-        found, obj = self.src.resolve(name)
+        found, obj = self.resolve(name)
         if not found:
             raise self.error(f'name {name!r} is not defined', node)
         if obj is exec or obj is eval or obj is compile:
@@ -904,7 +1188,7 @@ class FunctionLowering:
 
     def expr_ListComp(self, node, hint):
         if len(node.generators) == 1 and \
-                self.static_items(self.expr(node.generators[0].iter)) is None:
+                self.static_items(self.expr(node.generators[0].iter), node) is None:
             return self.list_loop(node, hint)
         return Pack('list', self.comprehension(node, lambda: [self.expr(node.elt)]))
 
@@ -947,7 +1231,7 @@ class FunctionLowering:
         if not generators:
             return element()
         gen = generators[0]
-        seq = self.static_items(self.expr(gen.iter))
+        seq = self.static_items(self.expr(gen.iter), gen.iter)
         if seq is None:
             raise self.error('a nested comprehension over a run-time sequence is not '
                              'supported yet: write the loops', gen.iter)
@@ -963,21 +1247,21 @@ class FunctionLowering:
                 if all(t.value for t in tests):
                     out.extend(self.comprehension(node, element, generators[1:]))
         finally:
-            self.env = saved        # the comprehension's variables stay inside it
+            # the comprehension's variables stay inside it; `:=` binds outside it
+            for name in _walrus_names(node):
+                if name in self.env:
+                    saved[name] = self.env[name]
+            self.env = saved
         return out
 
-    def static_items(self, seq):
-        if isinstance(seq, Pack):
-            if seq.kind == 'dict':
-                return [Const(k) for k in seq.keys]
-            return list(seq.items)
-        if isinstance(seq, Const) and isinstance(seq.value, (tuple, list, range, dict)):
-            return [Const(v) for v in seq.value]
-        return None
+    def static_items(self, seq, node):
+        if isinstance(seq, Const) and isinstance(seq.value, (range, enumerate, zip, reversed)):
+            return [Const(v) for v in seq.value]     # (a fresh iterator each lowering)
+        return self.iterated_items(seq, node)
 
     def sum_generator(self, gen, node, hint):
         """sum(f(x) for x in xs): unrolled over a known sequence, else a loop adding up."""
-        seq = self.static_items(self.expr(gen.generators[0].iter)) \
+        seq = self.static_items(self.expr(gen.generators[0].iter), gen) \
             if len(gen.generators) == 1 else None
         if seq is not None or len(gen.generators) > 1:
             terms = self.comprehension(gen, lambda: [self.expr(gen.elt)])
@@ -1005,6 +1289,12 @@ class FunctionLowering:
         total = self.env.pop(acc)
         self.env.update(saved)
         return total
+
+    def expr_NamedExpr(self, node, hint):
+        """`(y := value)`: binds y where the expression runs, and is the value."""
+        value = self.expr(node.value, hint=node.target.id)
+        self.assign(node.target, value)
+        return value
 
     def expr_Lambda(self, node, hint):
         return Const(LocalFunction(node, self))
@@ -1050,6 +1340,7 @@ class FunctionLowering:
         result = self.expr(node.values[0])
         for rest in node.values[1:]:
             if isinstance(result, Const):
+                self.folded(result)
                 decided = (not result.value) if isinstance(node.op, gast.And) else bool(result.value)
                 if decided:
                     return result
@@ -1066,28 +1357,38 @@ class FunctionLowering:
     def expr_IfExp(self, node, hint):
         test = self.expr(node.test)
         if isinstance(test, Const):
+            self.folded(test)
             return self.expr(node.body if test.value else node.orelse, hint)
         return self.conditional(test, lambda: self.expr(node.body), lambda: self.expr(node.orelse),
                                 node, hint)
 
     def conditional(self, test, then, orelse, node, hint):
-        """An If region yielding one value: `then() if test else orelse()` (the user's:
-        what it shares is that of either)."""
+        """An If region yielding one value: `then() if test else orelse()` (what it
+        shares is that of either: ir/effects.py)."""
         out = self.conditional_value(test, then, orelse, self.origin(node), hint)
         region = self.builder.block.ops[-1]
-        effects.merged(self, [out], [(region.then_results[0], region.else_results[0])],
+        effects.merged(self, region.outputs, list(zip(region.then_results, region.else_results)),
                        region.blocks())
         return out
 
     def conditional_value(self, test, then, orelse, origin, hint):
         blocks, results = [], []
+        before = dict(self.env)
         for make in (then, orelse):
             self.builder.stack.append(Block())
             results.append(make())
             blocks.append(self.builder.stack.pop())
-        out = Value(hint or '_ifexp', origin, temp=hint is None)
-        self.builder.append(If(test, blocks[0], blocks[1], [out], [results[0]], [results[1]],
-                               origin))
+            if self.env != before:
+                raise self.error_at('an assignment expression (:=), or a call that writes '
+                                    'into its arguments, in a part of an expression that runs '
+                                    'only on some paths (after `and` / `or`, in `x if c else '
+                                    'y`) is not supported when the condition is a run-time '
+                                    'value: assign before the expression', origin)
+        region = If(test, blocks[0], blocks[1], [], [], [], origin)
+        out = self.merge_branches(region, results[0], results[1], hint or '_ifexp')
+        if isinstance(out, Value) and hint is None:
+            out.temp = True
+        self.builder.append(region)
         return out
 
     def expr_BinOp(self, node, hint):
@@ -1122,11 +1423,17 @@ class FunctionLowering:
 
     def expr_Compare(self, node, hint):
         if len(node.ops) != 1:
-            # a < b < c  ==  (a < b) and (b < c), with b evaluated once
-            left = self.expr(node.left)
-            rights = [self.expr(c) for c in node.comparators]
-            result = None
-            for op_node, a, b in zip(node.ops, [left] + rights, rights):
+            # a < b < c  ==  (a < b) and (b < c), with b evaluated once; c is not
+            # evaluated when a < b is known to fail
+            a, result = self.expr(node.left), None
+            for op_node, c in zip(node.ops, node.comparators):
+                if isinstance(result, Const) and not result.value:
+                    break
+                if result is not None and not isinstance(result, Const) and _walrus_names(c):
+                    raise self.error('an assignment expression (:=) in a chained comparison '
+                                     'runs only when the comparisons before it hold: assign '
+                                     'before the comparison', c)
+                b = self.expr(c)
                 part = self.compare(op_node, a, b, node, None)
                 if result is None:
                     result = part
@@ -1136,6 +1443,7 @@ class FunctionLowering:
                     captured = result
                     result = self.conditional(captured, lambda p=part: p, lambda c=captured: c,
                                               node, None)
+                a = b
             return result
         left = self.expr(node.left)
         right = self.expr(node.comparators[0])
@@ -1144,21 +1452,53 @@ class FunctionLowering:
     def compare(self, op_node, left, right, node, hint):
         prim, symbol = COMPARE[type(op_node)]
         if _static_value(left) is not _UNKNOWN and _static_value(right) is not _UNKNOWN:
+            self.folded(left, right)
             return Const(PY_COMPARE[symbol](_static_value(left), _static_value(right)))
         if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
             return Const(symbol == 'is not')
         if symbol in ('in', 'not in'):
-            raise self.error(f'{symbol!r} on run-time values is not supported yet', node)
+            return self.membership(symbol, left, right, node)
         return self.builder.emit(prim, [left, right], {}, self.origin(node),
                                  hint or '_compare', style=('compare', symbol),
                                  temp=hint is None)
 
+    def membership(self, symbol, left, right, node):
+        """`v in (a, b)` with the items known when transforming: `v == a or v == b`
+        (Python's test for tuples, lists and dict keys); `v in c` with `c` a run-time
+        value is Python's test, run then; other containers are refused."""
+        items = None
+        if isinstance(right, Pack) and right.kind != 'index' or isinstance(right, Const) \
+                and isinstance(right.value, (tuple, list, dict, range)):
+            items = self.static_items(right, node)  # a dict's keys
+        if items is None and isinstance(right, Value):
+            # a run-time container (an array, a dict argument): Python's own test, run
+            # when the code runs; a bool, constant for the gradient
+            prim, _ = COMPARE[gast.In]
+            found = self.builder.emit(prim, [left, right], {}, self.origin(node), '_compare',
+                                      style=('compare', 'in'), temp=True)
+            return found if symbol == 'in' else self.builder.emit(
+                operator.not_, [found], {}, self.origin(node), '_not', style=('unary', 'not '))
+        if items is None or len(items) > MAX_MEMBERSHIP_ITEMS:
+            raise self.error(f'{symbol!r} on run-time values is supported only against a '
+                             f'tuple, list or dict of at most {MAX_MEMBERSHIP_ITEMS} items known '
+                             f'when transforming', node)
+        found = Const(False)
+        for item in items:
+            found = match.either(self, found, self.compare(gast.Eq(), left, item, node, None),
+                                 node)
+        if symbol == 'in' or isinstance(found, Const):
+            return found if symbol == 'in' else Const(not found.value)
+        return self.builder.emit(operator.not_, [found], {}, self.origin(node), '_not',
+                                 style=('unary', 'not '))
+
     def expr_Attribute(self, node, hint):
-        base = self.expr(node.value)
-        attr = node.attr
+        return self.attribute(self.expr(node.value), node.attr, node, hint)
+
+    def attribute(self, base, attr, node, hint):
+        """`base.attr` (also `getattr(base, 'attr')`)."""
         if isinstance(base, Const):
             try:
-                obj = getattr(base.value, attr)
+                obj = self.static_attribute(base.value, attr)
             except AttributeError:
                 raise self.error(f'{base.spelling or type(base.value).__name__} has no '
                                  f'attribute {attr!r}', node) from None
@@ -1172,7 +1512,7 @@ class FunctionLowering:
             prim = ATTRIBUTES[attr]
             return self.builder.emit(prim, [base], {}, self.origin(node), hint or '_' + attr,
                                      style=('attribute', attr), temp=hint is None)
-        if attr in CONSTANT_ATTRIBUTES:
+        if attr in CONSTANT_ATTRIBUTES or self.describes_a_type(base):
             return self.builder.emit(getattr, [base, Const(attr)], {}, self.origin(node),
                                      hint or '_' + attr, style=('attribute', attr),
                                      temp=hint is None)
@@ -1187,12 +1527,17 @@ class FunctionLowering:
         if isinstance(base, Const) and (base.value is np.r_ or base.value is np.c_):
             return self.index_concatenation(base, index, node, hint)
         if isinstance(base, Pack) and base.kind == 'dict':
-            key = _index_value(index) if _literal_index(index) else None
+            if not _literal_index(index):
+                raise self.error(f'a dict built in the function is indexed with a key known '
+                                 f'only when the code runs (keys must be constants: '
+                                 f'{base.keys})', node)
+            key = _index_value(index)
             if key not in base.keys:
                 raise self.error(f'key {key!r} is not in this dict (keys must be constants '
                                  f'and present: {base.keys})', node)
             return base.items[base.keys.index(key)]
         if isinstance(base, (Pack, Const)) and _literal_index(index):
+            self.folded(base)
             key = _index_value(index)
             seq = base.items if isinstance(base, Pack) else base.value
             try:
@@ -1202,15 +1547,29 @@ class FunctionLowering:
             if isinstance(base, Pack):
                 return Pack(base.kind, item) if isinstance(key, slice) else item
             return Const(item)
-        if isinstance(base, Pack):
-            raise self.error('indexing a list or tuple with a run-time index is not '
-                             'supported yet', node)
+        if isinstance(base, Pack) and base.kind in ('list', 'tuple'):
+            # a run-time index: read from the sequence as a run-time list
+            base = self.runtime_list(base, self.origin(node), '_seq')
+        known = self.known_item(base, index)
+        if known is not None:
+            return known
         out = self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
                                 hint or '_getitem', style=('subscript',), temp=hint is None)
         if base in self.ctx.lists and (isinstance(index, Slice) or isinstance(index, Const)
                                        and isinstance(index.value, slice)):
             self.ctx.lists.add(out)         # a slice of a list is a list
         return out
+
+    def known_item(self, base, index):
+        """`lst[k]` of a run-time list whose item k is known here (appending keeps
+        the items before): that very value, as Python's list holds that object."""
+        items, complete = self.ctx.list_items.get(base, ((), False))
+        if not (_literal(index) and type(index.value) is int):
+            return None
+        k = index.value
+        if 0 <= k < len(items) or complete and -len(items) <= k < 0:
+            return items[k]
+        return None
 
     def index_concatenation(self, base, index, node, hint):
         """np.r_[a, b] and np.c_[a, b] of arrays: concatenate / column_stack calls."""
@@ -1264,11 +1623,18 @@ class FunctionLowering:
             if k.arg is None:
                 packed = self.expr(k.value)
                 if isinstance(packed, Pack) and packed.kind == 'dict':
-                    kwargs.update(zip(packed.keys, packed.items))
+                    unpacked = dict(zip(packed.keys, packed.items))
                 elif isinstance(packed, Const) and isinstance(packed.value, dict):
-                    kwargs.update({key: Const(v) for key, v in packed.value.items()})
+                    unpacked = {key: Const(v) for key, v in packed.value.items()}
                 else:
                     raise self.error('**kwargs must be a dict known item by item here', k.value)
+                for key in unpacked:
+                    if not literal.is_identifier(key):  # (generated code names each keyword)
+                        shown = literal.string(key) if isinstance(key, str) else \
+                            type(key).__name__
+                        raise self.error(f'**kwargs: the key {shown} is not an identifier, so '
+                                         f'it cannot name a keyword argument', k.value)
+                kwargs.update(unpacked)
             else:
                 kwargs[k.arg] = self.expr(k.value)
         if isinstance(func, gast.Attribute):
@@ -1280,7 +1646,7 @@ class FunctionLowering:
             if isinstance(base, Pack):
                 return self.pack_method(base, func, args, kwargs, node)
             try:
-                fn = getattr(base.value, func.attr)
+                fn = self.static_attribute(base.value, func.attr)
             except AttributeError:
                 raise self.error(f'{base.spelling or base.value!r} has no attribute '
                                  f'{func.attr!r}', func) from None
@@ -1304,6 +1670,7 @@ class FunctionLowering:
         value = self.builder.emit(prims.LIST_NEW, [Pack('tuple', pack.items)], {}, origin, hint,
                                   temp=False)
         self.ctx.lists.add(value)
+        self.ctx.list_items[value] = (list(pack.items), True)
         return value
 
     def list_method(self, base, name, args, kwargs, node, hint):
@@ -1319,6 +1686,9 @@ class FunctionLowering:
             new = self.builder.emit(prims.LIST_APPEND, [base, args[0], size], {}, origin,
                                     target, style=('append',), temp=False)
             self.ctx.lists.add(new)
+            items, complete = self.ctx.list_items.get(base, ([], False))
+            # appending keeps the items before (hs[0] is still what it was)
+            self.ctx.list_items[new] = (items + args, True) if complete else (items, False)
             self.env[target] = new
             return NONE
         raise self.error(f'list method {name!r} on a list whose length is only known when '
@@ -1397,6 +1767,8 @@ class FunctionLowering:
                                      hint or '_stopped', temp=hint is None)
         if fn in (exec, eval, compile):
             raise self.error(f'{fn.__name__}() cannot be transformed', node)
+        if not _hashable(fn):
+            fn = registry.ByIdentity.of(fn)
         if isinstance(fn, LocalFunction):
             return fn.call(self, args, kwargs, node)
         if isinstance(fn, GradFunction):
@@ -1433,6 +1805,7 @@ class FunctionLowering:
             if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
                 raise self.error(f'{fn.__name__}() needs arguments known at transform time '
                                  f'(constants), not run-time values', node)
+            self.folded(*args, *kwargs.values())
             try:
                 return Const(fn(*[a.value for a in args],
                                 **{k: v.value for k, v in kwargs.items()}))
@@ -1440,8 +1813,32 @@ class FunctionLowering:
                 if exc.origin is not None:
                     raise
                 raise self.error(exc.msg, node) from None     # name the user's line
+        if _is_string_method(fn) and _all_known(args, kwargs):
+            # 'w'.upper(), ','.join(names), key.startswith('b'): a constant string's
+            # method on constants is evaluated now (a dict key, a branch test)
+            return self.fold_string_method(fn, args, kwargs, node)
+        if fn is getattr and len(args) in (2, 3) and not kwargs and \
+                not isinstance(args[0], Const):
+            if not (_literal(args[1]) and isinstance(args[1].value, str)):
+                raise self.error('getattr of a run-time value needs a constant attribute '
+                                 'name', node)
+            return self.attribute(args[0], args[1].value, node, hint)    # as base.attr
+        if fn in ITERATING_BUILTINS:
+            # a dict built here iterates its keys (constants), as in Python
+            args = [Const(tuple(a.keys)) if isinstance(a, Pack) and a.kind == 'dict' else a
+                    for a in args]
+        if fn in (enumerate, zip, reversed) and not kwargs and \
+                any(isinstance(a, Pack) for a in args):
+            # of lists and tuples known item by item: known item by item
+            seqs = [self.iterated_items(a, node) for a in args]
+            if all(q is not None for q in seqs) and (fn is zip or len(seqs) == 1):
+                items = [Pack('tuple', [Const(k), v]) for k, v in enumerate(seqs[0])] \
+                    if fn is enumerate else seqs[0][::-1] if fn is reversed else \
+                    [Pack('tuple', list(t)) for t in zip(*seqs)]
+                return Pack('list', items)
         if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
                 and all(isinstance(v, Const) for v in kwargs.values()):
+            self.folded(*args, *kwargs.values())
             try:
                 return Const(fn(*[a.value for a in args],
                                 **{k: v.value for k, v in kwargs.items()}))
@@ -1474,6 +1871,9 @@ class FunctionLowering:
                 and not is_library_callable(fn.__func__):
             raise self.error('calling methods of user objects is not supported yet', node)
         spelling = callee.spelling
+        if fn is np.einsum:
+            from ..rules.products import einsum_string_form
+            args = einsum_string_form(args) or args     # the sublist form, as a string
         pieces = _known_pieces(fn, args, kwargs)
         if pieces:
             # np.split(x, 3): three values, so that each piece has its own gradient
@@ -1488,14 +1888,20 @@ class FunctionLowering:
                                  hint or '_' + _short_name(fn), style=('call', spelling),
                                  temp=hint is None)
 
+    def fold_string_method(self, fn, args, kwargs, node):
+        values = [_python_value(a) for a in args]
+        named = {k: _python_value(v) for k, v in kwargs.items()}
+        try:
+            return Const(fn(*values, **named))
+        except Exception as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', node) from None
+
     def inline(self, fn, args, kwargs, node, hint, own_arguments=False):
         """A call to a user function, lowered in place.  `own_arguments`: writes into
         its arguments stay in it (a graph function's); else the caller sees them."""
         from ..frontend.source import capture
         call_origin = self.origin(node)
-        if fn.__code__ in self.ctx.inlining:
-            raise TransformError(f'recursive call to {fn.__name__!r} cannot be transformed',
-                                 call_origin)
+        self.check_recursion(fn.__code__, fn.__name__, node)
         try:
             src = capture(fn)
         except TransformError as exc:
@@ -1536,10 +1942,27 @@ class FunctionLowering:
         finally:
             self.ctx.inlining.pop()
 
+    def check_recursion(self, key, name, node):
+        """A recursive call is unrolled like any call: its depth must be fixed when
+        transforming (by constants).  Past a limit, it is taken to depend on run-time
+        values (`if n == 0` on an argument), which cannot be unrolled: refused."""
+        depth = self.ctx.inlining.count(key)
+        if not depth:
+            return
+        self.ctx.unrolled_calls += 1
+        if depth >= MAX_RECURSION_DEPTH or self.ctx.unrolled_calls > MAX_UNROLLED_CALLS:
+            origin = dataclasses.replace(self.origin(node), caller=None)
+            raise TransformError(
+                f'recursive call to {name!r}: recursion is unrolled when transforming, so '
+                f'its depth must be fixed by constants (not by run-time values); this one '
+                f'goes deeper than {MAX_RECURSION_DEPTH} levels or makes more than '
+                f'{MAX_UNROLLED_CALLS} calls', origin)
+
     def inline_graph(self, fn, args, kwargs, node, hint):
         """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
         from .clone import inline_graph
         graph = fn.graph
+        self.ctx.guards.extend(graph.guards)
         try:
             bound = fn.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -1564,45 +1987,39 @@ class LocalFunction:
         self.node = node
         self.lowering = lowering
         self.__name__ = getattr(node, 'name', '<lambda>')
-        args = node.args
-        if args.kwonlyargs or getattr(args, 'posonlyargs', None):
-            raise lowering.error('keyword-only and positional-only parameters of a nested '
-                                 'function are not supported', node)
-        self.defaults = [lowering.expr(d) for d in args.defaults]
+        # its signature, defaults lowered where it is defined (binding as Python does)
+        a, P = node.args, inspect.Parameter
+        positional = [(p, P.POSITIONAL_ONLY) for p in getattr(a, 'posonlyargs', None) or []] + \
+            [(p, P.POSITIONAL_OR_KEYWORD) for p in a.args]
+        defaults = [P.empty] * (len(positional) - len(a.defaults)) + \
+            [lowering.expr(d) for d in a.defaults]
+        params = [P(p.id, kind, default=d) for (p, kind), d in zip(positional, defaults)]
+        if a.vararg is not None:
+            params.append(P(a.vararg.id, P.VAR_POSITIONAL))
+        params += [P(p.id, P.KEYWORD_ONLY, default=P.empty if d is None else lowering.expr(d))
+                   for p, d in zip(a.kwonlyargs, a.kw_defaults)]
+        if a.kwarg is not None:
+            params.append(P(a.kwarg.id, P.VAR_KEYWORD))
+        self.signature = inspect.Signature(params)
 
     def call(self, caller, args, kwargs, node):
-        params = [a.id for a in self.node.args.args]
-        vararg, kwarg = self.node.args.vararg, self.node.args.kwarg
         env = dict(self.lowering.env)
-        if len(args) > len(params) and vararg is None:
-            raise caller.error(f'{self.__name__}() takes {len(params)} positional arguments '
-                               f'but {len(args)} were given', node)
-        bound = dict(zip(params, args))
-        extra = dict(kwargs)
-        for name in params:
-            if name in extra:
-                if name in bound:
-                    raise caller.error(f'{self.__name__}() got multiple values for {name!r}',
-                                       node)
-                bound[name] = extra.pop(name)
-        first_default = len(params) - len(self.defaults)
-        for k, name in enumerate(params):
-            if name not in bound:
-                if k < first_default:
-                    raise caller.error(f'{self.__name__}() missing argument {name!r}', node)
-                bound[name] = self.defaults[k - first_default]
-        if vararg is not None:
-            bound[vararg.id] = Pack('tuple', args[len(params):])
-        if kwarg is not None:
-            bound[kwarg.id] = Pack('dict', list(extra.values()), list(extra))
-        elif extra:
-            raise caller.error(f'{self.__name__}() got unexpected arguments {sorted(extra)}',
-                               node)
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise caller.error(f'{self.__name__}(): {exc}', node) from None
+        bound.apply_defaults()
+        bound = dict(bound.arguments)
+        for param in self.signature.parameters.values():
+            if param.kind == param.VAR_POSITIONAL:
+                bound[param.name] = Pack('tuple', list(bound[param.name]))
+            elif param.kind == param.VAR_KEYWORD:
+                extra = bound[param.name]
+                bound[param.name] = Pack('dict', list(extra.values()), list(extra))
         env.update(bound)
         caller.caller_bindings(env)
         key = id(self.node)
-        if key in caller.ctx.inlining:
-            raise caller.error(f'recursive call to {self.__name__!r} cannot be transformed', node)
+        caller.check_recursion(key, self.__name__, node)
         caller.ctx.inlining.append(key)
         try:
             sub = FunctionLowering(caller.ctx, caller.builder, self.lowering.src, env,
@@ -1622,14 +2039,64 @@ class LocalFunction:
 _UNKNOWN = object()
 
 
+class _Deleted:
+    def __repr__(self):
+        return '<deleted>'
+
+
+DELETED = Const(_Deleted())       # the value of a name after `del name`
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+        return True
+    except TypeError:       # a ctypes function
+        return False
+
+
 def _static_value(operand):
     if isinstance(operand, Const):
         return operand.value
     return _UNKNOWN
 
 
+def _python_value(operand):
+    """The Python value of a constant operand, or of a list / tuple / dict of them."""
+    if isinstance(operand, Const):
+        return operand.value
+    if isinstance(operand, Pack) and operand.kind in ('list', 'tuple', 'dict'):
+        items = [_python_value(i) for i in operand.items]
+        if any(i is _UNKNOWN for i in items):
+            return _UNKNOWN
+        if operand.kind == 'dict':
+            return dict(zip(operand.keys, items))
+        return items if operand.kind == 'list' else tuple(items)
+    return _UNKNOWN
+
+
+def _all_known(args, kwargs):
+    return all(_python_value(a) is not _UNKNOWN for a in list(args) + list(kwargs.values()))
+
+
+def _is_string_method(fn):
+    """A method of an exact str (its own, not a subclass's): 'a'.upper, str.join."""
+    owner = getattr(fn, '__self__', None)
+    if type(owner) is str and type(fn) is types.BuiltinMethodType:
+        return getattr(str, fn.__name__, None) is not None
+    return type(fn) is types.MethodDescriptorType and getattr(fn, '__objclass__', None) is str
+
+
 def _literal(operand):
     return isinstance(operand, Const) and is_literal(operand.value)
+
+
+def _as_pack(operand):
+    """A constant tuple or list as a pack of constants (to merge with a pack)."""
+    if isinstance(operand, Const) and isinstance(operand.value, (tuple, list)):
+        return Pack('list' if isinstance(operand.value, list) else 'tuple',
+                    [Const(v) for v in operand.value])
+    return operand
 
 
 def _literal_index(index):
@@ -1691,6 +2158,45 @@ def _search_exit(stmt):
     return visit(stmt, False)
 
 
+def _is_context_manager(fn):
+    try:
+        return fn in CONTEXT_MANAGERS
+    except TypeError:       # unhashable
+        return False
+
+
+def _holds(operand, pack):
+    """Is `pack` this operand, or an item of it at any depth?"""
+    if operand is pack:
+        return True
+    return isinstance(operand, Pack) and any(_holds(i, pack) for i in operand.items)
+
+
+def _deleted_names(body):
+    return [name.id for stmt in body for node in gast.walk(stmt) if isinstance(node, gast.Delete)
+            for target in node.targets for name in _flat_targets(target)
+            if isinstance(name, gast.Name)]
+
+
+def _flat_targets(target):
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [t for e in target.elts for t in _flat_targets(e)]
+    return [target]
+
+
+def _walrus_names(node):
+    return [n.target.id for n in gast.walk(node) if isinstance(n, gast.NamedExpr)]
+
+
+def _test_in_body(loop):
+    """`while test: body` as `while True: if not test: break; body`."""
+    stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=loop.test),
+                   body=[gast.copy_location(gast.Break(), loop.test)], orelse=[])
+    new = gast.While(test=gast.Constant(value=True, kind=None),
+                     body=[gast.copy_location(stop, loop.test)] + list(loop.body), orelse=[])
+    return gast.fix_missing_locations(gast.copy_location(new, loop))
+
+
 def _always_exits(body):
     if not body:
         return False
@@ -1703,9 +2209,19 @@ def _always_exits(body):
 
 
 def _with_rest(stmt, rest):
-    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`."""
+    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`
+    (for a match: `rest` after every case that falls through, and when none matches)."""
     def extend(body):
         return list(body) if _always_exits(body) else list(body) + list(rest)
+    if isinstance(stmt, gast.Match):
+        cases = [gast.match_case(pattern=c.pattern, guard=c.guard, body=extend(c.body))
+                 for c in stmt.cases]
+        last = stmt.cases[-1] if stmt.cases else None
+        if not (last is not None and last.guard is None and isinstance(last.pattern, gast.MatchAs)
+                and last.pattern.pattern is None):
+            wildcard = gast.copy_location(gast.MatchAs(pattern=None, name=None), stmt)
+            cases.append(gast.match_case(pattern=wildcard, guard=None, body=list(rest)))
+        return gast.copy_location(gast.Match(subject=stmt.subject, cases=cases), stmt)
     new = gast.If(test=stmt.test, body=extend(stmt.body), orelse=extend(stmt.orelse))
     return gast.copy_location(new, stmt)
 
@@ -1716,11 +2232,12 @@ def _is_sum_of_generator(node, lowering):
         return False
     if node.func.id in lowering.env:
         return False
-    found, fn = lowering.src.resolve(node.func.id)
+    found, fn = lowering.resolve(node.func.id)
     return found and fn is sum
 
 
-FIXED_ARITY = {np.linalg.slogdet: 2, np.linalg.eigh: 2, np.linalg.eig: 2, np.linalg.qr: 2}
+FIXED_ARITY = {np.linalg.slogdet: 2, np.linalg.eigh: 2, np.linalg.eig: 2, np.linalg.qr: 2,
+               np.linalg.lstsq: 4}
 # The named fields of those results (NumPy 2 returns named tuples).
 RESULT_FIELDS = {np.linalg.slogdet: ('sign', 'logabsdet'),
                  np.linalg.eigh: ('eigenvalues', 'eigenvectors'),
@@ -1770,6 +2287,11 @@ def _assigned_names(body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
                     and node.id not in names:
                 names.append(node.id)
+            # case (a, *rest) / {**kw}: capture patterns bind names too
+            bound = getattr(node, 'name', None) if isinstance(node, (gast.MatchAs, gast.MatchStar)) \
+                else getattr(node, 'rest', None) if isinstance(node, gast.MatchMapping) else None
+            if bound is not None and bound not in names:
+                names.append(bound)
             # lst.append(v) and x.sort() make a new version of lst / x
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove',
@@ -1778,7 +2300,7 @@ def _assigned_names(body):
                     and node.func.value.id not in names:
                 names.append(node.func.value.id)
             # x[i] = v makes a new version of x
-            targets = node.targets if isinstance(node, gast.Assign) else \
+            targets = node.targets if isinstance(node, (gast.Assign, gast.Delete)) else \
                 [node.target] if isinstance(node, gast.AugAssign) else []
             for target in targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
@@ -1824,6 +2346,54 @@ def _hint_of(name):
     return name.lstrip('.')
 
 
+def _only_appended(body, name):
+    """Does a loop body change list `name` only by appending to it?"""
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id == name and \
+                    isinstance(node.ctx, gast.Store):
+                return False
+            if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
+                    and node.value.id == name and node.attr != 'append':
+                return False
+            if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                    and isinstance(node.value, gast.Name) and node.value.id == name:
+                return False
+    return True
+
+
+def _indexed_stores(body):
+    """Names a loop body assigns into at an index that is not a constant (`lst[i] = v`)."""
+    names = []
+    for stmt in body:
+        for node in gast.walk(stmt):
+            targets = node.targets if isinstance(node, gast.Assign) else \
+                [node.target] if isinstance(node, gast.AugAssign) else []
+            for target in targets:
+                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+                        and not isinstance(target.slice, gast.Constant):
+                    names.append(target.value.id)
+    return names
+
+
+def _read_outside(function, loop, name):
+    """Is `name` read in `function` anywhere but in `loop`'s body?"""
+    inside = {id(n) for stmt in loop.body for n in gast.walk(stmt)}
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+               and id(n) not in inside for n in gast.walk(function))
+
+
+def _iteration_item(kind, k, items):
+    """What a for loop's target is bound to at index k (items: of each sequence)."""
+    if kind is enumerate:
+        return Pack('tuple', [k, items[0]])
+    if kind is zip:
+        return Pack('tuple', items)
+    if kind == 'enumerate zip':
+        return Pack('tuple', [k, Pack('tuple', items)])
+    return items[0]
+
+
 def _item_hint(name, keys, k):
     if keys is not None and isinstance(keys[k], str) and keys[k].isidentifier():
         return f'{name}_{keys[k]}'
@@ -1861,6 +2431,11 @@ def _with_caller(origin, caller):
     return dataclasses.replace(origin, caller=_with_caller(origin.caller, caller))
 
 
+PARAM_KINDS = {inspect.Parameter.POSITIONAL_ONLY: 'positional_only',
+               inspect.Parameter.POSITIONAL_OR_KEYWORD: 'positional',
+               inspect.Parameter.KEYWORD_ONLY: 'keyword_only'}
+
+
 def lower_function(fn, gradients_site):
     """Lower a Python function into a `Graph` (params, body, result)."""
     from ..frontend.source import capture
@@ -1878,25 +2453,20 @@ def lower_function(fn, gradients_site):
         return _lower_wrapper(fn, src, ctx, builder, origin, gradients_site)
     if args.vararg is not None or args.kwarg is not None:
         raise TransformError('*args and **kwargs parameters are not supported yet', origin)
-    if args.kwonlyargs:
-        raise TransformError('keyword-only parameters are not supported yet', origin)
-    if getattr(args, 'posonlyargs', None):
-        raise TransformError('positional-only parameters are not supported yet', origin)
-    defaults = fn.__defaults__ or ()
-    names = [a.id for a in args.args]
     params, env = [], {}
-    for i, name in enumerate(names):
-        value = Value(name, origin)
-        di = i - (len(names) - len(defaults))
-        default = Const(defaults[di]) if di >= 0 else None
-        params.append(Param(name, value, default))
-        env[name] = value
+    for p in inspect.signature(fn, follow_wrapped=False).parameters.values():
+        # positional-only, plain and keyword-only parameters, in the signature's order
+        value = Value(p.name, origin)
+        default = None if p.default is p.empty else Const(p.default)
+        params.append(Param(p.name, value, default, PARAM_KINDS[p.kind]))
+        env[p.name] = value
     lowering = FunctionLowering(ctx, builder, src, env, gradients_site=gradients_site)
     result = lowering.lower_body()
     docstring = _docstring(src.node)
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, docstring)
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
+    graph.guards = ctx.guards
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     return graph
@@ -1927,6 +2497,7 @@ def _lower_wrapper(fn, src, ctx, builder, origin, gradients_site):
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces
+    graph.guards = ctx.guards
     graph.tape_copies = ctx.tape_copies
     graph.lists = ctx.lists
     return graph

@@ -156,6 +156,31 @@ class Block:
         return op
 
 
+class Managed:
+    """`with callee(*args, **kwargs):` as the test of an If region.
+
+    The region's then-block always runs, inside a fresh context manager made
+    by the call (its else-block never runs; the adjoint region, which keeps
+    the test, runs inside one too).  Arguments are Consts of literal values.
+    """
+
+    __slots__ = ('callee', 'args', 'kwargs')
+
+    def __init__(self, callee, args, kwargs):
+        self.callee = callee
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+
+    def __repr__(self):
+        return f'Managed({self.callee.spelling})'
+
+
+def managed(region):
+    """The context manager an If region runs inside, or None for a plain if."""
+    test = region.test
+    return test.value if isinstance(test, Const) and isinstance(test.value, Managed) else None
+
+
 class If:
     """`outputs = then_block if test else else_block`, a structured region.
 
@@ -316,6 +341,7 @@ class Graph:
         self.docstring = docstring
         self.return_origin = None   # the top-level return statement, if any
         self.namespaces = []        # globals of every user function lowered into it
+        self.guards = None          # frontend.guards.Guards: what lowering read from outside
         self.tape_copies = {}       # values popped in reverse loops -> the values saved
         self.lists = set()          # values that are run-time Python lists
 

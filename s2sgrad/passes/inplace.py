@@ -33,7 +33,8 @@ from ..runtime import construction, helpers
 
 VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
          np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.atleast_1d, np.atleast_2d,
-         np.atleast_3d, prims.ALIAS, np.real, np.imag, np.diagonal}
+         np.atleast_3d, prims.ALIAS, np.real, np.imag, np.diagonal,
+         helpers._sg_iterable, helpers._sg_bound}          # (these two: the argument itself)
 FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
          np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, np.array,
          np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer, prims.LIST_NEW,
@@ -45,7 +46,9 @@ SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
               (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1),
               (helpers._sg_shape_of, 0), (helpers._sg_is_view, 0), (helpers._sg_is_view, 1),
-              (helpers._sg_is_array, 0)}      # (these two look at what memory, not what data)
+              (helpers._sg_is_array, 0),      # (these two look at what memory, not what data)
+              (helpers._sg_written_grad, 2), (helpers._sg_if_inexact, 1),
+              (helpers._sg_last_writes, 0)}
 SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
     ('_sg_repeat_sum', 1), ('_sg_tile_sum', 1), ('_sg_diag_adjoint', 1),
     ('_sg_diagonal_adjoint', 1), ('_sg_unpad', 1), ('_sg_split_stacked', 1),

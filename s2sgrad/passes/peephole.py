@@ -19,7 +19,8 @@ writes is only needed in general:
 
 In a specialisation for Python floats, values that are certainly Python
 floats (arguments, Python arithmetic on them, math functions) need no
-`float(...)` around their gradient, and `1.0 * g` is `g`.
+`float(...)` around their gradient, `1.0 * g` is `g`, and NumPy functions of
+them call their math twins (np.tanh -> math.tanh).
 
 Only adjoint ops are rewritten (but for the spelling of a reduction in a shape
 specialisation): the forward code stays as the user wrote it.
@@ -448,8 +449,12 @@ def _plain_floats(graph):
                 continue
         arithmetic = op.prim in _FLOAT_ARITHMETIC and style in ('operator', 'unary') and \
             all(map(float_operand, op.args)) and any(isinstance(a, Value) for a in op.args)
-        if arithmetic or op.prim in prims.MATH_TWINS or \
-                getattr(op.prim, '__module__', None) == 'math' or op.prim is float:
+        if op.prim in prims.MATH_TWINS and len(op.args) == 1 and not op.kwargs and \
+                float_operand(op.args[0]):
+            # np.tanh of a float: math.tanh, which returns a float and skips NumPy's
+            # dispatch (not of an array a float was multiplied into)
+            op.prim = prims.MATH_TWINS[op.prim]
+        if arithmetic or getattr(op.prim, '__module__', None) == 'math' or op.prim is float:
             floats.update(op.outputs)
     if renamed:
         graph.result = map_operand(graph.result, lambda v: renamed.get(v, v))

@@ -12,9 +12,11 @@ popped copies nobody reads are taken off the tape, and the forward values
 that only the tape kept are then dead in turn.
 """
 from ..ir import effects, prims
+from ..runtime import helpers
 from ..ir.nodes import Const, If, Loop, Value, blocks_in, values_in, walk
 
-EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP}
+EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP,
+           helpers._sg_check_output}
 
 
 def has_effect(op):

@@ -5,4 +5,4 @@ themselves on import).
 """
 from .registry import register_gradient, register_constant, lookup, is_constant  # noqa: F401
 from . import elementwise, reductions, products, shape, indexing, structural  # noqa: F401,E402
-from . import construction, linalg, fft, special  # noqa: F401,E402
+from . import construction, linalg, fft, special, polynomial  # noqa: F401,E402

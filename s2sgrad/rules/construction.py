@@ -9,7 +9,7 @@ import numpy as np
 
 from ..runtime.construction import _sg_diag_adjoint, _sg_diagonal_adjoint, _sg_linspace_fraction
 from ..runtime.construction import _sg_none_hold, _sg_repeat_sum, _sg_select_parts
-from ..runtime.helpers import _sg_unbroadcast
+from ..runtime.helpers import _sg_if_inexact, _sg_unbroadcast
 from ..runtime.construction import _sg_tile_sum, _sg_unpad
 from .registry import constant, register_constant, register_gradient, transform_time
 from .shape import is_float_type, refuse
@@ -108,6 +108,30 @@ def full_grad(dy, y, shape, fill_value, dtype=None, order='C', *, device=None, l
     if not is_float_type(dtype):
         return None
     return dy
+
+
+@register_gradient(np.full_like, broadcasts=True, static=('a',))
+def full_like_grad(dy, y, a, fill_value, dtype=None, order='K', subok=True, shape=None, *,
+                   device=None):
+    # fill_value gets the sum of the gradient, unless the result holds integers
+    return _sg_if_inexact(dy, y)
+
+
+@register_gradient(np.arange, static=('stop',), differentiable=('step',))
+def arange_grad(dy, y, start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    # the values start + k * step: start gets the sum of the gradient, step the sum
+    # weighted by k; the count is piecewise constant.  np.arange(stop): 0, 1, ...
+    if constant(stop) is None:
+        return None, None
+    g = _sg_if_inexact(dy, y)
+    if constant(step) is None:
+        return np.sum(g), None
+    return np.sum(g), np.sum(g * np.arange(np.size(g)))
+
+
+@register_gradient(_sg_if_inexact, static=('y',))
+def if_inexact_grad(dout, out, g, y):
+    return _sg_if_inexact(dout, y)
 
 
 @register_gradient(np.linspace, broadcasts=True)

@@ -1,5 +1,6 @@
 """Elementwise functions: arithmetic, exp/log, trigonometric, max/min, where, clip,
-angle conversions, sinc, nan_to_num, fmax/fmin, logaddexp, arctan2, hypot.
+angle conversions, sinc, nan_to_num, fmax/fmin, logaddexp, arctan2, hypot, fmod,
+copysign, float_power.
 
 The `math` module's scalar functions share the NumPy rules.
 
@@ -12,7 +13,10 @@ import math
 import numpy as np
 
 from ..runtime.helpers import _sg_unbroadcast
-from .registry import constant, register_gradient, same
+from .registry import constant, register_constant, register_gradient, same
+
+# a step function: piecewise constant
+register_constant(np.heaviside)
 
 
 @register_gradient(np.add, broadcasts=True)
@@ -38,17 +42,33 @@ def divide_grad(dy, y, x1, x2):
     return dy / x2, -dy * y / x2
 
 
-@register_gradient((np.power, math.pow), broadcasts=True)
-def power_grad(dy, y, x1, x2):
-    # x ** p at x == 0: the p-1 power is exact (0 for p > 1); log(x) is replaced
-    # by 0 there, where the exponent's gradient is 0 * log(0) by convention.
+def power_adjoint(dy, y, x1, x2, power):
+    """The gradients of `power(x1, x2)` (np.power or np.float_power; a template)."""
     p = constant(x2)
     if p == 2:
         return dy * 2.0 * x1, None
     if p == 1:
         return dy, None
-    return (dy * x2 * x1 ** (x2 - 1),
-            dy * y * np.log(np.where(x1 > 0, x1, 1.0)))
+    if power is np.power and (isinstance(p, int) or isinstance(p, float)) and p % 1 == 0:
+        return dy * x2 * x1 ** (x2 - 1), None       # the operator, as users write it
+    # (np.power, not **: on a Python float base, ** of a fractional exponent gives
+    # a complex number where NumPy gives nan; the float specialisation spells it
+    # ** again, for speed)
+    return dy * x2 * power(x1, x2 - 1), dy * y * np.log(np.where(x1 > 0, x1, 1.0))
+
+
+@register_gradient((np.power, math.pow), broadcasts=True)
+def power_grad(dy, y, x1, x2):
+    # x ** p at x == 0: the p-1 power is exact (0 for p > 1); log(x) is replaced
+    # by 0 there, where the exponent's gradient is 0 * log(0) by convention.
+    return power_adjoint(dy, y, x1, x2, np.power)
+
+
+@register_gradient(np.float_power, broadcasts=True)
+def float_power_grad(dy, y, x1, x2):
+    # as np.power, computed in float64 as np.float_power is (the gradient of a float32
+    # input is cast back to float32)
+    return power_adjoint(dy, y, x1, x2, np.float_power)
 
 
 @register_gradient(np.negative)
@@ -228,6 +248,20 @@ def float_cast_grad(dy, y, x):
 def remainder_grad(dy, y, x1, x2):
     # x1 - floor(x1 / x2) x2: dy for x1, -floor(x1 / x2) dy for x2
     return dy, -dy * np.floor_divide(x1, x2)
+
+
+@register_gradient(np.fmod, broadcasts=True)
+def fmod_grad(dy, y, x1, x2):
+    # x1 - trunc(x1 / x2) x2 (C's fmod: the result has x1's sign): dy for x1,
+    # -trunc(x1 / x2) dy for x2
+    return dy, -dy * np.trunc(x1 / x2)
+
+
+@register_gradient(np.copysign, broadcasts=True)
+def copysign_grad(dy, y, x1, x2):
+    # |x1| with x2's sign: sign(x1) times x2's sign (0 at x1 == 0, as for abs); x2 only
+    # chooses a sign (piecewise constant: no gradient)
+    return dy * np.sign(x1) * np.copysign(1.0, x2), None
 
 
 @register_gradient((np.rad2deg, np.degrees))

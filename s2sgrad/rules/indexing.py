@@ -1,15 +1,16 @@
 """Indexing: `x[index]` for basic and advanced indices (repeats accumulate), assignment
-into arrays, and the gathers take_along_axis, sort and partition."""
+into arrays, and the gathers take, take_along_axis, sort and partition."""
 import numpy as np
 
 from ..ir.prims import GETITEM, SETITEM
-from ..runtime.construction import _sg_sorted_places, _sg_untake_along_axis
+from ..runtime.construction import _sg_sorted_places, _sg_untake, _sg_untake_along_axis
 from ..runtime.helpers import (_sg_diagonal_index, _sg_flat_index, _sg_is_array, _sg_is_view,
-                               _sg_scatter_add, _sg_unbroadcast, _sg_zero_at)
+                               _sg_last_writes, _sg_scatter_add, _sg_unbroadcast,
+                               _sg_written_grad, _sg_zero_at)
 from .registry import constant, register_constant, register_gradient, transform_time
 
 # where each element of np.partition's result came from: a matter of indices only
-register_constant(_sg_sorted_places)
+register_constant(_sg_sorted_places, _sg_last_writes)
 # whether an item is a view, where np.fill_diagonal and np.put write: indices only
 register_constant(_sg_is_view, _sg_is_array, _sg_diagonal_index, _sg_flat_index)
 
@@ -42,7 +43,14 @@ def scatter_add_grad(dout, out, g, x, index):
 def setitem_grad(dy, y, x, index, value):
     # the old x keeps its gradient except where it was overwritten; the value
     # gets the gradient of the slots it filled (summed where it was broadcast)
-    return _sg_zero_at(dy, index), _sg_unbroadcast(dy[index], value)
+    return _sg_zero_at(dy, index), _sg_written_grad(dy, index, value)
+
+
+@register_gradient(_sg_written_grad, static=('index', 'value'))
+def written_grad_grad(dout, out, dy, index, value):
+    # the places the value filled, the ones an assignment kept
+    places = np.broadcast_to(dout, np.shape(dy[index])) * _sg_last_writes(dy, index)
+    return _sg_scatter_add(places, dy, index)
 
 
 @register_gradient(_sg_zero_at, static=('index',))
@@ -59,6 +67,18 @@ def take_along_axis_grad(dy, y, arr, indices, axis=-1):
 @register_gradient(_sg_untake_along_axis, static=('indices', 'axis', 'x'))
 def untake_along_axis_grad(dout, out, g, indices, axis, x):
     return np.take_along_axis(dout, indices, axis)
+
+
+@register_gradient(np.take, static=('indices',), unsupported={'out': None})
+def take_grad(dy, y, a, indices, axis=None, out=None, mode='raise'):
+    # each element gets the gradient of every place it was taken to (repeats add up);
+    # any axis, modes raise, wrap and clip, and the x.take() method
+    return _sg_untake(dy, a, indices, axis, mode)
+
+
+@register_gradient(_sg_untake, static=('a', 'indices', 'axis', 'mode'))
+def untake_grad(dout, out, g, a, indices, axis=None, mode='raise'):
+    return np.take(dout, indices, axis, mode=mode)
 
 
 @register_gradient(np.sort, unsupported={'order': None})

@@ -1,4 +1,5 @@
-"""Linear algebra: det, slogdet, inv, pinv, solve, norm, eigh, eig, cholesky, svd.
+"""Linear algebra: det, slogdet, inv, pinv, solve, norm, eigh, eig, cholesky, svd,
+matrix_power, qr, lstsq.
 
 Matrices may be stacked: every rule works on the last two axes and
 broadcasts over the leading ones.  The gradients are written with the
@@ -35,7 +36,9 @@ import numpy as np
 from ..errors import TransformError
 from ..runtime.linalg import _sg_axes_back, _sg_axes_last, _sg_cofactor
 from ..runtime.linalg import _sg_column_shape, _sg_matrix_shape
-from .registry import register_constant, register_gradient, transform_time
+from ..runtime.linalg import _sg_full_rank, _sg_resize_or_zero
+from .registry import constant, register_constant, register_gradient, transform_time
+from .shape import refuse
 
 
 # ------------------------------------------------- pieces of the rule bodies
@@ -404,3 +407,91 @@ def axes_back_grad(dout, out, x, axes):
 
 
 register_constant(_sg_column_shape, _sg_matrix_shape)
+
+
+# ------------------------------------------------------ powers, qr, lstsq
+
+def power_sum(g, m, n):
+    """sum over k < n of m^k g m^(n-1-k): the top-right block of [[m, g], [0, m]]^n,
+    so that it takes the products of np.linalg.matrix_power itself (a template)."""
+    size = np.shape(m)[-1]
+    top = np.concatenate([m, g], axis=-1)
+    bottom = np.concatenate([np.zeros_like(m), m], axis=-1)
+    return np.linalg.matrix_power(np.concatenate([top, bottom], axis=-2), n)[..., :size, size:]
+
+
+@register_gradient(np.linalg.matrix_power, static=('n',))
+def matrix_power_grad(dy, y, a, n):
+    """Any integer n known when transforming (negative: through inv(A); 0: none); stacks."""
+    # dA = sum over k < n of (A^T)^k dY (A^T)^(n-1-k)
+    if constant(n) is NotImplemented:
+        refuse('np.linalg.matrix_power: the power must be a constant to be differentiated')
+    if n == 0:
+        return None
+    if n == 1:
+        return dy
+    if n > 0:
+        return power_sum(dy, matrix_transpose(a), n)
+    bt = matrix_transpose(np.linalg.inv(a))
+    return -(bt @ power_sum(dy, bt, -n) @ bt)
+
+
+def times_inverse_transpose(x, r):
+    """x inv(R)^T, by a solve."""
+    return matrix_transpose(np.linalg.solve(r, matrix_transpose(x)))
+
+
+@register_gradient(np.linalg.qr, multi_output=True, unsupported={'mode': 'reduced'})
+def qr_grad(dy, y, a, mode='reduced'):
+    """mode='reduced', tall, square and wide matrices, Q and R; stacks."""
+    # TensorFlow's QrGrad.  A = [X Y] with X its first m columns (all of A when it has
+    # no more columns than rows), R = [U V] likewise: Y = Q V, so dY = Q dV, and X = Q U
+    # takes dQ + Y dV^T: with M = Q^T dQ - dQ^T Q + U dU^T - dU U^T,
+    # dX = Q (dU + tril(M, -1) U^-T) + (dQ - Q Q^T dQ) U^-T
+    q, r = y
+    dq, dr = dy
+    m = np.shape(a)[-2]
+    u, du, dv = r[..., :, :m], dr[..., :, :m], dr[..., :, m:]
+    dq = dq + a[..., :, m:] @ matrix_transpose(dv)
+    qdq = matrix_transpose(q) @ dq
+    udu = u @ matrix_transpose(du)
+    lower = np.tril(qdq - matrix_transpose(qdq) + udu - matrix_transpose(udu), -1)
+    dx = (q @ (du + times_inverse_transpose(lower, u))
+          + times_inverse_transpose(dq - q @ qdq, u))
+    return np.concatenate([dx, q @ dv], axis=-1)
+
+
+def as_columns(v, b):
+    """`v` read as matrix columns: one column when the right-hand side b is a vector."""
+    return np.reshape(v, _sg_column_shape(v, b))
+
+
+@register_gradient(np.linalg.lstsq, multi_output=True)
+def lstsq_grad(dy, y, a, b, rcond=None):
+    """x, residuals and singular values, A of full rank (else ValueError at run time)."""
+    # x = P b with P = pinv(A) (Golub and Pereyra's dP, as for pinv, with dP = dx b^T):
+    # db = P^T dx, dA = -P^T dx x^T + r (P P^T dx)^T + P^T x ((I - P A) dx)^T with
+    # r = b - A x; residuals |r|^2 (at the optimum): db = 2 r dres, dA = -2 r dres x^T;
+    # singular values: dA = U diag(ds) V^T
+    x, residuals, rank, s = y
+    dx, dres, drank, ds = dy
+    p = _sg_full_rank(np.linalg.pinv(a), rank, a, 'np.linalg.lstsq')
+    pt = matrix_transpose(p)
+    g = as_columns(dx, b)
+    xc = as_columns(x, b)
+    r = as_columns(b - a @ x, b)
+    weighted = r * (2.0 * _sg_resize_or_zero(dres, np.size(x) // np.shape(a)[-1]))
+    u, sv, vt = np.linalg.svd(a, full_matrices=False)
+    da = (-(pt @ g + weighted) @ matrix_transpose(xc) + r @ matrix_transpose(p @ (pt @ g))
+          + (pt @ xc) @ matrix_transpose(g - p @ (a @ g)) + u @ (np.expand_dims(ds, -1) * vt))
+    return da, np.reshape(pt @ g + weighted, np.shape(b))
+
+
+@register_gradient(_sg_full_rank, static=('rank', 'a', 'function'))
+def full_rank_grad(dout, out, m, rank, a, function):
+    return dout
+
+
+@register_gradient(_sg_resize_or_zero, static=('n',))
+def resize_or_zero_grad(dout, out, v, n):
+    return _sg_resize_or_zero(dout, np.size(v))

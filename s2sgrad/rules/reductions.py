@@ -1,5 +1,6 @@
 """Reductions and scans: sum, mean, prod, max/min (ties share equally), var, std,
-cumsum, diff, gradient.
+their nan-skipping forms (nansum, nanmean, ...), average, ptp, median and the
+quantiles, cumsum, cumprod, diff, gradient.
 
 `where=` masks are honoured (masked-out elements get no gradient); an `initial=`
 value, np.diff's `prepend=`/`append=` and np.gradient's spacings computed in the
@@ -12,7 +13,11 @@ from ..runtime.helpers import _sg_inner_parts, _sg_prod_others, _sg_scalar_spaci
 from ..runtime.helpers import _sg_scale_parts, _sg_spacing_grad
 from ..runtime.helpers import _sg_prod_others_1, _sg_prod_others_2, _sg_prod_others_3
 from ..runtime.helpers import _sg_split_like, _sg_unbroadcast
+from ..runtime.special import _sg_special_no_gradient
+from ..runtime.statistics import _sg_average_weights, _sg_order_statistics_adjoint
+from ..runtime.statistics import _sg_order_statistics_apply
 from .registry import constant, register_constant, register_gradient, transform_time
+from .shape import refuse
 
 
 @transform_time
@@ -34,11 +39,21 @@ def with_reduced_axes(v, axis, keepdims):
     return v
 
 
-@register_gradient(np.sum, unsupported={'out': None}, differentiable=('initial',))
-def sum_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
-             where=True):
-    # every summed element gets dy, those left out by where= none; an initial value
-    # is added once to each sum
+def not_nan(a, where):
+    """The elements a nan-reduction (np.nansum, ...) counts: where= and not NaN (a template)."""
+    if constant(where) is True:
+        return ~np.isnan(a)
+    return where & ~np.isnan(a)
+
+
+def without_nan(a):
+    """`a` with its NaNs set to 0, where a nan-reduction's gradient leaves them out: no
+    0 * NaN in its derivatives (a template)."""
+    return np.where(np.isnan(a), 0.0, a)
+
+
+def sum_adjoint(dy, a, axis, keepdims, initial, where):
+    """The gradients of np.sum w.r.t. a and initial (a template)."""
     g = restore_reduced(dy, a, axis, keepdims)
     if constant(where) is not True:
         g = np.where(where, g, 0.0)
@@ -47,9 +62,23 @@ def sum_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=
     return g, _sg_unbroadcast(dy, initial)
 
 
-@register_gradient(np.mean, unsupported={'out': None})
-def mean_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
-    # dy over the number of elements averaged (those where= selects)
+@register_gradient(np.sum, unsupported={'out': None}, differentiable=('initial',))
+def sum_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+             where=True):
+    # every summed element gets dy, those left out by where= none; an initial value
+    # is added once to each sum
+    return sum_adjoint(dy, a, axis, keepdims, initial, where)
+
+
+@register_gradient(np.nansum, unsupported={'out': None}, differentiable=('initial',))
+def nansum_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+                where=True):
+    # as np.sum; NaNs (counted as 0) get no gradient
+    return sum_adjoint(dy, a, axis, keepdims, initial, not_nan(a, where))
+
+
+def mean_adjoint(dy, y, a, axis, keepdims, where):
+    """The gradient of np.mean (a template)."""
     if constant(where) is not True:
         count = np.sum(np.broadcast_to(where, np.shape(a)), axis=axis, keepdims=True)
         return np.where(where, restore_reduced(dy, a, axis, keepdims) / count, 0.0)
@@ -58,12 +87,54 @@ def mean_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, *, wher
     return restore_reduced(dy * (np.size(y) / np.size(a)), a, axis, keepdims)
 
 
+@register_gradient(np.mean, unsupported={'out': None})
+def mean_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    # dy over the number of elements averaged (those where= selects)
+    return mean_adjoint(dy, y, a, axis, keepdims, where)
+
+
+@register_gradient(np.nanmean, unsupported={'out': None})
+def nanmean_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    # dy over the number of elements that are not NaN (they get no gradient)
+    return mean_adjoint(dy, y, a, axis, keepdims, not_nan(a, where))
+
+
+@register_gradient(np.average, unsupported={'returned': False}, differentiable=('weights',))
+def average_grad(dy, y, a, axis=None, weights=None, returned=False, *, keepdims=False):
+    # sum(w a) / sum(w): a gets dy w / sum(w), the weights dy (a - average) / sum(w);
+    # weights of a's shape or 1-D along axis; returned=True is refused
+    if constant(weights) is None:
+        return mean_adjoint(dy, y, a, axis, keepdims, True), None
+    w = _sg_average_weights(weights, a, axis)
+    g = restore_reduced(dy, a, axis, keepdims) / np.sum(
+        np.broadcast_to(w, np.shape(a)), axis=axis, keepdims=True)
+    gw = _sg_unbroadcast(g * (a - with_reduced_axes(y, axis, keepdims)), w)
+    return g * w, np.reshape(gw, np.shape(weights))
+
+
+@register_gradient(_sg_average_weights, static=('a', 'axis'))
+def average_weights_grad(dout, out, weights, a, axis):
+    return np.reshape(dout, np.shape(weights))
+
+
 @register_gradient(np.prod, unsupported={'out': None}, differentiable=('initial',))
 def prod_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
               where=True):
     # the product of the other elements: exact where `a` has zeros (no 0/0), up to
     # the fourth derivative; where= leaves elements out; an initial value multiplies
     # each product
+    return prod_adjoint(dy, a, axis, keepdims, initial, where)
+
+
+@register_gradient(np.nanprod, unsupported={'out': None}, differentiable=('initial',))
+def nanprod_grad(dy, y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+                 where=True):
+    # as np.prod; NaNs (counted as 1) get no gradient
+    return prod_adjoint(dy, a, axis, keepdims, initial, not_nan(a, where))
+
+
+def prod_adjoint(dy, a, axis, keepdims, initial, where):
+    """The gradients of np.prod w.r.t. a and initial (a template)."""
     if constant(where) is not True:
         others = _sg_prod_others(np.where(where, a, 1.0), axis)
         g = np.where(where, restore_reduced(dy, a, axis, keepdims) * others, 0.0)
@@ -100,11 +171,19 @@ def prod_others_2_grad(g, out, x, u, v, axis=None):
             _sg_prod_others_2(x, g, u, axis))
 
 
-@register_gradient((np.max, np.amax, np.min, np.amin), unsupported={'out': None},
-                   differentiable=('initial',))
+def tie_shares(a, extreme, axis):
+    """Each element's share of a max / min reduction's gradient: 1 / (number of ties)
+    where it equals the extreme (a template; `extreme` has the reduced axes kept)."""
+    hit = a == extreme
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+@register_gradient((np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin),
+                   unsupported={'out': None}, differentiable=('initial',))
 def max_grad(dy, y, a, axis=None, out=None, keepdims=False, initial=None, where=True):
     # tied extreme elements share the gradient equally (TensorFlow's convention), with
-    # an initial value that ties with them; where= leaves elements out
+    # an initial value that ties with them; where= leaves elements out; NaNs (which
+    # np.nanmax / nanmin skip) get none
     hit = a == restore_reduced(y, a, axis, keepdims)
     if constant(where) is not True:
         hit = hit & where
@@ -144,14 +223,167 @@ def var_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, 
     return var_adjoint(dy, a, axis, ddof, keepdims, where, mean)
 
 
+@register_gradient(np.nanvar, unsupported={'out': None})
+def nanvar_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
+                where=True, mean=None, correction=None):
+    # as np.var over the elements that are not NaN (they get no gradient)
+    if constant(correction) is not None:
+        ddof = correction
+    return var_adjoint(dy, without_nan(a), axis, ddof, keepdims, not_nan(a, where), mean)
+
+
+def std_adjoint(dy, y, a, axis, ddof, keepdims, where, mean):
+    """The gradient of np.std: the variance's over 2 std (a template)."""
+    scale = dy * 0.5 / np.where(y == 0, 1.0, y)
+    return var_adjoint(np.where(y == 0, 0.0, scale), a, axis, ddof, keepdims, where, mean)
+
+
 @register_gradient(np.std, unsupported={'out': None})
 def std_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
              where=True, mean=None, correction=None):
     # the variance's gradient over 2 std; 0 where std is 0 (all elements equal)
     if constant(correction) is not None:
         ddof = correction
-    scale = dy * 0.5 / np.where(y == 0, 1.0, y)
-    return var_adjoint(np.where(y == 0, 0.0, scale), a, axis, ddof, keepdims, where, mean)
+    return std_adjoint(dy, y, a, axis, ddof, keepdims, where, mean)
+
+
+@register_gradient(np.nanstd, unsupported={'out': None})
+def nanstd_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
+                where=True, mean=None, correction=None):
+    # as np.std over the elements that are not NaN (they get no gradient)
+    if constant(correction) is not None:
+        ddof = correction
+    return std_adjoint(dy, y, without_nan(a), axis, ddof, keepdims, not_nan(a, where), mean)
+
+
+@register_gradient(np.ptp, unsupported={'out': None})
+def ptp_grad(dy, y, a, axis=None, out=None, keepdims=False):
+    # max - min: tied maxima share +dy, tied minima -dy (0 where all are equal)
+    top = tie_shares(a, np.max(a, axis=axis, keepdims=True), axis)
+    bottom = tie_shares(a, np.min(a, axis=axis, keepdims=True), axis)
+    return restore_reduced(dy, a, axis, keepdims) * (top - bottom)
+
+
+def cumprod_adjoint(g, a, axis):
+    """The gradient of np.cumprod(a, axis) for the upstream gradient g (a template).
+
+    Element j of partial product i gets the product of the other factors of
+    that product: exact where `a` has zeros (no 0/0), and to the fourth
+    derivative, as np.prod is; n x n work for n elements along the axis."""
+    x = np.moveaxis(a, axis, -1)
+    upto = np.tri(np.shape(x)[-1], dtype=bool)             # [i, k]: k <= i
+    factors = np.where(upto, np.expand_dims(x, -2), 1.0)   # the factors of product i
+    others = np.where(upto, _sg_prod_others(factors, -1), 0.0)
+    gm = np.expand_dims(np.moveaxis(g, axis, -1), -1)
+    return np.moveaxis(np.sum(gm * others, axis=-2), -1, axis)
+
+
+@register_gradient(np.cumprod, unsupported={'out': None})
+def cumprod_grad(dy, y, a, axis=None, dtype=None, out=None):
+    # each element gets the sum over the later partial products of dy times the
+    # product of their other factors (zeros in a: no NaN)
+    if axis is None:
+        return np.reshape(cumprod_adjoint(np.ravel(dy), np.ravel(a), 0), np.shape(a))
+    return cumprod_adjoint(dy, a, axis)
+
+
+@register_gradient(np.nancumsum, unsupported={'out': None})
+def nancumsum_grad(dy, y, a, axis=None, dtype=None, out=None):
+    # as np.cumsum; NaNs (counted as 0) get no gradient
+    return np.where(np.isnan(a), 0.0, cumsum_grad(dy, y, a, axis))
+
+
+@register_gradient(np.nancumprod, unsupported={'out': None})
+def nancumprod_grad(dy, y, a, axis=None, dtype=None, out=None):
+    # as np.cumprod with NaNs counted as 1; they get no gradient
+    ones = np.where(np.isnan(a), 1.0, a)
+    if axis is None:
+        g = np.reshape(cumprod_adjoint(np.ravel(dy), np.ravel(ones), 0), np.shape(a))
+    else:
+        g = cumprod_adjoint(dy, ones, axis)
+    return np.where(np.isnan(a), 0.0, g)
+
+
+def quantile_adjoint(dy, a, fraction, axis, keepdims, method, skip_nan):
+    """The gradient of np.quantile(a, fraction, ...) w.r.t. a (np.nanquantile's with
+    skip_nan; a template)."""
+    if method not in ('linear', 'lower', 'higher', 'midpoint', 'nearest'):
+        refuse('np.quantile / percentile: method={!r} has no gradient (linear, lower, '
+               'higher, midpoint and nearest have one)', method)
+    return _sg_order_statistics_adjoint(dy, a, fraction, axis, keepdims, method, skip_nan)
+
+
+def fraction_grad(dy, q, name):
+    """The gradient of a quantile's q: none for a constant q (a template)."""
+    if constant(q) is not NotImplemented:
+        return None
+    return _sg_special_no_gradient(dy, name, 'q', 'q is a position, not a value')
+
+
+QUANTILE_OPTIONS = {'out': None, 'weights': None, 'overwrite_input': False}
+
+
+@register_gradient(np.quantile, unsupported=QUANTILE_OPTIONS)
+def quantile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False, method='linear',
+                  keepdims=False, *, weights=None):
+    # the one or two order statistics each quantile interpolates get dy times their
+    # weight; tied elements share it equally (as max / min do); any axis, q arrays.
+    # Methods linear (NumPy's default), lower, higher, midpoint, nearest; not weights=,
+    # nor overwrite_input=True (it reorders the input the gradient reads).
+    # No gradient w.r.t. q (a run-time q that needs one raises)
+    return (quantile_adjoint(dy, a, q, axis, keepdims, method, False),
+            fraction_grad(dy, q, 'np.quantile'))
+
+
+@register_gradient(np.nanquantile, unsupported=QUANTILE_OPTIONS)
+def nanquantile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False,
+                     method='linear', keepdims=False, *, weights=None):
+    # as np.quantile over the elements that are not NaN (they get no gradient)
+    return (quantile_adjoint(dy, a, q, axis, keepdims, method, True),
+            fraction_grad(dy, q, 'np.nanquantile'))
+
+
+@register_gradient(np.percentile, unsupported=QUANTILE_OPTIONS)
+def percentile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False,
+                    method='linear', keepdims=False, *, weights=None):
+    # np.quantile's at q / 100
+    return (quantile_adjoint(dy, a, np.true_divide(q, 100.0), axis, keepdims, method, False),
+            fraction_grad(dy, q, 'np.percentile'))
+
+
+@register_gradient(np.nanpercentile, unsupported=QUANTILE_OPTIONS)
+def nanpercentile_grad(dy, y, a, q, axis=None, out=None, overwrite_input=False,
+                       method='linear', keepdims=False, *, weights=None):
+    # np.nanquantile's at q / 100
+    return (quantile_adjoint(dy, a, np.true_divide(q, 100.0), axis, keepdims, method, True),
+            fraction_grad(dy, q, 'np.nanpercentile'))
+
+
+@register_gradient(np.median, unsupported={'out': None, 'overwrite_input': False})
+def median_grad(dy, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    # np.quantile's at 0.5: the middle element, or half to each of the two middle
+    # ones; tied elements share equally
+    return _sg_order_statistics_adjoint(dy, a, 0.5, axis, keepdims, 'linear', False)
+
+
+@register_gradient(np.nanmedian, unsupported={'out': None, 'overwrite_input': False})
+def nanmedian_grad(dy, y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    # np.median's over the elements that are not NaN (they get no gradient)
+    return _sg_order_statistics_adjoint(dy, a, 0.5, axis, keepdims, 'linear', True)
+
+
+ORDER_STATISTICS_STATIC = ('a', 'q', 'axis', 'keepdims', 'method', 'skip_nan')
+
+
+@register_gradient(_sg_order_statistics_adjoint, static=ORDER_STATISTICS_STATIC)
+def order_statistics_adjoint_grad(dout, out, g, a, q, axis, keepdims, method, skip_nan=False):
+    # linear in g; the weights are piecewise constant in a
+    return _sg_order_statistics_apply(dout, a, q, axis, keepdims, method, skip_nan)
+
+
+@register_gradient(_sg_order_statistics_apply, static=ORDER_STATISTICS_STATIC)
+def order_statistics_apply_grad(dout, out, v, a, q, axis, keepdims, method, skip_nan=False):
+    return _sg_order_statistics_adjoint(dout, a, q, axis, keepdims, method, skip_nan)
 
 
 @register_gradient(np.cumsum, unsupported={'out': None})
@@ -251,4 +483,4 @@ def scalar_spacing_grad(dout, out, h):
     return dout
 
 
-register_constant(_sg_diff_pad)
+register_constant(_sg_diff_pad, np.tri)

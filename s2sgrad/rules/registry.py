@@ -46,7 +46,34 @@ _rules = {}
 _constants = {}
 
 
+class ByIdentity:
+    """An unhashable callable (a ctypes function) as an op: the compiler keeps
+    facts about ops in sets and dicts, so it is wrapped in this, hashed by
+    identity, which calls it.  Its rule, if one is registered, is the callable's."""
+
+    _made = {}
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.__name__ = getattr(fn, '__name__', None) or type(fn).__name__
+
+    @classmethod
+    def of(cls, fn):
+        made = cls._made.get(id(fn))
+        if made is None or made.fn is not fn:
+            made = cls._made[id(fn)] = cls(fn)
+        return made
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self):
+        return repr(self.fn)
+
+
 def _key(prim):
+    if type(prim) is ByIdentity:
+        return ('id', id(prim.fn))
     try:
         hash(prim)
         return prim

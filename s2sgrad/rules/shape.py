@@ -9,7 +9,7 @@ import numpy as np
 
 from ..runtime.construction import _sg_rollaxis_back, _sg_split_stacked
 from ..runtime.helpers import _sg_split_like, _sg_unbroadcast, _sg_unstack
-from ..runtime.helpers import _sg_array_grad, _sg_cast_like, _sg_trace_grad
+from ..runtime.helpers import _sg_array_grad, _sg_cast_gradient, _sg_cast_like, _sg_trace_grad
 from .registry import constant, register_gradient, transform_time
 
 
@@ -243,10 +243,27 @@ def append_grad(dy, y, arr, values, axis=None):
 
 @register_gradient(np.astype)
 def astype_grad(dy, y, x, dtype=None, *, copy=True, device=None):
-    # a cast to an integer or boolean type makes a constant (no gradient)
+    # a cast to an integer or boolean type makes a constant (no gradient); a dtype
+    # known only when the code runs (x.astype(y.dtype)) is decided then
+    if constant(dtype) is NotImplemented:
+        return _sg_cast_gradient(dy, x, dtype)
     if np.issubdtype(dtype, np.inexact):
         return _sg_cast_like(dy, x)
     return None
+
+
+@register_gradient(_sg_cast_gradient, static=('x', 'dtype'))
+def cast_gradient_grad(dout, out, g, x, dtype):
+    return _sg_cast_gradient(dout, g, dtype)
+
+
+def array_adjoint(dy, a, dtype):
+    """The gradient of np.array / np.asarray(a, dtype) w.r.t. `a` (a template)."""
+    if constant(dtype) is NotImplemented:
+        return _sg_cast_gradient(_sg_array_grad(dy, a), a, dtype)
+    if not is_float_type(dtype):
+        return None
+    return _sg_array_grad(dy, a)
 
 
 @register_gradient(np.array, unsupported={'copy': True})
@@ -254,11 +271,22 @@ def array_grad(dy, y, object, dtype=None, *, copy=True, order='K', subok=False, 
                ndmax=0, like=None):
     # np.array([a, b, ...]) of values: each gets its slice of the gradient
     # (nested lists too); a dtype that is not a float type makes a constant
-    if not is_float_type(dtype):
-        return None
     if constant(ndmin) == 0:
-        return _sg_array_grad(dy, object)
-    return _sg_array_grad(np.reshape(dy, np.shape(object)), object)
+        return array_adjoint(dy, object, dtype)
+    return array_adjoint(np.reshape(dy, np.shape(object)), object, dtype)
+
+
+@register_gradient((np.asarray, np.asanyarray))
+def asarray_grad(dy, y, a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    # as np.array: the array's gradient, or each value's of a list; a dtype that is
+    # not a float type makes a constant
+    return array_adjoint(dy, a, dtype)
+
+
+@register_gradient((np.ascontiguousarray, np.asfortranarray))
+def ascontiguousarray_grad(dy, y, a, dtype=None, *, like=None):
+    # as np.asarray (a 0-d input comes back 1-d: its gradient is reshaped back)
+    return array_adjoint(np.reshape(dy, np.shape(a)), a, dtype)
 
 
 @register_gradient(_sg_array_grad, static=('obj',))

@@ -49,6 +49,7 @@ register_constant(
     prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
+    helpers._sg_check_output,
     # comparisons and logic
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     operator.is_, operator.is_not, operator.contains, operator.not_,
@@ -65,8 +66,9 @@ register_constant(
     np.flatnonzero, np.count_nonzero, np.searchsorted,
     # shapes, types, construction
     np.shape, np.ndim, np.size, getattr, np.result_type, np.issubdtype, np.dtype,
-    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
-    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange,
+    np.promote_types, np.can_cast, np.min_scalar_type, np.finfo, np.iinfo,
+    np.zeros_like, np.ones_like, np.empty_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity,
     builtins.len, builtins.int, builtins.bool, builtins.range, builtins.isinstance,
     builtins.round, np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_,
 )
@@ -103,6 +105,17 @@ def builtin_min_grad(dy, y, a, b):
 def builtin_max_grad(dy, y, a, b):
     first = a >= b
     return np.where(first, dy, 0.0), np.where(first, 0.0, dy)
+
+
+@register_gradient(helpers._sg_iterable)
+def iterable_grad(dout, out, seq):
+    # a list, tuple or array walked as it is (a dict argument is never differentiated)
+    return dout
+
+
+@register_gradient(helpers._sg_bound, static=('name',))
+def bound_grad(dout, out, value, name):
+    return dout
 
 
 @register_gradient(helpers._sg_accumulate)

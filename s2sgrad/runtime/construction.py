@@ -145,6 +145,27 @@ def _sg_untake_along_axis(g, indices, axis, x):
     return out
 
 
+def _sg_untake(g, a, indices, axis=None, mode='raise'):
+    """Zeros like `a`, with `g` added where `np.take(a, indices, axis, mode=mode)` read
+    it (repeated indices accumulate; mode 'wrap' and 'clip' map indices as take does)."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, a))
+    indices = np.asarray(indices)
+    if axis is None:
+        target = np.reshape(out, -1)        # views: writes go to `out`
+    else:
+        axis = axis + out.ndim if axis < 0 else axis
+        target = np.moveaxis(out, axis, 0)
+        g = np.moveaxis(g, tuple(range(axis, axis + indices.ndim)),
+                        tuple(range(indices.ndim)))
+    n = target.shape[0]
+    if mode == 'clip':
+        indices = np.clip(indices, 0, n - 1)
+    elif mode == 'wrap':
+        indices = np.mod(indices, n)
+    np.add.at(target, indices, g)
+    return out
+
+
 def _sg_sorted_places(a, y, axis=-1):
     """Indices `p` with `np.take_along_axis(a, p, axis) == y`, for `y` a reordering
     of `a` along `axis` (np.partition's result): equal values matched in order."""

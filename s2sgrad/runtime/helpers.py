@@ -22,11 +22,22 @@ def _sg_ones_like(y):
     return np.ones_like(y)
 
 
+class _sg_GradList(list):
+    """The gradient of a list or tuple: one entry per item (None where an item has
+    none), added entry by entry -- `a + b` and `a += b` on gradients must sum, where
+    on Python lists they would concatenate."""
+
+    def __add__(self, other):
+        return _sg_accumulate(self, other)
+
+    __radd__ = __iadd__ = __add__
+
+
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
     if isinstance(x, (list, tuple)):
-        return [_sg_zeros_like(item) for item in x]
+        return _sg_GradList(_sg_zeros_like(item) for item in x)
     return np.zeros_like(x)
 
 
@@ -42,9 +53,12 @@ def _sg_cast_like(g, x):
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
     if g is None:
-        return _sg_zeros_like(x)
+        if not isinstance(x, (list, tuple)):
+            return _sg_zeros_like(x)
+        g = [None] * len(x)     # zeros in x's own structure, below
     if isinstance(x, (list, tuple)):
-        return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+        cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+        return tuple(cast) if isinstance(x, tuple) else cast     # x's own structure
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if isinstance(x, np.ndarray):
@@ -68,6 +82,27 @@ def _sg_gradient_of(g, x, zero=False):
     return _sg_cast_like(g, x)
 
 
+def _sg_if_inexact(g, y):
+    """Gradient `g` of `y` where `y` holds floats; zeros where it holds integers (a
+    value written into an integer array is rounded: piecewise constant)."""
+    if np.issubdtype(np.result_type(y), np.inexact):
+        return g
+    return np.zeros(np.shape(g))
+
+
+def _sg_check_output(y, name):
+    """sg.grad of a function whose output `y` does not depend on the differentiated
+    arguments: `y` must still be floats (None, integers, strings, ... are refused
+    as JAX and autograd refuse them)."""
+    for leaf in (y if isinstance(y, (list, tuple)) else [y]):
+        if not (isinstance(leaf, (float, np.floating)) or isinstance(leaf, np.ndarray)
+                and np.issubdtype(leaf.dtype, np.floating)):
+            what = type(leaf).__name__ + \
+                (f' of {leaf.dtype}' if isinstance(leaf, np.ndarray) else '')
+            raise TypeError(f'grad: {name} returned {what}: a differentiated function must '
+                            f'return a float or an array of floats')
+
+
 def _sg_sum_to(g, shape):
     """Sum `g` to `shape` (used by the gradient of broadcast_to)."""
     g = np.asarray(g)
@@ -83,7 +118,7 @@ def _sg_sum_to(g, shape):
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
     if isinstance(x, (list, tuple)):
-        out = [None] * len(x)       # the gradient of a list or tuple: an entry per item
+        out = _sg_GradList([None] * len(x))     # an entry per item
         out[index] = g
         return out
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
@@ -97,10 +132,41 @@ def _sg_scatter_add(g, x, index):
 
 
 def _sg_zero_at(g, index):
-    """A copy of gradient `g` with zeros at `g[index]` (what an assignment overwrote)."""
+    """A copy of gradient `g` with zeros at `g[index]` (what an assignment overwrote);
+    a list's gradient gets no entry there."""
+    if isinstance(g, list):
+        g = _sg_GradList(g)
+        g[index] = None
+        return g
     g = np.array(g)
     g[index] = 0
     return g
+
+
+def _sg_written_grad(dy, index, value):
+    """The gradient of `value` in `x[index] = value`: `dy` at the places it filled,
+    summed where it was broadcast.  Where an index array names an element twice,
+    only the write NumPy keeps (the last) gets it.  A list's entry: zeros where
+    it has none."""
+    g = dy[index]
+    if isinstance(dy, list):
+        return _sg_zeros_like(value) if g is None else g
+    return _sg_unbroadcast(g * _sg_last_writes(dy, index), value)
+
+
+def _sg_last_writes(dy, index):
+    """1 where a place of `dy[index]` is the write that an assignment `x[index] = ...`
+    keeps, 0 where a later place of the same index overwrote it (a scalar 1.0 for
+    an index that cannot name an element twice)."""
+    parts = index if type(index) is tuple else (index,)
+    if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+           for p in parts) or (len(parts) == 1 and np.asarray(parts[0]).dtype == bool):
+        return 1.0
+    places = np.shape(dy[index])
+    order = np.arange(int(np.prod(places)), dtype=np.intp).reshape(places)
+    kept = np.full(np.shape(dy), -1, dtype=np.intp)
+    kept[index] = order         # the same assignment: the same write wins
+    return kept[index] == order
 
 
 def _sg_not_a_view(item, array):
@@ -146,6 +212,14 @@ def _sg_flat_index(shape, ind):
     return np.unravel_index(ind % size if size else ind, shape)
 
 
+def _sg_cast_gradient(g, x, dtype):
+    """The gradient of a cast of `x` to a dtype known only when the code runs
+    (x.astype(y.dtype)): `g` back in x's type, zeros for an integer or bool dtype."""
+    if np.issubdtype(dtype, np.inexact):
+        return _sg_cast_like(g, x)
+    return _sg_zeros_like(x)
+
+
 def _sg_array_grad(g, obj):
     """The gradient of each item of `np.array(obj)` (obj: an array, or nested lists)."""
     if isinstance(obj, (list, tuple)):
@@ -160,6 +234,26 @@ def _sg_trace_grad(g, a, offset=0, axis1=0, axis2=1):
     shape = np.shape(a)
     eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=np.result_type(g, a))
     return np.moveaxis(np.multiply.outer(g, eye), (-2, -1), (axis1, axis2))
+
+
+def _sg_iterable(seq):
+    """What `for item in seq` walks, for a value whose type is known only when the
+    code runs: a dict's keys (as Python iterates a dict); a set is refused, its
+    order being Python's choice; anything else as it is."""
+    if isinstance(seq, dict):
+        return list(seq)
+    if isinstance(seq, (set, frozenset)):
+        raise TypeError('iterating a set cannot be transformed: its order is not '
+                        'defined; iterate a list or sorted(...) of it')
+    return seq
+
+
+def _sg_bound(value, name):
+    """A loop variable read after its loop: unbound if the loop ran no iteration."""
+    if value is None:
+        raise UnboundLocalError(f'cannot access local variable {name!r} where it is not '
+                                f'associated with a value (its for loop ran no iteration)')
+    return value
 
 
 def _sg_items(d):
@@ -187,10 +281,15 @@ def _sg_shape_of(x):
 
 
 def _sg_accumulate(a, b):
-    """The sum of two gradients of a list (entries None where an item has none)."""
+    """The sum of two gradients of a value that may be a list or tuple (entries None
+    where an item has none): entry by entry, never `+` on the sequences, which
+    would concatenate them."""
+    if a is None:
+        return b
+    if b is None:
+        return a
     if isinstance(a, (list, tuple)):
-        return [y if x is None else x if y is None else _sg_accumulate(x, y)
-                for x, y in zip(a, b)]
+        return _sg_GradList(_sg_accumulate(x, y) for x, y in zip(a, b))
     return a + b
 
 

@@ -42,3 +42,21 @@ def _sg_axes_last(x, axes):
 def _sg_axes_back(x, axes):
     """The inverse of _sg_axes_last: the last two axes moved back to `axes`."""
     return np.moveaxis(x, (-2, -1), axes)
+
+
+def _sg_full_rank(m, rank, a, function):
+    """`m` unchanged, after checking that the matrix `a` has full rank (its computed
+    `rank` is min(rows, columns)): the gradients of `function` hold only there."""
+    full = min(np.shape(a)[-2:])
+    if np.any(np.asarray(rank) < full):
+        raise ValueError(f'the gradient of {function} is computed for a matrix of full '
+                         f'rank only (here rank {rank} < {full})')
+    return m
+
+
+def _sg_resize_or_zero(v, n):
+    """`v` when it has `n` elements, else `n` zeros (np.linalg.lstsq's residuals are
+    empty where there are none)."""
+    if np.size(v) == n:
+        return v
+    return np.zeros(n, dtype=np.result_type(v, np.float32))

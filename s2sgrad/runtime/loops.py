@@ -1,6 +1,8 @@
 """Runtime helpers for the adjoints of loops (each needs only np)."""
 import numpy as np
 
+from .helpers import _sg_accumulate
+
 
 def _sg_add_at(acc, index, g):
     """acc[index] += g in place (repeated indices accumulate); returns acc.
@@ -8,6 +10,10 @@ def _sg_add_at(acc, index, g):
     The gradient of x[i] in a loop, added straight into x's accumulator
     instead of into a fresh array of zeros every iteration.
     """
+    if isinstance(acc, list):
+        # the gradient of a list or tuple: added entry by entry (`+=` would concatenate)
+        acc[index] = _sg_accumulate(acc[index], g)
+        return acc
     parts = index if type(index) is tuple else (index,)
     if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts):
         acc[index] += g

@@ -26,10 +26,10 @@ def grad_fill_buffer(x, w):
     for i_1, _multiply_1, _sin_1, _getitem_1 in zip(reversed(_tape_i), reversed(_tape_shape_of_multiply), reversed(_tape_sin), reversed(_tape_getitem)):
         # grad of golden_cases.py:124  buf[i] = np.sin(x[i]) * w
         dbuf_1 = _sg_zero_at(dbuf, i_1)
-        d_multiply = _sg_unbroadcast(dbuf[i_1], _multiply_1)
+        d_multiply = _sg_written_grad(dbuf, i_1, _multiply_1)
         dw_1 = _sg_unbroadcast(d_multiply * _sin_1, w)
-        d_getitem = _sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(_getitem_1)
+        dx_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(_getitem_1), x, i_1)
         # grad of golden_cases.py:123  for i in range(len(x)):
         dw += dw_1
-        dbuf, dx = dbuf_1, _sg_add_at(dx, i_1, d_getitem)
+        dbuf, dx = dbuf_1, _sg_accumulate(dx, dx_1)
     return _sg_cast_like(dx, x), _sg_cast_like(dw, w)

@@ -6,6 +6,30 @@ Standalone: needs only NumPy.
 import numpy as np
 
 
+class _sg_GradList(list):
+    """The gradient of a list or tuple: one entry per item (None where an item has
+    none), added entry by entry -- `a + b` and `a += b` on gradients must sum, where
+    on Python lists they would concatenate."""
+
+    def __add__(self, other):
+        return _sg_accumulate(self, other)
+
+    __radd__ = __iadd__ = __add__
+
+
+def _sg_accumulate(a, b):
+    """The sum of two gradients of a value that may be a list or tuple (entries None
+    where an item has none): entry by entry, never `+` on the sequences, which
+    would concatenate them."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (list, tuple)):
+        return _sg_GradList(_sg_accumulate(x, y) for x, y in zip(a, b))
+    return a + b
+
+
 def _sg_cast_like(g, x):
     """Give gradient `g` the type, dtype and shape of its argument `x`.
 
@@ -18,9 +42,12 @@ def _sg_cast_like(g, x):
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
     if g is None:
-        return _sg_zeros_like(x)
+        if not isinstance(x, (list, tuple)):
+            return _sg_zeros_like(x)
+        g = [None] * len(x)     # zeros in x's own structure, below
     if isinstance(x, (list, tuple)):
-        return [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+        cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+        return tuple(cast) if isinstance(x, tuple) else cast     # x's own structure
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if isinstance(x, np.ndarray):
@@ -77,7 +104,7 @@ def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
     if isinstance(x, (list, tuple)):
-        return [_sg_zeros_like(item) for item in x]
+        return _sg_GradList(_sg_zeros_like(item) for item in x)
     return np.zeros_like(x)
 
 

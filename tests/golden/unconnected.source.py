@@ -6,7 +6,7 @@ def unconnected(use_zero):
         # ---- gradients: gradient w.r.t. a ----
         # grad of golden_cases.py:65  return sg.gradients([b], [a], unconnected_gradients='zero')
         da = _sg_zeros_like(a)
-        _return = [da]
+        _return = da
     else:
-        _return = [None]
-    return _return
+        _return = None
+    return [_return]

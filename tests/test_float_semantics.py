@@ -1,0 +1,207 @@
+"""Python floats get NumPy's results: inf and nan, never ZeroDivisionError, a math
+domain error, an OverflowError or a complex number.
+
+A gradient called with Python floats runs the float specialisation (Python's
+own float arithmetic, `math` twins); where that raises, the call is made again
+with np.float64 (api.GradFunction._call_numpy_floats).  Each program below is
+differentiated at edge inputs with a Python float and an np.float64: the two
+must agree with each other and with the original function run on np.float64,
+and the gradient of a float is a float.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+
+
+def divide(x):
+    return np.divide(1.0, x)
+
+
+def divide_operator(x):
+    return 1.0 / x
+
+
+def power_half(x):
+    return np.power(x, 0.5)
+
+
+def power_operator(x):
+    return x ** 0.5
+
+
+def power_negative(x):
+    return np.power(x, -1.0)
+
+
+def power_of_two(x):
+    return np.power(2.0, x)
+
+
+def power_both(x):
+    return np.power(x, x)
+
+
+def log(x):
+    return np.log(x)
+
+
+def log1p(x):
+    return np.log1p(x)
+
+
+def log10(x):
+    return np.log10(x)
+
+
+def sqrt(x):
+    return np.sqrt(x)
+
+
+def arcsin(x):
+    return np.arcsin(x)
+
+
+def arccos(x):
+    return np.arccos(x)
+
+
+def arctanh(x):
+    return np.arctanh(x)
+
+
+def exp(x):
+    return np.exp(x)
+
+
+def cosh(x):
+    return np.cosh(x)
+
+
+def sin(x):
+    return np.sin(x)          # the float specialisation calls math.sin: it raises at inf
+
+
+def tanh(x):
+    return np.tanh(x)
+
+
+def remainder(x):
+    return np.remainder(1.0, x) + x
+
+
+def floor_divide(x):
+    return np.floor_divide(3.0, x) + x
+
+
+def reciprocal(x):
+    return np.reciprocal(x)
+
+
+def compares_nan(x):
+    return np.where(x > 0.0, x, 2.0 * x) + (x == x) * x
+
+
+def chain(x):
+    return np.log(np.sqrt(x) * x) / x
+
+
+PROGRAMS = [divide, divide_operator, power_half, power_operator, power_negative, power_of_two,
+            power_both, log, log1p, log10, sqrt, arcsin, arccos, arctanh, exp, cosh, sin, tanh,
+            remainder, floor_divide, reciprocal, compares_nan, chain]
+EDGES = [0.0, -0.0, 1.0, -1.0, 2.0, -2.5, 1000.0, -1000.0, float('inf'), float('-inf'),
+         float('nan')]
+
+
+def same(a, b):
+    """Equal, nan equal to nan (and -0.0 to 0.0: NumPy itself gives (-0.0) ** 0.5
+    as 0.0 on a scalar and -0.0 on an array)."""
+    return np.array_equal(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
+                          equal_nan=True)
+
+
+@pytest.mark.parametrize('fn', PROGRAMS, ids=[f.__name__ for f in PROGRAMS])
+def test_python_floats_give_numpys_results(fn):
+    made = sg.value_and_grad(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        for x in EDGES:
+            expected_value = fn(np.float64(x))
+            value64, grad64 = made(np.float64(x))
+            value, grad = made(x)
+            assert type(grad) is float, (fn.__name__, x, grad)
+            assert same(value64, expected_value), (fn.__name__, x, value64, expected_value)
+            assert same(value, value64) and same(grad, grad64), \
+                (fn.__name__, x, (value, grad), (value64, grad64))
+            # a 0-d array: NumPy's array arithmetic ((-inf) ** 0.5 is nan on an
+            # array, inf on a scalar), no exception
+            value0, grad0 = made(np.array(x))
+            assert same(value0, fn(np.array(x))) and np.shape(grad0) == ()
+
+
+def test_the_first_call_may_fall_back():
+    made = sg.grad(log)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        assert made(0.0) == np.inf          # the first call, before any other
+    assert made(2.0) == 0.5
+
+
+def mixed(w, y):
+    return np.sum(w) * np.power(y, 0.5) + np.log(y)
+
+
+@pytest.mark.parametrize('y', [-1.0, 0.0, 4.0])
+def test_a_float_beside_an_array(y):
+    """The shape specialisation too: a Python float beside a float32 array."""
+    made = sg.value_and_grad(mixed, wrt=(0, 1))
+    w = np.ones(2, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        value, (dw, dy) = made(w, y)
+        value64, (dw64, dy64) = made(w, np.float64(y))
+    assert type(dy) is float and dw.dtype == np.float32
+    assert same(value, value64) and same(dw, dw64) and same(dy, dy64), (dy, dy64)
+
+
+def raises_for_real(x):
+    return np.ones(2) @ np.ones(3) * x
+
+
+def test_a_real_error_still_raises_with_its_note():
+    with pytest.raises(ValueError) as info:
+        sg.grad(raises_for_real)(1.0)
+    assert any('test_float_semantics.py' in note for note in info.value.__notes__)
+
+
+def tanh_of_an_array_made_from_a_float(x, y):
+    v0 = np.matmul(np.ones((2, 2)), np.ones(2)) * y
+    v1 = np.sign(y) * y
+    return np.sum(np.sign(v1) * v1) + np.sum(v0 * np.tanh(v0)) + np.sin(x)
+
+
+def sin_of_a_stack(x, y):
+    s = np.stack([x, y])
+    return np.sum(np.sin(s) * np.cos(s)) + np.tanh(x) * np.arctan(np.array([x, y]))[1]
+
+
+@pytest.mark.parametrize('fn', [tanh_of_an_array_made_from_a_float, sin_of_a_stack])
+@pytest.mark.parametrize('spelling', [float, np.float64, np.array])
+def test_a_math_twin_only_for_a_float(fn, spelling):
+    """The float specialisation calls math.tanh only where the operand is a float,
+    not an array built from one ('only 0-dimensional arrays can be converted')."""
+    made = sg.grad(fn, wrt=(0, 1))
+    args = (spelling(0.7), spelling(-0.4))
+    grads = made(*args)
+    if spelling is float:
+        assert made.compiled_for_floats.function(*args) == grads     # no fall back
+        assert 'math.tanh(v0)' not in made.compiled_for_floats.generated.source
+    for k in (0, 1):
+        h = 1e-6
+        plus, minus = list(map(float, args)), list(map(float, args))
+        plus[k] += h
+        minus[k] -= h
+        numeric = (fn(*plus) - fn(*minus)) / (2 * h)
+        np.testing.assert_allclose(grads[k], numeric, rtol=1e-6)
