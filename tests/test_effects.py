@@ -907,6 +907,34 @@ def helper_writes_on_one_path_of_an_expression(x, c):
     return np.sum(y * y) + s
 
 
+def list_stored_in_loop_shown_twice(x):
+    a = [x, 2.0 * x]
+    b = a
+    for i in range(2):  # ERR
+        a[i] = a[i] * 3.0
+    return np.sum(b[0] + b[1])
+
+
+def run_time_list_stored_in_loop_shown_twice(x):
+    a = []
+    for k in range(2):
+        a.append(x * (k + 1.0))
+    b = a
+    for i in range(2):  # ERR
+        a[i] = a[i] * 3.0
+    return np.sum(b[0] + b[1])
+
+
+def run_time_list_appended_in_loop_shown_twice(x):
+    a = []
+    for k in range(2):
+        a.append(x * (k + 1.0))
+    b = [a]
+    for i in range(2):  # ERR
+        a.append(a[i] * 3.0)
+    return np.sum(b[0][-1])
+
+
 REFUSED = [
     (write_through_reshape, (A23,), 'reshape'), (write_through_ravel, (A23,), 'ravel'),
     (write_through_real, (V3,), '.real'), (read_reshape_after_base_written, (A23,), 'reshape'),
@@ -919,6 +947,9 @@ REFUSED = [
     (global_sorted, (V3,), 'global'), (global_filled_diagonal, (V3,), 'global'),
     (list_holding_a_written_array, (V3,), 'written at'), (one_of_two_arrays_written, (V3, 1.0), 'several'),
     (helper_writes_on_one_path_of_an_expression, (V3, 1.0), 'writes into its arguments'),
+    (list_stored_in_loop_shown_twice, (V3,), "reachable as 'b'"),
+    (run_time_list_stored_in_loop_shown_twice, (V3,), "reachable as 'b'"),
+    (run_time_list_appended_in_loop_shown_twice, (V3,), "reachable as 'b'"),
 ]
 
 

@@ -249,6 +249,14 @@ class FunctionLowering:
             if key.startswith('.') and b is not self.env.get(key[1:], b):
                 self.env[key[1:]] = b
 
+    def other_holder(self, container, name):
+        """Another name holding `container` (or a list or dict holding it), as the
+        user reads it (a caller's name, see `caller_bindings`); None if only `name`."""
+        for other, b in self.env.items():
+            if other != name and _holds(b, container):
+                return f"the caller's {other[1:]!r}" if other.startswith('.') else repr(other)
+        return None
+
     def envs_sharing(self):
         """The bindings a write may change: this function's, which hold its callers'
         too (under hidden names, see `caller_bindings`)."""
@@ -507,9 +515,9 @@ class FunctionLowering:
         if not (isinstance(base, Pack) and base.kind in ('list', 'dict')):
             raise self.error(f'del {name}[...]: items can be deleted only from a list or '
                              f'dict built in the function and known item by item', target)
-        holders = [n for n, v in self.env.items() if n != name and _holds(v, base)]
-        if holders:
-            raise self.error(f'{name!r} is also reachable as {holders[0]!r} here; deleting '
+        holder = self.other_holder(base, name)
+        if holder:
+            raise self.error(f'{name!r} is also reachable as {holder} here; deleting '
                              f'from it would change both', target)
         if not _literal_index(index):
             raise self.error(f'del {name}[...] needs an index known when transforming', target)
@@ -800,6 +808,17 @@ class FunctionLowering:
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
             current = self.env.get(name)
+            changed_list = name in appended and (
+                isinstance(current, Pack) and current.kind == 'list' or
+                current in self.ctx.lists)
+            holder = self.other_holder(current, name) if changed_list else None
+            if holder:
+                # only `name` is carried: another name showing the list would not see
+                # what the iterations did to it
+                raise self.error(f'{name!r} is also reachable as {holder} here; this loop '
+                                 f'changes the list (append, or an assignment at a run-time '
+                                 f'index) and only {name!r} would see it: copy it first '
+                                 f'(list({name}))', node)
             if isinstance(current, Pack) and current.kind == 'list' and name in appended:
                 # a list the body appends to: a run-time list from here on (its length
                 # varies with the iterations)
@@ -1677,9 +1696,9 @@ class FunctionLowering:
         """Methods of a run-time list: append makes a new version of the list."""
         target = node.func.value.id if isinstance(node.func.value, gast.Name) else None
         if name == 'append' and len(args) == 1 and not kwargs and target is not None:
-            aliases = [n for n, v in self.env.items() if v is base and n != target]
-            if aliases:
-                raise self.error(f'{target!r} is the same list as {aliases[0]!r} here; '
+            holder = self.other_holder(base, target)
+            if holder:
+                raise self.error(f'{target!r} is the same list as {holder} here; '
                                  f'appending would change both', node)
             origin = self.origin(node)
             size = self.builder.emit(len, [base], {}, origin, '_len')
