@@ -675,6 +675,28 @@ CASES += [
 ]
 
 
+def view_read_by_the_test_written_in_branch(x):
+    y = x * 1.0
+    v = y[1:]
+    if np.sum(v) > 0.0:
+        v *= 2.0
+    return np.sum(y * y)
+
+
+def view_bound_by_walrus_written_in_branch(x):
+    y = x * 1.0
+    if (v := y[1:]) is not None:
+        v *= 2.0
+    return np.sum(y * y)
+
+
+CASES += [
+    (view_read_by_the_test_written_in_branch, (V3,)),
+    (view_read_by_the_test_written_in_branch, (-V3,)),
+    (view_bound_by_walrus_written_in_branch, (V3,)),
+]
+
+
 def _copies(args):
     return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
 

@@ -94,6 +94,15 @@ def _writes(op):
     return prim is prims.SETITEM or prim is prims.LIST_APPEND
 
 
+class _BranchEnd:
+    """The place, in program order, where one branch of an If ends (no op)."""
+    outputs = ()
+    adjoint = None
+
+
+BRANCH_END = _BranchEnd()
+
+
 class _Decision:
     def __init__(self, graph, tape_copies, shapes=None, dtypes=None):
         self.graph = graph
@@ -128,14 +137,19 @@ class _Decision:
                 for v in values_in(op.test):
                     self.read(v, position, 'value', forward)
                 outer = self.inside
-                for k, inner in enumerate(op.blocks()):
+                for k, (inner, results) in enumerate(zip(op.blocks(), (op.then_results,
+                                                                       op.else_results))):
                     self.inside = outer + ((op, k),)
                     self.scan(inner)
+                    # a branch's results are read where it ends: never after a write
+                    # the other branch made
+                    end = len(self.order)
+                    self.order.append(BRANCH_END)
+                    self.branches.append(self.inside)
+                    for r in results:
+                        for v in values_in(r):
+                            self.read(v, end, 'value', forward)
                 self.inside = outer
-                end = len(self.order)
-                for r in op.then_results + op.else_results:
-                    for v in values_in(r):
-                        self.read(v, end, 'value', forward)
                 for out in op.outputs:
                     self.producer[out] = op
                 continue
