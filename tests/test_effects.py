@@ -697,6 +697,37 @@ CASES += [
 ]
 
 
+def items_written_while_enumerated(x):
+    y = x * 1.0
+    s = 0.0
+    for k, a in enumerate(y):
+        y[k] = a * x[k]
+        s = s + y[0]
+    return s + np.sum(y)
+
+
+def rows_written_while_enumerated(A, v):
+    A = A * 1.0
+    for k, r in enumerate(A):
+        A[k] = r * v[k]
+    return np.sum(A * A)
+
+
+def items_written_while_zipped(x):
+    y = x * 1.0
+    s = 0.0
+    for a, b in zip(y, x):
+        y[0] = a * b
+        s = s + y[0]
+    return s + np.sum(y)
+
+
+CASES += [
+    (items_written_while_enumerated, (V3,)), (rows_written_while_enumerated, (A33, V3)),
+    (items_written_while_zipped, (V3,)),
+]
+
+
 def _copies(args):
     return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
 

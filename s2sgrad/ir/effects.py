@@ -635,8 +635,11 @@ def check_loop(low, slots, phis, nexts, carried, before, target_names, facts, bo
                        s_ in facts.opaque and (facts.opaque[s_][0] is None or
                                                slot in facts.opaque[s_][0])]
             _, links, opaque = memory.chain(nxt)
+            # (the loop's targets not carried are bound afresh before the next
+            # iteration reads them: what they show at the end does not matter)
+            rebound = {n for n in target_names if n not in carried}
             ok = opaque is None and all(step is SAME for _, step, _ in links) and \
-                _alone(low, phi, nxt, phis, nexts, covered)     # (SAME: `+=` on either)
+                _alone(low, phi, nxt, phis, nexts, covered, rebound)  # (SAME: `+=` on either)
         if not ok:
             facts.opaque[slot] = _sharers(memory, nxt, slots, nexts, body)
             again = True
@@ -661,10 +664,10 @@ def _sharers(memory, nxt, slots, nexts, body):
     return partners, tuple(v for v in mine if isinstance(v, Value) and v not in inner)
 
 
-def _alone(low, phi, nxt, phis, nexts, covered):
+def _alone(low, phi, nxt, phis, nexts, covered, rebound):
     """Does nothing bound at the end of a loop body share nxt's memory, but the loop
-    variables that are views of it, and those (`covered`) whose next values are
-    opaque loop variables known to share it?"""
+    variables that are views of it, those (`covered`) whose next values are opaque
+    loop variables known to share it, and the names `rebound` before any read?"""
     memory = low.ctx.memory
     mine = memory.storages(nxt)
     if mine is None:
@@ -673,8 +676,8 @@ def _alone(low, phi, nxt, phis, nexts, covered):
     for p, n in zip(phis, nexts):
         if memory.chain(p)[0] is phi:
             mine_views.add(n)
-    for b in low.env.values():
-        if b is nxt or b in mine_views or any(b is c for c in covered) or \
+    for name, b in low.env.items():
+        if name in rebound or b is nxt or b in mine_views or any(b is c for c in covered) or \
                 not isinstance(b, (Value, Pack, Pending)):
             continue
         if isinstance(b, Pending):
