@@ -722,10 +722,37 @@ def items_written_while_zipped(x):
     return s + np.sum(y)
 
 
+def item_carried_after_written(x):
+    y = x * 1.0
+    prev = y[0]
+    for k in range(3):
+        r = y[k]
+        y[k] = r * x[k] + prev
+        prev = r                # a scalar copy of the old item (1-d y)
+    return np.sum(y) + prev
+
+
 CASES += [
     (items_written_while_enumerated, (V3,)), (rows_written_while_enumerated, (A33, V3)),
-    (items_written_while_zipped, (V3,)),
+    (items_written_while_zipped, (V3,)), (item_carried_after_written, (V3,)),
 ]
+
+
+def row_carried_after_written(A, v):
+    A = A * 1.0
+    prev = A[0]
+    for k in range(3):
+        r = A[k]  # ERR
+        A[k] = r * v[k] + prev
+        prev = r                # a view: Python's prev shows the row just written
+    return np.sum(A) + np.sum(prev)
+
+
+def test_a_row_carried_after_its_array_is_written_is_refused_when_it_runs():
+    with pytest.raises(ValueError, match='view') as info:
+        sg.grad(row_carried_after_written)(A33, V3)
+    assert any(f'{THIS_FILE}:{line_of(row_carried_after_written)}' in note
+               for note in info.value.__notes__), info.value.__notes__
 
 
 def _copies(args):

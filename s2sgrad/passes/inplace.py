@@ -109,6 +109,7 @@ class _Decision:
         self.tape_copies = tape_copies      # value popped in a reverse loop -> the saved value
         self.order = []                     # ops in program order
         self.reads = {}                     # value -> [(position, 'value' | 'shape', forward?)]
+        self.carried_into = {}              # a loop's next value -> its phi and output
         self.producer = {}
         self.shapes, self.dtypes = shapes, dtypes
         self.views_only = False
@@ -160,9 +161,10 @@ class _Decision:
                 for inner in op.blocks():
                     self.scan(inner)
                 end = len(self.order)
-                for operand in op.nexts:        # carried into the next iteration:
-                    for v in values_in(operand):    # a move, not a read
-                        self.read(v, end, 'carry', forward)
+                for operand, phi, out in zip(op.nexts, op.phis, op.outputs):
+                    for v in values_in(operand):    # carried into the next iteration:
+                        self.read(v, end, 'carry', forward)     # a move, not a read
+                        self.carried_into.setdefault(v, []).extend((phi, out))
                 for operand in [op.cond, op.exit]:
                     for v in values_in(operand):
                         self.read(v, end, 'value', forward)
@@ -295,6 +297,15 @@ class _Decision:
         later = [(v, forward) for v in old | views
                  for p, kind, forward in self.reads.get(v, ())
                  if p > position and kind == 'value' and not self.exclusive(p, position)]
+        for v in views:
+            producer = self.producer.get(v)
+            carried = any(p > position and kind == 'carry' and forward
+                          for p, kind, forward in self.reads.get(v, ()))
+            if getattr(producer, 'prim', None) is prims.GETITEM and carried and any(
+                    self.reads.get(w) for w in self.carried_into.get(v, ())):
+                # row = y[k] carried into the next iteration after y is assigned
+                # into: a view would show the write, the gradient assumes a copy
+                producer.style = ('subscript', 'checked')
         for v, forward in list(later):
             if forward and v in views:
                 producer = self.producer.get(v)
