@@ -755,6 +755,16 @@ def test_a_row_carried_after_its_array_is_written_is_refused_when_it_runs():
                for note in info.value.__notes__), info.value.__notes__
 
 
+def last_row_read_after_the_loop(x):
+    y = np.outer(x, x)
+    for r in y:
+        r *= 2.0
+    return np.sum(y * y) + np.sum(r * x)
+
+
+CASES += [(last_row_read_after_the_loop, (V3,))]
+
+
 def _copies(args):
     return [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
 
@@ -1015,6 +1025,22 @@ def run_time_list_appended_in_loop_shown_twice(x):
     return np.sum(b[0][-1])
 
 
+def last_row_written_after_the_loop(x):
+    y = np.outer(x, x)
+    for r in y:
+        pass
+    r[0] = 5.0 * x[1]  # ERR
+    return np.sum(y * y)
+
+
+def last_row_written_by_out_after_the_loop(x):
+    y = np.outer(x, x)
+    for r in y:
+        r *= 2.0
+    np.multiply(r, 2.0, out=r)  # ERR
+    return np.sum(y * y)
+
+
 REFUSED = [
     (write_through_reshape, (A23,), 'reshape'), (write_through_ravel, (A23,), 'ravel'),
     (write_through_real, (V3,), '.real'), (read_reshape_after_base_written, (A23,), 'reshape'),
@@ -1030,6 +1056,8 @@ REFUSED = [
     (list_stored_in_loop_shown_twice, (V3,), "reachable as 'b'"),
     (run_time_list_stored_in_loop_shown_twice, (V3,), "reachable as 'b'"),
     (run_time_list_appended_in_loop_shown_twice, (V3,), "reachable as 'b'"),
+    (last_row_written_after_the_loop, (V3,), 'loop variable'),
+    (last_row_written_by_out_after_the_loop, (V3,), 'loop variable'),
 ]
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from ..ad import interface
 from ..ir import prims
 from ..ir.nodes import Const, Pack, Slice, Value, values_in
+from ..runtime import helpers
 
 
 class IndexStep:
@@ -118,6 +119,9 @@ SHARING = {
     np.hsplit: 'np.hsplit', np.vsplit: 'np.vsplit', np.dsplit: 'np.dsplit',
 }
 
+# Callables that return their first argument itself: the same array.
+SAME_OBJECT = {helpers._sg_bound}
+
 
 def _slice_like(item):
     return isinstance(item, Slice) or isinstance(item, Const) and (
@@ -169,6 +173,9 @@ class Memory:
                 return                  # .flatten() copies
             if prim in SHARING:
                 self.records[out] = Opaque((base,), SHARING[prim])
+                return
+            if prim in SAME_OBJECT and isinstance(base, Value):
+                self.records[out] = View(base, SAME)
                 return
             if prim in (np.array, np.astype) and 'copy' in kwargs and not (
                     isinstance(kwargs['copy'], Const) and kwargs['copy'].value is True):
