@@ -1041,6 +1041,14 @@ def last_row_written_by_out_after_the_loop(x):
     return np.sum(y * y)
 
 
+def last_row_augmented_after_the_loop(x):
+    y = np.outer(x, x)
+    for r in y:
+        r *= 2.0
+    r += 1.0  # ERR
+    return np.sum(y * y)
+
+
 REFUSED = [
     (write_through_reshape, (A23,), 'reshape'), (write_through_ravel, (A23,), 'ravel'),
     (write_through_real, (V3,), '.real'), (read_reshape_after_base_written, (A23,), 'reshape'),
@@ -1058,6 +1066,7 @@ REFUSED = [
     (run_time_list_appended_in_loop_shown_twice, (V3,), "reachable as 'b'"),
     (last_row_written_after_the_loop, (V3,), 'loop variable'),
     (last_row_written_by_out_after_the_loop, (V3,), 'loop variable'),
+    (last_row_augmented_after_the_loop, (V3,), 'loop variable'),
 ]
 
 

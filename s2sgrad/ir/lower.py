@@ -2398,8 +2398,11 @@ def _indexed_stores(body):
 def _read_outside(function, loop, name):
     """Is `name` read in `function` anywhere but in `loop`'s body?"""
     inside = {id(n) for stmt in loop.body for n in gast.walk(stmt)}
-    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-               and id(n) not in inside for n in gast.walk(function))
+    # (`name += ...` reads it too, though its Name is a store)
+    augmented = {id(n.target) for n in gast.walk(function) if isinstance(n, gast.AugAssign)}
+    return any(isinstance(n, gast.Name) and n.id == name and id(n) not in inside and
+               (isinstance(n.ctx, gast.Load) or id(n) in augmented)
+               for n in gast.walk(function))
 
 
 def _iteration_item(kind, k, items):
