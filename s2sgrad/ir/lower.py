@@ -24,13 +24,14 @@ import gast
 import numpy as np
 
 from ..ad import interface
+from ..analyses.aliases import Memory, Pending, Stale
 from ..codegen import literal
 from ..errors import TransformError
 from ..frontend.guards import Guards
 from ..rules import registry
 from ..runtime import helpers
 from .nodes import NONE, Block, Const, If, Loop, Managed, Op, Pack, Slice, Value, map_operand, walk
-from . import match, prims
+from . import effects, match, prims
 
 BINARY = {
     gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
@@ -72,8 +73,6 @@ METHODS = {
     'all': np.all, 'nonzero': np.nonzero, 'take': np.take,
 }
 VARARG_METHODS = {'reshape', 'transpose'}
-# Methods that change the array in place and return None: x.sort() is x = np.sort(x).
-INPLACE_METHODS = {'sort': np.sort}
 DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
                 'values': helpers._sg_values, 'get': helpers._sg_get}       # x.reshape(2, 3) == np.reshape(x, (2, 3))
 ATTRIBUTES = {'T': np.transpose, 'shape': np.shape, 'ndim': np.ndim, 'size': np.size,
@@ -85,9 +84,6 @@ FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range
             slice, issubclass, type, round, divmod, sum, enumerate, zip, repr,
             np.issubdtype, np.dtype, np.result_type, np.promote_types, np.finfo, np.iinfo,
             np.can_cast, np.min_scalar_type, sorted, reversed}
-# Functions that return an array argument itself (no copy): a write into their
-# result writes into the argument.
-RETURNS_ITS_ARGUMENT = {np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray}
 # Run-time results that describe a type (x.dtype, np.finfo(x.dtype)): their
 # attributes (.eps, .kind, .itemsize, ...) are constants too.
 TYPE_QUERIES = {np.finfo, np.iinfo, np.dtype, np.result_type, np.promote_types}
@@ -155,6 +151,7 @@ class Builder:
         self.stack = [Block()]
         self.adjoint = None          # the GradBlock being generated, if any
         self.origin_override = None  # rule expansion: every op gets the primal op's origin
+        self.memory = None           # analyses.aliases.Memory: views the user's code makes
 
     @property
     def block(self):
@@ -167,6 +164,11 @@ class Builder:
             hint = '_' + (hint or 't').lstrip('_')
         outputs = [Value(hint, origin, temp) for _ in range(n_out)]
         self.block.append(Op(prim, args, kwargs, outputs, origin, style, self.adjoint))
+        if self.memory is not None and self.origin_override is None:
+            for out in outputs:
+                self.memory.note(out, prim, args, kwargs, style)
+            if prim is prims.LIST_NEW or prim is prims.LIST_APPEND:
+                self.memory.note_list(outputs[0], list(args[:2]))
         return outputs[0] if n_out == 1 else outputs
 
     def append(self, region):
@@ -193,6 +195,7 @@ class Context:
         # a run-time list -> (its first items, known; whether they are all of it)
         self.list_items = {}
         self.namespaces = []        # the globals of every user function lowered
+        self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
         self.guards = Guards()      # what lowering read from outside the function
 
     def add_namespace(self, namespace):
@@ -234,6 +237,35 @@ class FunctionLowering:
         """Is this the lowering of a gradient rule's template (NumPy semantics)?"""
         src = getattr(self, 'src', None)
         return src is None or (src.fn.__module__ or '').startswith('s2sgrad.')
+
+    def error_at(self, message, origin):
+        return TransformError(message, origin)
+
+    def caller_bindings(self, env):
+        """Add this function's bindings to a callee's `env` under hidden names (`.x`):
+        a write in the callee rebinds them as it rebinds its own (ir/effects.py)."""
+        for name, b in self.env.items():
+            if isinstance(b, (Value, Pack, Pending, Stale)):
+                env['.' + name] = b
+
+    def returned_bindings(self, env):
+        """After a callee returns: the bindings it changed are this function's."""
+        for key, b in env.items():
+            if key.startswith('.') and b is not self.env.get(key[1:], b):
+                self.env[key[1:]] = b
+
+    def other_holder(self, container, name):
+        """Another name holding `container` (or a list or dict holding it), as the
+        user reads it (a caller's name, see `caller_bindings`); None if only `name`."""
+        for other, b in self.env.items():
+            if other != name and _holds(b, container):
+                return f"the caller's {other[1:]!r}" if other.startswith('.') else repr(other)
+        return None
+
+    def envs_sharing(self):
+        """The bindings a write may change: this function's, which hold its callers'
+        too (under hidden names, see `caller_bindings`)."""
+        return [self.env]
 
     # ---- names from outside the function ------------------------------------
     def resolve(self, name):
@@ -343,10 +375,21 @@ class FunctionLowering:
 
     def stmt_AugAssign(self, node):
         target = node.target
+        origin = self.origin(node)
         if isinstance(target, gast.Subscript):
-            # x[i] += v  is  x[i] = x[i] + v  (NumPy's own meaning, repeats included)
             base, index = self.subscript_target(target)
-            current = self.builder.emit(prims.GETITEM, [base, index], {}, self.origin(node),
+            if isinstance(base, Pack):
+                # lst[0] *= 2.0: the item's own in-place operator (an array changes in
+                # place, wherever else it is held), then the result stored back
+                item = self.expr(target)
+                value = self.binary(node.op, item, self.expr(node.value), node)
+                if isinstance(item, Value):
+                    effects.write(self, item, value, origin, maybe_number=True)
+                base, index = self.subscript_target(target)
+                self.store_item(target, base, index, value, node)
+                return
+            # x[i] += v  is  x[i] = x[i] + v  (NumPy's own meaning, repeats included)
+            current = self.builder.emit(prims.GETITEM, [base, index], {}, origin,
                                         '_getitem', style=('subscript',))
             value = self.binary(node.op, current, self.expr(node.value), node)
             self.store_item(target, base, index, value, node)
@@ -355,75 +398,101 @@ class FunctionLowering:
             raise self.error('augmented assignment to an attribute cannot be transformed '
                              '(attribute mutation)', node)
         current = self.load_name(target.id, target)
-        if isinstance(current, Value):
-            other = self.sharing(current, target.id)
-            if other:
-                raise self.error(
-                    f'{target.id!r} is the same array as {other} here; '
-                    f'augmented assignment would change both in place. Write '
-                    f'{target.id} = {target.id} {_op_symbol(node.op)} ... instead', node)
+        if isinstance(current, Const) and isinstance(current.value, np.ndarray):
+            raise self.error(f'augmented assignment to the global array {target.id!r} cannot '
+                             f'be transformed (it would change module state in place)', node)
         value = self.binary(node.op, current, self.expr(node.value), node, hint=target.id)
+        # an array's += changes it in place: every name showing its memory sees it
+        # (a number's rebinds the name only)
         self.env[target.id] = value
-
-    def sharing(self, value, name):
-        """What else the array `value` (bound to `name`) may be: another name bound to it,
-        or the argument np.asarray & co returned as it is; None when it is its own."""
-        for other, v in self.env.items():
-            if v is value and other != name:
-                return repr(other)
-        op = self.producing_op(value)
-        if getattr(op, 'prim', None) in RETURNS_ITS_ARGUMENT and isinstance(op.args[0], Value):
-            return f'the argument of {op.prim.__name__}() (it returns an array as it is)'
-        return None
+        if isinstance(current, Value):
+            effects.write(self, current, value, origin, maybe_number=True)
 
     def subscript_target(self, target):
-        if not isinstance(target.value, gast.Name):
-            raise self.error('assignment into a nested subscript or an attribute is not '
-                             'supported; assign to a variable first', target)
-        base = self.load_name(target.value.id, target.value)
+        if isinstance(target.value, gast.Name):
+            base = self.load_name(target.value.id, target.value)
+        else:
+            base = self.expr(target.value)
+            if isinstance(base, Pack):
+                raise self.error('assignment into a nested list or dict item is not '
+                                 'supported; assign to a variable first', target)
         if isinstance(base, Const):
-            raise self.error(f'assignment into the global {target.value.id!r} cannot be '
-                             f'transformed (it would change module state)', target)
+            what = f'the global {target.value.id!r}' if isinstance(target.value, gast.Name) \
+                else 'a global array'
+            raise self.error(f'assignment into {what} cannot be transformed (it would '
+                             f'change module state)', target)
         return base, self.index(target.slice)
 
     def store_item(self, target, base, index, value, node):
-        """x[i] = v: a new version of x (in place when nothing reads the old one: passes/inplace)."""
-        name = target.value.id
-        other = self.sharing(base, name) if isinstance(base, Value) else None
-        if other:
-            raise self.error(f'{name!r} is the same array as {other} here; assigning '
-                             f'into it would change both. Copy it first (np.copy)', node)
-        if isinstance(base, Pack) and base.kind == 'dict':
-            if not _literal_index(index):
-                raise self.error('dict keys must be constants', node)
-            key = _index_value(index)
-            keys, items = list(base.keys), list(base.items)
-            if key in keys:
-                items[keys.index(key)] = value
-            else:
-                keys.append(key)
-                items.append(value)
-            self.env[name] = Pack('dict', items, keys)
-            return
-        if isinstance(base, Pack) and base.kind == 'tuple':
-            raise self.error("'tuple' object does not support item assignment", node)
-        if isinstance(base, Pack) and _literal_index(index) and \
-                isinstance(_index_value(index), int):
-            items = list(base.items)
-            try:
-                items[_index_value(index)] = value
-            except IndexError:
-                raise self.error('list assignment index out of range', node) from None
-            self.env[name] = Pack(base.kind, items)
-            return
+        """x[i] = v: a new version of x's memory (in place when nothing reads the old
+        one: passes/inplace), seen by every name that shows it (ir/effects.py).  A list
+        or dict built here is followed item by item; at a run-time index a list becomes
+        a run-time list (a new version of it, seen by every name holding it)."""
+        hint = target.value.id if isinstance(target.value, gast.Name) else None
         if isinstance(base, Pack):
-            # a run-time index (or a slice): the list as a run-time list from here on
-            base = self.runtime_list(base, self.origin(node), name)
-        new = self.builder.emit(prims.SETITEM, [base, index, value], {}, self.origin(node),
-                                name, style=('setitem',), temp=False)
+            if base.kind == 'tuple':
+                raise self.error("'tuple' object does not support item assignment", node)
+            if base.kind == 'dict':
+                if not _literal_index(index):
+                    raise self.error('dict keys must be constants', node)
+                key = _index_value(index)
+                keys, items = list(base.keys), list(base.items)
+                if key in keys:
+                    items[keys.index(key)] = value
+                else:
+                    keys.append(key)
+                    items.append(value)
+                new = Pack('dict', items, keys)
+            elif _literal_index(index) and isinstance(_index_value(index), int):
+                items = list(base.items)
+                try:
+                    items[_index_value(index)] = value
+                except IndexError:
+                    raise self.error('list assignment index out of range', node) from None
+                new = Pack(base.kind, items)
+            else:
+                # a run-time index (or a slice): the list as a run-time list from here on
+                new = self.list_store(self.runtime_list(base, self.origin(node), hint or '_list'),
+                                      index, value, node, hint)
+            self.replace_container(base, new)
+            if hint is not None:
+                self.env[hint] = new
+            return
         if base in self.ctx.lists:
-            self.ctx.lists.add(new)
-        self.env[name] = new
+            new = self.list_store(base, index, value, node, hint)
+            self.replace_container(base, new)
+            if hint is not None:
+                self.env[hint] = new
+            return
+        origin = self.origin(node)
+        new = self.builder.emit(prims.SETITEM, [base, index, value], {}, origin,
+                                hint or getattr(base, 'hint', None) or '_written',
+                                style=('setitem',), temp=False)
+        effects.write(self, base, new, origin)
+        if hint is not None:
+            self.env[hint] = new
+
+    def list_store(self, lst, index, value, node, hint):
+        """lst[i] = v on a run-time list: a new version of the list."""
+        new = self.builder.emit(prims.SETITEM, [lst, index, value], {}, self.origin(node),
+                                hint or getattr(lst, 'hint', None) or '_list',
+                                style=('setitem',), temp=False)
+        self.ctx.lists.add(new)
+        return new
+
+    def replace_container(self, old, new):
+        """A list or dict changed: every name holding that same object sees the change."""
+        def replaced(b):
+            if b is old:
+                return new
+            if isinstance(b, Pack):
+                items = [replaced(i) for i in b.items]
+                if any(x is not y for x, y in zip(items, b.items)):
+                    return Pack(b.kind, items, b.keys)
+            return b
+        for env in self.envs_sharing():
+            for name, b in list(env.items()):
+                env[name] = replaced(b)
 
     def stmt_Delete(self, node):
         for target in node.targets:
@@ -451,9 +520,9 @@ class FunctionLowering:
         if not (isinstance(base, Pack) and base.kind in ('list', 'dict')):
             raise self.error(f'del {name}[...]: items can be deleted only from a list or '
                              f'dict built in the function and known item by item', target)
-        holders = [n for n, v in self.env.items() if n != name and _holds(v, base)]
-        if holders:
-            raise self.error(f'{name!r} is also reachable as {holders[0]!r} here; deleting '
+        holder = self.other_holder(base, name)
+        if holder:
+            raise self.error(f'{name!r} is also reachable as {holder} here; deleting '
                              f'from it would change both', target)
         if not _literal_index(index):
             raise self.error(f'del {name}[...] needs an index known when transforming', target)
@@ -599,6 +668,7 @@ class FunctionLowering:
             if isinstance(seq, Const) and isinstance(seq.value, range) or \
                     isinstance(seq, Value) and self.is_range(seq):
                 i = Value(_target_hint(node.target), origin)
+                self.ctx.memory.ints.add(i)
                 return seq, [i], lambda: self.assign(node.target, i)
             seqs = [seq]
         for k, q in enumerate(seqs):
@@ -637,10 +707,12 @@ class FunctionLowering:
         else:
             rng = self.builder.emit(range, [n], {}, origin, '_range')
         i = Value('_i', origin)
+        self.ctx.memory.ints.add(i)
 
         def bind():
-            items = [self.builder.emit(prims.GETITEM, [q, i], {}, origin, '_item',
-                                       style=('subscript',)) for q in seqs]
+            # the sequence's memory as it is now (the body may write into it)
+            items = [self.builder.emit(prims.GETITEM, [effects.current(self, q), i], {},
+                                       origin, '_item', style=('subscript',)) for q in seqs]
             self.assign(node.target, _iteration_item(kind, i, items))
         return rng, [i], bind
 
@@ -700,6 +772,21 @@ class FunctionLowering:
         return None
 
     def loop(self, node, kind, iterable, targets, bind, test):
+        """A loop region.  Lowered again where its body turned out to write memory
+        other names show (they are carried too), or changed how carried arrays share
+        memory (their records: ir/effects.py)."""
+        entry, ids = dict(self.env), len(self.ctx.loop_ids)
+        seen = effects.LoopFacts()
+        for _ in range(8):
+            try:
+                return self.loop_once(node, kind, iterable, targets, bind, test, seen)
+            except effects.Again:
+                self.env = dict(entry)
+                del self.ctx.loop_ids[ids:]
+        raise self.error('the arrays this loop writes into share memory in a way not '
+                         'followed here; copy them first (np.copy)', node)
+
+    def loop_once(self, node, kind, iterable, targets, bind, test, seen):
         origin = self.origin(node)
         k = len(self.ctx.loop_ids)
         self.ctx.loop_ids.append(node)
@@ -715,13 +802,28 @@ class FunctionLowering:
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
         deleted = _deleted_names(node.body)
         # a name the body deletes is not carried: each iteration starts without it
-        carried = [n for n in dict.fromkeys(names + flags) if n not in deleted]
+        carried = list(dict.fromkeys(names + flags + sorted(seen.extra)))
+        carried = [n for n in carried if n not in seen.stale and n not in deleted]
+        for name in seen.stale:
+            self.env[name] = seen.stale[name]
+        effects.settle(self, {}, origin, [n for n in carried if n in self.env])
         # lists the body appends to or assigns into at a run-time index: run-time
         # lists from here on (their length or the item written is known only then)
         appended = _appended_names(node.body) + _indexed_stores(node.body)
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
             current = self.env.get(name)
+            changed_list = name in appended and (
+                isinstance(current, Pack) and current.kind == 'list' or
+                current in self.ctx.lists)
+            holder = self.other_holder(current, name) if changed_list else None
+            if holder:
+                # only `name` is carried: another name showing the list would not see
+                # what the iterations did to it
+                raise self.error(f'{name!r} is also reachable as {holder} here; this loop '
+                                 f'changes the list (append, or an assignment at a run-time '
+                                 f'index) and only {name!r} would see it: copy it first '
+                                 f'(list({name}))', node)
             if isinstance(current, Pack) and current.kind == 'list' and name in appended:
                 # a list the body appends to: a run-time list from here on (its length
                 # varies with the iterations)
@@ -739,7 +841,7 @@ class FunctionLowering:
         before = dict(self.env)
         phis, inits = [], []
         for name, k in slots:
-            hint = name if k is None else _item_hint(name, structured[name][1], k)
+            hint = _hint_of(name) if k is None else _item_hint(name, structured[name][1], k)
             phi = Value(hint, origin)
             if k is not None:
                 init = before[name].items[k]
@@ -762,6 +864,8 @@ class FunctionLowering:
                                       keys)
             else:
                 self.env[name] = phis[slots.index((name, None))]
+        seen.dead = _assigned_first(node.body, test)
+        effects.phi_records(self, slots, phis, inits, seen)
         cond_block, cond = Block(), None
         if kind == 'while':
             self.builder.stack.append(cond_block)
@@ -781,6 +885,7 @@ class FunctionLowering:
             for name in deleted:
                 self.env[name] = DELETED
             self.stmts(node.body)
+            effects.settle(self, before, origin)
         finally:
             self.loops.pop()
             self.builder.stack.pop()
@@ -801,6 +906,7 @@ class FunctionLowering:
                 raise self.error(f'{name!r} ({kind_}) must keep its structure (length and '
                                  f'keys) from one iteration to the next', node)
             nexts.append(new.items[k])
+        effects.check_loop(self, slots, phis, nexts, carried, before, target_names, seen, body)
         exit_flag = self.env.get(ctx['break_flag']) if ctx['breaks'] else None
         if isinstance(exit_flag, Const) and not exit_flag.value:
             exit_flag = None
@@ -816,6 +922,7 @@ class FunctionLowering:
         region = Loop(kind, iterable, targets, phis, inits, nexts, cond_block, cond, body,
                       outputs, exit_flag, origin)
         self.builder.append(region)
+        effects.loop_outputs(self, slots, phis, inits, nexts, outputs, seen)
         self.env = dict(before)
         for name in target_names:
             self.env.pop(name, None)    # (unless read after the loop: carried)
@@ -878,6 +985,7 @@ class FunctionLowering:
             self.returned, self.result, self.raised = False, None, False
             self.builder.stack.append(Block())
             self.stmts(body)
+            effects.settle(self, before, self.origin(node), keep=True)
             branches.append([self.builder.stack.pop(), self.env, self.result, self.returned,
                              self.raised])
             self.returned = self.raised = False
@@ -902,22 +1010,56 @@ class FunctionLowering:
         if then_raised or else_raised:
             then_env = then_env if not then_raised else {n: None for n in names}
             else_env = else_env if not else_raised else {n: None for n in names}
+        stale = {n: b for n in names for b in (then_env.get(n), else_env.get(n))
+                 if isinstance(b, Stale)}
+        names = [n for n in names if n not in stale]
+        pending = [n for n in names if isinstance(then_env.get(n), Pending) or
+                   isinstance(else_env.get(n), Pending)]
+        names = [n for n in names if n not in pending]
         # deleted on one path: a later read is refused (Python's NameError on that path)
         deleted = [n for n in names if DELETED in (then_env.get(n, before.get(n)),
                                                   else_env.get(n, before.get(n)))]
         names = [n for n in names if n not in deleted]
-        region = If(test, then_block, else_block, [], [], [], self.origin(node))
+        origin = self.origin(node)
+        region = If(test, then_block, else_block, [], [], [], origin)
         merged = {name: self.merge_branches(region, then_env.get(name, before.get(name)),
-                                            else_env.get(name, before.get(name)), name, node)
+                                            else_env.get(name, before.get(name)),
+                                            _hint_of(name))
                   for name in names}
+        n_merged = len(region.outputs)      # (the return value's output comes after)
         result = None
         if then_returns and not (then_raised and else_raised) and not self.loops:
-            result = self.merge_branches(region, then_ret, else_ret, '_return', node)
+            result = self.merge_branches(region, then_ret, else_ret, '_return')
         self.builder.append(region)
         self.env = dict(before)
         self.env.update(merged)
         for name in deleted:
             self.env[name] = DELETED
+        self.env.update(stale)
+        for name in pending:
+            # a view of an array the branches wrote: of the merged array, where both
+            # show the same view of it; else recomputed in each branch
+            view = effects.merged_pending(
+                self, name, then_env, else_env, before,
+                dict(zip([id(r) for r in region.then_results[:n_merged]], region.outputs)),
+                dict(zip([id(r) for r in region.else_results[:n_merged]], region.outputs)))
+            if view is None:
+                results = []
+                for block, env in ((then_block, then_env), (else_block, else_env)):
+                    self.builder.stack.append(block)
+                    try:
+                        results.append(effects.materialize(self, env.get(name, before.get(name)),
+                                                           origin))
+                    finally:
+                        self.builder.stack.pop()
+                view = Value(_hint_of(name), origin)
+                region.outputs.insert(n_merged, view)
+                region.then_results.insert(n_merged, results[0])
+                region.else_results.insert(n_merged, results[1])
+                n_merged += 1
+            self.env[name] = view
+        effects.merged(self, region.outputs[:n_merged],
+                       list(zip(region.then_results, region.else_results)), region.blocks())
         if then_raised and else_raised:
             self.returned, self.raised, self.result = True, True, None
         elif then_returns and self.loops:
@@ -925,7 +1067,7 @@ class FunctionLowering:
         elif then_returns:
             self.returned, self.result = True, result
 
-    def merge_branches(self, region, then, orelse, hint, node):
+    def merge_branches(self, region, then, orelse, hint):
         """What a name holds after an if: a new output of `region` where the branches
         differ; a list, tuple or dict built here is merged item by item (the same
         structure on both paths), so each item keeps its own gradient.  None: the
@@ -938,13 +1080,13 @@ class FunctionLowering:
             shape = packs[0].kind, len(packs[0].items), packs[0].keys
             if not all(p is None or isinstance(p, Pack) and (p.kind, len(p.items), p.keys)
                        == shape for p in (then, orelse)):
-                raise self.error(f'{hint.lstrip("_")!r} is a {shape[0]} of another length, '
-                                 f'keys or kind on the other path of this if: its items '
-                                 f'cannot be followed', node)
+                raise self.error_at(f'{hint.lstrip("_")!r} is a {shape[0]} of another length, '
+                                    f'keys or kind on the other path of this if: its items '
+                                    f'cannot be followed', region.origin)
             items = [self.merge_branches(
                 region, None if then is None else then.items[k],
                 None if orelse is None else orelse.items[k],
-                hint if hint.startswith('_') else _item_hint(hint, shape[2], k), node)
+                hint if hint.startswith('_') else _item_hint(hint, shape[2], k))
                 for k in range(shape[1])]
             return Pack(shape[0], items, shape[2])
         out = Value(hint, region.origin)
@@ -1052,13 +1194,21 @@ class FunctionLowering:
             if self.env[name] is DELETED:
                 raise self.error(f'{name!r} is read after `del {name}` (on some path '
                                  f'through the code)', node)
-            return self.env[name]
+            return self.binding(name, self.origin(node))
         found, obj = self.resolve(name)
         if not found:
             raise self.error(f'name {name!r} is not defined', node)
         if obj is exec or obj is eval or obj is compile:
             raise self.error(f'{name}() cannot be transformed', node)
         return Const(obj, spelling=name)
+
+    def binding(self, name, origin):
+        """What `name` shows now: a view of memory written since is recomputed here
+        (ir/effects.py), one that cannot be is refused."""
+        bound = self.env[name]
+        if effects.is_pending(bound):
+            bound = self.env[name] = effects.materialize(self, bound, origin)
+        return bound
 
     def expr_ListComp(self, node, hint):
         if len(node.generators) == 1 and \
@@ -1237,7 +1387,15 @@ class FunctionLowering:
                                 node, hint)
 
     def conditional(self, test, then, orelse, node, hint):
-        """An If region yielding one value: `then() if test else orelse()`."""
+        """An If region yielding one value: `then() if test else orelse()` (what it
+        shares is that of either: ir/effects.py)."""
+        out = self.conditional_value(test, then, orelse, self.origin(node), hint)
+        region = self.builder.block.ops[-1]
+        effects.merged(self, region.outputs, list(zip(region.then_results, region.else_results)),
+                       region.blocks())
+        return out
+
+    def conditional_value(self, test, then, orelse, origin, hint):
         blocks, results = [], []
         before = dict(self.env)
         for make in (then, orelse):
@@ -1245,12 +1403,13 @@ class FunctionLowering:
             results.append(make())
             blocks.append(self.builder.stack.pop())
             if self.env != before:
-                raise self.error('an assignment expression (:=) in a part of an expression '
-                                 'that runs only on some paths (after `and` / `or`, in `x if '
-                                 'c else y`) is not supported when the condition is a '
-                                 'run-time value: assign before the expression', node)
-        region = If(test, blocks[0], blocks[1], [], [], [], self.origin(node))
-        out = self.merge_branches(region, results[0], results[1], hint or '_ifexp', node)
+                raise self.error_at('an assignment expression (:=), or a call that writes '
+                                    'into its arguments, in a part of an expression that runs '
+                                    'only on some paths (after `and` / `or`, in `x if c else '
+                                    'y`) is not supported when the condition is a run-time '
+                                    'value: assign before the expression', origin)
+        region = If(test, blocks[0], blocks[1], [], [], [], origin)
+        out = self.merge_branches(region, results[0], results[1], hint or '_ifexp')
         if isinstance(out, Value) and hint is None:
             out.temp = True
         self.builder.append(region)
@@ -1547,9 +1706,9 @@ class FunctionLowering:
         """Methods of a run-time list: append makes a new version of the list."""
         target = node.func.value.id if isinstance(node.func.value, gast.Name) else None
         if name == 'append' and len(args) == 1 and not kwargs and target is not None:
-            aliases = [n for n, v in self.env.items() if v is base and n != target]
-            if aliases:
-                raise self.error(f'{target!r} is the same list as {aliases[0]!r} here; '
+            holder = self.other_holder(base, target)
+            if holder:
+                raise self.error(f'{target!r} is the same list as {holder} here; '
                                  f'appending would change both', node)
             origin = self.origin(node)
             size = self.builder.emit(len, [base], {}, origin, '_len')
@@ -1582,30 +1741,21 @@ class FunctionLowering:
                     return base.items[base.keys.index(key)]
                 return args[1] if len(args) > 1 else NONE
         if base.kind == 'list' and target is not None:
-            if name == 'append' and len(args) == 1:
-                self.env[target] = Pack('list', base.items + args)
-                return NONE
-            if name == 'extend' and len(args) == 1:
-                self.env[target] = Pack('list', base.items + self.unpack_items(args[0], node))
+            if name in ('append', 'extend') and len(args) == 1:
+                # the same list under every name holding it (a caller's too)
+                new = Pack('list', base.items + (args if name == 'append' else
+                                                 self.unpack_items(args[0], node)))
+                self.replace_container(base, new)
+                self.env[target] = new
                 return NONE
         raise self.error(f'{base.kind} method {name!r} is not supported here (lists and dicts '
                          f'are followed item by item: their length must be known when '
                          f'transforming)', node)
 
     def method_call(self, base, name, args, kwargs, node, hint):
-        if name in INPLACE_METHODS:
-            target = node.func.value
-            if not isinstance(target, gast.Name):
-                raise self.error(f'.{name}() in place on an expression cannot be transformed: '
-                                 f'assign it to a variable first', node)
-            other = self.sharing(base, target.id)
-            if other:
-                raise self.error(f'{target.id!r} is the same array as {other} here; '
-                                 f'.{name}() would change both. Copy it first (np.copy)', node)
-            new = self.builder.emit(INPLACE_METHODS[name], [base] + args, kwargs,
-                                    self.origin(node), target.id, temp=False)
-            self.env[target.id] = new       # a new version of the array, as x[i] = v is
-            return NONE
+        if name in effects.IN_PLACE_METHODS:
+            # x.sort(), y[1:].fill(0.0): a write into the array (ir/effects.py)
+            return effects.method_write(self, base, name, args, kwargs, self.origin(node))
         if name in DICT_METHODS:
             # a dict passed in as an argument: read through helpers (no gradient
             # flows into a run-time dict; a call on the gradient path is refused)
@@ -1623,8 +1773,14 @@ class FunctionLowering:
         if name == 'transpose' and not args:
             pass
         prim = METHODS[name]
-        return self.builder.emit(prim, [base] + args, kwargs, self.origin(node),
-                                 hint or '_' + name, style=('method', name), temp=hint is None)
+
+        def emit_method(args, kwargs, temp_name):
+            return self.builder.emit(prim, [base] + args, kwargs, self.origin(node),
+                                     temp_name or hint or '_' + name, style=('method', name),
+                                     temp=temp_name is not None or hint is None)
+        written = effects.out_call(self, prim, args, kwargs, self.origin(node), emit_method,
+                                   method=name)
+        return emit_method(args, kwargs, None) if written is None else written
 
     def call(self, callee, args, kwargs, node, hint):
         from ..api import GraphFunction, GradFunction     # noqa: the api module imports us
@@ -1646,7 +1802,9 @@ class FunctionLowering:
             return fn.call(self, args, kwargs, node)
         if isinstance(fn, GradFunction):
             return self.inline_graph(fn, args, kwargs, node, hint)
-        if isinstance(fn, GraphFunction):
+        own_arguments = isinstance(fn, GraphFunction)
+        if own_arguments:
+            # a graph function never writes into its caller's arrays (docs/programs.md)
             fn = fn.python_function
         if fn is registry.same:
             a, b = args
@@ -1724,9 +1882,20 @@ class FunctionLowering:
             return total
         if fn in (tuple, list) and len(args) == 1 and isinstance(args[0], Pack):
             return Pack('tuple' if fn is tuple else 'list', args[0].items)
+        if is_library_callable(fn):
+            # a function that writes an argument (np.fill_diagonal, out=): its
+            # functional form and the write (ir/effects.py)
+            def emit_call(args, kwargs, name):
+                return self.builder.emit(fn, args, kwargs, self.origin(node),
+                                         name or hint or '_' + _short_name(fn),
+                                         style=('call', callee.spelling),
+                                         temp=name is not None or hint is None)
+            written = effects.lower_call(self, fn, args, kwargs, self.origin(node), emit_call)
+            if written is not None:
+                return written
         if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
                 and not registry.is_constant(fn) and not is_library_callable(fn):
-            return self.inline(fn, args, kwargs, node, hint)
+            return self.inline(fn, args, kwargs, node, hint, own_arguments)
         if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType) \
                 and not is_library_callable(fn.__func__):
             raise self.error('calling methods of user objects is not supported yet', node)
@@ -1756,7 +1925,9 @@ class FunctionLowering:
         except Exception as exc:
             raise self.error(f'{type(exc).__name__}: {exc}', node) from None
 
-    def inline(self, fn, args, kwargs, node, hint):
+    def inline(self, fn, args, kwargs, node, hint, own_arguments=False):
+        """A call to a user function, lowered in place.  `own_arguments`: writes into
+        its arguments stay in it (a graph function's); else the caller sees them."""
         from ..frontend.source import capture
         call_origin = self.origin(node)
         self.check_recursion(fn.__code__, fn.__name__, node)
@@ -1787,11 +1958,16 @@ class FunctionLowering:
                 env[param.name] = bound.arguments[param.name]
             else:
                 env[param.name] = Const(param.default)
+        if not own_arguments:
+            self.caller_bindings(env)
         self.ctx.inlining.append(fn.__code__)
         try:
             sub = FunctionLowering(self.ctx, self.builder, src, env, caller=call_origin,
                                    gradients_site=self.gradients_site)
-            return sub.lower_body()
+            result = sub.lower_body()
+            if not own_arguments:
+                self.returned_bindings(sub.env)
+            return result
         finally:
             self.ctx.inlining.pop()
 
@@ -1870,6 +2046,7 @@ class LocalFunction:
                 extra = bound[param.name]
                 bound[param.name] = Pack('dict', list(extra.values()), list(extra))
         env.update(bound)
+        caller.caller_bindings(env)
         key = id(self.node)
         caller.check_recursion(key, self.__name__, node)
         caller.ctx.inlining.append(key)
@@ -1879,8 +2056,11 @@ class LocalFunction:
                                    else caller.caller,
                                    gradients_site=caller.gradients_site)
             if isinstance(self.node, gast.Lambda):
-                return sub.expr(self.node.body)
-            return sub.lower_body(self.node.body)
+                result = sub.expr(self.node.body)
+            else:
+                result = sub.lower_body(self.node.body)
+            caller.returned_bindings(sub.env)
+            return result
         finally:
             caller.ctx.inlining.pop()
 
@@ -2152,7 +2332,7 @@ def _assigned_names(body):
             # lst.append(v) and x.sort() make a new version of lst / x
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove',
-                                           'sort') \
+                                           'sort', 'fill', 'put', 'partition') \
                     and isinstance(node.func.value, gast.Name) \
                     and node.func.value.id not in names:
                 names.append(node.func.value.id)
@@ -2166,6 +2346,26 @@ def _assigned_names(body):
     return names
 
 
+def _assigned_first(body, test):
+    """Names a loop body assigns (`name = ...` among its first plain assignments)
+    before it or the loop's test reads them: the value the previous iteration left
+    is never read."""
+    def loads(node):
+        return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)} if node is not None else set()
+    read = loads(test)
+    first = set()
+    for stmt in body:
+        if not (isinstance(stmt, gast.Assign) and
+                all(isinstance(t, gast.Name) for t in stmt.targets)) or any(
+                    isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+                    for n in gast.walk(stmt.value)):
+            break           # (a call of a nested def may read anything)
+        read |= loads(stmt.value)
+        first |= {t.id for t in stmt.targets if t.id not in read}
+    return first
+
+
 def _appended_names(body):
     """Names of lists a loop body calls append / extend / insert / pop / remove on."""
     names = []
@@ -2176,6 +2376,11 @@ def _appended_names(body):
                     and isinstance(node.func.value, gast.Name):
                 names.append(node.func.value.id)
     return names
+
+
+def _hint_of(name):
+    """The value name of a variable (a caller's, held under a hidden name: `.x`)."""
+    return name.lstrip('.')
 
 
 def _only_appended(body, name):
@@ -2211,8 +2416,11 @@ def _indexed_stores(body):
 def _read_outside(function, loop, name):
     """Is `name` read in `function` anywhere but in `loop`'s body?"""
     inside = {id(n) for stmt in loop.body for n in gast.walk(stmt)}
-    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-               and id(n) not in inside for n in gast.walk(function))
+    # (`name += ...` reads it too, though its Name is a store)
+    augmented = {id(n.target) for n in gast.walk(function) if isinstance(n, gast.AugAssign)}
+    return any(isinstance(n, gast.Name) and n.id == name and id(n) not in inside and
+               (isinstance(n.ctx, gast.Load) or id(n) in augmented)
+               for n in gast.walk(function))
 
 
 def _iteration_item(kind, k, items):
@@ -2256,10 +2464,6 @@ def _short_name(fn):
     return name.lstrip('_') or 'call'
 
 
-def _op_symbol(op):
-    return BINARY[type(op)][1]
-
-
 def _with_caller(origin, caller):
     import dataclasses
     if origin.caller is None:
@@ -2281,6 +2485,7 @@ def lower_function(fn, gradients_site):
     ctx.add_namespace(fn.__globals__)
     ctx.inlining.append(fn.__code__)
     builder = Builder()
+    builder.memory = ctx.memory
     args = src.node.args
     origin = src.origin(src.node)
     if (args.vararg is not None or args.kwarg is not None) and hasattr(fn, '__wrapped__') \

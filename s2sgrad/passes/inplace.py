@@ -45,8 +45,10 @@ SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
               (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
               (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
               (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1),
-              (helpers._sg_shape_of, 0), (helpers._sg_written_grad, 2),
-              (helpers._sg_if_inexact, 1), (helpers._sg_last_writes, 0)}
+              (helpers._sg_shape_of, 0), (helpers._sg_is_view, 0), (helpers._sg_is_view, 1),
+              (helpers._sg_is_array, 0),      # (these two look at what memory, not what data)
+              (helpers._sg_written_grad, 2), (helpers._sg_if_inexact, 1),
+              (helpers._sg_last_writes, 0)}
 SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
     ('_sg_repeat_sum', 1), ('_sg_tile_sum', 1), ('_sg_diag_adjoint', 1),
     ('_sg_diagonal_adjoint', 1), ('_sg_unpad', 1), ('_sg_split_stacked', 1),
@@ -92,16 +94,28 @@ def _writes(op):
     return prim is prims.SETITEM or prim is prims.LIST_APPEND
 
 
+class _BranchEnd:
+    """The place, in program order, where one branch of an If ends (no op)."""
+    outputs = ()
+    adjoint = None
+
+
+BRANCH_END = _BranchEnd()
+
+
 class _Decision:
     def __init__(self, graph, tape_copies, shapes=None, dtypes=None):
         self.graph = graph
         self.tape_copies = tape_copies      # value popped in a reverse loop -> the saved value
         self.order = []                     # ops in program order
         self.reads = {}                     # value -> [(position, 'value' | 'shape', forward?)]
+        self.carried_into = {}              # a loop's next value -> its phi and output
         self.producer = {}
         self.shapes, self.dtypes = shapes, dtypes
         self.views_only = False
         self.home = {}                      # op or value -> the block holding it (ops' outputs)
+        self.branches = []                  # position -> the (If, branch) it is inside
+        self.inside = ()
         graph.inplace = {}
         graph.inplace_results = set()
 
@@ -117,17 +131,26 @@ class _Decision:
         for op in block.ops:
             position = len(self.order)
             self.order.append(op)
+            self.branches.append(self.inside)
             self.home[op] = block
             forward = op.adjoint is None
             if isinstance(op, If):
                 for v in values_in(op.test):
                     self.read(v, position, 'value', forward)
-                for inner in op.blocks():
+                outer = self.inside
+                for k, (inner, results) in enumerate(zip(op.blocks(), (op.then_results,
+                                                                       op.else_results))):
+                    self.inside = outer + ((op, k),)
                     self.scan(inner)
-                end = len(self.order)
-                for r in op.then_results + op.else_results:
-                    for v in values_in(r):
-                        self.read(v, end, 'value', forward)
+                    # a branch's results are read where it ends: never after a write
+                    # the other branch made
+                    end = len(self.order)
+                    self.order.append(BRANCH_END)
+                    self.branches.append(self.inside)
+                    for r in results:
+                        for v in values_in(r):
+                            self.read(v, end, 'value', forward)
+                self.inside = outer
                 for out in op.outputs:
                     self.producer[out] = op
                 continue
@@ -138,9 +161,10 @@ class _Decision:
                 for inner in op.blocks():
                     self.scan(inner)
                 end = len(self.order)
-                for operand in op.nexts:        # carried into the next iteration:
-                    for v in values_in(operand):    # a move, not a read
-                        self.read(v, end, 'carry', forward)
+                for operand, phi, out in zip(op.nexts, op.phis, op.outputs):
+                    for v in values_in(operand):    # carried into the next iteration:
+                        self.read(v, end, 'carry', forward)     # a move, not a read
+                        self.carried_into.setdefault(v, []).extend((phi, out))
                 for operand in [op.cond, op.exit]:
                     for v in values_in(operand):
                         self.read(v, end, 'value', forward)
@@ -159,6 +183,19 @@ class _Decision:
             for out in op.outputs:
                 self.producer[out] = op
                 self.home[out] = block
+
+    def exclusive(self, p, q):
+        """Are the ops at positions p and q in different branches of one If (never
+        both run)?  (A position past the end of the program: a read of the result.)"""
+        if p >= len(self.branches) or q >= len(self.branches):
+            return False
+        a, b = self.branches[p], self.branches[q]
+        for (if_a, k_a), (if_b, k_b) in zip(a, b):
+            if if_a is not if_b:
+                return False
+            if k_a != k_b:
+                return True
+        return False
 
     # ---- versions and views ---------------------------------------------------------
     # `parents[v]`: the values whose memory v may be (a view's base, the array an
@@ -259,7 +296,16 @@ class _Decision:
         old, views = self.old_states(base)
         later = [(v, forward) for v in old | views
                  for p, kind, forward in self.reads.get(v, ())
-                 if p > position and kind == 'value']
+                 if p > position and kind == 'value' and not self.exclusive(p, position)]
+        for v in views:
+            producer = self.producer.get(v)
+            carried = any(p > position and kind == 'carry' and forward
+                          for p, kind, forward in self.reads.get(v, ()))
+            if getattr(producer, 'prim', None) is prims.GETITEM and carried and any(
+                    self.reads.get(w) for w in self.carried_into.get(v, ())):
+                # row = y[k] carried into the next iteration after y is assigned
+                # into: a view would show the write, the gradient assumes a copy
+                producer.style = ('subscript', 'checked')
         for v, forward in list(later):
             if forward and v in views:
                 producer = self.producer.get(v)

@@ -2,7 +2,8 @@
 
 After AD, a rule template computes every input's gradient even where only
 one is wanted, and forward values may be unused; dead-code elimination drops
-them.  Ops with effects (print, assert) are always kept.
+them.  Ops with effects (print, assert, a write into an argument) are always
+kept.
 
 A loop's tape is an effect too, but what it holds is decided here: the AD
 saves every forward value its reverse loop reads, and some of those reads
@@ -10,7 +11,7 @@ turn out dead (a rule's gradient for an input nobody wants).  Entries whose
 popped copies nobody reads are taken off the tape, and the forward values
 that only the tape kept are then dead in turn.
 """
-from ..ir import prims
+from ..ir import effects, prims
 from ..runtime import helpers
 from ..ir.nodes import Const, If, Loop, Value, blocks_in, values_in, walk
 
@@ -23,6 +24,8 @@ def has_effect(op):
         return False            # a region: its ops are asked one by one
     if op.style == ('subscript', 'checked'):
         return True             # refuses a view the gradient would misread (passes.inplace)
+    if 'out' in op.kwargs or effects.writes_argument(op.prim):
+        return True             # (the lowering leaves none: ir/effects.py; kept if any)
     try:
         return op.prim in EFFECTS
     except TypeError:

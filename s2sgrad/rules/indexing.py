@@ -4,12 +4,15 @@ import numpy as np
 
 from ..ir.prims import GETITEM, SETITEM
 from ..runtime.construction import _sg_sorted_places, _sg_untake, _sg_untake_along_axis
-from ..runtime.helpers import (_sg_last_writes, _sg_scatter_add, _sg_unbroadcast,
+from ..runtime.helpers import (_sg_diagonal_index, _sg_flat_index, _sg_is_array, _sg_is_view,
+                               _sg_last_writes, _sg_scatter_add, _sg_unbroadcast,
                                _sg_written_grad, _sg_zero_at)
 from .registry import constant, register_constant, register_gradient, transform_time
 
 # where each element of np.partition's result came from: a matter of indices only
 register_constant(_sg_sorted_places, _sg_last_writes)
+# whether an item is a view, where np.fill_diagonal and np.put write: indices only
+register_constant(_sg_is_view, _sg_is_array, _sg_diagonal_index, _sg_flat_index)
 
 
 @register_gradient(GETITEM, static=('index',))

@@ -179,6 +179,39 @@ def _sg_not_a_view(item, array):
     return item
 
 
+def _sg_is_view(*pairs):
+    """Is each item (`x[i]` with integer i) a view of its array, not a scalar copy?
+    (items and arrays alternate: item, array, item, array, ...)"""
+    return all(isinstance(item, np.ndarray) and np.may_share_memory(item, array)
+               for item, array in zip(pairs[::2], pairs[1::2]))
+
+
+def _sg_is_array(x):
+    """Does `x += ...` change x in place (an array), or rebind it (a number)?"""
+    return isinstance(x, np.ndarray)
+
+
+def _sg_diagonal_index(shape, wrap=False):
+    """The index of what np.fill_diagonal(a, ...) writes, for an array of `shape`."""
+    size = int(np.prod(shape))
+    if len(shape) == 2:
+        step, end = shape[1] + 1, (None if wrap else shape[1] * shape[1])
+    else:
+        if len(set(shape)) != 1:
+            raise ValueError('All dimensions of input must be of equal length')
+        step, end = 1 + int(np.cumprod(shape[:-1]).sum()), None
+    return np.unravel_index(np.arange(size)[:end:step], shape)
+
+
+def _sg_flat_index(shape, ind):
+    """The index of the flat positions `ind` (np.put's) in an array of `shape`."""
+    size = int(np.prod(shape))
+    ind = np.asarray(ind)
+    if np.any(ind >= size) or np.any(ind < -size):
+        raise IndexError(f'index out of range for an array of size {size}')
+    return np.unravel_index(ind % size if size else ind, shape)
+
+
 def _sg_cast_gradient(g, x, dtype):
     """The gradient of a cast of `x` to a dtype known only when the code runs
     (x.astype(y.dtype)): `g` back in x's type, zeros for an integer or bool dtype."""

@@ -7,6 +7,4 @@ reports: ``python -m tests.fuzz --programs 5000 --seed 0 --jobs 2``.
 
 # Features whose programs main still gets wrong or crashes on.  tests/test_fuzz.py
 # runs them but asserts only for the other features; empty it as fixes land.
-PENDING_FEATURES = frozenset({
-    'helper_mutate', 'inplace_np', 'out_arg', 'views',
-})
+PENDING_FEATURES = frozenset()
