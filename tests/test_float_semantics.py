@@ -234,3 +234,24 @@ def test_the_users_division_by_zero_raises_only_where_python_does():
         divides_by_zero_in_a_branch_not_taken(200.0)
     with pytest.raises(ZeroDivisionError):
         sg.graph(divides_by_zero_in_a_branch_not_taken)(200.0)
+
+
+class _Scale(float):
+    """A float subclass with a look of its own (an enum-like constant)."""
+
+    def __repr__(self):
+        return 'Scale'
+
+
+def scales_by_a_default(x, c=_Scale(2.0)):
+    return x * c
+
+
+def test_a_float_subclass_default_gives_a_float_gradient():
+    # the float path drops float() only for exact floats: a Python float's gradient
+    # is a float (API), never the subclass a default happened to be
+    for grad in (sg.grad(scales_by_a_default), sg.grad(scales_by_a_default, wrt=1)):
+        g = grad(1.5)
+        assert type(g) is float
+    assert sg.grad(scales_by_a_default)(1.5) == 2.0
+    assert sg.grad(scales_by_a_default, wrt=1)(1.5) == 1.5

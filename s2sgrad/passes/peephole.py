@@ -427,7 +427,10 @@ _FLOAT_ARITHMETIC = (np.add, np.subtract, np.multiply, np.divide, np.negative)
 
 def _plain_floats(graph):
     """Float specialisation: drop float(g) and 1.0 * g where g is surely a float."""
-    floats = {p.value for p in graph.params}
+    # (every argument passed is a float; a default not passed is one only if it is an
+    # exact float: a float subclass keeps its own type through float())
+    floats = {p.value for p in graph.params
+              if p.default is None or type(p.default.value) is float}
     renamed = {}
 
     def float_operand(a):
