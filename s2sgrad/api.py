@@ -1,13 +1,13 @@
 """The public entry points: `graph`, `grad`, `value_and_grad` and what they return."""
 import functools
 import inspect
-import os
 
 import numpy as np
 
 from . import compiler
 from .analyses.dtypes import sample_of
 from .codegen import literal
+from .errors import Origin
 
 
 class GraphFunction:
@@ -281,7 +281,7 @@ def _defined_at(fn):
     code = getattr(fn, '__code__', None)
     if code is None:
         return '<unknown>'
-    return f'{os.path.basename(code.co_filename)}:{code.co_firstlineno}'
+    return Origin(code.co_filename, code.co_firstlineno).short
 
 
 def bind_arguments(signature, fname, at, args, kwargs):

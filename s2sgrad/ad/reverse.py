@@ -747,19 +747,13 @@ def _merged_from(ops):
     """value -> the values an if or a loop may give it (its branches' results, its
     value before the loop and after an iteration), over these ops and their regions."""
     merged = {}
-
-    def visit(ops):
-        for op in ops:
-            if isinstance(op, If):
-                for out, a, b in zip(op.outputs, op.then_results, op.else_results):
-                    merged[out] = (a, b)
-            elif isinstance(op, Loop):
-                for out, phi, init, nxt in zip(op.outputs, op.phis, op.inits, op.nexts):
-                    merged[out] = merged[phi] = (init, nxt)
-            if isinstance(op, (If, Loop)):
-                for inner in op.blocks():
-                    visit(inner.ops)
-    visit(ops)
+    for op in walk(Block(ops)):
+        if isinstance(op, If):
+            for out, a, b in zip(op.outputs, op.then_results, op.else_results):
+                merged[out] = (a, b)
+        elif isinstance(op, Loop):
+            for out, phi, init, nxt in zip(op.outputs, op.phis, op.inits, op.nexts):
+                merged[out] = merged[phi] = (init, nxt)
     return merged
 
 

@@ -666,7 +666,7 @@ class FunctionLowering:
         else:
             seq = self.expr(node.iter)
             if isinstance(seq, Const) and isinstance(seq.value, range) or \
-                    isinstance(seq, Value) and self.is_range(seq):
+                    isinstance(seq, Value) and self.made_by(seq, range):
                 i = Value(_target_hint(node.target), origin)
                 self.ctx.memory.ints.add(i)
                 return seq, [i], lambda: self.assign(node.target, i)
@@ -724,12 +724,9 @@ class FunctionLowering:
         found, fn = self.resolve(node.func.id)
         return fn if found and any(fn is b for b in builtins) else None
 
-    def is_range(self, value):
-        return self.made_by(value, range)
-
     def made_by(self, value, prim):
         """Is this value the result of a call to `prim` (visible from here)?"""
-        return self.producer(value) is prim
+        return getattr(self.producing_op(value), 'prim', None) is prim
 
     def describes_a_type(self, value):
         """A run-time dtype or np.finfo / np.iinfo result (`x.dtype`, `np.finfo(x.dtype)`)."""
@@ -746,10 +743,6 @@ class FunctionLowering:
             if value in getattr(op, 'outputs', ()):
                 return op
         return None
-
-    def producer(self, value):
-        op = self.producing_op(value)
-        return getattr(op, 'prim', None)
 
     def may_be_mapping(self, value):
         """Can this run-time value be a dict (an argument, or an item of one)?"""
@@ -1503,10 +1496,8 @@ class FunctionLowering:
             # a run-time container (an array, a dict argument): Python's own test, run
             # when the code runs; a bool, constant for the gradient
             prim, _ = COMPARE[gast.In]
-            found = self.builder.emit(prim, [left, right], {}, self.origin(node), '_compare',
-                                      style=('compare', 'in'), temp=True)
-            return found if symbol == 'in' else self.builder.emit(
-                operator.not_, [found], {}, self.origin(node), '_not', style=('unary', 'not '))
+            return self.builder.emit(prim, [left, right], {}, self.origin(node), '_compare',
+                                     style=('compare', symbol), temp=True)
         if items is None or len(items) > MAX_MEMBERSHIP_ITEMS:
             raise self.error(f'{symbol!r} on run-time values is supported only against a '
                              f'tuple, list or dict of at most {MAX_MEMBERSHIP_ITEMS} items known '
