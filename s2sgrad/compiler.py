@@ -2,7 +2,7 @@
 
     user function
       frontend.source.capture   source + absolute lines + closure/globals -> gast tree
-      ir.lower.lower_function   gast -> IR (one primitive op per statement, calls inlined);
+      frontend.lowering.lower_function  gast -> IR (one primitive op per statement, calls inlined);
                                 each `gradients(...)` call is differentiated right where it
                                 stands (ad.reverse.gradients_site), because the code after it
                                 may use its results
@@ -34,9 +34,11 @@ from .codegen import emit as codegen
 from .codegen.loader import file_name, load
 from .codegen.spelling import user_aliases
 from .errors import TransformError
+from .frontend.context import Context
+from .frontend.lowering import FunctionLowering, lower_function
 from .ir import verify
+from .ir.builder import Builder
 from .ir.clone import inline_graph
-from .ir.lower import Builder, Context, FunctionLowering, lower_function
 from .ir.nodes import Const, Graph, Op, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.peephole import simplify_adjoint

@@ -587,7 +587,7 @@ class _Sweep:
         return g
 
     def rule_lowering(self, src, env):
-        from ..ir.lower import FunctionLowering
+        from ..frontend.lowering import FunctionLowering
         return FunctionLowering(self.lowering.ctx, self.builder, src, env, gradients_site=None)
 
     def distribute(self, inp, g, op):

@@ -24,14 +24,18 @@ import gast
 import numpy as np
 
 from ..ad import interface
-from ..analyses.aliases import Memory, Pending, Stale
+from ..analyses.aliases import Pending, Stale
 from ..codegen import literal
 from ..errors import TransformError
-from ..frontend.guards import Guards
+from ..ir import clone, effects, match, prims
+from ..ir.builder import Builder
+from ..ir.nodes import NONE, Block, Const, Graph, If, Loop, Managed, Pack, Param, Slice, Value
+from ..ir.nodes import map_operand, walk
 from ..rules import registry
+from ..rules.products import einsum_string_form
 from ..runtime import helpers
-from .nodes import NONE, Block, Const, If, Loop, Managed, Op, Pack, Slice, Value, map_operand, walk
-from . import effects, match, prims
+from .context import DELETED, Context
+from .source import capture
 
 BINARY = {
     gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
@@ -142,65 +146,6 @@ def is_library_callable(fn):
     module = getattr(fn, '__module__', None) or ''
     return module.split('.')[0] in ('numpy', 'scipy', 'math', 'builtins', 'operator', 'cmath') \
         or module.startswith('s2sgrad.runtime') or module.startswith('s2sgrad.ad')
-
-
-class Builder:
-    """Where new ops go: the innermost open block.  `tag` marks adjoint code."""
-
-    def __init__(self):
-        self.stack = [Block()]
-        self.adjoint = None          # the GradBlock being generated, if any
-        self.origin_override = None  # rule expansion: every op gets the primal op's origin
-        self.memory = None           # analyses.aliases.Memory: views the user's code makes
-
-    @property
-    def block(self):
-        return self.stack[-1]
-
-    def emit(self, prim, args, kwargs, origin, hint, style='call', n_out=1, temp=True):
-        if self.origin_override is not None:
-            # inside a rule template: the rule's locals are compiler temporaries
-            origin, temp = self.origin_override, True
-            hint = '_' + (hint or 't').lstrip('_')
-        outputs = [Value(hint, origin, temp) for _ in range(n_out)]
-        self.block.append(Op(prim, args, kwargs, outputs, origin, style, self.adjoint))
-        if self.memory is not None and self.origin_override is None:
-            for out in outputs:
-                self.memory.note(out, prim, args, kwargs, style)
-            if prim is prims.LIST_NEW or prim is prims.LIST_APPEND:
-                self.memory.note_list(outputs[0], list(args[:2]))
-        return outputs[0] if n_out == 1 else outputs
-
-    def append(self, region):
-        region.adjoint = self.adjoint
-        self.block.append(region)
-
-    def visible_ops(self):
-        """The ops that precede the current point, outermost block first."""
-        ops = []
-        for block in self.stack:
-            ops.extend(block.ops)
-        return ops
-
-
-class Context:
-    """State shared by one whole transformation: the inlining stack."""
-
-    def __init__(self):
-        self.inlining = []
-        self.loop_ids = []          # numbers the flags of each loop
-        self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
-        self.lists = set()          # values that are run-time Python lists
-        self.unrolled_calls = 0     # recursive calls inlined so far (see check_recursion)
-        # a run-time list -> (its first items, known; whether they are all of it)
-        self.list_items = {}
-        self.namespaces = []        # the globals of every user function lowered
-        self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
-        self.guards = Guards()      # what lowering read from outside the function
-
-    def add_namespace(self, namespace):
-        if all(ns is not namespace for ns in self.namespaces):
-            self.namespaces.append(namespace)
 
 
 class FunctionLowering:
@@ -1892,7 +1837,6 @@ class FunctionLowering:
             raise self.error('calling methods of user objects is not supported yet', node)
         spelling = callee.spelling
         if fn is np.einsum:
-            from ..rules.products import einsum_string_form
             args = einsum_string_form(args) or args     # the sublist form, as a string
         pieces = _known_pieces(fn, args, kwargs)
         if pieces:
@@ -1919,7 +1863,6 @@ class FunctionLowering:
     def inline(self, fn, args, kwargs, node, hint, own_arguments=False):
         """A call to a user function, lowered in place.  `own_arguments`: writes into
         its arguments stay in it (a graph function's); else the caller sees them."""
-        from ..frontend.source import capture
         call_origin = self.origin(node)
         self.check_recursion(fn.__code__, fn.__name__, node)
         try:
@@ -1980,7 +1923,6 @@ class FunctionLowering:
 
     def inline_graph(self, fn, args, kwargs, node, hint):
         """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
-        from .clone import inline_graph
         graph = fn.graph
         self.ctx.guards.extend(graph.guards)
         try:
@@ -1993,7 +1935,7 @@ class FunctionLowering:
             if operand is None:
                 raise self.error(f'{fn.__name__}(): missing argument {param.name!r}', node)
             bindings.append(operand)
-        return inline_graph(graph, bindings, self.builder, self.origin(node), lists=self.ctx.lists)
+        return clone.inline_graph(graph, bindings, self.builder, self.origin(node), lists=self.ctx.lists)
 
 
 class LocalFunction:
@@ -2057,14 +1999,6 @@ class LocalFunction:
 
 
 _UNKNOWN = object()
-
-
-class _Deleted:
-    def __repr__(self):
-        return '<deleted>'
-
-
-DELETED = Const(_Deleted())       # the value of a name after `del name`
 
 
 def _hashable(obj):
@@ -2456,7 +2390,6 @@ def _short_name(fn):
 
 
 def _with_caller(origin, caller):
-    import dataclasses
     if origin.caller is None:
         return dataclasses.replace(origin, caller=caller)
     return dataclasses.replace(origin, caller=_with_caller(origin.caller, caller))
@@ -2469,8 +2402,6 @@ PARAM_KINDS = {inspect.Parameter.POSITIONAL_ONLY: 'positional_only',
 
 def lower_function(fn, gradients_site):
     """Lower a Python function into a `Graph` (params, body, result)."""
-    from ..frontend.source import capture
-    from .nodes import Graph, Param
     src = capture(fn)
     ctx = Context()
     ctx.add_namespace(fn.__globals__)
@@ -2503,11 +2434,9 @@ def lower_function(fn, gradients_site):
     return graph
 
 
-
 def _lower_wrapper(fn, src, ctx, builder, origin, gradients_site):
     """A functools.wraps decorator's wrapper(*args, **kwargs): the parameters are
     the wrapped function's, packed into args as a call would pack them."""
-    from .nodes import Graph, Param
     sig = inspect.signature(fn)           # follows __wrapped__
     params, values = [], []
     for p in sig.parameters.values():

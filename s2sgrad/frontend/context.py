@@ -1,0 +1,37 @@
+"""State one whole transformation shares among the lowerings of its functions
+(the inlining stack, run-time lists, alias records, guards), and what a name can
+be bound to besides an IR operand (`DELETED`)."""
+from ..analyses.aliases import Memory
+from ..ir.nodes import Const
+from .guards import Guards
+
+
+class Context:
+    """State shared by one whole transformation: the inlining stack."""
+
+    __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
+                 'list_items', 'namespaces', 'memory', 'guards')
+
+    def __init__(self):
+        self.inlining = []
+        self.loop_ids = []          # numbers the flags of each loop
+        self.tape_copies = {}       # a value popped from a loop's tape -> the value saved
+        self.lists = set()          # values that are run-time Python lists
+        self.unrolled_calls = 0     # recursive calls inlined so far (see check_recursion)
+        # a run-time list -> (its first items, known; whether they are all of it)
+        self.list_items = {}
+        self.namespaces = []        # the globals of every user function lowered
+        self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
+        self.guards = Guards()      # what lowering read from outside the function
+
+    def add_namespace(self, namespace):
+        if all(ns is not namespace for ns in self.namespaces):
+            self.namespaces.append(namespace)
+
+
+class _Deleted:
+    def __repr__(self):
+        return '<deleted>'
+
+
+DELETED = Const(_Deleted())       # the value of a name after `del name`
