@@ -8,9 +8,10 @@ from . import compiler
 from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
+from .frontend.marks import GradientHelper, GraphHelper
 
 
-class GraphFunction:
+class GraphFunction(GraphHelper):
     """A Python function in static-graph form, compiled to generated source once.
 
     Calling it runs the generated code.  `.source` is that code, `.graph` the
@@ -84,7 +85,7 @@ class GraphFunction:
         return f'<s2sgrad.GraphFunction {self.__name__}>'
 
 
-class GradFunction(GraphFunction):
+class GradFunction(GraphFunction, GradientHelper):
     """The result of `grad` / `value_and_grad`: a generated gradient function."""
 
     def __init__(self, target, wrt, with_value):

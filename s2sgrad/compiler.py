@@ -132,7 +132,7 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
         {params[i].value: shape for i, shape in arg_shapes.items()}
     samples = None if arg_samples is None else \
         {params[i].value: s for i, s in arg_samples.items() if s is not None}
-    site = _SiteLowering(ctx, builder)
+    site = FunctionLowering.for_adjoint(ctx, builder)
     grads = reverse.differentiate(site, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
                                   scalars=[p.value for p in params] if scalar_args else (),
@@ -196,14 +196,6 @@ def _check_constant_outputs(result, name):
             f'{type(result.value).__name__} {result.value!r}'[:80]
         raise TypeError(f'grad: {name} returned {what}: a differentiated function must '
                         f'return a float or an array of floats')
-
-
-class _SiteLowering(FunctionLowering):
-    """The lowering context of an `sg.grad` adjoint: rules lower through it."""
-
-    def __init__(self, ctx, builder):
-        self.ctx = ctx
-        self.builder = builder
 
 
 def _finish(graph, docstring=None, floats=False, param_shapes=None, samples=None,

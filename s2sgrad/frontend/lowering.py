@@ -35,6 +35,7 @@ from ..rules import registry
 from ..rules.products import einsum_string_form
 from ..runtime import helpers
 from .context import DELETED, Context
+from .marks import GradientHelper, GraphHelper
 from .source import capture
 
 BINARY = {
@@ -166,6 +167,13 @@ class FunctionLowering:
         self.stmt = None
         self.gradients_site = gradients_site   # ad.reverse.differentiate_site, injected
 
+    @classmethod
+    def for_adjoint(cls, ctx, builder):
+        """The lowering at an `sg.grad` adjoint: no function body of its own.  The AD
+        appends to `builder` and lowers rule templates in `ctx` through it (as rules:
+        see `in_rule`)."""
+        return cls(ctx, builder, src=None, env={})
+
     # ---- origins and errors -------------------------------------------------
     def origin(self, node):
         if self.builder.origin_override is not None:
@@ -180,8 +188,7 @@ class FunctionLowering:
 
     def in_rule(self):
         """Is this the lowering of a gradient rule's template (NumPy semantics)?"""
-        src = getattr(self, 'src', None)
-        return src is None or (src.fn.__module__ or '').startswith('s2sgrad.')
+        return self.src is None or (self.src.fn.__module__ or '').startswith('s2sgrad.')
 
     def error_at(self, message, origin):
         return TransformError(message, origin)
@@ -1719,7 +1726,6 @@ class FunctionLowering:
         return emit_method(args, kwargs, None) if written is None else written
 
     def call(self, callee, args, kwargs, node, hint):
-        from ..api import GraphFunction, GradFunction     # noqa: the api module imports us
         fn = callee.value
         if fn is interface.gradients:
             if self.gradients_site is None:
@@ -1736,9 +1742,9 @@ class FunctionLowering:
             fn = registry.ByIdentity.of(fn)
         if isinstance(fn, LocalFunction):
             return fn.call(self, args, kwargs, node)
-        if isinstance(fn, GradFunction):
+        if isinstance(fn, GradientHelper):
             return self.inline_graph(fn, args, kwargs, node, hint)
-        own_arguments = isinstance(fn, GraphFunction)
+        own_arguments = isinstance(fn, GraphHelper)
         if own_arguments:
             # a graph function never writes into its caller's arrays (docs/programs.md)
             fn = fn.python_function
@@ -1752,7 +1758,7 @@ class FunctionLowering:
                     all(isinstance(item, Const) for item in operand.items):
                 return Const(tuple(item.value for item in operand.items))
             return operand if isinstance(operand, Const) else Const(NotImplemented)
-        facts = getattr(self.builder, 'shape_facts', None)
+        facts = self.builder.shape_facts
         if facts is not None and fn in (np.shape, np.size, np.ndim) and len(args) == 1 \
                 and not kwargs and isinstance(args[0], Value):
             # a rule asking a shape that the specialisation knows: a constant, so
@@ -1763,8 +1769,7 @@ class FunctionLowering:
                              else int(np.prod(shape, dtype=np.int64)))
         if fn is registry.static_ndim:
             (operand,) = args
-            shapes = getattr(self.builder, 'shape_facts', None)
-            shape = shapes.shape_of(operand) if shapes is not None else None
+            shape = facts.shape_of(operand) if facts is not None else None
             return Const(NotImplemented if shape is None else len(shape))
         if registry.is_transform_time(fn):
             if not all(isinstance(a, Const) for a in list(args) + list(kwargs.values())):
