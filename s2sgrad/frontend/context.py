@@ -35,3 +35,14 @@ class _Deleted:
 
 
 DELETED = Const(_Deleted())       # the value of a name after `del name`
+
+
+def hint_of(name):
+    """The value name of a variable (a caller's, held under a hidden name: `.x`)."""
+    return name.lstrip('.')
+
+
+def item_hint(name, keys, k):
+    if keys is not None and isinstance(keys[k], str) and keys[k].isidentifier():
+        return f'{name}_{keys[k]}'
+    return f'{name}_{k}'

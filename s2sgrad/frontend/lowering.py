@@ -17,8 +17,6 @@ import inspect
 import linecache
 import operator
 import types
-import warnings
-import weakref
 
 import gast
 import numpy as np
@@ -29,80 +27,26 @@ from ..codegen import literal
 from ..errors import TransformError
 from ..ir import clone, effects, match, prims
 from ..ir.builder import Builder
-from ..ir.nodes import NONE, Block, Const, Graph, If, Loop, Managed, Pack, Param, Slice, Value
-from ..ir.nodes import map_operand, walk
+from ..ir.nodes import (NONE, Block, Const, Graph, If, Loop, Managed, Pack, Param, Slice, Value,
+                        map_operand, walk)
 from ..rules import registry
 from ..rules.products import einsum_string_form
 from ..runtime import helpers
-from .context import DELETED, Context
+from .analysis import (appended_names, assigned_first, assigned_names, deleted_names, has_break,
+                       has_return, indexed_stores, may_exit, only_appended, read_outside,
+                       stored_names, walrus_names)
+from .context import DELETED, Context, hint_of, item_hint
 from .marks import GradientHelper, GraphHelper
+from .rewrites import test_in_body, with_rest
 from .source import capture
+from .spellings import (ATTRIBUTES, BINARY, COMPARE, CONSTANT_ATTRIBUTES, DICT_METHODS, FOLDABLE,
+                        ITERATING_BUILTINS, MANAGER_ARGUMENTS, METHODS, PY_BINARY, PY_COMPARE,
+                        PY_UNARY, RESULT_FIELDS, TYPE_QUERIES, UNARY, VARARG_METHODS,
+                        is_context_manager, is_library_callable)
+from .static import (UNKNOWN, all_known, as_pack, hashable, index_value, is_string_method,
+                     known_literal, known_pieces, literal_index, numpy_fold, python_value,
+                     static_sequence_op, static_value)
 
-BINARY = {
-    gast.Add: (np.add, '+'), gast.Sub: (np.subtract, '-'), gast.Mult: (np.multiply, '*'),
-    gast.Div: (np.true_divide, '/'), gast.FloorDiv: (np.floor_divide, '//'),
-    gast.Mod: (np.remainder, '%'), gast.Pow: (np.power, '**'), gast.MatMult: (np.matmul, '@'),
-    gast.BitAnd: (np.bitwise_and, '&'), gast.BitOr: (np.bitwise_or, '|'),
-    gast.BitXor: (np.bitwise_xor, '^'), gast.LShift: (np.left_shift, '<<'),
-    gast.RShift: (np.right_shift, '>>'),
-}
-PY_BINARY = {
-    '+': operator.add, '-': operator.sub, '*': operator.mul, '/': operator.truediv,
-    '//': operator.floordiv, '%': operator.mod, '**': operator.pow, '@': operator.matmul,
-    '&': operator.and_, '|': operator.or_, '^': operator.xor, '<<': operator.lshift,
-    '>>': operator.rshift,
-}
-UNARY = {gast.USub: (np.negative, '-'), gast.UAdd: (np.positive, '+'),
-         gast.Invert: (np.invert, '~'), gast.Not: (operator.not_, 'not ')}
-PY_UNARY = {'-': operator.neg, '+': operator.pos, '~': operator.invert, 'not ': operator.not_}
-COMPARE = {
-    gast.Lt: (np.less, '<'), gast.LtE: (np.less_equal, '<='), gast.Gt: (np.greater, '>'),
-    gast.GtE: (np.greater_equal, '>='), gast.Eq: (np.equal, '=='), gast.NotEq: (np.not_equal, '!='),
-    gast.Is: (operator.is_, 'is'), gast.IsNot: (operator.is_not, 'is not'),
-    gast.In: (operator.contains, 'in'), gast.NotIn: (operator.contains, 'not in'),
-}
-PY_COMPARE = {'<': operator.lt, '<=': operator.le, '>': operator.gt, '>=': operator.ge,
-              '==': operator.eq, '!=': operator.ne, 'is': operator.is_,
-              'is not': operator.is_not, 'in': lambda a, b: a in b,
-              'not in': lambda a, b: a not in b}
-
-# Array methods and the NumPy callables they mean (the array is the first argument).
-METHODS = {
-    'sum': np.sum, 'mean': np.mean, 'prod': np.prod, 'max': np.max, 'min': np.min,
-    'var': np.var, 'std': np.std, 'cumsum': np.cumsum, 'cumprod': np.cumprod,
-    'dot': np.dot, 'reshape': np.reshape, 'transpose': np.transpose, 'squeeze': np.squeeze,
-    'ravel': np.ravel, 'flatten': np.ravel, 'astype': np.astype, 'copy': np.copy,
-    'clip': np.clip, 'swapaxes': np.swapaxes, 'repeat': np.repeat, 'trace': np.trace,
-    'diagonal': np.diagonal, 'conj': np.conj, 'conjugate': np.conjugate, 'round': np.round,
-    'argmax': np.argmax, 'argmin': np.argmin, 'argsort': np.argsort, 'any': np.any,
-    'all': np.all, 'nonzero': np.nonzero, 'take': np.take,
-}
-VARARG_METHODS = {'reshape', 'transpose'}
-DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
-                'values': helpers._sg_values, 'get': helpers._sg_get}       # x.reshape(2, 3) == np.reshape(x, (2, 3))
-ATTRIBUTES = {'T': np.transpose, 'shape': np.shape, 'ndim': np.ndim, 'size': np.size,
-              'real': np.real, 'imag': np.imag}
-CONSTANT_ATTRIBUTES = {'dtype', 'itemsize', 'nbytes', 'flags', 'strides'}
-
-LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), slice)
-FOLDABLE = {len, isinstance, tuple, list, int, float, bool, abs, min, max, range, str,
-            slice, issubclass, type, round, divmod, sum, enumerate, zip, repr,
-            np.issubdtype, np.dtype, np.result_type, np.promote_types, np.finfo, np.iinfo,
-            np.can_cast, np.min_scalar_type, sorted, reversed}
-# Run-time results that describe a type (x.dtype, np.finfo(x.dtype)): their
-# attributes (.eps, .kind, .itemsize, ...) are constants too.
-TYPE_QUERIES = {np.finfo, np.iinfo, np.dtype, np.result_type, np.promote_types}
-# Builtins that iterate their arguments (a dict: its keys).
-ITERATING_BUILTINS = {list, tuple, sorted, reversed, enumerate, zip, min, max, sum, set,
-                      frozenset, iter, any, all, len}
-LIBRARY_ROOTS = ('numpy', 'scipy', 'math', 'builtins', 'operator', 's2sgrad.runtime', 'cmath')
-IMPURE = {print}
-
-# Context managers whose with statement is kept around the lowered body (and its
-# gradient): they change how NumPy reports floating-point errors or prints, or
-# restore the warning filters; their arguments must be literals.
-CONTEXT_MANAGERS = {np.errstate, np.printoptions, warnings.catch_warnings}
-MANAGER_ARGUMENTS = (str, int, float, bool, type(None))
 
 # Recursion is unrolled when transforming, up to this depth and number of calls.
 MAX_RECURSION_DEPTH = 32
@@ -131,22 +75,6 @@ UNSUPPORTED_EXPRESSIONS = {
     'Set': 'set literals are not supported yet',
     'Starred': 'starred expressions are not supported yet',
 }
-
-
-def is_literal(value):
-    if isinstance(value, LITERAL_TYPES):
-        return True
-    if isinstance(value, (tuple, frozenset)):
-        return all(is_literal(v) for v in value)
-    return False
-
-
-def is_library_callable(fn):
-    if isinstance(fn, (np.ufunc, types.BuiltinFunctionType, type)):
-        return True
-    module = getattr(fn, '__module__', None) or ''
-    return module.split('.')[0] in ('numpy', 'scipy', 'math', 'builtins', 'operator', 'cmath') \
-        or module.startswith('s2sgrad.runtime') or module.startswith('s2sgrad.ad')
 
 
 class FunctionLowering:
@@ -254,10 +182,10 @@ class FunctionLowering:
             if self.returned:
                 break       # unreachable after return, as in Python
             if isinstance(stmt, (gast.If, gast.Match)) and i + 1 < len(body) \
-                    and _may_exit(stmt):
+                    and may_exit(stmt):
                 # the statements after an if that may return run only where it did
                 # not: they move into each branch that falls through
-                stmt = _with_rest(stmt, body[i + 1:])
+                stmt = with_rest(stmt, body[i + 1:])
                 body[i + 1:] = []
             outer, self.stmt = self.stmt, stmt
             try:
@@ -277,7 +205,7 @@ class FunctionLowering:
                                 body=[gast.Return(value=gast.Name(ctx['return_value'],
                                                                   gast.Load(), None, None))],
                                 orelse=[])
-                check = _with_rest(gast.copy_location(check, stmt), body[i + 1:])
+                check = with_rest(gast.copy_location(check, stmt), body[i + 1:])
                 body[i + 1:] = []
                 outer, self.stmt = self.stmt, stmt
                 try:
@@ -385,9 +313,9 @@ class FunctionLowering:
             if base.kind == 'tuple':
                 raise self.error("'tuple' object does not support item assignment", node)
             if base.kind == 'dict':
-                if not _literal_index(index):
+                if not literal_index(index):
                     raise self.error('dict keys must be constants', node)
-                key = _index_value(index)
+                key = index_value(index)
                 keys, items = list(base.keys), list(base.items)
                 if key in keys:
                     items[keys.index(key)] = value
@@ -395,10 +323,10 @@ class FunctionLowering:
                     keys.append(key)
                     items.append(value)
                 new = Pack('dict', items, keys)
-            elif _literal_index(index) and isinstance(_index_value(index), int):
+            elif literal_index(index) and isinstance(index_value(index), int):
                 items = list(base.items)
                 try:
-                    items[_index_value(index)] = value
+                    items[index_value(index)] = value
                 except IndexError:
                     raise self.error('list assignment index out of range', node) from None
                 new = Pack(base.kind, items)
@@ -476,9 +404,9 @@ class FunctionLowering:
         if holder:
             raise self.error(f'{name!r} is also reachable as {holder} here; deleting '
                              f'from it would change both', target)
-        if not _literal_index(index):
+        if not literal_index(index):
             raise self.error(f'del {name}[...] needs an index known when transforming', target)
-        key = _index_value(index)
+        key = index_value(index)
         if base.kind == 'dict':
             if key not in base.keys:
                 raise self.error(f'KeyError: {key!r}', target)
@@ -495,7 +423,7 @@ class FunctionLowering:
 
     def stmt_With(self, node):
         managers = [self.context_manager(item) for item in node.items]
-        exits = [stmt for stmt in node.body if _may_exit(stmt)]
+        exits = [stmt for stmt in node.body if may_exit(stmt)]
         if exits and (self.loops or exits != [node.body[-1]]
                       or not isinstance(node.body[-1], gast.Return)):
             first = next(n for n in gast.walk(exits[0])
@@ -520,7 +448,7 @@ class FunctionLowering:
             raise self.error(f'with {what} as ...: binding the context manager is not '
                              f'supported', item.context_expr)
         callee = self.expr(call.func) if isinstance(call, gast.Call) else None
-        if not (isinstance(callee, Const) and _is_context_manager(callee.value)):
+        if not (isinstance(callee, Const) and is_context_manager(callee.value)):
             raise self.error(f'with {what}: only np.errstate, np.printoptions and '
                              f'warnings.catch_warnings can be kept around transformed code '
                              f'(a with statement decides how its body runs)', call)
@@ -596,7 +524,7 @@ class FunctionLowering:
         if any(isinstance(n, gast.NamedExpr) for n in gast.walk(node.test)):
             # `while (y := f(y)) > t:` binds y at every test, the failing one too,
             # and the body reads it: the test moves into the body
-            node = _test_in_body(node)
+            node = test_in_body(node)
         self.loop(node, 'while', None, [], None, node.test)
 
     def iteration(self, node):
@@ -633,7 +561,7 @@ class FunctionLowering:
         if kind is enumerate and len(seqs) != 1:
             raise self.error('enumerate takes one sequence here', node)
         if any(isinstance(q, Pack) for q in seqs) and \
-                not any(_may_exit(stmt) for stmt in node.body):
+                not any(may_exit(stmt) for stmt in node.body):
             # a list or tuple known item by item: unrolled
             n = min(len(q.items) for q in seqs if isinstance(q, Pack))
 
@@ -737,15 +665,15 @@ class FunctionLowering:
         self.ctx.loop_ids.append(node)
         ctx = {'break_flag': f'_break{k}', 'return_flag': f'_returned{k}',
                'return_value': f'_return_value{k}', 'breaks': False, 'returns': False}
-        target_names = _stored_names(node.target) if kind == 'for' else []
+        target_names = stored_names(node.target) if kind == 'for' else []
         # a loop variable read after the loop keeps its last value, as in Python: a
         # loop-carried variable too
-        leftover = [n for n in target_names if _read_outside(self.src.node, node, n)]
-        names = [n for n in _assigned_names(node.body) if n not in target_names] + leftover
-        flags = [ctx['break_flag']] if _has_break(node.body) else []
-        if _has_return(node.body):
+        leftover = [n for n in target_names if read_outside(self.src.node, node, n)]
+        names = [n for n in assigned_names(node.body) if n not in target_names] + leftover
+        flags = [ctx['break_flag']] if has_break(node.body) else []
+        if has_return(node.body):
             flags += [ctx['break_flag'], ctx['return_flag'], ctx['return_value']]
-        deleted = _deleted_names(node.body)
+        deleted = deleted_names(node.body)
         # a name the body deletes is not carried: each iteration starts without it
         carried = list(dict.fromkeys(names + flags + sorted(seen.extra)))
         carried = [n for n in carried if n not in seen.stale and n not in deleted]
@@ -754,7 +682,7 @@ class FunctionLowering:
         effects.settle(self, {}, origin, [n for n in carried if n in self.env])
         # lists the body appends to or assigns into at a run-time index: run-time
         # lists from here on (their length or the item written is known only then)
-        appended = _appended_names(node.body) + _indexed_stores(node.body)
+        appended = appended_names(node.body) + indexed_stores(node.body)
         structured = {}                 # name -> (kind, keys): a tuple/dict carried item by item
         for name in carried:
             current = self.env.get(name)
@@ -786,7 +714,7 @@ class FunctionLowering:
         before = dict(self.env)
         phis, inits = [], []
         for name, k in slots:
-            hint = _hint_of(name) if k is None else _item_hint(name, structured[name][1], k)
+            hint = hint_of(name) if k is None else item_hint(name, structured[name][1], k)
             phi = Value(hint, origin)
             if k is not None:
                 init = before[name].items[k]
@@ -797,7 +725,7 @@ class FunctionLowering:
                 init = NONE if init is DELETED else init
             if init in self.ctx.lists:
                 self.ctx.lists.add(phi)
-                if k is None and _only_appended(node.body, name):
+                if k is None and only_appended(node.body, name):
                     items = self.ctx.list_items.get(init, ([], False))[0]
                     self.ctx.list_items[phi] = (items, False)
             phis.append(phi)
@@ -809,7 +737,7 @@ class FunctionLowering:
                                       keys)
             else:
                 self.env[name] = phis[slots.index((name, None))]
-        seen.dead = _assigned_first(node.body, test)
+        seen.dead = assigned_first(node.body, test)
         effects.phi_records(self, slots, phis, inits, seen)
         cond_block, cond = Block(), None
         if kind == 'while':
@@ -969,7 +897,7 @@ class FunctionLowering:
         region = If(test, then_block, else_block, [], [], [], origin)
         merged = {name: self.merge_branches(region, then_env.get(name, before.get(name)),
                                             else_env.get(name, before.get(name)),
-                                            _hint_of(name))
+                                            hint_of(name))
                   for name in names}
         n_merged = len(region.outputs)      # (the return value's output comes after)
         result = None
@@ -997,7 +925,7 @@ class FunctionLowering:
                                                            origin))
                     finally:
                         self.builder.stack.pop()
-                view = Value(_hint_of(name), origin)
+                view = Value(hint_of(name), origin)
                 region.outputs.insert(n_merged, view)
                 region.then_results.insert(n_merged, results[0])
                 region.else_results.insert(n_merged, results[1])
@@ -1021,7 +949,7 @@ class FunctionLowering:
             return then
         packs = [p for p in (then, orelse) if isinstance(p, Pack)]
         if packs:
-            then, orelse = _as_pack(then), _as_pack(orelse)
+            then, orelse = as_pack(then), as_pack(orelse)
             shape = packs[0].kind, len(packs[0].items), packs[0].keys
             if not all(p is None or isinstance(p, Pack) and (p.kind, len(p.items), p.keys)
                        == shape for p in (then, orelse)):
@@ -1031,7 +959,7 @@ class FunctionLowering:
             items = [self.merge_branches(
                 region, None if then is None else then.items[k],
                 None if orelse is None else orelse.items[k],
-                hint if hint.startswith('_') else _item_hint(hint, shape[2], k))
+                hint if hint.startswith('_') else item_hint(hint, shape[2], k))
                 for k in range(shape[1])]
             return Pack(shape[0], items, shape[2])
         out = Value(hint, region.origin)
@@ -1178,7 +1106,7 @@ class FunctionLowering:
         for inner in gast.walk(loop):
             if not hasattr(inner, 'lineno') or inner.lineno is None:
                 gast.copy_location(inner, node)
-        saved = {k: self.env[k] for k in _stored_names(comp.target) if k in self.env}
+        saved = {k: self.env[k] for k in stored_names(comp.target) if k in self.env}
         self.env[name] = Pack('list', [])
         self.stmt_For(loop)
         items = self.env.pop(name)
@@ -1189,7 +1117,7 @@ class FunctionLowering:
 
     def expr_DictComp(self, node, hint):
         pairs = self.comprehension(node, lambda: [(self.expr(node.key), self.expr(node.value))])
-        if not all(_literal(k) for k, _ in pairs):
+        if not all(known_literal(k) for k, _ in pairs):
             raise self.error('dict comprehension keys must be constants', node)
         return Pack('dict', [v for _, v in pairs], [k.value for k, _ in pairs])
 
@@ -1217,7 +1145,7 @@ class FunctionLowering:
                     out.extend(self.comprehension(node, element, generators[1:]))
         finally:
             # the comprehension's variables stay inside it; `:=` binds outside it
-            for name in _walrus_names(node):
+            for name in walrus_names(node):
                 if name in self.env:
                     saved[name] = self.env[name]
             self.env = saved
@@ -1252,7 +1180,7 @@ class FunctionLowering:
         for synthetic in (update, loop, *[b for b in body if isinstance(b, gast.If)]):
             gast.copy_location(synthetic, node)
         gast.fix_missing_locations(loop)
-        saved = {k: self.env[k] for k in _stored_names(comp.target) if k in self.env}
+        saved = {k: self.env[k] for k in stored_names(comp.target) if k in self.env}
         self.env[acc] = Const(0)
         self.stmt_For(loop)
         total = self.env.pop(acc)
@@ -1279,7 +1207,7 @@ class FunctionLowering:
 
     def expr_Tuple(self, node, hint):
         items = self.elements(node.elts)
-        if all(_literal(i) for i in items):
+        if all(known_literal(i) for i in items):
             return Const(tuple(i.value for i in items))
         return Pack('tuple', items)
 
@@ -1296,7 +1224,7 @@ class FunctionLowering:
                 entries.update(zip(packed.keys, packed.items))
                 continue
             key = self.expr(k)
-            if not _literal(key):
+            if not known_literal(key):
                 raise self.error('dict keys must be constants', k)
             entries[key.value] = self.expr(v)
         return Pack('dict', list(entries.values()), list(entries))
@@ -1367,17 +1295,17 @@ class FunctionLowering:
 
     def binary(self, op_node, left, right, node, hint=None):
         prim, symbol = BINARY[type(op_node)]
-        if _literal(left) and _literal(right):
+        if known_literal(left) and known_literal(right):
             try:
                 return Const(PY_BINARY[symbol](left.value, right.value))
             except ArithmeticError:
                 if self.in_rule():
                     # a rule is NumPy arithmetic: 1.0 / 0.0 is inf there
-                    return Const(_numpy_fold(PY_BINARY[symbol], left.value, right.value))
+                    return Const(numpy_fold(PY_BINARY[symbol], left.value, right.value))
                 # the user's own `1.0 / 0.0`: raised when (and if) it runs, as in Python
             except Exception as exc:
                 raise self.error(f'{type(exc).__name__}: {exc}', node) from None
-        static = _static_sequence_op(symbol, left, right)
+        static = static_sequence_op(symbol, left, right)
         if static is not None:
             return static
         return self.builder.emit(prim, [left, right], {}, self.origin(node),
@@ -1387,7 +1315,7 @@ class FunctionLowering:
     def expr_UnaryOp(self, node, hint):
         operand = self.expr(node.operand)
         prim, symbol = UNARY[type(node.op)]
-        if _literal(operand):
+        if known_literal(operand):
             return Const(PY_UNARY[symbol](operand.value))
         if isinstance(operand, Pack) and symbol == 'not ':
             return Const(not operand.items)
@@ -1403,7 +1331,7 @@ class FunctionLowering:
             for op_node, c in zip(node.ops, node.comparators):
                 if isinstance(result, Const) and not result.value:
                     break
-                if result is not None and not isinstance(result, Const) and _walrus_names(c):
+                if result is not None and not isinstance(result, Const) and walrus_names(c):
                     raise self.error('an assignment expression (:=) in a chained comparison '
                                      'runs only when the comparisons before it hold: assign '
                                      'before the comparison', c)
@@ -1425,9 +1353,9 @@ class FunctionLowering:
 
     def compare(self, op_node, left, right, node, hint):
         prim, symbol = COMPARE[type(op_node)]
-        if _static_value(left) is not _UNKNOWN and _static_value(right) is not _UNKNOWN:
+        if static_value(left) is not UNKNOWN and static_value(right) is not UNKNOWN:
             self.folded(left, right)
-            return Const(PY_COMPARE[symbol](_static_value(left), _static_value(right)))
+            return Const(PY_COMPARE[symbol](static_value(left), static_value(right)))
         if symbol in ('is', 'is not') and (isinstance(left, Pack) or isinstance(right, Pack)):
             return Const(symbol == 'is not')
         if symbol in ('in', 'not in'):
@@ -1499,18 +1427,18 @@ class FunctionLowering:
         if isinstance(base, Const) and (base.value is np.r_ or base.value is np.c_):
             return self.index_concatenation(base, index, node, hint)
         if isinstance(base, Pack) and base.kind == 'dict':
-            if not _literal_index(index):
+            if not literal_index(index):
                 raise self.error(f'a dict built in the function is indexed with a key known '
                                  f'only when the code runs (keys must be constants: '
                                  f'{base.keys})', node)
-            key = _index_value(index)
+            key = index_value(index)
             if key not in base.keys:
                 raise self.error(f'key {key!r} is not in this dict (keys must be constants '
                                  f'and present: {base.keys})', node)
             return base.items[base.keys.index(key)]
-        if isinstance(base, (Pack, Const)) and _literal_index(index):
+        if isinstance(base, (Pack, Const)) and literal_index(index):
             self.folded(base)
-            key = _index_value(index)
+            key = index_value(index)
             seq = base.items if isinstance(base, Pack) else base.value
             try:
                 item = seq[key]
@@ -1536,7 +1464,7 @@ class FunctionLowering:
         """`lst[k]` of a run-time list whose item k is known here (appending keeps
         the items before): that very value, as Python's list holds that object."""
         items, complete = self.ctx.list_items.get(base, ((), False))
-        if not (_literal(index) and type(index.value) is int):
+        if not (known_literal(index) and type(index.value) is int):
             return None
         k = index.value
         if 0 <= k < len(items) or complete and -len(items) <= k < 0:
@@ -1574,7 +1502,7 @@ class FunctionLowering:
     def index_item(self, node):
         if isinstance(node, gast.Slice):
             parts = [NONE if p is None else self.expr(p) for p in (node.lower, node.upper, node.step)]
-            if all(_literal(p) for p in parts):
+            if all(known_literal(p) for p in parts):
                 return Const(slice(*(p.value for p in parts)))
             return Slice(*parts)
         return self.expr(node)
@@ -1678,7 +1606,7 @@ class FunctionLowering:
             if name == 'items':
                 return Pack('tuple', [Pack('tuple', [Const(k), v])
                                       for k, v in zip(base.keys, base.items)])
-            if name == 'get' and args and _literal(args[0]):
+            if name == 'get' and args and known_literal(args[0]):
                 key = args[0].value
                 if key in base.keys:
                     return base.items[base.keys.index(key)]
@@ -1711,7 +1639,7 @@ class FunctionLowering:
         if name not in METHODS:
             raise self.error(f'array method {name!r} is not supported', node)
         if name in VARARG_METHODS and len(args) > 1:
-            args = [Const(tuple(a.value for a in args)) if all(_literal(a) for a in args)
+            args = [Const(tuple(a.value for a in args)) if all(known_literal(a) for a in args)
                     else Pack('tuple', args)]
         if name == 'transpose' and not args:
             pass
@@ -1738,7 +1666,7 @@ class FunctionLowering:
                                      hint or '_stopped', temp=hint is None)
         if fn in (exec, eval, compile):
             raise self.error(f'{fn.__name__}() cannot be transformed', node)
-        if not _hashable(fn):
+        if not hashable(fn):
             fn = registry.ByIdentity.of(fn)
         if isinstance(fn, LocalFunction):
             return fn.call(self, args, kwargs, node)
@@ -1751,7 +1679,7 @@ class FunctionLowering:
         if fn is registry.same:
             a, b = args
             return Const(a is b or (isinstance(a, Const) and isinstance(b, Const)
-                                    and _literal(a) and _literal(b) and a.value == b.value))
+                                    and known_literal(a) and known_literal(b) and a.value == b.value))
         if fn is registry.constant:
             (operand,) = args
             if isinstance(operand, Pack) and operand.kind in ('tuple', 'index') and \
@@ -1783,13 +1711,13 @@ class FunctionLowering:
                 if exc.origin is not None:
                     raise
                 raise self.error(exc.msg, node) from None     # name the user's line
-        if _is_string_method(fn) and _all_known(args, kwargs):
+        if is_string_method(fn) and all_known(args, kwargs):
             # 'w'.upper(), ','.join(names), key.startswith('b'): a constant string's
             # method on constants is evaluated now (a dict key, a branch test)
             return self.fold_string_method(fn, args, kwargs, node)
         if fn is getattr and len(args) in (2, 3) and not kwargs and \
                 not isinstance(args[0], Const):
-            if not (_literal(args[1]) and isinstance(args[1].value, str)):
+            if not (known_literal(args[1]) and isinstance(args[1].value, str)):
                 raise self.error('getattr of a run-time value needs a constant attribute '
                                  'name', node)
             return self.attribute(args[0], args[1].value, node, hint)    # as base.attr
@@ -1843,7 +1771,7 @@ class FunctionLowering:
         spelling = callee.spelling
         if fn is np.einsum:
             args = einsum_string_form(args) or args     # the sublist form, as a string
-        pieces = _known_pieces(fn, args, kwargs)
+        pieces = known_pieces(fn, args, kwargs)
         if pieces:
             # np.split(x, 3): three values, so that each piece has its own gradient
             outs = self.builder.emit(fn, args, kwargs, self.origin(node), hint or '_piece',
@@ -1858,8 +1786,8 @@ class FunctionLowering:
                                  temp=hint is None)
 
     def fold_string_method(self, fn, args, kwargs, node):
-        values = [_python_value(a) for a in args]
-        named = {k: _python_value(v) for k, v in kwargs.items()}
+        values = [python_value(a) for a in args]
+        named = {k: python_value(v) for k, v in kwargs.items()}
         try:
             return Const(fn(*values, **named))
         except Exception as exc:
@@ -2003,194 +1931,11 @@ class LocalFunction:
             caller.ctx.inlining.pop()
 
 
-_UNKNOWN = object()
-
-
-def _hashable(obj):
-    try:
-        hash(obj)
-        return True
-    except TypeError:       # a ctypes function
-        return False
-
-
-def _numpy_fold(fn, a, b):
-    """`fn(a, b)` on two Python numbers as NumPy computes it (inf and nan, not
-    ZeroDivisionError or OverflowError), as a Python number again."""
-    with np.errstate(all='ignore'):
-        result = fn(np.float64(a), np.float64(b))
-    return float(result)
-
-
-def _static_value(operand):
-    if isinstance(operand, Const):
-        return operand.value
-    return _UNKNOWN
-
-
-def _python_value(operand):
-    """The Python value of a constant operand, or of a list / tuple / dict of them."""
-    if isinstance(operand, Const):
-        return operand.value
-    if isinstance(operand, Pack) and operand.kind in ('list', 'tuple', 'dict'):
-        items = [_python_value(i) for i in operand.items]
-        if any(i is _UNKNOWN for i in items):
-            return _UNKNOWN
-        if operand.kind == 'dict':
-            return dict(zip(operand.keys, items))
-        return items if operand.kind == 'list' else tuple(items)
-    return _UNKNOWN
-
-
-def _all_known(args, kwargs):
-    return all(_python_value(a) is not _UNKNOWN for a in list(args) + list(kwargs.values()))
-
-
-def _is_string_method(fn):
-    """A method of an exact str (its own, not a subclass's): 'a'.upper, str.join."""
-    owner = getattr(fn, '__self__', None)
-    if type(owner) is str and type(fn) is types.BuiltinMethodType:
-        return getattr(str, fn.__name__, None) is not None
-    return type(fn) is types.MethodDescriptorType and getattr(fn, '__objclass__', None) is str
-
-
-def _literal(operand):
-    return isinstance(operand, Const) and is_literal(operand.value)
-
-
-def _as_pack(operand):
-    """A constant tuple or list as a pack of constants (to merge with a pack)."""
-    if isinstance(operand, Const) and isinstance(operand.value, (tuple, list)):
-        return Pack('list' if isinstance(operand.value, list) else 'tuple',
-                    [Const(v) for v in operand.value])
-    return operand
-
-
-def _literal_index(index):
-    if isinstance(index, Pack):
-        return all(_literal(i) for i in index.items)
-    return _literal(index)
-
-
-def _index_value(index):
-    if isinstance(index, Pack):
-        return tuple(i.value for i in index.items)
-    return index.value
-
-
-def _static_sequence_op(symbol, left, right):
-    """Tuple/list arithmetic known at transform time: (a, b) + (c,), [x] * 3."""
-    def items(o):
-        if isinstance(o, Pack):
-            return o.items
-        if isinstance(o, Const) and isinstance(o.value, tuple):
-            return [Const(v) for v in o.value]
-        return None
-    li, ri = items(left), items(right)
-    if symbol == '+' and li is not None and ri is not None:
-        kind = left.kind if isinstance(left, Pack) else 'tuple'
-        return Pack(kind, li + ri)
-    if symbol == '*' and li is not None and _literal(right) and isinstance(right.value, int):
-        return Pack(left.kind if isinstance(left, Pack) else 'tuple', li * right.value)
-    return None
-
-
-def _may_exit(stmt):
-    """Can this statement end the function or the loop iteration it is in?
-
-    return and raise anywhere count (a return in an inner loop ends the
-    function too); break and continue only outside inner loops.  Known
-    answers are kept: a rule's body is lowered again for every op it
-    differentiates (parsed trees are cached and never changed).
-    """
-    known = _exits.get(stmt)
-    if known is None:
-        known = _exits[stmt] = _search_exit(stmt)
-    return known
-
-
-_exits = weakref.WeakKeyDictionary()
-
-
-def _search_exit(stmt):
-    def visit(node, in_inner_loop):
-        if isinstance(node, (gast.Return, gast.Raise)):
-            return True
-        if isinstance(node, (gast.Break, gast.Continue)) and not in_inner_loop:
-            return True
-        if isinstance(node, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
-            return False
-        inner = in_inner_loop or isinstance(node, (gast.For, gast.While))
-        return any(visit(child, inner) for child in gast.iter_child_nodes(node))
-    return visit(stmt, False)
-
-
-def _is_context_manager(fn):
-    try:
-        return fn in CONTEXT_MANAGERS
-    except TypeError:       # unhashable
-        return False
-
-
 def _holds(operand, pack):
     """Is `pack` this operand, or an item of it at any depth?"""
     if operand is pack:
         return True
     return isinstance(operand, Pack) and any(_holds(i, pack) for i in operand.items)
-
-
-def _deleted_names(body):
-    return [name.id for stmt in body for node in gast.walk(stmt) if isinstance(node, gast.Delete)
-            for target in node.targets for name in _flat_targets(target)
-            if isinstance(name, gast.Name)]
-
-
-def _flat_targets(target):
-    if isinstance(target, (gast.Tuple, gast.List)):
-        return [t for e in target.elts for t in _flat_targets(e)]
-    return [target]
-
-
-def _walrus_names(node):
-    return [n.target.id for n in gast.walk(node) if isinstance(n, gast.NamedExpr)]
-
-
-def _test_in_body(loop):
-    """`while test: body` as `while True: if not test: break; body`."""
-    stop = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=loop.test),
-                   body=[gast.copy_location(gast.Break(), loop.test)], orelse=[])
-    new = gast.While(test=gast.Constant(value=True, kind=None),
-                     body=[gast.copy_location(stop, loop.test)] + list(loop.body), orelse=[])
-    return gast.fix_missing_locations(gast.copy_location(new, loop))
-
-
-def _always_exits(body):
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, (gast.Return, gast.Raise, gast.Break, gast.Continue)):
-        return True
-    if isinstance(last, gast.If):
-        return _always_exits(last.body) and _always_exits(last.orelse)
-    return False
-
-
-def _with_rest(stmt, rest):
-    """`if c: A` followed by `rest`, where A may return: `if c: A; rest else: rest`
-    (for a match: `rest` after every case that falls through, and when none matches)."""
-    def extend(body):
-        return list(body) if _always_exits(body) else list(body) + list(rest)
-    if isinstance(stmt, gast.Match):
-        cases = [gast.match_case(pattern=c.pattern, guard=c.guard, body=extend(c.body))
-                 for c in stmt.cases]
-        last = stmt.cases[-1] if stmt.cases else None
-        if not (last is not None and last.guard is None and isinstance(last.pattern, gast.MatchAs)
-                and last.pattern.pattern is None):
-            wildcard = gast.copy_location(gast.MatchAs(pattern=None, name=None), stmt)
-            cases.append(gast.match_case(pattern=wildcard, guard=None, body=list(rest)))
-        return gast.copy_location(gast.Match(subject=stmt.subject, cases=cases), stmt)
-    new = gast.If(test=stmt.test, body=extend(stmt.body), orelse=extend(stmt.orelse))
-    return gast.copy_location(new, stmt)
 
 
 def _is_sum_of_generator(node, lowering):
@@ -2203,156 +1948,6 @@ def _is_sum_of_generator(node, lowering):
     return found and fn is sum
 
 
-FIXED_ARITY = {np.linalg.slogdet: 2, np.linalg.eigh: 2, np.linalg.eig: 2, np.linalg.qr: 2,
-               np.linalg.lstsq: 4}
-# The named fields of those results (NumPy 2 returns named tuples).
-RESULT_FIELDS = {np.linalg.slogdet: ('sign', 'logabsdet'),
-                 np.linalg.eigh: ('eigenvalues', 'eigenvectors'),
-                 np.linalg.eig: ('eigenvalues', 'eigenvectors'),
-                 np.linalg.qr: ('Q', 'R'), np.linalg.svd: ('U', 'S', 'Vh')}
-
-
-def _known_pieces(fn, args, kwargs):
-    """How many values a call returns as a tuple or list, when that is known when
-    transforming: np.split & co with a constant number of sections, and the
-    linalg factorisations (slogdet, eigh, eig, qr, svd unless compute_uv=False)."""
-    try:
-        if fn in FIXED_ARITY:
-            return FIXED_ARITY[fn]
-    except TypeError:
-        return 0
-    if fn is np.linalg.svd:
-        compute_uv = kwargs.get('compute_uv', args[2] if len(args) > 2 else Const(True))
-        if isinstance(compute_uv, Const):
-            return 3 if compute_uv.value else 0
-        return 0
-    splits = (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)
-    if fn not in splits or len(args) < 2:
-        return 0
-    if isinstance(args[1], Pack) and all(_literal(i) for i in args[1].items):
-        sections = [i.value for i in args[1].items]
-    elif isinstance(args[1], Const):
-        sections = args[1].value
-    else:
-        return 0
-    if isinstance(sections, int) and not isinstance(sections, bool):
-        return sections
-    if isinstance(sections, (tuple, list)) and all(isinstance(i, int) for i in sections):
-        return len(sections) + 1
-    return 0
-
-
-def _stored_names(target):
-    return [n.id for n in gast.walk(target) if isinstance(n, gast.Name)]
-
-
-def _assigned_names(body):
-    """Names a loop body assigns (its loop-carried variables), in order."""
-    names = []
-    for stmt in body:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) \
-                    and node.id not in names:
-                names.append(node.id)
-            # case (a, *rest) / {**kw}: capture patterns bind names too
-            bound = getattr(node, 'name', None) if isinstance(node, (gast.MatchAs, gast.MatchStar)) \
-                else getattr(node, 'rest', None) if isinstance(node, gast.MatchMapping) else None
-            if bound is not None and bound not in names:
-                names.append(bound)
-            # lst.append(v) and x.sort() make a new version of lst / x
-            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                    and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove',
-                                           'sort', 'fill', 'put', 'partition') \
-                    and isinstance(node.func.value, gast.Name) \
-                    and node.func.value.id not in names:
-                names.append(node.func.value.id)
-            # x[i] = v makes a new version of x
-            targets = node.targets if isinstance(node, (gast.Assign, gast.Delete)) else \
-                [node.target] if isinstance(node, gast.AugAssign) else []
-            for target in targets:
-                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
-                        and target.value.id not in names:
-                    names.append(target.value.id)
-    return names
-
-
-def _assigned_first(body, test):
-    """Names a loop body assigns (`name = ...` among its first plain assignments)
-    before it or the loop's test reads them: the value the previous iteration left
-    is never read."""
-    def loads(node):
-        return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load)} if node is not None else set()
-    read = loads(test)
-    first = set()
-    for stmt in body:
-        if not (isinstance(stmt, gast.Assign) and
-                all(isinstance(t, gast.Name) for t in stmt.targets)) or any(
-                    isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
-                    for n in gast.walk(stmt.value)):
-            break           # (a call of a nested def may read anything)
-        read |= loads(stmt.value)
-        first |= {t.id for t in stmt.targets if t.id not in read}
-    return first
-
-
-def _appended_names(body):
-    """Names of lists a loop body calls append / extend / insert / pop / remove on."""
-    names = []
-    for stmt in body:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                    and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove') \
-                    and isinstance(node.func.value, gast.Name):
-                names.append(node.func.value.id)
-    return names
-
-
-def _hint_of(name):
-    """The value name of a variable (a caller's, held under a hidden name: `.x`)."""
-    return name.lstrip('.')
-
-
-def _only_appended(body, name):
-    """Does a loop body change list `name` only by appending to it?"""
-    for stmt in body:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and node.id == name and \
-                    isinstance(node.ctx, gast.Store):
-                return False
-            if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
-                    and node.value.id == name and node.attr != 'append':
-                return False
-            if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
-                    and isinstance(node.value, gast.Name) and node.value.id == name:
-                return False
-    return True
-
-
-def _indexed_stores(body):
-    """Names a loop body assigns into at an index that is not a constant (`lst[i] = v`)."""
-    names = []
-    for stmt in body:
-        for node in gast.walk(stmt):
-            targets = node.targets if isinstance(node, gast.Assign) else \
-                [node.target] if isinstance(node, gast.AugAssign) else []
-            for target in targets:
-                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
-                        and not isinstance(target.slice, gast.Constant):
-                    names.append(target.value.id)
-    return names
-
-
-def _read_outside(function, loop, name):
-    """Is `name` read in `function` anywhere but in `loop`'s body?"""
-    inside = {id(n) for stmt in loop.body for n in gast.walk(stmt)}
-    # (`name += ...` reads it too, though its Name is a store)
-    augmented = {id(n.target) for n in gast.walk(function) if isinstance(n, gast.AugAssign)}
-    return any(isinstance(n, gast.Name) and n.id == name and id(n) not in inside and
-               (isinstance(n.ctx, gast.Load) or id(n) in augmented)
-               for n in gast.walk(function))
-
-
 def _iteration_item(kind, k, items):
     """What a for loop's target is bound to at index k (items: of each sequence)."""
     if kind is enumerate:
@@ -2362,27 +1957,6 @@ def _iteration_item(kind, k, items):
     if kind == 'enumerate zip':
         return Pack('tuple', [k, Pack('tuple', items)])
     return items[0]
-
-
-def _item_hint(name, keys, k):
-    if keys is not None and isinstance(keys[k], str) and keys[k].isidentifier():
-        return f'{name}_{keys[k]}'
-    return f'{name}_{k}'
-
-
-def _has_break(body):
-    def visit(node, inner):
-        if isinstance(node, gast.Break) and not inner:
-            return True
-        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
-            return False
-        inner = inner or isinstance(node, (gast.For, gast.While))
-        return any(visit(c, inner) for c in gast.iter_child_nodes(node))
-    return any(visit(stmt, False) for stmt in body)
-
-
-def _has_return(body):
-    return any(isinstance(n, gast.Return) for stmt in body for n in gast.walk(stmt))
 
 
 def _target_hint(target):
