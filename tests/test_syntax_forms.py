@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
-from s2sgrad.frontend.lowering import MAX_RECURSION_DEPTH
+from s2sgrad.frontend.inlining import MAX_RECURSION_DEPTH
 from s2sgrad.testing import check_grads
 
 THIS_FILE = os.path.basename(__file__)

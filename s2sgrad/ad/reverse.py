@@ -587,8 +587,7 @@ class _Sweep:
         return g
 
     def rule_lowering(self, src, env):
-        from ..frontend.lowering import FunctionLowering
-        return FunctionLowering(self.lowering.ctx, self.builder, src, env, gradients_site=None)
+        return self.lowering.for_rule(src, env)
 
     def distribute(self, inp, g, op):
         """Add gradient `g` to the terms of operand `inp` (a value or a pack of them)."""

@@ -1,0 +1,195 @@
+"""Lowering of calls: arguments (with * and **), and what a callee is: the AD's
+own functions, a decorated or user function (inlined), a foldable builtin, a
+library function (one op, its pieces known where the number of results is)."""
+import types
+
+import gast
+import numpy as np
+
+from ..ad import interface
+from ..codegen import literal
+from ..ir import effects
+from ..ir.nodes import Const, Pack, Value
+from ..rules import registry
+from ..rules.products import einsum_string_form
+from .inlining import LocalFunction
+from .marks import GradientHelper, GraphHelper
+from .spellings import FOLDABLE, ITERATING_BUILTINS, RESULT_FIELDS, is_library_callable
+from .static import (all_known, hashable, is_string_method, known_literal, known_pieces,
+                     python_value)
+
+
+class CallLowering:
+    """Function calls and their dispatch (a mixin of FunctionLowering)."""
+
+    __slots__ = ()
+
+    def expr_Call(self, node, hint):
+        func = node.func
+        if self.sums_a_generator(node):
+            return self.sum_generator(node.args[0], node, hint)
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                args.extend(self.unpack_items(self.expr(a.value), a))
+            else:
+                args.append(self.expr(a))
+        kwargs = {}
+        for k in node.keywords:
+            if k.arg is None:
+                packed = self.expr(k.value)
+                if isinstance(packed, Pack) and packed.kind == 'dict':
+                    unpacked = dict(zip(packed.keys, packed.items))
+                elif isinstance(packed, Const) and isinstance(packed.value, dict):
+                    unpacked = {key: Const(v) for key, v in packed.value.items()}
+                else:
+                    raise self.error('**kwargs must be a dict known item by item here', k.value)
+                for key in unpacked:
+                    if not literal.is_identifier(key):  # (generated code names each keyword)
+                        shown = literal.string(key) if isinstance(key, str) else \
+                            type(key).__name__
+                        raise self.error(f'**kwargs: the key {shown} is not an identifier, so '
+                                         f'it cannot name a keyword argument', k.value)
+                kwargs.update(unpacked)
+            else:
+                kwargs[k.arg] = self.expr(k.value)
+        if isinstance(func, gast.Attribute):
+            base = self.expr(func.value)
+            if isinstance(base, Value) and base in self.ctx.lists:
+                return self.list_method(base, func.attr, args, kwargs, node, hint)
+            if isinstance(base, Value):
+                return self.method_call(base, func.attr, args, kwargs, node, hint)
+            if isinstance(base, Pack):
+                return self.pack_method(base, func, args, kwargs, node)
+            try:
+                fn = self.static_attribute(base.value, func.attr)
+            except AttributeError:
+                raise self.error(f'{base.spelling or base.value!r} has no attribute '
+                                 f'{func.attr!r}', func) from None
+            callee = Const(fn, spelling=f'{base.spelling}.{func.attr}' if base.spelling else None)
+        else:
+            callee = self.expr(func)
+        if not isinstance(callee, Const):
+            raise self.error('calling a run-time value is not supported', node)
+        return self.call(callee, args, kwargs, node, hint)
+
+    def unpack_items(self, operand, node):
+        """The items of `*seq` in a call: a pack, a constant sequence, or refused."""
+        if isinstance(operand, Pack):
+            return list(operand.items)
+        if isinstance(operand, Const) and isinstance(operand.value, (tuple, list, range)):
+            return [Const(v) for v in operand.value]
+        raise self.error('*args must be a list or tuple known item by item here', node)
+
+    def call(self, callee, args, kwargs, node, hint):
+        fn = callee.value
+        if fn is interface.gradients:
+            if self.gradients_site is None:
+                raise self.error('s2sgrad.gradients cannot be used here', node)
+            return self.gradients_site(self, args, kwargs, node)
+        if fn is interface.stop_gradient:
+            if len(args) != 1 or kwargs:
+                raise self.error('stop_gradient takes exactly one argument', node)
+            return self.builder.emit(interface.stop_gradient, args, {}, self.origin(node),
+                                     hint or '_stopped', temp=hint is None)
+        if fn in (exec, eval, compile):
+            raise self.error(f'{fn.__name__}() cannot be transformed', node)
+        if not hashable(fn):
+            fn = registry.ByIdentity.of(fn)
+        if isinstance(fn, LocalFunction):
+            return fn.call(self, args, kwargs, node)
+        if isinstance(fn, GradientHelper):
+            return self.inline_graph(fn, args, kwargs, node, hint)
+        own_arguments = isinstance(fn, GraphHelper)
+        if own_arguments:
+            # a graph function never writes into its caller's arrays (docs/programs.md)
+            fn = fn.python_function
+        template = self.template_call(fn, args, kwargs, node)
+        if template is not None:
+            return template
+        if is_string_method(fn) and all_known(args, kwargs):
+            # 'w'.upper(), ','.join(names), key.startswith('b'): a constant string's
+            # method on constants is evaluated now (a dict key, a branch test)
+            return self.fold_string_method(fn, args, kwargs, node)
+        if fn is getattr and len(args) in (2, 3) and not kwargs and \
+                not isinstance(args[0], Const):
+            if not (known_literal(args[1]) and isinstance(args[1].value, str)):
+                raise self.error('getattr of a run-time value needs a constant attribute '
+                                 'name', node)
+            return self.attribute(args[0], args[1].value, node, hint)    # as base.attr
+        if fn in ITERATING_BUILTINS:
+            # a dict built here iterates its keys (constants), as in Python
+            args = [Const(tuple(a.keys)) if isinstance(a, Pack) and a.kind == 'dict' else a
+                    for a in args]
+        if fn in (enumerate, zip, reversed) and not kwargs and \
+                any(isinstance(a, Pack) for a in args):
+            # of lists and tuples known item by item: known item by item
+            seqs = [self.iterated_items(a, node) for a in args]
+            if all(q is not None for q in seqs) and (fn is zip or len(seqs) == 1):
+                items = [Pack('tuple', [Const(k), v]) for k, v in enumerate(seqs[0])] \
+                    if fn is enumerate else seqs[0][::-1] if fn is reversed else \
+                    [Pack('tuple', list(t)) for t in zip(*seqs)]
+                return Pack('list', items)
+        if fn in FOLDABLE and all(isinstance(a, Const) for a in args) \
+                and all(isinstance(v, Const) for v in kwargs.values()):
+            self.folded(*args, *kwargs.values())
+            try:
+                return Const(fn(*[a.value for a in args],
+                                **{k: v.value for k, v in kwargs.items()}))
+            except Exception as exc:
+                raise self.error(f'{type(exc).__name__}: {exc}', node) from None
+        if fn is len and len(args) == 1 and isinstance(args[0], Pack):
+            return Const(len(args[0].items))
+        if fn is sum and len(args) in (1, 2) and not kwargs and isinstance(args[0], Pack):
+            total = args[1] if len(args) == 2 else Const(0)
+            for item in args[0].items:
+                total = self.binary(gast.Add(), total, item, node)
+            return total
+        if fn in (tuple, list) and len(args) == 1 and isinstance(args[0], Pack):
+            return Pack('tuple' if fn is tuple else 'list', args[0].items)
+        if is_library_callable(fn):
+            # a function that writes an argument (np.fill_diagonal, out=): its
+            # functional form and the write (ir/effects.py)
+            def emit_call(args, kwargs, name):
+                return self.builder.emit(fn, args, kwargs, self.origin(node),
+                                         name or hint or '_' + _short_name(fn),
+                                         style=('call', callee.spelling),
+                                         temp=name is not None or hint is None)
+            written = effects.lower_call(self, fn, args, kwargs, self.origin(node), emit_call)
+            if written is not None:
+                return written
+        if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
+                and not registry.is_constant(fn) and not is_library_callable(fn):
+            return self.inline(fn, args, kwargs, node, hint, own_arguments)
+        if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType) \
+                and not is_library_callable(fn.__func__):
+            raise self.error('calling methods of user objects is not supported yet', node)
+        spelling = callee.spelling
+        if fn is np.einsum:
+            args = einsum_string_form(args) or args     # the sublist form, as a string
+        pieces = known_pieces(fn, args, kwargs)
+        if pieces:
+            # np.split(x, 3): three values, so that each piece has its own gradient
+            outs = self.builder.emit(fn, args, kwargs, self.origin(node), hint or '_piece',
+                                     style=('call', spelling), n_out=pieces,
+                                     temp=hint is None)
+            kind = 'list' if fn in (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit) \
+                else 'tuple'
+            fields = RESULT_FIELDS.get(fn) if kind == 'tuple' else None
+            return Pack(kind, outs if isinstance(outs, list) else [outs], fields)
+        return self.builder.emit(fn, args, kwargs, self.origin(node),
+                                 hint or '_' + _short_name(fn), style=('call', spelling),
+                                 temp=hint is None)
+
+    def fold_string_method(self, fn, args, kwargs, node):
+        values = [python_value(a) for a in args]
+        named = {k: python_value(v) for k, v in kwargs.items()}
+        try:
+            return Const(fn(*values, **named))
+        except Exception as exc:
+            raise self.error(f'{type(exc).__name__}: {exc}', node) from None
+
+
+def _short_name(fn):
+    name = getattr(fn, '__name__', None) or type(fn).__name__
+    return name.lstrip('_') or 'call'

@@ -1,0 +1,128 @@
+"""Lowering of comprehensions: unrolled over sequences known item by item, else
+desugared into a loop (a list built by appending, `sum(...)` of a generator
+into a running total)."""
+import gast
+
+from ..ir.nodes import Const, Pack
+from .analysis import stored_names, walrus_names
+from .static import known_literal
+
+
+class ComprehensionLowering:
+    """List, dict and generator comprehensions (a mixin of FunctionLowering)."""
+
+    __slots__ = ()
+
+    def expr_ListComp(self, node, hint):
+        if len(node.generators) == 1 and \
+                self.static_items(self.expr(node.generators[0].iter), node) is None:
+            return self.list_loop(node, hint)
+        return Pack('list', self.comprehension(node, lambda: [self.expr(node.elt)]))
+
+    def list_loop(self, node, hint=None):
+        """[f(x) for x in seq] over a run-time sequence: a loop appending to a list."""
+        comp = node.generators[0]
+        name = hint if hint and hint not in self.env and hint.isidentifier() \
+            else f'_items{len(self.ctx.loop_ids)}'
+        call = gast.Call(func=gast.Attribute(value=gast.Name(name, gast.Load(), None, None),
+                                             attr='append', ctx=gast.Load()),
+                         args=[node.elt], keywords=[])
+        body = [gast.Expr(value=call)]
+        for test in reversed(comp.ifs):
+            body = [gast.If(test=test, body=body, orelse=[])]
+        loop = gast.For(target=comp.target, iter=comp.iter, body=body, orelse=[],
+                        type_comment=None)
+        gast.copy_location(loop, node)
+        for inner in gast.walk(loop):
+            if not hasattr(inner, 'lineno') or inner.lineno is None:
+                gast.copy_location(inner, node)
+        saved = {k: self.env[k] for k in stored_names(comp.target) if k in self.env}
+        self.env[name] = Pack('list', [])
+        self.stmt_For(loop)
+        items = self.env.pop(name)
+        self.env.update(saved)
+        return items
+
+    expr_GeneratorExp = expr_ListComp     # consumed at once by the call it is passed to
+
+    def expr_DictComp(self, node, hint):
+        pairs = self.comprehension(node, lambda: [(self.expr(node.key), self.expr(node.value))])
+        if not all(known_literal(k) for k, _ in pairs):
+            raise self.error('dict comprehension keys must be constants', node)
+        return Pack('dict', [v for _, v in pairs], [k.value for k, _ in pairs])
+
+    def comprehension(self, node, element, generators=None):
+        """Unroll a comprehension over sequences known item by item (lists, tuples,
+        constant ranges); its conditions must be decided when transforming."""
+        generators = node.generators if generators is None else generators
+        if not generators:
+            return element()
+        gen = generators[0]
+        seq = self.static_items(self.expr(gen.iter), gen.iter)
+        if seq is None:
+            raise self.error('a nested comprehension over a run-time sequence is not '
+                             'supported yet: write the loops', gen.iter)
+        saved = dict(self.env)
+        out = []
+        try:
+            for item in seq:
+                self.assign(gen.target, item)
+                tests = [self.expr(t) for t in gen.ifs]
+                if not all(isinstance(t, Const) for t in tests):
+                    raise self.error('a comprehension condition must be decided when '
+                                     'transforming (a constant)', gen.ifs[0])
+                if all(t.value for t in tests):
+                    out.extend(self.comprehension(node, element, generators[1:]))
+        finally:
+            # the comprehension's variables stay inside it; `:=` binds outside it
+            for name in walrus_names(node):
+                if name in self.env:
+                    saved[name] = self.env[name]
+            self.env = saved
+        return out
+
+    def static_items(self, seq, node):
+        if isinstance(seq, Const) and isinstance(seq.value, (range, enumerate, zip, reversed)):
+            return [Const(v) for v in seq.value]     # (a fresh iterator each lowering)
+        return self.iterated_items(seq, node)
+
+    def sum_generator(self, gen, node, hint):
+        """sum(f(x) for x in xs): unrolled over a known sequence, else a loop adding up."""
+        seq = self.static_items(self.expr(gen.generators[0].iter), gen) \
+            if len(gen.generators) == 1 else None
+        if seq is not None or len(gen.generators) > 1:
+            terms = self.comprehension(gen, lambda: [self.expr(gen.elt)])
+            total = Const(0)
+            for term in terms:
+                total = self.binary(gast.Add(), total, term, node)
+            return total
+        comp = gen.generators[0]
+        acc = f'_sum{len(self.ctx.loop_ids)}'
+        store = gast.Name(acc, gast.Store(), None, None)
+        load = gast.Name(acc, gast.Load(), None, None)
+        update = gast.Assign(targets=[store], value=gast.BinOp(left=load, op=gast.Add(),
+                                                                 right=gen.elt), type_comment=None)
+        body = [update]
+        for test in reversed(comp.ifs):
+            body = [gast.If(test=test, body=body, orelse=[])]
+        loop = gast.For(target=comp.target, iter=comp.iter, body=body, orelse=[],
+                        type_comment=None)
+        for synthetic in (update, loop, *[b for b in body if isinstance(b, gast.If)]):
+            gast.copy_location(synthetic, node)
+        gast.fix_missing_locations(loop)
+        saved = {k: self.env[k] for k in stored_names(comp.target) if k in self.env}
+        self.env[acc] = Const(0)
+        self.stmt_For(loop)
+        total = self.env.pop(acc)
+        self.env.update(saved)
+        return total
+
+    def sums_a_generator(self, node):
+        """Is this call `sum(... for ...)` (the builtin sum of one comprehension)?"""
+        if not (isinstance(node.func, gast.Name) and len(node.args) == 1 and not node.keywords
+                and isinstance(node.args[0], (gast.GeneratorExp, gast.ListComp))):
+            return False
+        if node.func.id in self.env:
+            return False
+        found, fn = self.resolve(node.func.id)
+        return found and fn is sum
