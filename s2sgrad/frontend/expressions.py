@@ -6,8 +6,9 @@ import operator
 import gast
 import numpy as np
 
-from ..ir import effects, match, prims
+from ..ir import effects, prims
 from ..ir.nodes import NONE, Block, Const, If, Pack, Slice, Value
+from . import match
 from .analysis import walrus_names
 from .spellings import (ATTRIBUTES, BINARY, COMPARE, CONSTANT_ATTRIBUTES, METHODS, PY_BINARY,
                         PY_COMPARE, PY_UNARY, UNARY)

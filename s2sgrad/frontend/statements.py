@@ -5,8 +5,9 @@ import gast
 
 from ..analyses.aliases import Pending, Stale
 from ..errors import TransformError
-from ..ir import effects, match, prims
+from ..ir import effects, prims
 from ..ir.nodes import NONE, Block, Const, If, Managed, Pack, Value, map_operand, walk
+from . import match
 from .analysis import may_exit
 from .context import DELETED, hint_of, item_hint
 from .rewrites import with_rest

@@ -16,8 +16,8 @@ import itertools
 import gast
 import numpy as np
 
-from . import prims
-from .nodes import NONE, Const, Pack, Value
+from ..ir import prims
+from ..ir.nodes import NONE, Const, Pack, Value
 
 # Classes whose single positional sub-pattern matches the subject itself (PEP 634).
 SELF_MATCHING = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str, tuple)
