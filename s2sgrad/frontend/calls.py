@@ -14,7 +14,7 @@ from ..rules import registry
 from ..rules.products import einsum_string_form
 from .inlining import LocalFunction
 from .marks import GradientHelper, GraphHelper
-from .spellings import FOLDABLE, ITERATING_BUILTINS, RESULT_FIELDS, is_library_callable
+from .spellings import FOLDABLE, ITERATING_BUILTINS, RESULT_FIELDS, SPLITS, is_library_callable
 from .static import (all_known, hashable, is_string_method, known_literal, known_pieces,
                      python_value)
 
@@ -173,8 +173,7 @@ class CallLowering:
             outs = self.builder.emit(fn, args, kwargs, self.origin(node), hint or '_piece',
                                      style=('call', spelling), n_out=pieces,
                                      temp=hint is None)
-            kind = 'list' if fn in (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit) \
-                else 'tuple'
+            kind = 'list' if fn in SPLITS else 'tuple'
             fields = RESULT_FIELDS.get(fn) if kind == 'tuple' else None
             return Pack(kind, outs if isinstance(outs, list) else [outs], fields)
         return self.builder.emit(fn, args, kwargs, self.origin(node),

@@ -90,8 +90,6 @@ class MethodLowering:
         if name in VARARG_METHODS and len(args) > 1:
             args = [Const(tuple(a.value for a in args)) if all(known_literal(a) for a in args)
                     else Pack('tuple', args)]
-        if name == 'transpose' and not args:
-            pass
         prim = METHODS[name]
 
         def emit_method(args, kwargs, temp_name):

@@ -91,6 +91,8 @@ RESULT_FIELDS = {np.linalg.slogdet: ('sign', 'logabsdet'),
                  np.linalg.eigh: ('eigenvalues', 'eigenvectors'),
                  np.linalg.eig: ('eigenvalues', 'eigenvectors'),
                  np.linalg.qr: ('Q', 'R'), np.linalg.svd: ('U', 'S', 'Vh')}
+# Library calls that split an array: a list of pieces, as many as the sections.
+SPLITS = (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)
 
 
 def is_library_callable(fn):

@@ -6,7 +6,7 @@ import types
 import numpy as np
 
 from ..ir.nodes import Const, Pack
-from .spellings import FIXED_ARITY
+from .spellings import FIXED_ARITY, SPLITS
 
 
 LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis), slice)
@@ -128,8 +128,7 @@ def known_pieces(fn, args, kwargs):
         if isinstance(compute_uv, Const):
             return 3 if compute_uv.value else 0
         return 0
-    splits = (np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit)
-    if fn not in splits or len(args) < 2:
+    if fn not in SPLITS or len(args) < 2:
         return 0
     if isinstance(args[1], Pack) and all(known_literal(i) for i in args[1].items):
         sections = [i.value for i in args[1].items]
