@@ -5,6 +5,7 @@ import gast
 
 from ..ir.nodes import Const, Pack
 from .analysis import stored_names, walrus_names
+from .rewrites import appending_loop, summing_loop
 from .static import known_literal
 
 
@@ -21,27 +22,9 @@ class ComprehensionLowering:
 
     def list_loop(self, node, hint=None):
         """[f(x) for x in seq] over a run-time sequence: a loop appending to a list."""
-        comp = node.generators[0]
         name = hint if hint and hint not in self.env and hint.isidentifier() \
             else f'_items{len(self.ctx.loop_ids)}'
-        call = gast.Call(func=gast.Attribute(value=gast.Name(name, gast.Load(), None, None),
-                                             attr='append', ctx=gast.Load()),
-                         args=[node.elt], keywords=[])
-        body = [gast.Expr(value=call)]
-        for test in reversed(comp.ifs):
-            body = [gast.If(test=test, body=body, orelse=[])]
-        loop = gast.For(target=comp.target, iter=comp.iter, body=body, orelse=[],
-                        type_comment=None)
-        gast.copy_location(loop, node)
-        for inner in gast.walk(loop):
-            if not hasattr(inner, 'lineno') or inner.lineno is None:
-                gast.copy_location(inner, node)
-        saved = {k: self.env[k] for k in stored_names(comp.target) if k in self.env}
-        self.env[name] = Pack('list', [])
-        self.stmt_For(loop)
-        items = self.env.pop(name)
-        self.env.update(saved)
-        return items
+        return self.accumulated(appending_loop(node, name), name, Pack('list', []))
 
     expr_GeneratorExp = expr_ListComp     # consumed at once by the call it is passed to
 
@@ -96,26 +79,18 @@ class ComprehensionLowering:
             for term in terms:
                 total = self.binary(gast.Add(), total, term, node)
             return total
-        comp = gen.generators[0]
         acc = f'_sum{len(self.ctx.loop_ids)}'
-        store = gast.Name(acc, gast.Store(), None, None)
-        load = gast.Name(acc, gast.Load(), None, None)
-        update = gast.Assign(targets=[store], value=gast.BinOp(left=load, op=gast.Add(),
-                                                                 right=gen.elt), type_comment=None)
-        body = [update]
-        for test in reversed(comp.ifs):
-            body = [gast.If(test=test, body=body, orelse=[])]
-        loop = gast.For(target=comp.target, iter=comp.iter, body=body, orelse=[],
-                        type_comment=None)
-        for synthetic in (update, loop, *[b for b in body if isinstance(b, gast.If)]):
-            gast.copy_location(synthetic, node)
-        gast.fix_missing_locations(loop)
-        saved = {k: self.env[k] for k in stored_names(comp.target) if k in self.env}
-        self.env[acc] = Const(0)
+        return self.accumulated(summing_loop(gen, acc, node), acc, Const(0))
+
+    def accumulated(self, loop, name, initial):
+        """What a comprehension desugared into `loop` leaves in `name` (starting as
+        `initial`); the comprehension's variables stay inside it."""
+        saved = {k: self.env[k] for k in stored_names(loop.target) if k in self.env}
+        self.env[name] = initial
         self.stmt_For(loop)
-        total = self.env.pop(acc)
+        result = self.env.pop(name)
         self.env.update(saved)
-        return total
+        return result
 
     def sums_a_generator(self, node):
         """Is this call `sum(... for ...)` (the builtin sum of one comprehension)?"""

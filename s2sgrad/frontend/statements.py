@@ -10,7 +10,7 @@ from ..ir.nodes import NONE, Block, Const, If, Managed, Pack, Value, map_operand
 from . import match
 from .analysis import may_exit
 from .context import DELETED, hint_of, item_hint
-from .rewrites import with_rest
+from .rewrites import return_if, with_rest
 from .spellings import MANAGER_ARGUMENTS, is_context_manager
 from .static import as_pack
 
@@ -67,11 +67,8 @@ class StatementLowering:
                 # after a loop that returned: `if returned: return value`, and the
                 # rest of this body runs only where it did not
                 ctx, self.pending_return = self.pending_return, None
-                check = gast.If(test=gast.Name(ctx['return_flag'], gast.Load(), None, None),
-                                body=[gast.Return(value=gast.Name(ctx['return_value'],
-                                                                  gast.Load(), None, None))],
-                                orelse=[])
-                check = with_rest(gast.copy_location(check, stmt), body[i + 1:])
+                check = with_rest(return_if(ctx['return_flag'], ctx['return_value'], stmt),
+                                  body[i + 1:])
                 body[i + 1:] = []
                 outer, self.stmt = self.stmt, stmt
                 try:
