@@ -791,12 +791,11 @@ def _outputs(op):
 
 def _reads_with_kind(op):
     """(value, read only for its shape?) for each value an op or region reads directly."""
-    from ..passes.inplace import SHAPE_ONLY
     if isinstance(op, (Loop, If)):
         return [(v, False) for v in _reads(op)]
     found = []
     for k, arg in enumerate(op.args):
-        shape_only = (op.prim, k) in SHAPE_ONLY
+        shape_only = (op.prim, k) in prims.SHAPE_ONLY
         found.extend((v, shape_only) for v in values_in(arg))
     for arg in op.kwargs.values():
         found.extend((v, False) for v in values_in(arg))
