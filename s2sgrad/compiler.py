@@ -4,7 +4,7 @@
       frontend.source.capture   source + absolute lines + closure/globals -> gast tree
       ir.lower.lower_function   gast -> IR (one primitive op per statement, calls inlined);
                                 each `gradients(...)` call is differentiated right where it
-                                stands (ad.reverse.gradients_site), because the code after it
+                                stands (ad.site.gradients_site), because the code after it
                                 may use its results
       ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body
       passes.peephole           adjoint rewrites that need the readers of a rule's result
@@ -36,7 +36,8 @@ from .codegen.spelling import user_aliases
 from .errors import TransformError
 from .ir import verify
 from .ir.clone import inline_graph
-from .ir.lower import Builder, Context, FunctionLowering, lower_function
+from .frontend.ad_bridge import ADLowering, gradients_site
+from .ir.lower import Builder, Context, lower_function
 from .ir.nodes import Const, Graph, Op, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.peephole import simplify_adjoint
@@ -91,7 +92,7 @@ class Compiled:
 @_cyclic_gc_paused()
 def transform(fn, name=None):
     """`@graph`: the function itself in static-graph form, every gradients(...) site expanded."""
-    graph = lower_function(fn, gradients_site=reverse.gradients_site)
+    graph = lower_function(fn, gradients_site=gradients_site)
     if name:
         graph.name = name
     return _finish(graph, docstring=graph.docstring)
@@ -130,7 +131,7 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
         {params[i].value: shape for i, shape in arg_shapes.items()}
     samples = None if arg_samples is None else \
         {params[i].value: s for i, s in arg_samples.items() if s is not None}
-    site = _SiteLowering(ctx, builder)
+    site = ADLowering(ctx, builder)
     grads = reverse.differentiate(site, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
                                   scalars=[p.value for p in params] if scalar_args else (),
@@ -194,14 +195,6 @@ def _check_constant_outputs(result, name):
             f'{type(result.value).__name__} {result.value!r}'[:80]
         raise TypeError(f'grad: {name} returned {what}: a differentiated function must '
                         f'return a float or an array of floats')
-
-
-class _SiteLowering(FunctionLowering):
-    """The lowering context of an `sg.grad` adjoint: rules lower through it."""
-
-    def __init__(self, ctx, builder):
-        self.ctx = ctx
-        self.builder = builder
 
 
 def _finish(graph, docstring=None, floats=False, param_shapes=None, samples=None,
