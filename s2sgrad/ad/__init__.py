@@ -13,9 +13,12 @@
     invariance  values whose gradient is zero by construction (a softmax's max shift)
 
 Each depends on `ir`, `rules`, `analyses` and `runtime`, never on the frontend
-or the passes.  Forward mode goes beside reverse mode: an `ad/forward.py` whose
-`differentiate` walks the ops first to last, expanding JVP rule templates
-through the same `Lowering.lower_rule`, reusing `activity` (the varied half)
-and `Terms` (a tangent's terms are summed and named the same way); control
-flow gets forward rules beside `control.ADJOINTS`.
+or the passes (tests/test_ad_layering.py).
+
+Forward mode goes beside reverse mode, as Tangent has forward_ad.py beside
+reverse_ad.py: an `ad/forward.py` whose `differentiate` walks the ops first to
+last, expanding tangent rule templates (registered beside the gradient rules)
+through the same `Lowering.lower_rule`; it reuses `activity` (the varied half)
+and `Terms` (a value's tangent terms are summed and named the same way), and
+ifs and loops get forward rules of their own beside `control.ADJOINTS`.
 """

@@ -53,13 +53,13 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
     builder = lowering.builder
     block = GradBlock(name, ys, xs, aggregation, gate, origin)
     prefix = builder.visible_ops()
-    sweep = Sweep(lowering, block, set(v for v in stop if isinstance(v, Value)))
+    stop = {v for v in stop if isinstance(v, Value)} | zero_gradient_shifts(prefix, ys, xs)
+    sweep = Sweep(lowering, block, stop)
     saved = builder.adjoint, builder.origin_override
     builder.adjoint = block
     try:
-        sweep.stop = sweep.stop | zero_gradient_shifts(prefix, ys, xs)
         varied, useful = activity(prefix, {x for x in xs if isinstance(x, Value)},
-                                  {y for y in ys if isinstance(y, Value)}, sweep.stop)
+                                  {y for y in ys if isinstance(y, Value)}, stop)
         sweep.varied = varied
         sweep.needed = varied & useful
         sweep.locate(builder.stack)
