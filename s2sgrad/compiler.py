@@ -4,7 +4,7 @@
       frontend.source.capture   source + absolute lines + closure/globals -> gast tree
       frontend.lowering.lower_function  gast -> IR (one primitive op per statement, calls inlined);
                                 each `gradients(...)` call is differentiated right where it
-                                stands (ad.reverse.gradients_site), because the code after it
+                                stands (ad.site.gradients_site), because the code after it
                                 may use its results
       ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body
       passes.peephole           adjoint rewrites that need the readers of a rule's result
@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from .ad import reverse
+from .ad import reverse, site
 from .analyses.dtypes import Dtypes
 from .analyses.shapes import ShapeClasses
 from .codegen import emit as codegen
@@ -93,7 +93,7 @@ class Compiled:
 @_cyclic_gc_paused()
 def transform(fn, name=None):
     """`@graph`: the function itself in static-graph form, every gradients(...) site expanded."""
-    graph = lower_function(fn, gradients_site=reverse.gradients_site)
+    graph = lower_function(fn, gradients_site=site.gradients_site)
     if name:
         graph.name = name
     return _finish(graph, docstring=graph.docstring)

@@ -64,7 +64,7 @@ class FunctionLowering(StatementLowering, AssignmentLowering, LoopLowering, Expr
         self.loops = []             # enclosing loops: their break / return flag names
         self.pending_return = None  # a loop just lowered returned from inside
         self.stmt = None
-        self.gradients_site = gradients_site   # ad.reverse.differentiate_site, injected
+        self.gradients_site = gradients_site   # ad.site.gradients_site, injected by the compiler
 
     @classmethod
     def for_adjoint(cls, ctx, builder):

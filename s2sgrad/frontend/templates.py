@@ -15,10 +15,16 @@ class TemplateLowering:
 
     __slots__ = ()
 
-    def for_rule(self, src, env):
-        """The lowering of a rule's template (`src`, its parameters bound in `env`):
-        it appends to this lowering's builder, in its context."""
-        return type(self)(self.ctx, self.builder, src, env, gradients_site=None)
+    def lower_rule(self, src, env, shapes):
+        """Lower a rule's template (`src`, its parameters bound in `env`) into this
+        lowering's builder, in its context; its result operand (ad.lowering.Lowering).
+        `shapes` (analyses.shapes.ShapeClasses) answers the template's static shape
+        questions while it is lowered."""
+        self.builder.shape_facts = shapes
+        try:
+            return type(self)(self.ctx, self.builder, src, env, gradients_site=None).lower_body()
+        finally:
+            self.builder.shape_facts = None
 
     def in_rule(self):
         """Is this the lowering of a gradient rule's template (NumPy semantics)?"""

@@ -28,8 +28,9 @@ import numpy as np
 
 from ..errors import TransformError
 from ..ir import prims
+from ..ir.prims import SHAPE_ONLY
 from ..ir.nodes import If, Loop, Op, Value, values_in, walk
-from ..runtime import construction, helpers
+from ..runtime import helpers
 
 VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
          np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.atleast_1d, np.atleast_2d,
@@ -40,19 +41,6 @@ FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, n
          np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer, prims.LIST_NEW,
          helpers._sg_zero_at, helpers._sg_scatter_add,
          np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}     # (reductions: new)
-SHAPE_ONLY = {(np.shape, 0), (np.ndim, 0), (np.size, 0), (getattr, 0), (len, 0),
-              (np.zeros_like, 0), (np.ones_like, 0), (np.empty_like, 0),
-              (helpers._sg_unbroadcast, 1), (helpers._sg_scatter_add, 1),
-              (helpers._sg_zeros_like, 0), (helpers._sg_ones_like, 0),
-              (helpers._sg_cast_like, 1), (helpers._sg_gradient_of, 1),
-              (helpers._sg_shape_of, 0), (helpers._sg_is_view, 0), (helpers._sg_is_view, 1),
-              (helpers._sg_is_array, 0),      # (these two look at what memory, not what data)
-              (helpers._sg_written_grad, 2), (helpers._sg_if_inexact, 1),
-              (helpers._sg_last_writes, 0)}
-SHAPE_ONLY |= {(getattr(construction, name), k) for name, k in (
-    ('_sg_repeat_sum', 1), ('_sg_tile_sum', 1), ('_sg_diag_adjoint', 1),
-    ('_sg_diagonal_adjoint', 1), ('_sg_unpad', 1), ('_sg_split_stacked', 1),
-    ('_sg_untake_along_axis', 3)) if hasattr(construction, name)}
 
 
 # Elementwise ops that may write into an operand; for these two either operand.

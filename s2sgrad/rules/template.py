@@ -47,16 +47,18 @@ def _same(a, b):
         return False
 
 
-def expand(rule, op, dy, lowering_factory, name):
-    """Lower the rule's body for `op`; one gradient operand (or None) per differentiable input."""
+def expand(rule, op, dy, lower, name):
+    """Lower the rule's body for `op`; one gradient operand (or None) per differentiable input.
+
+    `lower(src, env)` lowers the captured source with its parameters bound and
+    returns the body's result operand."""
     bound = bind(rule, op, name)
     src = capture(rule.fn)
     dy_name, y_name = list(src.fn.__code__.co_varnames[:2])
     y = Pack('tuple', op.outputs) if rule.multi_output else op.output
     env = {dy_name: dy, y_name: y}
     env.update(bound)
-    lowering = lowering_factory(src, env)
-    result = lowering.lower_body()
+    result = lower(src, env)
     wanted = rule.differentiable
     if len(wanted) == 1:
         results = [result]
