@@ -93,7 +93,7 @@ class _Emitter:
     def scan(self, block):
         for op in block.ops:
             if isinstance(op, Loop):
-                for operand in [op.iterable] + list(op.inits):
+                for operand in op.entry_operands():
                     self.use(operand, op, block)
                 self.scan(op.cond_block)
                 self.use(op.cond, ('cond', op), op.cond_block)
@@ -803,12 +803,10 @@ def _mentions(op):
     for inner in [op] + ([o for block in op.blocks() for o in walk(block)]
                          if isinstance(op, (If, Loop)) else []):
         found += inner.outputs
-        if isinstance(inner, If):
-            found += values_in(inner.test)
-            found += [v for r in inner.then_results + inner.else_results for v in values_in(r)]
-        elif isinstance(inner, Loop):
+        if isinstance(inner, Loop):
             found += inner.defined()
-            for operand in [inner.iterable, inner.cond, inner.exit] + inner.inits + inner.nexts:
+        if isinstance(inner, (If, Loop)):
+            for operand in inner.operands():
                 found += values_in(operand)
         else:
             found += inner.inputs()

@@ -155,7 +155,7 @@ class _Decision:
                     self.producer[out] = op
                 continue
             if isinstance(op, Loop):
-                for operand in [op.iterable] + list(op.inits):
+                for operand in op.entry_operands():
                     for v in values_in(operand):
                         self.read(v, position, 'value', forward)
                 for inner in op.blocks():

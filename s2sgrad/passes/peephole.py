@@ -32,7 +32,7 @@ import numpy as np
 from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
+from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
 
 
 def simplify_adjoint(graph, param_shapes=None, floats=False, samples=None):
@@ -78,10 +78,9 @@ def _uses(graph):
         else:
             for v in op.inputs():
                 uses[v] = None
-            if isinstance(op, Loop):
-                for operand in op.nexts + op.inits:
-                    for v in _values(operand):
-                        uses[v] = None
+            for operand in op.operands():
+                for v in values_in(operand):
+                    uses[v] = None
     for v in _values(graph.result):
         uses[v] = None
     return uses
@@ -371,7 +370,7 @@ def _apply_renames(graph, renamed, ops_done=False):
 
     for op in walk(graph.body):
         if not isinstance(op, Op):
-            _rename_region(op, rename)
+            op.map_operands(rename)     # (its ops are renamed one by one)
         elif not ops_done and any(v in renamed for v in op.inputs()):
             op.replace_inputs(rename)
     graph.result = map_operand(graph.result, rename)
@@ -389,21 +388,6 @@ def _negated_product(op, negated, products):
     if op.prim is np.negative and op.args[0] in products:
         return ('-*',) + tuple(sorted(products[op.args[0]], key=lambda v: v.id))
     return None
-
-
-def _rename_region(region, rename):
-    """A region's own operands (its ops are renamed one by one)."""
-    if isinstance(region, If):
-        region.test = map_operand(region.test, rename)
-        region.then_results = [None if r is None else map_operand(r, rename)
-                               for r in region.then_results]
-        region.else_results = [None if r is None else map_operand(r, rename)
-                               for r in region.else_results]
-    else:
-        region.iterable, region.cond, region.exit = (
-            map_operand(o, rename) for o in (region.iterable, region.cond, region.exit))
-        region.inits = [map_operand(i, rename) for i in region.inits]
-        region.nexts = [map_operand(n, rename) for n in region.nexts]
 
 
 def _reads_well(number):
