@@ -24,6 +24,7 @@ from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Value, values_in, walk
 from ..rules import registry, template
 from ..runtime import helpers
 from ..runtime import loops as loop_helpers
+from ..specialisation import GENERAL
 from . import interface
 
 
@@ -41,12 +42,15 @@ class GradBlock:
 
 def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
                   aggregation=interface.AggregationMethod.ADD_N, gate=False,
-                  name='gradients', origin=None, cast_like=False, scalars=(), shapes=None,
-                  outputs_of=None, check_every_output=False):
+                  name='gradients', origin=None, cast_like=False, specialisation=GENERAL,
+                  forward_shapes=None, outputs_of=None, check_every_output=False):
     """Append the adjoint code to `lowering.builder`; return one operand per x.
 
     `lowering` is the FunctionLowering at the site (its builder holds the ops
     that precede the site; rule templates are lowered through it).
+    `specialisation`: what a call's arguments are (specialisation.py), bound to
+    the parameters' values; `forward_shapes`: the shape classes of the ops that
+    precede the site, when the caller has them (else computed here).
     `outputs_of`: sg.grad of the function of that name: an output that does not
     depend on the xs is checked to be floats when the code runs (one that does
     is floats already, unless it may be complex: `check_every_output`).
@@ -55,8 +59,9 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
     block = GradBlock(name, ys, xs, aggregation, gate, origin)
     prefix = builder.visible_ops()
     sweep = _Sweep(lowering, block, set(v for v in stop if isinstance(v, Value)))
-    sweep.known_scalars = scalars
-    sweep.known_shapes = shapes or {}
+    sweep.specialisation = specialisation
+    sweep.forward_shapes = forward_shapes if forward_shapes is not None else \
+        ShapeClasses(prefix, specialisation.scalars, specialisation.shapes)
     sweep.outputs_of = outputs_of
     sweep.check_every_output = check_every_output
     saved = builder.adjoint, builder.origin_override
@@ -168,9 +173,7 @@ class _Sweep:
             _containers(block, self.container, self.region_of, self.def_block)
         self.adjoint_of = {}        # forward if -> its adjoint if (for tapes in loops)
         origin = self.block.origin
-        self.shapes = ShapeClasses(prefix, getattr(self, 'known_scalars', ()),
-                                   getattr(self, 'known_shapes', None))
-        self.builder.shape_classes = self.shapes    # (the in-place pass goes on from them)
+        self.shapes = self.forward_shapes
         merged_from = _merged_from(prefix) if self.outputs_of is not None else {}
         for i, y in enumerate(ys):
             if isinstance(y, Value) and self.outputs_of is not None and \
@@ -202,7 +205,7 @@ class _Sweep:
             # the value handed back: x's dtype and shape; for tf.gradients, integer
             # and boolean xs are constants, which is known only when the code runs
             hint = 'd' + _bare(x.hint)
-            if cast_like and x in getattr(self, 'known_scalars', ()):
+            if cast_like and x in self.specialisation.scalars:
                 # a Python float argument: its gradient is a float (0.0 when none)
                 d = Const(0.0) if isinstance(d, Const) and d.value is None else \
                     self.emit(float, [d], hint, origin)

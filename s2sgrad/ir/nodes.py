@@ -100,8 +100,11 @@ class Op:
 
     `prim` is the Python object itself (np.tanh, np.add, a runtime helper), so
     rules are looked up by identity.  `style` says how codegen spells it:
-    'operator' (`a + b`), 'call' (`np.add(a, b)`).  `adjoint` is None for
-    forward code, or the `GradBlock` that this op belongs to.
+    'call' (`np.add(a, b)`), or a kind and its detail: ('operator', '+') for
+    `a + b`, ('call', 'np.add') for the user's spelling, ('subscript', 'checked')
+    for a subscript that checks it is no view (passes.inplace.check_views); what
+    passes decide about an op is their result (compiler.py), not its style.
+    `adjoint` is None for forward code, or the `GradBlock` that this op belongs to.
     """
 
     __slots__ = ('prim', 'args', 'kwargs', 'outputs', 'origin', 'style', 'adjoint')
@@ -351,7 +354,11 @@ class Param:
 
 
 class Graph:
-    """A whole function in static-graph form."""
+    """A whole function in static-graph form.  Its fields are all declared: what a
+    pass finds about it is a result of that pass (compiler.py), not an attribute."""
+
+    __slots__ = ('name', 'params', 'body', 'result', 'origin', 'docstring', 'return_origin',
+                 'namespaces', 'guards', 'tape_copies', 'lists')
 
     def __init__(self, name, params, body, result, origin, docstring=None):
         self.name = name

@@ -33,28 +33,29 @@ from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir import prims
 from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
+from ..specialisation import GENERAL
 
 
-def simplify_adjoint(graph, param_shapes=None, floats=False, samples=None):
-    """Rewrite `graph` in place.  `param_shapes` / `samples`: its parameters' shapes
-    and dtype samples (a shape specialisation); `floats`: a float specialisation.
+def simplify_adjoint(graph, specialisation=GENERAL):
+    """Rewrite `graph` in place, for the call `specialisation` (specialisation.py,
+    bound to the graph's parameters) its code is made for.
 
     Each rewrite reads a map of who reads what (`_uses`), made again after the
     sharing pass renames values; shape classes are computed when first asked.
     """
     uses = _uses(graph)
-    shapes = _Shapes(graph, param_shapes)
+    shapes = _Shapes(graph, specialisation.shapes)
     _elide_broadcasts(graph, shapes, uses)
-    if samples is not None:
-        _drop_unit_factors(graph, samples, uses)
+    if specialisation.samples is not None:
+        _drop_unit_factors(graph, specialisation.samples, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
     uses = _uses(graph)
     _fold_factors(graph, uses)
     _dot_products(graph, shapes, uses)
-    if param_shapes is not None:
+    if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
-    if floats:
+    if specialisation.floats:
         _plain_floats(graph)
 
 
@@ -98,12 +99,12 @@ class _Shapes:
     """The graph's shape classes, computed when a rewrite first asks (most graphs
     have nothing to rewrite that needs them)."""
 
-    def __init__(self, graph, param_shapes):
-        self.graph, self.param_shapes, self.classes = graph, param_shapes, None
+    def __init__(self, graph, shapes):
+        self.graph, self.shapes, self.classes = graph, shapes, None   # (the parameters')
 
     def get(self):
         if self.classes is None:
-            self.classes = ShapeClasses(self.graph.body.ops, shapes=self.param_shapes)
+            self.classes = ShapeClasses(self.graph.body.ops, shapes=self.shapes)
         return self.classes
 
 
