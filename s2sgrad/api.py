@@ -9,6 +9,7 @@ from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
 from .frontend.marks import GradientHelper, GraphHelper
+from .specialisation import FLOATS, GENERAL, Specialisation
 
 
 class GraphFunction(GraphHelper):
@@ -109,12 +110,11 @@ class GradFunction(GraphFunction, GradientHelper):
         self._for_shapes = {}
         self._guards = None         # the target's: every specialisation depends on them
 
-    def _compile(self, scalar_args=False, arg_shapes=None, arg_samples=None):
+    def _compile(self, specialisation=GENERAL):
         target = self.target.graph
         self._guards = target.guards
         return compiler.transform_grad(target, self.indices, self.with_value,
-                                       self.__name__, scalar_args=scalar_args,
-                                       arg_shapes=arg_shapes, arg_samples=arg_samples)
+                                       self.__name__, specialisation)
 
     def _forget(self):
         self._compiled = self._for_floats = self._for_floats_function = self._guards = None
@@ -139,7 +139,7 @@ class GradFunction(GraphFunction, GradientHelper):
                 shapes.update({i: () for i, a in enumerate(args)
                                if type(a) in (float, int, np.float64, np.float32)})
                 samples = {i: sample_of(a) for i, a in enumerate(args)}
-                compiled = self._compile(arg_shapes=shapes, arg_samples=samples)
+                compiled = self._compile(Specialisation(shapes=shapes, samples=samples))
             self._for_shapes[key] = compiled
         return compiled
 
@@ -177,7 +177,7 @@ class GradFunction(GraphFunction, GradientHelper):
         """The same gradient specialised for calls whose arguments are all Python floats:
         nothing can broadcast, so nothing is summed back to a shape."""
         if self._for_floats is None:
-            self._for_floats = self._compile(scalar_args=True)
+            self._for_floats = self._compile(FLOATS)
             self._for_floats_function = self._for_floats.function
         return self._for_floats
 

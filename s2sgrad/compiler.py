@@ -6,19 +6,38 @@
                                 each `gradients(...)` call is differentiated right where it
                                 stands (ad.site.gradients_site), because the code after it
                                 may use its results
-      ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body
-      passes.peephole           adjoint rewrites that need the readers of a rule's result
-      passes.simplify           dead code (unused forward values, unwanted rule outputs)
-      passes.inplace            x[i] = v in place where no later read can tell, else on a copy;
-                                in a call's specialisation (shapes and dtypes known), an
-                                elementwise result written into a dead operand too
-      ir.verify                 IR invariants (every use defined before, SSA)
-      codegen.emit              IR -> readable Python source, big dead arrays released
-                                (when first asked for)
-      codegen.loader            compile under a file name registered in linecache (when
-                                the function is first asked for)
+      ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body,
+                                for a call's Specialisation (specialisation.py: the
+                                arguments' float-ness, shapes, dtypes), from the forward
+                                code's shape classes (computed here, handed over)
+    then PASSES, in order (what each reads besides the graph -> what it produces):
+      check views               passes.inplace.check_views: `row = y[0]` read after y is
+                                assigned into becomes a checked subscript
+      dead code                 passes.simplify: unused forward values, unwanted rule outputs
+      peephole                  passes.peephole, reads specialisation: adjoint rewrites that
+                                need the readers of a rule's result
+      dead code                 again: the peepholes' leftovers
+      verify                    ir.verify: IR invariants (every use defined before, SSA)
+      inplace                   passes.inplace.decide, reads shapes, dtypes -> inplace_plan:
+                                x[i] = v in place where no later read can tell, else on a
+                                copy; in a call's specialisation (shapes and dtypes known),
+                                an elementwise result written into a dead operand too
+      big arrays                reads shapes, dtypes -> big_arrays: the values that are
+                                arrays of BIG_BYTES or more
+    and when first asked for:
+      codegen.emit              graph + inplace_plan + big_arrays -> readable Python
+                                source, big dead arrays released
+      codegen.loader            compile under a file name registered in linecache
+
+A pass changes the graph or produces a typed result, never an attribute hung on
+a shared object.  What a pass may read: the pipeline's inputs (specialisation,
+forward_shapes), an earlier pass's result, or an analysis (`ANALYSES`:
+sizes_matter, shapes, dtypes), computed when a pass first reads it and kept
+until a pass changes the graph.
 """
+import collections.abc
 import contextlib
+import dataclasses
 import functools
 import gc
 import inspect
@@ -43,6 +62,7 @@ from .ir.nodes import Const, Graph, Op, Pack, Param, Value, values_in, walk
 from .passes import inplace
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
+from .specialisation import GENERAL
 
 
 @contextlib.contextmanager
@@ -64,13 +84,17 @@ def _cyclic_gc_paused():
 
 
 class Compiled:
-    """A transformed function: its graph at once, its source and live function when
-    first asked for (a gradient needs only its target's graph, `.source` no function)."""
+    """A transformed function: its graph and the passes' results at once, its source
+    and live function when first asked for (a gradient needs only its target's
+    graph, `.source` no function)."""
 
-    def __init__(self, graph, docstring=None, floats=False):
+    def __init__(self, graph, docstring=None, specialisation=GENERAL,
+                 inplace_plan=None, big=frozenset()):
         self.graph = graph          # after simplification: what `.graph` shows
         self.docstring = docstring
-        self.floats = floats
+        self.specialisation = specialisation
+        self.inplace_plan = inplace_plan if inplace_plan is not None else inplace.InplacePlan()
+        self.big = big
         # numbered now, so that names do not depend on which function runs first
         self.filename = file_name(f'{graph.name} from {graph.origin.short}')
 
@@ -80,7 +104,8 @@ class Compiled:
         with _cyclic_gc_paused():
             aliases = user_aliases(self.graph.namespaces)
             return codegen.emit(self.graph, aliases, reserved=_reserved(self.graph),
-                                docstring=self.docstring, floats=self.floats)
+                                docstring=self.docstring, floats=self.specialisation.floats,
+                                inplace=self.inplace_plan, big=self.big)
 
     @functools.cached_property
     def function(self):
@@ -100,19 +125,16 @@ def transform(fn, name=None):
 
 
 @_cyclic_gc_paused()
-def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_shapes=None,
-                   arg_samples=None):
+def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL):
     """`grad` / `value_and_grad`: the adjoint of `target_graph` w.r.t. the params in `wrt`.
 
     The target's graph is copied into a new function with fresh values; its
     outputs (all of them, summed) are the ys; the params named by wrt the xs.
-    `scalar_args`: every argument is a Python float (a call's specialisation):
-    no broadcasting can happen, so no gradient is summed back to a shape.
-    `arg_shapes`: the shapes of a call's arguments (another specialisation):
-    gradients are summed back to a shape only where a broadcast happened.
-    `arg_samples`: with `arg_shapes`, the dtypes of a call's arguments, as
-    samples (analyses.dtypes.sample_of): results are written into dead
-    operands of their shape and dtype (passes.inplace).
+    `specialisation` (keyed by argument position): what a call's arguments are.
+    Python floats: no broadcasting can happen, so no gradient is summed back
+    to a shape.  Shapes: gradients are summed back to a shape only where a
+    broadcast happened.  Shapes and dtype samples: results are written into
+    dead operands of their shape and dtype (passes.inplace).
     """
     params = [Param(p.name, Value(p.name, p.value.origin), p.default, p.kind)
               for p in target_graph.params]
@@ -128,16 +150,18 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     single = not isinstance(wrt, tuple)
     wrt = (wrt,) if single else wrt
     xs = [params[i].value for i in wrt]
-    param_shapes = None if arg_shapes is None else \
-        {params[i].value: shape for i, shape in arg_shapes.items()}
-    samples = None if arg_samples is None else \
-        {params[i].value: s for i, s in arg_samples.items() if s is not None}
-    site = FunctionLowering.for_adjoint(ctx, builder)
-    grads = reverse.differentiate(site, ys, xs, name=f'grad of {target_graph.name}',
+    specialisation = specialisation.bound([p.value for p in params])
+    lowering = FunctionLowering.for_adjoint(ctx, builder)
+    # the forward code's shape classes: the AD's, which the sweep completes with its
+    # regions' blocks; the passes read them to know whether any array is big
+    forward_shapes = ShapeClasses(builder.visible_ops(), specialisation.scalars,
+                                  specialisation.shapes)
+    grads = reverse.differentiate(lowering, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
-                                  scalars=[p.value for p in params] if scalar_args else (),
-                                  shapes=param_shapes, outputs_of=named,
-                                  check_every_output=_may_be_complex(target_graph, samples))
+                                  specialisation=specialisation, forward_shapes=forward_shapes,
+                                  outputs_of=named,
+                                  check_every_output=_may_be_complex(
+                                      target_graph, specialisation.samples))
     grads = grads[0] if single else Pack('tuple', grads)
     if with_value:
         grads = Pack('tuple', [result, grads])
@@ -150,9 +174,8 @@ def transform_grad(target_graph, wrt, with_value, name, scalar_args=False, arg_s
     names = ', '.join(params[i].name for i in wrt)
     what = 'Value and gradient' if with_value else 'Gradient'
     return _finish(graph, docstring=f'{what} of {target_graph.name} w.r.t. {names} '
-                                    f'(generated by s2sgrad).', floats=scalar_args,
-                   param_shapes=param_shapes, samples=samples,
-                   forward_shapes=getattr(builder, 'shape_classes', None))
+                                    f'(generated by s2sgrad).', specialisation=specialisation,
+                   forward_shapes=forward_shapes)
 
 
 def _may_be_complex(graph, samples):
@@ -198,33 +221,113 @@ def _check_constant_outputs(result, name):
                         f'return a float or an array of floats')
 
 
-def _finish(graph, docstring=None, floats=False, param_shapes=None, samples=None,
-            forward_shapes=None):
+def _finish(graph, docstring=None, specialisation=GENERAL, forward_shapes=None):
     """The passes after lowering and AD, for a function or a specialisation of a
-    gradient (`param_shapes`, `samples`: its parameters' shapes and dtype samples;
-    `forward_shapes`: the AD's shape classes of the forward code)."""
-    # Views the user's code reads after an assignment are marked checked first:
-    # such reads may be dead in a gradient.  Dead code goes next (the peepholes
-    # count readers, codegen folds temporaries by use count), and again after
-    # the peepholes' leftovers.
-    inplace.check_views(graph, graph.tape_copies)
-    eliminate_dead_code(graph)
-    simplify_adjoint(graph, param_shapes, floats, samples)
-    eliminate_dead_code(graph)
-    verify.verify(graph)
-    # after dead code (reads that no longer exist do not force copies)
-    shapes = dtypes = None
-    # (nothing to do where no array of the forward code -- whose shapes are those of
-    # the adjoint's too -- is of a size worth writing into or releasing)
-    if samples is not None and forward_shapes is not None and \
-            _most_elements(forward_shapes) * 16 >= inplace.SMALL_BYTES:
-        # the shapes of the code as it now is (the peepholes changed some)
-        shapes = ShapeClasses(graph.body.ops, shapes=param_shapes)
-        dtypes = Dtypes(graph.body.ops, samples)
-    inplace.decide(graph, graph.tape_copies, shapes, dtypes)
-    if shapes is not None:
-        graph.big = _big_arrays(graph, shapes, dtypes)
-    return Compiled(graph, docstring, floats)
+    gradient (`forward_shapes`: the AD's shape classes of the forward code)."""
+    pipeline = _Pipeline(graph, specialisation=specialisation, forward_shapes=forward_shapes)
+    pipeline.run(PASSES)
+    return Compiled(graph, docstring, specialisation, pipeline.results['inplace_plan'],
+                    pipeline.results['big_arrays'])
+
+
+@dataclasses.dataclass(frozen=True)
+class Pass:
+    """One step of the pipeline: `run(graph, *what it reads)`.
+
+    `reads` names the results of earlier steps and the analyses it reads;
+    `produces` names its result (None: it has none); `changes_graph`: it
+    rewrites the graph, so the analyses computed before are stale after it.
+    """
+
+    name: str
+    run: collections.abc.Callable
+    reads: tuple = ()
+    produces: str = None
+    changes_graph: bool = False
+
+
+class _Pipeline:
+    """Runs passes over one graph, keeping their results and the analyses they read
+    (computed when first read, forgotten when a pass changes the graph)."""
+
+    def __init__(self, graph, **given):
+        self.graph = graph
+        self.results = dict(given)      # the pipeline's inputs, then each pass's result
+        self.analyses = {}
+
+    def read(self, name):
+        if name in self.results:
+            return self.results[name]
+        if name not in self.analyses:
+            self.analyses[name] = ANALYSES[name](self)
+        return self.analyses[name]
+
+    def run(self, passes):
+        for step in passes:
+            result = step.run(self.graph, *map(self.read, step.reads))
+            if step.changes_graph:
+                self.analyses.clear()
+            if step.produces is not None:
+                self.results[step.produces] = result
+
+
+def _sizes_matter(pipeline):
+    """Are shapes and dtypes worth computing: known (a call's specialisation), and
+    some array of the forward code -- whose shapes are those of the adjoint's too --
+    of a size worth writing into or releasing?"""
+    forward_shapes = pipeline.read('forward_shapes')
+    return pipeline.read('specialisation').samples is not None and \
+        forward_shapes is not None and \
+        _most_elements(forward_shapes) * 16 >= inplace.SMALL_BYTES
+
+
+def _shapes(pipeline):
+    """The shape classes of the graph as it now is (the peepholes changed some)."""
+    if not pipeline.read('sizes_matter'):
+        return None
+    return ShapeClasses(pipeline.graph.body.ops, shapes=pipeline.read('specialisation').shapes)
+
+
+def _dtypes(pipeline):
+    if not pipeline.read('sizes_matter'):
+        return None
+    return Dtypes(pipeline.graph.body.ops, pipeline.read('specialisation').samples)
+
+
+# The analyses a pass may read, by name (None where sizes do not matter).
+ANALYSES = {'sizes_matter': _sizes_matter, 'shapes': _shapes, 'dtypes': _dtypes}
+
+
+def _big_arrays(graph, shapes, dtypes):
+    """The values known to be arrays of BIG_BYTES or more."""
+    if shapes is None:
+        return frozenset()
+    big = set()
+    for op in walk(graph.body):
+        if getattr(op, 'prim', None) is np.broadcast_to and isinstance(op.args[0], Const):
+            continue            # a constant stretched: no memory of its own
+        for v in op.outputs:
+            shape = shapes.shape_of(v)
+            dtype = dtypes.dtype(v)
+            if shape and dtype is not None and math.prod(shape) * dtype.itemsize >= BIG_BYTES:
+                big.add(v)
+    return frozenset(big)
+
+
+# The passes after lowering and AD, in order.  Views the user's code reads after
+# an assignment are marked checked first: such reads may be dead in a gradient.
+# Dead code goes next (the peepholes count readers, codegen folds temporaries by
+# use count), and again after the peepholes' leftovers; the in-place decisions
+# after it (reads that no longer exist do not force copies).
+PASSES = (
+    Pass('check views', inplace.check_views, changes_graph=True),
+    Pass('dead code', eliminate_dead_code, changes_graph=True),
+    Pass('peephole', simplify_adjoint, reads=('specialisation',), changes_graph=True),
+    Pass('dead code', eliminate_dead_code, changes_graph=True),
+    Pass('verify', verify.verify),
+    Pass('inplace', inplace.decide, reads=('shapes', 'dtypes'), produces='inplace_plan'),
+    Pass('big arrays', _big_arrays, reads=('shapes', 'dtypes'), produces='big_arrays'),
+)
 
 
 # An array of at least this many bytes is big: a temporary of its size is computed
@@ -238,20 +341,6 @@ def _most_elements(shapes):
     """The most elements of an array whose shape is known."""
     return max((math.prod(c) for c in shapes.classes.values() if isinstance(c, tuple)),
                default=0)
-
-
-def _big_arrays(graph, shapes, dtypes):
-    """The values known to be arrays of BIG_BYTES or more."""
-    big = set()
-    for op in walk(graph.body):
-        if getattr(op, 'prim', None) is np.broadcast_to and isinstance(op.args[0], Const):
-            continue            # a constant stretched: no memory of its own
-        for v in op.outputs:
-            shape = shapes.shape_of(v)
-            dtype = dtypes.dtype(v)
-            if shape and dtype is not None and math.prod(shape) * dtype.itemsize >= BIG_BYTES:
-                big.add(v)
-    return big
 
 
 def _reserved(graph):

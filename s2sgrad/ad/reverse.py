@@ -19,6 +19,7 @@ import numpy as np
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir.nodes import Block, Const, If, Loop, Value, walk
 from ..runtime import helpers
+from ..specialisation import GENERAL
 from . import interface
 from .activity import activity
 from .invariance import zero_gradient_shifts
@@ -40,12 +41,16 @@ class GradBlock:
 
 def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
                   aggregation=interface.AggregationMethod.ADD_N, gate=False,
-                  name='gradients', origin=None, cast_like=False, scalars=(), shapes=None,
-                  outputs_of=None, check_every_output=False):
+                  name='gradients', origin=None, cast_like=False, specialisation=GENERAL,
+                  forward_shapes=None, outputs_of=None, check_every_output=False):
     """Append the adjoint code to `lowering.builder`; return one operand per x.
 
     `lowering` is the lowering at the site (ad/lowering.py: its builder holds
     the ops that precede the site; rule templates are lowered through it).
+    `specialisation`: what a call's arguments are (specialisation.py), bound to
+    the parameters' values; `forward_shapes`: the shape classes of the ops that
+    precede the site, when the caller has them (else computed here); the sweep
+    completes them with its regions' blocks.
     `outputs_of`: sg.grad of the function of that name: an output that does not
     depend on the xs is checked to be floats when the code runs (one that does
     is floats already, unless it may be complex: `check_every_output`).
@@ -63,11 +68,12 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
         sweep.varied = varied
         sweep.needed = varied & useful
         sweep.locate(builder.stack)
-        sweep.shapes = ShapeClasses(prefix, scalars, shapes or {})
-        builder.shape_classes = sweep.shapes    # (the in-place pass goes on from them)
+        sweep.shapes = forward_shapes if forward_shapes is not None else \
+            ShapeClasses(prefix, specialisation.scalars, specialisation.shapes)
         _seed(sweep, prefix, ys, grad_ys, outputs_of, check_every_output)
         sweep.sweep(prefix)
-        return [_gradient(sweep, x, unconnected, cast_like, scalars) for x in xs]
+        return [_gradient(sweep, x, unconnected, cast_like, specialisation.scalars)
+                for x in xs]
     finally:
         builder.adjoint, builder.origin_override = saved
 

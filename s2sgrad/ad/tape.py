@@ -112,10 +112,4 @@ def _reads_with_kind(op):
 
 def _reads(op):
     """Values an op or region reads directly (a region's own operands, not its blocks')."""
-    if isinstance(op, Loop):
-        operands = [op.iterable, op.cond, op.exit] + list(op.inits) + list(op.nexts)
-    elif isinstance(op, If):
-        operands = [op.test] + [r for r in op.then_results + op.else_results if r is not None]
-    else:
-        operands = op.operands()
-    return [v for operand in operands for v in values_in(operand)]
+    return [v for operand in op.operands() for v in values_in(operand)]

@@ -48,14 +48,16 @@ class Generated:
         self.name = name
 
 
-def emit(graph, aliases, reserved=(), docstring=None, floats=False):
+def emit(graph, aliases, reserved=(), docstring=None, floats=False, inplace=None, big=()):
     """Generate the source of `graph` as a Python function definition.
 
     `floats`: every value is a Python float (a specialisation for such calls):
     NumPy's scalar functions that `math` computes identically on every float
     are written as math's, which are many times cheaper on a scalar.
+    `inplace`: the passes.inplace.InplacePlan; `big`: the values that are big
+    arrays (released once dead, computed on their own to be written into).
     """
-    return _Emitter(graph, aliases, reserved, floats).run(docstring)
+    return _Emitter(graph, aliases, reserved, floats, inplace, big).run(docstring)
 
 
 # NumPy functions with a math twin that agrees on every float (no domain error,
@@ -63,7 +65,7 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False):
 
 
 class _Emitter:
-    def __init__(self, graph, aliases, reserved, floats=False):
+    def __init__(self, graph, aliases, reserved, floats=False, inplace=None, big=()):
         self.graph = graph
         self.floats = floats
         # Names (hygiene): `taken` holds every name the function binds -- its
@@ -81,9 +83,10 @@ class _Emitter:
         self.unused = None      # the name of assignment targets nothing reads
         self.lines = []
         self.line_origins = {}
-        self.inplace = getattr(graph, 'inplace', {})
+        self.in_place = inplace.in_place if inplace is not None else set()
+        self.inplace = inplace.into if inplace is not None else {}
         self._written = {}
-        self.big = getattr(graph, 'big', set())
+        self.big = big
 
     # ---- analysis: definitions, uses, what folds into its use ------------------
     def use(self, operand, user, block):
@@ -93,7 +96,7 @@ class _Emitter:
     def scan(self, block):
         for op in block.ops:
             if isinstance(op, Loop):
-                for operand in [op.iterable] + list(op.inits):
+                for operand in op.entry_operands():
                     self.use(operand, op, block)
                 self.scan(op.cond_block)
                 self.use(op.cond, ('cond', op), op.cond_block)
@@ -404,11 +407,11 @@ class _Emitter:
         """x[i] = v, in place (same name) or into a copy (`x_1 = np.copy(x)` first; a
         list: `list(x)`)."""
         base, index, value = op.args
-        if op.style == ('setitem', 'inplace') and isinstance(base, Value):
+        if op in self.in_place and isinstance(base, Value):
             self.share_name(op.output, base)
             stmts = []
         else:
-            copier = _parse('list') if base in getattr(self.graph, 'lists', ()) else \
+            copier = _parse('list') if base in self.graph.lists else \
                 _parse(self.spell.path(np.copy))        # (np.copy would make a list an array)
             copy = ast.Call(copier, [self.operand(base)], [])
             stmts = [ast.Assign([ast.Name(self.name(op.output), ast.Store())], copy)]
@@ -421,7 +424,7 @@ class _Emitter:
         """lst.append(v) in place (same name), or a new list `lst_1 = lst + [v]`."""
         base, value, _ = op.args
         item = ast.List([self.operand(value)], ast.Load())
-        if op.style == ('append', 'inplace') and isinstance(base, Value):
+        if op in self.in_place and isinstance(base, Value):
             self.share_name(op.output, base)
             call = ast.Call(ast.Attribute(self.operand(base), 'append', ast.Load()),
                             [self.operand(value)], [])
@@ -803,12 +806,10 @@ def _mentions(op):
     for inner in [op] + ([o for block in op.blocks() for o in walk(block)]
                          if isinstance(op, (If, Loop)) else []):
         found += inner.outputs
-        if isinstance(inner, If):
-            found += values_in(inner.test)
-            found += [v for r in inner.then_results + inner.else_results for v in values_in(r)]
-        elif isinstance(inner, Loop):
+        if isinstance(inner, Loop):
             found += inner.defined()
-            for operand in [inner.iterable, inner.cond, inner.exit] + inner.inits + inner.nexts:
+        if isinstance(inner, (If, Loop)):
+            for operand in inner.operands():
                 found += values_in(operand)
         else:
             found += inner.inputs()

@@ -8,8 +8,7 @@ from .nodes import Block, Op, Value
 class Builder:
     """Where new ops go: the innermost open block.  `adjoint` marks adjoint code."""
 
-    __slots__ = ('stack', 'adjoint', 'origin_override', 'memory', 'shape_facts',
-                 'shape_classes')
+    __slots__ = ('stack', 'adjoint', 'origin_override', 'memory', 'shape_facts')
 
     def __init__(self):
         self.stack = [Block()]
@@ -19,8 +18,6 @@ class Builder:
         # rule expansion in a specialisation: the AD's shape facts, so that a rule
         # template may ask static_ndim(x) / np.shape(x) (frontend/templates.py)
         self.shape_facts = None
-        # the AD's shape classes of the forward code (the in-place pass goes on from them)
-        self.shape_classes = None
 
     @property
     def block(self):

@@ -36,29 +36,21 @@ def inline_graph(graph, bindings, builder, call_origin=None, lists=None):
     def copy_block(block):
         out = Block()
         for op in block.ops:
+            # (a region's operands are renamed once all it holds is copied)
             if isinstance(op, Loop):
-                iterable = map_operand(op.iterable, look)
-                inits = [map_operand(i, look) for i in op.inits]
                 targets = [fresh(t) for t in op.targets]
                 phis = [fresh(p) for p in op.phis]
                 cond_block = copy_block(op.cond_block)
-                cond = map_operand(op.cond, look)
                 body = copy_block(op.body)
-                nexts = [map_operand(n, look) for n in op.nexts]
-                exit_flag = map_operand(op.exit, look)
-                region = Loop(op.kind, iterable, targets, phis, inits, nexts, cond_block, cond,
-                              body, [fresh(v) for v in op.outputs], exit_flag, op.origin)
-                region.adjoint = adjoint(op.adjoint)
-                out.append(region)
-                continue
-            if isinstance(op, If):
-                test = map_operand(op.test, look)
+                region = Loop(op.kind, op.iterable, targets, phis, op.inits, op.nexts, cond_block,
+                              op.cond, body, [fresh(v) for v in op.outputs], op.exit, op.origin)
+            elif isinstance(op, If):
                 then_block = copy_block(op.then_block)
                 else_block = copy_block(op.else_block)
-                then_results = [None if r is None else map_operand(r, look) for r in op.then_results]
-                else_results = [None if r is None else map_operand(r, look) for r in op.else_results]
-                region = If(test, then_block, else_block, [fresh(v) for v in op.outputs],
-                            then_results, else_results, op.origin)
+                region = If(op.test, then_block, else_block, [fresh(v) for v in op.outputs],
+                            op.then_results, op.else_results, op.origin)
+            if isinstance(op, (If, Loop)):
+                region.map_operands(look)
                 region.adjoint = adjoint(op.adjoint)
                 out.append(region)
             else:

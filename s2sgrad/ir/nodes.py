@@ -100,8 +100,11 @@ class Op:
 
     `prim` is the Python object itself (np.tanh, np.add, a runtime helper), so
     rules are looked up by identity.  `style` says how codegen spells it:
-    'operator' (`a + b`), 'call' (`np.add(a, b)`).  `adjoint` is None for
-    forward code, or the `GradBlock` that this op belongs to.
+    'call' (`np.add(a, b)`), or a kind and its detail: ('operator', '+') for
+    `a + b`, ('call', 'np.add') for the user's spelling, ('subscript', 'checked')
+    for a subscript that checks it is no view (passes.inplace.check_views); what
+    passes decide about an op is their result (compiler.py), not its style.
+    `adjoint` is None for forward code, or the `GradBlock` that this op belongs to.
     """
 
     __slots__ = ('prim', 'args', 'kwargs', 'outputs', 'origin', 'style', 'adjoint')
@@ -181,7 +184,21 @@ def managed(region):
     return test.value if isinstance(test, Const) and isinstance(test.value, Managed) else None
 
 
-class If:
+class Region:
+    """What If and Loop share: blocks of ops, and operands of their own (`operands()`,
+    `map_operands(fn)`) that no one outside them enumerates by hand."""
+
+    __slots__ = ()
+
+    def replace_inputs(self, fn):
+        """Replace every Value `v` read in the region (its operands, its ops') by `fn(v)`."""
+        self.map_operands(fn)
+        for block in self.blocks():
+            for op in walk(block):
+                op.replace_inputs(fn)
+
+
+class If(Region):
     """`outputs = then_block if test else else_block`, a structured region.
 
     Each output is a phi: `then_results[i]` / `else_results[i]` is what each
@@ -208,36 +225,31 @@ class If:
     def blocks(self):
         return (self.then_block, self.else_block)
 
-    def inputs(self):
-        """Values read by the region from outside it (test, branch results, free uses)."""
-        inner_defs = set()
-        reads = {}
-        for v in values_in(self.test):
-            reads.setdefault(v, None)
-        for block, results in ((self.then_block, self.then_results),
-                               (self.else_block, self.else_results)):
-            for op in walk(block):
-                inner_defs.update(op.outputs)
-                if isinstance(op, Loop):
-                    inner_defs.update(op.defined())
-                for v in op.inputs():
-                    reads.setdefault(v, None)
-            for r in results:
-                if r is not None:
-                    for v in values_in(r):
-                        reads.setdefault(v, None)
-        return [v for v in reads if v not in inner_defs]
+    def operands(self):
+        """The operands the region itself holds (its test, each branch's results),
+        not those of the ops inside it."""
+        return [self.test] + [r for r in self.then_results + self.else_results
+                              if r is not None]
 
-    def replace_inputs(self, fn):
+    def map_operands(self, fn):
+        """Replace every Value `v` in the region's own operands by `fn(v)`."""
         self.test = map_operand(self.test, fn)
-        for block in self.blocks():
-            for op in walk(block):
-                op.replace_inputs(fn)
         self.then_results = [None if r is None else map_operand(r, fn) for r in self.then_results]
         self.else_results = [None if r is None else map_operand(r, fn) for r in self.else_results]
 
+    def inputs(self):
+        """Values read by the region from outside it (test, branch results, free uses),
+        in the order they are read."""
+        inner, reads = set(), dict.fromkeys(values_in(self.test))
+        for block, results in zip(self.blocks(), (self.then_results, self.else_results)):
+            _read_in_block(block, reads, inner)
+            for r in results:
+                reads.update(dict.fromkeys(values_in(r)))
+        return [v for v in reads if v not in inner]
 
-class Loop:
+
+
+class Loop(Region):
     """A structured loop: `for targets in iterable: body` or `while cond: body`.
 
     Loop-carried variables are explicit: `phis[i]` is the variable's value at
@@ -273,32 +285,44 @@ class Loop:
         """Values defined by the loop itself (not by ops inside it)."""
         return list(self.targets) + list(self.phis)
 
-    def inputs(self):
-        """Values read by the loop from outside it."""
-        inner = set(self.defined())
-        reads = {}
-        operands = [self.iterable, self.cond, self.exit] + list(self.inits) + list(self.nexts)
-        for block in self.blocks():
-            for op in walk(block):
-                inner.update(op.outputs)
-                if isinstance(op, Loop):
-                    inner.update(op.defined())
-                for v in op.inputs():
-                    reads.setdefault(v, None)
-        for operand in operands:
-            for v in values_in(operand):
-                reads.setdefault(v, None)
-        return [v for v in reads if v not in inner]
+    def entry_operands(self):
+        """The operands read once, before the first iteration (the iterable, the
+        carried variables' values before the loop)."""
+        return [o for o in [self.iterable] + self.inits if o is not None]
 
-    def replace_inputs(self, fn):
+    def operands(self):
+        """The operands the loop itself holds (iterable, cond, exit, inits, nexts),
+        not those of the ops inside it."""
+        return [o for o in [self.iterable, self.cond, self.exit] + self.inits + self.nexts
+                if o is not None]
+
+    def map_operands(self, fn):
+        """Replace every Value `v` in the loop's own operands by `fn(v)`."""
         self.iterable = map_operand(self.iterable, fn)
         self.cond = map_operand(self.cond, fn)
         self.exit = map_operand(self.exit, fn)
         self.inits = [map_operand(i, fn) for i in self.inits]
         self.nexts = [map_operand(n, fn) for n in self.nexts]
+
+    def inputs(self):
+        """Values read by the loop from outside it (free uses inside, its operands)."""
+        inner, reads = set(self.defined()), {}
         for block in self.blocks():
-            for op in walk(block):
-                op.replace_inputs(fn)
+            _read_in_block(block, reads, inner)
+        for operand in self.operands():
+            reads.update(dict.fromkeys(values_in(operand)))
+        return [v for v in reads if v not in inner]
+
+
+
+def _read_in_block(block, reads, inner):
+    """Add what the ops of a block (regions entered) read to `reads` (an ordered
+    set, as a dict) and what they define to `inner`."""
+    for op in walk(block):
+        inner.update(op.outputs)
+        if isinstance(op, Loop):
+            inner.update(op.defined())
+        reads.update(dict.fromkeys(op.inputs()))
 
 
 def walk(block):
@@ -330,7 +354,11 @@ class Param:
 
 
 class Graph:
-    """A whole function in static-graph form."""
+    """A whole function in static-graph form.  Its fields are all declared: what a
+    pass finds about it is a result of that pass (compiler.py), not an attribute."""
+
+    __slots__ = ('name', 'params', 'body', 'result', 'origin', 'docstring', 'return_origin',
+                 'namespaces', 'guards', 'tape_copies', 'lists')
 
     def __init__(self, name, params, body, result, origin, docstring=None):
         self.name = name

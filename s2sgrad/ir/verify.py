@@ -23,15 +23,16 @@ def verify(graph):
 def _block(block, defined):
     for op in block.ops:
         if isinstance(op, Loop):
-            for operand in [op.iterable] + list(op.inits):
+            entry = op.entry_operands()
+            for operand in entry:
                 for v in values_in(operand):
                     _check(v, defined, op)
-            scope = set(defined) | set(op.targets) | set(op.phis)
+            scope = set(defined) | set(op.defined())
             _block(op.cond_block, scope)
-            for v in values_in(op.cond):
+            for v in values_in(op.cond):      # (computed by the cond block, before the body)
                 _check(v, scope, op)
             _block(op.body, scope)
-            for operand in list(op.nexts) + [op.exit]:
+            for operand in op.operands():       # (the rest: read at an iteration's end)
                 for v in values_in(operand):
                     _check(v, scope, op)
             defined |= scope

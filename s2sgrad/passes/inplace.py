@@ -22,6 +22,7 @@ may share its memory afterwards, and the result must have its shape and
 dtype.  A careful person writes gradients this way; it keeps the peak memory
 of a call near a hand-written gradient's.
 """
+import dataclasses
 import math
 
 import numpy as np
@@ -50,31 +51,48 @@ COMMUTATIVE = {np.add, np.multiply}
 SMALL_BYTES = 1 << 10
 
 
-def check_views(graph, tape_copies=None):
+@dataclasses.dataclass
+class InplacePlan:
+    """What `decide` found, for codegen: which writes go in place, which elementwise
+    results go into an operand."""
+
+    in_place: set = dataclasses.field(default_factory=set)  # SETITEM / LIST_APPEND ops
+    # writing into their array itself (any other writes into a copy)
+    into: dict = dataclasses.field(default_factory=dict)    # elementwise op -> the index
+    # of the operand its result is written into
+    written: set = dataclasses.field(default_factory=set)   # those ops' results
+
+
+def check_views(graph):
     """Before dead code goes: mark `row = y[0]` checked where the user's code reads
     the row after y is assigned into.
 
     The reads that make the check needed may be dead in a gradient (the loss
     itself is not returned, and a specialisation that knows the row's shape
     reads nothing else of it); the check is kept (simplify.has_effect) all the
-    same, as the gradient would assume the row's old contents.
+    same, as the gradient would assume the row's old contents.  It is a rewrite
+    of the op, not a plan (its spelling becomes `('subscript', 'checked')`): a
+    copy of the graph inlined elsewhere keeps it.
     """
     if not any(getattr(op, 'prim', None) is prims.SETITEM for op in walk(graph.body)):
         return
-    decision = _Decision(graph, tape_copies or {})
+    decision = _Decision(graph)
     decision.views_only = True
     decision.run()
 
 
-def decide(graph, tape_copies=None, shapes=None, dtypes=None):
-    """Mark each SETITEM / LIST_APPEND op ('...', 'inplace') or ('...', 'copy').
+def decide(graph, shapes=None, dtypes=None):
+    """The InplacePlan of `graph`: each SETITEM / LIST_APPEND op in place or on a copy.
 
     With `shapes` (analyses.shapes.ShapeClasses) and `dtypes`
-    (analyses.dtypes.Dtypes) of the whole graph, also fill `graph.inplace`:
-    elementwise op -> the index of the operand its result is written into.
+    (analyses.dtypes.Dtypes) of the whole graph, also the elementwise ops whose
+    results are written into an operand.
     """
-    if shapes is not None or any(_writes(op) for op in walk(graph.body)):
-        _Decision(graph, tape_copies or {}, shapes, dtypes).run()     # (else nothing to do)
+    if shapes is None and not any(_writes(op) for op in walk(graph.body)):
+        return InplacePlan()        # (nothing to do)
+    decision = _Decision(graph, shapes, dtypes)
+    decision.run()
+    return decision.plan
 
 
 def _writes(op):
@@ -92,9 +110,9 @@ BRANCH_END = _BranchEnd()
 
 
 class _Decision:
-    def __init__(self, graph, tape_copies, shapes=None, dtypes=None):
+    def __init__(self, graph, shapes=None, dtypes=None):
         self.graph = graph
-        self.tape_copies = tape_copies      # value popped in a reverse loop -> the saved value
+        self.tape_copies = graph.tape_copies    # value popped in a reverse loop -> the saved value
         self.order = []                     # ops in program order
         self.reads = {}                     # value -> [(position, 'value' | 'shape', forward?)]
         self.carried_into = {}              # a loop's next value -> its phi and output
@@ -104,8 +122,7 @@ class _Decision:
         self.home = {}                      # op or value -> the block holding it (ops' outputs)
         self.branches = []                  # position -> the (If, branch) it is inside
         self.inside = ()
-        graph.inplace = {}
-        graph.inplace_results = set()
+        self.plan = InplacePlan()
 
     # ---- program order and reads -------------------------------------------------
     def read(self, v, position, kind, forward):
@@ -143,7 +160,7 @@ class _Decision:
                     self.producer[out] = op
                 continue
             if isinstance(op, Loop):
-                for operand in [op.iterable] + list(op.inits):
+                for operand in op.entry_operands():
                     for v in values_in(operand):
                         self.read(v, position, 'value', forward)
                 for inner in op.blocks():
@@ -276,9 +293,7 @@ class _Decision:
 
     def setitem(self, op, position):
         base, out = op.args[0], op.output
-        kind = 'setitem' if op.prim is prims.SETITEM else 'append'
         if not isinstance(base, Value):
-            op.style = (kind, 'copy')
             self.fresh.add(out)
             return
         old, views = self.old_states(base)
@@ -315,10 +330,9 @@ class _Decision:
             return
         # the write's own result is owned either way (the same memory, or a copy)
         if self.is_owned(base, seen={out}) and not later:
-            op.style = (kind, 'inplace')
+            self.plan.in_place.add(op)
             self.add_parent(out, base)
         else:
-            op.style = (kind, 'copy')
             self.fresh.add(out)
 
     # ---- elementwise ops written into an operand ------------------------------------
@@ -340,15 +354,15 @@ class _Decision:
         # array), then the first operand (`y = a; y -= b` reads as the user's a - b)
         def preference(k):
             a = op.args[k]
-            written = a in self.graph.inplace_results and self.producer[a].prim is prim
+            written = a in self.plan.written and self.producer[a].prim is prim
             return (not written, k)
 
         for k in sorted(candidates, key=preference):
             a = op.args[k]
             if isinstance(a, Value) and self.shapes.shape_of(a) == shape \
                     and self.dtypes.dtype(a) == dtype and self.reusable(a, op, position):
-                self.graph.inplace[op] = k
-                self.graph.inplace_results.add(out)
+                self.plan.into[op] = k
+                self.plan.written.add(out)
                 self.add_parent(out, a)
                 return True
         return False
@@ -363,7 +377,7 @@ class _Decision:
         value or carried into a loop's next iteration.
         """
         block = self.home.get(op)
-        written = self.graph.inplace_results
+        written = self.plan.written
         # (an array a result was written into before passed these checks then, and
         # nothing read it, or what it was written from, after: it need not be walked)
         todo, mine = [a], set()

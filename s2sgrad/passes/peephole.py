@@ -32,29 +32,30 @@ import numpy as np
 from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
+from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
+from ..specialisation import GENERAL
 
 
-def simplify_adjoint(graph, param_shapes=None, floats=False, samples=None):
-    """Rewrite `graph` in place.  `param_shapes` / `samples`: its parameters' shapes
-    and dtype samples (a shape specialisation); `floats`: a float specialisation.
+def simplify_adjoint(graph, specialisation=GENERAL):
+    """Rewrite `graph` in place, for the call `specialisation` (specialisation.py,
+    bound to the graph's parameters) its code is made for.
 
     Each rewrite reads a map of who reads what (`_uses`), made again after the
     sharing pass renames values; shape classes are computed when first asked.
     """
     uses = _uses(graph)
-    shapes = _Shapes(graph, param_shapes)
+    shapes = _Shapes(graph, specialisation.shapes)
     _elide_broadcasts(graph, shapes, uses)
-    if samples is not None:
-        _drop_unit_factors(graph, samples, uses)
+    if specialisation.samples is not None:
+        _drop_unit_factors(graph, specialisation.samples, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
     uses = _uses(graph)
     _fold_factors(graph, uses)
     _dot_products(graph, shapes, uses)
-    if param_shapes is not None:
+    if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
-    if floats:
+    if specialisation.floats:
         _plain_floats(graph)
 
 
@@ -78,10 +79,9 @@ def _uses(graph):
         else:
             for v in op.inputs():
                 uses[v] = None
-            if isinstance(op, Loop):
-                for operand in op.nexts + op.inits:
-                    for v in _values(operand):
-                        uses[v] = None
+            for operand in op.operands():
+                for v in values_in(operand):
+                    uses[v] = None
     for v in _values(graph.result):
         uses[v] = None
     return uses
@@ -99,12 +99,12 @@ class _Shapes:
     """The graph's shape classes, computed when a rewrite first asks (most graphs
     have nothing to rewrite that needs them)."""
 
-    def __init__(self, graph, param_shapes):
-        self.graph, self.param_shapes, self.classes = graph, param_shapes, None
+    def __init__(self, graph, shapes):
+        self.graph, self.shapes, self.classes = graph, shapes, None   # (the parameters')
 
     def get(self):
         if self.classes is None:
-            self.classes = ShapeClasses(self.graph.body.ops, shapes=self.param_shapes)
+            self.classes = ShapeClasses(self.graph.body.ops, shapes=self.shapes)
         return self.classes
 
 
@@ -371,7 +371,7 @@ def _apply_renames(graph, renamed, ops_done=False):
 
     for op in walk(graph.body):
         if not isinstance(op, Op):
-            _rename_region(op, rename)
+            op.map_operands(rename)     # (its ops are renamed one by one)
         elif not ops_done and any(v in renamed for v in op.inputs()):
             op.replace_inputs(rename)
     graph.result = map_operand(graph.result, rename)
@@ -389,21 +389,6 @@ def _negated_product(op, negated, products):
     if op.prim is np.negative and op.args[0] in products:
         return ('-*',) + tuple(sorted(products[op.args[0]], key=lambda v: v.id))
     return None
-
-
-def _rename_region(region, rename):
-    """A region's own operands (its ops are renamed one by one)."""
-    if isinstance(region, If):
-        region.test = map_operand(region.test, rename)
-        region.then_results = [None if r is None else map_operand(r, rename)
-                               for r in region.then_results]
-        region.else_results = [None if r is None else map_operand(r, rename)
-                               for r in region.else_results]
-    else:
-        region.iterable, region.cond, region.exit = (
-            map_operand(o, rename) for o in (region.iterable, region.cond, region.exit))
-        region.inits = [map_operand(i, rename) for i in region.inits]
-        region.nexts = [map_operand(n, rename) for n in region.nexts]
 
 
 def _reads_well(number):

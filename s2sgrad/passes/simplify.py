@@ -52,14 +52,9 @@ def _prune_tapes(graph):
             holder[op] = block
     maker = {out: op for op in ops for out in getattr(op, 'outputs', ())}
     for op in ops:
-        if isinstance(op, Loop):
-            for operand in [op.iterable, op.cond, op.exit] + op.inits + op.nexts:
+        if isinstance(op, (If, Loop)):
+            for operand in op.operands():
                 read.update(values_in(operand))
-        elif isinstance(op, If):
-            read.update(values_in(op.test))
-            for r in op.then_results + op.else_results:
-                if r is not None:
-                    read.update(values_in(r))
         else:
             read.update(op.inputs())
     copies = graph.tape_copies
