@@ -58,7 +58,8 @@ from .frontend.lowering import FunctionLowering, lower_function
 from .ir import verify
 from .ir.builder import Builder
 from .ir.clone import inline_graph
-from .ir.nodes import Const, Graph, Op, Pack, Param, Value, values_in, walk
+from .ir.graph import Graph, Param
+from .ir.nodes import Const, Op, Pack, Value, values_in, walk
 from .passes import inplace
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code

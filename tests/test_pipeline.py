@@ -7,7 +7,8 @@ import pytest
 
 import s2sgrad as sg
 from s2sgrad import compiler
-from s2sgrad.ir.nodes import Block, Const, Graph, If, Loop, Pack, Value
+from s2sgrad.ir.graph import Graph
+from s2sgrad.ir.nodes import Block, Const, If, Loop, Pack, Value
 from s2sgrad.specialisation import FLOATS, Specialisation
 
 

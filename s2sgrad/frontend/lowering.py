@@ -27,7 +27,8 @@ from ..analyses.aliases import Pending, Stale
 from ..errors import TransformError
 from ..ir import effects, prims
 from ..ir.builder import Builder
-from ..ir.nodes import Const, Graph, Pack, Param, Value
+from ..ir.graph import Graph, Param
+from ..ir.nodes import Const, Pack, Value
 from ..runtime import helpers
 from .assignment import AssignmentLowering
 from .calls import CallLowering

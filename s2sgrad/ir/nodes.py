@@ -1,4 +1,5 @@
-"""IR nodes: the static graph of a function.
+"""IR nodes: the operands, ops, blocks and regions of a function body (the whole
+function, with its parameters, is ir/graph.py).
 
 A function body is a `Block` of `Op`s in A-normal form: every operation has
 operands that are already values (never nested expressions).  Structured
@@ -341,38 +342,3 @@ def blocks_in(block):
         if isinstance(op, (If, Loop)):
             for inner in op.blocks():
                 yield from blocks_in(inner)
-
-
-class Param:
-    __slots__ = ('name', 'value', 'default', 'kind')
-
-    def __init__(self, name, value, default=None, kind='positional'):
-        self.name = name
-        self.value = value
-        self.default = default      # a Const, or None when there is no default
-        self.kind = kind
-
-
-class Graph:
-    """A whole function in static-graph form.  Its fields are all declared: what a
-    pass finds about it is a result of that pass (compiler.py), not an attribute."""
-
-    __slots__ = ('name', 'params', 'body', 'result', 'origin', 'docstring', 'return_origin',
-                 'namespaces', 'guards', 'tape_copies', 'lists')
-
-    def __init__(self, name, params, body, result, origin, docstring=None):
-        self.name = name
-        self.params = params
-        self.body = body
-        self.result = result        # an operand, or None when the result comes from a returning If
-        self.origin = origin
-        self.docstring = docstring
-        self.return_origin = None   # the top-level return statement, if any
-        self.namespaces = []        # globals of every user function lowered into it
-        self.guards = None          # frontend.guards.Guards: what lowering read from outside
-        self.tape_copies = {}       # values popped in reverse loops -> the values saved
-        self.lists = set()          # values that are run-time Python lists
-
-    def __str__(self):
-        from .printer import format_graph
-        return format_graph(self)
