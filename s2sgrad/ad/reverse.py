@@ -20,6 +20,7 @@ from ..analyses.shapes import SCALAR, ShapeClasses
 from .invariance import zero_gradient_shifts
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
+from ..ir.primitives import info
 from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Value, values_in, walk
 from ..rules import registry, template
 from ..runtime import helpers
@@ -117,7 +118,7 @@ class _Sweep:
                                 and out not in self.stop:
                             varied.add(out)
                 continue
-            if op.prim in _TAPE_FLOW:
+            if info(op.prim).tape:
                 # a tape carries the values pushed on it to what pops them: no gradient
                 # flows through it, but what depends on x must be seen to (and refused)
                 if any(v in varied for v in op.inputs()):
@@ -515,7 +516,7 @@ class _Sweep:
         if rule.multi_output and len(op.outputs) == 1 and op.prim is not prims.UNPACK:
             # one output holding a sequence (np.split's list): its gradient is a pack
             dy = douts[0]
-            if not isinstance(dy, Pack) and op.prim in _ONE_RESULT_FORMS:
+            if not isinstance(dy, Pack) and info(op.prim).one_result_form:
                 dy = Pack('tuple', [dy])        # svd(a, compute_uv=False): just S
             elif not isinstance(dy, Pack):
                 raise TransformError(f'cannot differentiate {_prim_name(op)} here: the number '
@@ -645,7 +646,7 @@ class _Sweep:
     def may_be_sequence(self, term):
         """Can this gradient term be a list or tuple when the code runs?"""
         op = self.producer_of.get(term)
-        return op is not None and getattr(op, 'prim', None) in _SEQUENCE_GRADIENTS
+        return op is not None and info(getattr(op, 'prim', None)).sequence_gradient
 
     def rename(self, term, hint, temp):
         if isinstance(term, Value) and term in self.fresh and term.temp:
@@ -689,19 +690,6 @@ class _Sweep:
         v = self.builder.emit(prim, args, {}, origin, hint, temp=temp)
         self.fresh.add(v)
         return v
-
-
-# Helpers whose result is a list or tuple when the value they are the gradient of
-# is one: such terms add entry by entry.
-_SEQUENCE_GRADIENTS = {helpers._sg_scatter_add, helpers._sg_split_like, helpers._sg_unstack,
-                       helpers._sg_list_fill, helpers._sg_list_entries,
-                       helpers._sg_accumulate, loop_helpers._sg_repack}
-
-# Multi-result functions with a call form that returns one array (the rule then
-# sees a one-item sequence of gradients).
-_ONE_RESULT_FORMS = {np.linalg.svd}
-
-_TAPE_FLOW = {prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED}
 
 
 def _only_use_in(block, value):
@@ -791,12 +779,11 @@ def _outputs(op):
 
 def _reads_with_kind(op):
     """(value, read only for its shape?) for each value an op or region reads directly."""
-    from ..passes.inplace import SHAPE_ONLY
     if isinstance(op, (Loop, If)):
         return [(v, False) for v in _reads(op)]
     found = []
     for k, arg in enumerate(op.args):
-        shape_only = (op.prim, k) in SHAPE_ONLY
+        shape_only = k in info(op.prim).shape_only
         found.extend((v, shape_only) for v in values_in(arg))
     for arg in op.kwargs.values():
         found.extend((v, False) for v in values_in(arg))

@@ -1,8 +1,8 @@
-"""Primitives that are not NumPy callables: structure the IR needs itself."""
-import math
-import operator
+"""Primitives that are not NumPy callables: structure the IR needs itself.
 
-import numpy as np
+These are the objects themselves (as np.sum is NumPy's); what the compiler knows
+about them, as about every primitive, is in primitives.py."""
+import operator
 
 
 class Special:
@@ -32,17 +32,3 @@ LIST_NEW = Special('list_new')             # [a, b]: a list whose length varies 
 LIST_APPEND = Special('list_append')       # lst.append(v), as a new version of lst
 FSTRING = Special('fstring')               # f'...{x:.3f}...': text, a constant for AD
 TAPE_REVERSED = Special('tape_reversed')   # reversed(_tape): what a reverse loop walks
-
-def elementwise(op):
-    """Does `op` apply a NumPy ufunc elementwise: one result, every operand
-    positional (not matmul, a ufunc in name only)?"""
-    prim = op.prim
-    return isinstance(prim, np.ufunc) and prim is not np.matmul and prim.nout == 1 and \
-        prim.nin == len(op.args) and not op.kwargs
-
-
-# NumPy functions whose math-module twin agrees with them on Python floats (np.exp
-# and np.log do not: math's raise where NumPy gives inf or nan); a float
-# specialisation calls the twin, which returns a float and skips NumPy's dispatch.
-MATH_TWINS = {np.sin: math.sin, np.cos: math.cos, np.tanh: math.tanh,
-              np.arctan: math.atan, np.fabs: math.fabs}
