@@ -91,6 +91,14 @@ def test_reductions_take_an_axis_and_keepdims():
     assert {r.reduction for r in RECORDS.values()} == {None, 'axis', 'whole'}
 
 
+def test_axis_positions_are_numpys():
+    for prim, record in RECORDS.items():
+        if record.reduction is not None:
+            assert record.axis is not None, record.name
+        if record.axis is not None:
+            assert list(inspect.signature(prim).parameters)[record.axis] == 'axis', record.name
+
+
 def test_writes_name_a_parameter_of_numpys_signature():
     writers = [prim for prim, record in RECORDS.items() if record.writes is not None]
     assert len(writers) == 8

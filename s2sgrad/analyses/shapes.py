@@ -13,7 +13,7 @@ import numpy as np
 
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
-from ..ir.primitives import elementwise, info
+from ..ir.primitives import axis_operand, elementwise, info
 
 SCALAR = 'scalar'
 
@@ -81,7 +81,7 @@ class ShapeClasses:
         base = self.shape_of(op.args[0])
         if base is None:
             return None
-        axis = op.args[1] if len(op.args) > 1 else op.kwargs.get('axis', Const(None))
+        axis = axis_operand(op)
         keepdims = op.kwargs.get('keepdims', Const(False))
         if len(op.args) > 2 or set(op.kwargs) - {'axis', 'keepdims'} or \
                 not isinstance(axis, Const) or not isinstance(keepdims, Const):
@@ -288,8 +288,5 @@ def _basic(index):
 
 
 def _axis(op):
-    if len(op.args) > 1:
-        axis = op.args[1]
-    else:
-        axis = op.kwargs.get('axis', Const(None))
+    axis = axis_operand(op)
     return axis.value if isinstance(axis, Const) else 'unknown'

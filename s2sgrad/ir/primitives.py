@@ -43,6 +43,9 @@ Shapes and dtypes (analyses/shapes.py, analyses/dtypes.py)
                 with neither).  'whole': only the reduction over every axis is
                 known to give a scalar (np.var, np.std: see below).  (Also
                 passes/peephole.py: an 'axis' reduction makes a new array.)
+  axis          the position of its `axis` parameter (also passed as axis=): a
+                static parameter, read with `axis_operand(op)`.  Reductions
+                also take keepdims= (a keyword only in what the analyses read).
   reduced_dtype the dtype of its result from its argument's: 'same' (max, min),
                 'float' (mean: float64 for integers), 'accumulate' (sum, prod,
                 cumsum: integers widen to the platform's integer).
@@ -107,6 +110,7 @@ from ..ad import interface
 from ..runtime import construction, helpers
 from ..runtime import loops as loop_helpers
 from . import prims
+from .nodes import Const
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +125,7 @@ class PrimInfo:
     math_twin: object = None
     # shapes and dtypes
     reduction: str = None           # None | 'axis' | 'whole'
+    axis: int = None
     reduced_dtype: str = None       # None | 'same' | 'float' | 'accumulate'
     same_shape: bool = False
     same_dtype: bool = False
@@ -175,6 +180,15 @@ def info(prim):
     return UFUNC_DEFAULT if isinstance(prim, np.ufunc) else DEFAULT
 
 
+def axis_operand(op):
+    """The operand an op of a callable with an `axis` parameter passes for it (the
+    constant None where it passes none)."""
+    position = info(op.prim).axis
+    if len(op.args) > position:
+        return op.args[position]
+    return op.kwargs.get('axis', Const(None))
+
+
 def elementwise(op):
     """Does `op` apply a NumPy ufunc elementwise: one result, every operand
     positional (not matmul, a ufunc in name only)?"""
@@ -190,15 +204,15 @@ for _prim, _family, _dtype in ((np.sum, 'sum', 'accumulate'), (np.prod, 'prod', 
                                (np.amax, 'max', 'same'), (np.min, 'min', 'same'),
                                (np.amin, 'min', 'same')):
     _add(_prim, family=_family, methods=(_family,) if _prim.__name__ == _family else (),
-         method=_family, reduction='axis', reduced_dtype=_dtype, fresh=True)
+         method=_family, reduction='axis', axis=1, reduced_dtype=_dtype, fresh=True)
 # (np.var and np.std: known to shapes only over every axis, to dtypes not at all,
 # not taken for fresh by the in-place pass, and spelled as functions: to settle)
-_add(np.var, family='var', methods=('var',), reduction='whole')
-_add(np.std, family='std', methods=('std',), reduction='whole')
+_add(np.var, family='var', methods=('var',), reduction='whole', axis=1)
+_add(np.std, family='std', methods=('std',), reduction='whole', axis=1)
 # (np.cumsum: dtypes knows its dtype (a sum's); shapes and the in-place pass know
 # nothing of it: to settle)
-_add(np.cumsum, family='cumsum', methods=('cumsum',), reduced_dtype='accumulate')
-_add(np.cumprod, family='cumprod', methods=('cumprod',))
+_add(np.cumsum, family='cumsum', methods=('cumsum',), axis=1, reduced_dtype='accumulate')
+_add(np.cumprod, family='cumprod', methods=('cumprod',), axis=1)
 
 # ---- products -------------------------------------------------------------------------
 # (shapes computes the result's shape of np.matmul only: np.dot of stacks differs)
