@@ -344,8 +344,5 @@ _add(np.linalg.svd, one_result_form=True)
 # argument): the frontend's METHODS and ATTRIBUTES.
 METHODS = {name: prim for prim, record in RECORDS.items() for name in record.methods}
 ATTRIBUTES = {name: prim for prim, record in RECORDS.items() for name in record.attributes}
-# The math-module twins of NumPy functions (a float specialisation calls them).
-MATH_TWINS = {prim: record.math_twin for prim, record in RECORDS.items()
-              if record.math_twin is not None}
 
 del _prim, _family, _dtype, _k, _name, _param, _twin, _REARRANGE

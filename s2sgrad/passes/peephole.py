@@ -31,7 +31,7 @@ import numpy as np
 
 from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
-from ..ir.primitives import MATH_TWINS, elementwise, info
+from ..ir.primitives import elementwise, info
 from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
 
 
@@ -448,11 +448,12 @@ def _plain_floats(graph):
                 continue
         arithmetic = op.prim in _FLOAT_ARITHMETIC and style in ('operator', 'unary') and \
             all(map(float_operand, op.args)) and any(isinstance(a, Value) for a in op.args)
-        if op.prim in MATH_TWINS and len(op.args) == 1 and not op.kwargs and \
+        twin = info(op.prim).math_twin
+        if twin is not None and len(op.args) == 1 and not op.kwargs and \
                 float_operand(op.args[0]):
             # np.tanh of a float: math.tanh, which returns a float and skips NumPy's
             # dispatch (not of an array a float was multiplied into)
-            op.prim = MATH_TWINS[op.prim]
+            op.prim = twin
         if arithmetic or getattr(op.prim, '__module__', None) == 'math' or op.prim is float:
             floats.update(op.outputs)
     if renamed:
