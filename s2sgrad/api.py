@@ -374,4 +374,4 @@ def value_and_grad(fn, wrt=0):
     return GradFunction(fn, wrt, with_value=True)
 
 
-__all__ = ['GraphFunction', 'GradFunction', 'graph', 'grad', 'value_and_grad', 'os']
+__all__ = ['GraphFunction', 'GradFunction', 'graph', 'grad', 'value_and_grad']

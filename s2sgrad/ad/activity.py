@@ -9,12 +9,9 @@ Forward mode needs the same analysis (its `varied` half).
 """
 from ..ir import prims
 from ..ir.nodes import If, Loop, values_in
+from ..ir.primitives import info
 from ..rules import registry
 from . import interface
-
-# Ops that move values through a loop's tape: no gradient flows through them.
-TAPE_FLOW = {prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED}
-
 
 def activity(ops, varied, useful, stop):
     """(varied, useful): values that depend on an x, values the ys depend on."""
@@ -59,7 +56,7 @@ def _forward(ops, varied, stop):
                             and out not in stop:
                         varied.add(out)
             continue
-        if op.prim in TAPE_FLOW:
+        if info(op.prim).tape:
             # a tape carries the values pushed on it to what pops them: no gradient
             # flows through it, but what depends on x must be seen to (and refused)
             if any(v in varied for v in op.inputs()):

@@ -17,8 +17,7 @@ as a constant (as if the user had written stop_gradient).
 import numpy as np
 
 from ..ir.nodes import Const, Op, Value, values_in
-
-_MAXIMA = (np.max, np.amax)
+from ..ir.primitives import info
 
 
 def zero_gradient_shifts(ops, ys, xs):
@@ -39,7 +38,7 @@ def zero_gradient_shifts(ops, ys, xs):
     wanted = {x for x in xs if isinstance(x, Value)}
     found = set()
     for op in ops:
-        if isinstance(op, Op) and op.prim in _MAXIMA and op.output not in wanted:
+        if isinstance(op, Op) and info(op.prim).family == 'max' and op.output not in wanted:
             axis = _keepdims_axis(op)
             shifted = _only_reader(readers, op.output)
             if axis is not None and shifted is not None and shifted.prim is np.subtract \

@@ -12,16 +12,12 @@ import numpy as np
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Pack, Value, values_in
+from ..ir.primitives import info
 from ..rules import registry, template
 from ..runtime import helpers
 from . import control
 from .activity import blocks_gradient
 from .terms import Terms
-
-# Multi-result functions with a call form that returns one array (the rule then
-# sees a one-item sequence of gradients).
-_ONE_RESULT_FORMS = {np.linalg.svd}
-
 
 class Sweep(Terms):
     """One reverse sweep (or a region's block of it): pending terms and what is known.
@@ -96,7 +92,7 @@ class Sweep(Terms):
         if rule.multi_output and len(op.outputs) == 1 and op.prim is not prims.UNPACK:
             # one output holding a sequence (np.split's list): its gradient is a pack
             dy = douts[0]
-            if not isinstance(dy, Pack) and op.prim in _ONE_RESULT_FORMS:
+            if not isinstance(dy, Pack) and info(op.prim).one_result_form:
                 dy = Pack('tuple', [dy])        # svd(a, compute_uv=False): just S
             elif not isinstance(dy, Pack):
                 raise TransformError(f'cannot differentiate {prim_name(op)} here: the number '

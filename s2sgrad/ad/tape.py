@@ -9,6 +9,7 @@ reads only for its shape and dtype is saved as a zero-strided stand-in.
 """
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Op, Value, values_in, walk
+from ..ir.primitives import info
 from ..runtime import helpers
 
 
@@ -103,7 +104,7 @@ def _reads_with_kind(op):
         return [(v, False) for v in _reads(op)]
     found = []
     for k, arg in enumerate(op.args):
-        shape_only = (op.prim, k) in prims.SHAPE_ONLY
+        shape_only = k in info(op.prim).shape_only
         found.extend((v, shape_only) for v in values_in(arg))
     for arg in op.kwargs.values():
         found.extend((v, False) for v in values_in(arg))

@@ -12,16 +12,9 @@ import numpy as np
 
 from ..ir import prims
 from ..ir.nodes import Const, Value
+from ..ir.primitives import info
 from ..runtime import helpers
-from ..runtime import loops as loop_helpers
 from . import interface
-
-# Helpers whose result is a list or tuple when the value they are the gradient of
-# is one: such terms add entry by entry.
-_SEQUENCE_GRADIENTS = {helpers._sg_scatter_add, helpers._sg_split_like, helpers._sg_unstack,
-                       helpers._sg_list_fill, helpers._sg_list_entries,
-                       helpers._sg_accumulate, loop_helpers._sg_repack}
-
 
 class Terms:
     """The pending and summed terms of one sweep; the ops it emits into `builder`."""
@@ -72,7 +65,7 @@ class Terms:
     def may_be_sequence(self, term):
         """Can this gradient term be a list or tuple when the code runs?"""
         op = self.producer_of.get(term)
-        return op is not None and getattr(op, 'prim', None) in _SEQUENCE_GRADIENTS
+        return op is not None and info(getattr(op, 'prim', None)).sequence_gradient
 
     def rename(self, term, hint, temp):
         if isinstance(term, Value) and term in self.fresh and term.temp:

@@ -29,10 +29,9 @@ never into the caller's arrays (docs/programs.md).
 """
 import numpy as np
 
-from ..ad import interface
 from ..ir import prims
 from ..ir.nodes import Const, Pack, Slice, Value, values_in
-from ..runtime import helpers
+from ..ir.primitives import info
 
 
 class IndexStep:
@@ -104,25 +103,6 @@ class Pending:
         self.old, self.old_root, self.root, self.steps = old, old_root, root, steps
 
 
-# Callables whose result may share memory with their first argument in a way a write
-# cannot be followed through (what a user reads to see why a write is refused).
-SHARING = {
-    np.reshape: 'a reshape', np.ravel: '.ravel()', np.squeeze: 'a squeeze',
-    np.expand_dims: 'np.expand_dims', np.swapaxes: 'np.swapaxes', np.moveaxis: 'np.moveaxis',
-    np.broadcast_to: 'np.broadcast_to', np.asarray: 'np.asarray', np.asanyarray: 'np.asanyarray',
-    np.ascontiguousarray: 'np.ascontiguousarray', np.asfortranarray: 'np.asfortranarray',
-    np.atleast_1d: 'np.atleast_1d', np.atleast_2d: 'np.atleast_2d',
-    np.atleast_3d: 'np.atleast_3d', np.real: '.real', np.imag: '.imag',
-    np.diagonal: 'a diagonal', np.diag: 'np.diag', np.flip: 'np.flip', np.fliplr: 'np.fliplr',
-    np.flipud: 'np.flipud', np.rot90: 'np.rot90', interface.stop_gradient: 'stop_gradient',
-    prims.ALIAS: 'an alias', np.split: 'np.split', np.array_split: 'np.array_split',
-    np.hsplit: 'np.hsplit', np.vsplit: 'np.vsplit', np.dsplit: 'np.dsplit',
-}
-
-# Callables that return their first argument itself: the same array.
-SAME_OBJECT = {helpers._sg_bound}
-
-
 def _slice_like(item):
     return isinstance(item, Slice) or isinstance(item, Const) and (
         isinstance(item.value, slice) or item.value is None or item.value is Ellipsis)
@@ -171,10 +151,11 @@ class Memory:
                 return
             if prim is np.ravel and style == ('method', 'flatten'):
                 return                  # .flatten() copies
-            if prim in SHARING:
-                self.records[out] = Opaque((base,), SHARING[prim])
+            facts = info(prim)
+            if facts.shares is not None:
+                self.records[out] = Opaque((base,), facts.shares)
                 return
-            if prim in SAME_OBJECT and isinstance(base, Value):
+            if facts.same_object and isinstance(base, Value):
                 self.records[out] = View(base, SAME)
                 return
             if prim in (np.array, np.astype) and 'copy' in kwargs and not (

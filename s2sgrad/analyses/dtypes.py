@@ -18,17 +18,13 @@ depend on a scalar's value, so nothing gets a sample there.
 """
 import numpy as np
 
-from ..ad import interface
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Value
+from ..ir.primitives import elementwise, info
 from ..runtime import helpers
 
 _SCALAR_TYPES = (bool, int, float, complex, np.float64, np.float32, np.float16,
                  np.complex64, np.complex128)
-_SAME = {prims.ALIAS, prims.INPLACE_ADD, interface.stop_gradient, np.transpose, np.reshape, np.ravel,
-         np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis, np.copy, np.atleast_1d,
-         np.atleast_2d, np.atleast_3d}
-_REDUCTIONS = {np.sum, np.max, np.min, np.amax, np.amin, np.prod, np.mean, np.cumsum}
 _NUMPY_2 = int(np.__version__.split('.')[0]) >= 2
 
 
@@ -100,14 +96,15 @@ class Dtypes:
 
     def _result(self, op):
         prim, args = op.prim, op.args
+        facts = info(prim)
         try:
-            if prims.elementwise(op):
+            if elementwise(op):
                 samples = [self.sample(a) for a in args]
                 if any(s is None or isinstance(s, tuple) for s in samples):
                     return None
                 with np.errstate(all='ignore'):
                     return prim(*samples)
-            if prim in (np.matmul, np.dot) and len(args) == 2 and not op.kwargs:
+            if facts.family == 'matmul' and len(args) == 2 and not op.kwargs:
                 a, b = (self.dtype(x) for x in args)
                 return None if a is None or b is None else np.ones(1, np.result_type(a, b))
             if not args:
@@ -116,22 +113,20 @@ class Dtypes:
             if prim is prims.GETITEM and isinstance(self.sample(args[0]), tuple) and \
                     isinstance(args[1], Const) and isinstance(args[1].value, int):
                 return 1                # x.shape[0]
-            if prim in _SAME or prim is prims.GETITEM or \
+            if facts.same_dtype or prim is prims.GETITEM or \
                     prim is getattr and isinstance(args[1], Const) and args[1].value == 'T':
                 return None if first is None else np.ones(1, first)
             if (prim is getattr and isinstance(args[1], Const) and args[1].value == 'shape'
                     or prim is np.shape) and first is not None:
                 return (1,)             # a tuple of Python ints
-            if prim in (len, np.ndim, np.size) and first is not None:
+            if facts.counts and first is not None:
                 return 1
             if prim is np.broadcast_to:
                 s = self.sample(args[0])
                 return None if s is None else np.ones(1, np.asarray(s).dtype)
-            if prim in _REDUCTIONS and first is not None and \
+            if facts.reduced_dtype is not None and first is not None and \
                     'dtype' not in op.kwargs and 'out' not in op.kwargs:
-                return np.ones(1, _reduced(prim, first))
-            if prim in (helpers._sg_zeros_like, helpers._sg_ones_like) and first is not None:
-                return np.ones(1, first)
+                return np.ones(1, _reduced(facts.reduced_dtype, first))
             if prim is helpers._sg_cast_like and len(args) == 2:
                 s = self.sample(args[1])
                 return None if s is None else np.ones(1, np.asarray(s).dtype)
@@ -140,11 +135,12 @@ class Dtypes:
         return None
 
 
-def _reduced(prim, dtype):
-    """The dtype of a reduction of an array of `dtype` (NumPy's defaults)."""
-    if prim in (np.max, np.min, np.amax, np.amin) or dtype.kind in 'fc':
+def _reduced(rule, dtype):
+    """The dtype of a reduction of an array of `dtype` (NumPy's defaults) by a
+    reduction whose `reduced_dtype` is `rule` (ir/primitives.py)."""
+    if rule == 'same' or dtype.kind in 'fc':
         return dtype
-    if prim is np.mean:
+    if rule == 'float':
         return np.dtype(np.float64)
     if dtype.kind == 'u':               # a sum of small integers: the platform's integer
         return np.result_type(dtype, np.uint)

@@ -11,19 +11,11 @@ certainly from an op are computed: anything else gets a token of its own.
 """
 import numpy as np
 
-from ..ad import interface
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
-from ..runtime import helpers
+from ..ir.primitives import axis_operand, elementwise, info
 
 SCALAR = 'scalar'
-_FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
-_SCALAR_CASTS = {float, np.float64, np.float32, np.float16}
-_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}
-_SAME_SHAPE = {prims.ALIAS, interface.stop_gradient, prims.INPLACE_ADD,
-               helpers._sg_zeros_like, helpers._sg_ones_like,
-               helpers._sg_iterable, helpers._sg_bound}     # (an array as it is)
-
 
 class ShapeClasses:
     def __init__(self, ops, scalars=(), shapes=None):
@@ -89,7 +81,7 @@ class ShapeClasses:
         base = self.shape_of(op.args[0])
         if base is None:
             return None
-        axis = op.args[1] if len(op.args) > 1 else op.kwargs.get('axis', Const(None))
+        axis = axis_operand(op)
         keepdims = op.kwargs.get('keepdims', Const(False))
         if len(op.args) > 2 or set(op.kwargs) - {'axis', 'keepdims'} or \
                 not isinstance(axis, Const) or not isinstance(keepdims, Const):
@@ -150,7 +142,7 @@ class ShapeClasses:
     def unbatched_product(self, op):
         """a @ b of operands known to have at most 2 dimensions: each gradient has its
         operand's shape already (only stacks of matrices broadcast)."""
-        if getattr(op, 'prim', None) not in (np.matmul, np.dot) or len(op.args) != 2:
+        if info(getattr(op, 'prim', None)).family != 'matmul' or len(op.args) != 2:
             return False
         tokens = [self.of(a) for a in op.args]
         return all(_known(t) and len(_shape(t)) <= 2 for t in tokens) and \
@@ -192,18 +184,19 @@ class ShapeClasses:
 
     def _result(self, op):
         prim = op.prim
+        facts = info(prim)
         if prim is prims.TAPE_POP:
             return self.taped.get(op.args[0], object())
-        if prim in _SAME_SHAPE:
+        if facts.same_shape:
             return self.of(op.args[0])
-        if prim in _FULL_REDUCTIONS and not op.kwargs.get('keepdims', Const(False)).value \
+        if facts.reduction is not None and not op.kwargs.get('keepdims', Const(False)).value \
                 and _axis(op) is None and len(op.args) <= 2:
             return SCALAR
-        if prim in _SCALAR_CASTS and len(op.args) == 1 and self.of(op.args[0]) == SCALAR:
+        if facts.scalar_cast and len(op.args) == 1 and self.of(op.args[0]) == SCALAR:
             return SCALAR
         if prim is float or getattr(prim, '__module__', None) == 'math':
             return SCALAR               # math's functions and float() return a Python float
-        if prim in (np.ndim, np.size, len):
+        if facts.counts:
             return SCALAR
         if prim is prims.GETITEM and len(op.args) == 2 and isinstance(op.args[1], Const) \
                 and isinstance(op.args[1].value, int) and isinstance(op.args[0], Value) \
@@ -213,7 +206,7 @@ class ShapeClasses:
             return object()
         if prim is prims.GETITEM and len(op.args) == 2:
             return _token(self._indexed(*op.args))
-        if prim in _REARRANGEMENTS and op.args:
+        if facts.rearranges and op.args:
             return _token(self._rearranged(op))
         rearranged = self._rearranged(op) if prim is np.reshape and op.args else None
         if rearranged is not None:
@@ -226,11 +219,11 @@ class ShapeClasses:
             if target in self.shape_index:     # broadcast_to(g, np.shape(x)): x's shape
                 return self.of(self.shape_index[target])
             return object()
-        if prim in _REDUCTIONS and op.args:
+        if facts.reduction == 'axis' and op.args:
             reduced = self._reduced(op)
             if reduced is not None:
                 return reduced
-        if prims.elementwise(op) or prim is np.where:
+        if elementwise(op) or prim is np.where:
             tokens = [self.of(a) for a in op.args]
             arrays = [t for t in tokens if t is not SCALAR]
             if not arrays:
@@ -282,14 +275,6 @@ def _matmul_shape(a, b):
     return tuple(batch) + (a[-2], b[-1])
 
 
-# Functions that only rearrange or regroup an array's elements (views, or copies
-# of at most one byte per element of the stand-in): their result's shape is theirs
-# on a stand-in of the argument's shape.
-_REARRANGEMENTS = {np.transpose, np.swapaxes, np.moveaxis, np.expand_dims, np.squeeze,
-                   np.ravel, np.atleast_1d, np.atleast_2d, np.flip, np.fliplr, np.flipud,
-                   np.rot90, np.diagonal, np.trace, np.tile, np.repeat, np.roll}
-
-
 def _stand_in(shape):
     """An array of `shape` that takes one byte: every element is the same."""
     return np.lib.stride_tricks.as_strided(np.zeros(1, dtype=np.bool_), shape, (0,) * len(shape))
@@ -303,8 +288,5 @@ def _basic(index):
 
 
 def _axis(op):
-    if len(op.args) > 1:
-        axis = op.args[1]
-    else:
-        axis = op.kwargs.get('axis', Const(None))
+    axis = axis_operand(op)
     return axis.value if isinstance(axis, Const) else 'unknown'

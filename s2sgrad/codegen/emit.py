@@ -21,6 +21,7 @@ import numpy as np
 from ..ad import interface
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, managed, values_in, walk
+from ..ir.primitives import info
 from ..passes.simplify import has_effect
 from ..runtime import helpers
 from ..runtime import HELPERS
@@ -144,9 +145,7 @@ class _Emitter:
                     self.inplace.get(user) is not None and user.args[self.inplace[user]] is v:
                 pass            # computed on its own, so that the result can go into it
             elif isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op) \
-                    and op.prim not in (prims.UNPACK, prims.GATE, prims.INPLACE_ADD,
-                                        prims.TAPE_NEW, prims.SETITEM, prims.LIST_APPEND,
-                                        prims.LIST_NEW) \
+                    and info(op.prim).folds \
                     and user_block is block:
                 if isinstance(user, Op):
                     result = (_line(user.origin) == _line(op.origin)

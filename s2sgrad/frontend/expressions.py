@@ -8,10 +8,11 @@ import numpy as np
 
 from ..ir import effects, prims
 from ..ir.nodes import NONE, Block, Const, If, Pack, Slice, Value
+from ..ir.primitives import ATTRIBUTES, METHODS
 from . import match
 from .analysis import walrus_names
-from .spellings import (ATTRIBUTES, BINARY, COMPARE, CONSTANT_ATTRIBUTES, METHODS, PY_BINARY,
-                        PY_COMPARE, PY_UNARY, UNARY)
+from .spellings import (BINARY, COMPARE, CONSTANT_ATTRIBUTES, PY_BINARY, PY_COMPARE, PY_UNARY,
+                        UNARY)
 from .static import (UNKNOWN, index_value, known_literal, literal_index, numpy_fold,
                      static_sequence_op, static_value)
 

@@ -5,7 +5,8 @@ import gast
 
 from ..ir import effects, prims
 from ..ir.nodes import NONE, Const, Pack
-from .spellings import DICT_METHODS, METHODS, VARARG_METHODS
+from ..ir.primitives import METHODS
+from .spellings import DICT_METHODS, VARARG_METHODS
 from .static import known_literal
 
 

@@ -44,23 +44,12 @@ PY_COMPARE = {'<': operator.lt, '<=': operator.le, '>': operator.gt, '>=': opera
               'is not': operator.is_not, 'in': lambda a, b: a in b,
               'not in': lambda a, b: a not in b}
 
-# Array methods and the NumPy callables they mean (the array is the first argument).
-METHODS = {
-    'sum': np.sum, 'mean': np.mean, 'prod': np.prod, 'max': np.max, 'min': np.min,
-    'var': np.var, 'std': np.std, 'cumsum': np.cumsum, 'cumprod': np.cumprod,
-    'dot': np.dot, 'reshape': np.reshape, 'transpose': np.transpose, 'squeeze': np.squeeze,
-    'ravel': np.ravel, 'flatten': np.ravel, 'astype': np.astype, 'copy': np.copy,
-    'clip': np.clip, 'swapaxes': np.swapaxes, 'repeat': np.repeat, 'trace': np.trace,
-    'diagonal': np.diagonal, 'conj': np.conj, 'conjugate': np.conjugate, 'round': np.round,
-    'argmax': np.argmax, 'argmin': np.argmin, 'argsort': np.argsort, 'any': np.any,
-    'all': np.all, 'nonzero': np.nonzero, 'take': np.take,
-}
+# Array methods and attributes, and the NumPy callables they mean (the array is
+# the first argument): METHODS and ATTRIBUTES are facts of the primitives' records.
 VARARG_METHODS = {'reshape', 'transpose'}     # x.reshape(2, 3) == np.reshape(x, (2, 3))
 # Methods of a dict passed in as an argument: read through run-time helpers.
 DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
                 'values': helpers._sg_values, 'get': helpers._sg_get}
-ATTRIBUTES = {'T': np.transpose, 'shape': np.shape, 'ndim': np.ndim, 'size': np.size,
-              'real': np.real, 'imag': np.imag}
 CONSTANT_ATTRIBUTES = {'dtype', 'itemsize', 'nbytes', 'flags', 'strides'}
 
 # Callables a call to which on constants is folded into a constant.

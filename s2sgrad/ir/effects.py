@@ -11,10 +11,11 @@ list or dict, or in a caller's variables.  So the IR stays values (SSA), the
 AD sees the write as it is, and passes/inplace writes in place where nothing
 can tell.  What cannot be followed is refused at the user's line.
 
-The side-effect table is here too: every NumPy function and array method
-known to write one of its arguments, each lowered to its functional form
-(plus the write) or refused.  Nothing that writes is ever left as an op whose
-result nobody reads (dead code would drop it).
+The lowering of side effects is here too: every NumPy function known to
+write one of its arguments (`writes` in ir/primitives.py) and every array
+method that changes its array, each lowered to its functional form (plus the
+write) or refused.  Nothing that writes is ever left as an op whose result
+nobody reads (dead code would drop it).
 """
 import functools
 import inspect
@@ -24,14 +25,16 @@ import numpy as np
 from ..analyses.aliases import (SAME, IndexStep, Opaque, Pending, Stale, TransposeStep, View)
 from ..runtime import helpers
 from . import prims
+from .primitives import info
 from .nodes import Const, Loop, Pack, Value, blocks_in, values_in
 
 ELLIPSIS = Const(Ellipsis)
 
 
-# ---- the side-effect table ----------------------------------------------------------------
-# NumPy functions that write into an argument: the lowering of each (below), or None:
-# refused.  Any call with `out=` is lowered by `out_call` whatever the function.
+# ---- the lowering of writes ---------------------------------------------------------------
+# NumPy functions that write into an argument (`writes` in ir/primitives.py): the
+# lowering of each (below); one without a lowering is refused.  Any call with `out=`
+# is lowered by `out_call` whatever the function.
 def _fill_diagonal(low, args, kwargs, origin):
     a, val = _bind(low, np.fill_diagonal, args, kwargs, origin, 'a', 'val')
     wrap = kwargs.get('wrap', args[2] if len(args) > 2 else Const(False))
@@ -90,10 +93,9 @@ def _nan_to_num(low, args, kwargs, origin):
                        'be transformed', origin)
 
 
-IN_PLACE_FUNCTIONS = {
+LOWERINGS = {
     np.fill_diagonal: _fill_diagonal, np.put: _put, np.putmask: _putmask,
     np.copyto: _copyto, np.place: _place, np.nan_to_num: _nan_to_num,
-    np.put_along_axis: None, np.random.shuffle: None,
 }
 # Array methods that change the array: the functional form, or None (refused).
 IN_PLACE_METHODS = {
@@ -119,15 +121,16 @@ def _setitem(low, base, index, value, origin):
 
 
 def writes_argument(fn):
-    """Is `fn` in the side-effect table (or a ufunc's .at, a random generator's
-    shuffle)?  (Asked of every op by dead code: answers are kept.)"""
+    """Does `fn` write one of its arguments (`writes` in ir/primitives.py, a ufunc's
+    .at, a random generator's shuffle)?  (Asked of every op by dead code: answers
+    are kept.)"""
     try:
         known = _writers.get(fn)
     except TypeError:
         return False
     if known is None:
-        known = _writers[fn] = fn in IN_PLACE_FUNCTIONS or _is_ufunc_method(fn, 'at') or \
-            _shuffles(fn)
+        known = _writers[fn] = info(fn).writes is not None or \
+            _is_ufunc_method(fn, 'at') or _shuffles(fn)
     return known
 
 
@@ -155,11 +158,10 @@ def lower_call(low, fn, args, kwargs, origin, emit):
         handler = functools.partial(_ufunc_at, fn.__self__)
     elif _shuffles(fn):
         handler = None
+    elif info(fn).writes is not None:
+        handler = LOWERINGS.get(fn)         # (None: refused)
     else:
-        try:
-            handler = IN_PLACE_FUNCTIONS.get(fn, _ORDINARY)
-        except TypeError:
-            handler = _ORDINARY
+        handler = _ORDINARY
     if handler is None:
         raise low.error_at(f'{_name(fn)}() writes into its argument; it cannot be '
                            f'transformed', origin)

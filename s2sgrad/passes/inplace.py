@@ -29,23 +29,9 @@ import numpy as np
 
 from ..errors import TransformError
 from ..ir import prims
-from ..ir.prims import SHAPE_ONLY
+from ..ir.primitives import elementwise, info
 from ..ir.nodes import If, Loop, Op, Value, values_in, walk
-from ..runtime import helpers
 
-VIEWS = {prims.GETITEM, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
-         np.swapaxes, np.moveaxis, np.broadcast_to, np.asarray, np.atleast_1d, np.atleast_2d,
-         np.atleast_3d, prims.ALIAS, np.real, np.imag, np.diagonal,
-         helpers._sg_iterable, helpers._sg_bound}          # (these two: the argument itself)
-FRESH = {np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-         np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.copy, np.array,
-         np.astype, np.concatenate, np.stack, np.matmul, np.dot, np.outer, prims.LIST_NEW,
-         helpers._sg_zero_at, helpers._sg_scatter_add,
-         np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin}     # (reductions: new)
-
-
-# Elementwise ops that may write into an operand; for these two either operand.
-COMMUTATIVE = {np.add, np.multiply}
 # A result smaller than this gets an array of its own: a new small array costs next
 # to nothing, and the user's expression stays as written.
 SMALL_BYTES = 1 << 10
@@ -177,7 +163,7 @@ class _Decision:
                     self.producer[v] = op
                 continue
             for k, arg in enumerate(op.args):
-                kind = 'shape' if (op.prim, k) in SHAPE_ONLY else 'value'
+                kind = 'shape' if k in info(op.prim).shape_only else 'value'
                 if op.prim is prims.TAPE_PUSH:
                     kind = 'tape'
                 for v in values_in(arg):
@@ -281,14 +267,14 @@ class _Decision:
             out = op.outputs[0]
             if op.prim in (prims.SETITEM, prims.LIST_APPEND):
                 self.setitem(op, position)
-            elif op.prim in VIEWS and op.args and isinstance(op.args[0], Value):
+            elif info(op.prim).view and op.args and isinstance(op.args[0], Value):
                 self.add_parent(out, op.args[0])
                 self.views.add(out)
                 if op.prim is np.broadcast_to:
                     self.readonly.add(out)
             elif self.elementwise(op, position):
                 pass
-            elif op.prim in FRESH or isinstance(op.prim, np.ufunc):
+            elif info(op.prim).fresh:       # (every ufunc's result is)
                 self.fresh.add(out)
 
     def setitem(self, op, position):
@@ -339,7 +325,7 @@ class _Decision:
     def elementwise(self, op, position):
         """Write an elementwise op's result into a dead operand; True if it is."""
         prim = op.prim
-        if self.shapes is None or self.dtypes is None or not prims.elementwise(op):
+        if self.shapes is None or self.dtypes is None or not elementwise(op):
             return False
         out = op.output
         shape = self.shapes.shape_of(out)
@@ -348,7 +334,7 @@ class _Decision:
             return False
         if math.prod(shape) * dtype.itemsize < SMALL_BYTES:
             return False
-        candidates = (0, 1) if prim in COMMUTATIVE else (0,)
+        candidates = (0, 1) if info(prim).commutative else (0,)
 
         # an array this op's function wrote into first (a running sum stays one
         # array), then the first operand (`y = a; y -= b` reads as the user's a - b)

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
-from ..ir import prims
+from ..ir.primitives import elementwise, info
 from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
 from ..specialisation import GENERAL
 
@@ -92,7 +92,7 @@ def _values(operand):
 
 
 def _elementwise(op, n):
-    return prims.elementwise(op) and len(op.args) == n
+    return elementwise(op) and len(op.args) == n
 
 
 class _Shapes:
@@ -147,8 +147,8 @@ def _drop_unit_factors(graph, samples, uses):
         readers = uses.get(op.output)
         if y is None or one.value != 1.0 or y in returned or readers is None:
             continue
-        if y in params and not all(isinstance(r.prim, np.ufunc) or r.prim in _METHODS
-                                   for r in readers):
+        if y in params and not all(isinstance(r.prim, np.ufunc) or
+                                   info(r.prim).reduction == 'axis' for r in readers):
             continue
         if dtypes is None:
             dtypes = Dtypes(graph.body.ops, samples)
@@ -288,23 +288,19 @@ def _dot_products(graph, lazy_shapes, uses):
             op.prim, op.args, op.kwargs, op.style = np.matmul, [a, b], {}, ('operator', '@')
 
 
-# NumPy's reduction functions go through a Python-level dispatch (fromnumeric) that
-# costs about a microsecond; the array's own method does the same reduction.
-_METHODS = {np.sum: 'sum', np.mean: 'mean', np.prod: 'prod', np.max: 'max', np.amax: 'max',
-            np.min: 'min', np.amin: 'min'}
-
-
 def _method_reductions(graph, lazy_shapes):
     """In a shape specialisation, `np.max(z, axis=1)` of an array known to be one
-    (its shape is known) is written `z.max(axis=1)`: same reduction, less overhead."""
+    (its shape is known) is written `z.max(axis=1)`: same reduction, less overhead
+    (NumPy's reduction functions go through a Python-level dispatch, fromnumeric,
+    that costs about a microsecond; `method` in ir/primitives.py names the method)."""
     for op in walk(graph.body):
-        if not (isinstance(op, Op) and op.prim in _METHODS and op.args and
+        if not (isinstance(op, Op) and info(op.prim).method is not None and op.args and
                 isinstance(op.args[0], Value) and
                 (op.style[0] if isinstance(op.style, tuple) else op.style) == 'call'):
             continue
         shape = lazy_shapes.get().shape_of(op.args[0])
         if shape:                   # (a non-empty shape: an ndarray, not a number)
-            op.style = ('method', _METHODS[op.prim])
+            op.style = ('method', info(op.prim).method)
 
 
 def _value_and_factor(args):
@@ -437,11 +433,12 @@ def _plain_floats(graph):
                 continue
         arithmetic = op.prim in _FLOAT_ARITHMETIC and style in ('operator', 'unary') and \
             all(map(float_operand, op.args)) and any(isinstance(a, Value) for a in op.args)
-        if op.prim in prims.MATH_TWINS and len(op.args) == 1 and not op.kwargs and \
+        twin = info(op.prim).math_twin
+        if twin is not None and len(op.args) == 1 and not op.kwargs and \
                 float_operand(op.args[0]):
             # np.tanh of a float: math.tanh, which returns a float and skips NumPy's
             # dispatch (not of an array a float was multiplied into)
-            op.prim = prims.MATH_TWINS[op.prim]
+            op.prim = twin
         if arithmetic or getattr(op.prim, '__module__', None) == 'math' or op.prim is float:
             floats.update(op.outputs)
     if renamed:

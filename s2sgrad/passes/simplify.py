@@ -12,11 +12,8 @@ popped copies nobody reads are taken off the tape, and the forward values
 that only the tape kept are then dead in turn.
 """
 from ..ir import effects, prims
-from ..runtime import helpers
 from ..ir.nodes import Const, If, Loop, Value, blocks_in, values_in, walk
-
-EFFECTS = {print, prims.ASSERT, prims.RAISE, prims.TAPE_PUSH, prims.TAPE_POP,
-           helpers._sg_check_output}
+from ..ir.primitives import info
 
 
 def has_effect(op):
@@ -26,10 +23,7 @@ def has_effect(op):
         return True             # refuses a view the gradient would misread (passes.inplace)
     if 'out' in op.kwargs or effects.writes_argument(op.prim):
         return True             # (the lowering leaves none: ir/effects.py; kept if any)
-    try:
-        return op.prim in EFFECTS
-    except TypeError:
-        return False
+    return info(op.prim).effect
 
 
 def eliminate_dead_code(graph):
