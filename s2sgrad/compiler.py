@@ -13,8 +13,11 @@
                                 in a call's specialisation (shapes and dtypes known), an
                                 elementwise result written into a dead operand too
       ir.verify                 IR invariants (every use defined before, SSA)
-      codegen.emit              IR -> readable Python source, big dead arrays released
-                                (when first asked for)
+      passes.fold               which temporaries are written into their single use (read
+                                by passes.inplace in a specialisation, and by codegen)
+      codegen.emit              IR -> one ast tree of readable Python, big dead arrays
+                                released, printed once by codegen.printer (when first
+                                asked for)
       codegen.loader            compile under a file name registered in linecache (when
                                 the function is first asked for)
 """
@@ -38,7 +41,7 @@ from .ir import verify
 from .ir.clone import inline_graph
 from .ir.lower import Builder, Context, FunctionLowering, lower_function
 from .ir.nodes import Const, Graph, Op, Pack, Param, Value, values_in, walk
-from .passes import inplace
+from .passes import fold, inplace
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
 
@@ -227,7 +230,8 @@ def _finish(graph, docstring=None, floats=False, param_shapes=None, samples=None
         # the shapes of the code as it now is (the peepholes changed some)
         shapes = ShapeClasses(graph.body.ops, shapes=param_shapes)
         dtypes = Dtypes(graph.body.ops, samples)
-    inplace.decide(graph, graph.tape_copies, shapes, dtypes)
+    inplace.decide(graph, graph.tape_copies, shapes, dtypes,
+                   fold.plan(graph) if shapes is not None else None)
     if shapes is not None:
         graph.big = _big_arrays(graph, shapes, dtypes)
     return Compiled(graph, docstring, floats)

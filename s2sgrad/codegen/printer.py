@@ -1,12 +1,19 @@
-"""Print one generated statement (a Python `ast` node) as source text.
+"""Print generated code (a Python `ast` tree) as source text.
 
-The text is astor's (`astor.to_source(node, pretty_source=''.join)`: line
-wrapping off, it breaks calls mid-name).  The statements codegen makes are
+One tree is printed once: `print_tree` writes a function (or a module) with
+the lines `Notes` hold beside it -- comments and blank lines above a
+statement, and the user's line each statement's text maps back to (the
+generated line numbers come out of the same walk that writes the lines).
+
+A statement's text is astor's (`astor.to_source(node, pretty_source=''.join)`:
+line wrapping off, it breaks calls mid-name).  The statements codegen makes are
 nearly all assignments of names, numbers, operators, calls and indexing;
 those are printed here directly, by astor's own precedence rules, several
 times faster than astor's visitor.  Any other node (f-strings, conditional
 expressions, ...) sends the whole statement to astor.  A constant is written
-by the builtin repr of its exact type, never by a subclass's.
+by the builtin repr of its exact type, never by a subclass's.  The headers of
+compound statements (`def`, `if`, `for`, `while`, `with`) are written here,
+their expressions as above.
 """
 import ast
 import math
@@ -14,6 +21,137 @@ import threading
 
 import astor
 from astor.op_util import Precedence, get_op_precedence, get_op_symbol
+
+from . import literal
+
+INDENT = '    '
+
+
+class Notes:
+    """What the printed text carries beside the tree, keyed by statement node:
+    `above`, the lines written above it at its indentation (comments; '' is a
+    blank line), and `origins`, the user's line (errors.Origin) each line of its
+    text maps back to.  A compound statement's origin is its header's."""
+    __slots__ = ('above', 'origins')
+
+    def __init__(self, above=None, origins=None):
+        self.above = {} if above is None else above
+        self.origins = {} if origins is None else origins
+
+
+class Verbatim(ast.stmt):
+    """Source text written as it is, at the top level (a runtime helper's own source)."""
+    _fields = ('text',)
+
+
+def print_tree(node, notes):
+    """(the text of `node`, a FunctionDef or a Module, ending in a newline;
+    {generated line number: origin} for its lines that have one)."""
+    out = _Lines(notes)
+    if type(node) is ast.Module:
+        out.block(node.body, 0)
+    else:
+        out.block([node], 0)
+    return '\n'.join(out.lines) + '\n', out.origins
+
+
+class _Lines:
+    def __init__(self, notes):
+        self.notes = notes
+        self.lines = []
+        self.origins = {}
+
+    def add(self, text, origin):
+        self.lines.append(text)
+        if origin is not None:
+            self.origins[len(self.lines)] = origin
+
+    def block(self, stmts, depth, docstring=True):
+        """Write statements at `depth`; the first may be a docstring."""
+        indent = INDENT * depth
+        above, origins = self.notes.above, self.notes.origins
+        for k, stmt in enumerate(stmts):
+            for text in above.get(stmt, ()):
+                self.lines.append(indent + text if text else '')
+            origin = origins.get(stmt)
+            kind = type(stmt)
+            if kind in _HEADERS:
+                self.add(indent + _HEADERS[kind](stmt), origin)
+                self.block(stmt.body, depth + 1, docstring=kind is ast.FunctionDef)
+                if getattr(stmt, 'orelse', None):
+                    self.lines.append(indent + 'else:')
+                    self.block(stmt.orelse, depth + 1, docstring=False)
+            elif kind is Verbatim:
+                for line in stmt.text.rstrip('\n').split('\n'):
+                    self.add(line, origin)
+            elif k == 0 and docstring and _is_docstring(stmt):
+                for line in (indent + literal.docstring(stmt.value.value)).split('\n'):
+                    self.add(line, origin)
+            else:
+                text = source(stmt).rstrip('\n')
+                if '\n' in text:       # (astor's text of a statement may have lines)
+                    for line in text.split('\n'):
+                        self.add(indent + line, origin)
+                else:
+                    self.lines.append(indent + text)
+                    if origin is not None:
+                        self.origins[len(self.lines)] = origin
+
+
+def _is_docstring(stmt):
+    return type(stmt) is ast.Expr and type(stmt.value) is ast.Constant \
+        and type(stmt.value.value) is str
+
+
+def expression(node, pp=None):
+    """An expression's text where its parent gives it precedence `pp` (by
+    default, as a statement of its own: `a, b` unparenthesised)."""
+    if pp is None:
+        return source(ast.Expr(node)).strip()
+    try:
+        return _expr(node, pp)
+    except _Unsupported:
+        text = _astor_source(ast.Expr(node)).strip()
+        # (at statement level nothing is parenthesised but below it a tuple)
+        return '(' + text + ')' if type(node) is ast.Tuple and node.elts else text
+
+
+def _def_header(node):
+    args = node.args
+    defaults = [None] * (len(args.posonlyargs) + len(args.args) - len(args.defaults)) + \
+        list(args.defaults)
+    params = []
+    for k, arg in enumerate(args.posonlyargs + args.args):
+        default = defaults[k]
+        params.append(arg.arg if default is None else
+                      arg.arg + '=' + expression(default, _COMMA))
+        if k + 1 == len(args.posonlyargs):
+            params.append('/')
+    if args.kwonlyargs:
+        params.append('*')
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(arg.arg if default is None else
+                      arg.arg + '=' + expression(default, _COMMA))
+    return f'def {node.name}({", ".join(params)}):'
+
+
+def _for_header(node):
+    try:
+        return 'for ' + _expr(node.target, _FOR) + ' in ' + _expr(node.iter, _unset(node.iter)) \
+            + ':'
+    except _Unsupported:
+        head = ast.For(node.target, node.iter, [], [], None)
+        return _astor_source(head).split('\n')[0].rstrip()
+
+
+_HEADERS = {
+    ast.FunctionDef: _def_header,
+    ast.If: lambda node: 'if ' + expression(node.test) + ':',
+    ast.While: lambda node: 'while ' + expression(node.test) + ':',
+    ast.With: lambda node: 'with ' + ', '.join(expression(item.context_expr)
+                                               for item in node.items) + ':',
+    ast.For: _for_header,
+}
 
 
 def source(node):
@@ -41,6 +179,7 @@ _ASSIGN = Precedence.Assign
 _AUG_ASSIGN = Precedence.AugAssign
 _EXPR = Precedence.Expr
 _RETURN = Precedence.Return
+_FOR = Precedence.For
 
 
 def _statement(node):
@@ -55,7 +194,22 @@ def _statement(node):
         return _expr(node.value, _EXPR)
     if kind is ast.Return:
         return 'return' if node.value is None else 'return ' + _expr(node.value, _RETURN)
+    if kind is ast.Pass:
+        return 'pass'
+    if kind is ast.Break:
+        return 'break'
+    if kind is ast.Delete:
+        return 'del ' + ', '.join(_expr(t, _COMMA) for t in node.targets)
+    if kind is ast.Import:
+        return 'import ' + _aliases(node.names)
+    if kind is ast.ImportFrom:
+        return 'from ' + '.' * node.level + (node.module or '') + ' import ' + \
+            _aliases(node.names)
     raise _Unsupported
+
+
+def _aliases(names):
+    return ', '.join(a.name if a.asname is None else a.name + ' as ' + a.asname for a in names)
 
 
 def _unset(node):
@@ -177,4 +331,4 @@ def _astor_source(node):
 _printer = threading.local()
 
 
-__all__ = ['source', 'constant']
+__all__ = ['source', 'constant', 'expression', 'print_tree', 'Notes', 'Verbatim']

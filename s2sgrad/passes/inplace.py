@@ -78,15 +78,16 @@ def check_views(graph, tape_copies=None):
     decision.run()
 
 
-def decide(graph, tape_copies=None, shapes=None, dtypes=None):
+def decide(graph, tape_copies=None, shapes=None, dtypes=None, folds=None):
     """Mark each SETITEM / LIST_APPEND op ('...', 'inplace') or ('...', 'copy').
 
     With `shapes` (analyses.shapes.ShapeClasses) and `dtypes`
-    (analyses.dtypes.Dtypes) of the whole graph, also fill `graph.inplace`:
-    elementwise op -> the index of the operand its result is written into.
+    (analyses.dtypes.Dtypes) of the whole graph, and the fold plan `folds`
+    (passes.fold), also fill `graph.inplace`: elementwise op -> the index of the
+    operand its result is written into.
     """
     if shapes is not None or any(_writes(op) for op in walk(graph.body)):
-        _Decision(graph, tape_copies or {}, shapes, dtypes).run()     # (else nothing to do)
+        _Decision(graph, tape_copies or {}, shapes, dtypes, folds).run()     # (else nothing)
 
 
 def _writes(op):
@@ -104,7 +105,7 @@ BRANCH_END = _BranchEnd()
 
 
 class _Decision:
-    def __init__(self, graph, tape_copies, shapes=None, dtypes=None):
+    def __init__(self, graph, tape_copies, shapes=None, dtypes=None, folds=None):
         self.graph = graph
         self.tape_copies = tape_copies      # value popped in a reverse loop -> the saved value
         self.order = []                     # ops in program order
@@ -112,6 +113,7 @@ class _Decision:
         self.carried_into = {}              # a loop's next value -> its phi and output
         self.producer = {}
         self.shapes, self.dtypes = shapes, dtypes
+        self.folds = folds          # passes.fold.FoldPlan (needed with shapes)
         self.views_only = False
         self.home = {}                      # op or value -> the block holding it (ops' outputs)
         self.branches = []                  # position -> the (If, branch) it is inside
@@ -247,15 +249,14 @@ class _Decision:
             for k, (position, kind, forward) in enumerate(reads):
                 if kind == 'tape':      # pushing is not reading: the popped copy's reads count
                     reads[k] = (position, 'shape', forward)
-        # codegen folds a temporary read once into the expression of its reader,
+        # codegen folds a temporary into the expression of its reader (passes.fold),
         # which may come after a write between the two: such a read happens (at
         # the latest) where the reader's own reads happen
         self.late = {}
         for position in range(len(self.order) - 1 if self.shapes is not None else -1, -1, -1):
             op = self.order[position]
-            if isinstance(op, Op) and len(op.outputs) == 1 and op.outputs[0].temp and \
-                    len(self.reads.get(op.outputs[0], ())) == 1:
-                reader = self.reads[op.outputs[0]][0][0]
+            if isinstance(op, Op) and len(op.outputs) == 1 and self.folds.folds(op.outputs[0]):
+                reader = self.reads[op.outputs[0]][-1][0]
                 self.late[position] = self.late.get(reader, reader)
         for position, op in enumerate(self.order):
             if isinstance(op, Loop):
