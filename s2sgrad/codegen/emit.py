@@ -89,16 +89,17 @@ class _Emitter(Statements, Expressions):
         hints = set()
         for op in walk(self.graph.body):
             for v in op.outputs:
-                hints.add(base_name(v))
+                hints.add(v.hint)
             if isinstance(op, Loop):
-                hints.update(base_name(v) for v in op.defined())
+                hints.update(v.hint for v in op.defined())
             elif isinstance(op, Op):
-                for operand in op.operands():
-                    if isinstance(operand, Const) and operand.spelling:
-                        self.spelled.add(operand.spelling.split('.')[0])
+                for operands in (op.args, op.kwargs.values()):
+                    for operand in operands:
+                        if isinstance(operand, Const) and operand.spelling:
+                            self.spelled.add(operand.spelling.split('.')[0])
                 if isinstance(op.style, tuple) and op.style[0] == 'call' and op.style[1]:
                     self.spelled.add(op.style[1].split('.')[0])
-        return hints
+        return {base_name(hint) for hint in hints}
 
     # ---- layout ----------------------------------------------------------------
     def put(self, stmts, stmt, origin=None):

@@ -35,7 +35,7 @@ class Expressions:
     # ---- names ---------------------------------------------------------------
     def name(self, v):
         if v not in self.names:
-            base = base_name(v)
+            base = base_name(v.hint)
             # resume where the last value of this base stopped: every earlier
             # candidate is still taken, and rescanning them is quadratic
             k = self.suffixes.get(base, 0)
@@ -206,9 +206,10 @@ class Expressions:
         return ast.JoinedStr(parts)
 
 
-def base_name(v):
-    """The name a value is called by, before any suffix: its hint, as an identifier."""
-    return literal.identifier(v.hint or '_t')
+def base_name(hint):
+    """The name a value of this hint is called by, before any suffix: its hint,
+    as an identifier."""
+    return literal.identifier(hint or '_t')
 
 
 def parse(text):

@@ -20,7 +20,8 @@ import math
 import threading
 
 import astor
-from astor.op_util import Precedence, get_op_precedence, get_op_symbol
+from astor.op_util import Precedence, get_op_precedence, get_op_symbol, precedence_data, \
+    symbol_data
 
 from . import literal
 
@@ -180,6 +181,9 @@ _AUG_ASSIGN = Precedence.AugAssign
 _EXPR = Precedence.Expr
 _RETURN = Precedence.Return
 _FOR = Precedence.For
+# (astor's tables, read directly: the printer's inner loop)
+_PRECEDENCE = precedence_data
+_SPACED = {kind: ' ' + symbol + ' ' for kind, symbol in symbol_data.items()}
 
 
 def _statement(node):
@@ -214,7 +218,7 @@ def _aliases(names):
 
 def _unset(node):
     """The precedence astor sees where the parent sets none: the node's own, if it
-    was ever printed by astor, else the highest."""
+    was ever printed by astor, else the highest.  (_expr spells it out inline.)"""
     return getattr(node, '_pp', _HIGHEST)
 
 
@@ -225,7 +229,8 @@ def _expr(node, pp):
     if kind is ast.Name:
         return node.id
     if kind is ast.Attribute:
-        return _expr(node.value, _unset(node.value)) + '.' + node.attr
+        value = node.value
+        return _expr(value, getattr(value, '_pp', _HIGHEST)) + '.' + node.attr
     if kind is ast.Constant:
         value = node.value
         if value is None or value is Ellipsis:
@@ -235,12 +240,12 @@ def _expr(node, pp):
         text = constant(value)
         return text if _CONSTANT >= pp else '(' + text + ')'
     if kind is ast.BinOp:
-        op = node.op
-        p = get_op_precedence(op)
-        if type(op) is ast.Pow:
+        op = type(node.op)
+        p = _PRECEDENCE[op]
+        if op is ast.Pow:
             text = _expr(node.left, _POW_LHS) + ' ** ' + _expr(node.right, _POW_RHS)
         else:
-            text = _expr(node.left, p) + get_op_symbol(op, ' %s ') + _expr(node.right, p + 1)
+            text = _expr(node.left, p) + _SPACED[op] + _expr(node.right, p + 1)
         return text if p >= pp else '(' + text + ')'
     if kind is ast.Call:
         args, keywords = node.args, node.keywords
@@ -250,7 +255,8 @@ def _expr(node, pp):
             if k.arg is None:
                 raise _Unsupported
             parts.append(k.arg + '=' + _expr(k.value, _COMMA))
-        return _expr(node.func, _unset(node.func)) + '(' + ', '.join(parts) + ')'
+        func = node.func
+        return _expr(func, getattr(func, '_pp', _HIGHEST)) + '(' + ', '.join(parts) + ')'
     if kind is ast.UnaryOp:
         op = node.op
         p = get_op_precedence(op)
@@ -268,7 +274,9 @@ def _expr(node, pp):
         text = ', '.join(_expr(e, _COMMA) for e in elts) + (',' if len(elts) == 1 else '')
         return text if _TUPLE >= pp and elts else '(' + text + ')'
     if kind is ast.Subscript:
-        return _expr(node.value, _unset(node.value)) + '[' + _expr(node.slice, _SUBSCRIPT) + ']'
+        value = node.value
+        return _expr(value, getattr(value, '_pp', _HIGHEST)) + '[' + \
+            _expr(node.slice, _SUBSCRIPT) + ']'
     if kind is ast.Slice:
         text = ('' if node.lower is None else _expr(node.lower, _SLICE)) + ':' + \
             ('' if node.upper is None else _expr(node.upper, _SLICE))

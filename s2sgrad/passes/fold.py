@@ -50,10 +50,11 @@ class FoldPlan:
 
     def folds(self, v):
         """Is `v` a temporary computed right into its single use?"""
-        found = self._folds.get(v)
-        if found is None:
+        try:
+            return self._folds[v]
+        except KeyError:
             found = self._folds[v] = self._decide(v)
-        return found
+            return found
 
     def statement_of(self, op):
         """The op, region or region slot `(kind, region)` whose statement computes
@@ -119,8 +120,11 @@ def _scan(block, defs, uses):
                     if r is not None:
                         use(r, ('phi', op), inner)
         else:
-            for operand in op.operands():
-                use(operand, op, block)
+            use_here = (op, block)
+            for operands in (op.args, op.kwargs.values()):
+                for operand in operands:
+                    for v in values_in(operand):
+                        uses.setdefault(v, []).append(use_here)
         for out in op.outputs:
             defs[out] = (op, block)
 
