@@ -16,7 +16,7 @@ import types
 import numpy as np
 
 from .codegen import literal
-from .codegen.printer import Notes, Verbatim, print_tree, source as print_statement
+from .codegen.printer import Verbatim, print_tree, source as print_statement
 from .codegen.spelling import MODULE_NAMES, library_path
 from . import runtime as runtime_helpers
 from .runtime.helpers import _sg_kind_of
@@ -60,7 +60,7 @@ def module_source(compiled, like=None):
               '',
               f'Standalone: needs only {needs}.']
     helpers = set(generated.helpers)
-    function, notes = generated.tree, Notes(dict(generated.notes.above))
+    function, notes = generated.tree()
     if like is not None:
         function = _with_signature_check(function, notes, compiled, like)
         helpers.add('_sg_expect_signature')
@@ -140,9 +140,9 @@ def _signature(args):
 
 
 def _with_signature_check(function, notes, compiled, like):
-    """The function's tree with a check of its arguments after its docstring (the
-    comments above its first statement stay above the first statement after the
-    check, as ever)."""
+    """The function's tree (made for the module) with a check of its arguments
+    after its docstring (the comments above its first statement stay above the
+    first statement after the check, as ever)."""
     params = [p.name for p in compiled.graph.params]
     if len(params) != len(like):
         raise TypeError(f'export(like=...): {compiled.generated.name} takes {len(params)} '
@@ -151,7 +151,7 @@ def _with_signature_check(function, notes, compiled, like):
                               [ast.Tuple([ast.Name(p, ast.Load()) for p in params], ast.Load()),
                                literal.node(_signature(like), _module_level_name),
                                literal.node(compiled.generated.name, _module_level_name)], []))
-    body = list(function.body)
+    body = function.body
     first = body[0]
     docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
         and type(first.value.value) is str
@@ -161,7 +161,7 @@ def _with_signature_check(function, notes, compiled, like):
         body.insert(0, check)
         if first in notes.above:
             notes.above[check] = notes.above.pop(first)
-    return ast.FunctionDef(function.name, function.args, body, [], None)
+    return function
 
 
 def _helper_closure(names):

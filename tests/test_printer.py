@@ -104,3 +104,5 @@ def test_generated_function_maps_its_lines_after_a_long_docstring():
     for number, origin in generated.line_origins.items():
         text = lines[number - 1].strip()
         assert text.startswith('return') or text.split(' = ')[0] in origin.text
+    # the tree made again (for export) prints as the source
+    assert print_tree(*generated.tree())[0] == generated.source

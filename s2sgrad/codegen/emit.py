@@ -30,16 +30,22 @@ AGGREGATION_NAMES = {0: 'ADD_N', 1: 'EXPERIMENTAL_TREE', 2: 'EXPERIMENTAL_ACCUMU
 
 
 class Generated:
-    """A generated function: its source and the tree it was printed from."""
+    """A generated function: its source, and how to make again the tree it was
+    printed from (`tree()`)."""
 
-    def __init__(self, source, namespace, line_origins, helpers, name, tree=None, notes=None):
+    def __init__(self, source, namespace, line_origins, helpers, name, rebuild=None):
         self.source = source
         self.namespace = namespace
         self.line_origins = line_origins    # generated line number -> Origin
         self.helpers = helpers              # runtime helper names the source calls
         self.name = name
-        self.tree = tree                    # the ast.FunctionDef printed as `source`
-        self.notes = notes                  # its comments and origins (codegen.printer.Notes)
+        self._rebuild = rebuild
+
+    def tree(self):
+        """(the ast.FunctionDef printed as `source`, its codegen.printer.Notes).  Made
+        again, as deterministically as the first time: a tree is many times the
+        size of its text, so none is kept for the rare caller (export)."""
+        return self._rebuild()
 
 
 def emit(graph, aliases, reserved=(), docstring=None, floats=False, folds=None):
@@ -51,10 +57,18 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False, folds=None):
     `folds`: the fold plan (passes.fold) once results written into operands
     are decided; by default made here from the graph.
     """
-    if folds is None:
-        folds = fold.plan(graph).after_inplace(getattr(graph, 'inplace', {}),
-                                               getattr(graph, 'big', set()))
-    return _Emitter(graph, aliases, reserved, floats, folds).run(docstring)
+    def build():
+        plan = folds
+        if plan is None:
+            plan = fold.plan(graph).after_inplace(getattr(graph, 'inplace', {}),
+                                                  getattr(graph, 'big', set()))
+        emitter = _Emitter(graph, aliases, reserved, floats, plan)
+        return emitter.build(docstring), emitter.notes, emitter
+
+    tree, notes, emitter = build()
+    source, line_origins = print_tree(tree, notes)
+    return Generated(source, dict(emitter.spell.namespace), line_origins,
+                     list(emitter.spell.helpers), graph.name, lambda: build()[:2])
 
 
 class _Emitter(Statements, Expressions):
@@ -274,7 +288,8 @@ class _Emitter(Statements, Expressions):
             stmt = ast.Assign([ast.Tuple(targets, ast.Store())], ast.Tuple(values, ast.Load()))
         self.put(stmts, stmt, origin)
 
-    def run(self, docstring):
+    def build(self, docstring):
+        """The function's tree (its comments and origins in `self.notes`)."""
         graph = self.graph
         self.bannered = set()
         hints = self.scan()
@@ -297,9 +312,7 @@ class _Emitter(Statements, Expressions):
                 value = None        # `return`
             self.put(body, ast.Return(value), graph.return_origin or graph.origin)
         release(self, body, self.ends)
-        source, line_origins = print_tree(tree, self.notes)
-        return Generated(source, dict(self.spell.namespace), line_origins,
-                         list(self.spell.helpers), graph.name, tree, self.notes)
+        return tree
 
     def parameters(self):
         """The function's parameters (a default that is not plain data is bound as
