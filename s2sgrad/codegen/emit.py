@@ -20,7 +20,7 @@ from ..passes import fold
 from ..passes.fold import is_operator
 from ..runtime import HELPERS
 from . import literal
-from .expressions import Expressions, base_name
+from .expressions import LOAD, STORE, Expressions, base_name
 from .printer import Notes, expression as expression_text, print_tree
 from .release import release
 from .spelling import Spelling
@@ -160,7 +160,7 @@ class _Emitter(Statements, Expressions):
                     continue
                 if isinstance(r, Value) and not self.folds(r) and self.names.get(r) == self.name(out):
                     continue
-                self.put(stmts, ast.Assign([ast.Name(self.name(out), ast.Store())],
+                self.put(stmts, ast.Assign([ast.Name(self.name(out), STORE)],
                                            self.operand(r)))
         return group
 
@@ -228,8 +228,8 @@ class _Emitter(Statements, Expressions):
             self.share_name(out, phi)
         self.assign_all([(phi, init) for phi, init in zip(op.phis, op.inits)], stmts, op.origin)
         if op.kind == 'for':
-            targets = [ast.Name(self.name(t), ast.Store()) for t in op.targets]
-            target = targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store())
+            targets = [ast.Name(self.name(t), STORE) for t in op.targets]
+            target = targets[0] if len(targets) == 1 else ast.Tuple(targets, STORE)
             node = ast.For(target, self.operand(op.iterable), [], [], None)
             body = self.put(stmts, node, op.origin).body
         elif all(self.folds(v) for o in op.cond_block.ops for v in o.outputs):
@@ -280,12 +280,12 @@ class _Emitter(Statements, Expressions):
                                                and not self.folds(value))]
         if not pairs:
             return
-        targets = [ast.Name(self.name(t), ast.Store()) for t, _ in pairs]
+        targets = [ast.Name(self.name(t), STORE) for t, _ in pairs]
         values = [self.operand(v) for _, v in pairs]
         if len(pairs) == 1:
             stmt = ast.Assign(targets, values[0])
         else:
-            stmt = ast.Assign([ast.Tuple(targets, ast.Store())], ast.Tuple(values, ast.Load()))
+            stmt = ast.Assign([ast.Tuple(targets, STORE)], ast.Tuple(values, LOAD))
         self.put(stmts, stmt, origin)
 
     def build(self, docstring):

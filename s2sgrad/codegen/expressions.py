@@ -19,6 +19,8 @@ from ..runtime import helpers
 from . import literal
 from .spelling import library_path
 
+# An expression context holds nothing: one of each serves all (ast.parse shares them too).
+LOAD, STORE = ast.Load(), ast.Store()
 BINOPS = {'+': ast.Add, '-': ast.Sub, '*': ast.Mult, '/': ast.Div, '//': ast.FloorDiv,
           '%': ast.Mod, '**': ast.Pow, '@': ast.MatMult, '&': ast.BitAnd, '|': ast.BitOr,
           '^': ast.BitXor, '<<': ast.LShift, '>>': ast.RShift}
@@ -80,21 +82,21 @@ class Expressions:
         if isinstance(o, Value):
             if self.folds(o):
                 return self.expression(self.defs[o][0])
-            return ast.Name(self.name(o), ast.Load())
+            return ast.Name(self.name(o), LOAD)
         if isinstance(o, Const):
             return self.const(o, index)
         if not index and (isinstance(o, Slice) or isinstance(o, Const) and isinstance(o.value, slice)
                           or isinstance(o, Pack) and o.kind == 'index'):
             # an index passed as a value (to a gradient helper): np.s_[:, 1:3]
             return ast.Subscript(ast.Attribute(parse(self.spell.module('numpy')), 's_',
-                                               ast.Load()), self.operand(o, index=True), ast.Load())
+                                               LOAD), self.operand(o, index=True), LOAD)
         if isinstance(o, Pack):
             elts = [self.operand(i, index=index and o.kind == 'index') for i in o.items]
             if o.kind == 'dict':
                 return ast.Dict([self.const(Const(k)) for k in o.keys], elts)
             if o.kind == 'list':
-                return ast.List(elts, ast.Load())
-            return ast.Tuple(elts, ast.Load())
+                return ast.List(elts, LOAD)
+            return ast.Tuple(elts, LOAD)
         if isinstance(o, Slice):
             if not index:
                 return call(self.builtin('slice'),
@@ -115,9 +117,9 @@ class Expressions:
             return ast.Slice(*[None if p is None else self.const(Const(p))
                                for p in (value.start, value.stop, value.step)])
         if kind is tuple:
-            return ast.Tuple([self.const(Const(v), index) for v in value], ast.Load())
+            return ast.Tuple([self.const(Const(v), index) for v in value], LOAD)
         if kind is list:
-            return ast.List([self.const(Const(v)) for v in value], ast.Load())
+            return ast.List([self.const(Const(v)) for v in value], LOAD)
         if kind is not dict and kind is not np.ndarray:
             try:
                 return literal.node(value, self.refer)
@@ -129,7 +131,7 @@ class Expressions:
         if path is not None:
             return parse(path)
         name = literal.identifier((c.spelling or 'const').split('.')[-1])
-        return ast.Name(self.spell.global_name(name, value), ast.Load())
+        return ast.Name(self.spell.global_name(name, value), LOAD)
 
     def callee(self, op):
         style = op.style
@@ -138,12 +140,12 @@ class Expressions:
         if spelling and '.' not in spelling and found is not None \
                 and found[0] not in (None, 'builtins') and op.adjoint is None:
             # `from scipy.special import expit`: keep the user's bare name
-            return ast.Name(self.spell.global_name(spelling, op.prim), ast.Load())
+            return ast.Name(self.spell.global_name(spelling, op.prim), LOAD)
         path = self.spell.path(op.prim, spelling)
         if path is not None:
             return parse(path)
         name = (spelling or getattr(op.prim, '__name__', 'fn')).split('.')[-1]
-        return ast.Name(self.spell.global_name(name, op.prim), ast.Load())
+        return ast.Name(self.spell.global_name(name, op.prim), LOAD)
 
     def expression(self, op):
         style = op.style if isinstance(op.style, tuple) else (op.style,)
@@ -154,7 +156,7 @@ class Expressions:
             func = self.spell.path(op.prim)
             return ast.Call(parse(func) if func else self.callee(op),
                             [self.operand(a) for a in args],
-                            [ast.keyword('out', ast.Name(self.name(args[k]), ast.Load()))])
+                            [ast.keyword('out', ast.Name(self.name(args[k]), LOAD))])
         if op.prim in (prims.ALIAS, interface.stop_gradient):
             return self.operand(args[0])
         if op.prim is prims.FSTRING:
@@ -176,19 +178,19 @@ class Expressions:
                                [self.operand(args[1])])
         if kind == 'subscript':
             item = ast.Subscript(self.operand(args[0]), self.operand(args[1], index=True),
-                                 ast.Load())
+                                 LOAD)
             if style[1:] == ('checked',):
                 return ast.Call(parse(self.spell.path(helpers._sg_not_a_view)),
                                 [item, self.operand(args[0])], [])
             return item
         if kind == 'attribute':
             return ast.Attribute(self.operand(args[0]), literal.checked_identifier(style[1]),
-                                 ast.Load())
+                                 LOAD)
         keywords = [ast.keyword(literal.checked_identifier(k), self.operand(v))
                     for k, v in op.kwargs.items()]
         if kind == 'method':
             func = ast.Attribute(self.operand(args[0]), literal.checked_identifier(style[1]),
-                                 ast.Load())
+                                 LOAD)
             return ast.Call(func, [self.operand(a) for a in args[1:]], keywords)
         return ast.Call(self.callee(op), [self.operand(a) for a in args], keywords)
 
@@ -217,9 +219,9 @@ def parse(text):
     if all(part.isidentifier() for part in parts):
         # a dotted name (`np.linalg.norm`), the usual case: built directly, as
         # ast.parse would build it, without compiling
-        node = ast.Name(parts[0], ast.Load())
+        node = ast.Name(parts[0], LOAD)
         for part in parts[1:]:
-            node = ast.Attribute(node, part, ast.Load())
+            node = ast.Attribute(node, part, LOAD)
         return node
     return ast.parse(text, mode='eval').body
 
@@ -228,4 +230,4 @@ def call(func, args):
     return ast.Call(func, args, [])
 
 
-__all__ = ['Expressions', 'BINOPS', 'base_name', 'parse', 'call']
+__all__ = ['Expressions', 'BINOPS', 'LOAD', 'STORE', 'base_name', 'parse', 'call']

@@ -11,7 +11,7 @@ from ..ir import prims
 from ..ir.nodes import Const, Op, Pack, Value, values_in
 from ..passes.fold import is_operator
 from ..passes.simplify import has_effect
-from .expressions import BINOPS, parse
+from .expressions import BINOPS, LOAD, STORE, parse
 
 
 class Statements:
@@ -90,11 +90,11 @@ class Statements:
         target = op.output
         stmts = []
         if not (isinstance(first, Value) and self.names.get(first) == self.name(target)):
-            stmts.append(ast.Assign([ast.Name(self.name(target), ast.Store())],
+            stmts.append(ast.Assign([ast.Name(self.name(target), STORE)],
                                     self.operand(first)))
         for step, b in steps:
             self.share_name(step.output, target)
-            stmts.append(ast.AugAssign(ast.Name(self.name(target), ast.Store()),
+            stmts.append(ast.AugAssign(ast.Name(self.name(target), STORE),
                                        BINOPS[step.style[1]](), self.operand(b)))
         return stmts
 
@@ -111,22 +111,22 @@ class Statements:
             copier = parse('list') if base in getattr(self.graph, 'lists', ()) else \
                 parse(self.spell.path(np.copy))        # (np.copy would make a list an array)
             copy = ast.Call(copier, [self.operand(base)], [])
-            stmts = [ast.Assign([ast.Name(self.name(op.output), ast.Store())], copy)]
-        target = ast.Subscript(ast.Name(self.name(op.output), ast.Load()),
-                               self.operand(index, index=True), ast.Store())
+            stmts = [ast.Assign([ast.Name(self.name(op.output), STORE)], copy)]
+        target = ast.Subscript(ast.Name(self.name(op.output), LOAD),
+                               self.operand(index, index=True), STORE)
         stmts.append(ast.Assign([target], self.operand(value)))
         return stmts
 
     def append(self, op):
         """lst.append(v) in place (same name), or a new list `lst_1 = lst + [v]`."""
         base, value, _ = op.args
-        item = ast.List([self.operand(value)], ast.Load())
+        item = ast.List([self.operand(value)], LOAD)
         if op.style == ('append', 'inplace') and isinstance(base, Value):
             self.share_name(op.output, base)
-            call = ast.Call(ast.Attribute(self.operand(base), 'append', ast.Load()),
+            call = ast.Call(ast.Attribute(self.operand(base), 'append', LOAD),
                             [self.operand(value)], [])
             return [ast.Expr(call)]
-        return [ast.Assign([ast.Name(self.name(op.output), ast.Store())],
+        return [ast.Assign([ast.Name(self.name(op.output), STORE)],
                            ast.BinOp(self.operand(base), ast.Add(), item))]
 
 
@@ -134,17 +134,17 @@ class Statements:
         if op.prim is prims.LIST_NEW:
             items = op.args[0]
             elts = [self.operand(i) for i in items.items] if isinstance(items, Pack) else []
-            return ast.Assign([ast.Name(self.name(op.output), ast.Store())],
-                              ast.List(elts, ast.Load()))
+            return ast.Assign([ast.Name(self.name(op.output), STORE)],
+                              ast.List(elts, LOAD))
         if op.prim is prims.TAPE_NEW:
-            return ast.Assign([ast.Name(self.name(op.output), ast.Store())], ast.List([], ast.Load()))
+            return ast.Assign([ast.Name(self.name(op.output), STORE)], ast.List([], LOAD))
         if op.prim is prims.TAPE_PUSH:
             tape, record = op.args
-            call = ast.Call(ast.Attribute(self.operand(tape), 'append', ast.Load()),
+            call = ast.Call(ast.Attribute(self.operand(tape), 'append', LOAD),
                             [self.operand(record)], [])
             return ast.Expr(call)
         if op.prim is prims.TAPE_POP:
-            call = ast.Call(ast.Attribute(self.operand(op.args[0]), 'pop', ast.Load()), [], [])
+            call = ast.Call(ast.Attribute(self.operand(op.args[0]), 'pop', LOAD), [], [])
             return ast.Assign([self.targets(op)], call)
         if op.prim is prims.RAISE:
             return ast.Raise(self.operand(op.args[0]), None)
@@ -155,12 +155,12 @@ class Statements:
         if op.prim is prims.INPLACE_ADD:
             acc, term = op.args
             self.share_name(op.output, acc)
-            return ast.AugAssign(ast.Name(self.name(acc), ast.Store()), ast.Add(),
+            return ast.AugAssign(ast.Name(self.name(acc), STORE), ast.Add(),
                                  self.operand(term))
         if op.prim is prims.GATE:
             targets = self.targets(op)
             return ast.Assign([targets], ast.Tuple([self.operand(a) for a in op.args],
-                                                    ast.Load()))
+                                                    LOAD))
         if op.prim is prims.UNPACK:
             return ast.Assign([self.targets(op, sequence=True)], self.operand(op.args[0]))
         if len(op.outputs) > 1:
@@ -168,13 +168,13 @@ class Statements:
         out = op.output
         if out not in self.uses and has_effect(op):
             return ast.Expr(self.expression(op))
-        return ast.Assign([ast.Name(self.name(out), ast.Store())], self.expression(op))
+        return ast.Assign([ast.Name(self.name(out), STORE)], self.expression(op))
 
     def targets(self, op, sequence=False):
         """Assignment targets; `sequence`: unpack even one item (`(a,) = seq`)."""
-        names = [ast.Name(self.name(o) if o in self.uses else self.unused_name(), ast.Store())
+        names = [ast.Name(self.name(o) if o in self.uses else self.unused_name(), STORE)
                  for o in op.outputs]
-        return ast.Tuple(names, ast.Store()) if len(names) != 1 or sequence else names[0]
+        return ast.Tuple(names, STORE) if len(names) != 1 or sequence else names[0]
 
 
 __all__ = ['Statements']
