@@ -18,22 +18,26 @@
                                 need the readers of a rule's result
       dead code                 again: the peepholes' leftovers
       verify                    ir.verify: IR invariants (every use defined before, SSA)
-      inplace                   passes.inplace.decide, reads shapes, dtypes -> inplace_plan:
-                                x[i] = v in place where no later read can tell, else on a
-                                copy; in a call's specialisation (shapes and dtypes known),
-                                an elementwise result written into a dead operand too
+      inplace                   passes.inplace.decide, reads shapes, dtypes, folds ->
+                                inplace_plan: x[i] = v in place where no later read can
+                                tell, else on a copy; in a call's specialisation (shapes
+                                and dtypes known), an elementwise result written into a
+                                dead operand too (a folded temporary is read where its
+                                reader's statement runs: passes.fold)
       big arrays                reads shapes, dtypes -> big_arrays: the values that are
                                 arrays of BIG_BYTES or more
     and when first asked for:
-      codegen.emit              graph + inplace_plan + big_arrays -> readable Python
-                                source, big dead arrays released
+      codegen.emit              graph + inplace_plan + big_arrays -> one ast tree of
+                                readable Python (temporaries folded into their single use
+                                by passes.fold's plan), big dead arrays released, printed
+                                once by codegen.printer
       codegen.loader            compile under a file name registered in linecache
 
 A pass changes the graph or produces a typed result, never an attribute hung on
 a shared object.  What a pass may read: the pipeline's inputs (specialisation,
 forward_shapes), an earlier pass's result, or an analysis (`ANALYSES`:
-sizes_matter, shapes, dtypes), computed when a pass first reads it and kept
-until a pass changes the graph.
+sizes_matter, shapes, dtypes, folds), computed when a pass first reads it and
+kept until a pass changes the graph.
 """
 import collections.abc
 import contextlib
@@ -60,7 +64,7 @@ from .ir.builder import Builder
 from .ir.clone import inline_graph
 from .ir.graph import Graph, Param
 from .ir.nodes import Const, Op, Pack, Value, values_in, walk
-from .passes import inplace
+from .passes import fold, inplace
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
 from .specialisation import GENERAL
@@ -295,8 +299,17 @@ def _dtypes(pipeline):
     return Dtypes(pipeline.graph.body.ops, pipeline.read('specialisation').samples)
 
 
+def _folds(pipeline):
+    """The fold plan (passes.fold) of the graph as it now is, for the in-place
+    pass's decisions on sizes (codegen makes its own once they are taken)."""
+    if not pipeline.read('sizes_matter'):
+        return None
+    return fold.plan(pipeline.graph)
+
+
 # The analyses a pass may read, by name (None where sizes do not matter).
-ANALYSES = {'sizes_matter': _sizes_matter, 'shapes': _shapes, 'dtypes': _dtypes}
+ANALYSES = {'sizes_matter': _sizes_matter, 'shapes': _shapes, 'dtypes': _dtypes,
+            'folds': _folds}
 
 
 def _big_arrays(graph, shapes, dtypes):
@@ -326,7 +339,8 @@ PASSES = (
     Pass('peephole', simplify_adjoint, reads=('specialisation',), changes_graph=True),
     Pass('dead code', eliminate_dead_code, changes_graph=True),
     Pass('verify', verify.verify),
-    Pass('inplace', inplace.decide, reads=('shapes', 'dtypes'), produces='inplace_plan'),
+    Pass('inplace', inplace.decide, reads=('shapes', 'dtypes', 'folds'),
+         produces='inplace_plan'),
     Pass('big arrays', _big_arrays, reads=('shapes', 'dtypes'), produces='big_arrays'),
 )
 

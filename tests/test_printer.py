@@ -5,7 +5,7 @@ import astor
 import numpy as np
 import pytest
 
-from s2sgrad.codegen.printer import source
+from s2sgrad.codegen.printer import Notes, print_tree, source
 
 STATEMENTS = [
     'x = a + b * c', 'x = (a + b) * c', 'x = a - (b - c)', 'x = a - b - c', 'x = a / (b * c)',
@@ -54,3 +54,55 @@ def test_only_exact_builtin_constants_are_written(value):
     for node in (ast.Constant(value), ast.JoinedStr([ast.Constant(value)])):
         with pytest.raises(TypeError, match='not written'):
             source(ast.Assign([ast.Name('x', ast.Store())], node))
+
+
+HEADERS = ['for a in x + y:', 'for a, b in zip(x, y):', 'for a in (x, y):', 'for a in -x:',
+           'for (a,) in x[1:2]:', 'for a in x if y else z:', 'if a < b:', 'if not (a and b):',
+           'while x + 1:', 'while True:', 'with f(a, b=c):']
+
+
+@pytest.mark.parametrize('text', HEADERS)
+def test_compound_headers_printed_as_astor_prints(text):
+    node = ast.parse(text + '\n    pass').body[0]
+    got = print_tree(ast.Module([node], []), Notes())[0]
+    assert got == astor.to_source(node, pretty_source=''.join)
+
+
+def test_one_tree_printed_with_its_comments_and_line_origins():
+    # the origins count lines as printed: a docstring of several lines shifts those after it
+    ret = ast.Return(ast.Name('y', ast.Load()))
+    loop = ast.For(ast.Name('i', ast.Store()), ast.Name('x', ast.Load()),
+                   [ast.AugAssign(ast.Name('y', ast.Store()), ast.Add(),
+                                  ast.Name('i', ast.Load()))], [], None)
+    args = ast.arguments([], [ast.arg('x', None), ast.arg('s', None)], None, [], [], None,
+                         [ast.Tuple([ast.Constant(1), ast.Constant(2)], ast.Load())])
+    tree = ast.FunctionDef('f', args, [ast.Expr(ast.Constant('Two\nlines.')), loop,
+                                       ast.Delete([ast.Name('x', ast.Del())]), ret], [], None)
+    notes = Notes({loop: ['# the loop'], ret: ['# the end']}, {loop: 'L', loop.body[0]: 'B',
+                                                               ret: 'R'})
+    text, origins = print_tree(tree, notes)
+    assert text == ('def f(x, s=(1, 2)):\n    """Two\nlines."""\n    # the loop\n'
+                    '    for i in x:\n        y += i\n    del x\n    # the end\n    return y\n')
+    lines = text.split('\n')
+    assert {lines[n - 1].strip(): o for n, o in origins.items()} == \
+        {'for i in x:': 'L', 'y += i': 'B', 'return y': 'R'}
+
+
+def test_generated_function_maps_its_lines_after_a_long_docstring():
+    import s2sgrad as sg
+
+    def f(x, s=(1, 2)):
+        """Two
+        lines."""
+        y = np.sin(x) * len(s)
+        return y
+
+    g = sg.graph(f)
+    assert g(0.5) == pytest.approx(np.sin(0.5) * 2)        # (a tuple default is parenthesised)
+    generated = g.compiled.generated
+    lines = generated.source.split('\n')
+    for number, origin in generated.line_origins.items():
+        text = lines[number - 1].strip()
+        assert text.startswith('return') or text.split(' = ')[0] in origin.text
+    # the tree made again (for export) prints as the source
+    assert print_tree(*generated.tree())[0] == generated.source

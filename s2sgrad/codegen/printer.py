@@ -1,19 +1,158 @@
-"""Print one generated statement (a Python `ast` node) as source text.
+"""Print generated code (a Python `ast` tree) as source text.
 
-The text is astor's (`astor.to_source(node, pretty_source=''.join)`: line
-wrapping off, it breaks calls mid-name).  The statements codegen makes are
+One tree is printed once: `print_tree` writes a function (or a module) with
+the lines `Notes` hold beside it -- comments and blank lines above a
+statement, and the user's line each statement's text maps back to (the
+generated line numbers come out of the same walk that writes the lines).
+
+A statement's text is astor's (`astor.to_source(node, pretty_source=''.join)`:
+line wrapping off, it breaks calls mid-name).  The statements codegen makes are
 nearly all assignments of names, numbers, operators, calls and indexing;
 those are printed here directly, by astor's own precedence rules, several
 times faster than astor's visitor.  Any other node (f-strings, conditional
 expressions, ...) sends the whole statement to astor.  A constant is written
-by the builtin repr of its exact type, never by a subclass's.
+by the builtin repr of its exact type, never by a subclass's.  The headers of
+compound statements (`def`, `if`, `for`, `while`, `with`) are written here,
+their expressions as above.
 """
 import ast
 import math
 import threading
 
 import astor
-from astor.op_util import Precedence, get_op_precedence, get_op_symbol
+from astor.op_util import Precedence, get_op_precedence, get_op_symbol, precedence_data, \
+    symbol_data
+
+from . import literal
+
+INDENT = '    '
+
+
+class Notes:
+    """What the printed text carries beside the tree, keyed by statement node:
+    `above`, the lines written above it at its indentation (comments; '' is a
+    blank line), and `origins`, the user's line (errors.Origin) each line of its
+    text maps back to.  A compound statement's origin is its header's."""
+    __slots__ = ('above', 'origins')
+
+    def __init__(self, above=None, origins=None):
+        self.above = {} if above is None else above
+        self.origins = {} if origins is None else origins
+
+
+class Verbatim(ast.stmt):
+    """Source text written as it is, at the top level (a runtime helper's own source)."""
+    _fields = ('text',)
+
+
+def print_tree(node, notes):
+    """(the text of `node`, a FunctionDef or a Module, ending in a newline;
+    {generated line number: origin} for its lines that have one)."""
+    out = _Lines(notes)
+    if type(node) is ast.Module:
+        out.block(node.body, 0)
+    else:
+        out.block([node], 0)
+    return '\n'.join(out.lines) + '\n', out.origins
+
+
+class _Lines:
+    def __init__(self, notes):
+        self.notes = notes
+        self.lines = []
+        self.origins = {}
+
+    def add(self, text, origin):
+        self.lines.append(text)
+        if origin is not None:
+            self.origins[len(self.lines)] = origin
+
+    def block(self, stmts, depth, docstring=True):
+        """Write statements at `depth`; the first may be a docstring."""
+        indent = INDENT * depth
+        above, origins = self.notes.above, self.notes.origins
+        for k, stmt in enumerate(stmts):
+            for text in above.get(stmt, ()):
+                self.lines.append(indent + text if text else '')
+            origin = origins.get(stmt)
+            kind = type(stmt)
+            if kind in _HEADERS:
+                self.add(indent + _HEADERS[kind](stmt), origin)
+                self.block(stmt.body, depth + 1, docstring=kind is ast.FunctionDef)
+                if getattr(stmt, 'orelse', None):
+                    self.lines.append(indent + 'else:')
+                    self.block(stmt.orelse, depth + 1, docstring=False)
+            elif kind is Verbatim:
+                for line in stmt.text.rstrip('\n').split('\n'):
+                    self.add(line, origin)
+            elif k == 0 and docstring and _is_docstring(stmt):
+                for line in (indent + literal.docstring(stmt.value.value)).split('\n'):
+                    self.add(line, origin)
+            else:
+                text = source(stmt).rstrip('\n')
+                if '\n' in text:       # (astor's text of a statement may have lines)
+                    for line in text.split('\n'):
+                        self.add(indent + line, origin)
+                else:
+                    self.lines.append(indent + text)
+                    if origin is not None:
+                        self.origins[len(self.lines)] = origin
+
+
+def _is_docstring(stmt):
+    return type(stmt) is ast.Expr and type(stmt.value) is ast.Constant \
+        and type(stmt.value.value) is str
+
+
+def expression(node, pp=None):
+    """An expression's text where its parent gives it precedence `pp` (by
+    default, as a statement of its own: `a, b` unparenthesised)."""
+    if pp is None:
+        return source(ast.Expr(node)).strip()
+    try:
+        return _expr(node, pp)
+    except _Unsupported:
+        text = _astor_source(ast.Expr(node)).strip()
+        # (at statement level nothing is parenthesised but below it a tuple)
+        return '(' + text + ')' if type(node) is ast.Tuple and node.elts else text
+
+
+def _def_header(node):
+    args = node.args
+    defaults = [None] * (len(args.posonlyargs) + len(args.args) - len(args.defaults)) + \
+        list(args.defaults)
+    params = []
+    for k, arg in enumerate(args.posonlyargs + args.args):
+        default = defaults[k]
+        params.append(arg.arg if default is None else
+                      arg.arg + '=' + expression(default, _COMMA))
+        if k + 1 == len(args.posonlyargs):
+            params.append('/')
+    if args.kwonlyargs:
+        params.append('*')
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(arg.arg if default is None else
+                      arg.arg + '=' + expression(default, _COMMA))
+    return f'def {node.name}({", ".join(params)}):'
+
+
+def _for_header(node):
+    try:
+        return 'for ' + _expr(node.target, _FOR) + ' in ' + _expr(node.iter, _unset(node.iter)) \
+            + ':'
+    except _Unsupported:
+        head = ast.For(node.target, node.iter, [], [], None)
+        return _astor_source(head).split('\n')[0].rstrip()
+
+
+_HEADERS = {
+    ast.FunctionDef: _def_header,
+    ast.If: lambda node: 'if ' + expression(node.test) + ':',
+    ast.While: lambda node: 'while ' + expression(node.test) + ':',
+    ast.With: lambda node: 'with ' + ', '.join(expression(item.context_expr)
+                                               for item in node.items) + ':',
+    ast.For: _for_header,
+}
 
 
 def source(node):
@@ -41,6 +180,10 @@ _ASSIGN = Precedence.Assign
 _AUG_ASSIGN = Precedence.AugAssign
 _EXPR = Precedence.Expr
 _RETURN = Precedence.Return
+_FOR = Precedence.For
+# (astor's tables, read directly: the printer's inner loop)
+_PRECEDENCE = precedence_data
+_SPACED = {kind: ' ' + symbol + ' ' for kind, symbol in symbol_data.items()}
 
 
 def _statement(node):
@@ -55,12 +198,27 @@ def _statement(node):
         return _expr(node.value, _EXPR)
     if kind is ast.Return:
         return 'return' if node.value is None else 'return ' + _expr(node.value, _RETURN)
+    if kind is ast.Pass:
+        return 'pass'
+    if kind is ast.Break:
+        return 'break'
+    if kind is ast.Delete:
+        return 'del ' + ', '.join(_expr(t, _COMMA) for t in node.targets)
+    if kind is ast.Import:
+        return 'import ' + _aliases(node.names)
+    if kind is ast.ImportFrom:
+        return 'from ' + '.' * node.level + (node.module or '') + ' import ' + \
+            _aliases(node.names)
     raise _Unsupported
+
+
+def _aliases(names):
+    return ', '.join(a.name if a.asname is None else a.name + ' as ' + a.asname for a in names)
 
 
 def _unset(node):
     """The precedence astor sees where the parent sets none: the node's own, if it
-    was ever printed by astor, else the highest."""
+    was ever printed by astor, else the highest.  (_expr spells it out inline.)"""
     return getattr(node, '_pp', _HIGHEST)
 
 
@@ -71,7 +229,8 @@ def _expr(node, pp):
     if kind is ast.Name:
         return node.id
     if kind is ast.Attribute:
-        return _expr(node.value, _unset(node.value)) + '.' + node.attr
+        value = node.value
+        return _expr(value, getattr(value, '_pp', _HIGHEST)) + '.' + node.attr
     if kind is ast.Constant:
         value = node.value
         if value is None or value is Ellipsis:
@@ -81,12 +240,12 @@ def _expr(node, pp):
         text = constant(value)
         return text if _CONSTANT >= pp else '(' + text + ')'
     if kind is ast.BinOp:
-        op = node.op
-        p = get_op_precedence(op)
-        if type(op) is ast.Pow:
+        op = type(node.op)
+        p = _PRECEDENCE[op]
+        if op is ast.Pow:
             text = _expr(node.left, _POW_LHS) + ' ** ' + _expr(node.right, _POW_RHS)
         else:
-            text = _expr(node.left, p) + get_op_symbol(op, ' %s ') + _expr(node.right, p + 1)
+            text = _expr(node.left, p) + _SPACED[op] + _expr(node.right, p + 1)
         return text if p >= pp else '(' + text + ')'
     if kind is ast.Call:
         args, keywords = node.args, node.keywords
@@ -96,7 +255,8 @@ def _expr(node, pp):
             if k.arg is None:
                 raise _Unsupported
             parts.append(k.arg + '=' + _expr(k.value, _COMMA))
-        return _expr(node.func, _unset(node.func)) + '(' + ', '.join(parts) + ')'
+        func = node.func
+        return _expr(func, getattr(func, '_pp', _HIGHEST)) + '(' + ', '.join(parts) + ')'
     if kind is ast.UnaryOp:
         op = node.op
         p = get_op_precedence(op)
@@ -114,7 +274,9 @@ def _expr(node, pp):
         text = ', '.join(_expr(e, _COMMA) for e in elts) + (',' if len(elts) == 1 else '')
         return text if _TUPLE >= pp and elts else '(' + text + ')'
     if kind is ast.Subscript:
-        return _expr(node.value, _unset(node.value)) + '[' + _expr(node.slice, _SUBSCRIPT) + ']'
+        value = node.value
+        return _expr(value, getattr(value, '_pp', _HIGHEST)) + '[' + \
+            _expr(node.slice, _SUBSCRIPT) + ']'
     if kind is ast.Slice:
         text = ('' if node.lower is None else _expr(node.lower, _SLICE)) + ':' + \
             ('' if node.upper is None else _expr(node.upper, _SLICE))
@@ -177,4 +339,4 @@ def _astor_source(node):
 _printer = threading.local()
 
 
-__all__ = ['source', 'constant']
+__all__ = ['source', 'constant', 'expression', 'print_tree', 'Notes', 'Verbatim']

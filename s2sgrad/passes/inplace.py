@@ -67,16 +67,17 @@ def check_views(graph):
     decision.run()
 
 
-def decide(graph, shapes=None, dtypes=None):
+def decide(graph, shapes=None, dtypes=None, folds=None):
     """The InplacePlan of `graph`: each SETITEM / LIST_APPEND op in place or on a copy.
 
     With `shapes` (analyses.shapes.ShapeClasses) and `dtypes`
-    (analyses.dtypes.Dtypes) of the whole graph, also the elementwise ops whose
-    results are written into an operand.
+    (analyses.dtypes.Dtypes) of the whole graph, and its fold plan `folds`
+    (passes.fold: a folded temporary is read where its reader's statement
+    runs), also the elementwise ops whose results are written into an operand.
     """
     if shapes is None and not any(_writes(op) for op in walk(graph.body)):
         return InplacePlan()        # (nothing to do)
-    decision = _Decision(graph, shapes, dtypes)
+    decision = _Decision(graph, shapes, dtypes, folds)
     decision.run()
     return decision.plan
 
@@ -96,7 +97,7 @@ BRANCH_END = _BranchEnd()
 
 
 class _Decision:
-    def __init__(self, graph, shapes=None, dtypes=None):
+    def __init__(self, graph, shapes=None, dtypes=None, folds=None):
         self.graph = graph
         self.tape_copies = graph.tape_copies    # value popped in a reverse loop -> the saved value
         self.order = []                     # ops in program order
@@ -104,6 +105,7 @@ class _Decision:
         self.carried_into = {}              # a loop's next value -> its phi and output
         self.producer = {}
         self.shapes, self.dtypes = shapes, dtypes
+        self.folds = folds          # passes.fold.FoldPlan (needed with shapes)
         self.views_only = False
         self.home = {}                      # op or value -> the block holding it (ops' outputs)
         self.branches = []                  # position -> the (If, branch) it is inside
@@ -238,15 +240,14 @@ class _Decision:
             for k, (position, kind, forward) in enumerate(reads):
                 if kind == 'tape':      # pushing is not reading: the popped copy's reads count
                     reads[k] = (position, 'shape', forward)
-        # codegen folds a temporary read once into the expression of its reader,
+        # codegen folds a temporary into the expression of its reader (passes.fold),
         # which may come after a write between the two: such a read happens (at
         # the latest) where the reader's own reads happen
         self.late = {}
         for position in range(len(self.order) - 1 if self.shapes is not None else -1, -1, -1):
             op = self.order[position]
-            if isinstance(op, Op) and len(op.outputs) == 1 and op.outputs[0].temp and \
-                    len(self.reads.get(op.outputs[0], ())) == 1:
-                reader = self.reads[op.outputs[0]][0][0]
+            if isinstance(op, Op) and len(op.outputs) == 1 and self.folds.folds(op.outputs[0]):
+                reader = self.reads[op.outputs[0]][-1][0]
                 self.late[position] = self.late.get(reader, reader)
         for position, op in enumerate(self.order):
             if isinstance(op, Loop):
