@@ -8,7 +8,7 @@ import pytest
 import s2sgrad as sg
 from s2sgrad import compiler
 from s2sgrad.ir.graph import Graph
-from s2sgrad.ir.nodes import Block, Const, If, Loop, Pack, Value
+from s2sgrad.ir.nodes import Block, Const, If, Loop, Op, Pack, Value, walk
 from s2sgrad.specialisation import FLOATS, Specialisation
 
 
@@ -74,3 +74,19 @@ def test_the_float_specialisation_is_the_one_compiled_for_floats():
     g = sg.grad(_product)
     assert g(1.0, 2.0) == pytest.approx(np.sin(2.0))
     assert g.compiled_for_floats.specialisation.floats
+
+
+def _reads_a_row_after_assigning(x):
+    y = x[:, None] * x[None, :]
+    row = y[0]
+    y[0] = 1.0
+    return np.sum(row) + np.sum(y)
+
+
+def test_a_checked_subscript_is_part_of_the_op_not_of_its_spelling():
+    f = sg.graph(_reads_a_row_after_assigning)
+    checked = [op for op in walk(f.graph.body) if isinstance(op, Op) and op.checked]
+    assert len(checked) == 1 and checked[0].style == ('subscript',)
+    # the gradient copies the graph (ir.clone): the copy checks the row too
+    with pytest.raises(ValueError, match='view'):
+        sg.grad(f)(np.arange(1.0, 4.0))

@@ -179,7 +179,7 @@ class Expressions:
         if kind == 'subscript':
             item = ast.Subscript(self.operand(args[0]), self.operand(args[1], index=True),
                                  LOAD)
-            if style[1:] == ('checked',):
+            if op.checked:
                 return ast.Call(parse(self.spell.path(helpers._sg_not_a_view)),
                                 [item, self.operand(args[0])], [])
             return item

@@ -57,7 +57,7 @@ def inline_graph(graph, bindings, builder, call_origin=None, lists=None):
                 args = [map_operand(a, look) for a in op.args]
                 kwargs = {k: map_operand(a, look) for k, a in op.kwargs.items()}
                 out.append(Op(op.prim, args, kwargs, [fresh(v) for v in op.outputs],
-                              op.origin, op.style, adjoint(op.adjoint)))
+                              op.origin, op.style, adjoint(op.adjoint), op.checked))
         return out
 
     copied = copy_block(graph.body)

@@ -102,15 +102,18 @@ class Op:
     `prim` is the Python object itself (np.tanh, np.add, a runtime helper), so
     rules are looked up by identity.  `style` says how codegen spells it:
     'call' (`np.add(a, b)`), or a kind and its detail: ('operator', '+') for
-    `a + b`, ('call', 'np.add') for the user's spelling, ('subscript', 'checked')
-    for a subscript that checks it is no view (passes.inplace.check_views); what
-    passes decide about an op is their result (compiler.py), not its style.
-    `adjoint` is None for forward code, or the `GradBlock` that this op belongs to.
+    `a + b`, ('call', 'np.add') for the user's spelling; what passes decide about
+    an op is their result (compiler.py), not its style.  `adjoint` is None for
+    forward code, or the `GradBlock` that this op belongs to.  `checked`: a
+    subscript whose result must be no view of its base when it runs (the
+    gradient assumes a copy: passes.inplace.check_views); part of what the op
+    does, so a copy of the graph keeps it, and never dead code.
     """
 
-    __slots__ = ('prim', 'args', 'kwargs', 'outputs', 'origin', 'style', 'adjoint')
+    __slots__ = ('prim', 'args', 'kwargs', 'outputs', 'origin', 'style', 'adjoint', 'checked')
 
-    def __init__(self, prim, args, kwargs, outputs, origin, style='call', adjoint=None):
+    def __init__(self, prim, args, kwargs, outputs, origin, style='call', adjoint=None,
+                 checked=False):
         self.prim = prim
         self.args = list(args)
         self.kwargs = dict(kwargs)
@@ -118,6 +121,7 @@ class Op:
         self.origin = origin
         self.style = style
         self.adjoint = adjoint
+        self.checked = checked
 
     @property
     def output(self):

@@ -57,8 +57,8 @@ def check_views(graph):
     itself is not returned, and a specialisation that knows the row's shape
     reads nothing else of it); the check is kept (simplify.has_effect) all the
     same, as the gradient would assume the row's old contents.  It is a rewrite
-    of the op, not a plan (its spelling becomes `('subscript', 'checked')`): a
-    copy of the graph inlined elsewhere keeps it.
+    of the op, not a plan (`Op.checked`): a copy of the graph inlined elsewhere
+    keeps it.
     """
     if not any(getattr(op, 'prim', None) is prims.SETITEM for op in walk(graph.body)):
         return
@@ -295,14 +295,14 @@ class _Decision:
                     self.reads.get(w) for w in self.carried_into.get(v, ())):
                 # row = y[k] carried into the next iteration after y is assigned
                 # into: a view would show the write, the gradient assumes a copy
-                producer.style = ('subscript', 'checked')
+                producer.checked = True
         for v, forward in list(later):
             if forward and v in views:
                 producer = self.producer.get(v)
                 if getattr(producer, 'prim', None) is prims.GETITEM:
                     # tmp = y[0]: a scalar copy for a 1-d y (fine), a view otherwise
                     # (Python and the gradient would disagree): checked when it runs
-                    producer.style = ('subscript', 'checked')
+                    producer.checked = True
                     self.views.discard(v)
                     later = [(u, f) for u, f in later if u is not v]
                     continue

@@ -19,7 +19,7 @@ from ..ir.primitives import info
 def has_effect(op):
     if not hasattr(op, 'prim'):
         return False            # a region: its ops are asked one by one
-    if op.style == ('subscript', 'checked'):
+    if op.checked:
         return True             # refuses a view the gradient would misread (passes.inplace)
     if 'out' in op.kwargs or effects.writes_argument(op.prim):
         return True             # (the lowering leaves none: ir/effects.py; kept if any)
