@@ -66,7 +66,7 @@ Memory (passes/inplace.py, analyses/aliases.py)
   shape_only    the positions of arguments it reads only for their shape (or
                 for which memory they are, never their data): a write into such
                 an argument after the op need not copy.  Read by the in-place
-                pass and by the AD's liveness (ad/reverse.py).
+                pass and by what the AD saves on a loop's tape (ad/tape.py).
   commutative   an elementwise op whose result may be written into either
                 operand (np.add, np.multiply).
   shares        its result may share memory with its first argument in a way a
@@ -83,15 +83,17 @@ Effects (ir/effects.py, passes/simplify.py)
   effect        the op does something besides its result (print, assert, a
                 tape's push and pop): dead code never removes it.
 
-Reverse mode (ad/reverse.py)
+Reverse mode (ad/)
   tape          it moves values along a loop's tape (push, pop, walking it
-                back): no gradient flows through it, but activity does.
+                back): no gradient flows through it, but activity does
+                (ad/activity.py).
   sequence_gradient  a gradient helper whose result is a list or tuple when the
-                value it is the gradient of is one: its terms add entry by entry.
+                value it is the gradient of is one: its terms add entry by entry
+                (ad/terms.py).
   one_result_form  a function with several results but a call form that returns
-                one array (np.linalg.svd(a, compute_uv=False)).
+                one array (np.linalg.svd(a, compute_uv=False)): ad/sweep.py.
 
-Codegen (codegen/emit.py)
+Folding (passes/fold.py: the plan codegen and the in-place pass read)
   folds         False: its result is never computed into its reader's
                 expression (an unpack, a gate, a tape, a write: a statement of
                 its own).
