@@ -1,6 +1,7 @@
 """The public entry points: `graph`, `grad`, `value_and_grad` and what they return."""
 import functools
 import inspect
+import math
 
 import numpy as np
 
@@ -145,13 +146,31 @@ class GradFunction(GraphFunction, GradientHelper):
 
     def export(self, path, like=None):
         """Write a standalone module (NumPy only) defining this gradient.  With `like`
-        (example arguments), the code a call with such arguments runs: specialised
-        for their shapes and dtypes, and checking its arguments against them."""
+        (example arguments), the code a call with such arguments runs
+        (`source_for(*like)`), checking its arguments against them."""
         if like is None:
             return super().export(path)
         from .export import export
         like = tuple(like)
-        export(self.compiled_for(like), path, like)
+        export(self._compiled_for_call(like), path, like)
+
+    def source_for(self, *args, **kwargs):
+        """The source a call with these arguments runs: the float code (Python floats,
+        float64 NumPy scalars and 0-d arrays), a specialisation for their shapes
+        and dtypes, or the general code (`.source`, also what keywords get)."""
+        self._check_guards()
+        return self._compiled_for_call(args, kwargs).generated.source
+
+    def _compiled_for_call(self, args, kwargs=None):
+        """The Compiled a call with these arguments runs (the one choice `__call__`,
+        `source_for` and `export(like=...)` share)."""
+        if kwargs:
+            self._check_arguments(args, kwargs)     # (before compiling, as for positionals)
+            return self.compiled
+        if _numpy_scalars(args):
+            self._check_arguments(args)
+            return self.compiled_for_floats
+        return self._for_shapes.get(_signature(args)) or self.compiled_for(args)
 
     def _check_arguments(self, args, kwargs=None):
         """The checks a call's arguments pass before any code runs: Python's own for
@@ -181,12 +200,15 @@ class GradFunction(GraphFunction, GradientHelper):
             self._for_floats_function = self._for_floats.function
         return self._for_floats
 
-    def __call__(self, *args, **kwargs):
-        # (paid on every call, where a scalar function's own work is a few hundred
-        # nanoseconds: the float case first, inline, its function at hand)
+    def _check_guards(self):
         guards = self._guards
         if guards is not None and not guards.check() and not guards.hold():
             self._forget()          # a global or closure it read has changed
+
+    def __call__(self, *args, **kwargs):
+        # (paid on every call, where a scalar function's own work is a few hundred
+        # nanoseconds: the float case first, inline, its function at hand)
+        self._check_guards()
         function = self._for_floats_function
         if function is not None and not kwargs:
             for arg in args:
@@ -203,11 +225,11 @@ class GradFunction(GraphFunction, GradientHelper):
                         self._check_arguments(args)
                     annotate(exc, self._for_floats)
                     raise
-        if kwargs:
-            self._check_arguments(args, kwargs)     # (before compiling, as for positionals)
-            compiled = self._compiled or self.compiled
-        else:
-            compiled = self._for_shapes.get(_signature(args)) or self.compiled_for(args)
+        if not kwargs and _numpy_scalars(args):
+            return self._call_scalars(args)
+        return self._call_compiled(self._compiled_for_call(args, kwargs), args, kwargs)
+
+    def _call_compiled(self, compiled, args, kwargs):
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -216,6 +238,58 @@ class GradFunction(GraphFunction, GradientHelper):
                 return self._call_numpy_floats(args, kwargs)
             annotate(exc, compiled)
             raise
+
+    def _call_scalars(self, args):
+        """Float64 NumPy scalars and 0-d arrays (beside Python floats): the float code
+        on their values, each gradient returned as its argument's type (np.float64,
+        a 0-d array) and the value as np.float64, as NumPy's arithmetic gives them.
+        Where the float code raises or anything comes out inf or nan, the call
+        runs the shape specialisation instead: NumPy's own semantics for those
+        (on 0-d arrays they differ from its scalars': (-inf) ** 0.5 is nan)."""
+        function = self._for_floats_function
+        if function is None:
+            self._check_arguments(args)
+            function = self.compiled_for_floats.function
+        try:
+            result = function(*[float(a) for a in args])
+        except Exception:
+            result = None       # NumPy's semantics, or the error the call itself gives
+        if result is not None:
+            if self.with_value:
+                value, grads = result
+                if _all_finite(value):
+                    grads = self._scalar_gradients(args, grads)
+                    if grads is not None:
+                        return _as_float64(value), grads
+            else:
+                grads = self._scalar_gradients(args, result)
+                if grads is not None:
+                    return grads
+        return self._call_compiled(self.compiled_for(args), args, {})
+
+    def _scalar_gradients(self, args, grads, isfinite=math.isfinite):
+        """The float code's gradients as their arguments' types; None if one is inf or nan."""
+        if type(self.indices) is int:
+            if type(grads) is float and not isfinite(grads):
+                return None
+            return _AS_SCALAR[type(args[self.indices])](grads)
+        converted = []
+        for i, g in zip(self.indices, grads):
+            if type(g) is float and not isfinite(g):
+                return None
+            converted.append(_AS_SCALAR[type(args[i])](g))
+        return tuple(converted)
+
+    def _map_gradients(self, result, convert):
+        """The call's result with `convert(argument index, gradient)` in place of each
+        gradient."""
+        def each(grads):
+            if isinstance(self.indices, tuple):
+                return tuple(convert(i, g) for i, g in zip(self.indices, grads))
+            return convert(self.indices, grads)
+        if self.with_value:
+            return result[0], each(result[1])
+        return each(result)
 
     def _call_numpy_floats(self, args, kwargs):
         """A call with Python floats whose arithmetic raised (1.0 / 0.0, math.sqrt(-1.0),
@@ -229,16 +303,8 @@ class GradFunction(GraphFunction, GradientHelper):
                       if type(kwargs.get(name)) is float)
         args = tuple(np.float64(a) if type(a) is float else a for a in args)
         kwargs = {k: np.float64(a) if type(a) is float else a for k, a in kwargs.items()}
-        result = self(*args, **kwargs)
-
-        def as_floats(grads):
-            if isinstance(self.indices, tuple):
-                return tuple(_float_of(g) if i in floats else g
-                             for i, g in zip(self.indices, grads))
-            return _float_of(grads) if self.indices in floats else grads
-        if self.with_value:
-            return result[0], as_floats(result[1])
-        return as_floats(result)
+        return self._map_gradients(self(*args, **kwargs),
+                                   lambda i, g: _float_of(g) if i in floats else g)
 
     def __repr__(self):
         return f'<s2sgrad.GradFunction {self.__name__}>'
@@ -246,6 +312,54 @@ class GradFunction(GraphFunction, GradientHelper):
 
 def _float_of(gradient):
     return gradient if gradient is None else float(gradient)
+
+
+def _numpy_scalars(args, float64=np.float64, ndarray=np.ndarray,
+                   dtype=np.dtype(np.float64)):
+    """Is every argument a float64 NumPy scalar, a float64 0-d array or a Python float,
+    not all the last?  (The float code computes them alike; float32 it would round
+    otherwise.)"""
+    numpy = False
+    for arg in args:
+        kind = type(arg)
+        if kind is float:
+            continue
+        if kind is not float64 and (kind is not ndarray or arg.dtype is not dtype or arg.shape):
+            return False
+        numpy = True
+    return numpy
+
+
+def _all_finite(result):
+    """Is every float in a float call's result finite (arrays: NumPy computed them)?"""
+    if isinstance(result, (tuple, list)):
+        return all(_all_finite(item) for item in result)
+    return not isinstance(result, float) or math.isfinite(result)
+
+
+def _as_float64(value):
+    """A float code's value as NumPy gives it for float64 scalars and 0-d arrays."""
+    if type(value) is float:
+        return np.float64(value)
+    if type(value) in (tuple, list):
+        return type(value)(_as_float64(item) for item in value)
+    return value
+
+
+def _keep(gradient):
+    return gradient
+
+
+def _as_zero_d(gradient):
+    return gradient if gradient is None else np.array(gradient)
+
+
+def _as_numpy_scalar(gradient):
+    return gradient if gradient is None else np.float64(gradient)
+
+
+# A float code's gradient for an argument of each type _numpy_scalars admits.
+_AS_SCALAR = {float: _keep, np.float64: _as_numpy_scalar, np.ndarray: _as_zero_d}
 
 
 # What Python's float arithmetic raises where NumPy's gives inf or nan (TypeError:

@@ -8,6 +8,7 @@ import pathlib
 
 import pytest
 
+import bench_workloads
 import golden_cases
 
 GOLDEN = pathlib.Path(__file__).parent / 'golden'
@@ -48,3 +49,18 @@ def test_export_like_example_arguments(tmp_path):
     path = tmp_path / 'out.py'
     golden_cases.CASES['grad_mlp_loss'].export(path, like=like)
     check('grad_mlp_loss.export_like.py', path.read_text())
+
+
+# The code a call of a benchmark workload's gradient with its own inputs runs (the
+# elementwise loss is grad_elementwise_for_shapes's).
+BENCH_WORKLOADS = {w.name: w for w in bench_workloads.load().workloads()
+                   if w.name in ('scalar', 'mlp_small', 'rnn', 'euler', 'pairwise')}
+
+
+@pytest.mark.parametrize('name', sorted(BENCH_WORKLOADS))
+def test_source_for_bench_workload(name):
+    import numpy as np
+    import s2sgrad as sg
+    workload = BENCH_WORKLOADS[name]
+    args = workload.make_inputs(np.random.default_rng(0))
+    check(f'bench_{name}.source_for.py', sg.grad(workload.fn, wrt=workload.wrt).source_for(*args))

@@ -6,8 +6,6 @@ step.  Nothing else may stay alive per step (a value read only for its shape
 is saved as a zero-strided stand-in).
 """
 import gc
-import importlib.util
-import pathlib
 import tracemalloc
 
 import numpy as np
@@ -15,6 +13,8 @@ import pytest
 
 import s2sgrad as sg
 from s2sgrad.testing import check_grads
+
+import bench_workloads
 
 
 def euler(x, k, steps):
@@ -116,21 +116,12 @@ def test_a_branch_tape_that_would_hold_only_dead_values_is_left_out():
 
 # ---- straight-line code: results written into dead arrays, big arrays released ----
 
-def _workloads():
-    """The benchmark's workloads (bench/workloads.py): functions and hand gradients."""
-    path = pathlib.Path(__file__).parent.parent / 'bench' / 'workloads.py'
-    spec = importlib.util.spec_from_file_location('bench_workloads', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_elementwise_gradient_peaks_near_a_careful_hand_written_one():
     # The adjoint writes each result into an array nothing reads afterwards
     # (`dz = dr` then `dz *= 1.0 - t * t`), sums gradient terms into one array,
     # and releases big arrays once dead (`del`): six arrays of the size of w at
     # the peak where the hand-written gradient has five (fourteen before).
-    bench = _workloads()
+    bench = bench_workloads.load()
     w, x, y = bench.elementwise_inputs(np.random.default_rng(0), n=200_000)
     grad = sg.grad(bench.elementwise)
     (expected,) = bench.elementwise_grad(w, x, y)
@@ -144,7 +135,7 @@ def test_elementwise_gradient_peaks_near_a_careful_hand_written_one():
 
 def test_small_arrays_are_not_released_line_by_line():
     w = np.linspace(-1.0, 1.0, 100)
-    grad = sg.grad(_workloads().elementwise)
+    grad = sg.grad(bench_workloads.load().elementwise)
     grad(w, w, w)
     source = list(grad._for_shapes.values())[0].generated.source
     assert 'del ' not in source, source
@@ -219,7 +210,7 @@ def test_pairwise_gradient_holds_few_n_by_n_by_3_arrays():
     # results are written into and released like any other: at the peak two
     # arrays of the pairwise differences' size (five before).  (A hand-written
     # gradient avoids them algebraically, from the Gram matrix X @ X.T.)
-    bench = _workloads()
+    bench = bench_workloads.load()
     X, eps = bench.pairwise_inputs(np.random.default_rng(0), n=128)
     grad = sg.grad(bench.pairwise)
     (expected,) = bench.pairwise_grad(X, eps)
