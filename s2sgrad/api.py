@@ -123,25 +123,31 @@ class GradFunction(GraphFunction, GradientHelper):
         self.target._forget()
 
     def compiled_for(self, args):
-        """The gradient specialised for the shapes of these arguments (cached by shape
-        and dtype): a gradient is summed back to an argument's shape only where it
-        broadcast.  All Python floats: the float specialisation.  A new signature's
-        differentiated arguments are checked once."""
+        """The gradient specialised for these arguments: a gradient is summed back to
+        an argument's shape only where it broadcast.  All Python floats: the float
+        specialisation.  Arrays: one specialisation serves every call whose arrays
+        have the same dtypes, ranks and unit dimensions (`_signature`), unless a
+        decision in it held for these exact sizes only (Compiled.sizes_used): then
+        it serves those sizes.  A new signature's arguments are checked once."""
         key = _signature(args)
         compiled = self._for_shapes.get(key)
+        if compiled is not None:
+            return compiled
+        exact = (_EXACT, _exact_signature(args))
+        compiled = self._for_shapes.pop(exact, None)
         if compiled is None:
             self._check_arguments(args)
             if args and all(t is float for t in key):
                 compiled = self.compiled_for_floats
-            elif len(self._for_shapes) >= _SPECIALISATIONS:
-                return self.compiled        # many shapes: the general code
             else:
                 shapes = {i: a.shape for i, a in enumerate(args) if type(a) is np.ndarray}
                 shapes.update({i: () for i, a in enumerate(args)
                                if type(a) in (float, int, np.float64, np.float32)})
                 samples = {i: sample_of(a) for i, a in enumerate(args)}
                 compiled = self._compile(Specialisation(shapes=shapes, samples=samples))
-            self._for_shapes[key] = compiled
+            if len(self._for_shapes) >= _SPECIALISATIONS:
+                del self._for_shapes[next(iter(self._for_shapes))]     # the oldest
+        self._for_shapes[exact if compiled.sizes_used else key] = compiled
         return compiled
 
     def export(self, path, like=None):
@@ -366,7 +372,10 @@ _AS_SCALAR = {float: _keep, np.float64: _as_numpy_scalar, np.ndarray: _as_zero_d
 # a complex number where a float is expected).
 _PYTHON_FLOAT_ERRORS = (ArithmeticError, ValueError, TypeError)
 
-_SPECIALISATIONS = 16       # shape signatures compiled per gradient before the general code
+# Specialisations kept per gradient, the oldest dropped first (one made for exact
+# sizes: the least recently used); in practice few, as one serves every size
+# with the same ranks, dtypes and unit dimensions.
+_SPECIALISATIONS = 64
 
 
 def _function_name(fn, name):
@@ -383,11 +392,28 @@ def _function_name(fn, name):
 
 
 def _signature(args, ndarray=np.ndarray):
-    """What a specialisation depends on: each array's shape and dtype, other types
-    (a list's or tuple's: with its items', so that a list of integers is checked)."""
+    """What a specialisation depends on: each array's dtype and rank, and which of its
+    dimensions are 1 (broadcasting) or 0, not their sizes; whether it is big
+    (compiler.BIG_BYTES: what is worth writing into or releasing); other
+    arguments' types (a list's or tuple's: with its items', so that a list of
+    integers is checked)."""
+    return tuple([
+        (a.dtype, a.ndim if 1 not in a.shape and 0 not in a.shape else
+         tuple([n if n < 2 else 2 for n in a.shape]), a.nbytes >= _BIG_BYTES)
+        if type(a) is ndarray else
+        (type(a), _signature(a)) if type(a) in (list, tuple) else type(a)
+        for a in args])
+
+
+def _exact_signature(args, ndarray=np.ndarray):
+    """The arguments' exact shapes and dtypes, for a specialisation that depends on them."""
     return tuple([(a.shape, a.dtype) if type(a) is ndarray else
-                  (type(a), _signature(a)) if type(a) in (list, tuple) else type(a)
+                  (type(a), _exact_signature(a)) if type(a) in (list, tuple) else type(a)
                   for a in args])
+
+
+_EXACT = 'exact sizes'       # the key of a specialisation for exact sizes starts with it
+_BIG_BYTES = compiler.BIG_BYTES
 
 
 def _defined_at(fn):

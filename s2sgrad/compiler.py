@@ -26,6 +26,10 @@
                                 reader's statement runs: passes.fold)
       big arrays                reads shapes, dtypes -> big_arrays: the values that are
                                 arrays of BIG_BYTES or more
+      sizes used                reads specialisation, forward_shapes, shapes -> sizes_used:
+                                did a decision hold for the arrays' exact sizes only
+                                (analyses.shapes)?  Else the code serves every call
+                                with their ranks, dtypes and unit dimensions
     and when first asked for:
       codegen.emit              graph + inplace_plan + big_arrays -> one ast tree of
                                 readable Python (temporaries folded into their single use
@@ -94,10 +98,11 @@ class Compiled:
     graph, `.source` no function)."""
 
     def __init__(self, graph, docstring=None, specialisation=GENERAL,
-                 inplace_plan=None, big=frozenset()):
+                 inplace_plan=None, big=frozenset(), sizes_used=False):
         self.graph = graph          # after simplification: what `.graph` shows
         self.docstring = docstring
         self.specialisation = specialisation
+        self.sizes_used = sizes_used    # made for its arguments' exact sizes only
         self.inplace_plan = inplace_plan if inplace_plan is not None else inplace.InplacePlan()
         self.big = big
         # numbered now, so that names do not depend on which function runs first
@@ -232,7 +237,7 @@ def _finish(graph, docstring=None, specialisation=GENERAL, forward_shapes=None):
     pipeline = _Pipeline(graph, specialisation=specialisation, forward_shapes=forward_shapes)
     pipeline.run(PASSES)
     return Compiled(graph, docstring, specialisation, pipeline.results['inplace_plan'],
-                    pipeline.results['big_arrays'])
+                    pipeline.results['big_arrays'], pipeline.results['sizes_used'])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -328,6 +333,17 @@ def _big_arrays(graph, shapes, dtypes):
     return frozenset(big)
 
 
+def _sizes_used(graph, specialisation, forward_shapes, shapes):
+    """Did the AD, a rule or a pass take a decision from a shape that holds for the
+    arguments' exact sizes only (analyses.shapes: `sizes_used`)?  The forward
+    code's classes saw every forward op; the final graph's see the adjoint."""
+    if specialisation.shapes is None:
+        return False
+    if shapes is None:
+        shapes = ShapeClasses(graph.body.ops, shapes=specialisation.shapes)
+    return forward_shapes.sizes_used or shapes.sizes_used
+
+
 # The passes after lowering and AD, in order.  Views the user's code reads after
 # an assignment are marked checked first: such reads may be dead in a gradient.
 # Dead code goes next (the peepholes count readers, codegen folds temporaries by
@@ -342,6 +358,8 @@ PASSES = (
     Pass('inplace', inplace.decide, reads=('shapes', 'dtypes', 'folds'),
          produces='inplace_plan'),
     Pass('big arrays', _big_arrays, reads=('shapes', 'dtypes'), produces='big_arrays'),
+    Pass('sizes used', _sizes_used, reads=('specialisation', 'forward_shapes', 'shapes'),
+         produces='sizes_used'),
 )
 
 

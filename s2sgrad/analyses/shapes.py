@@ -8,6 +8,16 @@ the other operands are scalars or of the same class).  The AD pass uses it to
 leave out unbroadcasting where no broadcast happened and to seed scalar
 outputs with 1.0 instead of an array of ones.  Only shapes that follow
 certainly from an op are computed: anything else gets a token of its own.
+
+A specialisation serves every call whose arrays have its ranks, dtypes and
+unit dimensions (api.GradFunction), so a shape derived from sizes in a way
+that holds for these sizes only (a slice's bounds, a reshape's target, a
+diagonal, a count a rule asks as a constant: `exact_shape`) is noted in
+`sizes_used`; a rule asking a shape gets a constant only where no size is in
+it (`size_free_shape`).  Every other derivation keeps each dimension an
+argument's, 1, or one NumPy requires to be equal to another (broadcasting,
+products), so the decisions taken from these classes hold for any sizes the
+call runs with: two dimensions taken to be equal are, or NumPy raises.
 """
 import numpy as np
 
@@ -25,6 +35,7 @@ class ShapeClasses:
         self.integers = set()                           # values that are Python ints
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
+        self.sizes_used = False         # a shape holds for these exact sizes only
         for v, shape in (shapes or {}).items():
             self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
@@ -76,6 +87,21 @@ class ShapeClasses:
         token = self.of(operand)
         return _shape(token) if _known(token) else None
 
+    def exact_shape(self, operand):
+        """The concrete shape of an operand for a use that depends on its sizes, not
+        only its rank and unit dimensions (a constant count in the code); noted
+        in `sizes_used` where a dimension is over 1.  None when not known."""
+        shape = self.shape_of(operand)
+        if shape is not None and any(n > 1 for n in shape):
+            self.sizes_used = True
+        return shape
+
+    def size_free_shape(self, operand):
+        """The concrete shape of an operand where every size a specialisation serves
+        gives it (no dimension over 1), to be written as a constant; else None."""
+        shape = self.shape_of(operand)
+        return shape if shape is not None and all(n < 2 for n in shape) else None
+
     def _reduced(self, op):
         """The shape after a reduction with a constant axis and keepdims."""
         base = self.shape_of(op.args[0])
@@ -121,6 +147,8 @@ class ShapeClasses:
             else:
                 return None
         example = tuple(example) if isinstance(index, Pack) else example[0]
+        if not _size_free(example):
+            self.sizes_used = True
         try:
             return _stand_in(shape)[example].shape
         except (IndexError, TypeError, ValueError):
@@ -133,6 +161,8 @@ class ShapeClasses:
         rest = list(op.args[1:]) + list(op.kwargs.values())
         if shape is None or not all(isinstance(a, Const) for a in rest):
             return None
+        if op.prim not in _SIZE_FREE_REARRANGEMENTS:
+            self.sizes_used = True
         try:
             return op.prim(_stand_in(shape), *[a.value for a in op.args[1:]],
                            **{k: v.value for k, v in op.kwargs.items()}).shape
@@ -285,6 +315,22 @@ def _basic(index):
     parts = index if type(index) is tuple else (index,)
     return all(p is None or p is Ellipsis or type(p) is int or type(p) is slice and all(
         q is None or type(q) is int for q in (p.start, p.stop, p.step)) for p in parts)
+
+
+# Rearrangements whose result's dimensions are their argument's (moved, dropped
+# where 1, joined); a reshape's, a diagonal's, a repeat's depend on the sizes.
+_SIZE_FREE_REARRANGEMENTS = frozenset([
+    np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.expand_dims, np.ravel,
+    np.atleast_1d, np.atleast_2d, np.flip, np.fliplr, np.flipud, np.rot90, np.roll,
+    np.trace])
+
+
+def _size_free(index):
+    """Does a basic index give a shape that does not depend on the sizes indexed: no
+    slice bounds, steps of 1 or -1 only?"""
+    parts = index if type(index) is tuple else (index,)
+    return all(type(p) is not slice or
+               (p.start is None and p.stop is None and p.step in (None, 1, -1)) for p in parts)
 
 
 def _axis(op):

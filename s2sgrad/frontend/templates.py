@@ -48,8 +48,11 @@ class TemplateLowering:
         if facts is not None and fn in (np.shape, np.size, np.ndim) and len(args) == 1 \
                 and not kwargs and isinstance(args[0], Value):
             # a rule asking a shape that the specialisation knows: a constant, so
-            # a forward value read only for its shape need not be computed at all
-            shape = facts.shape_of(args[0])
+            # a forward value read only for its shape need not be computed at all;
+            # a shape with sizes in it stays a run-time np.shape, so that the code
+            # serves every size; a count is the exact size's (analyses.shapes)
+            shape = facts.shape_of(args[0]) if fn is np.ndim else \
+                facts.exact_shape(args[0]) if fn is np.size else facts.size_free_shape(args[0])
             if shape is not None:
                 return Const(shape if fn is np.shape else len(shape) if fn is np.ndim
                              else int(np.prod(shape, dtype=np.int64)))

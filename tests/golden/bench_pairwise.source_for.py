@@ -22,8 +22,8 @@ def grad_pairwise(X, eps):
     dD *= np.expand_dims(dr2, -1) * 2.0
     del _divide, dr2
     # grad of workloads.py:252  D = X[:, None, :] - X[None, :, :]
-    dX_1 = np.reshape(-dD.sum(axis=0, keepdims=True), (128, 3))
-    dX_2 = np.reshape(dD.sum(axis=1, keepdims=True), (128, 3))
+    dX_1 = np.reshape(-dD.sum(axis=0, keepdims=True), np.shape(X))
+    dX_2 = np.reshape(dD.sum(axis=1, keepdims=True), np.shape(X))
     del D, dD
     # grad of workloads.py:251  def pairwise(X, eps):
     dX = dX_1 + dX_2
