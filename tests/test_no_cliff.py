@@ -204,3 +204,38 @@ def test_the_key_is_ranks_dtypes_and_unit_dimensions():
     assert api._signature((a,)) != api._signature((np.ones(3),))
     assert api._signature((a,)) != api._signature((a.astype(np.float32),))
     assert api._signature(([a, 1.0],)) == api._signature(([b, 2.0],))
+
+
+def weighted_list(ws, x):
+    total = 0.0
+    for w in ws:
+        total = total + np.sum(np.sin(w * x))
+    return total
+
+
+def test_a_list_of_arrays_of_another_size():
+    g = sg.grad(weighted_list, wrt=(0, 1))
+    for n in (4, 7):
+        right(g, weighted_list, [RNG.normal(size=n), RNG.normal(size=n)], RNG.normal(size=n))
+    assert kinds(g) == (1, 0)
+
+
+def energy(x, k):
+    return np.sum(k * np.tanh(x) ** 2)
+
+
+d_energy = sg.grad(energy)
+
+
+def energy_slope(x, k):
+    return np.sum(d_energy(x, k))
+
+
+def test_a_second_derivative_at_another_size():
+    dd = sg.grad(energy_slope)
+    for n in (5, 3, 1):
+        x, k = RNG.normal(size=n), RNG.normal(size=n)
+        t = np.tanh(x)
+        # d/dx sum(2 k t (1 - t^2)) = 2 k (1 - t^2) (1 - 3 t^2)
+        np.testing.assert_allclose(dd(x, k), 2 * k * (1 - t * t) * (1 - 3 * t * t), rtol=1e-12)
+    assert kinds(dd) == (2, 0)
