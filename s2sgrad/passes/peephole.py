@@ -46,12 +46,13 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     uses = _uses(graph)
     shapes = _Shapes(graph, specialisation.shapes)
     _elide_broadcasts(graph, shapes, uses)
-    if specialisation.samples is not None:
-        _drop_unit_factors(graph, specialisation.samples, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
     uses = _uses(graph)
     _fold_factors(graph, uses)
+    if specialisation.samples is not None:      # (after the factors are folded: 1.0)
+        uses = _uses(graph)
+        _drop_unit_factors(graph, specialisation.samples, uses)
     _dot_products(graph, shapes, uses)
     if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
@@ -295,12 +296,17 @@ def _method_reductions(graph, lazy_shapes):
     that costs about a microsecond; `method` in ir/primitives.py names the method)."""
     for op in walk(graph.body):
         if not (isinstance(op, Op) and info(op.prim).method is not None and op.args and
-                isinstance(op.args[0], Value) and
+                isinstance(op.args[0], Value) and set(op.kwargs) <= _METHOD_KEYWORDS and
                 (op.style[0] if isinstance(op.style, tuple) else op.style) == 'call'):
             continue
         shape = lazy_shapes.get().shape_of(op.args[0])
         if shape:                   # (a non-empty shape: an ndarray, not a number)
             op.style = ('method', info(op.prim).method)
+
+
+# the keywords every reduction method takes as its function does (np.var's
+# `correction` and `mean` are the function's only)
+_METHOD_KEYWORDS = {'axis', 'keepdims', 'dtype', 'ddof'}
 
 
 def _value_and_factor(args):
