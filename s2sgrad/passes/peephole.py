@@ -134,8 +134,8 @@ def _drop_unit_factors(graph, samples, uses):
     """`1.0 * y` (a seed of ones, once its broadcast is gone) is y itself when y is
     surely of an inexact dtype (then 1.0 * y has y's dtype and y's numbers).  For
     an argument or a returned value, only where every reader makes a new array of
-    it (an elementwise op or a reduction): a gradient must not be the caller's
-    array."""
+    it (`fresh`: an elementwise op, a reduction, a product): a gradient must not be
+    the caller's array."""
     returned = set(_values(graph.result))
     params = {p.value for p in graph.params}
     dtypes = None
@@ -148,8 +148,7 @@ def _drop_unit_factors(graph, samples, uses):
         readers = uses.get(op.output)
         if y is None or one.value != 1.0 or y in returned or readers is None:
             continue
-        if y in params and not all(isinstance(r.prim, np.ufunc) or
-                                   info(r.prim).reduction == 'axis' for r in readers):
+        if y in params and not all(info(r.prim).fresh for r in readers):
             continue
         if dtypes is None:
             dtypes = Dtypes(graph.body.ops, samples)
