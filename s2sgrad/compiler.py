@@ -9,7 +9,9 @@
       ad.reverse.differentiate  sg.grad / sg.value_and_grad: the adjoint of the whole body,
                                 for a call's Specialisation (specialisation.py: the
                                 arguments' float-ness, shapes, dtypes), from the forward
-                                code's shape classes (computed here, handed over)
+                                code's shape classes (computed here, handed over); in a
+                                shape specialisation the forward code first gets one
+                                spelling of each computation (passes.canonical: np.dot is @)
     then PASSES, in order (what each reads besides the graph -> what it produces):
       check views               passes.inplace.check_views: `row = y[0]` read after y is
                                 assigned into becomes a checked subscript
@@ -68,7 +70,7 @@ from .ir.builder import Builder
 from .ir.clone import inline_graph
 from .ir.graph import Graph, Param
 from .ir.nodes import Const, Op, Pack, Value, values_in, walk
-from .passes import fold, inplace
+from .passes import canonical, fold, inplace
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
 from .specialisation import GENERAL
@@ -166,6 +168,8 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL):
     # regions' blocks; the passes read them to know whether any array is big
     forward_shapes = ShapeClasses(builder.visible_ops(), specialisation.scalars,
                                   specialisation.shapes)
+    if specialisation.shapes is not None:     # one spelling of each computation
+        canonical.respell(builder.stack[0], forward_shapes, specialisation.samples)
     grads = reverse.differentiate(lowering, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
                                   specialisation=specialisation, forward_shapes=forward_shapes,

@@ -259,3 +259,38 @@ def indexed(x):
 def test_a_gradient_through_constant_indexing():
     x = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
     check_grads(indexed, x, order=1)
+
+
+def flipped(a):
+    return np.flip(a)
+
+
+def rotated(a):
+    return np.rot90(a)
+
+
+def diagonal_of(a):
+    return np.diag(np.diag(a))
+
+
+def first_half(a):
+    return np.concatenate([np.split(a, 2)[0]] * 2)
+
+
+def mirrored(a):
+    return np.fliplr(np.flipud(a))
+
+
+@pytest.mark.parametrize('view', [flipped, rotated, diagonal_of, first_half, mirrored])
+def test_no_result_is_written_into_an_array_a_view_of_it_still_reads(view):
+    """b = np.flip(a) shares a's memory: exp(a) must not be written into a while b
+    is still read (np.flip, np.rot90, np.diag, np.split are views in the records)."""
+    def f(x):
+        a = x * 2.0
+        b = view(a)
+        c = np.exp(a)
+        return np.sum(b * c)
+
+    x = np.linspace(0.0, 1.0, 64 * 64).reshape(64, 64)
+    value, _ = sg.value_and_grad(f)(x)
+    np.testing.assert_allclose(value, f(x), rtol=1e-12)

@@ -127,6 +127,16 @@ class ShapeClasses:
             return _token(tuple(1 if k in axes else n for k, n in enumerate(base)))
         return _token(tuple(n for k, n in enumerate(base) if k not in axes))
 
+    def _running(self, op):
+        """The shape of np.cumsum(x, axis) with a constant axis: x's, flat for None."""
+        base = self.shape_of(op.args[0])
+        axis = _axis(op)
+        if base is None or len(op.args) > 2 or set(op.kwargs) - {'axis'}:
+            return None
+        if axis is None:
+            return (int(np.prod(base, dtype=np.int64)),)
+        return base if type(axis) is int and -len(base) <= axis < len(base) else None
+
     def _indexed(self, base, index):
         """The shape of `base[index]` for a basic index (ints, slices, None, Ellipsis)
         whose slices are constants, or None."""
@@ -219,7 +229,7 @@ class ShapeClasses:
             return self.taped.get(op.args[0], object())
         if facts.same_shape:
             return self.of(op.args[0])
-        if facts.reduction is not None and not op.kwargs.get('keepdims', Const(False)).value \
+        if facts.reduction == 'axis' and not op.kwargs.get('keepdims', Const(False)).value \
                 and _axis(op) is None and len(op.args) <= 2:
             return SCALAR
         if facts.scalar_cast and len(op.args) == 1 and self.of(op.args[0]) == SCALAR:
@@ -253,6 +263,8 @@ class ShapeClasses:
             reduced = self._reduced(op)
             if reduced is not None:
                 return reduced
+        if facts.reduction == 'running' and op.args:
+            return _token(self._running(op))
         if elementwise(op) or prim is np.where:
             tokens = [self.of(a) for a in op.args]
             arrays = [t for t in tokens if t is not SCALAR]
@@ -265,10 +277,11 @@ class ShapeClasses:
                     return _token(np.broadcast_shapes(*[_shape(t) for t in tokens]))
                 except ValueError:
                     return object()
-        if prim is np.matmul and len(op.args) == 2 and not op.kwargs:
+        if facts.family == 'matmul' and len(op.args) == 2 and not op.kwargs:
             a, b = (self.of(x) for x in op.args)
             if _known(a) and _known(b):
-                return _token(_matmul_shape(_shape(a), _shape(b)))
+                product = _matmul_shape if prim is np.matmul else _dot_shape
+                return _token(product(_shape(a), _shape(b)))
         return object()
 
 
@@ -303,6 +316,21 @@ def _matmul_shape(a, b):
     except ValueError:
         return None
     return tuple(batch) + (a[-2], b[-1])
+
+
+def _dot_shape(a, b):
+    """The shape of np.dot(a, b), or None where NumPy would refuse: a product with a
+    0-d operand, else a sum over a's last axis and b's second-to-last (its last
+    when 1-D): matmul's for vectors and matrices, not for stacks."""
+    if not a or not b:
+        try:
+            return tuple(np.broadcast_shapes(a, b))
+        except ValueError:
+            return None
+    k = -2 if len(b) >= 2 else -1
+    if a[-1] != b[k]:
+        return None
+    return a[:-1] + b[:k] + (b[-1:] if len(b) >= 2 else ())
 
 
 def _stand_in(shape):

@@ -16,10 +16,10 @@ Adding a primitive
    reader's expression.
 2. Add a record below only for the facts that differ from the default, e.g.
 
-       _add(np.cumsum, family='cumsum', methods=('cumsum',), reduced_dtype='accumulate')
+       _add(np.copy, methods=('copy',), fresh=True, same_shape=True, same_dtype=True)
 
-   says that `x.cumsum()` means np.cumsum and that its dtype is a sum's.  Each
-   field says which part of the compiler reads it:
+   says that `x.copy()` means np.copy, a new array of its argument's shape and
+   dtype.  Each field says which part of the compiler reads it:
 
 Family and spellings (the frontend, peephole)
   family        what the members of one family share (np.max and np.amax are
@@ -40,15 +40,16 @@ Family and spellings (the frontend, peephole)
 Shapes and dtypes (analyses/shapes.py, analyses/dtypes.py)
   reduction     'axis': reduces over `axis` (args[1] or axis=) with keepdims=;
                 its result's shape is computed from them (and it is a scalar
-                with neither).  'whole': only the reduction over every axis is
-                known to give a scalar (np.var, np.std: see below).  (Also
-                passes/peephole.py: an 'axis' reduction makes a new array.)
+                with neither).  'running': a running reduction along `axis`
+                (np.cumsum): the argument's shape, flattened where axis is
+                None.  (Also passes/peephole.py: an 'axis' reduction makes a
+                new array.)
   axis          the position of its `axis` parameter (also passed as axis=): a
                 static parameter, read with `axis_operand(op)`.  Reductions
                 also take keepdims= (a keyword only in what the analyses read).
   reduced_dtype the dtype of its result from its argument's: 'same' (max, min),
                 'float' (mean: float64 for integers), 'accumulate' (sum, prod,
-                cumsum: integers widen to the platform's integer).
+                cumsum, cumprod: integers widen to the platform's integer).
   same_shape    its result has its first argument's shape.
   same_dtype    its result has its first argument's dtype.
   rearranges    it only rearranges or regroups its argument's elements (a view,
@@ -98,10 +99,11 @@ Folding (passes/fold.py: the plan codegen and the in-place pass read)
                 expression (an unpack, a gate, a tape, a write: a statement of
                 its own).
 
-Where the tables this replaced disagreed, the records keep each reader's
-behaviour and say so in a comment ending `to settle` (np.var and np.std,
-np.cumsum, np.atleast_3d, np.copy, np.flip and the other views in name only);
-those are differences to be removed, not facts.
+The tables this replaced disagreed in places; each disagreement is settled
+(the shapes, dtypes and memory of np.var, np.std, np.cumsum, np.atleast_3d,
+np.copy, np.flip and the other views: tests/test_spellings.py and
+tests/test_inplace_ops.py), so members of a family, and the spellings of one
+computation, are treated alike by every reader.
 """
 import dataclasses
 import math
@@ -126,7 +128,7 @@ class PrimInfo:
     method: str = None
     math_twin: object = None
     # shapes and dtypes
-    reduction: str = None           # None | 'axis' | 'whole'
+    reduction: str = None           # None | 'axis' | 'running'
     axis: int = None
     reduced_dtype: str = None       # None | 'same' | 'float' | 'accumulate'
     same_shape: bool = False
@@ -207,17 +209,19 @@ for _prim, _family, _dtype in ((np.sum, 'sum', 'accumulate'), (np.prod, 'prod', 
                                (np.amin, 'min', 'same')):
     _add(_prim, family=_family, methods=(_family,) if _prim.__name__ == _family else (),
          method=_family, reduction='axis', axis=1, reduced_dtype=_dtype, fresh=True)
-# (np.var and np.std: known to shapes only over every axis, to dtypes not at all,
-# not taken for fresh by the in-place pass, and spelled as functions: to settle)
-_add(np.var, family='var', methods=('var',), reduction='whole', axis=1)
-_add(np.std, family='std', methods=('std',), reduction='whole', axis=1)
-# (np.cumsum: dtypes knows its dtype (a sum's); shapes and the in-place pass know
-# nothing of it: to settle)
-_add(np.cumsum, family='cumsum', methods=('cumsum',), axis=1, reduced_dtype='accumulate')
-_add(np.cumprod, family='cumprod', methods=('cumprod',), axis=1)
+# (np.var and np.std: their dtype is real where the argument is complex, which no
+# `reduced_dtype` says: not known to dtypes)
+_add(np.var, family='var', methods=('var',), method='var', reduction='axis', axis=1,
+     fresh=True)
+_add(np.std, family='std', methods=('std',), method='std', reduction='axis', axis=1,
+     fresh=True)
+for _prim, _family in ((np.cumsum, 'cumsum'), (np.cumprod, 'cumprod')):
+    _add(_prim, family=_family, methods=(_family,), method=_family, reduction='running',
+         axis=1, reduced_dtype='accumulate', fresh=True)
 
 # ---- products -------------------------------------------------------------------------
-# (shapes computes the result's shape of np.matmul only: np.dot of stacks differs)
+# (shapes computes np.dot's result shape by its own rule: of stacks it is not matmul's;
+# of vectors and matrices a shape specialisation writes it `@`: passes/canonical.py)
 _add(np.matmul, family='matmul', fresh=True)
 _add(np.dot, family='matmul', methods=('dot',), fresh=True)
 _add(np.outer, family='outer', fresh=True)
@@ -234,8 +238,7 @@ _add(np.expand_dims, shares='np.expand_dims', **_REARRANGE)
 _add(np.ravel, methods=('ravel', 'flatten'), shares='.ravel()', **_REARRANGE)
 _add(np.atleast_1d, shares='np.atleast_1d', **_REARRANGE)
 _add(np.atleast_2d, shares='np.atleast_2d', **_REARRANGE)
-# (np.atleast_3d: not among shapes' rearrangements: to settle)
-_add(np.atleast_3d, view=True, same_dtype=True, shares='np.atleast_3d')
+_add(np.atleast_3d, shares='np.atleast_3d', **_REARRANGE)
 # (np.reshape: shapes runs it on a stand-in itself, where its target shape allows)
 _add(np.reshape, methods=('reshape',), view=True, same_dtype=True, shares='a reshape')
 _add(np.diagonal, methods=('diagonal',), view=True, rearranges=True, shares='a diagonal')
@@ -243,13 +246,13 @@ _add(np.broadcast_to, view=True, shares='np.broadcast_to')
 _add(np.asarray, view=True, shares='np.asarray')
 _add(np.real, attributes=('real',), view=True, shares='.real')
 _add(np.imag, attributes=('imag',), view=True, shares='.imag')
-# (these share memory the alias analysis cannot follow, yet the in-place pass does
-# not take them for views: to settle)
+# (views the alias analysis cannot follow: the in-place pass must not write into
+# their argument while they are read)
 for _prim in (np.flip, np.fliplr, np.flipud, np.rot90):
-    _add(_prim, rearranges=True, shares='np.' + _prim.__name__)
+    _add(_prim, view=True, rearranges=True, shares='np.' + _prim.__name__)
 for _prim in (np.asanyarray, np.ascontiguousarray, np.asfortranarray, np.diag, np.split,
               np.array_split, np.hsplit, np.vsplit, np.dsplit):
-    _add(_prim, shares='np.' + _prim.__name__)
+    _add(_prim, view=True, shares='np.' + _prim.__name__)
 _add(np.trace, methods=('trace',), rearranges=True)
 _add(np.repeat, methods=('repeat',), rearranges=True)
 _add(np.tile, np.roll, rearranges=True)
@@ -260,8 +263,7 @@ for _prim in (np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.aran
     _add(_prim, fresh=True)
 for _prim in (np.zeros_like, np.ones_like, np.empty_like):
     _add(_prim, fresh=True, shape_only=frozenset({0}))
-# (np.copy: dtypes keeps its dtype, shapes does not keep its shape: to settle)
-_add(np.copy, methods=('copy',), fresh=True, same_dtype=True)
+_add(np.copy, methods=('copy',), fresh=True, same_shape=True, same_dtype=True)
 _add(np.astype, methods=('astype',), fresh=True)
 
 # ---- other array methods (spellings only) ---------------------------------------------
@@ -315,7 +317,7 @@ _add(prims.RAISE, effect=True)
 _add(interface.stop_gradient, same_shape=True, same_dtype=True, shares='stop_gradient')
 
 # ---- runtime helpers ------------------------------------------------------------------
-_add(helpers._sg_iterable, view=True, same_shape=True)      # (the argument itself)
+_add(helpers._sg_iterable, view=True, same_shape=True, same_dtype=True)  # (the argument)
 _add(helpers._sg_bound, view=True, same_shape=True, same_object=True)
 _add(helpers._sg_zeros_like, same_shape=True, same_dtype=True, shape_only=frozenset({0}))
 _add(helpers._sg_ones_like, same_shape=True, same_dtype=True, shape_only=frozenset({0}))

@@ -46,12 +46,13 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     uses = _uses(graph)
     shapes = _Shapes(graph, specialisation.shapes)
     _elide_broadcasts(graph, shapes, uses)
-    if specialisation.samples is not None:
-        _drop_unit_factors(graph, specialisation.samples, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
     uses = _uses(graph)
     _fold_factors(graph, uses)
+    if specialisation.samples is not None:      # (after the factors are folded: 1.0)
+        uses = _uses(graph)
+        _drop_unit_factors(graph, specialisation.samples, uses)
     _dot_products(graph, shapes, uses)
     if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
@@ -133,8 +134,8 @@ def _drop_unit_factors(graph, samples, uses):
     """`1.0 * y` (a seed of ones, once its broadcast is gone) is y itself when y is
     surely of an inexact dtype (then 1.0 * y has y's dtype and y's numbers).  For
     an argument or a returned value, only where every reader makes a new array of
-    it (an elementwise op or a reduction): a gradient must not be the caller's
-    array."""
+    it (`fresh`: an elementwise op, a reduction, a product): a gradient must not be
+    the caller's array."""
     returned = set(_values(graph.result))
     params = {p.value for p in graph.params}
     dtypes = None
@@ -147,8 +148,7 @@ def _drop_unit_factors(graph, samples, uses):
         readers = uses.get(op.output)
         if y is None or one.value != 1.0 or y in returned or readers is None:
             continue
-        if y in params and not all(isinstance(r.prim, np.ufunc) or
-                                   info(r.prim).reduction == 'axis' for r in readers):
+        if y in params and not all(info(r.prim).fresh for r in readers):
             continue
         if dtypes is None:
             dtypes = Dtypes(graph.body.ops, samples)
@@ -295,12 +295,17 @@ def _method_reductions(graph, lazy_shapes):
     that costs about a microsecond; `method` in ir/primitives.py names the method)."""
     for op in walk(graph.body):
         if not (isinstance(op, Op) and info(op.prim).method is not None and op.args and
-                isinstance(op.args[0], Value) and
+                isinstance(op.args[0], Value) and set(op.kwargs) <= _METHOD_KEYWORDS and
                 (op.style[0] if isinstance(op.style, tuple) else op.style) == 'call'):
             continue
         shape = lazy_shapes.get().shape_of(op.args[0])
         if shape:                   # (a non-empty shape: an ndarray, not a number)
             op.style = ('method', info(op.prim).method)
+
+
+# the keywords every reduction method takes as its function does (np.var's
+# `correction` and `mean` are the function's only)
+_METHOD_KEYWORDS = {'axis', 'keepdims', 'dtype', 'ddof'}
 
 
 def _value_and_factor(args):
