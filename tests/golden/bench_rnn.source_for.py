@@ -15,22 +15,23 @@ def grad_rnn(W, U, b, V, xs, h, t):
         _tape_x.append(x)
         _tape_h_1.append(h)
         h = h_1
+    del _seq
     # workloads.py:154  return 0.5 * np.sum((h @ V - t) ** 2)
-    _subtract = h @ V - t
+    _subtract = h @ V
+    _subtract -= t
     # ---- grad of rnn: gradient w.r.t. W, U, b, V ----
     # grad of workloads.py:154  return 0.5 * np.sum((h @ V - t) ** 2)
-    d_matmul = 1.0 * _subtract
-    dh = d_matmul @ V.T
-    dV = h.T @ d_matmul
+    dh = _subtract @ V.T
+    dV = h.T @ _subtract
     # grad of workloads.py:152  for x in xs:
     db, dU, dW = _sg_zeros_like(b), _sg_zeros_like(U), _sg_zeros_like(W)
     for h_2, x_1, h_3 in zip(reversed(_tape_h), reversed(_tape_x), reversed(_tape_h_1)):
         # grad of workloads.py:153  h = np.tanh(h @ W + x @ U + b)
-        d_matmul_1 = dh * (1.0 - h_2 * h_2)
-        db_1 = d_matmul_1.sum(axis=0)
-        dU_1 = x_1.T @ d_matmul_1
-        dh = d_matmul_1 @ W.T
-        dW_1 = h_3.T @ d_matmul_1
+        d_matmul = dh * (1.0 - h_2 * h_2)
+        db_1 = d_matmul.sum(axis=0)
+        dU_1 = x_1.T @ d_matmul
+        dh = d_matmul @ W.T
+        dW_1 = h_3.T @ d_matmul
         # grad of workloads.py:152  for x in xs:
         db += db_1
         dU += dU_1
