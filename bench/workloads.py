@@ -1,11 +1,19 @@
 """The workloads of the performance benchmark (see bench/README.md).
 
-Each workload is a plain NumPy function in its own module-level `def` (s2sgrad
-reads its source), a hand-written NumPy gradient written the way a careful
-person would write it (fused where natural: tanh through its output, the
-softmax cross-entropy's `p - y`), and an input generator seeded with
+Each workload is written several times, in the spellings a user might write
+(`Spelling`): each spelling is a plain NumPy function in its own module-level
+`def` (s2sgrad reads its source) and computes the same function of the same
+inputs.  A workload has one hand-written NumPy gradient, written the way a
+careful person would write it (fused where natural: tanh through its output,
+the softmax cross-entropy's `p - y`), and one input generator seeded with
 `np.random.default_rng`.  The hand gradient returns a tuple, one entry per
 argument in `wrt`, in that order.
+
+A spelling may take fewer arguments than the inputs (`nargs`): the trailing
+constants are then its module globals or default arguments, with the values
+the generator gives.  A spelling may take other argument types (`types`, for
+the scalar chain): the inputs are converted, and the hand gradient is called
+with the same converted arguments.
 
 The long generated function (h) is written into a temporary module file when
 it is asked for (`long_function(n_lines)`) and imported from there, so that
@@ -22,20 +30,48 @@ import tempfile
 
 import numpy as np
 
+# Argument types a spelling may take in place of the generator's Python floats.
+CONVERSIONS = {
+    'np.float64': lambda args: tuple(np.float64(a) for a in args),
+    '0-d array': lambda args: tuple(np.array(a) for a in args),
+}
+
+
+@dataclasses.dataclass
+class Spelling:
+    key: str                # short, no spaces, unique within its workload: its label
+    fn: object              # the NumPy function (loss)
+    note: str = ''          # what differs from the first spelling, for the tables
+    nargs: int = None       # takes the first nargs inputs; the rest are its globals or defaults
+    types: str = None       # a key of CONVERSIONS: the argument types it is called with
+
+    def args(self, inputs):
+        """The arguments of a call of this spelling (hand gradient: `hand_args`)."""
+        return self.hand_args(inputs)[:self.nargs]
+
+    def hand_args(self, inputs):
+        """The inputs in this spelling's argument types: what the hand gradient takes."""
+        return CONVERSIONS[self.types](inputs) if self.types else tuple(inputs)
+
 
 @dataclasses.dataclass
 class Workload:
     name: str
     letter: str
     title: str              # one line for the table and the README
-    fn: object              # the NumPy function (loss)
-    hand: object            # hand-written gradient: same arguments, tuple of gradients
+    spellings: tuple        # Spelling, the first the reference (peers run it)
+    hand: object            # hand-written gradient: all the inputs, tuple of gradients
     make_inputs: object     # rng -> tuple of arguments
     wrt: tuple              # indices of the arguments differentiated
     memory: bool = True     # measure peak memory of a gradient call
-    targets: dict = dataclasses.field(default_factory=dict)  # {'hand': 1.1} / {'forward': 2.5}
+    targets: dict = dataclasses.field(default_factory=dict)  # {'hand': 1.1} / {'forward': 2.0}
     lines: int = 0          # for the long generated function: lines of its body
     skip_peers: dict = dataclasses.field(default_factory=dict)     # peer -> why not measured
+
+    @property
+    def fn(self):
+        """The reference spelling's function."""
+        return self.spellings[0].fn
 
 
 # ---------------------------------------------------------------- (a) scalars
@@ -48,6 +84,17 @@ def scalar_chain(x, y, z):
     e = d + y * y
     f = math.log(e) / z
     g = math.tanh(f)
+    return g * e
+
+
+def scalar_chain_np(x, y, z):
+    a = x * y
+    b = np.sin(a) + z
+    c = b * x
+    d = np.exp(-c)
+    e = d + y ** 2
+    f = np.log(e) / z
+    g = np.tanh(f)
     return g * e
 
 
@@ -74,7 +121,28 @@ def scalar_chain_inputs(rng):
     return tuple(float(v) for v in rng.uniform(0.5, 1.5, size=3))
 
 
+SCALAR_SPELLINGS = (
+    Spelling('float', scalar_chain, 'math.sin etc. on Python floats'),
+    Spelling('np.float64', scalar_chain, 'math.sin etc. on np.float64 scalars', types='np.float64'),
+    Spelling('0-d', scalar_chain, 'math.sin etc. on 0-d arrays', types='0-d array'),
+    Spelling('np.sin/float', scalar_chain_np, 'np.sin etc., y ** 2, on Python floats'),
+    Spelling('np.sin/np.float64', scalar_chain_np, 'np.sin etc. on np.float64 scalars',
+             types='np.float64'),
+    Spelling('np.sin/0-d', scalar_chain_np, 'np.sin etc. on 0-d arrays', types='0-d array'),
+)
+
+
 # ------------------------------------------------------- (b), (c) tanh MLPs
+
+def dense(x, W, b):
+    """A layer as a helper the loss calls."""
+    return x.dot(W) + b
+
+
+def log_softmax(z):
+    z = z - np.max(z, axis=-1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+
 
 def mlp_small(W1, b1, W2, b2, x, y):
     h = np.tanh(x @ W1 + b1)
@@ -82,6 +150,29 @@ def mlp_small(W1, b1, W2, b2, x, y):
     z = z - np.max(z, axis=1, keepdims=True)
     logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     return -np.sum(y * logp) / x.shape[0]
+
+
+def mlp_small_dot(W1, b1, W2, b2, x, y):
+    h = np.tanh(np.dot(x, W1) + b1)
+    z = np.dot(h, W2) + b2
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+def mlp_small_layers(W1, b1, W2, b2, x, y):
+    h = np.tanh(dense(x, W1, b1))
+    logp = log_softmax(dense(h, W2, b2))
+    return -(y * logp).sum() / len(x)
+
+
+def mlp_small_matmul(W1, b1, W2, b2, x, y):
+    n = x.shape[0]
+    h = np.tanh(np.matmul(x, W1) + b1)
+    z = np.matmul(h, W2) + b2
+    z = z - np.max(z, axis=1)[:, None]
+    logp = z - np.log(np.sum(np.exp(z), axis=1))[:, None]
+    return -np.sum(y * logp) / n
 
 
 def mlp_small_grad(W1, b1, W2, b2, x, y):
@@ -122,6 +213,32 @@ def mlp_large(W1, b1, W2, b2, W3, b3, x, y):
     return -np.sum(y * logp) / x.shape[0]
 
 
+def mlp_large_dot(W1, b1, W2, b2, W3, b3, x, y):
+    h1 = np.tanh(np.dot(x, W1) + b1)
+    h2 = np.tanh(np.dot(h1, W2) + b2)
+    z = np.dot(h2, W3) + b3
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+def mlp_large_layers(W1, b1, W2, b2, W3, b3, x, y):
+    h = np.tanh(dense(x, W1, b1))
+    h = np.tanh(dense(h, W2, b2))
+    logp = log_softmax(dense(h, W3, b3))
+    return -(y * logp).sum() / len(x)
+
+
+def mlp_large_loop(W1, b1, W2, b2, W3, b3, x, y):
+    h = x
+    for W, b in ((W1, b1), (W2, b2)):
+        h = np.tanh(np.matmul(h, W) + b)
+    z = np.matmul(h, W3) + b3
+    z = z - np.max(z, axis=1)[:, None]
+    logp = z - np.log(np.sum(np.exp(z), axis=1))[:, None]
+    return -np.sum(y * logp) / x.shape[0]
+
+
 def mlp_large_grad(W1, b1, W2, b2, W3, b3, x, y):
     h1 = np.tanh(x @ W1 + b1)
     h2 = np.tanh(h1 @ W2 + b2)
@@ -146,12 +263,54 @@ def mlp_large_inputs(rng):
     return W1, b1, W2, b2, W3, b3, rng.normal(size=(256, 1024)), _one_hot(rng, 256, 10)
 
 
+MLP_SMALL_SPELLINGS = (
+    Spelling('@', mlp_small, 'x @ W, np.sum(...) / x.shape[0]'),
+    Spelling('np.dot', mlp_small_dot, 'np.dot(x, W), z.max(...) methods, np.mean'),
+    Spelling('layers', mlp_small_layers, 'helpers dense(x, W, b) with x.dot(W), log_softmax(z); '
+             '.sum() / len(x)'),
+    Spelling('np.matmul', mlp_small_matmul, 'np.matmul, reductions without keepdims '
+             'broadcast back by [:, None], n = x.shape[0]'),
+)
+MLP_LARGE_SPELLINGS = (
+    Spelling('@', mlp_large, MLP_SMALL_SPELLINGS[0].note),
+    Spelling('np.dot', mlp_large_dot, MLP_SMALL_SPELLINGS[1].note),
+    Spelling('layers', mlp_large_layers, MLP_SMALL_SPELLINGS[2].note),
+    Spelling('loop', mlp_large_loop, 'for W, b in ((W1, b1), (W2, b2)), np.matmul, [:, None]'),
+)
+
+
 # ------------------------------------------------------------ (d) RNN loop
 
 def rnn(W, U, b, V, xs, h, t):
     for x in xs:
         h = np.tanh(h @ W + x @ U + b)
     return 0.5 * np.sum((h @ V - t) ** 2)
+
+
+def rnn_range(W, U, b, V, xs, h, t):
+    for i in range(len(xs)):
+        h = np.tanh(np.dot(h, W) + np.dot(xs[i], U) + b)
+    r = np.dot(h, V) - t
+    return 0.5 * np.sum(r * r)
+
+
+def rnn_cell(h, x, W, U, b):
+    return np.tanh(h.dot(W) + x.dot(U) + b)
+
+
+def rnn_helper(W, U, b, V, xs, h, t):
+    for x in xs:
+        h = rnn_cell(h, x, W, U, b)
+    return 0.5 * np.square(h.dot(V) - t).sum()
+
+
+def rnn_while(W, U, b, V, xs, h, t):
+    n = xs.shape[0]
+    i = 0
+    while i < n:
+        h = np.tanh(np.matmul(h, W) + np.matmul(xs[i, :, :], U) + b)
+        i += 1
+    return 0.5 * np.sum(np.square(np.matmul(h, V) - t))
 
 
 def rnn_grad(W, U, b, V, xs, h, t):
@@ -184,12 +343,45 @@ def rnn_inputs(rng, steps=50, batch=16, n_in=32, hidden=64, n_out=8):
     return W, U, b, V, xs, h, t
 
 
+RNN_SPELLINGS = (
+    Spelling('for-x', rnn, 'for x in xs, h @ W, (...) ** 2'),
+    Spelling('range', rnn_range, 'for i in range(len(xs)) with xs[i], np.dot, r * r'),
+    Spelling('helper', rnn_helper, 'a cell(h, x, W, U, b) helper with h.dot(W), '
+             'np.square(...).sum()'),
+    Spelling('while', rnn_while, 'while i < n with an int counter, xs[i, :, :], np.matmul'),
+)
+
+
 # ----------------------------------------------- (e) elementwise, 10^6 elements
+
+PENALTY = 0.5
+
 
 def elementwise(w, x, y):
     z = w * x + np.sin(w)
     r = np.tanh(z) - y
     return np.sum(np.log1p(r * r)) + 0.5 * np.sum(np.exp(-w * w))
+
+
+def elementwise_pow(w, x, y):
+    r = np.tanh(w * x + np.sin(w)) - y
+    return np.log1p(r ** 2).sum() + 0.5 * np.exp(-w ** 2).sum()
+
+
+def gaussian_penalty(w, scale):
+    return scale * np.sum(np.exp(-np.square(w)))
+
+
+def elementwise_helper(w, x, y, scale=0.5):
+    r = np.tanh(w * x + np.sin(w)) - y
+    loss = np.sum(np.log1p(np.square(r)))
+    loss += gaussian_penalty(w, scale)
+    return loss
+
+
+def elementwise_global(w, x, y):
+    r = np.tanh(x * w + np.sin(w)) - y
+    return np.sum(np.log1p(np.power(r, 2))) + PENALTY * np.sum(np.exp(-(w * w)))
 
 
 def elementwise_grad(w, x, y):
@@ -206,7 +398,26 @@ def elementwise_inputs(rng, n=10 ** 6):
     return rng.normal(size=n), rng.normal(size=n), rng.uniform(-1.0, 1.0, size=n)
 
 
+ELEMENTWISE_SPELLINGS = (
+    Spelling('r*r', elementwise, 'r * r, np.sum, 0.5 in the body'),
+    Spelling('**2', elementwise_pow, 'r ** 2, w ** 2, .sum() methods'),
+    Spelling('helper', elementwise_helper, 'np.square, a penalty helper, scale=0.5 a default '
+             'argument, loss += ...'),
+    Spelling('global', elementwise_global, 'np.power(r, 2), PENALTY a module global'),
+)
+
+
 # ------------------------------------------- (f) explicit-Euler while loop
+
+def chain_laplacian(n):
+    return -2.0 * np.eye(n) + np.eye(n, k=1) + np.eye(n, k=-1)
+
+
+EULER_MASSES = 8
+EULER_L = chain_laplacian(EULER_MASSES)
+EULER_DT = 1.0 / 128            # exact in binary: a float counter reaches T in exactly 300 steps
+EULER_T = 300 * EULER_DT
+
 
 def euler(q, v, k, c, L, dt, T):
     t = 0.0
@@ -216,6 +427,37 @@ def euler(q, v, k, c, L, dt, T):
         v = v + dt * a
         t = t + dt
     return np.sum(q * q) + 0.5 * np.sum(v * v)
+
+
+def euler_int(q, v, k, c, L, dt, T):
+    n = int(T / dt)
+    i = 0
+    while i < n:
+        a = np.dot(L, q) - k * q - c * v - 0.1 * q * q * q
+        q, v = q + dt * v, v + dt * a
+        i += 1
+    return np.sum(q ** 2) + 0.5 * np.sum(v ** 2)
+
+
+def euler_globals(q, v, k, c):
+    t = 0.0
+    while t < EULER_T:
+        a = EULER_L.dot(q) - k * q - c * v - 0.1 * np.power(q, 3)
+        q = q + EULER_DT * v
+        v = v + EULER_DT * a
+        t += EULER_DT
+    return q.dot(q) + 0.5 * v.dot(v)
+
+
+def acceleration(q, v, k, c, L):
+    return np.matmul(L, q) - k * q - c * v - 0.1 * q ** 3
+
+
+def euler_defaults(q, v, k, c, L=EULER_L, dt=EULER_DT, T=EULER_T):
+    for _ in range(round(T / dt)):
+        a = acceleration(q, v, k, c, L)
+        q, v = q + dt * v, v + dt * a
+    return np.square(q).sum() + 0.5 * np.square(v).sum()
 
 
 def euler_grad(q, v, k, c, L, dt, T):
@@ -239,18 +481,49 @@ def euler_grad(q, v, k, c, L, dt, T):
     return dq, dv, dk, float(dc)
 
 
-def euler_inputs(rng, n=8):
+def euler_inputs(rng, n=EULER_MASSES):
     """A chain of n masses (state 2n), coupled by springs, damped, anharmonic."""
-    L = -2.0 * np.eye(n) + np.eye(n, k=1) + np.eye(n, k=-1)
     return (rng.normal(size=n), rng.normal(size=n), rng.uniform(0.5, 1.5, size=n),
-            float(rng.uniform(0.05, 0.2)), L, 0.01, 3.0)
+            float(rng.uniform(0.05, 0.2)), chain_laplacian(n), EULER_DT, EULER_T)
+
+
+EULER_SPELLINGS = (
+    Spelling('float-t', euler, 'while t < T with a float counter, L @ q, q ** 3'),
+    Spelling('int-i', euler_int, 'while i < n with an int counter, np.dot(L, q), q * q * q, '
+             'q, v = ... in one assignment'),
+    Spelling('globals', euler_globals, 'L, dt, T module globals, L.dot(q), np.power(q, 3), '
+             't += dt, q.dot(q)', nargs=4),
+    Spelling('defaults', euler_defaults, 'L, dt, T default arguments, for _ in range(...), '
+             'an acceleration(...) helper with np.matmul', nargs=4),
+)
 
 
 # ------------------------------------------------- (g) pairwise interaction
 
+PAIRWISE_EPS = 0.01
+
+
 def pairwise(X, eps):
     D = X[:, None, :] - X[None, :, :]
     r2 = np.sum(D * D, axis=-1)
+    return 0.5 * np.sum(1.0 / np.sqrt(r2 + eps))
+
+
+def pairwise_expand(X, eps):
+    D = np.expand_dims(X, 1) - np.expand_dims(X, 0)
+    r2 = (D ** 2).sum(axis=2)
+    return 0.5 * np.sum((r2 + eps) ** -0.5)
+
+
+def pairwise_global(X):
+    D = X[:, np.newaxis] - X[np.newaxis]
+    r2 = np.square(D).sum(-1)
+    return np.sum(1.0 / np.sqrt(r2 + PAIRWISE_EPS)) / 2
+
+
+def pairwise_einsum(X, eps=PAIRWISE_EPS):
+    D = X[:, None, :] - X
+    r2 = np.einsum('ijk,ijk->ij', D, D)
     return 0.5 * np.sum(1.0 / np.sqrt(r2 + eps))
 
 
@@ -266,7 +539,18 @@ def pairwise_grad(X, eps):
 
 
 def pairwise_inputs(rng, n=128):
-    return rng.uniform(0.0, 1.0, size=(n, 3)), 0.01
+    return rng.uniform(0.0, 1.0, size=(n, 3)), PAIRWISE_EPS
+
+
+PAIRWISE_SPELLINGS = (
+    Spelling('None', pairwise, 'X[:, None, :] - X[None, :, :], np.sum(D * D, axis=-1)'),
+    Spelling('expand_dims', pairwise_expand, 'np.expand_dims, (D ** 2).sum(axis=2), '
+             '(r2 + eps) ** -0.5'),
+    Spelling('newaxis', pairwise_global, 'X[:, np.newaxis] - X[np.newaxis], np.square, '
+             'eps a module global, / 2', nargs=1),
+    Spelling('einsum', pairwise_einsum, "X[:, None, :] - X, np.einsum('ijk,ijk->ij'), "
+             'eps a default argument', nargs=1),
+)
 
 
 # -------------------------------------- (h) long generated straight-line code
@@ -366,7 +650,7 @@ def long_function(n_lines, seed=0):
 
     return Workload(
         'long', 'h', f'long generated function, {n_lines} lines, {N_LONG_INPUTS} x ({LONG_SIZE},)',
-        getattr(module, name), getattr(module, name + '_grad'), inputs,
+        (Spelling('generated', getattr(module, name)),), getattr(module, name + '_grad'), inputs,
         tuple(range(N_LONG_INPUTS)), memory=False, targets={}, lines=n_lines,
         skip_peers={} if n_lines <= 200 else {
             'tangent': 'its transform takes ~5 s at 200 lines, ~60 s at 800',
@@ -383,25 +667,26 @@ LONG_SCALING = (200, 400, 800, 1600)
 def workloads(long_lines=LONG_LINES):
     """All workloads, in table order."""
     return [
-        Workload('scalar', 'a', 'chain of 12 scalar ops on Python floats',
-                 scalar_chain, scalar_chain_grad, scalar_chain_inputs, (0, 1, 2),
+        Workload('scalar', 'a', 'chain of 12 scalar ops on floats, np.float64 or 0-d arrays',
+                 SCALAR_SPELLINGS, scalar_chain_grad, scalar_chain_inputs, (0, 1, 2),
                  memory=False, targets={'hand': 1.5}),
         Workload('mlp_small', 'b', 'tanh MLP 64-128-10 + softmax xent, batch 32',
-                 mlp_small, mlp_small_grad, mlp_small_inputs, (0, 1, 2, 3),
+                 MLP_SMALL_SPELLINGS, mlp_small_grad, mlp_small_inputs, (0, 1, 2, 3),
                  targets={'hand': 1.10}),
         Workload('mlp_large', 'c', 'tanh MLP 1024-1024-1024-10 + softmax xent, batch 256',
-                 mlp_large, mlp_large_grad, mlp_large_inputs, (0, 1, 2, 3, 4, 5),
+                 MLP_LARGE_SPELLINGS, mlp_large_grad, mlp_large_inputs, (0, 1, 2, 3, 4, 5),
                  targets={'hand': 1.10}),
         Workload('rnn', 'd', 'tanh RNN, 50 steps, batch 16, in 32, hidden 64',
-                 rnn, rnn_grad, rnn_inputs, (0, 1, 2, 3), targets={'hand': 1.10}),
+                 RNN_SPELLINGS, rnn_grad, rnn_inputs, (0, 1, 2, 3), targets={'hand': 1.10}),
         Workload('elementwise', 'e', 'elementwise loss over 10^6 elements',
-                 elementwise, elementwise_grad, elementwise_inputs, (0,),
+                 ELEMENTWISE_SPELLINGS, elementwise_grad, elementwise_inputs, (0,),
                  targets={'hand': 1.10}),
         Workload('euler', 'f', 'explicit-Euler while loop, 300 steps, state 16',
-                 euler, euler_grad, euler_inputs, (0, 1, 2, 3), targets={'hand': 1.10},
+                 EULER_SPELLINGS, euler_grad, euler_inputs, (0, 1, 2, 3), targets={'hand': 1.10},
                  skip_peers={'jax': 'jax.jit unrolls the Python while loop; compiling its '
                                     'gradient ran >10 min and took >20 GB here'}),
         Workload('pairwise', 'g', 'pairwise energy, N=128 in 3-d, (N,N,3) broadcast',
-                 pairwise, pairwise_grad, pairwise_inputs, (0,), targets={'forward': 2.5}),
+                 PAIRWISE_SPELLINGS, pairwise_grad, pairwise_inputs, (0,),
+                 targets={'forward': 2.0}),
         long_function(long_lines),
     ]

@@ -1,0 +1,250 @@
+"""The tables bench/run.py prints from its results, and the issue's targets they miss.
+
+The first table gives each workload's slowest spelling (the highest median
+ratio of s2sgrad's gradient to the hand-written one, or to the spelling's
+forward where the workload's target is against the forward); the second every
+spelling.  Times, peak memory and first calls follow per workload, the worst
+spelling where s2sgrad is concerned.
+"""
+
+
+def fmt_ratio(r):
+    if r is None:
+        return '-'
+    return f"{r['median']:.2f}"
+
+
+def fmt_time(s):
+    if s is None:
+        return '-'
+    if s < 1e-3:
+        return f'{s * 1e6:.1f} us'
+    if s < 1:
+        return f'{s * 1e3:.2f} ms'
+    return f'{s:.2f} s'
+
+
+def table(rows, headers, left=1):
+    """Columns padded to width; the first `left` columns and a last 'what' column left-aligned."""
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    last = len(headers) - 1 if headers[-1] == 'what' else None
+
+    def line(cells):
+        return '  '.join(str(c).ljust(wd) if i < left or i == last else str(c).rjust(wd)
+                         for i, (c, wd) in enumerate(zip(cells, widths))).rstrip()
+    out = [line(headers), line(['-' * wd for wd in widths])]
+    out += [line(r) for r in rows]
+    return '\n'.join(out)
+
+
+def label(res):
+    return f"({res['letter']}) {res['name']}"
+
+
+def spelling(res, key):
+    return next(s for s in res['spellings'] if s['spelling'] == key)
+
+
+def slowest(res):
+    """The slowest spelling's result, or None when no spelling was timed."""
+    return spelling(res, res['slowest']) if res.get('slowest') else None
+
+
+def worst(res, figure):
+    """The largest `figure(spelling result)` over the spellings, None where there is none."""
+    values = [v for v in map(figure, res['spellings']) if v is not None]
+    return max(values) if values else None
+
+
+def mem_ratio(s):
+    mem = s.get('peak_bytes') or {}
+    return mem['s2sgrad'] / mem['hand'] if mem.get('s2sgrad') and mem['hand'] else None
+
+
+def transform_figure(name):
+    return lambda s: s['transform'][name] if s.get('transform') else None
+
+
+def fmt_opt(x, spec):
+    return '-' if x is None else format(x, spec)
+
+
+def check_cell(res):
+    refused = sum(s['status'] == 'refused' for s in res['spellings'])
+    cell = 'ok' if res['status'] == 'ok' else res['status']
+    return cell + (f' ({refused} refused)' if refused else '')
+
+
+def peer_cell(res, pname):
+    info = res['peers'].get(pname)
+    if info is None:
+        return '-'
+    if info['status'] != 'ok':
+        return info['status']
+    return fmt_ratio(res['ratios'].get(f'{pname}/hand'))
+
+
+def report(results, peers, rounds):
+    heads = ['workload', 'slowest', 'sg/hand', 'sg/fwd', 'fastest', 'hand/fwd']
+    heads += [f'{p}/hand' for p in peers]
+    heads += ['xform ms', '1st call ms', 'mem sg/hand', 'check']
+    rows = []
+    for res in results:
+        s = slowest(res)
+        fast = spelling(res, res['fastest']) if res.get('fastest') else None
+        rows.append([label(res), s['spelling'] if s else '-',
+                     fmt_ratio(s and s['ratios']['s2sgrad/hand']),
+                     fmt_ratio(s and s['ratios']['s2sgrad/forward']),
+                     fmt_ratio(fast and fast['ratios'][res['slowest_by']]),
+                     fmt_ratio(res.get('ratios', {}).get('hand/forward'))]
+                    + [peer_cell(res, p) for p in peers]
+                    + [fmt_opt(worst(res, transform_figure('transform_ms')), '.1f'),
+                       fmt_opt(worst(res, transform_figure('call_after_source_ms')), '.1f'),
+                       fmt_opt(worst(res, mem_ratio), '.2f'), check_cell(res)])
+    print('The slowest spelling of each workload:')
+    print(table(rows, heads, left=2))
+    print()
+    print('sg = s2sgrad.grad; ratios are medians over rounds of (time / time of the hand-written '
+          'gradient taking the same argument types, or of the spelling\'s own NumPy forward) in '
+          'the same round.')
+    print('slowest = the spelling with the highest sg/hand (sg/fwd where the target is against '
+          'the forward: (g)); fastest = the lowest of the same; hand/fwd and the peers: the first '
+          'spelling.')
+    print("xform ms = sg.grad(f) + first .source access (a new object each time, median of "
+          "repeats after the first); 1st call ms = the call that follows; mem = peak traced "
+          "memory (tracemalloc) of one gradient call, s2sgrad over hand-written; these three: "
+          "the worst spelling.")
+    for res in results:
+        if res.get('reason'):
+            print(f"{res['status']} {label(res)}: {res['reason']}")
+        for s in res['spellings']:
+            if s['status'] == 'refused':
+                print(f"  refused (known) {label(res)} {s['spelling']}: {s['reason']}")
+            if s.get('note_to_maintainers'):
+                print(f"  {label(res)} {s['spelling']}: {s['note_to_maintainers']}")
+        for pname, info in res.get('peers', {}).items():
+            if info.get('status') not in (None, 'ok'):
+                print(f"  {pname} on {label(res)}: {info['reason']}")
+    print()
+
+    rows = []
+    for res in results:
+        for i, s in enumerate(res['spellings']):
+            t = s.get('transform')
+            rows.append([label(res) if i == 0 else '', s['spelling'],
+                         fmt_ratio(s.get('ratios', {}).get('s2sgrad/hand')),
+                         fmt_ratio(s.get('ratios', {}).get('s2sgrad/forward')),
+                         fmt_ratio(s.get('ratios', {}).get('forward/first forward')),
+                         fmt_time(s.get('median_s', {}).get('s2sgrad')),
+                         f"{t['transform_ms']:.1f}" if t else '-',
+                         f"{t['call_after_source_ms']:.1f}" if t else '-',
+                         fmt_opt(mem_ratio(s), '.2f'), s['status'], s['note']])
+    print('Every spelling (fwd/fwd1 = its forward over the first spelling\'s forward):')
+    print(table(rows, ['workload', 'spelling', 'sg/hand', 'sg/fwd', 'fwd/fwd1', 's2sgrad',
+                       'xform ms', '1st call ms', 'mem sg/hand', 'check', 'what'], left=2))
+    print()
+
+    heads = ['workload', 'hand', 'forward', 's2sgrad'] + list(peers) + ['reps/round']
+    rows = []
+    for res in results:
+        if 'median_s' not in res:
+            continue
+        m, s = res['median_s'], slowest(res)
+        first = res['spellings'][0]['median_s']
+        rows.append([label(res), fmt_time(m['hand']), fmt_time(first['forward']),
+                     fmt_time(s and s['median_s']['s2sgrad'])]
+                    + [fmt_time(m.get(p)) for p in peers]
+                    + [str(res['reps_per_round'].get(f"s2sgrad[{s['spelling']}]", '-') if s
+                           else '-')])
+    print(f'Median time per call ({rounds} interleaved rounds; hand and forward: the first '
+          'spelling; s2sgrad: the slowest):')
+    print(table(rows, heads))
+    print()
+
+    mem_peers = [p for p in peers if p != 'jax']
+    rows = []
+    for res in results:
+        mem = res.get('peak_bytes')
+        if not mem:
+            continue
+        first = res['spellings'][0]['peak_bytes']
+        sg_mem = worst(res, lambda s: (s.get('peak_bytes') or {}).get('s2sgrad'))
+        rows.append([label(res)] + [fmt_opt(x and x / 2 ** 20, '.2f') for x in
+                                    [first['hand'], first['forward'], sg_mem]
+                                    + [mem.get(p) for p in mem_peers]])
+    if rows:
+        print('Peak memory of one call, MiB (tracemalloc; s2sgrad: the largest spelling):')
+        print(table(rows, ['workload', 'hand', 'forward', 's2sgrad'] + mem_peers))
+        print()
+
+    first = []
+    for res in results:
+        if worst(res, transform_figure('cold_transform_ms')) is None:
+            continue
+        first.append([label(res)]
+                     + [f'{worst(res, transform_figure(k)):{spec}}' for k, spec in
+                        (('cold_transform_ms', '.1f'), ('construct_ms', '.2f'),
+                         ('source_ms', '.1f'), ('call_after_source_ms', '.1f'),
+                         ('fresh_first_call_ms', '.1f'))]
+                     + [f"{res['peers'][p]['first_call_ms']:.0f}"
+                        if res['peers'].get(p, {}).get('first_call_ms') is not None else '-'
+                        for p in peers])
+    if first:
+        print('Transform and first call, ms (s2sgrad, the worst spelling: cold = first transform '
+              'of the function in this process; others: median over new sg.grad objects):')
+        print(table(first, ['workload', 'cold', 'sg.grad()', '.source', 'call after',
+                            'fresh 1st call'] + [f'{p} 1st' for p in peers]))
+        print()
+
+
+def scaling_report(scaling):
+    print('(h) transform time against the length of the function (new sg.grad objects):')
+    rows = [[str(r['lines']), f"{r.get('cold_transform_ms', float('nan')):.1f}",
+             f"{r.get('transform_ms', float('nan')):.1f}",
+             f"{r.get('transform_ms', float('nan')) / r['lines'] * 1e3:.1f}",
+             f"{r.get('fresh_first_call_ms', float('nan')):.1f}", r['check'] or 'ok']
+            for r in scaling['rows']]
+    print(table(rows, ['lines', 'cold ms', 'xform ms', 'us/line', 'fresh 1st call ms', 'check']))
+    if scaling['exponent'] is not None:
+        print(f"log-log slope of transform time against lines: {scaling['exponent']:.2f} "
+              '(1 = linear)')
+    print()
+
+
+def target_misses(results, scaling):
+    """The issue's targets missed, one line each: every spelling must meet them."""
+    misses = []
+    for res in results:
+        if res['status'] != 'ok':
+            misses.append(f"{label(res)}: {res['status']}: {res['reason']}")
+        for s in res['spellings']:
+            where = f"{label(res)} {s['spelling']}"
+            if s['status'] == 'refused':
+                misses.append(f"{where}: refused: {s['reason']}")
+            if s['status'] != 'ok' or 'ratios' not in s:
+                continue
+            for what, limit in res['targets'].items():
+                got = s['ratios'].get(f's2sgrad/{what}')
+                if got and got['median'] > limit:
+                    misses.append(f"{where}: s2sgrad/{what} = {got['median']:.2f} > {limit}")
+            t = s.get('transform')
+            steady = s['median_s'].get('s2sgrad')
+            if t and steady is not None and res['name'] != 'long':
+                # the one-time cost: a fresh object's first call less a steady call
+                once = t['fresh_first_call_ms'] - steady * 1e3
+                if once > 50:
+                    misses.append(f'{where}: sg.grad(f) + first call = {once:.1f} ms more than '
+                                  'a steady call (> 50 ms)')
+            ratio = mem_ratio(s)
+            if ratio is not None and ratio > 1.2:
+                misses.append(f'{where}: peak memory {ratio:.2f}x hand > 1.2x')
+        sr = worst(res, lambda s: (s.get('ratios', {}).get('s2sgrad/hand') or {}).get('median'))
+        for p in res['peers']:
+            pr = res['ratios'].get(f'{p}/hand')
+            if pr and sr and sr >= pr['median']:
+                misses.append(f"{label(res)}: the slowest spelling not faster than {p} "
+                              f"({sr:.2f} vs {pr['median']:.2f} x hand)")
+    if scaling and scaling['exponent'] is not None and scaling['exponent'] > 1.15:
+        misses.append(f"(h) long: transform time grows as lines^{scaling['exponent']:.2f}, "
+                      'not linearly')
+    return misses
