@@ -356,8 +356,7 @@ def transform_times(fn, wrt, args, repeats):
 # timed, and does not fail the run; another exception or a wrong gradient
 # does.  When it passes, the run says the entry can go.
 KNOWN_REFUSALS = {
-    ('euler', 'globals'): (LookupError, 'a method of a module-global array (EULER_L.dot(q)) '
-                                        'has no gradient; L.dot(q) on an argument has'),
+    # (workload, spelling): (exception class, why) -- none today
 }
 
 

@@ -301,3 +301,31 @@ def test_powers_of_scalars_are_left_as_written():
 
     source = specialised(scalar_square, (np.ones(3), 0.5), (0, 1))
     assert 's ** 2' in source, source
+
+
+# ---- a method of a constant array (a module global) ----------------------------------
+L_GLOBAL = np.array([[2.0, 1.0, 0.0], [0.5, 3.0, -1.0]])
+
+
+def global_matrix_method(q):
+    return np.sum(np.tanh(L_GLOBAL.dot(q)) ** 2) + L_GLOBAL.sum(axis=0) @ q
+
+
+def global_matrix_operator(q):
+    return np.sum(np.tanh(L_GLOBAL @ q) ** 2) + np.sum(L_GLOBAL, axis=0) @ q
+
+
+def test_a_method_of_a_global_array_is_its_numpy_function():
+    q = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(sg.grad(global_matrix_method)(q),
+                               sg.grad(global_matrix_operator)(q), rtol=1e-12)
+    check_grads(global_matrix_method, q)
+    assert sg.graph(global_matrix_method)(q) == pytest.approx(global_matrix_method(q))
+    # the generated code reads the array itself: a change in place is seen
+    saved = L_GLOBAL.copy()
+    try:
+        L_GLOBAL[...] = 2.0 * saved
+        np.testing.assert_allclose(sg.grad(global_matrix_method)(q),
+                                   sg.grad(global_matrix_operator)(q), rtol=1e-12)
+    finally:
+        L_GLOBAL[...] = saved

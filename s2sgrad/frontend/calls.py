@@ -10,6 +10,7 @@ from ..ad import interface
 from ..codegen import literal
 from ..ir import effects
 from ..ir.nodes import Const, Pack, Value
+from ..ir.primitives import METHODS
 from ..rules import registry
 from ..rules.products import einsum_string_form
 from .inlining import LocalFunction
@@ -57,7 +58,7 @@ class CallLowering:
             base = self.expr(func.value)
             if isinstance(base, Value) and base in self.ctx.lists:
                 return self.list_method(base, func.attr, args, kwargs, node, hint)
-            if isinstance(base, Value):
+            if isinstance(base, Value) or _array_method_on_values(base, func.attr, args, kwargs):
                 return self.method_call(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Pack):
                 return self.pack_method(base, func, args, kwargs, node)
@@ -192,3 +193,13 @@ class CallLowering:
 def _short_name(fn):
     name = getattr(fn, '__name__', None) or type(fn).__name__
     return name.lstrip('_') or 'call'
+
+
+def _array_method_on_values(base, name, args, kwargs):
+    """`L.dot(q)` where L is a constant array (a module global, a default) and an
+    argument is a run-time value: the method means its NumPy function, as on a
+    run-time array (np.dot(L, q)), not an opaque bound method.  A method that
+    writes into the array is left alone (a constant is never written here)."""
+    return isinstance(base, Const) and type(base.value) is np.ndarray and name in METHODS \
+        and name not in effects.IN_PLACE_METHODS and \
+        not all(isinstance(a, Const) for a in list(args) + list(kwargs.values()))
