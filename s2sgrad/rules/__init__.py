@@ -20,26 +20,27 @@ FAMILIES = (('elementwise', 'numpy'), ('reductions', 'numpy'), ('products', 'num
             ('construction', 'numpy'), ('linalg', 'numpy'), ('fft', 'numpy'),
             ('special', 'scipy.special'), ('polynomial', 'numpy'))
 
-_pending = list(FAMILIES)
+_pending = dict.fromkeys(FAMILIES)  # in order; a family leaves it once imported
 _loading = threading.RLock()        # a lookup in another thread waits for a family half loaded
 
 
 def load_pending():
     """Import the families not loaded yet whose library is imported; whether any was."""
-    with _loading:
-        ready = [family for family in _pending if family[1] in sys.modules]
-        for family in ready:
-            importlib.import_module(f'{__name__}.{family[0]}')
-            _pending.remove(family)
-        return bool(ready)
+    return _load(lambda library: library in sys.modules)
 
 
 def load_all():
     """Import every family (SciPy's too, when it is installed)."""
+    _load(lambda library: True)
+
+
+def _load(wanted):
     with _loading:
-        for family in list(_pending):
+        ready = [family for family in _pending if wanted(family[1])]
+        for family in ready:
             importlib.import_module(f'{__name__}.{family[0]}')
-            _pending.remove(family)
+            _pending.pop(family, None)
+        return bool(ready)
 
 
 registry.load_families_with(load_pending, load_all)
