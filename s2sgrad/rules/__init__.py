@@ -25,8 +25,11 @@ _loading = threading.RLock()        # a lookup in another thread waits for a fam
 
 
 def load_pending():
-    """Import the families not loaded yet whose library is imported; whether any was."""
-    return _load(lambda library: library in sys.modules)
+    """Import the families not loaded yet whose library is imported."""
+    if any(library in sys.modules for _, library in tuple(_pending)):
+        _load(lambda library: library in sys.modules)
+    # else none is ready, or all are loaded (one leaves _pending once imported):
+    # the answer of nearly every call, given without the lock
 
 
 def load_all():
@@ -36,11 +39,9 @@ def load_all():
 
 def _load(wanted):
     with _loading:
-        ready = [family for family in _pending if wanted(family[1])]
-        for family in ready:
+        for family in [family for family in _pending if wanted(family[1])]:
             importlib.import_module(f'{__name__}.{family[0]}')
             _pending.pop(family, None)
-        return bool(ready)
 
 
 registry.load_families_with(load_pending, load_all)

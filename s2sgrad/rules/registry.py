@@ -72,7 +72,7 @@ _constants = {}
 
 
 def _nothing_to_load():
-    return False
+    pass
 
 
 _load_families = _load_every_family = _nothing_to_load
@@ -80,8 +80,8 @@ _load_families = _load_every_family = _nothing_to_load
 
 def load_families_with(pending, every):
     """Install the rules package's loaders: `pending()` imports the families not
-    loaded yet that may hold a rule now (their library is imported) and says
-    whether it imported any; `every()` imports them all."""
+    loaded yet that may hold a rule now (their library is imported), `every()`
+    imports them all."""
     global _load_families, _load_every_family
     _load_families, _load_every_family = pending, every
 
@@ -213,14 +213,17 @@ def lookup(prim):
     """The `Rule` of `prim`, or None: loads the families not loaded yet before saying None."""
     key = _key(prim)
     rule = _rules.get(key)
-    if rule is None and _load_families():
+    if rule is None:
+        _load_families()        # (or waits for another thread loading them)
         rule = _rules.get(key)
     return rule
 
 
 def is_constant(prim):
     key = _key(prim)
-    return key in _constants or _load_families() and key in _constants
+    if key not in _constants:
+        _load_families()
+    return key in _constants
 
 
 def all_rules():
