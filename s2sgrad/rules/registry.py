@@ -21,8 +21,15 @@ Rules are also templates: `template.expand` parses each rule once and inlines
 its body into the generated code, so rule bodies may use only operations that
 themselves have rules (then gradients of gradients work) and `if` tests that
 are decided at transform time (on static arguments such as `axis is None`).
+
+The package's own rules live in family modules that register them when they
+are imported, which `import s2sgrad` does not do: the rules package hands this
+registry its loaders (`load_families_with`), a lookup that misses loads the
+families not loaded yet before it answers, and what lists every rule loads
+them all.  (The families import this module, so it cannot import them.)
 """
 import dataclasses
+import functools
 import inspect
 
 _REQUIRED = inspect.Parameter.empty
@@ -32,10 +39,28 @@ _REQUIRED = inspect.Parameter.empty
 class Rule:
     prim: object
     fn: object
-    params: list            # [(name, default or _REQUIRED, differentiable, keyword_only)]
     broadcasts: bool        # elementwise over broadcast inputs: unbroadcast centrally
     multi_output: bool      # dy and y are sequences, one entry per output
     unsupported: dict       # static argument -> the only value the rule accepts
+    static: tuple           # parameters without a default that are static all the same
+    with_gradient: tuple    # parameters with a default that take a gradient all the same
+
+    @functools.cached_property
+    def params(self):
+        """[(name, default or _REQUIRED, differentiable, keyword_only)] of the primal's
+        parameters, read from the rule's signature when the rule is first used."""
+        fn = self.fn
+        parameters = list(inspect.signature(fn).parameters.values())
+        if len(parameters) < 2:
+            raise TypeError(f'gradient rule {fn.__name__} must take (dy, y, *inputs)')
+        params = []
+        for p in parameters[2:]:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f'gradient rule {fn.__name__}: *args/**kwargs are not supported')
+            diff = (p.default is _REQUIRED and p.kind != p.KEYWORD_ONLY
+                    and p.name not in self.static) or p.name in self.with_gradient
+            params.append((p.name, p.default, diff, p.kind == p.KEYWORD_ONLY))
+        return params
 
     @property
     def differentiable(self):
@@ -44,6 +69,25 @@ class Rule:
 
 _rules = {}
 _constants = {}
+
+
+def _nothing_to_load():
+    pass
+
+
+_load_families = _load_every_family = _nothing_to_load
+
+
+def load_families_with(pending, every):
+    """Install the rules package's loaders: `pending()` imports the families not
+    loaded yet that may hold a rule now (their library is imported), `every()`
+    imports them all."""
+    global _load_families, _load_every_family
+    _load_families, _load_every_family = pending, every
+
+
+def _is_family_rule(fn):
+    return (getattr(fn, '__module__', None) or '').startswith(__name__.rpartition('.')[0] + '.')
 
 
 class ByIdentity:
@@ -94,29 +138,29 @@ def register_gradient(prim, *, broadcasts=False, multi_output=False, unsupported
     default is a constant and its gradient is dropped.
     """
     def decorate(fn):
-        from ..frontend.source import capture
-        from ..errors import TransformError
-        try:
-            capture(fn)         # a rule is a template: its source must be readable
-        except TransformError as exc:
-            raise TypeError(f'gradient rule {fn.__name__!r} has no source to inline '
-                            f'(define it in a file or notebook cell): {exc.msg}') from None
-        sig = inspect.signature(fn)
-        names = list(sig.parameters)
-        if len(names) < 2:
-            raise TypeError(f'gradient rule {fn.__name__} must take (dy, y, *inputs)')
-        params = []
-        for p in list(sig.parameters.values())[2:]:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise TypeError(f'gradient rule {fn.__name__}: *args/**kwargs are not supported')
-            diff = (p.default is _REQUIRED and p.kind != p.KEYWORD_ONLY
-                    and p.name not in static) or p.name in differentiable
-            params.append((p.name, p.default, diff, p.kind == p.KEYWORD_ONLY))
-        rule = Rule(prim, fn, params, broadcasts, multi_output, dict(unsupported or {}))
+        rule = Rule(prim, fn, broadcasts, multi_output, dict(unsupported or {}),
+                    tuple(static), tuple(differentiable))
+        if not _is_family_rule(fn):
+            _check_user_rule(rule)
+            _load_families()    # the families' rules first: the user's rule replaces theirs
         for each in prim if isinstance(prim, tuple) else (prim,):
             _rules[_key(each)] = dataclasses.replace(rule, prim=each)
         return fn
     return decorate
+
+
+def _check_user_rule(rule):
+    """A user's rule is checked when it is registered: its signature, and its source,
+    which must be readable since a rule is a template.  (The package's own are read
+    when first used, and tested.)"""
+    from ..frontend.source import capture
+    from ..errors import TransformError
+    rule.params             # reading them checks the signature
+    try:
+        capture(rule.fn)
+    except TransformError as exc:
+        raise TypeError(f'gradient rule {rule.fn.__name__!r} has no source to inline '
+                        f'(define it in a file or notebook cell): {exc.msg}') from None
 
 
 def register_constant(*prims):
@@ -166,16 +210,29 @@ def is_transform_time(fn):
 
 
 def lookup(prim):
-    return _rules.get(_key(prim))
+    """The `Rule` of `prim`, or None: loads the families not loaded yet before saying None."""
+    key = _key(prim)
+    rule = _rules.get(key)
+    if rule is None:
+        _load_families()        # (or waits for another thread loading them)
+        rule = _rules.get(key)
+    return rule
 
 
 def is_constant(prim):
-    return _key(prim) in _constants
+    key = _key(prim)
+    if key not in _constants:
+        _load_families()
+    return key in _constants
 
 
 def all_rules():
+    """Every rule: of every family (all loaded first, SciPy's too when it is
+    installed), and the users'."""
+    _load_every_family()
     return list(_rules.values())
 
 
 def all_constants():
+    _load_every_family()
     return list(_constants.values())
