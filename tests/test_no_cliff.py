@@ -239,3 +239,33 @@ def test_a_second_derivative_at_another_size():
         # d/dx sum(2 k t (1 - t^2)) = 2 k (1 - t^2) (1 - 3 t^2)
         np.testing.assert_allclose(dd(x, k), 2 * k * (1 - t * t) * (1 - 3 * t * t), rtol=1e-12)
     assert kinds(dd) == (2, 0)
+
+
+# ---- a constant array's shape is known in a specialisation, and watched ----------------
+G_ROW = np.array([[0.5, -1.0, 2.0]])
+
+
+def times_a_global_row(x):
+    return np.sum(np.tanh(G_ROW * x) ** 2)
+
+
+def _dx_by_hand(x):
+    y = np.tanh(G_ROW * x)
+    return np.sum(2.0 * y * (1.0 - y * y) * G_ROW, axis=tuple(range(np.ndim(y) - np.ndim(x))))
+
+
+def test_a_global_arrays_shape_is_known_and_its_change_seen():
+    global G_ROW
+    x = np.array([0.3, -0.2, 0.9])
+    g = sg.grad(times_a_global_row)
+    assert '_sg_unbroadcast' not in g.source_for(x)     # the shape (1, 3) was known
+    np.testing.assert_allclose(g(x), _dx_by_hand(x), rtol=1e-12)
+    saved = G_ROW
+    try:
+        G_ROW.shape = (3,)              # the same array, another shape: no sum any more
+        np.testing.assert_allclose(g(x), _dx_by_hand(x), rtol=1e-12)
+        G_ROW = np.array([[0.5, -1.0, 2.0], [1.0, 0.25, -0.5]])     # rebound, two rows
+        np.testing.assert_allclose(g(x), _dx_by_hand(x), rtol=1e-12)
+    finally:
+        saved.shape = (1, 3)
+        G_ROW = saved

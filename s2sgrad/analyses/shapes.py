@@ -73,6 +73,10 @@ class ShapeClasses:
             value = operand.value
             if isinstance(value, (int, float, complex, bool, np.number, np.bool_)):
                 return SCALAR
+            if type(value) is np.ndarray:
+                # a constant array (a global, a folded literal): its shape is the
+                # guards' to watch (frontend/guards.py: shape and dtype)
+                return SCALAR if value.shape == () else value.shape
             return object()
         if isinstance(operand, Value):
             return self.classes.setdefault(operand, object())
