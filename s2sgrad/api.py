@@ -144,6 +144,11 @@ class GradFunction(GraphFunction, GradientHelper):
                 shapes.update({i: () for i, a in enumerate(args)
                                if type(a) in (float, int, np.float64, np.float32)})
                 samples = {i: sample_of(a) for i, a in enumerate(args)}
+                # the arrays and numbers a call leaves to their defaults (guarded by
+                # the frontend: a rebound default means a new transformation)
+                for i, default in _defaults_left(self.target.graph.params, len(args)).items():
+                    shapes[i] = default.shape if type(default) is np.ndarray else ()
+                    samples[i] = sample_of(default)
                 compiled = self._compile(Specialisation(shapes=shapes, samples=samples))
             if len(self._for_shapes) >= _SPECIALISATIONS:
                 del self._for_shapes[next(iter(self._for_shapes))]     # the oldest
@@ -389,6 +394,15 @@ def _function_name(fn, name):
         raise ValueError(f'sg.graph(name=...): the name of the generated function must be '
                          f'a Python identifier (not a keyword), got {shown}')
     return str.__str__(name)
+
+
+def _defaults_left(params, passed):
+    """position -> default, for the parameters (a graph's: the defaults its code
+    binds) after the `passed` positional arguments whose default is an array or a
+    number."""
+    return {i: p.default.value for i, p in enumerate(params)
+            if i >= passed and p.default is not None and
+            type(p.default.value) in (np.ndarray, float, int, np.float64, np.float32)}
 
 
 def _signature(args, ndarray=np.ndarray):

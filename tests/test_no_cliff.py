@@ -269,3 +269,33 @@ def test_a_global_arrays_shape_is_known_and_its_change_seen():
     finally:
         saved.shape = (1, 3)
         G_ROW = saved
+
+
+def times_a_default_row(x, row=np.array([[0.5, -1.0, 2.0]]), scale=1.5):
+    return np.sum(np.tanh(row * x) ** 2) * scale
+
+
+def _dx_default_by_hand(x, row, scale):
+    y = np.tanh(row * x)
+    return scale * np.sum(2.0 * y * (1.0 - y * y) * row,
+                          axis=tuple(range(np.ndim(y) - np.ndim(x))))
+
+
+def test_defaults_shapes_are_known_and_their_changes_seen():
+    x = np.array([0.3, -0.2, 0.9])
+    g = sg.grad(times_a_default_row)
+    assert '_sg_unbroadcast' not in g.source_for(x)     # the default's shape was known
+    row = times_a_default_row.__defaults__[0]
+    np.testing.assert_allclose(g(x), _dx_default_by_hand(x, row, 1.5), rtol=1e-12)
+    saved = times_a_default_row.__defaults__
+    try:
+        row.shape = (3,)                # the default array, another shape
+        np.testing.assert_allclose(g(x), _dx_default_by_hand(x, row, 1.5), rtol=1e-12)
+        two = np.array([[0.5, -1.0, 2.0], [1.0, 0.25, -0.5]])
+        times_a_default_row.__defaults__ = (two, 2.0)   # defaults rebound
+        np.testing.assert_allclose(g(x), _dx_default_by_hand(x, two, 2.0), rtol=1e-12)
+        # passed explicitly, the argument is what counts
+        np.testing.assert_allclose(g(x, row), _dx_default_by_hand(x, row, 2.0), rtol=1e-12)
+    finally:
+        row.shape = (1, 3)
+        times_a_default_row.__defaults__ = saved

@@ -72,6 +72,12 @@ class Guards:
         if not is_library_object(base):
             self._record('attribute', base, attr, obj)
 
+    def read_defaults(self, fn):
+        """The user function's default values (bound into the generated code)."""
+        for attr in ('__defaults__', '__kwdefaults__'):
+            if getattr(fn, attr, None):
+                self._record('attribute', fn, attr, getattr(fn, attr))
+
     def _record(self, kind, where, key, obj):
         self.reads.setdefault((kind, id(where), key), [kind, where, key, obj, _facet(obj)])
         self._changed()
@@ -188,8 +194,9 @@ def _current(kind, where, key):
 
 def _facet(obj):
     """What an object's identity does not fix: an array's shape and dtype (settable
-    in place), a mutable container's items; None for anything else."""
-    if isinstance(obj, np.ndarray) or type(obj) in (list, dict, set):
+    in place), a container's items (a tuple's too: its arrays' shapes); None for
+    anything else."""
+    if isinstance(obj, np.ndarray) or type(obj) in (list, dict, set, tuple):
         return _snapshot(obj)
     return None
 

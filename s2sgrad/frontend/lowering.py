@@ -220,6 +220,10 @@ def lower_function(fn, gradients_site):
         raise TransformError('*args and **kwargs parameters are not supported yet', origin)
     else:
         params, env = _parameters(fn, origin)
+    # the defaults are bound into the generated code (and a call's specialisation
+    # knows their shapes): a rebound default, or an array default's new shape,
+    # means a new transformation
+    ctx.guards.read_defaults(fn)
     lowering = FunctionLowering(ctx, builder, src, env, gradients_site=gradients_site)
     result = lowering.lower_body()
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))
