@@ -329,3 +329,24 @@ def test_a_method_of_a_global_array_is_its_numpy_function():
                                    sg.grad(global_matrix_operator)(q), rtol=1e-12)
     finally:
         L_GLOBAL[...] = saved
+
+
+def global_dot_method(q):
+    return np.sum(np.tanh(L_GLOBAL.dot(q)) ** 2)
+
+
+def global_dot_function(q):
+    return np.sum(np.tanh(np.dot(L_GLOBAL, q)) ** 2)
+
+
+def global_dot_operator(q):
+    return np.sum(np.tanh(L_GLOBAL @ q) ** 2)
+
+
+def test_a_product_with_a_global_array_runs_the_same_code_in_every_spelling():
+    q = (np.array([0.3, -0.7, 1.1]),)
+    first = specialised(global_dot_operator, q, 0)
+    assert '_sg_' not in first.split('"""')[-1].replace('_sg_cast_like', '')
+    for fn in (global_dot_method, global_dot_function):
+        assert normalised(specialised(fn, q, 0)) == normalised(first), specialised(fn, q, 0)
+        check_grads(fn, *q)

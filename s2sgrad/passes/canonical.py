@@ -56,8 +56,9 @@ def _become(op, prim, args, style):
 
 def _rank(operand, shapes):
     """The number of dimensions of an array operand whose shape is known, else None
-    (a known non-empty shape is an ndarray's: specialisations know arrays' shapes)."""
-    shape = shapes.shape_of(operand) if isinstance(operand, Value) else None
+    (a known non-empty shape is an ndarray's: specialisations know arrays' shapes,
+    and a constant's is its own, watched by the guards)."""
+    shape = shapes.shape_of(operand) if isinstance(operand, (Value, Const)) else None
     return len(shape) if shape is not None else None
 
 
