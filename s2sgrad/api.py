@@ -140,15 +140,14 @@ class GradFunction(GraphFunction, GradientHelper):
             if args and all(t is float for t in key):
                 compiled = self.compiled_for_floats
             else:
-                shapes = {i: a.shape for i, a in enumerate(args) if type(a) is np.ndarray}
-                shapes.update({i: () for i, a in enumerate(args)
-                               if type(a) in (float, int, np.float64, np.float32)})
-                samples = {i: sample_of(a) for i, a in enumerate(args)}
-                # the arrays and numbers a call leaves to their defaults (guarded by
-                # the frontend: a rebound default means a new transformation)
-                for i, default in _defaults_left(self.target.graph.params, len(args)).items():
-                    shapes[i] = default.shape if type(default) is np.ndarray else ()
-                    samples[i] = sample_of(default)
+                # the arguments, and the arrays and numbers the call leaves to their
+                # defaults (guarded by the frontend: a rebound default means a new
+                # transformation)
+                known = dict(enumerate(args))
+                known.update(_defaults_left(self.target.graph.params, len(args)))
+                shapes = {i: a.shape for i, a in known.items() if type(a) is np.ndarray}
+                shapes.update({i: () for i, a in known.items() if type(a) in _SHAPED_SCALARS})
+                samples = {i: sample_of(a) for i, a in known.items()}
                 compiled = self._compile(Specialisation(shapes=shapes, samples=samples))
             if len(self._for_shapes) >= _SPECIALISATIONS:
                 del self._for_shapes[next(iter(self._for_shapes))]     # the oldest
@@ -396,13 +395,17 @@ def _function_name(fn, name):
     return str.__str__(name)
 
 
+# The scalars whose shape a specialisation records as `()`.
+_SHAPED_SCALARS = (float, int, np.float64, np.float32)
+
+
 def _defaults_left(params, passed):
     """position -> default, for the parameters (a graph's: the defaults its code
     binds) after the `passed` positional arguments whose default is an array or a
     number."""
     return {i: p.default.value for i, p in enumerate(params)
             if i >= passed and p.default is not None and
-            type(p.default.value) in (np.ndarray, float, int, np.float64, np.float32)}
+            type(p.default.value) in (np.ndarray,) + _SHAPED_SCALARS}
 
 
 def _signature(args, ndarray=np.ndarray):

@@ -20,11 +20,11 @@ class TemplateLowering:
         lowering's builder, in its context; its result operand (ad.lowering.Lowering).
         `shapes` (analyses.shapes.ShapeClasses) answers the template's static shape
         questions while it is lowered."""
-        self.builder.shape_facts = shapes
+        saved, self.builder.shape_facts = self.builder.shape_facts, shapes
         try:
             return type(self)(self.ctx, self.builder, src, env, gradients_site=None).lower_body()
         finally:
-            self.builder.shape_facts = None
+            self.builder.shape_facts = saved
 
     def in_rule(self):
         """Is this the lowering of a gradient rule's template (NumPy semantics)?"""
