@@ -32,7 +32,7 @@ class ShapeClasses:
         self.classes = {v: SCALAR for v in scalars}     # values known to be scalars
         self.shape_index = {}                           # np.shape(x) values -> x
         self.ranges = set()                             # values that are range(...)
-        self.integers = set()                           # values that are Python ints
+        self.integers = set()           # values that are integer scalars (an index's shape)
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
         self.sizes_used = False         # a shape holds for these exact sizes only
@@ -63,10 +63,13 @@ class ShapeClasses:
                     a, b = self.of(rt), self.of(re_)
                     if rt is not None and re_ is not None and _known(a) and a == b:
                         self.classes[out] = a
+                    self._note_integer(out, self.is_integer(rt) and self.is_integer(re_))
                 continue
             token = self._result(op)
             for out in op.outputs:
                 self.classes[out] = token if len(op.outputs) == 1 else object()
+            if len(op.outputs) == 1:
+                self._note_integer(op.outputs[0], self._integer_result(op))
 
     def of(self, operand):
         if isinstance(operand, Const):
@@ -199,32 +202,61 @@ class ShapeClasses:
         if not (_known(token) and _known(before) and token == before):
             self.taped[tape] = object()
 
+    def is_integer(self, operand):
+        """Is an operand certainly an integer scalar (any of which indexes the same shape)?"""
+        if isinstance(operand, Const):
+            return type(operand.value) is int
+        return operand in self.integers
+
+    def _note_integer(self, value, integer):
+        if integer:
+            self.integers.add(value)
+        else:
+            self.integers.discard(value)    # (a loop's body classified again)
+
+    def _integer_result(self, op):
+        """An int read off a shape (`len(xs)`, `xs.shape[0]`), or +, - or * of ints."""
+        prim = getattr(op, 'prim', None)
+        if info(prim).counts:
+            return True
+        if prim is prims.GETITEM and len(op.args) == 2 and isinstance(op.args[1], Const) \
+                and type(op.args[1].value) is int and op.args[0] in self.shape_index:
+            return True
+        return prim in _INTEGER_ARITHMETIC and not op.kwargs and \
+            all(self.is_integer(a) for a in op.args)
+
     def _loop(self, op):
-        """A carried variable keeps its initial shape if an iteration gives it back."""
+        """A carried variable keeps its initial shape if an iteration gives it back;
+        a counter stays an integer if an iteration gives back an integer."""
         counts = op.kind == 'for' and (op.iterable in self.ranges or isinstance(
             op.iterable, Const) and isinstance(op.iterable.value, range))
         for v in op.targets:
             self.classes[v] = SCALAR if counts else object()
-            if counts:
-                self.integers.add(v)      # `for i in range(n)`: i is an int
+            self._note_integer(v, counts)     # `for i in range(n)`: i is an int
         tapes = self.tapes_of.get(op.iterable)
         if tapes is not None and len(tapes) == len(op.targets):
             for v, tape in zip(op.targets, tapes):  # a reverse loop: what the forward saved
                 self.classes[v] = self.taped.get(tape, object())
         assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
+        counters = {phi for phi, init in zip(op.phis, op.inits) if self.is_integer(init)}
         while True:
             for phi in op.phis:
                 self.classes[phi] = assumed[phi] if _known(assumed[phi]) else object()
+                self._note_integer(phi, phi in counters)
             self.add(op.cond_block.ops)
             self.add(op.body.ops)
             broken = [phi for phi, nxt in zip(op.phis, op.nexts)
                       if _known(assumed[phi]) and self.of(nxt) != assumed[phi]]
-            if not broken:
+            uncounted = {phi for phi, nxt in zip(op.phis, op.nexts)
+                         if phi in counters and not self.is_integer(nxt)}
+            if not broken and not uncounted:
                 break
             for phi in broken:
                 assumed[phi] = None
+            counters -= uncounted
         for out, phi in zip(op.outputs, op.phis):
             self.classes[out] = self.classes[phi] if _known(self.classes[phi]) else object()
+            self._note_integer(out, phi in counters)
 
     def _result(self, op):
         prim = op.prim
@@ -355,6 +387,11 @@ _SIZE_FREE_REARRANGEMENTS = frozenset([
     np.transpose, np.swapaxes, np.moveaxis, np.squeeze, np.expand_dims, np.ravel,
     np.atleast_1d, np.atleast_2d, np.flip, np.fliplr, np.flipud, np.rot90, np.roll,
     np.trace])
+
+
+# +, - and * of integer scalars are integer scalars (Python's operators, as
+# NumPy's ufuncs on ints)
+_INTEGER_ARITHMETIC = frozenset([np.add, np.subtract, np.multiply])
 
 
 def _size_free(index):
