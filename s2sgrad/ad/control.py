@@ -165,7 +165,7 @@ def _backprop_loop(sweep, op):
     finally:
         sweep.builder.stack.pop()
     # what each iteration must save: the forward values the reverse code reads
-    targets = tape(sweep, op, rev)
+    tapes, saved, carried = tape(sweep, op, rev)
     inits = []
     for i in active:
         inits.append(douts[i] if douts[i] is not None else
@@ -176,10 +176,13 @@ def _backprop_loop(sweep, op):
                      op.origin, True) for i in active]
     outputs += [Value(grad_hint(v), op.origin, v.temp) for v in outer]
     sweep.fresh.update(outputs)
-    tapes, saved = targets
+    # (the values after a step, which the reverse loop carries, have no gradient)
+    afters = [Value(phi.hint, op.origin, True) for phi, _, _ in carried]
     iterable = sweep.emit(prims.TAPE_REVERSED, tapes, '_reversed', op.origin)
-    region = Loop('for', iterable, saved, dphis + accs, inits, dnexts + acc_nexts,
-                  Block(), None, rev, outputs, None, op.origin)
+    region = Loop('for', iterable, saved, dphis + accs + [phi for phi, _, _ in carried],
+                  inits + [init for _, init, _ in carried],
+                  dnexts + acc_nexts + [nxt for _, _, nxt in carried],
+                  Block(), None, rev, outputs + afters, None, op.origin)
     sweep.builder.append(region)
     for i, out in zip(active, outputs):
         if isinstance(op.inits[i], Value) and op.inits[i] in sweep.needed:
@@ -204,7 +207,24 @@ def _accumulate(sweep, acc, term, v, rev, origin):
         if x is v:
             rev.ops.remove(scatter)
             return sweep.emit(loop_helpers._sg_add_at, [acc, index, g], acc.hint, origin)
-    return sweep.emit(prims.INPLACE_ADD, [acc, term], acc.hint, origin)
+    total = sweep.emit(prims.INPLACE_ADD, [acc, term], acc.hint, origin)
+    _beside_its_term(rev, term, sweep)
+    return total
+
+
+def _beside_its_term(rev, term, sweep):
+    """Move `acc += term` (the last op of `rev`) right after the op making `term`,
+    on its line: the term may then be written into it (`dW += h.T @ d`) and is
+    released at once, not kept to the end of the iteration."""
+    add = rev.ops[-1]
+    producer = next((op for op in rev.ops if term in op.outputs), None)
+    if producer is None or isinstance(producer, (If, Loop)) or len(producer.outputs) != 1:
+        return
+    rev.ops.remove(add)
+    rev.ops.insert(rev.ops.index(producer) + 1, add)
+    add.origin = producer.origin
+    if term in sweep.fresh:
+        term.temp = True
 
 
 def _only_use_in(block, value):

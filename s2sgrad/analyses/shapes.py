@@ -237,6 +237,10 @@ class ShapeClasses:
         if tapes is not None and len(tapes) == len(op.targets):
             for v, tape in zip(op.targets, tapes):  # a reverse loop: what the forward saved
                 self.classes[v] = self.taped.get(tape, object())
+                if tape in self.ranges or isinstance(tape, Const) and \
+                        isinstance(tape.value, range):  # (or a range walked back: an index)
+                    self.classes[v] = SCALAR
+                    self._note_integer(v, True)
         assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
         counters = {phi for phi, init in zip(op.phis, op.inits) if self.is_integer(init)}
         while True:

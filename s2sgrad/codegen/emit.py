@@ -99,6 +99,7 @@ class _Emitter(Statements, Expressions):
         self.big = folds.big
         self.notes = Notes()
         self.comments = []      # comment lines above the next statement
+        self.headers = set()    # the lines of the loops being built: named above them
 
     def scan(self):
         """The base names of the values (a value's name keeps away from helpers'
@@ -171,8 +172,8 @@ class _Emitter(Statements, Expressions):
     def heading(self, op, group):
         """The comment naming the user line (and the banner of a new gradient block)."""
         key = (op.adjoint, op.origin.filename, op.origin.lineno)
-        if key == group:
-            return group
+        if key == group or key in self.headers:
+            return group        # (a loop's own line inside it: `x = xs[_i]`, its tapes)
         block = op.adjoint
         if block is not None and block not in self.bannered:
             self.bannered.add(block)
@@ -244,7 +245,12 @@ class _Emitter(Statements, Expressions):
             self.put(body, ast.If(ast.UnaryOp(ast.Not(), self.operand(op.cond)),
                                   [ast.Break()], []), op.origin)
         start = len(body)
+        header = (op.adjoint, op.origin.filename, op.origin.lineno)
+        nested = header in self.headers
+        self.headers.add(header)
         self.block(op.body, body, None)
+        if not nested:
+            self.headers.discard(header)
         self.assign_all(list(zip(op.phis, op.nexts)), body, op.origin)
         if op.exit is not None:
             self.put(body, ast.If(self.operand(op.exit), [ast.Break()], []), op.origin)

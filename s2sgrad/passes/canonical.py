@@ -12,12 +12,15 @@ products, same fast code):
 * `x ** 2` and `np.square(x)` of a float array: `x * x`, which NumPy computes
   the same way (its power by 2 is the square) and which a person writes.
   (Python and NumPy scalars are left alone: their power is C's `pow`.)
+* `for x in xs` of an array: walks xs itself, not what `_sg_iterable(xs)`
+  returns (which asks at run time whether xs is a dict).
 """
 import numpy as np
 
 from ..analyses.dtypes import Dtypes
-from ..ir.nodes import Const, Op, Value, walk
+from ..ir.nodes import Const, Op, Value, blocks_in, walk
 from ..ir.primitives import info
+from ..runtime import helpers
 
 
 def respell(body, shapes, samples):
@@ -33,6 +36,21 @@ def respell(body, shapes, samples):
     for op in walk(body):
         if isinstance(op, Op) and not op.kwargs:
             _respell_op(op, shapes, float_array)
+    _iterate_arrays(body, shapes)
+
+
+def _iterate_arrays(body, shapes):
+    """`_sg_iterable(xs)` of an array (its shape known) is xs."""
+    plain = {}
+    for block in blocks_in(body):
+        for op in list(block.ops):
+            if isinstance(op, Op) and op.prim is helpers._sg_iterable and \
+                    _rank(op.args[0], shapes):
+                plain[op.outputs[0]] = op.args[0]
+                block.ops.remove(op)
+    if plain:
+        for op in body.ops:
+            op.replace_inputs(lambda v: plain.get(v, v))
 
 
 def _respell_op(op, shapes, float_array):

@@ -71,8 +71,9 @@ class FoldPlan:
                 and info(op.prim).folds and user_block is block):
             return False
         if isinstance(user, Op):
+            # (`acc += term`: the term may be written into it, never the accumulator)
             return same_line(user.origin, op.origin) and user.adjoint is op.adjoint \
-                and user.prim is not prims.INPLACE_ADD
+                and not (user.prim is prims.INPLACE_ADD and user.args[0] is v)
         if user is None:        # the return statement
             return self.return_origin is not None and same_line(self.return_origin, op.origin)
         if isinstance(user, tuple):     # a branch result, a loop's carried value or test

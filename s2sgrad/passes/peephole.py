@@ -33,6 +33,7 @@ from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir.primitives import elementwise, info
 from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
+from ..runtime import helpers
 from ..specialisation import GENERAL
 
 
@@ -56,6 +57,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _dot_products(graph, shapes, uses)
     if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
+        _array_zeros(graph, shapes)
     if specialisation.floats:
         _plain_floats(graph)
 
@@ -301,6 +303,15 @@ def _method_reductions(graph, lazy_shapes):
         shape = lazy_shapes.get().shape_of(op.args[0])
         if shape:                   # (a non-empty shape: an ndarray, not a number)
             op.style = ('method', info(op.prim).method)
+
+
+def _array_zeros(graph, lazy_shapes):
+    """In a shape specialisation, the zeros a gradient starts from, of an array known
+    to be one (a non-empty shape), are `np.zeros_like(x)`: no helper asking its type."""
+    for op in walk(graph.body):
+        if isinstance(op, Op) and op.prim is helpers._sg_zeros_like and \
+                isinstance(op.args[0], Value) and lazy_shapes.get().shape_of(op.args[0]):
+            op.prim = np.zeros_like
 
 
 # the keywords every reduction method takes as its function does (np.var's

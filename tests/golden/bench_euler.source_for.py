@@ -13,7 +13,6 @@ def grad_euler(q, v, k, c, L, dt, T):
         v_2 = v_1 + dt * a
         # workloads.py:428  t = t + dt
         t = t + dt
-        # workloads.py:424  while t < T:
         _tape_v.append(v_1)
         _tape_q.append(q_1)
         q_1, v_1 = q_2, v_2
@@ -22,7 +21,7 @@ def grad_euler(q, v, k, c, L, dt, T):
     dv = 1.0 * v_1
     dq = 2.0 * q_1
     # grad of workloads.py:424  while t < T:
-    dc, dk = _sg_zeros_like(c), _sg_zeros_like(k)
+    dc, dk = _sg_zeros_like(c), np.zeros_like(k)
     for v_3, q_3 in zip(reversed(_tape_v), reversed(_tape_q)):
         # grad of workloads.py:427  v = v + dt * a
         da = dv * dt
@@ -32,13 +31,10 @@ def grad_euler(q, v, k, c, L, dt, T):
         d_multiply = -da
         dq_2 = d_multiply * (0.1 * 3) * q_3 ** 2
         dv_3 = d_multiply * c
-        dc_1 = d_multiply @ v_3
-        dk_1 = d_multiply * q_3
+        dc += d_multiply @ v_3
+        dk += d_multiply * q_3
         dq_3 = d_multiply * k
         dq_4 = da @ L
-        # grad of workloads.py:424  while t < T:
         dq = dq + dq_2 + dq_3 + dq_4
         dv = dv + dv_2 + dv_3
-        dc += dc_1
-        dk += dk_1
     return _sg_cast_like(dq, q), _sg_cast_like(dv, v), _sg_cast_like(dk, k), _sg_cast_like(dc, c)

@@ -3,33 +3,26 @@ def grad_fill_buffer(x, w):
     # golden_cases.py:122  buf = np.zeros(len(x))
     buf = np.zeros(len(x))
     # golden_cases.py:123  for i in range(len(x)):
-    _tape_i = []
+    _range = range(len(x))
     _tape_shape_of_multiply = []
     _tape_sin = []
-    _tape_getitem = []
-    for i in range(len(x)):
+    for i in _range:
         # golden_cases.py:124  buf[i] = np.sin(x[i]) * w
-        _getitem = x[i]
-        _sin = np.sin(_getitem)
+        _sin = np.sin(x[i])
         _multiply = _sin * w
         buf[i] = _multiply
-        # golden_cases.py:123  for i in range(len(x)):
-        _tape_i.append(i)
         _tape_shape_of_multiply.append(_sg_shape_of(_multiply))
         _tape_sin.append(_sin)
-        _tape_getitem.append(_getitem)
     # ---- grad of fill_buffer: gradient w.r.t. x, w ----
     # grad of golden_cases.py:125  return np.sum(buf * buf)
     dbuf = 2.0 * buf
     # grad of golden_cases.py:123  for i in range(len(x)):
     dw, dx = _sg_zeros_like(w), _sg_zeros_like(x)
-    for i_1, _multiply_1, _sin_1, _getitem_1 in zip(reversed(_tape_i), reversed(_tape_shape_of_multiply), reversed(_tape_sin), reversed(_tape_getitem)):
+    for _multiply_1, _sin_1, i_1 in zip(reversed(_tape_shape_of_multiply), reversed(_tape_sin), reversed(_range)):
         # grad of golden_cases.py:124  buf[i] = np.sin(x[i]) * w
         dbuf_1 = _sg_zero_at(dbuf, i_1)
         d_multiply = _sg_written_grad(dbuf, i_1, _multiply_1)
-        dw_1 = _sg_unbroadcast(d_multiply * _sin_1, w)
-        dx_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(_getitem_1), x, i_1)
-        # grad of golden_cases.py:123  for i in range(len(x)):
-        dw += dw_1
+        dw += _sg_unbroadcast(d_multiply * _sin_1, w)
+        dx_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(x[i_1]), x, i_1)
         dbuf, dx = dbuf_1, _sg_accumulate(dx, dx_1)
     return _sg_cast_like(dx, x), _sg_cast_like(dw, w)

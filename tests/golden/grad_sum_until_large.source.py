@@ -27,17 +27,14 @@ def grad_sum_until_large(x):
                 _getitem_1 = x[i]
                 _multiply = _getitem * _getitem_1
                 total_3 = total + _multiply
-                # golden_cases.py:109  for i in range(len(x)):
                 _tape_shape_of_multiply.append(_sg_shape_of(_multiply))
                 _tape_getitem.append(_getitem_1)
                 _tape_getitem_1.append(_getitem)
                 _break0_1 = False
                 total_2 = total_3
-            # golden_cases.py:109  for i in range(len(x)):
             _tape_compare_1.append(_compare_1)
             total_1 = total_2
             _break0 = _break0_1
-        # golden_cases.py:109  for i in range(len(x)):
         _tape_compare.append(_compare)
         _tape_shape_of_total.append(_sg_shape_of(total))
         _tape_i.append(i)
@@ -54,14 +51,12 @@ def grad_sum_until_large(x):
             dtotal_1 = dtotal
             dx_1 = _sg_zeros_like(x)
         else:
-            # grad of golden_cases.py:109  for i in range(len(x)):
             _compare_3 = _tape_compare_1.pop()
             # grad of golden_cases.py:112  if total > 10.0:
             if _compare_3:
                 dtotal_1 = dtotal
                 dx_1 = _sg_zeros_like(x)
             else:
-                # grad of golden_cases.py:109  for i in range(len(x)):
                 _multiply_1 = _tape_shape_of_multiply.pop()
                 _getitem_2 = _tape_getitem.pop()
                 _getitem_3 = _tape_getitem_1.pop()
@@ -73,7 +68,6 @@ def grad_sum_until_large(x):
                 # grad of golden_cases.py:107  def sum_until_large(x):
                 dx_1 = _sg_accumulate(dx_1_1, dx_2)
                 dtotal_1 = dtotal_2
-        # grad of golden_cases.py:109  for i in range(len(x)):
         dx += dx_1
         dtotal = dtotal_1
     return _sg_cast_like(dx, x)
