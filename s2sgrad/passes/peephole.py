@@ -11,7 +11,8 @@ writes is only needed in general:
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
-* in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`.
+* in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`,
+  and the zeros a gradient starts from, `_sg_zeros_like(x)`, `np.zeros_like(x)`.
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
