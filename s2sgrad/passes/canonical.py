@@ -173,9 +173,7 @@ def _keep_reduced_axis(op, block, producers, readers, shapes):
                                                      block.ops.index(op)]):
         return
     for inner in chain:
-        if inner is not top:
-            _keep_dims(inner)
-    _keep_dims(top)
+        _keep_dims(inner)
     out = op.outputs[0]
     op.prim, op.args, op.kwargs, op.style = top.prim, top.args, top.kwargs, top.style
     if out.temp:
