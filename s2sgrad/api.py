@@ -109,6 +109,7 @@ class GradFunction(GraphFunction, GradientHelper):
         self._for_floats = None
         self._for_floats_function = None
         self._for_shapes = {}
+        self._by_exact = {}
         self._guards = None         # the target's: every specialisation depends on them
 
     def _compile(self, specialisation=GENERAL):
@@ -120,6 +121,7 @@ class GradFunction(GraphFunction, GradientHelper):
     def _forget(self):
         self._compiled = self._for_floats = self._for_floats_function = self._guards = None
         self._for_shapes = {}
+        self._by_exact = {}
         self.target._forget()
 
     def compiled_for(self, args):
@@ -177,10 +179,20 @@ class GradFunction(GraphFunction, GradientHelper):
         if kwargs:
             self._check_arguments(args, kwargs)     # (before compiling, as for positionals)
             return self.compiled
+        # the exact shapes and dtypes first: cheaper to make than `_signature` (this
+        # is paid on every call), and they find a specialisation for exact sizes too
+        exact = _exact_signature(args)
+        compiled = self._by_exact.get(exact)
+        if compiled is not None:
+            return compiled
         if _numpy_scalars(args):
             self._check_arguments(args)
             return self.compiled_for_floats
-        return self._for_shapes.get(_signature(args)) or self.compiled_for(args)
+        compiled = self._for_shapes.get(_signature(args)) or self.compiled_for(args)
+        if len(self._by_exact) >= _SPECIALISATIONS:
+            self._by_exact.clear()
+        self._by_exact[exact] = compiled
+        return compiled
 
     def _check_arguments(self, args, kwargs=None):
         """The checks a call's arguments pass before any code runs: Python's own for

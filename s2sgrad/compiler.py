@@ -169,7 +169,7 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL):
     forward_shapes = ShapeClasses(builder.visible_ops(), specialisation.scalars,
                                   specialisation.shapes)
     if specialisation.shapes is not None:     # one spelling of each computation
-        canonical.respell(builder.stack[0], forward_shapes, specialisation.samples)
+        canonical.respell(builder.stack[0], forward_shapes, specialisation.samples, ys)
     grads = reverse.differentiate(lowering, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
                                   specialisation=specialisation, forward_shapes=forward_shapes,

@@ -273,3 +273,33 @@ def test_a_seed_of_ones_times_a_value_is_the_value_but_never_the_callers_array()
     assert np.all(w != 0.0)
     x32 = x.astype(np.float32)                  # float32 stays float32 (1.0 is weak)
     assert sg.grad(weighted, wrt=1)(w.astype(np.float32), x32).dtype == np.float32
+
+
+
+SCALE = 2.0
+
+
+def scaled_mean(w, x):
+    return np.mean(np.tanh(x @ w) * SCALE)
+
+
+def test_calls_alternating_between_exact_size_specialisations_get_their_own_code():
+    """np.mean's count is a constant: each batch size has its own code, found by the
+    call's exact shapes; calls alternating between sizes get each its own, and a
+    rebound global a new transformation."""
+    global SCALE
+    w = np.linspace(-1.0, 1.0, 3)
+    xs = [np.linspace(0.0, 1.0, 3 * n).reshape(n, 3) for n in (4, 7)]
+    g = sg.grad(scaled_mean)
+
+    def want(x, scale):
+        return scale * x.T @ (1.0 - np.tanh(x @ w) ** 2) / len(x)
+
+    for x in xs + xs:
+        np.testing.assert_allclose(g(w, x), want(x, 2.0), rtol=1e-12)
+    saved, SCALE = SCALE, 3.0
+    try:
+        for x in xs:
+            np.testing.assert_allclose(g(w, x), want(x, 3.0), rtol=1e-12)
+    finally:
+        SCALE = saved

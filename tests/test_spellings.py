@@ -1,7 +1,9 @@
 """The spellings of one computation give one specialised gradient.
 
 `np.dot(a, b)`, `a @ b`, `a.dot(b)` and `np.matmul(a, b)` of vectors and
-matrices; `x ** 2`, `x * x` and `np.square(x)`; `np.sum(x)` and `x.sum()`: in
+matrices; `x ** 2`, `x * x` and `np.square(x)`; `np.sum(x)` and `x.sum()`; a
+reduction's axis by name or position, negative or not, kept or put back by
+`[:, None]` or `np.expand_dims`; `x.shape[0]` and `len(x)`; helpers inlined: in
 a call's specialisation (shapes known) each spelling of a workload runs the
 same code, up to the names of values, and each gives the right gradient.
 """
@@ -70,6 +72,45 @@ def xent_matmul(W1, b1, W2, b2, x, y):
     z = z - np.max(z, axis=1, keepdims=True)
     logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     return -np.sum(y * logp) / x.shape[0]
+
+
+def xent_broadcast_back(W1, b1, W2, b2, x, y):
+    h = np.tanh(np.matmul(x, W1) + b1)
+    z = np.matmul(h, W2) + b2
+    z = z - np.max(z, axis=1)[:, None]
+    logp = z - np.log(np.sum(np.exp(z), axis=1))[:, None]
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def xent_positional(W1, b1, W2, b2, x, y):
+    h = np.tanh(x @ W1 + b1)
+    z = h @ W2 + b2
+    z = z - np.max(z, 1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(1))[:, np.newaxis]
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def xent_last_axis(W1, b1, W2, b2, x, y):
+    h = np.tanh(x.dot(W1) + b1)
+    z = h.dot(W2) + b2
+    z = z - np.expand_dims(z.max(axis=-1), -1)
+    logp = z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def dense(x, W, b):
+    return x.dot(W) + b
+
+
+def log_softmax(z):
+    z = z - np.max(z, axis=-1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+
+
+def xent_layers(W1, b1, W2, b2, x, y):
+    h = np.tanh(dense(x, W1, b1))
+    logp = log_softmax(dense(h, W2, b2))
+    return -(y * logp).sum() / len(x)
 
 
 def xent_inputs(rng):
@@ -153,7 +194,8 @@ def vectors_inputs(rng):
 
 WORKLOADS = {
     'layer': ((layer_at, layer_dot, layer_method, layer_matmul), layer_inputs, (0, 1)),
-    'xent': ((xent_at, xent_dot, xent_method, xent_matmul), xent_inputs, (0, 1, 2, 3)),
+    'xent': ((xent_at, xent_dot, xent_method, xent_matmul, xent_broadcast_back,
+              xent_positional, xent_last_axis, xent_layers), xent_inputs, (0, 1, 2, 3)),
     'rnn': ((rnn_at, rnn_dot, rnn_method, rnn_matmul), rnn_inputs, (0, 1, 2, 3)),
     'loss': ((loss_pow, loss_mul, loss_square), loss_inputs, (0,)),
     'vectors': ((vectors_at, vectors_dot, vectors_method), vectors_inputs, (0, 1)),
@@ -216,6 +258,27 @@ def test_matrix_products_read_as_numpy():
     assert '_sg_' not in re.sub(r'_sg_cast_like', '', source), source
     assert re.search(r'\w+ @ W2\.T', source) and re.search(r'h\.T @ \w+', source), source
     assert re.search(r'\w+\.sum\(axis=0\)', source), source
+
+
+def xent_mean_of_rows(W1, b1, W2, b2, x, y):
+    h = np.tanh(np.dot(x, W1) + b1)
+    z = np.dot(h, W2) + b2
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+def test_the_softmax_gradient_reads_as_a_person_writes_it():
+    """The mean of row sums scales the labels by a number (no broadcast of it, and so no
+    forward `logp` computed for its shape); log-softmax's two terms are subtracted,
+    not a negated row sum added."""
+    args = xent_inputs(np.random.default_rng(0))
+    for fn in (xent_at, xent_mean_of_rows):
+        source = specialised(fn, args, (0, 1, 2, 3))
+        code = re.sub(r'#.*', '', source)
+        assert 'broadcast_to' not in code and 'expand_dims' not in code, source
+        assert not re.search(r'\blogp =', code) and not re.search(r'-\w+\.sum\(', code), source
+        check_grads(fn, *args, wrt=(0, 1, 2, 3), order=2)
 
 
 # ------------------------------------- what the analyses know of each spelling

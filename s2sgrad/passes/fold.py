@@ -72,7 +72,8 @@ class FoldPlan:
             return False
         if isinstance(user, Op):
             # (`acc += term`: the term may be written into it, never the accumulator)
-            return same_line(user.origin, op.origin) and user.adjoint is op.adjoint \
+            return (same_line(user.origin, op.origin) or _returned_to(op.origin, user.origin)) \
+                and user.adjoint is op.adjoint \
                 and not (user.prim is prims.INPLACE_ADD and user.args[0] is v)
         if user is None:        # the return statement
             return self.return_origin is not None and same_line(self.return_origin, op.origin)
@@ -129,6 +130,12 @@ def _scan(block, defs, uses):
 def is_operator(op):
     """Is the op written as a binary operator (`a + b`)?"""
     return isinstance(op.style, tuple) and op.style[0] == 'operator'
+
+
+def _returned_to(inner, outer):
+    """Is `inner` a line of a helper inlined from the line `outer` (its returned value,
+    read there, is written into the call's place, as the call was)?"""
+    return inner.caller is not None and same_line(inner.caller, outer)
 
 
 def same_line(a, b):

@@ -7,7 +7,8 @@ writes is only needed in general:
   summed value's shape; when every reader is an elementwise op whose other
   operand already has that shape, NumPy broadcasts `g` by itself, and the
   broadcast view (and its Python call) goes.
-* `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
+* `np.sum(-d, axis=...)`: negating after the sum negates fewer elements; and
+  `a + e * (-s / u)` is `a - e * (s / u)`: no negation at all.
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
@@ -48,8 +49,10 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     uses = _uses(graph)
     shapes = _Shapes(graph, specialisation.shapes)
     _elide_broadcasts(graph, shapes, uses)
+    _elide_filled_axes(graph, shapes, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
+    _negations_into_sums(graph, _uses(graph))      # (after: a shared term is one term)
     uses = _uses(graph)
     _fold_factors(graph, uses)
     if specialisation.samples is not None:      # (after the factors are folded: 1.0)
@@ -112,10 +115,15 @@ class _Shapes:
         return self.classes
 
 
+def _adjoint_calls(graph, prim):
+    """The adjoint ops `prim(a, b)` (two operands, no keywords)."""
+    return [op for op in walk(graph.body)
+            if isinstance(op, Op) and op.adjoint is not None and
+            op.prim is prim and len(op.args) == 2 and not op.kwargs]
+
+
 def _elide_broadcasts(graph, lazy_shapes, uses):
-    candidates = [op for op in walk(graph.body)
-                  if isinstance(op, Op) and op.adjoint is not None and
-                  op.prim is np.broadcast_to and len(op.args) == 2 and not op.kwargs]
+    candidates = _adjoint_calls(graph, np.broadcast_to)
     if not candidates:
         return
     shapes = lazy_shapes.get()
@@ -131,6 +139,26 @@ def _elide_broadcasts(graph, lazy_shapes, uses):
             if uses[source] is not None:
                 uses[source].extend(_readers(op.output, uses))
             uses[op.output] = []
+
+
+def _elide_filled_axes(graph, lazy_shapes, uses):
+    """`np.expand_dims(np.broadcast_to(c, shape), 1) * y` (np.mean's gradient, then a
+    sum's over an axis) of a scalar c: `c * y` where y alone has the product's shape."""
+    candidates = _adjoint_calls(graph, np.expand_dims)
+    if not candidates:
+        return
+    shapes = lazy_shapes.get()
+    fills = {op.output: op.args[0] for op in _adjoint_calls(graph, np.broadcast_to)
+             if shapes.of(op.args[0]) == SCALAR}
+    for op in candidates:
+        fill = fills.get(op.args[0])
+        if fill is None:
+            continue
+        for reader in _readers(op.output, uses):
+            if _elementwise(reader, 2) and reader.args.count(op.output) == 1:
+                (other,) = [a for a in reader.args if a is not op.output]
+                if shapes.shape_of(other) is not None and shapes.same(other, reader.output):
+                    reader.args = [fill if a is op.output else a for a in reader.args]
 
 
 def _drop_unit_factors(graph, samples, uses):
@@ -225,6 +253,45 @@ def _negate_after_sums(graph, uses):
                 neg.prim, op.prim = np.sum, np.negative
                 neg.kwargs, op.kwargs = op.kwargs, {}
                 neg.style, op.style = op.style, neg.style
+
+
+def _negations_into_sums(graph, uses):
+    """`a + e * (-s / u)` (the terms of log-softmax's gradient): `a - e * (s / u)`, the
+    same numbers (IEEE negation is exact) without a pass negating `s`; the
+    negated value and each product or quotient on the way read only there."""
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.negative
+                and _elementwise(op, 1)):
+            continue
+        value, first = op.output, None
+        while True:
+            readers = _live(uses.get(value), uses)
+            if not readers or len(readers) != 1 or readers[0].adjoint is None or \
+                    not _elementwise(readers[0], 2) or readers[0].args.count(value) != 1:
+                break
+            reader = readers[0]
+            first = first or reader
+            if reader.prim is np.multiply or reader.prim is np.divide and \
+                    reader.args[0] is value:
+                value = reader.output
+                continue
+            if reader.prim is np.add:
+                (other,) = [a for a in reader.args if a is not value]
+                if reader is first:
+                    value = op.args[0]                  # a + (-s): a - s
+                else:
+                    first.args = [op.args[0] if a is op.output else a for a in first.args]
+                reader.prim, reader.args = np.subtract, [other, value]
+                reader.style = ('operator', '-')
+                uses[op.output] = []
+            break
+
+
+def _live(readers, uses):
+    """The readers (None: anything) but those whose results nothing reads (left so by a
+    rewrite: dead code goes later)."""
+    return readers if readers is None else \
+        [r for r in readers if any(uses.get(out, []) != [] for out in r.outputs)]
 
 
 def _fold_factors(graph, uses):

@@ -12,16 +12,16 @@ def grad_mlp_small(W1, b1, W2, b2, x, y):
     _exp = np.exp(z_1, out=z_1)
     _sum = _exp.sum(axis=1, keepdims=True)
     # workloads.py:152  return -np.sum(y * logp) / x.shape[0]
-    _getitem = x.shape[0]
+    _len = len(x)
     # ---- grad of mlp_small: gradient w.r.t. W1, b1, W2, b2 ----
     # grad of workloads.py:152  return -np.sum(y * logp) / x.shape[0]
-    dlogp = -(1.0 / _getitem) * y
+    dlogp = -(1.0 / _len) * y
     # grad of workloads.py:151  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     dz_2 = _exp
-    dz_2 *= -dlogp.sum(axis=1, keepdims=True) / _sum
+    dz_2 *= dlogp.sum(axis=1, keepdims=True) / _sum
     # grad of workloads.py:150  z = z - np.max(z, axis=1, keepdims=True)
     dz = dlogp
-    dz += dz_2
+    dz -= dz_2
     # grad of workloads.py:149  z = h @ W2 + b2
     db2 = dz.sum(axis=0)
     dh = dz @ W2.T

@@ -3,7 +3,7 @@ def grad_pairwise(X, eps):
     # workloads.py:507  D = X[:, None, :] - X[None, :, :]
     D = X[:, None, :] - X[None, :, :]
     # workloads.py:508  r2 = np.sum(D * D, axis=-1)
-    r2 = (D * D).sum(axis=-1)
+    r2 = (D * D).sum(axis=2)
     # workloads.py:509  return 0.5 * np.sum(1.0 / np.sqrt(r2 + eps))
     _add = r2
     _add += eps
@@ -19,7 +19,7 @@ def grad_pairwise(X, eps):
     del _add, _sqrt, r2
     # grad of workloads.py:508  r2 = np.sum(D * D, axis=-1)
     dD = D
-    dD *= np.expand_dims(dr2, -1) * 2.0
+    dD *= np.expand_dims(dr2, 2) * 2.0
     del _divide, dr2
     # grad of workloads.py:507  D = X[:, None, :] - X[None, :, :]
     dX_1 = np.reshape(-dD.sum(axis=0, keepdims=True), np.shape(X))

@@ -18,7 +18,7 @@ def grad_scalar_chain(x, y, z):
     # grad of workloads.py:86  g = math.tanh(f)
     df = e * (1.0 - g * g)
     # grad of workloads.py:85  f = math.log(e) / z
-    dz_1 = -df * f / z
+    dz_1 = df * f / z
     de_2 = df / z / e
     # grad of workloads.py:84  e = d + y * y
     de = g + de_2
@@ -36,5 +36,5 @@ def grad_scalar_chain(x, y, z):
     # grad of workloads.py:79  def scalar_chain(x, y, z):
     dx = dx_1 + dx_2
     dy = dy_1 + dy_2
-    dz = dz_1 + db
+    dz = db - dz_1
     return dx, dy, dz
