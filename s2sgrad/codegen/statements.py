@@ -25,6 +25,10 @@ class Statements:
     # the result goes into the operand with `out=` only where the array is big;
     # elsewhere the expression stays the user's.  A function's result, `np.tanh(z,
     # out=z)`, is written with `out=`, its operand computed first where it is big.
+    # A result written into a temporary of its own statement's expression (`z = h @ W;
+    # z += b`) is one expression, `z = h @ W + b`, unless it is big: the second array
+    # costs tens of nanoseconds below BIG_BYTES (and NumPy writes into such a
+    # temporary by itself from 256 KiB), and the line stays the user's.
     def written(self, op):
         """The operand an op's result is written into, or None."""
         k = self.inplace.get(op) if isinstance(op, Op) else None
@@ -37,6 +41,9 @@ class Statements:
     def write_into(self, op, k):
         if is_operator(op):
             if not self.folds(op.output):
+                first, _ = self.chain_steps(op)
+                if isinstance(first, Value) and self.folds(first) and op.output not in self.big:
+                    return None     # `z = h @ W + b` (see above)
                 return k if self.chain_reads_ok(op) else None
             if self.in_chain(op.output):
                 return k if self.written(self.uses[op.output][0][0]) is not None else None

@@ -31,8 +31,10 @@ import numpy as np
 
 from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
+from ..ir import prims
 from ..ir.primitives import elementwise, info
-from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
+from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
+from ..runtime import helpers
 from ..specialisation import GENERAL
 
 
@@ -56,6 +58,8 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _dot_products(graph, shapes, uses)
     if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
+        if specialisation.samples is not None:
+            _plain_returns(graph, specialisation.samples, shapes)
     if specialisation.floats:
         _plain_floats(graph)
 
@@ -301,6 +305,78 @@ def _method_reductions(graph, lazy_shapes):
         shape = lazy_shapes.get().shape_of(op.args[0])
         if shape:                   # (a non-empty shape: an ndarray, not a number)
             op.style = ('method', info(op.prim).method)
+
+
+def _plain_returns(graph, samples, lazy_shapes):
+    """sg.grad's `_sg_cast_like(d, x)` (ad/reverse.py) where the specialisation knows
+    x: `d` itself where the cast would return it unchanged (x an array of rank 1 or
+    more, d surely a new array of x's shape and dtype), `float(d)` for a Python
+    float x and a real d, `np.zeros_like(x)` / `0.0` where x has no gradient."""
+    casts = [op for op in walk(graph.body) if isinstance(op, Op) and op.adjoint is not None
+             and op.prim is helpers._sg_cast_like and len(op.args) == 2 and not op.kwargs]
+    if not casts:
+        return
+    dtypes = Dtypes(graph.body.ops, samples)
+    defs = {out: op for op in walk(graph.body) for out in op.outputs}
+    for loop in walk(graph.body):
+        if isinstance(loop, Loop):
+            defs.update((v, loop) for v in loop.defined())
+    renamed = {}
+    for op in casts:
+        d, x = op.args
+        kind = type(samples.get(x))
+        if kind is float:
+            if isinstance(d, Const) and d.value is None:
+                renamed[op.output] = Const(0.0)
+            elif _real(dtypes.sample(d)):
+                op.prim, op.args, op.style = float, [d], 'call'
+        elif kind is np.ndarray and lazy_shapes.get().shape_of(x):
+            if isinstance(d, Const) and d.value is None:
+                op.prim, op.args, op.style = np.zeros_like, [x], 'call'
+            elif isinstance(d, Value) and lazy_shapes.get().same(d, x) and \
+                    dtypes.dtype(d) == dtypes.dtype(x) and \
+                    _dtype_exact(dtypes.dtype(x), samples) and _owned(d, defs, set()):
+                renamed[op.output] = d
+    _apply_renames(graph, renamed)
+
+
+def _real(sample):
+    """Is a dtype sample (analyses.dtypes) surely of a real number?"""
+    return sample is not None and not isinstance(sample, tuple) and \
+        np.issubdtype(np.asarray(sample).dtype, np.number) and \
+        not np.issubdtype(np.asarray(sample).dtype, np.complexfloating)
+
+
+def _dtype_exact(dtype, samples):
+    """Is a value predicted to have `dtype` surely of it?  A prediction may be wider
+    than the value (a Python scalar is predicted a NumPy one), never narrower, so
+    a narrower value would need a narrower array: none is an argument (arrays of
+    the platform's integer or of bools promote as a NumPy scalar would)."""
+    return all(s.dtype in (dtype, np.dtype(np.int_), np.dtype(bool))
+               for s in samples.values() if isinstance(s, np.ndarray))
+
+
+def _owned(v, defs, seen):
+    """Is v surely an array the gradient made (new, writeable, no argument's memory):
+    an op's `fresh` result, a sum into one, or a carried value or branch result
+    that is one on every path?"""
+    if v in seen:
+        return True             # (a loop's value carried unchanged: its other paths decide)
+    seen.add(v)
+    op = defs.get(v)
+    if isinstance(op, Op):
+        if op.prim is prims.INPLACE_ADD:
+            return _owned(op.args[0], defs, seen)
+        return info(op.prim).fresh
+    if isinstance(op, If):
+        k = op.outputs.index(v)
+        return all(isinstance(r, Value) and _owned(r, defs, seen)
+                   for r in (op.then_results[k], op.else_results[k]))
+    if isinstance(op, Loop) and (v in op.outputs or v in op.phis):
+        k = op.outputs.index(v) if v in op.outputs else op.phis.index(v)
+        return all(isinstance(r, Value) and _owned(r, defs, seen)
+                   for r in (op.inits[k], op.nexts[k]))
+    return False
 
 
 # the keywords every reduction method takes as its function does (np.var's

@@ -17,8 +17,7 @@ def grad_rnn(W, U, b, V, xs, h, t):
         h = h_1
     del _seq
     # workloads.py:287  return 0.5 * np.sum((h @ V - t) ** 2)
-    _subtract = h @ V
-    _subtract -= t
+    _subtract = h @ V - t
     # ---- grad of rnn: gradient w.r.t. W, U, b, V ----
     # grad of workloads.py:287  return 0.5 * np.sum((h @ V - t) ** 2)
     dh = _subtract @ V.T
@@ -36,4 +35,4 @@ def grad_rnn(W, U, b, V, xs, h, t):
         db += db_1
         dU += dU_1
         dW += dW_1
-    return _sg_cast_like(dW, W), _sg_cast_like(dU, U), _sg_cast_like(db, b), _sg_cast_like(dV, V)
+    return _sg_cast_like(dW, W), _sg_cast_like(dU, U), _sg_cast_like(db, b), dV
