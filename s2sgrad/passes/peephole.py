@@ -11,7 +11,11 @@ writes is only needed in general:
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
-* in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`.
+* in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`,
+  and `np.expand_dims(g, -1)` of a matrix `g[..., None]`;
+  `np.reshape(-g.sum(axis=0, keepdims=True), np.shape(X))` (a sum back to
+  X's shape, then an index's gradient) is `-g.sum(axis=0)` when that has
+  X's shape.
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
@@ -58,6 +62,8 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _dot_products(graph, shapes, uses)
     if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
+        _expand_dims_as_index(graph, shapes)
+        _reductions_without_reshape(graph, shapes, _uses(graph))
         if specialisation.samples is not None:
             _plain_returns(graph, specialisation.samples, shapes)
     if specialisation.floats:
@@ -142,6 +148,8 @@ def _drop_unit_factors(graph, samples, uses):
     the caller's array."""
     returned = set(_values(graph.result))
     params = {p.value for p in graph.params}
+    made_by_adjoint = {v for op in walk(graph.body)
+                       if isinstance(op, Op) and op.adjoint is not None for v in op.outputs}
     dtypes = None
     renamed = {}
     for op in walk(graph.body):
@@ -160,7 +168,17 @@ def _drop_unit_factors(graph, samples, uses):
         if isinstance(sample, (np.ndarray, np.generic)) and \
                 np.issubdtype(sample.dtype, np.inexact):
             renamed[op.output] = renamed.get(y, y)
+            if y in made_by_adjoint:
+                _take_name(y, op.output)
     _apply_renames(graph, renamed)
+
+
+def _take_name(kept, dropped):
+    """An adjoint's value that stands for a dropped one (`1.0 * g` is g) is named as
+    the dropped one was where its own name is the compiler's (`d_add = 1.0 - t * t`,
+    not `_subtract = ...`; `dX_1 = -g.sum(axis=0)`, not `d_getitem = ...`)."""
+    if kept.temp or not kept.hint or kept.hint.startswith('d_'):
+        kept.hint, kept.temp = dropped.hint, dropped.temp
 
 
 def _shape_like(target, shapes):
@@ -230,31 +248,68 @@ def _negate_after_sums(graph, uses):
 
 def _fold_factors(graph, uses):
     """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
-    number constants, where the inner product is read only there.  (The inner op
-    stays until dead code goes, so it still counts as a reader of x: the counts
-    only err towards folding less.)"""
+    number constants, where the inner product is read only there; and through a
+    chain of products and quotients by values, each read only by the next,
+    `x * c1 / u * c2 / u` -> `x * (c1 * c2) / u / u` where c1 * c2 reads well
+    (two rules' factors: one pass over the array less).  (The inner op stays
+    until dead code goes, so it still counts as a reader of x: the counts only
+    err towards folding less.)"""
+    renamed = {}
+
+    def rename(v):
+        return renamed.get(v, v)
+
     for block in blocks_in(graph.body):
         producers = {}
         rebuilt = []
         for op in block.ops:
+            if isinstance(op, Op) and renamed and any(v in renamed for v in op.inputs()):
+                op.replace_inputs(rename)
             if isinstance(op, Op) and op.adjoint is not None and op.prim is np.multiply \
                     and _elementwise(op, 2):
                 inner, c2 = _value_and_factor(op.args)
                 first = producers.get(inner)
                 if first is not None and uses.get(inner) == [op]:
-                    if first.prim is np.multiply:
-                        x, c1 = _value_and_factor(first.args)
-                        if x is not None:
-                            op.args = [x, _product(c1, c2, op, rebuilt)]
+                    x, c1 = _value_and_factor(first.args) if first.prim is np.multiply \
+                        else (None, None)
+                    if x is not None:
+                        op.args = [x, _product(c1, c2, op, rebuilt)]
                     elif first.prim is np.divide and _number(first.args[0]) and \
                             isinstance(first.args[1], Value):
                         op.prim, op.style = np.divide, first.style
                         op.args = [_product(first.args[0], c2, op, rebuilt), first.args[1]]
+                    elif _scale_into_chain(first, c2, producers, uses):
+                        renamed[op.output] = inner      # (its factor is the head's now)
+                        uses[inner] = uses.get(op.output)
+                        continue
             if isinstance(op, Op) and op.adjoint is not None and \
                     op.prim in (np.multiply, np.divide) and len(op.outputs) == 1:
                 producers[op.output] = op        # (in this block: read in order)
             rebuilt.append(op)
         block.ops = rebuilt
+    _apply_renames(graph, renamed, ops_done=False)
+
+
+def _scale_into_chain(link, c2, producers, uses):
+    """`link` is `p / u` or `p * u` (values), p such a link in turn or `x * c1`, each
+    read only by the next: multiply c1 by c2 there, if the product reads well."""
+    for _ in range(8):
+        if not (all(isinstance(a, Value) for a in link.args) and
+                link.prim in (np.multiply, np.divide)):
+            return False
+        p = link.args[0]
+        head = producers.get(p)
+        if head is None or uses.get(p) != [link]:
+            return False
+        x, c1 = _value_and_factor(head.args) if head.prim is np.multiply else (None, None)
+        if x is not None:
+            value = c1.value * c2.value
+            if not _reads_well(value):
+                return False
+            head.args = [Const(value) if a is c1 else a for a in head.args]
+            return True
+        link = head
+    return False
 
 
 def _product(c1, c2, op, ops):
@@ -377,6 +432,62 @@ def _owned(v, defs, seen):
         return all(isinstance(r, Value) and _owned(r, defs, seen)
                    for r in (op.inits[k], op.nexts[k]))
     return False
+
+
+def _expand_dims_as_index(graph, lazy_shapes):
+    """In a shape specialisation, a rule's `np.expand_dims(g, k)` of an array of known
+    rank is written as NumPy users write it: `g[..., None]`, `g[:, None]`, `g[None]`
+    (the same view, and no Python-level call)."""
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.expand_dims
+                and len(op.args) == 2 and not op.kwargs and isinstance(op.args[1], Const)
+                and type(op.args[1].value) is int and isinstance(op.args[0], Value)):
+            continue
+        shape = lazy_shapes.get().shape_of(op.args[0])
+        if not shape or not -len(shape) - 1 <= op.args[1].value <= len(shape):
+            continue
+        k = op.args[1].value % (len(shape) + 1)
+        index = None if k == 0 else (Ellipsis, None) if k == len(shape) else \
+            (slice(None),) * k + (None,)
+        op.prim, op.args, op.style = prims.GETITEM, [op.args[0], Const(index)], ('subscript',)
+
+
+def _reductions_without_reshape(graph, lazy_shapes, uses):
+    """`np.reshape(s, np.shape(X))` of `s = g.sum(axis=a, keepdims=True)` (or of `-s`),
+    read only there, whose shape without the kept axes is X's: the sum without
+    keepdims, and no reshape (dropping the axes of size 1 keeps the elements'
+    order, as the reshape does)."""
+    defs = {op.output: op for op in walk(graph.body)
+            if isinstance(op, Op) and op.adjoint is not None and len(op.outputs) == 1}
+    renamed = {}
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.reshape
+                and len(op.args) == 2 and not op.kwargs and isinstance(op.args[0], Value)):
+            continue
+        shapes = lazy_shapes.get()
+        like = _shape_like(op.args[1], shapes)
+        target = like if isinstance(like, tuple) or like is None else shapes.shape_of(like)
+        reduction = defs.get(op.args[0])
+        if reduction is not None and reduction.prim is np.negative and \
+                len(reduction.args) == 1 and uses.get(op.args[0]) == [op]:
+            reduction, reader = defs.get(reduction.args[0]), reduction
+        else:
+            reader = op
+        if target is None or reduction is None or uses.get(reduction.output) != [reader] or \
+                not (reduction.prim is np.sum and len(reduction.args) == 1 and
+                     set(reduction.kwargs) == {'axis', 'keepdims'}):
+            continue
+        axis, keepdims = reduction.kwargs['axis'], reduction.kwargs['keepdims']
+        base = shapes.shape_of(reduction.args[0])
+        if not (isinstance(axis, Const) and type(axis.value) is int and
+                isinstance(keepdims, Const) and keepdims.value is True and base):
+            continue
+        kept = axis.value % len(base)
+        if tuple(n for k, n in enumerate(base) if k != kept) == tuple(target):
+            del reduction.kwargs['keepdims']
+            renamed[op.output] = op.args[0]
+            _take_name(op.args[0], op.output)
+    _apply_renames(graph, renamed)
 
 
 # the keywords every reduction method takes as its function does (np.var's
