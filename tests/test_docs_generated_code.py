@@ -43,9 +43,10 @@ How to read the generated code: each group of lines starts with a comment
 naming the user's line it computes (`# grad of ...` for its adjoint); the
 user's names are kept, the gradient of `h` is `dh`, a temporary the user did
 not name starts with `_` (`_exp`), and the gradient of one is `d_` and the
-operation (`d_matmul`: the gradient of `x @ W1` in `np.tanh(x @ W1 + b1)`).
-`x = y` followed by `x *= ...` writes a result into an array nothing reads
-any more; `del` frees a big array once it is dead.
+operation (`d_matmul`: the gradient of `h @ W` in `np.tanh(h @ W + x @ U + b)`).
+`dh *= 1.0 - h * h`, or `x = y` followed by `x *= ...`, writes a result into
+an array nothing reads any more (where the arrays are big enough for it to
+matter); `del` frees a big array once it is dead.
 """
 
 

@@ -11,6 +11,8 @@ writes is only needed in general:
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
+* `n = x.shape[0]` in the forward code read only by the adjoint: computed
+  where it is read, so it is written there (`-(1.0 / x.shape[0]) * y`).
 * in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`,
   and `np.expand_dims(g, -1)` of a matrix `g[..., None]`;
   `np.reshape(-g.sum(axis=0, keepdims=True), np.shape(X))` (a sum back to
@@ -54,6 +56,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _elide_broadcasts(graph, shapes, uses)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
+    _shape_reads_into_adjoint(graph, uses)
     uses = _uses(graph)
     _fold_factors(graph, uses)
     if specialisation.samples is not None:      # (after the factors are folded: 1.0)
@@ -244,6 +247,48 @@ def _negate_after_sums(graph, uses):
                 neg.prim, op.prim = np.sum, np.negative
                 neg.kwargs, op.kwargs = op.kwargs, {}
                 neg.style, op.style = op.style, neg.style
+
+
+def _shape_reads_into_adjoint(graph, uses):
+    """A forward temporary that reads only a shape (`x.shape`, `x.shape[0]`, `len(x)`)
+    whose one reader is an adjoint op of its block goes just before that reader, as part of
+    the adjoint: the reader's expression then holds it (passes/fold.py folds only
+    within the forward code or one adjoint).  A shape cannot change in between."""
+    for block in blocks_in(graph.body):
+        index = {op: k for k, op in enumerate(block.ops)}
+        shapes = {op.output for op in block.ops if isinstance(op, Op) and op.prim is np.shape}
+        before = {}         # reader -> the ops moved in front of it
+        for op in reversed(block.ops):
+            if not (isinstance(op, Op) and op.adjoint is None and len(op.outputs) == 1 and
+                    op.output.temp and _reads_a_shape(op, shapes)):
+                continue
+            readers = uses.get(op.output)
+            if not readers or len(readers) != 1 or readers[0] not in index or \
+                    readers[0].adjoint is None:
+                continue
+            op.adjoint = readers[0].adjoint
+            before.setdefault(readers[0], []).insert(0, op)
+        if before:
+            moved = {op for ops in before.values() for op in ops}
+            rebuilt = []
+
+            def put(op):
+                for inner in before.get(op, ()):
+                    put(inner)
+                rebuilt.append(op)
+
+            for op in block.ops:
+                if op not in moved:
+                    put(op)
+            block.ops = rebuilt
+
+
+def _reads_a_shape(op, shapes):
+    """`np.shape(x)` (`x.shape`), `len(x)`, `x.ndim`, or an item of `x.shape`."""
+    if op.prim is np.shape or info(op.prim).counts:
+        return True
+    return op.prim is prims.GETITEM and op.args[0] in shapes and \
+        isinstance(op.args[1], Const) and type(op.args[1].value) is int
 
 
 def _fold_factors(graph, uses):
@@ -485,6 +530,8 @@ def _reductions_without_reshape(graph, lazy_shapes, uses):
         kept = axis.value % len(base)
         if tuple(n for k, n in enumerate(base) if k != kept) == tuple(target):
             del reduction.kwargs['keepdims']
+            for v in {reduction.output, op.args[0]}:     # (they have X's shape now)
+                shapes.classes[v] = shapes.of(op.output)
             renamed[op.output] = op.args[0]
             _take_name(op.args[0], op.output)
     _apply_renames(graph, renamed)

@@ -9,11 +9,9 @@ def grad_mlp_small(W1, b1, W2, b2, x, y):
     # workloads.py:151  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     _exp = np.exp(z, out=z)
     _sum = _exp.sum(axis=1, keepdims=True)
-    # workloads.py:152  return -np.sum(y * logp) / x.shape[0]
-    _getitem = x.shape[0]
     # ---- grad of mlp_small: gradient w.r.t. W1, b1, W2, b2 ----
     # grad of workloads.py:152  return -np.sum(y * logp) / x.shape[0]
-    dlogp = -(1.0 / _getitem) * y
+    dlogp = -(1.0 / x.shape[0]) * y
     # grad of workloads.py:151  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     dz_2 = _exp
     dz_2 *= -dlogp.sum(axis=1, keepdims=True) / _sum
