@@ -148,11 +148,17 @@ def pairwise(X):
     return np.sum(np.sqrt(np.sum(D * D, axis=-1) + 0.1))
 
 
+def expanded(X):
+    return np.sum(np.sin(X[:, None, :]))
+
+
 def test_a_shape_a_rule_asks_is_read_at_run_time():
-    g = sg.grad(pairwise)
-    for n in (6, 4, 9):
-        right(g, pairwise, RNG.uniform(size=(n, 3)))
-    assert kinds(g) == (1, 0)
+    for fn in (pairwise, expanded):
+        g = sg.grad(fn)
+        for n in (6, 4, 9):
+            right(g, fn, RNG.uniform(size=(n, 3)))
+        assert kinds(g) == (1, 0)
+    # (pairwise's sums back over the new axes have X's shape: no shape to ask)
     assert 'np.shape(X)' in g.source_for(RNG.uniform(size=(5, 3)))
 
 

@@ -25,6 +25,10 @@ class Statements:
     # the result goes into the operand with `out=` only where the array is big;
     # elsewhere the expression stays the user's.  A function's result, `np.tanh(z,
     # out=z)`, is written with `out=`, its operand computed first where it is big.
+    # A result written into a temporary of its own statement's expression (`z = h @ W;
+    # z += b`) is one expression, `z = h @ W + b`, unless it is big: the second array
+    # costs tens of nanoseconds below BIG_BYTES (and NumPy writes into such a
+    # temporary by itself from 256 KiB), and the line stays the user's.
     def written(self, op):
         """The operand an op's result is written into, or None."""
         k = self.inplace.get(op) if isinstance(op, Op) else None
@@ -37,6 +41,10 @@ class Statements:
     def write_into(self, op, k):
         if is_operator(op):
             if not self.folds(op.output):
+                first, _ = self.chain_steps(op)
+                if isinstance(first, Value) and self.folds(first) and op.output not in self.big:
+                    return None     # `z = h @ W + b` (see above)
+                self.name_after_first(op, first)
                 return k if self.chain_reads_ok(op) else None
             if self.in_chain(op.output):
                 return k if self.written(self.uses[op.output][0][0]) is not None else None
@@ -61,6 +69,20 @@ class Statements:
                     and is_operator(inner)):
                 return a, steps[::-1]
             op = inner
+
+    def name_after_first(self, op, first):
+        """`z -= z.max(...)` and `dh *= 1.0 - h * h` as a person writes them, not
+        `z_1 = z` or `d_matmul = dh` first: a result written into a named array
+        nothing reads any more takes its name where it is the user's variable
+        assigned again, or where a gradient without a name of the user's goes into
+        one with (the user's other variables keep their meaning: `_add = r2;
+        _add += eps`)."""
+        out = op.output
+        if isinstance(first, Value) and first in self.names and out not in self.names \
+                and not self.folds(first) and (out.hint == first.hint or (
+                    op.adjoint is not None and _synthetic(out.hint)
+                    and not _synthetic(first.hint))):
+            self.share_name(out, first)
 
     def chain_reads_ok(self, op):
         """Does nothing the chain reads go by its result's name?  (`h = h * 2` whose
@@ -175,6 +197,12 @@ class Statements:
         names = [ast.Name(self.name(o) if o in self.uses else self.unused_name(), STORE)
                  for o in op.outputs]
         return ast.Tuple(names, STORE) if len(names) != 1 or sequence else names[0]
+
+
+def _synthetic(hint):
+    """Is a value's hint one the compiler made (`_exp`, `d_matmul`), not the user's
+    name or the gradient of one (`z`, `dh`)?"""
+    return not hint or hint.startswith(('_', 'd_'))
 
 
 __all__ = ['Statements']

@@ -12,8 +12,14 @@ writes is only needed in general:
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
+* `n = x.shape[0]` in the forward code read only by the adjoint: computed
+  where it is read, so it is written there (`-(1.0 / x.shape[0]) * y`).
 * in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`,
-  and the zeros a gradient starts from, `_sg_zeros_like(x)`, `np.zeros_like(x)`.
+  the zeros a gradient starts from, `_sg_zeros_like(x)`, `np.zeros_like(x)`,
+  and `np.expand_dims(g, -1)` of a matrix `g[..., None]`;
+  `np.reshape(-g.sum(axis=0, keepdims=True), np.shape(X))` (a sum back to
+  X's shape, then an index's gradient) is `-g.sum(axis=0)` when that has
+  X's shape.
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
@@ -33,8 +39,9 @@ import numpy as np
 
 from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
+from ..ir import prims
 from ..ir.primitives import elementwise, info
-from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
+from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
 from ..runtime import helpers
 from ..specialisation import GENERAL
 
@@ -53,6 +60,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
     _negations_into_sums(graph, _uses(graph))      # (after: a shared term is one term)
+    _shape_reads_into_adjoint(graph, _uses(graph))
     uses = _uses(graph)
     _fold_factors(graph, uses)
     if specialisation.samples is not None:      # (after the factors are folded: 1.0)
@@ -62,6 +70,10 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
         _array_zeros(graph, shapes)
+        _expand_dims_as_index(graph, shapes)
+        _reductions_without_reshape(graph, shapes, _uses(graph))
+        if specialisation.samples is not None:      # (after: zeros are new arrays)
+            _plain_returns(graph, specialisation.samples, shapes)
     if specialisation.floats:
         _plain_floats(graph)
 
@@ -169,6 +181,8 @@ def _drop_unit_factors(graph, samples, uses):
     the caller's array."""
     returned = set(_values(graph.result))
     params = {p.value for p in graph.params}
+    made_by_adjoint = {v for op in walk(graph.body)
+                       if isinstance(op, Op) and op.adjoint is not None for v in op.outputs}
     dtypes = None
     renamed = {}
     for op in walk(graph.body):
@@ -187,7 +201,17 @@ def _drop_unit_factors(graph, samples, uses):
         if isinstance(sample, (np.ndarray, np.generic)) and \
                 np.issubdtype(sample.dtype, np.inexact):
             renamed[op.output] = renamed.get(y, y)
+            if y in made_by_adjoint:
+                _take_name(y, op.output)
     _apply_renames(graph, renamed)
+
+
+def _take_name(kept, dropped):
+    """An adjoint's value that stands for a dropped one (`1.0 * g` is g) is named as
+    the dropped one was where its own name is the compiler's (`d_add = 1.0 - t * t`,
+    not `_subtract = ...`; `dX_1 = -g.sum(axis=0)`, not `d_getitem = ...`)."""
+    if kept.temp or not kept.hint or kept.hint.startswith('d_'):
+        kept.hint, kept.temp = dropped.hint, dropped.temp
 
 
 def _shape_like(target, shapes):
@@ -294,33 +318,112 @@ def _live(readers, uses):
         [r for r in readers if any(uses.get(out, []) != [] for out in r.outputs)]
 
 
+def _shape_reads_into_adjoint(graph, uses):
+    """A forward temporary that reads only a shape (`x.shape`, `x.shape[0]`, `len(x)`)
+    whose one reader is an adjoint op of its block goes just before that reader, as part of
+    the adjoint: the reader's expression then holds it (passes/fold.py folds only
+    within the forward code or one adjoint).  A shape cannot change in between."""
+    for block in blocks_in(graph.body):
+        index = {op: k for k, op in enumerate(block.ops)}
+        shapes = {op.output for op in block.ops if isinstance(op, Op) and op.prim is np.shape}
+        before = {}         # reader -> the ops moved in front of it
+        for op in reversed(block.ops):
+            if not (isinstance(op, Op) and op.adjoint is None and len(op.outputs) == 1 and
+                    op.output.temp and _reads_a_shape(op, shapes)):
+                continue
+            readers = uses.get(op.output)
+            if not readers or len(readers) != 1 or readers[0] not in index or \
+                    readers[0].adjoint is None:
+                continue
+            op.adjoint = readers[0].adjoint
+            before.setdefault(readers[0], []).insert(0, op)
+        if before:
+            moved = {op for ops in before.values() for op in ops}
+            rebuilt = []
+
+            def put(op):
+                for inner in before.get(op, ()):
+                    put(inner)
+                rebuilt.append(op)
+
+            for op in block.ops:
+                if op not in moved:
+                    put(op)
+            block.ops = rebuilt
+
+
+def _reads_a_shape(op, shapes):
+    """`np.shape(x)` (`x.shape`), `len(x)`, `x.ndim`, or an item of `x.shape`."""
+    if op.prim is np.shape or info(op.prim).counts:
+        return True
+    return op.prim is prims.GETITEM and op.args[0] in shapes and \
+        isinstance(op.args[1], Const) and type(op.args[1].value) is int
+
+
 def _fold_factors(graph, uses):
     """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
-    number constants, where the inner product is read only there.  (The inner op
-    stays until dead code goes, so it still counts as a reader of x: the counts
-    only err towards folding less.)"""
+    number constants, where the inner product is read only there; and through a
+    chain of products and quotients by values, each read only by the next,
+    `x * c1 / u * c2 / u` -> `x * (c1 * c2) / u / u` where c1 * c2 reads well
+    (two rules' factors: one pass over the array less).  (The inner op stays
+    until dead code goes, so it still counts as a reader of x: the counts only
+    err towards folding less.)"""
+    renamed = {}
+
+    def rename(v):
+        return renamed.get(v, v)
+
     for block in blocks_in(graph.body):
         producers = {}
         rebuilt = []
         for op in block.ops:
+            if isinstance(op, Op) and renamed and any(v in renamed for v in op.inputs()):
+                op.replace_inputs(rename)
             if isinstance(op, Op) and op.adjoint is not None and op.prim is np.multiply \
                     and _elementwise(op, 2):
                 inner, c2 = _value_and_factor(op.args)
                 first = producers.get(inner)
                 if first is not None and uses.get(inner) == [op]:
-                    if first.prim is np.multiply:
-                        x, c1 = _value_and_factor(first.args)
-                        if x is not None:
-                            op.args = [x, _product(c1, c2, op, rebuilt)]
+                    x, c1 = _value_and_factor(first.args) if first.prim is np.multiply \
+                        else (None, None)
+                    if x is not None:
+                        op.args = [x, _product(c1, c2, op, rebuilt)]
                     elif first.prim is np.divide and _number(first.args[0]) and \
                             isinstance(first.args[1], Value):
                         op.prim, op.style = np.divide, first.style
                         op.args = [_product(first.args[0], c2, op, rebuilt), first.args[1]]
+                    elif _scale_into_chain(first, c2, producers, uses):
+                        renamed[op.output] = inner      # (its factor is the head's now)
+                        uses[inner] = uses.get(op.output)
+                        continue
             if isinstance(op, Op) and op.adjoint is not None and \
                     op.prim in (np.multiply, np.divide) and len(op.outputs) == 1:
                 producers[op.output] = op        # (in this block: read in order)
             rebuilt.append(op)
         block.ops = rebuilt
+    _apply_renames(graph, renamed, ops_done=False)
+
+
+def _scale_into_chain(link, c2, producers, uses):
+    """`link` is `p / u` or `p * u` (values), p such a link in turn or `x * c1`, each
+    read only by the next: multiply c1 by c2 there, if the product reads well."""
+    for _ in range(8):
+        if not (all(isinstance(a, Value) for a in link.args) and
+                link.prim in (np.multiply, np.divide)):
+            return False
+        p = link.args[0]
+        head = producers.get(p)
+        if head is None or uses.get(p) != [link]:
+            return False
+        x, c1 = _value_and_factor(head.args) if head.prim is np.multiply else (None, None)
+        if x is not None:
+            value = c1.value * c2.value
+            if not _reads_well(value):
+                return False
+            head.args = [Const(value) if a is c1 else a for a in head.args]
+            return True
+        link = head
+    return False
 
 
 def _product(c1, c2, op, ops):
@@ -380,6 +483,136 @@ def _array_zeros(graph, lazy_shapes):
         if isinstance(op, Op) and op.prim is helpers._sg_zeros_like and \
                 isinstance(op.args[0], Value) and lazy_shapes.get().shape_of(op.args[0]):
             op.prim = np.zeros_like
+
+
+def _plain_returns(graph, samples, lazy_shapes):
+    """sg.grad's `_sg_cast_like(d, x)` (ad/reverse.py) where the specialisation knows
+    x: `d` itself where the cast would return it unchanged (x an array of rank 1 or
+    more, d surely a new array of x's shape and dtype), `float(d)` for a Python
+    float x and a real d, `np.zeros_like(x)` / `0.0` where x has no gradient."""
+    casts = [op for op in walk(graph.body) if isinstance(op, Op) and op.adjoint is not None
+             and op.prim is helpers._sg_cast_like and len(op.args) == 2 and not op.kwargs]
+    if not casts:
+        return
+    dtypes = Dtypes(graph.body.ops, samples)
+    defs = {out: op for op in walk(graph.body) for out in op.outputs}
+    for loop in walk(graph.body):
+        if isinstance(loop, Loop):
+            defs.update((v, loop) for v in loop.defined())
+    renamed = {}
+    for op in casts:
+        d, x = op.args
+        kind = type(samples.get(x))
+        if kind is float:
+            if isinstance(d, Const) and d.value is None:
+                renamed[op.output] = Const(0.0)
+            elif _real(dtypes.sample(d)):
+                op.prim, op.args, op.style = float, [d], 'call'
+        elif kind is np.ndarray and lazy_shapes.get().shape_of(x):
+            if isinstance(d, Const) and d.value is None:
+                op.prim, op.args, op.style = np.zeros_like, [x], 'call'
+            elif isinstance(d, Value) and lazy_shapes.get().same(d, x) and \
+                    dtypes.dtype(d) == dtypes.dtype(x) and \
+                    _dtype_exact(dtypes.dtype(x), samples) and _owned(d, defs, set()):
+                renamed[op.output] = d
+    _apply_renames(graph, renamed)
+
+
+def _real(sample):
+    """Is a dtype sample (analyses.dtypes) surely of a real number?"""
+    return sample is not None and not isinstance(sample, tuple) and \
+        np.issubdtype(np.asarray(sample).dtype, np.number) and \
+        not np.issubdtype(np.asarray(sample).dtype, np.complexfloating)
+
+
+def _dtype_exact(dtype, samples):
+    """Is a value predicted to have `dtype` surely of it?  A prediction may be wider
+    than the value (a Python scalar is predicted a NumPy one), never narrower, so
+    a narrower value would need a narrower array: none is an argument (arrays of
+    the platform's integer or of bools promote as a NumPy scalar would)."""
+    return all(s.dtype in (dtype, np.dtype(np.int_), np.dtype(bool))
+               for s in samples.values() if isinstance(s, np.ndarray))
+
+
+def _owned(v, defs, seen):
+    """Is v surely an array the gradient made (new, writeable, no argument's memory):
+    an op's `fresh` result, a sum into one, or a carried value or branch result
+    that is one on every path?"""
+    if v in seen:
+        return True             # (a loop's value carried unchanged: its other paths decide)
+    seen.add(v)
+    op = defs.get(v)
+    if isinstance(op, Op):
+        if op.prim is prims.INPLACE_ADD:
+            return _owned(op.args[0], defs, seen)
+        return info(op.prim).fresh
+    if isinstance(op, If):
+        k = op.outputs.index(v)
+        return all(isinstance(r, Value) and _owned(r, defs, seen)
+                   for r in (op.then_results[k], op.else_results[k]))
+    if isinstance(op, Loop) and (v in op.outputs or v in op.phis):
+        k = op.outputs.index(v) if v in op.outputs else op.phis.index(v)
+        return all(isinstance(r, Value) and _owned(r, defs, seen)
+                   for r in (op.inits[k], op.nexts[k]))
+    return False
+
+
+def _expand_dims_as_index(graph, lazy_shapes):
+    """In a shape specialisation, a rule's `np.expand_dims(g, k)` of an array of known
+    rank is written as NumPy users write it: `g[..., None]`, `g[:, None]`, `g[None]`
+    (the same view, and no Python-level call)."""
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.expand_dims
+                and len(op.args) == 2 and not op.kwargs and isinstance(op.args[1], Const)
+                and type(op.args[1].value) is int and isinstance(op.args[0], Value)):
+            continue
+        shape = lazy_shapes.get().shape_of(op.args[0])
+        if not shape or not -len(shape) - 1 <= op.args[1].value <= len(shape):
+            continue
+        k = op.args[1].value % (len(shape) + 1)
+        index = None if k == 0 else (Ellipsis, None) if k == len(shape) else \
+            (slice(None),) * k + (None,)
+        op.prim, op.args, op.style = prims.GETITEM, [op.args[0], Const(index)], ('subscript',)
+
+
+def _reductions_without_reshape(graph, lazy_shapes, uses):
+    """`np.reshape(s, np.shape(X))` of `s = g.sum(axis=a, keepdims=True)` (or of `-s`),
+    read only there, whose shape without the kept axes is X's: the sum without
+    keepdims, and no reshape (dropping the axes of size 1 keeps the elements'
+    order, as the reshape does)."""
+    defs = {op.output: op for op in walk(graph.body)
+            if isinstance(op, Op) and op.adjoint is not None and len(op.outputs) == 1}
+    renamed = {}
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.reshape
+                and len(op.args) == 2 and not op.kwargs and isinstance(op.args[0], Value)):
+            continue
+        shapes = lazy_shapes.get()
+        like = _shape_like(op.args[1], shapes)
+        target = like if isinstance(like, tuple) or like is None else shapes.shape_of(like)
+        reduction = defs.get(op.args[0])
+        if reduction is not None and reduction.prim is np.negative and \
+                len(reduction.args) == 1 and uses.get(op.args[0]) == [op]:
+            reduction, reader = defs.get(reduction.args[0]), reduction
+        else:
+            reader = op
+        if target is None or reduction is None or uses.get(reduction.output) != [reader] or \
+                not (reduction.prim is np.sum and len(reduction.args) == 1 and
+                     set(reduction.kwargs) == {'axis', 'keepdims'}):
+            continue
+        axis, keepdims = reduction.kwargs['axis'], reduction.kwargs['keepdims']
+        base = shapes.shape_of(reduction.args[0])
+        if not (isinstance(axis, Const) and type(axis.value) is int and
+                isinstance(keepdims, Const) and keepdims.value is True and base):
+            continue
+        kept = axis.value % len(base)
+        if tuple(n for k, n in enumerate(base) if k != kept) == tuple(target):
+            del reduction.kwargs['keepdims']
+            for v in {reduction.output, op.args[0]}:     # (they have X's shape now)
+                shapes.classes[v] = shapes.of(op.output)
+            renamed[op.output] = op.args[0]
+            _take_name(op.args[0], op.output)
+    _apply_renames(graph, renamed)
 
 
 # the keywords every reduction method takes as its function does (np.var's

@@ -3,38 +3,38 @@ def grad_euler(q, v, k, c, L, dt, T):
     # workloads.py:424  while t < T:
     _tape_v = []
     _tape_q = []
-    q_1, v_1, t = q, v, 0.0
+    t = 0.0
     while t < T:
         # workloads.py:425  a = L @ q - k * q - c * v - 0.1 * q ** 3
-        a = L @ q_1 - k * q_1 - c * v_1 - 0.1 * q_1 ** 3
+        a = L @ q - k * q - c * v - 0.1 * q ** 3
         # workloads.py:426  q = q + dt * v
-        q_2 = q_1 + dt * v_1
+        q_1 = q + dt * v
         # workloads.py:427  v = v + dt * a
-        v_2 = v_1 + dt * a
+        v_1 = v + dt * a
         # workloads.py:428  t = t + dt
         t = t + dt
-        _tape_v.append(v_1)
-        _tape_q.append(q_1)
-        q_1, v_1 = q_2, v_2
+        _tape_v.append(v)
+        _tape_q.append(q)
+        q, v = q_1, v_1
     # ---- grad of euler: gradient w.r.t. q, v, k, c ----
     # grad of workloads.py:429  return np.sum(q * q) + 0.5 * np.sum(v * v)
-    dv = 1.0 * v_1
-    dq = 2.0 * q_1
+    dv = 1.0 * v
+    dq = 2.0 * q
     # grad of workloads.py:424  while t < T:
     dc, dk = _sg_zeros_like(c), np.zeros_like(k)
-    for v_3, q_3 in zip(reversed(_tape_v), reversed(_tape_q)):
+    for v_2, q_2 in zip(reversed(_tape_v), reversed(_tape_q)):
         # grad of workloads.py:427  v = v + dt * a
         da = dv * dt
         # grad of workloads.py:426  q = q + dt * v
         dv_2 = dq * dt
         # grad of workloads.py:425  a = L @ q - k * q - c * v - 0.1 * q ** 3
         d_multiply = -da
-        dq_2 = d_multiply * (0.1 * 3) * q_3 ** 2
+        dq_2 = d_multiply * (0.1 * 3) * q_2 ** 2
         dv_3 = d_multiply * c
-        dc += d_multiply @ v_3
-        dk += d_multiply * q_3
+        dc += d_multiply @ v_2
+        dk += d_multiply * q_2
         dq_3 = d_multiply * k
         dq_4 = da @ L
         dq = dq + dq_2 + dq_3 + dq_4
         dv = dv + dv_2 + dv_3
-    return _sg_cast_like(dq, q), _sg_cast_like(dv, v), _sg_cast_like(dk, k), _sg_cast_like(dc, c)
+    return dq, dv, dk, _sg_cast_like(dc, c)

@@ -3,19 +3,15 @@ def grad_mlp_small(W1, b1, W2, b2, x, y):
     # workloads.py:148  h = np.tanh(x @ W1 + b1)
     h = np.tanh(x @ W1 + b1)
     # workloads.py:149  z = h @ W2 + b2
-    z = h @ W2
-    z += b2
+    z = h @ W2 + b2
     # workloads.py:150  z = z - np.max(z, axis=1, keepdims=True)
-    z_1 = z
-    z_1 -= z.max(axis=1, keepdims=True)
+    z -= z.max(axis=1, keepdims=True)
     # workloads.py:151  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    _exp = np.exp(z_1, out=z_1)
+    _exp = np.exp(z, out=z)
     _sum = _exp.sum(axis=1, keepdims=True)
-    # workloads.py:152  return -np.sum(y * logp) / x.shape[0]
-    _len = len(x)
     # ---- grad of mlp_small: gradient w.r.t. W1, b1, W2, b2 ----
     # grad of workloads.py:152  return -np.sum(y * logp) / x.shape[0]
-    dlogp = -(1.0 / _len) * y
+    dlogp = -(1.0 / len(x)) * y
     # grad of workloads.py:151  logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     dz_2 = _exp
     dz_2 *= dlogp.sum(axis=1, keepdims=True) / _sum
@@ -27,8 +23,7 @@ def grad_mlp_small(W1, b1, W2, b2, x, y):
     dh = dz @ W2.T
     dW2 = h.T @ dz
     # grad of workloads.py:148  h = np.tanh(x @ W1 + b1)
-    d_matmul = dh
-    d_matmul *= 1.0 - h * h
-    db1 = d_matmul.sum(axis=0)
-    dW1 = x.T @ d_matmul
-    return _sg_cast_like(dW1, W1), _sg_cast_like(db1, b1), _sg_cast_like(dW2, W2), _sg_cast_like(db2, b2)
+    dh *= 1.0 - h * h
+    db1 = dh.sum(axis=0)
+    dW1 = x.T @ dh
+    return dW1, db1, dW2, db2

@@ -12,19 +12,19 @@ def grad_pairwise(X, eps):
     # ---- grad of pairwise: gradient w.r.t. X ----
     # grad of workloads.py:509  return 0.5 * np.sum(1.0 / np.sqrt(r2 + eps))
     dr2 = _divide
-    dr2 *= -0.5
+    dr2 *= -0.25
     dr2 /= _sqrt
-    dr2 *= 0.5
     dr2 /= _sqrt
     del _add, _sqrt, r2
     # grad of workloads.py:508  r2 = np.sum(D * D, axis=-1)
     dD = D
-    dD *= np.expand_dims(dr2, 2) * 2.0
+    dD *= dr2[..., None] * 2.0
     del _divide, dr2
     # grad of workloads.py:507  D = X[:, None, :] - X[None, :, :]
-    dX_1 = np.reshape(-dD.sum(axis=0, keepdims=True), np.shape(X))
-    dX_2 = np.reshape(dD.sum(axis=1, keepdims=True), np.shape(X))
+    dX_2 = dD.sum(axis=1)
+    dX_1 = -dD.sum(axis=0)
     del D, dD
     # grad of workloads.py:506  def pairwise(X, eps):
-    dX = dX_1 + dX_2
-    return _sg_cast_like(dX, X),
+    dX = dX_1
+    dX += dX_2
+    return dX,

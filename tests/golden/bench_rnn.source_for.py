@@ -10,8 +10,7 @@ def grad_rnn(W, U, b, V, xs, h, t):
         _tape_h.append(h)
         h = h_1
     # workloads.py:287  return 0.5 * np.sum((h @ V - t) ** 2)
-    _subtract = h @ V
-    _subtract -= t
+    _subtract = h @ V - t
     # ---- grad of rnn: gradient w.r.t. W, U, b, V ----
     # grad of workloads.py:287  return 0.5 * np.sum((h @ V - t) ** 2)
     dh = _subtract @ V.T
@@ -20,11 +19,10 @@ def grad_rnn(W, U, b, V, xs, h, t):
     db, dU, dW, h_2 = np.zeros_like(b), np.zeros_like(U), np.zeros_like(W), h
     for h_3, _i_1 in zip(reversed(_tape_h), reversed(_range)):
         # grad of workloads.py:286  h = np.tanh(h @ W + x @ U + b)
-        d_matmul = 1.0 - h_2 * h_2
-        d_matmul *= dh
+        d_matmul = dh * (1.0 - h_2 * h_2)
         db += d_matmul.sum(axis=0)
         dU += xs[_i_1].T @ d_matmul
         dh = d_matmul @ W.T
         dW += h_3.T @ d_matmul
         h_2 = h_3
-    return _sg_cast_like(dW, W), _sg_cast_like(dU, U), _sg_cast_like(db, b), _sg_cast_like(dV, V)
+    return dW, dU, db, dV
