@@ -2,10 +2,11 @@
 import functools
 import inspect
 import math
+import operator
 
 import numpy as np
 
-from . import compiler
+from . import compiler, entry
 from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
@@ -90,6 +91,12 @@ class GraphFunction(GraphHelper):
 class GradFunction(GraphFunction, GradientHelper):
     """The result of `grad` / `value_and_grad`: a generated gradient function."""
 
+    # A call goes straight into the instance's entry (s2sgrad/entry.py), made for
+    # its signature: a method would cost a frame, a tuple and a dict more on every
+    # call, as much as a scalar gradient's own arithmetic.
+    __call__ = property(operator.attrgetter('_entry'),
+                        doc='The function a call of this gradient runs (s2sgrad/entry.py).')
+
     def __init__(self, target, wrt, with_value):
         if isinstance(target, GraphFunction):
             self.target = target
@@ -97,7 +104,7 @@ class GradFunction(GraphFunction, GradientHelper):
             self.target = GraphFunction(target)
         else:
             raise TypeError(f's2sgrad.grad expects a Python function, got {target!r}')
-        self.signature = self.target.signature
+        self.signature = self.__signature__ = self.target.signature
         self.indices = _resolve_wrt(wrt, self.signature, self.target.__name__)
         self.with_value = with_value
         prefix = 'value_and_grad_' if with_value else 'grad_'
@@ -111,6 +118,8 @@ class GradFunction(GraphFunction, GradientHelper):
         self._for_shapes = {}
         self._by_exact = {}
         self._guards = None         # the target's: every specialisation depends on them
+        self._entry = self._entry_version = None
+        self._make_entry()
 
     def _compile(self, specialisation=GENERAL):
         target = self.target.graph
@@ -123,6 +132,23 @@ class GradFunction(GraphFunction, GradientHelper):
         self._for_shapes = {}
         self._by_exact = {}
         self.target._forget()
+        self._make_entry()
+
+    def _make_entry(self):
+        """The entry for what is compiled now: the float code's, once there is float
+        code and the parameters are all positional; else every call to `_call`."""
+        floats, guards = self._for_floats_function, self._guards
+        if floats is None or guards is None or not all(
+                p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                for p in self.signature.parameters.values()):
+            self._entry, self._entry_version = entry.general(self._call), None
+            return
+        self._entry = entry.generated(
+            self.__name__, len(self.signature.parameters), self.indices, self.with_value,
+            floats, guards, call=self._call,
+            raised=self._float_code_raised, numpy_code=self._numpy_code,
+            scalars=self._scalars_result)
+        self._entry_version = guards.version
 
     def compiled_for(self, args):
         """The gradient specialised for these arguments: a gradient is summed back to
@@ -220,6 +246,7 @@ class GradFunction(GraphFunction, GradientHelper):
         if self._for_floats is None:
             self._for_floats = self._compile(FLOATS)
             self._for_floats_function = self._for_floats.function
+            self._make_entry()
         return self._for_floats
 
     def _check_guards(self):
@@ -227,10 +254,17 @@ class GradFunction(GraphFunction, GradientHelper):
         if guards is not None and not guards.check() and not guards.hold():
             self._forget()          # a global or closure it read has changed
 
-    def __call__(self, *args, **kwargs):
-        # (paid on every call, where a scalar function's own work is a few hundred
-        # nanoseconds: the float case first, inline, its function at hand)
+    def _call(self, args, kwargs):
+        """A call its entry did not run: the guards checked (a transformation again
+        if the world changed), then `_call_checked`."""
         self._check_guards()
+        guards = self._guards
+        if guards is not None and self._entry_version not in (None, guards.version):
+            self._make_entry()      # the same world, other objects: new identity tests
+        return self._call_checked(args, kwargs)
+
+    def _call_checked(self, args, kwargs):
+        """A call whose guards held: the code its arguments choose."""
         function = self._for_floats_function
         if function is not None and not kwargs:
             for arg in args:
@@ -239,17 +273,19 @@ class GradFunction(GraphFunction, GradientHelper):
             else:
                 try:
                     return function(*args)
-                except _PYTHON_FLOAT_ERRORS:
-                    return self._call_numpy_floats(args, kwargs)
                 except Exception as exc:
-                    if isinstance(exc, TypeError):
-                        # too many or too few: the error Python gives for the function
-                        self._check_arguments(args)
-                    annotate(exc, self._for_floats)
-                    raise
+                    return self._float_code_raised(exc, args)
         if not kwargs and _numpy_scalars(args):
             return self._call_scalars(args)
         return self._call_compiled(self._compiled_for_call(args, kwargs), args, kwargs)
+
+    def _float_code_raised(self, exc, args):
+        """The float code raised on Python floats: NumPy's semantics if Python's float
+        arithmetic raised where NumPy's does not, else the error, with its note."""
+        if isinstance(exc, _PYTHON_FLOAT_ERRORS):
+            return self._call_numpy_floats(args, {})
+        annotate(exc, self._for_floats)
+        raise exc
 
     def _call_compiled(self, compiled, args, kwargs):
         try:
@@ -275,18 +311,26 @@ class GradFunction(GraphFunction, GradientHelper):
         try:
             result = function(*[float(a) for a in args])
         except Exception:
-            result = None       # NumPy's semantics, or the error the call itself gives
-        if result is not None:
-            if self.with_value:
-                value, grads = result
-                if _all_finite(value):
-                    grads = self._scalar_gradients(args, grads)
-                    if grads is not None:
-                        return _as_float64(value), grads
-            else:
-                grads = self._scalar_gradients(args, result)
+            return self._numpy_code(args)   # NumPy's semantics, or the call's own error
+        return self._scalars_result(args, result)
+
+    def _scalars_result(self, args, result):
+        """`_call_scalars` once the float code gave `result`."""
+        if self.with_value:
+            value, grads = result
+            if _all_finite(value):
+                grads = self._scalar_gradients(args, grads)
                 if grads is not None:
-                    return grads
+                    return _as_float64(value), grads
+        else:
+            grads = self._scalar_gradients(args, result)
+            if grads is not None:
+                return grads
+        return self._numpy_code(args)
+
+    def _numpy_code(self, args):
+        """Float64 NumPy scalars and 0-d arrays where the float code raised or gave inf
+        or nan: the shape specialisation, NumPy's own semantics."""
         return self._call_compiled(self.compiled_for(args), args, {})
 
     def _scalar_gradients(self, args, grads, isfinite=math.isfinite):

@@ -198,13 +198,18 @@ def test_a_math_twin_only_for_a_float(fn, spelling):
     if spelling is float:
         assert made.compiled_for_floats.function(*args) == grads     # no fall back
         assert 'math.tanh(v0)' not in made.compiled_for_floats.generated.source
-    for k in (0, 1):
+    assert_central_differences(fn, args, grads, rtol=1e-6)
+
+
+def assert_central_differences(fn, args, grads, rtol):
+    """Each gradient agrees with central differences of `fn` at the args' values."""
+    for k, grad in enumerate(grads):
         h = 1e-6
         plus, minus = list(map(float, args)), list(map(float, args))
         plus[k] += h
         minus[k] -= h
         numeric = (fn(*plus) - fn(*minus)) / (2 * h)
-        np.testing.assert_allclose(grads[k], numeric, rtol=1e-6)
+        np.testing.assert_allclose(grad, numeric, rtol=rtol)
 
 
 def divides_by_a_zero_constant(x):
@@ -255,3 +260,111 @@ def test_a_float_subclass_default_gives_a_float_gradient():
         assert type(g) is float
     assert sg.grad(scales_by_a_default)(1.5) == 2.0
     assert sg.grad(scales_by_a_default, wrt=1)(1.5) == 1.5
+
+
+# ---- NumPy's functions of floats are math's in the float code -------------------------
+
+def numpy_chain(x, y):
+    a = np.sin(x * y) + np.sqrt(y)
+    return np.tanh(np.log(np.exp(-a) + y ** 2) / x) * np.cos(a)
+
+
+@pytest.mark.parametrize('spelling', [float, np.float64, np.array])
+def test_numpy_functions_of_floats_run_as_math_functions(spelling):
+    g = sg.value_and_grad(numpy_chain, wrt=(0, 1))
+    args = (spelling(0.8), spelling(1.7))
+    source = g.source_for(*args)
+    code = '\n'.join(line for line in source.splitlines() if not line.strip().startswith('#'))
+    for twin in ('math.sin(', 'math.sqrt(', 'math.tanh(', 'math.log(', 'math.exp(',
+                 'math.cos('):
+        assert twin in code, source
+    assert 'np.' not in code and 'float(' not in code, source
+    value, grads = g(*args)
+    assert same(value, numpy_chain(*map(np.float64, args)))
+    assert_central_differences(numpy_chain, args, grads, rtol=1e-7)
+
+
+@pytest.mark.parametrize('fn, x', [(log, -1.0), (log, 0.0), (exp, 1000.0), (sqrt, -4.0),
+                                   (chain, -2.0)])
+@pytest.mark.parametrize('spelling', [float, np.float64, np.array])
+def test_where_math_raises_numpy_warns_as_the_function_does(fn, x, spelling):
+    """math.log(-1.0) raises where np.log warns and gives nan: the call gives NumPy's
+    result and its warning, as the function itself does (and raises as it does under
+    np.errstate(all='raise'))."""
+    g = sg.value_and_grad(fn)
+    with pytest.warns(RuntimeWarning) as expected_warnings:
+        expected = fn(spelling(x))
+    with pytest.warns(RuntimeWarning) as warned:
+        value, grad = g(spelling(x))
+    assert same(value, expected)
+    assert {str(w.message) for w in expected_warnings} <= {str(w.message) for w in warned}
+    assert type(grad) is type(sg.grad(fn)(spelling(2.0)))
+    with np.errstate(all='raise'):
+        with pytest.raises(FloatingPointError):
+            fn(spelling(x))
+        with pytest.raises(FloatingPointError):
+            g(spelling(x))
+
+
+W32 = np.array([0.1, 0.2, 0.3], np.float32)
+
+
+def abs_of_a_root_of_sin(x):
+    return abs(np.sin(x) ** 0.5) + x        # nan below zero, never a complex's abs
+
+
+def abs_of_a_root_of_log(x):
+    return np.abs(np.log(x) ** 0.5) * x
+
+
+def sum_method_of_exp(x):
+    return np.exp(x).sum() * x + np.sin(x).max()
+
+
+def exp_beside_float32(x):
+    return np.sum(np.exp(x) * W32)          # an np.float64 keeps the product float64
+
+
+def exp_squared(x):
+    e = np.exp(-x)
+    return e ** 2 + np.arcsinh(e) * np.power(x, 0.5)     # floats and float64 scalars
+
+
+@pytest.mark.parametrize('fn, x, twins', [
+    (abs_of_a_root_of_sin, -1.0, False), (abs_of_a_root_of_sin, 1.0, False),
+    (abs_of_a_root_of_log, 0.5, False), (sum_method_of_exp, 0.3, False),
+    (exp_beside_float32, 0.3, False), (exp_squared, 0.3, True), (exp_squared, -0.9, True),
+    (exp_squared, 0.0, True)])
+def test_a_math_twin_only_where_its_float_reads_as_numpys(fn, x, twins):
+    """A twin's float stands where the function has an np.float64: `** 0.5` of a
+    negative one would be a complex number (abs() of it a number where NumPy gives
+    nan), a method fails on it, and beside float32 NumPy would promote it
+    differently.  Where so, the NumPy function stays."""
+    g = sg.value_and_grad(fn)
+    code = '\n'.join(line for line in g.source_for(x).splitlines()
+                     if not line.strip().startswith('#'))
+    assert ('math.' in code) == twins, code
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        expected = fn(np.float64(x))
+        numpys = g._numpy_code((np.float64(x),))[1]       # NumPy's code on np.float64
+        for spelling in (float, np.float64, np.array):
+            value, grad = g(spelling(x))
+            assert same(value, expected) and np.asarray(value).dtype == np.float64
+            assert same(grad, numpys) or np.isclose(grad, numpys, rtol=1e-7), (grad, numpys)
+        if np.isfinite(numpys):
+            h = 1e-6
+            numeric = (fn(np.float64(x + h)) - fn(np.float64(x - h))) / (2 * h)
+            assert np.isclose(numpys, numeric, rtol=1e-6)
+
+
+def inverts_a_comparison(x):
+    return np.where(~(np.sin(x) > 0.0), x, 2.0 * x) + (np.exp(x) > 1.0) * x
+
+
+def test_a_comparison_of_a_twin_keeps_numpys_bool():
+    # ~ of NumPy's bool is its negation, of Python's True -2: the functions stay
+    g = sg.grad(inverts_a_comparison)
+    for x in (-0.5, 0.5):
+        expected = sg.grad(inverts_a_comparison)(np.array([x]))[0]
+        assert g(x) == expected and g(np.float64(x)) == expected

@@ -1,6 +1,7 @@
 """The table of primitive facts (s2sgrad/ir/primitives.py) is consistent."""
 import dataclasses
 import inspect
+import math
 
 import numpy as np
 import pytest
@@ -130,5 +131,19 @@ def test_memory_facts_do_not_contradict_each_other():
 @pytest.mark.parametrize('prim', sorted((p for p, r in RECORDS.items() if r.math_twin),
                                          key=lambda p: p.__name__))
 def test_math_twins_agree_on_floats(prim):
-    for x in (0.0, 0.5, -1.25, 3.0):
-        assert info(prim).math_twin(x) == float(prim(x))
+    """Where the twin returns, NumPy's scalar result to two ulps; where it raises,
+    NumPy's is inf or nan (the API then runs NumPy's code: test_float_semantics)."""
+    twin = info(prim).math_twin
+    edges = [0.0, -0.0, 0.5, -1.25, 3.0, 710.0, -1000.0, math.inf, -math.inf, math.nan]
+    samples = np.random.default_rng(0).uniform(-30.0, 30.0, 2000).tolist()
+    for x in edges + samples:
+        with np.errstate(all='ignore'):
+            expected = float(prim(x))
+        try:
+            got = twin(x)
+        except (ValueError, OverflowError):
+            assert not math.isfinite(expected), (prim, x)
+            continue
+        assert type(got) is float
+        assert got == expected or abs(got - expected) <= 2 * math.ulp(expected) or \
+            math.isnan(got) and math.isnan(expected), (prim, x, got, expected)

@@ -172,16 +172,24 @@ def python_math(x, y):
     return math.tanh(x * y) * math.sin(y) + x / y
 
 
+def cosh_chain(x, y):
+    return np.cosh(x * y) + x
+
+
 def test_floats_that_are_surely_floats_are_returned_as_they_are():
     g = sg.grad(python_math, wrt=(0, 1))
     dx, dy = g(0.3, 0.7)
     assert type(dx) is float and type(dy) is float
     special = g.compiled_for_floats.generated.source
     assert 'float(' not in special, special
-    # np.exp on a float gives np.float64 (no math twin: math.exp raises on overflow)
+    # np.exp, np.sin, np.tanh of floats: their math twins, floats too
     d = sg.grad(chain, wrt=(0, 1, 2))(0.3, 0.7, 1.2)
     assert all(type(v) is float for v in d)
-    assert 'float(' in sg.grad(chain, wrt=(0, 1, 2)).compiled_for_floats.generated.source
+    assert 'float(' not in sg.grad(chain, wrt=(0, 1, 2)).compiled_for_floats.generated.source
+    # np.cosh of a float gives np.float64 (no math twin): its gradient is made a float
+    g = sg.grad(cosh_chain, wrt=(0, 1))
+    assert all(type(v) is float for v in g(0.3, 0.7))
+    assert 'float(' in g.compiled_for_floats.generated.source
     from s2sgrad.testing import check_grads
     check_grads(python_math, 0.3, 0.7, wrt=(0, 1), order=2)
 

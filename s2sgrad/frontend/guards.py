@@ -19,6 +19,7 @@ are not guarded: NumPy is not rebound under a running program, and an array's
 shape and dtype are guarded on the array itself.
 """
 import builtins
+import keyword
 import math
 import types
 
@@ -46,6 +47,7 @@ class Guards:
     def __init__(self):
         self.reads = {}     # (kind, id(where), key) -> [kind, where, key, object, facet]
         self.contents = {}          # id(array) -> [array, bytes]: arrays whose items were folded
+        self.version = 0            # counts the changes to what `terms` gives
 
     def check(self):
         """True when every read gives the same object: the fast test, made on every
@@ -56,6 +58,7 @@ class Guards:
 
     def _changed(self):
         self.__dict__.pop('check', None)        # compile the check again at its next use
+        self.version += 1
 
     # ---- recording (while lowering) -----------------------------------------
     def read_global(self, namespace, name, obj):
@@ -124,6 +127,22 @@ class Guards:
 
     def _compile_check(self):
         """One expression testing every read by identity (and arrays' facets)."""
+        terms, names = self.terms()
+        if not terms:
+            return _always
+        # (the objects as default values: local variables, the fastest to read)
+        parameters = ', '.join(f'{name}={name}' for name in names)
+        source = f'def check({parameters}):\n    try:\n        return ' + \
+            ' and '.join(terms) + '\n    except Exception:\n        return False\n'
+        exec(compile(source, '<s2sgrad guards>', 'exec'), names)
+        return names['check']
+
+    def terms(self):
+        """(the tests `check` makes, as Python expressions, the names they read ->
+        their objects), for code that makes the same tests inline (s2sgrad/entry.py).
+        The names are `w0`, `v0`, ... (a letter and a number) and `_MISSING`,
+        `_facet`; a test may raise, which means False; `version` counts the
+        changes to what this gives."""
         names = {'_MISSING': _MISSING}
         terms = []
         for k, (kind, where, key, obj, facet) in enumerate(self.reads.values()):
@@ -135,6 +154,8 @@ class Guards:
             elif kind == 'builtin':
                 names[f'b{k}'] = _builtins_of(where)
                 terms.append(f'{key!r} not in w{k} and b{k}[{key!r}] is v{k}')
+            elif key.isidentifier() and not keyword.iskeyword(key):  # (gone: raises, False)
+                terms.append(f'w{k}.{key} is v{k}')
             else:
                 terms.append(f'getattr(w{k}, {key!r}, _MISSING) is v{k}')
             if facet is not None:
@@ -143,14 +164,7 @@ class Guards:
         for k, (array, data) in enumerate(self.contents.values()):
             names[f'a{k}'], names[f'd{k}'] = array, data
             terms.append(f'a{k}.tobytes() == d{k}')
-        if not terms:
-            return _always
-        # (the objects as default values: local variables, the fastest to read)
-        parameters = ', '.join(f'{name}={name}' for name in names)
-        source = f'def check({parameters}):\n    try:\n        return ' + \
-            ' and '.join(terms) + '\n    except Exception:\n        return False\n'
-        exec(compile(source, '<s2sgrad guards>', 'exec'), names)
-        return names['check']
+        return terms, names
 
     def _revalidate(self):
         """The slow comparison: values rebound to equal immutable values are accepted
@@ -195,10 +209,16 @@ def _current(kind, where, key):
 def _facet(obj):
     """What an object's identity does not fix: an array's shape and dtype (settable
     in place), a container's items (a tuple's too: its arrays' shapes); None for
-    anything else."""
-    if isinstance(obj, np.ndarray) or type(obj) in (list, dict, set, tuple):
+    anything else, and for a tuple of numbers, strings, ... (a function's usual
+    defaults), which nothing can change."""
+    if isinstance(obj, np.ndarray) or type(obj) in (list, dict, set) or \
+            type(obj) is tuple and not _unchangeable(obj):
         return _snapshot(obj)
     return None
+
+
+def _unchangeable(obj):
+    return type(obj) in _IMMUTABLE or type(obj) is tuple and all(map(_unchangeable, obj))
 
 
 def _snapshot(obj):

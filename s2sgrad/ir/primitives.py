@@ -34,8 +34,11 @@ Family and spellings (the frontend, peephole)
                 specialisation (`z.max(axis=1)` for np.max: skips NumPy's
                 Python-level dispatch); passes/peephole.py.
   math_twin     the math-module function that agrees with it on Python floats
-                (math.tanh for np.tanh; not math.exp, which raises where NumPy
-                gives inf): a float specialisation calls it; passes/peephole.py.
+                wherever it returns, to an ulp or two (math.tanh for np.tanh):
+                a float specialisation calls it; passes/peephole.py.  Where
+                it raises (math.log(-1.0), math.exp(1000.0)) NumPy gives nan
+                or inf with a warning: the API then runs the call again on
+                np.float64, NumPy's own code (api.GradFunction).
 
 Shapes and dtypes (analyses/shapes.py, analyses/dtypes.py)
   reduction     'axis': reduces over `axis` (args[1] or axis=) with keepdims=;
@@ -284,9 +287,11 @@ for _prim in (np.float64, np.float32, np.float16):
     _add(_prim, scalar_cast=True)
 
 # ---- float specialisations: math twins ------------------------------------------------
-# (np.exp and np.log have none: math's raise where NumPy gives inf or nan)
+# (within an ulp or two of NumPy's own scalar functions, sqrt exactly; not np.log1p,
+# np.log10: they differ more often, at 2.0 already)
 for _prim, _twin in ((np.sin, math.sin), (np.cos, math.cos), (np.tanh, math.tanh),
-                     (np.arctan, math.atan), (np.fabs, math.fabs)):
+                     (np.arctan, math.atan), (np.fabs, math.fabs), (np.exp, math.exp),
+                     (np.log, math.log), (np.sqrt, math.sqrt)):
     _add(_prim, math_twin=_twin, fresh=True)
 
 # ---- effects --------------------------------------------------------------------------
