@@ -3,8 +3,9 @@
 The first table gives each workload's slowest spelling (the highest median
 ratio of s2sgrad's gradient to the hand-written one, or to the spelling's
 forward where the workload's target is against the forward); the second every
-spelling.  Times, peak memory and first calls follow per workload, the worst
-spelling where s2sgrad is concerned.
+spelling; then s2sgrad against each peer on the same spelling, with the
+issue's target against the peers (`peer_target`).  Times, peak memory and
+first calls follow per workload, the worst spelling where s2sgrad is concerned.
 """
 
 

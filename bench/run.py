@@ -347,7 +347,7 @@ def check_peer(peer, w, sp, inputs, names):
         info['first_call_ms'] = (perf_counter() - t0) * 1e3
         bad = compare(got, w.hand(*sp.hand_args(inputs)), names)
     except Exception as exc:
-        bad = f'error: {type(exc).__name__}: {_message(exc)}'
+        bad = f'error: {_message(exc)}'
     if bad:
         info.update(status='err' if bad.startswith('error') else 'wrong', reason=bad)
         return info, None
@@ -356,11 +356,14 @@ def check_peer(peer, w, sp, inputs, names):
 
 
 def _message(exc):
-    """The line of an error's message that says what went wrong."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip(' =')]
+    """`Type: what went wrong`, in one line, from an error a peer raised."""
+    lines = [ln.strip() for ln in str(exc).splitlines()
+             if ln.strip(' =') and ln.strip() != 'Tangent Error']     # Tangent's banner
     if lines and lines[0] == 'in user code:':      # TensorFlow: a trace, then the error
-        return lines[-1]
-    return lines[0] if lines else ''
+        lines = lines[-1:]
+    text, name = (lines[0] if lines else ''), type(exc).__name__
+    text = text if text.startswith(name + ':') else f'{name}: {text}'
+    return text if len(text) <= 200 else text[:197] + '...'
 
 
 def run_workload(w, peers, opts):
