@@ -12,7 +12,7 @@ the helper functions it calls from its module, and its module-global arrays
 become the peer's arrays, as a user of that library writes them).  A spelling
 the peer cannot run (a method its arrays lack, a loop its compiler unrolls for
 too long) shows the peer's error, or is skipped with a reason
-(`Workload.skip_peers`).  Every peer runs on one thread: BLAS through the
+(`Workload.skip_peers`, `SKIPS`).  Every peer runs on one thread: BLAS through the
 variables bench/run.py sets before NumPy is imported, XLA with its
 multi-threaded Eigen off, TensorFlow with one intra-op and one inter-op thread.
 

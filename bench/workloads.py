@@ -59,7 +59,7 @@ class Workload:
     name: str
     letter: str
     title: str              # one line for the table and the README
-    spellings: tuple        # Spelling, the first the reference (peers run it)
+    spellings: tuple        # Spelling, the first the reference (--peer-spellings first)
     hand: object            # hand-written gradient: all the inputs, tuple of gradients
     make_inputs: object     # rng -> tuple of arguments
     wrt: tuple              # indices of the arguments differentiated
