@@ -3,8 +3,9 @@
 The first table gives each workload's slowest spelling (the highest median
 ratio of s2sgrad's gradient to the hand-written one, or to the spelling's
 forward where the workload's target is against the forward); the second every
-spelling.  Times, peak memory and first calls follow per workload, the worst
-spelling where s2sgrad is concerned.
+spelling; then s2sgrad against each peer on the same spelling, with the
+issue's target against the peers (`peer_target`).  Times, peak memory and
+first calls follow per workload, the worst spelling where s2sgrad is concerned.
 """
 
 
@@ -65,6 +66,10 @@ def transform_figure(name):
     return lambda s: s['transform'][name] if s.get('transform') else None
 
 
+def peer_first_call(pname):
+    return lambda s: s.get('peers', {}).get(pname, {}).get('first_call_ms')
+
+
 def fmt_opt(x, spec):
     return '-' if x is None else format(x, spec)
 
@@ -75,13 +80,52 @@ def check_cell(res):
     return cell + (f' ({refused} refused)' if refused else '')
 
 
-def peer_cell(res, pname):
-    info = res['peers'].get(pname)
+def peer_cell(s, pname, figure):
+    """A peer's `figure` ratio on spelling result `s`, else its status ('err', 'skipped'; '-')."""
+    info = (s or {}).get('peers', {}).get(pname)
     if info is None:
         return '-'
     if info['status'] != 'ok':
         return info['status']
-    return fmt_ratio(res['ratios'].get(f'{pname}/hand'))
+    return fmt_ratio(s['ratios'].get(figure))
+
+
+def jax_beats_hand(s):
+    """jax.jit(grad) faster than the hand-written NumPy gradient on spelling `s` (same round)."""
+    r = s.get('ratios', {}).get('jax/hand')
+    return r is not None and r['median'] < 1.0
+
+
+def peer_target(res):
+    """The issue's target against the peers, for workload result `res`.
+
+    s2sgrad must be ahead of every peer on each spelling where jax.jit(grad) is
+    not faster than the hand gradient, measured as s2sgrad/peer on that spelling
+    in the same rounds.  Returns (spellings where it applies, spellings exempt,
+    [(spelling, peer, s2sgrad/peer median, note)] where a peer is not behind).
+    A peer that ran on the first spelling only (`--peer-spellings first`) is
+    compared there, and, asymmetrically, by its ratio to the hand gradient
+    against the slowest spelling's s2sgrad/hand.
+    """
+    applies, exempt, behind = [], [], []
+    for s in res['spellings']:
+        if jax_beats_hand(s):
+            exempt.append(s['spelling'])
+            continue
+        applies.append(s['spelling'])
+        for p, info in s.get('peers', {}).items():
+            r = s['ratios'].get(f's2sgrad/{p}')
+            if info['status'] == 'ok' and r and r['median'] >= 1.0:
+                behind.append((s['spelling'], p, r['median'], ''))
+    slow, first = slowest(res), res['spellings'][0] if res['spellings'] else None
+    if slow and slow is not first and not slow.get('peers') and slow['spelling'] in applies:
+        sg = slow['ratios']['s2sgrad/hand']
+        for p, info in first.get('peers', {}).items():
+            r = first['ratios'].get(f'{p}/hand')
+            if info['status'] == 'ok' and r and sg and sg['median'] >= r['median']:
+                behind.append((slow['spelling'], p, sg['median'] / r['median'],
+                               f'the peer on {first["spelling"]}, by their ratios to hand'))
+    return applies, exempt, behind
 
 
 def report(results, peers, rounds):
@@ -97,7 +141,7 @@ def report(results, peers, rounds):
                      fmt_ratio(s and s['ratios']['s2sgrad/forward']),
                      fmt_ratio(fast and fast['ratios'][res['slowest_by']]),
                      fmt_ratio(res.get('ratios', {}).get('hand/forward'))]
-                    + [peer_cell(res, p) for p in peers]
+                    + [peer_cell(s, p, f'{p}/hand') for p in peers]
                     + [fmt_opt(worst(res, transform_figure('transform_ms')), '.1f'),
                        fmt_opt(worst(res, transform_figure('call_after_source_ms')), '.1f'),
                        fmt_opt(worst(res, mem_ratio), '.2f'), check_cell(res)])
@@ -108,8 +152,8 @@ def report(results, peers, rounds):
           'gradient taking the same argument types, or of the spelling\'s own NumPy forward) in '
           'the same round.')
     print('slowest = the spelling with the highest sg/hand (sg/fwd where the target is against '
-          'the forward: (g)); fastest = the lowest of the same; hand/fwd and the peers: the first '
-          'spelling.')
+          'the forward: (g)); fastest = the lowest of the same; hand/fwd: the first spelling; '
+          'the peers: the slowest spelling (- where they did not run it).')
     print("xform ms = sg.grad(f) + first .source access (a new object each time, median of "
           "repeats after the first); 1st call ms = the call that follows; mem = peak traced "
           "memory (tracemalloc) of one gradient call, s2sgrad over hand-written; these three: "
@@ -122,9 +166,6 @@ def report(results, peers, rounds):
                 print(f"  refused (known) {label(res)} {s['spelling']}: {s['reason']}")
             if s.get('note_to_maintainers'):
                 print(f"  {label(res)} {s['spelling']}: {s['note_to_maintainers']}")
-        for pname, info in res.get('peers', {}).items():
-            if info.get('status') not in (None, 'ok'):
-                print(f"  {pname} on {label(res)}: {info['reason']}")
     print()
 
     rows = []
@@ -144,6 +185,9 @@ def report(results, peers, rounds):
                        'xform ms', '1st call ms', 'mem sg/hand', 'check', 'what'], left=2))
     print()
 
+    if peers:
+        peers_report(results, peers)
+
     heads = ['workload', 'hand', 'forward', 's2sgrad'] + list(peers) + ['reps/round']
     rows = []
     for res in results:
@@ -153,15 +197,15 @@ def report(results, peers, rounds):
         first = res['spellings'][0]['median_s']
         rows.append([label(res), fmt_time(m['hand']), fmt_time(first['forward']),
                      fmt_time(s and s['median_s']['s2sgrad'])]
-                    + [fmt_time(m.get(p)) for p in peers]
+                    + [fmt_time(s and s['median_s'].get(p)) for p in peers]
                     + [str(res['reps_per_round'].get(f"s2sgrad[{s['spelling']}]", '-') if s
                            else '-')])
     print(f'Median time per call ({rounds} interleaved rounds; hand and forward: the first '
-          'spelling; s2sgrad: the slowest):')
+          'spelling; s2sgrad and the peers: the slowest):')
     print(table(rows, heads))
     print()
 
-    mem_peers = [p for p in peers if p != 'jax']
+    mem_peers = [p for p in peers if peers[p].traced_memory]
     rows = []
     for res in results:
         mem = res.get('peak_bytes')
@@ -171,9 +215,10 @@ def report(results, peers, rounds):
         sg_mem = worst(res, lambda s: (s.get('peak_bytes') or {}).get('s2sgrad'))
         rows.append([label(res)] + [fmt_opt(x and x / 2 ** 20, '.2f') for x in
                                     [first['hand'], first['forward'], sg_mem]
-                                    + [mem.get(p) for p in mem_peers]])
+                                    + [first.get(p) for p in mem_peers]])
     if rows:
-        print('Peak memory of one call, MiB (tracemalloc; s2sgrad: the largest spelling):')
+        print('Peak memory of one call, MiB (tracemalloc; s2sgrad: the largest spelling; '
+              'the peers: the first):')
         print(table(rows, ['workload', 'hand', 'forward', 's2sgrad'] + mem_peers))
         print()
 
@@ -186,15 +231,58 @@ def report(results, peers, rounds):
                         (('cold_transform_ms', '.1f'), ('construct_ms', '.2f'),
                          ('source_ms', '.1f'), ('call_after_source_ms', '.1f'),
                          ('fresh_first_call_ms', '.1f'))]
-                     + [f"{res['peers'][p]['first_call_ms']:.0f}"
-                        if res['peers'].get(p, {}).get('first_call_ms') is not None else '-'
-                        for p in peers])
+                     + [fmt_opt(worst(res, peer_first_call(p)), '.0f') for p in peers])
     if first:
         print('Transform and first call, ms (s2sgrad, the worst spelling: cold = first transform '
-              'of the function in this process; others: median over new sg.grad objects):')
+              'of the function in this process; others: median over new sg.grad objects; '
+              'a peer: its first call, transform or compilation included, worst spelling):')
         print(table(first, ['workload', 'cold', 'sg.grad()', '.source', 'call after',
                             'fresh 1st call'] + [f'{p} 1st' for p in peers]))
         print()
+
+
+def peers_report(results, peers):
+    """s2sgrad against each peer on the same spelling, and the issue's target against them."""
+    rows = []
+    for res in results:
+        applies, exempt, behind = peer_target(res)
+        for i, s in enumerate(res['spellings']):
+            if not s.get('peers'):
+                continue
+            late = [p for key, p, _, _ in behind if key == s['spelling']]
+            rows.append([label(res) if i == 0 else '', s['spelling'],
+                         fmt_ratio(s.get('ratios', {}).get('s2sgrad/hand')),
+                         peer_cell(s, 'jax', 'jax/hand') if 'jax' in peers else '-']
+                        + [peer_cell(s, p, f's2sgrad/{p}') for p in peers]
+                        + ['jax < hand: exempt' if s['spelling'] in exempt
+                           else 'not ahead of ' + ', '.join(late) if late else 'ahead'])
+    print('s2sgrad against the peers, each on the same spelling (sg/peer: median over rounds of '
+          's2sgrad time / peer time in the same round; below 1 = s2sgrad ahead):')
+    print(table(rows, ['workload', 'spelling', 'sg/hand', 'jax/hand']
+                + [f'sg/{p}' for p in peers] + ['target'], left=2))
+    print()
+    print('Target: ahead of every peer on every workload where jax.jit(grad) is not faster than '
+          'the hand-written NumPy gradient (checked per spelling, each peer on the same spelling):')
+    for res in results:
+        applies, exempt, behind = peer_target(res)
+        if not applies:
+            verdict = 'jax.jit faster than hand on every spelling: does not apply'
+        elif behind:
+            verdict = 'MISSED: ' + '; '.join(
+                f'{key}: {p} (sg/{p} {r:.2f}' + (f', {note}' if note else '') + ')'
+                for key, p, r, note in behind)
+        else:
+            verdict = 'met: ahead of every peer that ran'
+        if applies and exempt:
+            verdict += f" (exempt, jax faster than hand: {', '.join(exempt)})"
+        print(f'  {label(res)}: {verdict}')
+    for res in results:
+        for s in res['spellings']:
+            for pname, info in s.get('peers', {}).items():
+                if info['status'] != 'ok':
+                    print(f"  {pname} {info['status']} on {label(res)} {s['spelling']}: "
+                          f"{info['reason']}")
+    print()
 
 
 def scaling_report(scaling):
@@ -238,12 +326,9 @@ def target_misses(results, scaling):
             ratio = mem_ratio(s)
             if ratio is not None and ratio > 1.2:
                 misses.append(f'{where}: peak memory {ratio:.2f}x hand > 1.2x')
-        sr = worst(res, lambda s: (s.get('ratios', {}).get('s2sgrad/hand') or {}).get('median'))
-        for p in res['peers']:
-            pr = res['ratios'].get(f'{p}/hand')
-            if pr and sr and sr >= pr['median']:
-                misses.append(f"{label(res)}: the slowest spelling not faster than {p} "
-                              f"({sr:.2f} vs {pr['median']:.2f} x hand)")
+        for key, p, r, note in peer_target(res)[2]:
+            misses.append(f"{label(res)} {key}: not ahead of {p} (s2sgrad/{p} = {r:.2f}"
+                          + (f'; {note}' if note else '') + ')')
     if scaling and scaling['exponent'] is not None and scaling['exponent'] > 1.15:
         misses.append(f"(h) long: transform time grows as lines^{scaling['exponent']:.2f}, "
                       'not linearly')

@@ -11,11 +11,12 @@ spelling the s2sgrad gradient is checked against the hand-written one (rtol
 1e-6, float64; the hand gradient itself is checked against central
 differences, and each spelling's forward against the first's), then the hand
 gradient, each spelling's NumPy forward and s2sgrad gradient, and the installed
-peers (autograd, jax.jit(jax.grad), tangent; on the first spelling) are timed
-in interleaved rounds in this process; s2sgrad's transform and first-call
-times and the peak memory of one gradient call (tracemalloc) are measured too.
-The report gives each workload's slowest spelling, then every spelling.  BLAS
-runs on one thread.
+peers' gradients of each spelling (autograd, jax.jit(jax.grad), Tangent,
+tf.function: bench/peers.py; each checked like s2sgrad's first) are timed in
+interleaved rounds in this process; s2sgrad's transform and first-call times
+and the peak memory of one gradient call (tracemalloc) are measured too.  The
+report gives each workload's slowest spelling, then every spelling, then
+s2sgrad against each peer on the same spelling.  BLAS runs on one thread.
 
 Exit status: 1 if s2sgrad fails on a spelling (an error or a wrong gradient,
 except an error listed in KNOWN_REFUSALS) or a hand gradient disagrees with
@@ -26,10 +27,6 @@ import os
 for _var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS',
              'VECLIB_MAXIMUM_THREADS', 'NUMEXPR_NUM_THREADS'):
     os.environ[_var] = '1'          # before NumPy is imported: BLAS on one thread
-# jax (when installed) on the CPU, on one thread too
-os.environ.setdefault('JAX_PLATFORMS', 'cpu')
-os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') + ' --xla_cpu_multi_thread_eigen=false'
-                           ' intra_op_parallelism_threads=1').strip()
 
 import argparse
 import datetime
@@ -40,8 +37,6 @@ import statistics
 import sys
 import time
 import tracemalloc
-import types
-import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -49,6 +44,7 @@ sys.path.insert(1, os.path.dirname(HERE))      # this checkout's s2sgrad
 
 import numpy as np
 
+import peers as P
 import report as R
 import s2sgrad as sg
 import workloads as W
@@ -116,70 +112,6 @@ def threadpool_state():
     text = '; '.join(f"{p.get('internal_api')} {p.get('version')} threads={p.get('num_threads')}"
                      for p in info) or 'no thread pools found'
     return info, text
-
-
-# -------------------------------------------------------------------- peers
-
-def _rebind(fn, npmod):
-    """The same function with `np` and `math` meaning `npmod` (autograd.numpy, jax.numpy)."""
-    g = dict(fn.__globals__, np=npmod, math=npmod)
-    return types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
-
-
-def _version(*dists):
-    from importlib import metadata
-    for d in dists:
-        try:
-            return metadata.version(d)
-        except metadata.PackageNotFoundError:
-            pass
-    return '?'
-
-
-def load_peers(wanted):
-    """{name: (version, maker)}; maker(workload, args) -> a gradient call of no arguments."""
-    peers, notes = {}, []
-    if 'autograd' in wanted:
-        try:
-            import autograd
-            import autograd.numpy as anp
-
-            def make_autograd(w, args):
-                g = autograd.grad(_rebind(w.fn, anp), argnum=w.wrt)
-                return lambda: g(*args)
-            peers['autograd'] = (_version('autograd'), make_autograd)
-        except ImportError as exc:
-            notes.append(f'autograd: not installed ({exc})')
-    if 'jax' in wanted:
-        try:
-            import jax
-            jax.config.update('jax_enable_x64', True)
-            import jax.numpy as jnp
-
-            def make_jax(w, args):
-                static = tuple(i for i, a in enumerate(args)
-                               if i not in w.wrt and not isinstance(a, np.ndarray))
-                g = jax.jit(jax.grad(_rebind(w.fn, jnp), argnums=w.wrt), static_argnums=static)
-                jargs = tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
-                return lambda: jax.block_until_ready(g(*jargs))
-            peers['jax'] = (jax.__version__, make_jax)
-        except ImportError as exc:
-            notes.append(f'jax: not installed ({exc})')
-    if 'tangent' in wanted:
-        try:
-            import tangent
-
-            def make_tangent(w, args):
-                with warnings.catch_warnings():     # its generated code has `1 is None`
-                    warnings.simplefilter('ignore', SyntaxWarning)
-                    g = tangent.grad(w.fn, wrt=w.wrt, verbose=0)
-                if len(w.wrt) == 1:
-                    return lambda: (g(*args),)
-                return lambda: g(*args)
-            peers['tangent'] = (_version('tangent-ad', 'tangent'), make_tangent)
-        except Exception as exc:
-            notes.append(f'tangent: not importable ({type(exc).__name__}: {exc})')
-    return peers, notes
 
 
 # -------------------------------------------------------------- correctness
@@ -402,9 +334,41 @@ def check_spelling(w, sp, inputs, names, want, opts):
     return out, g
 
 
+def check_peer(peer, w, sp, inputs, names):
+    """(result dict, call or None): the peer's gradient of spelling `sp`, checked as s2sgrad's."""
+    skip = P.skip_reason(peer.name, w, sp)
+    if skip:
+        return {'status': 'skipped', 'reason': skip}, None
+    info = {}
+    try:
+        t0 = perf_counter()
+        call = peer.make(sp.fn, w.wrt, sp.args(inputs))
+        got = call()
+        info['first_call_ms'] = (perf_counter() - t0) * 1e3
+        bad = compare(got, w.hand(*sp.hand_args(inputs)), names)
+    except Exception as exc:
+        bad = f'error: {_message(exc)}'
+    if bad:
+        info.update(status='err' if bad.startswith('error') else 'wrong', reason=bad)
+        return info, None
+    info['status'] = 'ok'
+    return info, call
+
+
+def _message(exc):
+    """`Type: what went wrong`, in one line, from an error a peer raised."""
+    lines = [ln.strip() for ln in str(exc).splitlines()
+             if ln.strip(' =') and ln.strip() != 'Tangent Error']     # Tangent's banner
+    if lines and lines[0] == 'in user code:':      # TensorFlow: a trace, then the error
+        lines = lines[-1:]
+    text, name = (lines[0] if lines else ''), type(exc).__name__
+    text = text if text.startswith(name + ':') else f'{name}: {text}'
+    return text if len(text) <= 200 else text[:197] + '...'
+
+
 def run_workload(w, peers, opts):
     res = {'name': w.name, 'letter': w.letter, 'title': w.title, 'targets': w.targets,
-           'status': 'ok', 'reason': None, 'peers': {}, 'spellings': []}
+           'status': 'ok', 'reason': None, 'spellings': []}
     rng = np.random.default_rng(0)
     inputs = w.make_inputs(rng)
     names = [list(_params(w.fn))[i] for i in w.wrt]
@@ -417,10 +381,11 @@ def run_workload(w, peers, opts):
     want = float(w.fn(*inputs))
 
     # Candidates: the hand gradient (once per argument types), and per spelling
-    # its forward and its s2sgrad gradient; the peers on the first spelling.
+    # its forward, its s2sgrad gradient and the peers' (every spelling, or the first).
     calls = {'hand': _call(w.hand, inputs)}
     keys = {}                   # spelling key -> (hand, forward, s2sgrad) candidate names
-    for sp in w.spellings:
+    peer_keys = {}              # spelling key -> {peer: candidate name}
+    for i, sp in enumerate(w.spellings):
         out, g = check_spelling(w, sp, inputs, names, want, opts)
         res['spellings'].append(out)
         hand_key = f'hand[{sp.types}]' if sp.types else 'hand'
@@ -429,44 +394,29 @@ def run_workload(w, peers, opts):
         calls[keys[sp.key][1]] = _call(sp.fn, sp.args(inputs))
         if g is not None:
             calls[keys[sp.key][2]] = _call(g, sp.args(inputs))
+        out['peers'], peer_keys[sp.key] = {}, {}
+        with_peers = i == 0 or opts.peer_spellings == 'all'
+        for peer in (peers.values() if with_peers else ()):
+            out['peers'][peer.name], call = check_peer(peer, w, sp, inputs, names)
+            if call is not None:
+                peer_keys[sp.key][peer.name] = f'{peer.name}[{sp.key}]'
+                calls[peer_keys[sp.key][peer.name]] = call
     bad = [s for s in res['spellings'] if s['status'] not in ('ok', 'refused')]
     if bad:
         worst = 'BENCH-ERROR' if any(s['status'] == 'BENCH-ERROR' for s in bad) else 'FAIL'
         res.update(status=worst, reason='; '.join(f"{s['spelling']}: {s['reason']}" for s in bad))
 
-    ref_forward = keys[w.spellings[0].key][1]
-    for pname, (_, maker) in peers.items():
-        info = res['peers'][pname] = {}
-        if pname in w.skip_peers:
-            info.update(status='skipped', reason=w.skip_peers[pname])
-            continue
-        try:
-            t0 = perf_counter()
-            call = maker(w, inputs)
-            out = call()
-            info['first_call_ms'] = (perf_counter() - t0) * 1e3
-            bad = compare(out, hand, names)
-        except Exception as exc:
-            bad = f'error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ""}'
-        if bad:
-            info['status'] = 'err' if bad.startswith('error') else 'wrong'
-            info['reason'] = bad
-            continue
-        info['status'] = 'ok'
-        calls[pname] = call
-
     times, reps = interleaved(calls, opts.rounds, opts.round_seconds)
+    ref_forward = keys[w.spellings[0].key][1]
     res['median_s'] = {k: statistics.median(v) for k, v in times.items()}
     res['reps_per_round'] = reps
     res['rounds'] = opts.rounds
-    res['ratios'] = {f'{p}/{base}': ratio(times, p, b) for p in peers if p in calls
-                     for base, b in (('hand', 'hand'), ('forward', ref_forward))}
-    res['ratios']['hand/forward'] = ratio(times, 'hand', ref_forward)
+    res['ratios'] = {'hand/forward': ratio(times, 'hand', ref_forward)}
     mem = {}
     if w.memory and opts.memory:
-        for name in calls:
-            if name != 'jax':           # jax allocates outside tracemalloc
-                mem[name] = peak_bytes(calls[name])
+        untraced = {k for pk in peer_keys.values() for p, k in pk.items()
+                    if not peers[p].traced_memory}     # allocating outside tracemalloc
+        mem = {name: peak_bytes(call) for name, call in calls.items() if name not in untraced}
         res['peak_bytes'] = mem
 
     for out in res['spellings']:
@@ -478,9 +428,15 @@ def run_workload(w, peers, opts):
                          's2sgrad/forward': ratio(times, sg_key, fwd_key),
                          'forward/hand': ratio(times, fwd_key, hand_key),
                          'forward/first forward': ratio(times, fwd_key, ref_forward)}
+        for p, key in peer_keys[out['spelling']].items():
+            out['median_s'][p] = res['median_s'][key]
+            out['ratios'][f'{p}/hand'] = ratio(times, key, hand_key)
+            out['ratios'][f's2sgrad/{p}'] = ratio(times, sg_key, key)
         if mem:
             out['peak_bytes'] = {'hand': mem[hand_key], 'forward': mem[fwd_key],
                                  's2sgrad': mem.get(sg_key)}
+            out['peak_bytes'].update((p, mem[key]) for p, key in peer_keys[out['spelling']].items()
+                                     if key in mem)
     # slowest: the spelling farthest from the workload's target (its ratio to the forward
     # where the target is against the forward: (g)), else against the hand gradient
     res['slowest_by'] = by = 's2sgrad/forward' if 'forward' in w.targets else 's2sgrad/hand'
@@ -557,8 +513,10 @@ def main(argv=None):
                     help='correctness of every spelling and two short rounds (a CI check)')
     ap.add_argument('--json', metavar='PATH', help='write all figures to PATH')
     ap.add_argument('--only', metavar='NAMES', help='comma-separated workload names or letters')
-    ap.add_argument('--peers', default='autograd,jax,tangent',
+    ap.add_argument('--peers', default=','.join(P.NAMES),
                     help='peers to measure when installed (default: %(default)s; "" for none)')
+    ap.add_argument('--peer-spellings', choices=('all', 'first'),
+                    help='spellings the peers run (default: all; --quick: first)')
     ap.add_argument('--rounds', type=int, help='interleaved rounds (default 21, quick 2)')
     ap.add_argument('--profile', metavar='NAME[:SPELLING]',
                     help="print the gradient one spelling's call runs (default the first) and a "
@@ -574,6 +532,7 @@ def main(argv=None):
         profile(*found[0])
         return 0
     opts.rounds = opts.rounds or (2 if opts.quick else 21)
+    opts.peer_spellings = opts.peer_spellings or ('first' if opts.quick else 'all')
     opts.round_seconds = 0.002 if opts.quick else 0.03
     opts.transform_repeats = 1 if opts.quick else 5
     opts.memory = not opts.quick
@@ -587,8 +546,11 @@ def main(argv=None):
           f"{machine['date']}; load average at start: {machine['loadavg']}")
     print(f'BLAS threads: {pool_text}')
     wanted = [p for p in opts.peers.split(',') if p]
-    peers, notes = load_peers(wanted)
-    print('peers: ' + ('; '.join([f'{n} {v}' for n, (v, _) in peers.items()] + notes) or 'none'))
+    peers, notes = P.load_peers(wanted)
+    print('peers: ' + ('; '.join([f'{p.name} {p.version}' for p in peers.values()] + notes)
+                       or 'none')
+          + (f"; on {'every' if opts.peer_spellings == 'all' else 'the first'} spelling"
+             if peers else ''))
     print(f"mode: {'quick (correctness check, not a timing run)' if opts.quick else 'full'}, "
           f'{opts.rounds} rounds, ~{opts.round_seconds * 1e3:g} ms per candidate per round')
     print()
@@ -640,7 +602,8 @@ def main(argv=None):
     print(f"load average at end: {machine['loadavg_end']}; wall time {perf_counter() - start:.1f} s")
     if opts.json:
         doc = {'machine': machine, 'threadpools': pools, 'threadpool_text': pool_text,
-               'peers': {n: v for n, (v, _) in peers.items()}, 'peer_notes': notes,
+               'peers': {p.name: p.version for p in peers.values()}, 'peer_notes': notes,
+               'peer_spellings': opts.peer_spellings,
                'mode': 'quick' if opts.quick else 'full', 'rounds': opts.rounds,
                'round_seconds': opts.round_seconds, 'warmup_transform_ms': warmup_ms,
                'workloads': results, 'long_scaling': scaling, 'target_misses': misses,

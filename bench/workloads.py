@@ -59,7 +59,7 @@ class Workload:
     name: str
     letter: str
     title: str              # one line for the table and the README
-    spellings: tuple        # Spelling, the first the reference (peers run it)
+    spellings: tuple        # Spelling, the first the reference (--peer-spellings first)
     hand: object            # hand-written gradient: all the inputs, tuple of gradients
     make_inputs: object     # rng -> tuple of arguments
     wrt: tuple              # indices of the arguments differentiated
@@ -654,6 +654,7 @@ def long_function(n_lines, seed=0):
         tuple(range(N_LONG_INPUTS)), memory=False, targets={}, lines=n_lines,
         skip_peers={} if n_lines <= 200 else {
             'tangent': 'its transform takes ~5 s at 200 lines, ~60 s at 800',
+            'tf': 'tf.function traces for ~9 s at 200 lines and ~85 s at 800 (load 10)',
             'jax': 'jax.jit(grad) compiles in ~1.3 s at 200 lines, ~2.7 s at 400, '
                    'and had not finished after 5 min at 800'})
 
