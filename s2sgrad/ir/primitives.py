@@ -203,6 +203,28 @@ def viewed_operand(op):
     return op.args[0] if info(op.prim).view and op.args else None
 
 
+def einsum_terms(subscripts):
+    """np.einsum's subscripts as ([each operand's term], the output's term); the
+    output of the implicit form ('ij,jk') is its labels used once, in order, after
+    '...' where an operand has it."""
+    spec = subscripts.replace(' ', '')
+    if '->' in spec:
+        inputs, output = spec.split('->')
+        return inputs.split(','), output
+    inputs = spec.split(',')
+    letters = [c for term in inputs for c in term if c != '.']
+    output = ''.join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return inputs, '...' + output if any('...' in term for term in inputs) else output
+
+
+def einsum_tokens(term):
+    """'i...jk' -> ['i', '...', 'j', 'k']."""
+    if '...' not in term:
+        return list(term)
+    head, tail = term.split('...')
+    return list(head) + ['...'] + list(tail)
+
+
 def fresh_result(op):
     """Is `op`'s result an array of its own (`fresh`)?  So is np.einsum's of several
     operands (without out=)."""

@@ -7,6 +7,8 @@ writes is only needed in general:
   summed value's shape; when every reader is an elementwise op whose other
   operand already has that shape, NumPy broadcasts `g` by itself, and the
   broadcast view (and its Python call) goes.
+* `_sg_unbroadcast(g, x)` (a rule's own sum back) of a g known to have x's
+  shape (in a shape specialisation): g.
 * `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
@@ -33,6 +35,7 @@ from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir.primitives import elementwise, info
 from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
+from ..runtime import helpers
 from ..specialisation import GENERAL
 
 
@@ -46,6 +49,8 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     uses = _uses(graph)
     shapes = _Shapes(graph, specialisation.shapes)
     _elide_broadcasts(graph, shapes, uses)
+    if specialisation.shapes is not None:
+        _elide_unbroadcasts(graph, shapes)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
     uses = _uses(graph)
@@ -103,6 +108,10 @@ class _Shapes:
     def __init__(self, graph, shapes):
         self.graph, self.shapes, self.classes = graph, shapes, None   # (the parameters')
 
+    def forget(self):
+        """After a rewrite the classes no longer describe: computed again when asked."""
+        self.classes = None
+
     def get(self):
         if self.classes is None:
             self.classes = ShapeClasses(self.graph.body.ops, shapes=self.shapes)
@@ -128,6 +137,26 @@ def _elide_broadcasts(graph, lazy_shapes, uses):
             if uses[source] is not None:
                 uses[source].extend(_readers(op.output, uses))
             uses[op.output] = []
+
+
+def _elide_unbroadcasts(graph, lazy_shapes):
+    """`_sg_unbroadcast(g, x)` (a rule's own sum back to x's shape, np.einsum's) where
+    g is known to have x's shape already: g, which the helper returns then."""
+    candidates = [op for op in walk(graph.body)
+                  if isinstance(op, Op) and op.adjoint is not None and
+                  op.prim is helpers._sg_unbroadcast and len(op.args) == 2 and not op.kwargs]
+    renamed = {}
+    for op in candidates:
+        g, x = op.args
+        shape = lazy_shapes.get().shape_of(x) if isinstance(x, Value) else None
+        if isinstance(g, Value) and shape is not None and \
+                lazy_shapes.get().shape_of(g) == shape:
+            renamed[op.output] = g
+            if g.temp:                  # (named as the gradient it is: dD, not _multiply)
+                g.hint, g.temp = op.output.hint, op.output.temp
+    if renamed:
+        _apply_renames(graph, renamed)
+        lazy_shapes.forget()
 
 
 def _drop_unit_factors(graph, samples, uses):
