@@ -22,9 +22,10 @@ def grad_pairwise(X, eps):
     dD *= np.expand_dims(dr2, -1) * 2.0
     del _divide, dr2
     # grad of workloads.py:507  D = X[:, None, :] - X[None, :, :]
-    dX_1 = np.reshape(-dD.sum(axis=0, keepdims=True), np.shape(X))
-    dX_2 = np.reshape(dD.sum(axis=1, keepdims=True), np.shape(X))
+    dX_1 = -dD.sum(axis=0)
+    dX_2 = np.einsum('ijk->ik', dD)
     del D, dD
     # grad of workloads.py:506  def pairwise(X, eps):
-    dX = dX_1 + dX_2
+    dX = dX_1
+    dX += dX_2
     return _sg_cast_like(dX, X),
