@@ -276,3 +276,27 @@ def test_a_seed_of_ones_times_a_value_is_the_value_but_never_the_callers_array()
     assert np.all(w != 0.0)
     x32 = x.astype(np.float32)                  # float32 stays float32 (1.0 is weak)
     assert sg.grad(weighted, wrt=1)(w.astype(np.float32), x32).dtype == np.float32
+
+
+def gaussian_penalty(w):
+    return 0.5 * np.sum(np.exp(-w * w))
+
+
+def gaussian_penalty_of_square(w):
+    return 0.5 * np.exp(-w ** 2).sum()
+
+
+def test_factors_of_an_elementwise_gradient_are_folded_across_products_and_negations():
+    """0.5 * sum(exp(-w * w)): the two terms of `-w * w` (one, shared) are that term
+    twice, and 0.5 * 2.0 goes: one product, `_exp * _negative`.  Of -(w ** 2):
+    0.5, the negation and 2.0 are one factor -1.0."""
+    w = np.random.default_rng(4).normal(size=20000)
+    special = special_source(sg.grad(gaussian_penalty), w)
+    assert 'dw = _exp\n    dw *= _negative\n' in special, special
+    assert '0.5' not in special.split('# ---- grad')[1].split('\n', 2)[2], special
+    special = special_source(sg.grad(gaussian_penalty_of_square), w)
+    assert 'dw *= -1.0\n    dw *= w\n' in special and '2.0' not in special, special
+    from s2sgrad.testing import check_grads
+    for fn in (gaussian_penalty, gaussian_penalty_of_square):
+        check_grads(fn, w[:7], order=2)
+        np.testing.assert_allclose(sg.grad(fn)(w), -w * np.exp(-w * w), rtol=1e-13)

@@ -9,7 +9,8 @@ writes is only needed in general:
   broadcast view (and its Python call) goes.
 * `_sg_unbroadcast(g, x)` (a rule's own sum back) of a g known to have x's
   shape (in a shape specialisation): g.
-* `np.sum(-d, axis=...)`: negating after the sum negates fewer elements.
+* `np.sum(-d, axis=...)`: negating after the sum negates fewer elements;
+  `-(d * c)` is `d * (-c)`, and `d + d` (two terms made one) `d * 2.0`.
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b`.
@@ -19,8 +20,9 @@ writes is only needed in general:
   ('ijk->ik'), several times faster.
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
-  factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
-  `2.0 / u`: one pass over the array instead of two.
+  factors) to `d * (0.1 * 3)` (Python folds that), `d * 0.5 * w * 2.0` to
+  `d * w * 1.0` and `1.0 / u * 2.0` to `2.0 / u`: one pass over the array
+  instead of two.
 
 In a specialisation for Python floats, values that are certainly Python
 floats (arguments, Python arithmetic on them, math functions) need no
@@ -42,6 +44,7 @@ from ..ir.primitives import elementwise, info
 from ..ir.nodes import Const, Op, Value, blocks_in, map_operand, values_in, walk
 from ..runtime import helpers
 from ..specialisation import GENERAL
+from .simplify import eliminate_dead_code
 
 
 def simplify_adjoint(graph, specialisation=GENERAL):
@@ -58,6 +61,10 @@ def simplify_adjoint(graph, specialisation=GENERAL):
         _elide_unbroadcasts(graph, shapes)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
+    if specialisation.samples is not None:
+        _double_repeated_terms(graph, specialisation.samples)
+    _negated_factors(graph, _uses(graph))
+    eliminate_dead_code(graph)  # (a term shared away no longer counts as a reader)
     uses = _uses(graph)
     _fold_factors(graph, uses)
     if specialisation.samples is not None:      # (after the factors are folded: 1.0)
@@ -188,11 +195,22 @@ def _drop_unit_factors(graph, samples, uses):
             continue
         if dtypes is None:
             dtypes = Dtypes(graph.body.ops, samples)
-        sample = dtypes.sample(y)
-        if isinstance(sample, (np.ndarray, np.generic)) and \
-                np.issubdtype(sample.dtype, np.inexact):
+        if _inexact(dtypes.sample(y)):
             renamed[op.output] = renamed.get(y, y)
+            if uses.get(y) == [op] and not op.output.temp and _made_by_adjoint(y, graph):
+                y.hint, y.temp = op.output.hint, op.output.temp     # (dw, not dw_1)
     _apply_renames(graph, renamed)
+
+
+def _inexact(sample):
+    """Does a dtype sample (analyses/dtypes.py) stand for a value surely of an
+    inexact dtype?"""
+    return isinstance(sample, (np.ndarray, np.generic)) and np.issubdtype(sample.dtype, np.inexact)
+
+
+def _made_by_adjoint(value, graph):
+    return any(isinstance(op, Op) and op.adjoint is not None and value in op.outputs
+               for op in walk(graph.body))
 
 
 def _shape_like(target, shapes):
@@ -260,11 +278,42 @@ def _negate_after_sums(graph, uses):
                 neg.style, op.style = op.style, neg.style
 
 
+def _double_repeated_terms(graph, samples):
+    """`d + d` (two terms of one gradient that sharing made one: `-w * w`'s) is
+    `d * 2.0`, the same numbers, where d is known to be of an inexact dtype; a
+    factor the next rewrites may fold into d's own."""
+    dtypes = None
+    for op in walk(graph.body):
+        if isinstance(op, Op) and op.adjoint is not None and op.prim is np.add and \
+                _elementwise(op, 2) and isinstance(op.args[0], Value) and \
+                op.args[0] is op.args[1]:
+            dtypes = dtypes or Dtypes(graph.body.ops, samples)
+            if _inexact(dtypes.sample(op.args[0])):
+                op.prim, op.args = np.multiply, [op.args[0], Const(2.0)]
+                op.style = ('operator', '*')
+
+
+def _negated_factors(graph, uses):
+    """`-(x * c)` of a number c, the product read only there: `x * (-c)`, the same
+    numbers in one pass, whose factor the next rewrite may fold."""
+    producers = {op.output: op for op in walk(graph.body)
+                 if isinstance(op, Op) and op.adjoint is not None and
+                 op.prim is np.multiply and _elementwise(op, 2)}
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.negative and
+                _elementwise(op, 1) and op.args[0] in producers and
+                uses.get(op.args[0]) == [op]):
+            continue
+        x, c = _value_and_factor(producers[op.args[0]].args)
+        if x is not None:
+            op.prim, op.args, op.style = np.multiply, [x, Const(-c.value)], ('operator', '*')
+
+
 def _fold_factors(graph, uses):
-    """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
-    number constants, where the inner product is read only there.  (The inner op
-    stays until dead code goes, so it still counts as a reader of x: the counts
-    only err towards folding less.)"""
+    """`(x * c1) * c2` -> `x * (c1 * c2)`, `((x * c1) * v) * c2` -> `(x * v) * (c1 * c2)`
+    and `(c1 / x) * c2` -> `(c1 * c2) / x` for number constants, where each inner
+    product is read only there.  (The inner op stays until dead code goes, so it
+    still counts as a reader of x: the counts only err towards folding less.)"""
     for block in blocks_in(graph.body):
         producers = {}
         rebuilt = []
@@ -276,8 +325,13 @@ def _fold_factors(graph, uses):
                 if first is not None and uses.get(inner) == [op]:
                     if first.prim is np.multiply:
                         x, c1 = _value_and_factor(first.args)
+                        scaled = _scaled_operand(first, producers, uses)
                         if x is not None:
                             op.args = [x, _product(c1, c2, op, rebuilt)]
+                        elif scaled is not None:
+                            k, (x, c1) = scaled
+                            first.args = [x if j == k else a for j, a in enumerate(first.args)]
+                            op.args = [inner, _product(c1, c2, op, rebuilt)]
                     elif first.prim is np.divide and _number(first.args[0]) and \
                             isinstance(first.args[1], Value):
                         op.prim, op.style = np.divide, first.style
@@ -287,6 +341,20 @@ def _fold_factors(graph, uses):
                 producers[op.output] = op        # (in this block: read in order)
             rebuilt.append(op)
         block.ops = rebuilt
+
+
+def _scaled_operand(product, producers, uses):
+    """(k, (x, c)) where operand k of `product` (of two values) is `x * c` read only
+    there, else None."""
+    if not all(isinstance(a, Value) for a in product.args):
+        return None
+    for k, a in enumerate(product.args):
+        inner = producers.get(a)
+        if inner is not None and inner.prim is np.multiply and uses.get(a) == [product]:
+            x, c = _value_and_factor(inner.args)
+            if x is not None:
+                return k, (x, c)
+    return None
 
 
 def _product(c1, c2, op, ops):
