@@ -300,3 +300,18 @@ def test_factors_of_an_elementwise_gradient_are_folded_across_products_and_negat
     for fn in (gaussian_penalty, gaussian_penalty_of_square):
         check_grads(fn, w[:7], order=2)
         np.testing.assert_allclose(sg.grad(fn)(w), -w * np.exp(-w * w), rtol=1e-13)
+
+
+def inverse_root(x):
+    return 0.5 * np.sum(1.0 / np.sqrt(x + 1.0))
+
+
+def test_factors_fold_across_a_quotient():
+    """(d * -0.5) / s * 0.5 (the rules of 1 / u and sqrt, then 0.5's): one factor,
+    -0.25, after the quotient."""
+    x = np.random.default_rng(5).uniform(size=20000)
+    special = special_source(sg.grad(inverse_root), x)
+    assert special.count('*= ') == 1 and '*= -0.25' in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(inverse_root, x[:6], order=2)
+    np.testing.assert_allclose(sg.grad(inverse_root)(x), -0.25 * (x + 1.0) ** -1.5, rtol=1e-13)

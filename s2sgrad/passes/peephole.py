@@ -311,8 +311,8 @@ def _negated_factors(graph, uses):
 
 def _fold_factors(graph, uses):
     """`(x * c1) * c2` -> `x * (c1 * c2)`, `((x * c1) * v) * c2` -> `(x * v) * (c1 * c2)`
-    and `(c1 / x) * c2` -> `(c1 * c2) / x` for number constants, where each inner
-    product is read only there.  (The inner op stays until dead code goes, so it
+    (or `/ v`) and `(c1 / x) * c2` -> `(c1 * c2) / x` for number constants, where
+    each inner product is read only there.  (The inner op stays until dead code goes, so it
     still counts as a reader of x: the counts only err towards folding less.)"""
     for block in blocks_in(graph.body):
         producers = {}
@@ -323,19 +323,18 @@ def _fold_factors(graph, uses):
                 inner, c2 = _value_and_factor(op.args)
                 first = producers.get(inner)
                 if first is not None and uses.get(inner) == [op]:
-                    if first.prim is np.multiply:
-                        x, c1 = _value_and_factor(first.args)
-                        scaled = _scaled_operand(first, producers, uses)
-                        if x is not None:
-                            op.args = [x, _product(c1, c2, op, rebuilt)]
-                        elif scaled is not None:
-                            k, (x, c1) = scaled
-                            first.args = [x if j == k else a for j, a in enumerate(first.args)]
-                            op.args = [inner, _product(c1, c2, op, rebuilt)]
+                    x, c1 = _value_and_factor(first.args)
+                    scaled = _scaled_operand(first, producers, uses)
+                    if first.prim is np.multiply and x is not None:
+                        op.args = [x, _product(c1, c2, op, rebuilt)]
                     elif first.prim is np.divide and _number(first.args[0]) and \
                             isinstance(first.args[1], Value):
                         op.prim, op.style = np.divide, first.style
                         op.args = [_product(first.args[0], c2, op, rebuilt), first.args[1]]
+                    elif scaled is not None:
+                        k, (x, c1) = scaled
+                        first.args = [x if j == k else a for j, a in enumerate(first.args)]
+                        op.args = [inner, _product(c1, c2, op, rebuilt)]
             if isinstance(op, Op) and op.adjoint is not None and \
                     op.prim in (np.multiply, np.divide) and len(op.outputs) == 1:
                 producers[op.output] = op        # (in this block: read in order)
@@ -344,11 +343,11 @@ def _fold_factors(graph, uses):
 
 
 def _scaled_operand(product, producers, uses):
-    """(k, (x, c)) where operand k of `product` (of two values) is `x * c` read only
-    there, else None."""
+    """(k, (x, c)) where operand k of `product` (a product or quotient of two values;
+    of a quotient, the dividend) is `x * c` read only there, else None."""
     if not all(isinstance(a, Value) for a in product.args):
         return None
-    for k, a in enumerate(product.args):
+    for k, a in enumerate(product.args[:1] if product.prim is np.divide else product.args):
         inner = producers.get(a)
         if inner is not None and inner.prim is np.multiply and uses.get(a) == [product]:
             x, c = _value_and_factor(inner.args)

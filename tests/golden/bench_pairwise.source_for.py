@@ -12,9 +12,8 @@ def grad_pairwise(X, eps):
     # ---- grad of pairwise: gradient w.r.t. X ----
     # grad of workloads.py:509  return 0.5 * np.sum(1.0 / np.sqrt(r2 + eps))
     dr2 = _divide
-    dr2 *= -0.5
     dr2 /= _sqrt
-    dr2 *= 0.5
+    dr2 *= -0.25
     dr2 /= _sqrt
     del _add, _sqrt, r2
     # grad of workloads.py:508  r2 = np.sum(D * D, axis=-1)
