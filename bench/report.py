@@ -57,9 +57,10 @@ def worst(res, figure):
     return max(values) if values else None
 
 
-def mem_ratio(s):
+def mem_ratio(s, base='hand'):
+    """A spelling's peak memory over the hand gradient's (or its own forward's)."""
     mem = s.get('peak_bytes') or {}
-    return mem['s2sgrad'] / mem['hand'] if mem.get('s2sgrad') and mem['hand'] else None
+    return mem['s2sgrad'] / mem[base] if mem.get('s2sgrad') and mem[base] else None
 
 
 def transform_figure(name):
@@ -179,10 +180,13 @@ def report(results, peers, rounds):
                          fmt_time(s.get('median_s', {}).get('s2sgrad')),
                          f"{t['transform_ms']:.1f}" if t else '-',
                          f"{t['call_after_source_ms']:.1f}" if t else '-',
-                         fmt_opt(mem_ratio(s), '.2f'), s['status'], s['note']])
-    print('Every spelling (fwd/fwd1 = its forward over the first spelling\'s forward):')
+                         fmt_opt(mem_ratio(s), '.2f'), fmt_opt(mem_ratio(s, 'forward'), '.2f'),
+                         s['status'], s['note']])
+    print('Every spelling (fwd/fwd1 = its forward over the first spelling\'s forward; mem sg/fwd '
+          '= peak memory over its own forward\'s):')
     print(table(rows, ['workload', 'spelling', 'sg/hand', 'sg/fwd', 'fwd/fwd1', 's2sgrad',
-                       'xform ms', '1st call ms', 'mem sg/hand', 'check', 'what'], left=2))
+                       'xform ms', '1st call ms', 'mem sg/hand', 'mem sg/fwd', 'check', 'what'],
+                left=2))
     print()
 
     if peers:

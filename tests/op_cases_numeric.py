@@ -597,6 +597,44 @@ def einsum_uppercase(x, y):
     return np.einsum('Ab,bC->AC', x, y)
 
 
+# (the gradient of each is a product, np.expand_dims(dy, ...) * x, where nothing is
+# summed; of one operand twice with one term, twice one term)
+def einsum_self_product(x):
+    return np.einsum('ijk,ijk->ij', x, x)
+
+
+def einsum_self_dot(x):
+    return np.einsum('i,i', x, x)
+
+
+def einsum_self_all(x):
+    return np.einsum('ij,ij->', x, x)
+
+
+def einsum_self_ellipsis(x):
+    return np.einsum('...ij,...ij->...i', x, x)
+
+
+def einsum_self_transposed(x):
+    return np.einsum('ij,ji->ij', x, x)
+
+
+def einsum_gram(x):
+    return np.einsum('ik,jk->ij', x, x)
+
+
+def einsum_scaled_rows(x, y):
+    return np.einsum('ij,i->ij', x, y)
+
+
+def einsum_scaled_columns_ellipsis(x, y):
+    return np.einsum('...ij,...j->...ij', x, y)
+
+
+def einsum_self_three(x, y):
+    return np.einsum('ij,ij,j->i', x, x, y)
+
+
 # ------------------------------------------------------------ kron, cross
 
 def np_kron(x, y):

@@ -865,6 +865,13 @@ def write_through_reshape(A):
     return np.sum(A)
 
 
+def write_through_one_operand_einsum(A):
+    A = A * 1.0
+    t = np.einsum('ij->ji', A)      # a view of A
+    t[0, 1] = 5.0  # ERR
+    return np.sum(A * A)
+
+
 def write_through_ravel(A):
     A = A * 1.0
     r = A.ravel()
@@ -1051,7 +1058,8 @@ def last_row_augmented_after_the_loop(x):
 
 REFUSED = [
     (write_through_reshape, (A23,), 'reshape'), (write_through_ravel, (A23,), 'ravel'),
-    (write_through_real, (V3,), '.real'), (read_reshape_after_base_written, (A23,), 'reshape'),
+    (write_through_real, (V3,), '.real'),
+    (write_through_one_operand_einsum, (A33,), 'np.einsum of one operand'), (read_reshape_after_base_written, (A23,), 'reshape'),
     (shuffle_in_place, (V3,), 'shuffle'), (generator_shuffle, (V3,), 'shuffle'),
     (put_along_axis_in_place, (V3,), 'put_along_axis'),
     (resize_in_place, (V3,), 'resize'), (maximum_at, (V3, W3), 'maximum.at'),

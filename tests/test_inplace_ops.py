@@ -281,10 +281,20 @@ def mirrored(a):
     return np.fliplr(np.flipud(a))
 
 
-@pytest.mark.parametrize('view', [flipped, rotated, diagonal_of, first_half, mirrored])
+def transposed_by_einsum(a):
+    return np.einsum('ij->ji', a)
+
+
+def einsum_of_itself(a):
+    return np.einsum('ij', a)
+
+
+@pytest.mark.parametrize('view', [flipped, rotated, diagonal_of, first_half, mirrored,
+                                  transposed_by_einsum, einsum_of_itself])
 def test_no_result_is_written_into_an_array_a_view_of_it_still_reads(view):
     """b = np.flip(a) shares a's memory: exp(a) must not be written into a while b
-    is still read (np.flip, np.rot90, np.diag, np.split are views in the records)."""
+    is still read (np.flip, np.rot90, np.diag, np.split are views in the records; so
+    is np.einsum of one operand)."""
     def f(x):
         a = x * 2.0
         b = view(a)

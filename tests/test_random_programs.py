@@ -30,6 +30,8 @@ _LINES = [
     ('np.tanh({a}) * 0.5', 'a'),
     ('np.exp(-{a} * {a})', 'a'),
     ('np.sin({a}) * 0.1 * 3', 'a'),
+    ('np.exp(-{a} ** 2) * 0.5', 'a'),
+    ('-({a} * {a}) * 0.25', 'a'),
     ('np.log1p({a} * {a}) + {b}', 'same'),
     ('{a} - np.max({a}, axis=-1, keepdims=True)', 'a'),
     ('np.sum({a}, axis=0)', 'row'),

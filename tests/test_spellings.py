@@ -413,3 +413,54 @@ def test_a_product_with_a_global_array_runs_the_same_code_in_every_spelling():
     for fn in (global_dot_method, global_dot_function):
         assert normalised(specialised(fn, q, 0)) == normalised(first), specialised(fn, q, 0)
         check_grads(fn, *q)
+
+
+def pairwise_sum(X, eps):
+    D = X[:, None, :] - X
+    r2 = np.sum(D * D, axis=2)
+    return 0.5 * np.sum(1.0 / np.sqrt(r2 + eps))
+
+
+def pairwise_einsum(X, eps):
+    D = X[:, None, :] - X
+    r2 = np.einsum('ijk,ijk->ij', D, D)
+    return 0.5 * np.sum(1.0 / np.sqrt(r2 + eps))
+
+
+def adjoint_lines(source):
+    """The generated lines after the gradient's marker, without comments."""
+    lines = source.split('# ---- grad of')[1].splitlines()[1:]
+    return [line.strip() for line in lines if not line.strip().startswith('#')]
+
+
+def test_the_gradient_of_einsum_of_one_operand_twice_is_that_of_its_product_and_sum():
+    """np.einsum('ijk,ijk->ij', D, D) gets the adjoint np.sum(D * D, axis=2) gets: one
+    term, twice, as a product written into D (no einsum, no second (N, N, 3)
+    term), and the differences' sum over the middle axis by einsum."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    sources = [sg.grad(fn, wrt=0).source_for(X, 0.01) for fn in (pairwise_sum, pairwise_einsum)]
+    assert adjoint_lines(sources[0]) == adjoint_lines(sources[1]), sources
+    assert 'dD *= np.expand_dims(dr2, 2) * 2.0' in sources[1], sources[1]
+    assert "dX_2 = np.einsum('ijk->ik', dD)" in sources[1], sources[1]
+    for fn in (pairwise_sum, pairwise_einsum):
+        check_grads(fn, X, 0.01, wrt=0, order=1)
+
+
+def shifted_energy(x, y):
+    D = np.sin(x[:, None, :] - y[None, :, :])
+    return np.sum(D * D * D)
+
+
+def test_a_sum_back_over_a_middle_axis_is_einsum_and_right():
+    """Summing a big (N, M, K) gradient back over axis 1 is np.einsum('ijk->ik', d)
+    (NumPy's sum loops over the short K for every (i, j)), and over axis 0 a sum;
+    the reshape after a kept axis goes.  Small arrays keep np.sum."""
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(20, 12)), rng.normal(size=(30, 12))
+    source = sg.grad(shifted_energy, wrt=(0, 1)).source_for(x, y)
+    assert "np.einsum('ijk->ik'," in source and '.sum(axis=0)' in source, source
+    assert 'keepdims' not in source and 'reshape' not in source, source
+    check_grads(shifted_energy, x, y, order=1)
+    check_grads(shifted_energy, x[:3], y[:2], order=2)
+    small = sg.grad(shifted_energy, wrt=(0, 1)).source_for(x[:3], y[:2])
+    assert 'einsum' not in small, small

@@ -107,6 +107,12 @@ class Dtypes:
             if facts.family == 'matmul' and len(args) == 2 and not op.kwargs:
                 a, b = (self.dtype(x) for x in args)
                 return None if a is None or b is None else np.ones(1, np.result_type(a, b))
+            if prim is np.einsum and len(args) > 1 and not set(op.kwargs) - {'optimize'}:
+                # of arrays: their common dtype (a scalar operand: not followed)
+                samples = [self.sample(a) for a in args[1:]]
+                if all(isinstance(s, np.ndarray) for s in samples):
+                    return np.ones(1, np.result_type(*samples))
+                return None
             if not args:
                 return None
             first = self.dtype(args[0])

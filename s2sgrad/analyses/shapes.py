@@ -23,7 +23,7 @@ import numpy as np
 
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
-from ..ir.primitives import axis_operand, elementwise, info
+from ..ir.primitives import axis_operand, einsum_terms, einsum_tokens, elementwise, info
 
 SCALAR = 'scalar'
 
@@ -317,6 +317,10 @@ class ShapeClasses:
                     return _token(np.broadcast_shapes(*[_shape(t) for t in tokens]))
                 except ValueError:
                     return object()
+        if prim is np.einsum and len(op.args) > 1 and isinstance(op.args[0], Const) and \
+                isinstance(op.args[0].value, str) and not set(op.kwargs) - {'optimize'}:
+            return _token(_einsum_shape(op.args[0].value,
+                                        [self.shape_of(a) for a in op.args[1:]]))
         if facts.family == 'matmul' and len(op.args) == 2 and not op.kwargs:
             a, b = (self.of(x) for x in op.args)
             if _known(a) and _known(b):
@@ -371,6 +375,55 @@ def _dot_shape(a, b):
     if a[-1] != b[k]:
         return None
     return a[:-1] + b[:k] + (b[-1:] if len(b) >= 2 else ())
+
+
+def _einsum_shape(subscripts, shapes):
+    """The shape of np.einsum(subscripts, *operands) of these shapes, or None: each
+    label's size (1 where every operand has 1: NumPy broadcasts the others), the
+    '...' parts broadcast together."""
+    try:
+        inputs, output = einsum_terms(subscripts)
+    except ValueError:
+        return None
+    if len(inputs) != len(shapes) or any(shape is None for shape in shapes):
+        return None
+    sizes, ellipses = {}, []
+    for term, shape in zip(inputs, shapes):
+        tokens = einsum_tokens(term)
+        if '...' in tokens:
+            at = tokens.index('...')
+            after = len(tokens) - at - 1
+            if len(shape) < len(tokens) - 1:
+                return None
+            ellipses.append(shape[at:len(shape) - after])
+            dims = list(zip(tokens[:at], shape[:at])) + \
+                list(zip(tokens[at + 1:], shape[len(shape) - after:]))
+        elif len(tokens) == len(shape):
+            dims = list(zip(tokens, shape))
+        else:
+            return None
+        for label, n in dims:
+            if n == 1:
+                sizes.setdefault(label, 1)
+            elif sizes.get(label, 1) in (1, n):
+                sizes[label] = n
+            else:
+                return None
+    try:
+        ellipsis = tuple(np.broadcast_shapes(*ellipses))
+    except ValueError:
+        return None
+    if ellipsis and '...' not in output:
+        return None                     # (NumPy refuses it)
+    shape = []
+    for token in einsum_tokens(output):
+        if token == '...':
+            shape.extend(ellipsis)
+        elif token in sizes:
+            shape.append(sizes[token])
+        else:
+            return None
+    return tuple(shape)
 
 
 def _stand_in(shape):

@@ -196,6 +196,45 @@ def axis_operand(op):
     return op.kwargs.get('axis', Const(None))
 
 
+def viewed_operand(op):
+    """The operand whose memory `op`'s result may be a view of, or None: a view's
+    first argument; the one operand of np.einsum, whose result is then a view of it
+    ('ij->ji', 'ii->i') though np.einsum is no view of its first argument (the
+    subscripts).  The in-place pass follows it."""
+    if op.prim is np.einsum:
+        return op.args[1] if len(op.args) == 2 else None
+    return op.args[0] if info(op.prim).view and op.args else None
+
+
+def einsum_terms(subscripts):
+    """np.einsum's subscripts as ([each operand's term], the output's term); the
+    output of the implicit form ('ij,jk') is its labels used once, in order, after
+    '...' where an operand has it."""
+    spec = subscripts.replace(' ', '')
+    if '->' in spec:
+        inputs, output = spec.split('->')
+        return inputs.split(','), output
+    inputs = spec.split(',')
+    letters = [c for term in inputs for c in term if c != '.']
+    output = ''.join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return inputs, '...' + output if any('...' in term for term in inputs) else output
+
+
+def einsum_tokens(term):
+    """'i...jk' -> ['i', '...', 'j', 'k']."""
+    if '...' not in term:
+        return list(term)
+    head, tail = term.split('...')
+    return list(head) + ['...'] + list(tail)
+
+
+def fresh_result(op):
+    """Is `op`'s result an array of its own (`fresh`)?  So is np.einsum's of several
+    operands (without out=)."""
+    return info(op.prim).fresh or \
+        op.prim is np.einsum and len(op.args) > 2 and 'out' not in op.kwargs
+
+
 def elementwise(op):
     """Does `op` apply a NumPy ufunc elementwise: one result, every operand
     positional (not matmul, a ufunc in name only)?"""

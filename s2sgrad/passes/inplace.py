@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import TransformError
 from ..ir import prims
-from ..ir.primitives import elementwise, info
+from ..ir.primitives import elementwise, fresh_result, info, viewed_operand
 from ..ir.nodes import If, Loop, Op, Value, values_in, walk
 
 # A result smaller than this gets an array of its own: a new small array costs next
@@ -268,14 +268,14 @@ class _Decision:
             out = op.outputs[0]
             if op.prim in (prims.SETITEM, prims.LIST_APPEND):
                 self.setitem(op, position)
-            elif info(op.prim).view and op.args and isinstance(op.args[0], Value):
-                self.add_parent(out, op.args[0])
+            elif isinstance(viewed_operand(op), Value):
+                self.add_parent(out, viewed_operand(op))
                 self.views.add(out)
                 if op.prim is np.broadcast_to:
                     self.readonly.add(out)
             elif self.elementwise(op, position):
                 pass
-            elif info(op.prim).fresh:       # (every ufunc's result is)
+            elif fresh_result(op):          # (every ufunc's result is)
                 self.fresh.add(out)
 
     def setitem(self, op, position):

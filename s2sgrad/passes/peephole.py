@@ -7,7 +7,10 @@ writes is only needed in general:
   summed value's shape; when every reader is an elementwise op whose other
   operand already has that shape, NumPy broadcasts `g` by itself, and the
   broadcast view (and its Python call) goes.
-* `np.sum(-d, axis=...)`: negating after the sum negates fewer elements; and
+* `_sg_unbroadcast(g, x)` (a rule's own sum back) of a g known to have x's
+  shape (in a shape specialisation): g.
+* `np.sum(-d, axis=...)`: negating after the sum negates fewer elements;
+  `-(d * c)` is `d * (-c)`, `d + d` (two terms made one) `d * 2.0`, and
   `a + e * (-s / u)` is `a - e * (s / u)`: no negation at all.
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient.
@@ -17,13 +20,14 @@ writes is only needed in general:
 * in a shape specialisation, `np.max(z, axis=1)` of an array is `z.max(axis=1)`,
   the zeros a gradient starts from, `_sg_zeros_like(x)`, `np.zeros_like(x)`,
   and `np.expand_dims(g, -1)` of a matrix `g[..., None]`;
-  `np.reshape(-g.sum(axis=0, keepdims=True), np.shape(X))` (a sum back to
-  X's shape, then an index's gradient) is `-g.sum(axis=0)` when that has
-  X's shape.
+  `np.reshape(d.sum(axis=1, keepdims=True), np.shape(x))` of x's shape is
+  `d.sum(axis=1)`; and a big array's sum over middle axes is np.einsum's
+  ('ijk->ik'), several times faster.
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
-  factors) to `d * (0.1 * 3)` (Python folds that), and `1.0 / u * 2.0` to
-  `2.0 / u`: one pass over the array instead of two.
+  factors) to `d * (0.1 * 3)` (Python folds that), `d * 0.5 * w * 2.0` to
+  `d * w * 1.0` and `1.0 / u * 2.0` to `2.0 / u`: one pass over the array
+  instead of two.
 
 In a specialisation for Python floats, values that are certainly Python
 floats (arguments, Python arithmetic on them, math functions) need no
@@ -34,7 +38,9 @@ read as NumPy's float64 would be (`_plain_floats`).
 Only adjoint ops are rewritten (but for the spelling of a reduction in a shape
 specialisation): the forward code stays as the user wrote it.
 """
+import math
 import operator
+import string
 
 import numpy as np
 
@@ -45,6 +51,7 @@ from ..ir.primitives import elementwise, info
 from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, map_operand, values_in, walk
 from ..runtime import helpers
 from ..specialisation import GENERAL
+from .simplify import eliminate_dead_code
 
 
 def simplify_adjoint(graph, specialisation=GENERAL):
@@ -58,8 +65,14 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     shapes = _Shapes(graph, specialisation.shapes)
     _elide_broadcasts(graph, shapes, uses)
     _elide_filled_axes(graph, shapes, uses)
+    if specialisation.shapes is not None:
+        _elide_unbroadcasts(graph, shapes)
     _negate_after_sums(graph, uses)
     _share_repeated(graph)      # (folds constants that read well too)
+    if specialisation.samples is not None:
+        _double_repeated_terms(graph, specialisation.samples)
+    _negated_factors(graph, _uses(graph))
+    eliminate_dead_code(graph)  # (a term shared away no longer counts as a reader)
     _negations_into_sums(graph, _uses(graph))      # (after: a shared term is one term)
     _shape_reads_into_adjoint(graph, _uses(graph))
     uses = _uses(graph)
@@ -72,7 +85,8 @@ def simplify_adjoint(graph, specialisation=GENERAL):
         _method_reductions(graph, shapes)
         _array_zeros(graph, shapes)
         _expand_dims_as_index(graph, shapes)
-        _reductions_without_reshape(graph, shapes, _uses(graph))
+        _squeeze_kept_sums(graph, shapes, _uses(graph))
+        _middle_sums_by_einsum(graph, shapes, specialisation.samples)
         if specialisation.samples is not None:      # (after: zeros are new arrays)
             _plain_returns(graph, specialisation.samples, shapes)
     if specialisation.floats:
@@ -121,6 +135,10 @@ class _Shapes:
 
     def __init__(self, graph, shapes):
         self.graph, self.shapes, self.classes = graph, shapes, None   # (the parameters')
+
+    def forget(self):
+        """After a rewrite the classes no longer describe: computed again when asked."""
+        self.classes = None
 
     def get(self):
         if self.classes is None:
@@ -174,6 +192,26 @@ def _elide_filled_axes(graph, lazy_shapes, uses):
                     reader.args = [fill if a is op.output else a for a in reader.args]
 
 
+def _elide_unbroadcasts(graph, lazy_shapes):
+    """`_sg_unbroadcast(g, x)` (a rule's own sum back to x's shape, np.einsum's) where
+    g is known to have x's shape already: g, which the helper returns then."""
+    candidates = [op for op in walk(graph.body)
+                  if isinstance(op, Op) and op.adjoint is not None and
+                  op.prim is helpers._sg_unbroadcast and len(op.args) == 2 and not op.kwargs]
+    renamed = {}
+    for op in candidates:
+        g, x = op.args
+        shape = lazy_shapes.get().shape_of(x) if isinstance(x, Value) else None
+        if isinstance(g, Value) and shape is not None and \
+                lazy_shapes.get().shape_of(g) == shape:
+            renamed[op.output] = g
+            if g.temp:                  # (named as the gradient it is: dD, not _multiply)
+                g.hint, g.temp = op.output.hint, op.output.temp
+    if renamed:
+        _apply_renames(graph, renamed)
+        lazy_shapes.forget()
+
+
 def _drop_unit_factors(graph, samples, uses):
     """`1.0 * y` (a seed of ones, once its broadcast is gone) is y itself when y is
     surely of an inexact dtype (then 1.0 * y has y's dtype and y's numbers).  For
@@ -198,12 +236,13 @@ def _drop_unit_factors(graph, samples, uses):
             continue
         if dtypes is None:
             dtypes = Dtypes(graph.body.ops, samples)
-        sample = dtypes.sample(y)
-        if isinstance(sample, (np.ndarray, np.generic)) and \
-                np.issubdtype(sample.dtype, np.inexact):
+        if _inexact(dtypes.sample(y)):
             renamed[op.output] = renamed.get(y, y)
             if y in made_by_adjoint:
-                _take_name(y, op.output)
+                if uses.get(y) == [op] and not op.output.temp:
+                    y.hint, y.temp = op.output.hint, op.output.temp     # (dw, not dw_1)
+                else:
+                    _take_name(y, op.output)
     _apply_renames(graph, renamed)
 
 
@@ -213,6 +252,12 @@ def _take_name(kept, dropped):
     not `_subtract = ...`; `dX_1 = -g.sum(axis=0)`, not `d_getitem = ...`)."""
     if kept.temp or not kept.hint or kept.hint.startswith('d_'):
         kept.hint, kept.temp = dropped.hint, dropped.temp
+
+
+def _inexact(sample):
+    """Does a dtype sample (analyses/dtypes.py) stand for a value surely of an
+    inexact dtype?"""
+    return isinstance(sample, (np.ndarray, np.generic)) and np.issubdtype(sample.dtype, np.inexact)
 
 
 def _shape_like(target, shapes):
@@ -361,6 +406,37 @@ def _reads_a_shape(op, shapes):
         isinstance(op.args[1], Const) and type(op.args[1].value) is int
 
 
+def _double_repeated_terms(graph, samples):
+    """`d + d` (two terms of one gradient that sharing made one: `-w * w`'s) is
+    `d * 2.0`, the same numbers, where d is known to be of an inexact dtype; a
+    factor the next rewrites may fold into d's own."""
+    dtypes = None
+    for op in walk(graph.body):
+        if isinstance(op, Op) and op.adjoint is not None and op.prim is np.add and \
+                _elementwise(op, 2) and isinstance(op.args[0], Value) and \
+                op.args[0] is op.args[1]:
+            dtypes = dtypes or Dtypes(graph.body.ops, samples)
+            if _inexact(dtypes.sample(op.args[0])):
+                op.prim, op.args = np.multiply, [op.args[0], Const(2.0)]
+                op.style = ('operator', '*')
+
+
+def _negated_factors(graph, uses):
+    """`-(x * c)` of a number c, the product read only there: `x * (-c)`, the same
+    numbers in one pass, whose factor the next rewrite may fold."""
+    producers = {op.output: op for op in walk(graph.body)
+                 if isinstance(op, Op) and op.adjoint is not None and
+                 op.prim is np.multiply and _elementwise(op, 2)}
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.negative and
+                _elementwise(op, 1) and op.args[0] in producers and
+                uses.get(op.args[0]) == [op]):
+            continue
+        x, c = _value_and_factor(producers[op.args[0]].args)
+        if x is not None:
+            op.prim, op.args, op.style = np.multiply, [x, Const(-c.value)], ('operator', '*')
+
+
 def _fold_factors(graph, uses):
     """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
     number constants, where the inner product is read only there; and through a
@@ -406,15 +482,18 @@ def _fold_factors(graph, uses):
 
 
 def _scale_into_chain(link, c2, producers, uses):
-    """`link` is `p / u` or `p * u` (values), p such a link in turn or `x * c1`, each
-    read only by the next: multiply c1 by c2 there, if the product reads well."""
+    """`link` is `p / u`, `p * u` or `u * p` (values), p such a link in turn or
+    `x * c1`, each read only by the next: multiply c1 by c2 there, if the product
+    reads well."""
     for _ in range(8):
         if not (all(isinstance(a, Value) for a in link.args) and
                 link.prim in (np.multiply, np.divide)):
             return False
-        p = link.args[0]
-        head = producers.get(p)
-        if head is None or uses.get(p) != [link]:
+        for p in link.args if link.prim is np.multiply else link.args[:1]:
+            head = producers.get(p)
+            if head is not None and uses.get(p) == [link]:
+                break
+        else:
             return False
         x, c1 = _value_and_factor(head.args) if head.prim is np.multiply else (None, None)
         if x is not None:
@@ -576,44 +655,101 @@ def _expand_dims_as_index(graph, lazy_shapes):
         op.prim, op.args, op.style = prims.GETITEM, [op.args[0], Const(index)], ('subscript',)
 
 
-def _reductions_without_reshape(graph, lazy_shapes, uses):
-    """`np.reshape(s, np.shape(X))` of `s = g.sum(axis=a, keepdims=True)` (or of `-s`),
-    read only there, whose shape without the kept axes is X's: the sum without
-    keepdims, and no reshape (dropping the axes of size 1 keeps the elements'
-    order, as the reshape does)."""
-    defs = {op.output: op for op in walk(graph.body)
-            if isinstance(op, Op) and op.adjoint is not None and len(op.outputs) == 1}
+def _squeeze_kept_sums(graph, lazy_shapes, uses):
+    """`np.reshape(d.sum(axis=1, keepdims=True), np.shape(x))` (a sum back to the shape
+    of `x[:, None]`, then the reshape that is `x[:, None]`'s own gradient; a
+    negation may stand between) where x's shape is the sum's without the kept
+    axes: `d.sum(axis=1)`."""
+    producers = {op.output: op for op in walk(graph.body)
+                 if isinstance(op, Op) and op.adjoint is not None and len(op.outputs) == 1}
     renamed = {}
     for op in walk(graph.body):
-        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.reshape
-                and len(op.args) == 2 and not op.kwargs and isinstance(op.args[0], Value)):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.reshape and
+                len(op.args) == 2 and not op.kwargs and op.args[0] in producers):
+            continue
+        chain = [op, producers[op.args[0]]]
+        if chain[-1].prim is np.negative and len(chain[-1].args) == 1 and \
+                chain[-1].args[0] in producers:
+            chain.append(producers[chain[-1].args[0]])
+        total = chain[-1]
+        if not (total.prim is np.sum and len(total.args) == 1 and
+                set(total.kwargs) == {'axis', 'keepdims'} and
+                _constant(total.kwargs['keepdims']) is True and
+                all(uses.get(inner.output) == [outer] for outer, inner in zip(chain, chain[1:]))):
             continue
         shapes = lazy_shapes.get()
-        like = _shape_like(op.args[1], shapes)
-        target = like if isinstance(like, tuple) or like is None else shapes.shape_of(like)
-        reduction = defs.get(op.args[0])
-        if reduction is not None and reduction.prim is np.negative and \
-                len(reduction.args) == 1 and uses.get(op.args[0]) == [op]:
-            reduction, reader = defs.get(reduction.args[0]), reduction
-        else:
-            reader = op
-        if target is None or reduction is None or uses.get(reduction.output) != [reader] or \
-                not (reduction.prim is np.sum and len(reduction.args) == 1 and
-                     set(reduction.kwargs) == {'axis', 'keepdims'}):
+        kept, target = shapes.shape_of(total.output), shapes.shape_of(op.output)
+        axes = _axes(total.kwargs['axis'], kept)
+        if kept is None or target is None or axes is None or \
+                tuple(n for k, n in enumerate(kept) if k not in axes) != tuple(target):
             continue
-        axis, keepdims = reduction.kwargs['axis'], reduction.kwargs['keepdims']
-        base = shapes.shape_of(reduction.args[0])
-        if not (isinstance(axis, Const) and type(axis.value) is int and
-                isinstance(keepdims, Const) and keepdims.value is True and base):
+        del total.kwargs['keepdims']
+        _move_to(graph, chain[:0:-1], op)       # (computed where the reshape was)
+        renamed[op.output] = op.args[0]
+        if op.args[0].temp:
+            op.args[0].hint, op.args[0].temp = op.output.hint, op.output.temp
+    if renamed:
+        _apply_renames(graph, renamed)
+        lazy_shapes.forget()
+
+
+def _move_to(graph, ops, place):
+    """Move `ops` (in order) to where `place` is, when all are in its block."""
+    for block in blocks_in(graph.body):
+        if place in block.ops and all(op in block.ops for op in ops):
+            rest = [op for op in block.ops if op not in ops]
+            at = rest.index(place)
+            block.ops = rest[:at] + list(ops) + rest[at:]
+            return
+
+
+def _middle_sums_by_einsum(graph, lazy_shapes, samples):
+    """In a shape specialisation, `d.sum(axis=1)` of a big float array of 3 or more
+    dimensions whose last axis is kept: `np.einsum('ijk->ik', d)`, the same sum.
+    NumPy's reduction runs its innermost loop along the kept trailing axes, once
+    for every other element: where they are short (the (N, N, 3) differences of a
+    pairwise energy) that is 4-8x slower than einsum's, and it is never faster.
+    (A sum over leading axes is as fast as einsum's; one over the last axis is
+    pairwise, more accurate: both kept.)"""
+    dtypes = None
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.sum and
+                len(op.args) == 1 and isinstance(op.args[0], Value) and
+                set(op.kwargs) == {'axis'}):
             continue
-        kept = axis.value % len(base)
-        if tuple(n for k, n in enumerate(base) if k != kept) == tuple(target):
-            del reduction.kwargs['keepdims']
-            for v in {reduction.output, op.args[0]}:     # (they have X's shape now)
-                shapes.classes[v] = shapes.of(op.output)
-            renamed[op.output] = op.args[0]
-            _take_name(op.args[0], op.output)
-    _apply_renames(graph, renamed)
+        shape = lazy_shapes.get().shape_of(op.args[0])
+        axes = _axes(op.kwargs['axis'], shape)
+        if axes is None or len(shape) < 3 or len(shape) - 1 in axes or \
+                axes == set(range(len(axes))) or math.prod(shape) < _EINSUM_SUM_SIZE:
+            continue
+        dtypes = dtypes or Dtypes(graph.body.ops, samples or {})
+        dtype = dtypes.dtype(op.args[0])
+        if dtype is None or dtype.kind not in 'fc':
+            continue                    # (einsum does not widen small integers)
+        labels = _LABELS[:len(shape)]
+        kept = ''.join(c for k, c in enumerate(labels) if k not in axes)
+        op.prim, op.args, op.kwargs = np.einsum, [Const(f'{labels}->{kept}'), op.args[0]], {}
+        op.style = ('call', None)
+
+
+_LABELS = string.ascii_lowercase[8:] + string.ascii_lowercase[:8] + string.ascii_uppercase
+# An array of fewer elements is summed by np.sum: einsum's call costs more.
+_EINSUM_SUM_SIZE = 4096
+
+
+def _axes(axis, shape):
+    """The set of non-negative axes a constant `axis` (an int or a tuple) names in an
+    array of `shape`, or None."""
+    value = _constant(axis)
+    value = (value,) if type(value) is int else value
+    if shape is None or not isinstance(value, tuple) or \
+            not all(type(a) is int and -len(shape) <= a < len(shape) for a in value):
+        return None
+    return {a % len(shape) for a in value}
+
+
+def _constant(operand):
+    return operand.value if isinstance(operand, Const) else None
 
 
 # the keywords every reduction method takes as its function does (np.var's

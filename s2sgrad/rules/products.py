@@ -11,12 +11,14 @@ import string
 
 import numpy as np
 
+from ..ir.primitives import einsum_terms, einsum_tokens
 from ..runtime.helpers import _sg_cross_lhs_grad, _sg_cross_rhs_grad, _sg_einsum_mask
 from ..runtime.helpers import _sg_kron_lhs_grad, _sg_kron_rhs_grad
 from ..runtime.helpers import _sg_matmul_lhs_grad, _sg_matmul_rhs_grad
 from ..runtime.helpers import _sg_tensordot_lhs_grad, _sg_tensordot_rhs_grad
 from ..runtime.helpers import _sg_unbroadcast
-from .registry import constant, register_constant, register_gradient, static_ndim, transform_time
+from .registry import constant, register_constant, register_gradient, same, static_ndim
+from .registry import transform_time
 
 
 @register_gradient(np.matmul, broadcasts=True)
@@ -187,14 +189,6 @@ def einsum_operand_count(*missing):
     return 1 + list(missing).index(True) if True in missing else 1 + len(missing)
 
 
-def _tokens(term):
-    """'i...jk' -> ['i', '...', 'j', 'k']."""
-    if '...' not in term:
-        return list(term)
-    head, tail = term.split('...')
-    return list(head) + ['...'] + list(tail)
-
-
 @transform_time
 def einsum_gradient_plan(subscripts, n, k):
     """How np.einsum(subscripts, x_0, ..., x_{n-1}) gives x_k's gradient.
@@ -205,22 +199,13 @@ def einsum_gradient_plan(subscripts, n, k):
     (where its labels of size 1 or its '...' were broadcast).  `move` (or None):
     the two transpositions around that sum when x_k's '...' is not in front.
     """
-    spec = subscripts.replace(' ', '')
-    if '->' in spec:
-        inputs, output = spec.split('->')
-        inputs = inputs.split(',')
-    else:
-        inputs = spec.split(',')
-        letters = [c for term in inputs for c in term if c != '.']
-        output = ''.join(sorted(c for c in set(letters) if letters.count(c) == 1))
-        if any('...' in term for term in inputs):
-            output = '...' + output
+    inputs, output = einsum_terms(subscripts)
     if len(inputs) != n:
         raise ValueError(f'np.einsum: {subscripts!r} names {len(inputs)} operands, '
                          f'the call gives {n}')
-    used = set(c for c in spec if c.isalpha())
+    used = set(c for c in subscripts if c.isalpha())
     fresh = iter(c for c in string.ascii_letters if c not in used)
-    tokens = _tokens(inputs[k])
+    tokens = einsum_tokens(inputs[k])
     elsewhere = set(output) | set(c for j, term in enumerate(inputs) if j != k for c in term)
     renamed, seen, masked = [], set(), False
     for t in tokens:
@@ -253,10 +238,67 @@ def indices(n):
     return tuple(range(n))
 
 
-def einsum_operand_grad(dy, operands, subscripts, n, k):
-    """x_k's gradient of np.einsum (a template, inlined into the rule)."""
+@transform_time
+def einsum_product_axes(spec, mask, move):
+    """For a gradient np.einsum(spec, dy, b) that sums over nothing, each term's
+    labels in the output's order ('ij,ijk->ijk'), the axes to insert into dy and
+    into b (None, an int or a tuple) so that their product broadcasts to it: a
+    product, as a person writes it (`np.expand_dims(dy, -1) * b`).  Else None."""
+    terms, output = spec.split('->')
+    terms = terms.split(',')
+    if mask is not None or move is not None or len(terms) != 2:
+        return None
+    ellipsis = '...' in output
+    if any(('...' in t) != ellipsis or ellipsis and not t.startswith('...') or
+           t.count('...') > 1 for t in terms + [output]):
+        return None                 # '...' in front of every term or of none
+    named = output.replace('...', '')
+    axes = []
+    for term in terms:
+        labels = term.replace('...', '')
+        if len(set(labels)) != len(labels) or not set(labels) <= set(named) or \
+                [c for c in named if c in labels] != list(labels):
+            return None             # a diagonal, a sum, or a transposition
+        first = min((named.index(c) for c in labels), default=len(named))
+        missing = tuple(i - len(named) if ellipsis else i for i, c in enumerate(named)
+                        if c not in labels and (ellipsis or i > first))
+        # (without '...', NumPy's broadcasting puts the leading axes in itself)
+        axes.append(None if not missing else missing[0] if len(missing) == 1 else missing)
+    if len(set(named)) != len(named) or \
+            set(named) - set(terms[0].replace('...', '')) - set(terms[1].replace('...', '')):
+        return None
+    return tuple(axes)
+
+
+@transform_time
+def einsum_twice(subscripts, n):
+    """Does np.einsum(subscripts, x, x) take both operands alike ('ijk,ijk->ij'), so
+    that their gradients are one and the same: one term, twice?"""
+    inputs, _ = einsum_terms(subscripts)
+    return n == 2 and len(inputs) == 2 and inputs[0] == inputs[1]
+
+
+def expanded(x, axes):
+    """x with new axes of size 1 at `axes` (a template)."""
+    if constant(axes) is None:
+        return x
+    return np.expand_dims(x, axes)
+
+
+def einsum_operand_grad(dy, operands, subscripts, n, k, twice):
+    """x_k's gradient of np.einsum (a template, inlined into the rule); `twice`:
+    of both operands of einsum(s, x, x) (einsum_twice)."""
     spec, others, mask, move = einsum_gradient_plan(subscripts, n, k)
     x = operands[k]
+    product = einsum_product_axes(spec, mask, move)
+    if product is not None and twice:
+        return _sg_unbroadcast(expanded(dy, product[0]) * 2.0 *
+                               expanded(operands[others[0]], product[1]), x)
+    if product is not None:
+        return _sg_unbroadcast(expanded(dy, product[0]) *
+                               expanded(operands[others[0]], product[1]), x)
+    if twice:
+        return 2.0 * einsum_operand_grad(dy, operands, subscripts, n, k, False)
     inputs = tuple(operands[j] for j in others)
     if mask is not None:
         inputs = inputs + (_sg_einsum_mask(x, mask),)
@@ -271,7 +313,8 @@ def einsum_operand_grad(dy, operands, subscripts, n, k):
 def einsum_grad(dy, y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
                 x6=None, x7=None, x8=None, x9=None, x10=None, x11=None, *, out=None,
                 optimize=False, dtype=None, order='K', casting='safe'):
-    # each operand's gradient is the einsum of dy with the other operands; a label
+    # each operand's gradient is the einsum of dy with the other operands (a product
+    # where nothing is summed; of einsum(s, x, x) with both terms alike, twice); a label
     # repeated in one operand ('ii->i') or summed over it alone is broadcast back
     # through a mask of ones (on the diagonal); broadcast axes are summed back.
     # The sublist form is rewritten to a subscript string; up to 12 operands.
@@ -283,7 +326,9 @@ def einsum_grad(dy, y, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=No
                              constant(x7) is None, constant(x8) is None,
                              constant(x9) is None, constant(x10) is None,
                              constant(x11) is None)
-    return tuple(einsum_operand_grad(dy, operands, subscripts, n, k) if k < n else None
+    twice = einsum_twice(subscripts, n) and same(x0, x1)
+    return tuple(None if k >= n or twice and k == 1 else
+                 einsum_operand_grad(dy, operands, subscripts, n, k, twice)
                  for k in indices(EINSUM_OPERANDS))
 
 

@@ -21,8 +21,8 @@ def grad_pairwise(X, eps):
     dD *= dr2[..., None] * 2.0
     del _divide, dr2
     # grad of workloads.py:507  D = X[:, None, :] - X[None, :, :]
-    dX_2 = dD.sum(axis=1)
     dX_1 = -dD.sum(axis=0)
+    dX_2 = np.einsum('ijk->ik', dD)
     del D, dD
     # grad of workloads.py:506  def pairwise(X, eps):
     dX = dX_1

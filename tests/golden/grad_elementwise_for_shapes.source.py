@@ -14,7 +14,6 @@ def grad_elementwise(w, x, y):
     # ---- grad of elementwise: gradient w.r.t. w ----
     # grad of golden_cases.py:142  return np.sum(np.log1p(r * r)) + 0.5 * np.sum(np.exp(-w * w))
     dw_1 = _exp
-    dw_1 *= 0.5
     dw_1 *= _negative
     del _negative
     dr = 2.0 / np.add(1.0, _multiply, out=_multiply)
@@ -31,7 +30,6 @@ def grad_elementwise(w, x, y):
     dw_4 *= x
     # grad of golden_cases.py:139  def elementwise(w, x, y):
     dw = dw_1
-    dw += dw_1
     dw += dw_3
     dw += dw_4
     return dw
