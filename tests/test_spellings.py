@@ -440,7 +440,7 @@ def test_the_gradient_of_einsum_of_one_operand_twice_is_that_of_its_product_and_
     X = np.random.default_rng(0).normal(size=(40, 3))
     sources = [sg.grad(fn, wrt=0).source_for(X, 0.01) for fn in (pairwise_sum, pairwise_einsum)]
     assert adjoint_lines(sources[0]) == adjoint_lines(sources[1]), sources
-    assert 'dD *= np.expand_dims(dr2, 2) * 2.0' in sources[1], sources[1]
+    assert 'dD *= dr2[..., None] * 2.0' in sources[1], sources[1]
     assert "dX_2 = np.einsum('ijk->ik', dD)" in sources[1], sources[1]
     for fn in (pairwise_sum, pairwise_einsum):
         check_grads(fn, X, 0.01, wrt=0, order=1)

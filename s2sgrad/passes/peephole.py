@@ -323,6 +323,8 @@ def _negate_after_sums(graph, uses):
                 neg.prim, op.prim = np.sum, np.negative
                 neg.kwargs, op.kwargs = op.kwargs, {}
                 neg.style, op.style = op.style, neg.style
+                if neg.output.temp:             # (named for what it holds now)
+                    neg.output.hint = '_sum'
 
 
 def _negations_into_sums(graph, uses):
@@ -595,7 +597,16 @@ def _plain_returns(graph, samples, lazy_shapes):
                     dtypes.dtype(d) == dtypes.dtype(x) and \
                     _dtype_exact(dtypes.dtype(x), samples) and _owned(d, defs, set()):
                 renamed[op.output] = d
+                _take_gradient_name(d, op.output.hint)
     _apply_renames(graph, renamed)
+
+
+def _take_gradient_name(d, name):
+    """A returned gradient `dw_1` (a term, named apart from the sum `dw` the cast read)
+    is named `dw` where the cast goes."""
+    base, _, suffix = (d.hint or '').rpartition('_')
+    if d.temp or (base == name and suffix.isdigit()):
+        d.hint, d.temp = name, False
 
 
 def _real(sample):
