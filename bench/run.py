@@ -13,7 +13,9 @@ differences, and each spelling's forward against the first's), then the hand
 gradient, each spelling's NumPy forward and s2sgrad gradient, and the installed
 peers (autograd, jax.jit(jax.grad), tangent; on the first spelling) are timed
 in interleaved rounds in this process; s2sgrad's transform and first-call
-times and the peak memory of one gradient call (tracemalloc) are measured too.
+times and the peak memory of one gradient call (tracemalloc) are measured too,
+and, in new interpreters (--fresh-processes), what sg.grad(f) and its first
+call cost beyond a warm call (the issue's start-up target).
 The report gives each workload's slowest spelling, then every spelling.  BLAS
 runs on one thread.
 
@@ -349,6 +351,53 @@ def transform_times(fn, wrt, args, repeats):
     return med
 
 
+def fresh_first_call(w, sp, repeats):
+    """In new interpreters (after `import s2sgrad`, before any transformation): the
+    time of sg.grad(f) and its first call, less a warm call's: what a program pays
+    once, beyond the call's own run.  The least of `repeats` processes, each run by
+    `python bench/run.py --first-call NAME:SPELLING` (`first_call_child`)."""
+    import subprocess
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), '--first-call',
+                              f'{w.name}:{sp.key}', '--long-lines', str(w.lines or 0)],
+                             capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            return {'error': (out.stderr.strip().splitlines() or ['?'])[-1]}
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return min(runs, key=lambda r: r['once_ms'])
+
+
+def first_call_child(name, key, long_lines):
+    """The child of `fresh_first_call`: print its figures as JSON."""
+    w, sp = find_spelling(W.workloads(long_lines=long_lines or W.LONG_LINES), name, key)
+    inputs = w.make_inputs(np.random.default_rng(0))
+    args = sp.args(inputs)
+    w.hand(*sp.hand_args(inputs))   # NumPy's and BLAS's own first-call costs are not s2sgrad's
+    cpu, t0 = time.process_time(), perf_counter()
+    g = sg.grad(sp.fn, wrt=w.wrt)
+    g(*args)
+    first, first_cpu = perf_counter() - t0, time.process_time() - cpu
+    warm = []
+    for _ in range(3):
+        cpu, t0 = time.process_time(), perf_counter()
+        g(*args)
+        warm.append((perf_counter() - t0, time.process_time() - cpu))
+    steady = statistics.median(t for t, _ in warm)
+    steady_cpu = statistics.median(c for _, c in warm)
+    # wall time is the figure; processor time says how much of it others' load is
+    print(json.dumps({'first_ms': first * 1e3, 'warm_ms': steady * 1e3,
+                      'once_ms': (first - steady) * 1e3,
+                      'once_cpu_ms': (first_cpu - steady_cpu) * 1e3}))
+
+
+def compile_package():
+    """Bytecode caches for s2sgrad, as an installed package has (the fresh processes
+    import the rule families a first call needs: their compiling is not its cost)."""
+    import compileall
+    compileall.compile_dir(os.path.dirname(sg.__file__), quiet=1)
+
+
 # ----------------------------------------------------------------- workload
 
 # Spellings s2sgrad refuses today: (workload, spelling) -> (the exception it
@@ -378,6 +427,8 @@ def check_spelling(w, sp, inputs, names, want, opts):
     g = None
     try:
         out['transform'] = transform_times(sp.fn, w.wrt, args, opts.transform_repeats)
+        if opts.fresh_processes:
+            out['transform']['fresh_process'] = fresh_first_call(w, sp, opts.fresh_processes)
         g = sg.grad(sp.fn, wrt=w.wrt)
         before = snapshot(args)
         reason = compare(g(*args), hand, names, [args[i] for i in w.wrt])
@@ -549,6 +600,17 @@ def profile(w, sp, seconds=1.0):
     pstats.Stats(prof).sort_stats('tottime').print_stats(20)
 
 
+def find_spelling(workloads, name, key=''):
+    """(workload, spelling) of a workload's name or letter and a spelling's key (or
+    its first spelling)."""
+    found = [(w, sp) for w in workloads if name in (w.name, w.letter)
+             for sp in w.spellings if key in ('', sp.key)]
+    if not found:
+        raise LookupError(f'unknown workload or spelling {name}:{key}; known: ' + ', '.join(
+            f'{w.name}:{sp.key}' for w in workloads for sp in w.spellings))
+    return found[0]
+
+
 # --------------------------------------------------------------------- main
 
 def main(argv=None):
@@ -563,19 +625,28 @@ def main(argv=None):
     ap.add_argument('--profile', metavar='NAME[:SPELLING]',
                     help="print the gradient one spelling's call runs (default the first) and a "
                          "cProfile of its calls")
+    ap.add_argument('--fresh-processes', type=int, metavar='N',
+                    help='new interpreters per spelling measuring sg.grad(f) + its first call '
+                         'less a warm call (the least of N; default 2, quick 0)')
+    ap.add_argument('--first-call', metavar='NAME:SPELLING', help=argparse.SUPPRESS)
+    ap.add_argument('--long-lines', type=int, default=0, help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
+    if opts.first_call:
+        first_call_child(*opts.first_call.partition(':')[::2], opts.long_lines)
+        return 0
     if opts.profile:
-        name, _, key = opts.profile.partition(':')
-        found = [(w, sp) for w in W.workloads(200) if name in (w.name, w.letter)
-                 for sp in w.spellings if key in ('', sp.key)]
-        if not found:
-            ap.error(f'unknown workload or spelling {opts.profile!r}; known: ' + ', '.join(
-                f'{w.name}:{sp.key}' for w in W.workloads(200) for sp in w.spellings))
-        profile(*found[0])
+        try:
+            profile(*find_spelling(W.workloads(200), *opts.profile.partition(':')[::2]))
+        except LookupError as exc:
+            ap.error(str(exc))
         return 0
     opts.rounds = opts.rounds or (2 if opts.quick else 21)
     opts.round_seconds = 0.002 if opts.quick else 0.03
     opts.transform_repeats = 1 if opts.quick else 5
+    if opts.fresh_processes is None:
+        opts.fresh_processes = 0 if opts.quick else 2
+    if opts.fresh_processes:
+        compile_package()
     opts.memory = not opts.quick
     start = perf_counter()
 
