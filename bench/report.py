@@ -65,22 +65,21 @@ def transform_figure(name):
     return lambda s: s['transform'][name] if s.get('transform') else None
 
 
+def fresh_figure(name):
+    """A figure of the first call in a new interpreter (bench/run.py fresh_first_call):
+    'once_ms' (beyond a warm call), 'once_cpu_ms' (its processor time)."""
+    return lambda s: ((s.get('transform') or {}).get('fresh_process') or {}).get(name)
+
+
 def once_ms(s):
     """What sg.grad(f) and its first call cost beyond a warm call, ms: in a new
     interpreter where measured, else in this process after others."""
+    fresh = fresh_figure('once_ms')(s)
     t = s.get('transform')
-    if not t:
-        return None
-    fresh = t.get('fresh_process') or {}
-    if 'once_ms' in fresh:
-        return fresh['once_ms']
+    if fresh is not None or not t:
+        return fresh
     steady = (s.get('median_s') or {}).get('s2sgrad')
     return None if steady is None else t['fresh_first_call_ms'] - steady * 1e3
-
-
-def once_cpu_ms(s):
-    """The processor time of `once_ms` in a new interpreter (others' load aside)."""
-    return ((s.get('transform') or {}).get('fresh_process') or {}).get('once_cpu_ms')
 
 
 def fmt_opt(x, spec):
@@ -205,8 +204,8 @@ def report(results, peers, rounds):
                         (('cold_transform_ms', '.1f'), ('construct_ms', '.2f'),
                          ('source_ms', '.1f'), ('call_after_source_ms', '.1f'),
                          ('fresh_first_call_ms', '.1f'))]
-                     + [fmt_opt(worst(res, once_ms), '.1f'),
-                        fmt_opt(worst(res, once_cpu_ms), '.1f')]
+                     + [fmt_opt(worst(res, fresh_figure('once_ms')), '.1f'),
+                        fmt_opt(worst(res, fresh_figure('once_cpu_ms')), '.1f')]
                      + [f"{res['peers'][p]['first_call_ms']:.0f}"
                         if res['peers'].get(p, {}).get('first_call_ms') is not None else '-'
                         for p in peers])
@@ -226,12 +225,15 @@ def scaling_report(scaling):
     rows = [[str(r['lines']), f"{r.get('cold_transform_ms', float('nan')):.1f}",
              f"{r.get('transform_ms', float('nan')):.1f}",
              f"{r.get('transform_ms', float('nan')) / r['lines'] * 1e3:.1f}",
+             f"{r.get('transform_cpu_ms', float('nan')):.1f}",
+             f"{r.get('transform_cpu_ms', float('nan')) / r['lines'] * 1e3:.1f}",
              f"{r.get('fresh_first_call_ms', float('nan')):.1f}", r['check'] or 'ok']
             for r in scaling['rows']]
-    print(table(rows, ['lines', 'cold ms', 'xform ms', 'us/line', 'fresh 1st call ms', 'check']))
+    print(table(rows, ['lines', 'cold ms', 'xform ms', 'us/line', 'cpu ms', 'cpu us/line',
+                       'fresh 1st call ms', 'check']))
     if scaling['exponent'] is not None:
         print(f"log-log slope of transform time against lines: {scaling['exponent']:.2f} "
-              '(1 = linear)')
+              f"in processor time, {scaling['wall_exponent']:.2f} in wall time (1 = linear)")
     print()
 
 
@@ -269,6 +271,6 @@ def target_misses(results, scaling):
                 misses.append(f"{label(res)}: the slowest spelling not faster than {p} "
                               f"({sr:.2f} vs {pr['median']:.2f} x hand)")
     if scaling and scaling['exponent'] is not None and scaling['exponent'] > 1.15:
-        misses.append(f"(h) long: transform time grows as lines^{scaling['exponent']:.2f}, "
-                      'not linearly')
+        misses.append(f"(h) long: transform time grows as lines^{scaling['exponent']:.2f} "
+                      '(processor time), not linearly')
     return misses
