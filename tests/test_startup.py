@@ -160,3 +160,34 @@ def test_listing_every_rule_loads_every_family(tmp_path):
         print(missing, 's2sgrad.rules.elementwise' in families)
     ''')
     assert out == '[] True'
+
+
+def test_a_first_gradient_reads_sources_without_inspects_search(tmp_path):
+    # the first gradient of a process reads the user's function and the rules it
+    # expands from linecache by indentation (frontend/source.py): inspect's search,
+    # which scans every loaded module, is not asked (bench/ times the first call)
+    assert run_fresh(tmp_path, '''
+        import inspect
+        import sys
+        import numpy as np
+        import s2sgrad as sg
+
+        def asked(*args, **kwargs):
+            raise AssertionError('inspect.getsourcelines was asked')
+        inspect.getsourcelines = asked
+
+        @sg.graph
+        def layer(W, x):
+            return np.tanh(x @ W)
+
+        def loss(W, x,
+                 scale=0.5):
+            z = layer(W, x)
+            return np.mean(z ** 2) + scale * np.einsum('ij,ij->', z, z)
+
+        W, x = np.full((3, 2), 0.1), np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+        dW = sg.grad(loss)(W, x)
+        z = np.tanh(x @ W)
+        want = x.T @ ((2.0 / z.size + 2 * 0.5) * z * (1 - z * z))
+        print(np.allclose(dW, want), 'numpy.random' in sys.modules)
+    ''') == 'True False'
