@@ -100,13 +100,14 @@ class Compiled:
     graph, `.source` no function)."""
 
     def __init__(self, graph, docstring=None, specialisation=GENERAL,
-                 inplace_plan=None, big=frozenset(), sizes_used=False):
+                 inplace_plan=None, big=frozenset(), sizes_used=False, folds=None):
         self.graph = graph          # after simplification: what `.graph` shows
         self.docstring = docstring
         self.specialisation = specialisation
         self.sizes_used = sizes_used    # made for its arguments' exact sizes only
         self.inplace_plan = inplace_plan if inplace_plan is not None else inplace.InplacePlan()
         self.big = big
+        self.folds = folds          # the pipeline's fold plan, if it made one: codegen's
         # numbered now, so that names do not depend on which function runs first
         self.filename = file_name(f'{graph.name} from {graph.origin.short}')
 
@@ -115,9 +116,10 @@ class Compiled:
         """codegen.Generated: source, namespace, line origins."""
         with _cyclic_gc_paused():
             aliases = user_aliases(self.graph.namespaces)
+            folds, self.folds = self.folds, None        # (the source keeps what it needs)
             return codegen.emit(self.graph, aliases, reserved=_reserved(self.graph),
                                 docstring=self.docstring, floats=self.specialisation.floats,
-                                inplace=self.inplace_plan, big=self.big)
+                                inplace=self.inplace_plan, big=self.big, folds=folds)
 
     @functools.cached_property
     def function(self):
@@ -240,8 +242,10 @@ def _finish(graph, docstring=None, specialisation=GENERAL, forward_shapes=None):
     gradient (`forward_shapes`: the AD's shape classes of the forward code)."""
     pipeline = _Pipeline(graph, specialisation=specialisation, forward_shapes=forward_shapes)
     pipeline.run(PASSES)
+    # the fold plan the in-place pass read (no pass after it changes the graph)
     return Compiled(graph, docstring, specialisation, pipeline.results['inplace_plan'],
-                    pipeline.results['big_arrays'], pipeline.results['sizes_used'])
+                    pipeline.results['big_arrays'], pipeline.results['sizes_used'],
+                    pipeline.analyses.get('folds'))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,7 +314,8 @@ def _dtypes(pipeline):
 
 def _folds(pipeline):
     """The fold plan (passes.fold) of the graph as it now is, for the in-place
-    pass's decisions on sizes (codegen makes its own once they are taken)."""
+    pass's decisions on sizes (codegen reads it too, once they are taken:
+    FoldPlan.after_inplace)."""
     if not pipeline.read('sizes_matter'):
         return None
     return fold.plan(pipeline.graph)

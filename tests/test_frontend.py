@@ -232,3 +232,98 @@ def test_a_helper_without_source_is_refused_at_the_call():
     lines = open(__file__).read().splitlines()
     assert info.value.filename == __file__
     assert info.value.lineno == lines.index('    return np.sum(built_by_exec(x))  # the call') + 1
+
+
+DEFINITIONS = '''\
+import functools
+import numpy as np
+
+
+def plain(x):
+    return np.sin(x)
+# a comment after it
+
+
+def comment_at_column_0(x):
+    y = x * 2.0
+# a comment inside the body, at column 0
+    return np.sum(y)
+
+
+def string_at_column_0(x):
+    s = """
+text at column 0
+"""
+    return np.sum(x) + len(s)
+
+
+def parenthesis_at_column_0(x):
+    return np.sum(x +
+x)
+
+
+def header_over_lines(x,
+y=2.0):
+    return np.sum(x) * y
+
+
+def one_line(x): return np.sum(x * x)
+
+
+def decorated(fn=None):
+    return fn or decorated
+
+
+@decorated
+@functools.lru_cache(maxsize=None)
+def with_decorators(x):
+    return x * 3.0
+
+
+@decorated(
+)
+def decorator_over_lines(x):
+    return x * 3.0
+
+
+class Holder:
+    def method(self, x):
+        def inner(y):
+            return y * 2.0
+        return inner(x)
+
+
+def last(x):
+    return np.cos(x)'''
+
+
+def test_a_definition_is_read_by_indentation_or_else_as_inspect_reads_it(tmp_path):
+    import inspect
+    from s2sgrad.frontend import source
+    path = tmp_path / 'definitions.py'
+    path.write_text(DEFINITIONS)        # (no newline at the end)
+    module = _import_file(path, 'definitions')
+    functions = [getattr(module, name) for name in (
+        'plain', 'comment_at_column_0', 'string_at_column_0', 'parenthesis_at_column_0',
+        'header_over_lines', 'one_line', 'decorated', 'last')]
+    functions += [module.with_decorators.__wrapped__, module.decorator_over_lines,
+                  module.Holder.method]
+    for fn in functions:
+        lines, start = inspect.getsourcelines(fn.__code__)
+        found = source._definition_by_indentation(fn)
+        # a guess: where it is not inspect's, it does not parse as the function
+        assert found is None or found == (lines, start) or \
+            source._parse_lines(*found, fn.__code__.co_name) is None, fn
+        node, _, _ = source._parse(fn)
+        assert node.name == fn.__name__
+        assert gast_dump(node) == gast_dump(source._parse_lines(lines, start)[0]), fn
+    # plain definitions are read without inspect's search
+    for name in ('plain', 'comment_at_column_0', 'one_line', 'last'):
+        assert source._definition_by_indentation(getattr(module, name)) is not None
+    check_grads(module.comment_at_column_0, np.array([0.5, 1.0]))
+    check_grads(module.parenthesis_at_column_0, np.array([0.5, 1.0]))
+
+
+def gast_dump(node):
+    import gast
+    return gast.dump(node, include_attributes=True)

@@ -186,15 +186,34 @@ def test_a_gradient_shaped_unlike_its_argument_is_wrong(fault, monkeypatch, tmp_
     assert oracle.run(program(), str(tmp_path)).cls == 'wrong'
 
 
-def test_a_stale_global_is_wrong(monkeypatch, tmp_path):
-    calls = []
+def shapes(args):
+    return tuple(np.shape(a) for a in args)
 
-    def fault(args, v, g):       # the second call (after the rebinding) gives the first value
-        calls.append((v, g))
-        return calls[0]
+
+def test_a_stale_global_is_wrong(monkeypatch, tmp_path):
+    first = {}
+
+    def fault(args, v, g):       # a call after the rebinding gives the first value
+        return first.setdefault(shapes(args), (v, g))
     faulty_value_and_grad(monkeypatch, fault)
     outcome = oracle.run(program(rebind={'SCALE': '1.5'}), str(tmp_path))
     assert outcome.cls == 'wrong' and 'rebound' in outcome.reason
+
+
+def test_a_wrong_gradient_at_a_second_size_is_wrong(monkeypatch, tmp_path):
+    first = []
+
+    def fault(args, v, g):       # right at the first sizes only
+        first.append(shapes(args))
+        return (v, g) if shapes(args) == first[0] else (v, (g[0] * 1.001,) + g[1:])
+    faulty_value_and_grad(monkeypatch, fault)
+    outcome = oracle.run(program(), str(tmp_path))
+    assert outcome.cls == 'wrong' and 'second size' in outcome.reason
+
+
+def test_the_same_gradient_serves_a_second_size(tmp_path):
+    outcome = oracle.run(program(), str(tmp_path))
+    assert outcome.cls == 'right' and outcome.second_size == 'reused'
 
 
 def test_a_refusal_at_the_users_line_is_refused(tmp_path):

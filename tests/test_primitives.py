@@ -98,7 +98,7 @@ def test_axis_positions_are_numpys():
 
 def test_writes_name_a_parameter_of_numpys_signature():
     writers = [prim for prim, record in RECORDS.items() if record.writes is not None]
-    assert len(writers) == 8
+    assert len(writers) == 7       # (np.random.shuffle: a generator's shuffle to ir/effects.py)
     for prim in writers:
         signature = _signature(prim)
         if signature is not None:

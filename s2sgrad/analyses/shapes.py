@@ -12,9 +12,10 @@ certainly from an op are computed: anything else gets a token of its own.
 A specialisation serves every call whose arrays have its ranks, dtypes and
 unit dimensions (api.GradFunction), so a shape derived from sizes in a way
 that holds for these sizes only (a slice's bounds, a reshape's target, a
-diagonal, a count a rule asks as a constant: `exact_shape`) is noted in
-`sizes_used`; a rule asking a shape gets a constant only where no size is in
-it (`size_free_shape`).  Every other derivation keeps each dimension an
+diagonal) is noted in `sizes_used`; a rule asking a shape or a count gets a
+constant only where no size is in it (`size_free_shape`).  An elementwise
+result of an operand's class has that operand's shape at every size
+(`witnesses`): a shape read of the one may read the other.  Every other derivation keeps each dimension an
 argument's, 1, or one NumPy requires to be equal to another (broadcasting,
 products), so the decisions taken from these classes hold for any sizes the
 call runs with: two dimensions taken to be equal are, or NumPy raises.
@@ -36,6 +37,7 @@ class ShapeClasses:
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
         self.sizes_used = False         # a shape holds for these exact sizes only
+        self.witnesses = {}             # a value -> an operand of its shape at every size
         for v, shape in (shapes or {}).items():
             self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
@@ -70,6 +72,20 @@ class ShapeClasses:
                 self.classes[out] = token if len(op.outputs) == 1 else object()
             if len(op.outputs) == 1:
                 self._note_integer(op.outputs[0], self._integer_result(op))
+            if len(op.outputs) == 1 and token is not SCALAR:
+                self._witness(op, token)
+
+    def _witness(self, op, token):
+        """An elementwise result of one operand's shape class has that operand's shape
+        for every size the classes serve (a concrete shape's unit dimensions are
+        fixed, and broadcasting makes every other dimension the result's)."""
+        if not (info(op.prim).same_shape or elementwise(op) or op.prim is np.where):
+            return
+        for arg in op.args:
+            if isinstance(arg, Value) and arg in self.classes and (
+                    self.classes[arg] is token or _known(token) and self.classes[arg] == token):
+                self.witnesses[op.outputs[0]] = arg
+                return
 
     def of(self, operand):
         if isinstance(operand, Const):
@@ -93,15 +109,6 @@ class ShapeClasses:
         """The concrete shape of an operand, or None when it is not known."""
         token = self.of(operand)
         return _shape(token) if _known(token) else None
-
-    def exact_shape(self, operand):
-        """The concrete shape of an operand for a use that depends on its sizes, not
-        only its rank and unit dimensions (a constant count in the code); noted
-        in `sizes_used` where a dimension is over 1.  None when not known."""
-        shape = self.shape_of(operand)
-        if shape is not None and any(n > 1 for n in shape):
-            self.sizes_used = True
-        return shape
 
     def size_free_shape(self, operand):
         """The concrete shape of an operand where every size a specialisation serves

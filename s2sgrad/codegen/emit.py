@@ -50,7 +50,7 @@ class Generated:
 
 
 def emit(graph, aliases, reserved=(), docstring=None, floats=False, inplace=None,
-         big=frozenset()):
+         big=frozenset(), folds=None):
     """Generate the source of `graph` as a Python function definition.
 
     `floats`: every value is a Python float (a specialisation for such calls):
@@ -58,13 +58,14 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False, inplace=None
     are written as math's, which are many times cheaper on a scalar.
     `inplace`: the passes.inplace.InplacePlan; `big`: the values that are big
     arrays (released once dead, computed on their own to be written into).
-    Temporaries fold into their single use by the fold plan (passes.fold) made
-    here, once those are known.
+    Temporaries fold into their single use by the fold plan (passes.fold) once
+    those are known: `folds`, the plan the in-place pass read, or one made here.
     """
     inplace = inplace if inplace is not None else InplacePlan()
+    folds = folds if folds is not None else fold.plan(graph)
 
     def build():
-        plan = fold.plan(graph).after_inplace(inplace.into, big)
+        plan = folds.after_inplace(inplace.into, big)
         emitter = _Emitter(graph, aliases, reserved, floats, plan, inplace.in_place)
         return emitter.build(docstring), emitter.notes, emitter
 

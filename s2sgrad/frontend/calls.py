@@ -1,6 +1,7 @@
 """Lowering of calls: arguments (with * and **), and what a callee is: the AD's
 own functions, a decorated or user function (inlined), a foldable builtin, a
 library function (one op, its pieces known where the number of results is)."""
+import string
 import types
 
 import gast
@@ -12,7 +13,6 @@ from ..ir import effects
 from ..ir.nodes import Const, Pack, Value
 from ..ir.primitives import METHODS
 from ..rules import registry
-from ..rules.products import einsum_string_form
 from .inlining import LocalFunction
 from .marks import GradientHelper, GraphHelper
 from .spellings import FOLDABLE, ITERATING_BUILTINS, RESULT_FIELDS, SPLITS, is_library_callable
@@ -203,3 +203,30 @@ def _array_method_on_values(base, name, args, kwargs):
     return isinstance(base, Const) and type(base.value) is np.ndarray and name in METHODS \
         and name not in effects.IN_PLACE_METHODS and \
         not all(isinstance(a, Const) for a in list(args) + list(kwargs.values()))
+
+
+def einsum_string_form(args):
+    """np.einsum's sublist form `(a, [0, 1], b, [1, 2], [0, 2])` as the subscript form
+    `('ab,bc->ac', a, b)`: the arguments the call is lowered with.  `args` are the
+    call's operands (the IR's); None when the call is not in the sublist form or its
+    sublists are not constants."""
+    def labels(operand):
+        items = operand.items if isinstance(operand, Pack) else [Const(v) for v in operand.value] \
+            if isinstance(operand, Const) and isinstance(operand.value, (list, tuple)) else None
+        if items is None or not all(isinstance(i, Const) for i in items):
+            return None
+        values = [i.value for i in items]
+        if not all(v is Ellipsis or type(v) is int and 0 <= v < len(string.ascii_letters)
+                   for v in values):
+            return None
+        return ''.join('...' if v is Ellipsis else string.ascii_letters[v] for v in values)
+
+    if len(args) < 2 or isinstance(args[0], Const) and isinstance(args[0].value, str):
+        return None
+    pairs = len(args) // 2
+    terms = [labels(args[2 * k + 1]) for k in range(pairs)]
+    output = labels(args[-1]) if len(args) % 2 else ''
+    if any(t is None for t in terms) or output is None:
+        return None
+    subscripts = ','.join(terms) + ('->' + output if len(args) % 2 else '')
+    return [Const(subscripts)] + [args[2 * k] for k in range(pairs)]

@@ -7,6 +7,7 @@ import builtins
 import dataclasses
 import inspect
 import linecache
+import re
 import textwrap
 import types
 
@@ -91,26 +92,93 @@ def _parse(fn):
                     linecache.getline(filename, code.co_firstlineno).rstrip('\n'), fn.__name__)
     if fn.__name__ == '<lambda>':
         raise TransformError('lambda functions cannot be transformed yet; use def', origin)
-    try:
-        # the code object, not the function: inspect would follow __wrapped__ from a
-        # functools.wraps decorator to the undecorated function's source
-        lines, start = inspect.getsourcelines(code)
-    except (OSError, TypeError):
-        raise TransformError(
-            f'function {fn.__qualname__!r} has no source to transform (defined by exec, '
-            f'or in a compiled module)', origin) from None
+    found = _definition_by_indentation(fn)
+    parsed = found and _parse_lines(*found, code.co_name)
+    if not parsed:
+        try:
+            # the code object, not the function: inspect would follow __wrapped__ from a
+            # functools.wraps decorator to the undecorated function's source
+            found = inspect.getsourcelines(code)
+        except (OSError, TypeError):
+            raise TransformError(
+                f'function {fn.__qualname__!r} has no source to transform (defined by exec, '
+                f'or in a compiled module)', origin) from None
+        try:
+            parsed = _parse_lines(*found)
+        except SyntaxError as exc:
+            raise TransformError(f'cannot parse the source of {fn.__qualname__!r}: {exc.msg}',
+                                 origin) from None
+    node, col_shift = parsed
+    if isinstance(node, gast.AsyncFunctionDef):
+        raise TransformError('async functions cannot be differentiated', origin)
+    if not isinstance(node, gast.FunctionDef):
+        raise TransformError(f'cannot find the definition of {fn.__qualname__!r}', origin)
+    return node, filename, col_shift
+
+
+def _parse_lines(lines, start, name=None):
+    """(the first definition's node, its absolute lines, columns removed by dedent) of
+    `lines`, the source from line `start`.  With `name`: None unless they parse and
+    define a function of that name (a guess to check), else a SyntaxError raises."""
     source = ''.join(lines)
     dedented = textwrap.dedent(source)
     col_shift = len(lines[0]) - len(lines[0].lstrip()) if dedented != source else 0
     try:
         module = gast.parse(dedented)
-    except SyntaxError as exc:
-        raise TransformError(f'cannot parse the source of {fn.__qualname__!r}: {exc.msg}',
-                             origin) from None
-    node = module.body[0]
-    if isinstance(node, gast.AsyncFunctionDef):
-        raise TransformError('async functions cannot be differentiated', origin)
-    if not isinstance(node, gast.FunctionDef):
-        raise TransformError(f'cannot find the definition of {fn.__qualname__!r}', origin)
+    except SyntaxError:
+        if name is None:
+            raise
+        return None
+    node = module.body[0] if module.body else None
+    if name is not None and getattr(node, 'name', None) != name:
+        return None
     gast.increment_lineno(module, start - 1)
-    return node, filename, col_shift
+    return node, col_shift
+
+
+_HEADER = re.compile(r'(@|def\s|async\s+def\s)')
+_DEFINITION = re.compile(r'(async\s+)?def\s')
+
+
+def _definition_by_indentation(fn):
+    """(lines, 1-based start) of fn's definition, decorators included, read from
+    linecache where its code says it starts and ended by the first line indented no
+    deeper than that (comments and blank lines aside); None where that is not so
+    plain.  `inspect.getsourcelines` finds the same lines by scanning every loaded
+    module for the function's and tokenizing its block, which costs milliseconds;
+    a wrong cut here fails to parse or defines another name, and then inspect reads it.
+    """
+    code = fn.__code__
+    filename = code.co_filename
+    linecache.checkcache(filename)          # (the file may have changed since it was read)
+    lines = linecache.getlines(filename, fn.__globals__)
+    first = code.co_firstlineno - 1
+    if not 0 <= first < len(lines):
+        return None
+    indent = _indentation(lines[first])
+    if _HEADER.match(lines[first], len(indent)) is None:
+        return None
+    end = first
+    while not _DEFINITION.match(lines[end], len(indent)):     # past the decorators
+        end += 1
+        if end == len(lines) or not _within(lines[end], indent) and \
+                _indentation(lines[end]) != indent:
+            return None
+    for end in range(end + 1, len(lines)):
+        text = lines[end].lstrip()
+        if text and not text.startswith('#') and not _within(lines[end], indent):
+            break
+    else:
+        end = len(lines)
+    while end - 1 > first and lines[end - 1].lstrip()[:1] in ('', '#'):
+        end -= 1                            # the comments and blank lines after it
+    return lines[first:end], first + 1
+
+
+def _indentation(line):
+    return line[:len(line) - len(line.lstrip())]
+
+
+def _within(line, indent):
+    """Is `line` indented deeper than `indent`?"""
+    return line.startswith(indent) and len(_indentation(line)) > len(indent)

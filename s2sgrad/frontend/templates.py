@@ -49,10 +49,10 @@ class TemplateLowering:
                 and not kwargs and isinstance(args[0], Value):
             # a rule asking a shape that the specialisation knows: a constant, so
             # a forward value read only for its shape need not be computed at all;
-            # a shape with sizes in it stays a run-time np.shape, so that the code
-            # serves every size; a count is the exact size's (analyses.shapes)
+            # a shape or count with sizes in it stays a run-time np.shape or np.size,
+            # so that the code serves every size (np.mean's count of a batch)
             shape = facts.shape_of(args[0]) if fn is np.ndim else \
-                facts.exact_shape(args[0]) if fn is np.size else facts.size_free_shape(args[0])
+                facts.size_free_shape(args[0])
             if shape is not None:
                 return Const(shape if fn is np.shape else len(shape) if fn is np.ndim
                              else int(np.prod(shape, dtype=np.int64)))

@@ -138,6 +138,8 @@ _writers = {}
 
 
 def _shuffles(fn):
+    # (np.random.shuffle is the global RandomState's; the name first, so that
+    # numpy.random, some 10 ms to import, is touched only for a `shuffle`)
     return getattr(fn, '__name__', None) == 'shuffle' and isinstance(
         getattr(fn, '__self__', None), (np.random.Generator, np.random.RandomState))
 

@@ -335,10 +335,12 @@ for _prim, _twin in ((np.sin, math.sin), (np.cos, math.cos), (np.tanh, math.tanh
 
 # ---- effects --------------------------------------------------------------------------
 # NumPy functions that write into an argument (ir/effects.py lowers or refuses them).
-# (np.nan_to_num writes only with copy=False, but dead code keeps every call of it)
+# (np.nan_to_num writes only with copy=False, but dead code keeps every call of it;
+# np.random.shuffle is a random generator's shuffle to ir/effects.py, so importing
+# this module does not import numpy.random)
 for _prim, _param in ((np.fill_diagonal, 'a'), (np.put, 'a'), (np.putmask, 'a'),
                       (np.copyto, 'dst'), (np.place, 'arr'), (np.nan_to_num, 'x'),
-                      (np.put_along_axis, 'arr'), (np.random.shuffle, 'x')):
+                      (np.put_along_axis, 'arr')):
     _add(_prim, writes=_param)
 _add(print, effect=True)
 _add(helpers._sg_check_output, effect=True)

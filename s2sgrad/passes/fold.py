@@ -7,11 +7,12 @@ pass reads it too: a folded temporary's operands are read where its user's
 statement runs, which may be after a write between the two.
 
 The plan is asked value by value (a value's answer is kept): most values are
-never asked.  It is made twice for a specialisation that knows shapes: before
-the in-place decisions (for the in-place pass) and after them (for codegen),
-where a big temporary an op writes its result into is computed on its own.  The
-later plan folds no value the earlier one does not (so the in-place pass,
-reading the earlier, only ever assumes a read later than it happens).
+never asked.  A specialisation that knows shapes decides twice from one scan of
+the graph: before the in-place decisions (for the in-place pass) and after them
+(for codegen: `after_inplace`), where a big temporary an op writes its result
+into is computed on its own.  The later plan folds no value the earlier one
+does not (so the in-place pass, reading the earlier, only ever assumes a read
+later than it happens).
 """
 from ..ir import prims
 from ..ir.nodes import If, Loop, Op, values_in

@@ -23,6 +23,8 @@ writes is only needed in general:
   `np.reshape(d.sum(axis=1, keepdims=True), np.shape(x))` of x's shape is
   `d.sum(axis=1)`; and a big array's sum over middle axes is np.einsum's
   ('ijk->ik'), several times faster.
+* `np.size(v)` of a value read for its shape alone, an elementwise result of an
+  operand of its shape: the operand's, and v is not computed.
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact.
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), `d * 0.5 * w * 2.0` to
@@ -81,6 +83,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
         uses = _uses(graph)
         _drop_unit_factors(graph, specialisation.samples, uses)
     _dot_products(graph, shapes, uses)
+    _read_shapes_of_operands(graph, shapes)
     if specialisation.shapes is not None:
         _method_reductions(graph, shapes)
         _array_zeros(graph, shapes)
@@ -158,6 +161,7 @@ def _elide_broadcasts(graph, lazy_shapes, uses):
     if not candidates:
         return
     shapes = lazy_shapes.get()
+    elided = set()
     for op in candidates:
         source, target = op.args
         shape_like = _shape_like(target, shapes)
@@ -169,7 +173,14 @@ def _elide_broadcasts(graph, lazy_shapes, uses):
             uses.setdefault(source, [])
             if uses[source] is not None:
                 uses[source].extend(_readers(op.output, uses))
+                if op in uses[source]:
+                    uses[source].remove(op)
             uses[op.output] = []
+            elided.add(op)
+    # gone now, not at the next dead code: a reader less for the rewrites after
+    # (`1.0 / n` broadcast, then `* 2.0`: `2.0 / n`)
+    for block in blocks_in(graph.body) if elided else ():
+        block.ops = [op for op in block.ops if op not in elided]
 
 
 def _elide_filled_axes(graph, lazy_shapes, uses):
@@ -541,6 +552,44 @@ def _dot_products(graph, lazy_shapes, uses):
         if shape is not None and len(shape) == 1 and isinstance(b, Value) and \
                 shapes.shape_of(b) == shape:
             op.prim, op.args, op.kwargs, op.style = np.matmul, [a, b], {}, ('operator', '@')
+
+
+def _read_shapes_of_operands(graph, lazy_shapes):
+    """`np.size(v)` or `np.shape(v)` in the adjoint, where v is read for its shape
+    alone and is an elementwise result of an operand u of its shape at every size
+    (analyses.shapes: `witnesses`): read u's, so that v need not be computed (np.mean's
+    count of `(a - b) ** 2`); then the operand's operand, while it is read for its
+    shape alone too."""
+    work = [op for op in walk(graph.body)
+            if isinstance(op, Op) and op.adjoint is not None and op.prim in _SHAPE_READS
+            and len(op.args) == 1 and not op.kwargs and isinstance(op.args[0], Value)]
+    if not work:
+        return
+    uses = _uses(graph)
+
+    def read_for_shape_alone(v):
+        readers = uses.get(v)
+        return bool(readers) and all(r.prim in _SHAPE_READS for r in readers)
+    witnesses = None
+    while work:
+        op = work.pop()
+        v = op.args[0]
+        if not read_for_shape_alone(v):
+            continue
+        witnesses = witnesses if witnesses is not None else lazy_shapes.get().witnesses
+        u = witnesses.get(v)
+        if u is None:
+            continue
+        op.args = [u]
+        uses[v].remove(op)
+        if u not in uses:
+            uses[u] = [op]
+        elif uses[u] is not None:
+            uses[u].append(op)
+        work.append(op)
+
+
+_SHAPE_READS = (np.shape, np.size)
 
 
 def _method_reductions(graph, lazy_shapes):

@@ -154,35 +154,6 @@ def einsum_subscripts_as_a_string(subscripts):
     return subscripts
 
 
-def einsum_string_form(args):
-    """np.einsum's sublist form `(a, [0, 1], b, [1, 2], [0, 2])` as the subscript form
-    `('ab,bc->ac', a, b)`: the arguments the call is lowered with.  `args` are the
-    call's operands (the IR's); None when the call is not in the sublist form or its
-    sublists are not constants."""
-    from ..ir.nodes import Const, Pack
-
-    def labels(operand):
-        items = operand.items if isinstance(operand, Pack) else [Const(v) for v in operand.value] \
-            if isinstance(operand, Const) and isinstance(operand.value, (list, tuple)) else None
-        if items is None or not all(isinstance(i, Const) for i in items):
-            return None
-        values = [i.value for i in items]
-        if not all(v is Ellipsis or type(v) is int and 0 <= v < len(string.ascii_letters)
-                   for v in values):
-            return None
-        return ''.join('...' if v is Ellipsis else string.ascii_letters[v] for v in values)
-
-    if len(args) < 2 or isinstance(args[0], Const) and isinstance(args[0].value, str):
-        return None
-    pairs = len(args) // 2
-    terms = [labels(args[2 * k + 1]) for k in range(pairs)]
-    output = labels(args[-1]) if len(args) % 2 else ''
-    if any(t is None for t in terms) or output is None:
-        return None
-    subscripts = ','.join(terms) + ('->' + output if len(args) % 2 else '')
-    return [Const(subscripts)] + [args[2 * k] for k in range(pairs)]
-
-
 @transform_time
 def einsum_operand_count(*missing):
     """How many operands an einsum call has (`missing`: whether x1, x2, ... are absent)."""

@@ -201,7 +201,9 @@ def max_grad(dy, y, a, axis=None, out=None, keepdims=False, initial=None, where=
 def var_adjoint(g, a, axis, ddof, keepdims, where, mean):
     """The gradient of np.var for the upstream gradient `g` (a template, inlined)."""
     if constant(where) is True:
-        n = np.size(a) / np.size(g) - ddof
+        n = np.size(a) / np.size(g)         # (a count at run time, where sizes vary)
+        if constant(ddof) != 0:
+            n = n - ddof
         if constant(mean) is None:
             mean = np.mean(a, axis=axis, keepdims=True)
         return restore_reduced(g, a, axis, keepdims) * (a - mean) * (2.0 / n)

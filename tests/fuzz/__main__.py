@@ -63,6 +63,10 @@ def report(outcomes, features_arg, elapsed, out=None):
         mark = '  (pending)' if key in PENDING_FEATURES else ''
         print(f'{key:<{width}}  ' + '  '.join(f'{table[key][c]:>8}' for c in CLASSES) + mark,
               file=out)
+    second = collections.Counter(o.second_size for o in outcomes if o.cls == 'right')
+    print(f"second size (same ranks, other sizes; the right programs): {second['reused']} "
+          f"through the specialisation of the first call, {second['new code']} through new "
+          f"code, {second['']} not run (Python fails at those sizes)", file=out)
     inconclusive = sum(o.inconclusive for o in outcomes)
     if inconclusive:
         print(f'({inconclusive} gradient checks inconclusive near a kink, counted right)', file=out)

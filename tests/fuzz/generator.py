@@ -42,6 +42,10 @@ import random
 import numpy as np
 
 SHAPES = {'M': (3, 4), 'R': (4,), 'C': (3, 1), 'X': (5, 4), 'W': (4, 4)}
+# The sizes of a second call of the same gradient: each size of SHAPES made
+# another, none 1, so the ranks and unit dimensions stay and a specialisation
+# made for the first call serves it (Program.arguments(SECOND_SIZES)).
+SECOND_SIZES = {3: 5, 4: 7, 5: 6}
 
 # feature -> list of block templates
 BLOCKS = {}
@@ -66,9 +70,15 @@ class Program:
     graph_gradients: bool    # the module also defines `program_grads` (sg.gradients)
     keywords: tuple = ()     # the last parameters, passed by keyword
 
-    def arguments(self):
-        """Fresh argument values (deterministic per seed)."""
-        rng = np.random.default_rng(self.seed)
+    def arguments(self, sizes=None):
+        """Fresh argument values (deterministic per seed); with `sizes` (a map of
+        the sizes of SHAPES to others: SECOND_SIZES) arrays of those sizes, other
+        values."""
+        rng = np.random.default_rng(self.seed if sizes is None else self.seed + 104_729)
+        sizes = sizes or {}
+
+        def shape(*dims):
+            return tuple(sizes.get(d, d) for d in dims)
         values = {}
         for name in self.params:
             if name == 's':
@@ -76,14 +86,15 @@ class Program:
                 values[name] = {'float': x, 'float64': np.float64(x),
                                 '0d': np.array(x)}[self.scalar_spelling]
             elif name == 'P':
-                values[name] = [(rng.uniform(-0.6, 0.6, (4, 4)), rng.uniform(-0.5, 0.5, 4))
-                                for _ in range(2)]
+                values[name] = [(rng.uniform(-0.6, 0.6, shape(4, 4)),
+                                 rng.uniform(-0.5, 0.5, shape(4))) for _ in range(2)]
             elif name == 'D':
-                values[name] = {'w': rng.uniform(-1, 1, 4), 'm': rng.uniform(-1, 1, (3, 4))}
+                values[name] = {'w': rng.uniform(-1, 1, shape(4)),
+                                'm': rng.uniform(-1, 1, shape(3, 4))}
             else:
                 kind = {'A': 'M', 'r': 'R', 'c': 'C', 'X': 'X', 'W': 'W'}[name]
                 scale = 0.6 if kind == 'W' else 1.0
-                values[name] = rng.uniform(-scale, scale, SHAPES[kind])
+                values[name] = rng.uniform(-scale, scale, shape(*SHAPES[kind]))
         return [values[name] for name in self.params]
 
 

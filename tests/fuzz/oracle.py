@@ -10,6 +10,9 @@ gradient along a random direction.  s2sgrad is asked for
   through ``sg.gradients`` inside a graph body;
 * each called as the program's caller does (``Program.keywords``: the last
   parameters by keyword);
+* the same ``value_and_grad`` again with arrays of other sizes (``SECOND_SIZES``:
+  the same ranks and unit dimensions), where Python runs the program at those
+  sizes: the specialisation made for the first call must serve them too;
 * after the module's globals are rebound (``Program.rebind``), the value and
   gradient once more from the same transformed functions: Python reads the
   new values, so s2sgrad must too (or refuse).
@@ -51,6 +54,8 @@ import numpy as np
 
 import s2sgrad as sg
 
+from .generator import SECOND_SIZES
+
 DOCUMENTED = (sg.TransformError, LookupError, ValueError, TypeError)
 INTERNAL = (KeyError, IndexError)      # LookupErrors, but what a failed dict or list lookup raises
 VALUE_RTOL = 1e-9
@@ -67,6 +72,8 @@ class Outcome:
     reason: str = ''
     path: str = ''
     inconclusive: bool = False
+    second_size: str = ''     # the call at SECOND_SIZES: 'reused' a specialisation, made
+                              # 'new code', or '' not made (Python fails at those sizes)
     detail: str = ''          # a traceback, for replays
 
 
@@ -362,15 +369,15 @@ def _compare(program, module, outcome):
     wrt_index = [program.params.index(p) for p in program.wrt]
     expected = _python(f, args)
     rng = np.random.default_rng(program.seed + 1)
-    direction = Directional(f, args, wrt_index, rng)
-    before = copy.deepcopy(args)
 
-    value_and_grad = calling(sg.value_and_grad(module.program, wrt=program.wrt), program)
+    gradient = sg.value_and_grad(module.program, wrt=program.wrt)
+    value_and_grad = calling(gradient, program)
     forward = calling(sg.graph(module.program), program)
     grads_graph = calling(sg.graph(module.program_grads), program) \
         if program.graph_gradients else None
 
-    def check_all(expected, when):
+    def check_all(args, expected, when, direction):
+        before = copy.deepcopy(args)
         if not numeric(expected):
             # Python returned None or a string: show the same forward value, and refuse
             # the gradient, which has nothing to differentiate
@@ -406,9 +413,30 @@ def _compare(program, module, outcome):
                                             f'sg.gradients in a graph{when}')
         return inconclusive
 
-    outcome.inconclusive = check_all(expected, '')
+    direction = Directional(f, args, wrt_index, rng)
+    outcome.inconclusive = check_all(args, expected, '', direction)
+    # the same gradient called with arrays of other sizes (same ranks, same unit
+    # dimensions): the specialisation the first call made must serve them too
+    second = program.arguments(SECOND_SIZES)
+    try:
+        expected_second = f(*copy.deepcopy(second))
+    except Exception:                   # noqa: BLE001 - the program's constants fit
+        expected_second = None          # the first sizes only: nothing to compare
+    if expected_second is not None and numeric(expected_second):
+        made = _specialisations(gradient)
+        outcome.inconclusive |= check_all(second, expected_second, ' at a second size',
+                                          Directional(f, second, wrt_index, rng))
+        outcome.second_size = 'reused' if _specialisations(gradient) == made else 'new code'
     if program.rebind:
         for target, source in program.rebind.items():
             exec(f'{target} = {source}', vars(module))    # noqa: S102 - generated text
         expected = _python(f, args)
-        outcome.inconclusive |= check_all(expected, ' after globals were rebound')
+        outcome.inconclusive |= check_all(args, expected, ' after globals were rebound',
+                                          direction)
+
+
+def _specialisations(gradient):
+    """The code a GradFunction has made for calls so far (to tell whether a call
+    reused one)."""
+    return [id(c) for c in getattr(gradient, '_for_shapes', {}).values()] + \
+        [id(getattr(gradient, name, None)) for name in ('_for_floats', '_compiled')]

@@ -115,10 +115,9 @@ def grad_mlp_loss(W, b, x, t):
     h = np.tanh(_matmul + b)
     # golden_cases.py:10  return np.mean((h - t) ** 2)
     _subtract = h - t
-    _power = _subtract ** 2
     # ---- grad of mlp_loss: gradient w.r.t. W, b ----
     # grad of golden_cases.py:10  return np.mean((h - t) ** 2)
-    dh = _sg_unbroadcast(2.0 / np.size(_power) * _subtract, h)
+    dh = _sg_unbroadcast(2.0 / np.size(_subtract) * _subtract, h)
     # grad of golden_cases.py:9  h = np.tanh(x @ W + b)
     d_add = dh * (1.0 - h * h)
     db = _sg_unbroadcast(d_add, b)

@@ -33,7 +33,7 @@ def grad_mlp_loss(W, b, x, t):
     _subtract = h - t
     # ---- grad of mlp_loss: gradient w.r.t. W, b ----
     # grad of golden_cases.py:10  return np.mean((h - t) ** 2)
-    dh = 0.25 * _subtract
+    dh = 2.0 / np.size(_subtract) * _subtract
     # grad of golden_cases.py:9  h = np.tanh(x @ W + b)
     d_matmul = dh * (1.0 - h * h)
     db = d_matmul.sum(axis=0)
