@@ -91,6 +91,29 @@ def test_a_lambda_without_source_is_refused():
         sg.grad(namespace['f'])(1.0)
 
 
+def test_lambdas_of_one_line_without_column_positions_are_refused(tmp_path):
+    # python -X no_debug_ranges keeps no columns: two lambdas of one line cannot be
+    # told apart, one alone can
+    import subprocess
+    import sys
+    script = tmp_path / 'two_lambdas.py'
+    script.write_text(
+        'import s2sgrad as sg\n'
+        'one = sg.grad(lambda x: x * x)\n'
+        'print(one(3.0))\n'
+        'a, b = sg.grad(lambda x: x * x), sg.grad(lambda x: x + 1)\n'
+        'try:\n'
+        '    a(1.0)\n'
+        'except sg.TransformError as exc:\n'
+        '    print(type(exc).__name__, exc.lineno, exc.msg)\n')
+    out = subprocess.run([sys.executable, '-X', 'no_debug_ranges', str(script)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        '6.0', 'TransformError 4 cannot tell which lambda of this line is the function '
+        'to transform; write it on a line of its own, or use def']
+
+
 def test_an_error_in_a_lambda_points_at_its_line():
     g = sg.grad(lambda x: [y for y in x] and undefined_name)  # noqa: F821
     with pytest.raises(sg.TransformError, match="'undefined_name' is not defined") as info:

@@ -207,6 +207,16 @@ def test_calling_the_gradient_of_a_star_args_function_inside_is_refused():
     assert info.value.lineno == line_of(outer)
 
 
+def test_a_graph_function_of_star_args_is_made_by_sg_graph():
+    def f(*xs):
+        return xs[0]
+
+    with pytest.raises(TypeError, match=r'takes \*args or \*\*kwargs: make its '
+                                        r'GraphFunction with s2sgrad.graph'):
+        sg.GraphFunction(f)
+    assert sg.graph(f)(2.0, 3.0) == 2.0
+
+
 # ---- source, export and the command line -------------------------------------------
 
 def test_source_for_and_export_keep_the_signature(tmp_path):
