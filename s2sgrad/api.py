@@ -10,6 +10,7 @@ from . import compiler, entry
 from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
+from .frontend.lowering import NO_EXTRAS
 from .frontend.marks import GradientHelper, GraphHelper
 from .specialisation import FLOATS, GENERAL, Specialisation
 
@@ -30,6 +31,9 @@ class GraphFunction(GraphHelper):
             fn = fn.python_function
         if not callable(fn) or not hasattr(fn, '__code__'):
             raise TypeError(f's2sgrad.graph expects a Python function, got {fn!r}')
+        if _takes_extras(fn) and not isinstance(self, WithExtras):
+            raise TypeError(f'{fn.__name__} takes *args or **kwargs: make its GraphFunction '
+                            f'with s2sgrad.graph')
         self.python_function = fn
         self.__name__ = _function_name(fn, name)
         self.__qualname__ = self.__name__
@@ -97,18 +101,21 @@ class GradFunction(GraphFunction, GradientHelper):
     __call__ = property(operator.attrgetter('_entry'),
                         doc='The function a call of this gradient runs (s2sgrad/entry.py).')
 
+    has_aux = False             # AuxGradFunction: the target returns (loss, aux)
+
     def __init__(self, target, wrt, with_value):
         if isinstance(target, GraphFunction):
             self.target = target
         elif callable(target) and hasattr(target, '__code__'):
-            self.target = GraphFunction(target)
+            self.target = graph(target)
         else:
             raise TypeError(f's2sgrad.grad expects a Python function, got {target!r}')
         self.signature = self.__signature__ = self.target.signature
         self.indices = _resolve_wrt(wrt, self.signature, self.target.__name__)
         self.with_value = with_value
         prefix = 'value_and_grad_' if with_value else 'grad_'
-        self.__name__ = self.__qualname__ = prefix + self.target.__name__
+        self.__name__ = self.__qualname__ = prefix + (
+            'lambda' if self.target.__name__ == _LAMBDA else self.target.__name__)
         self.__doc__ = None
         self.__module__ = self.target.__module__
         self.python_function = None
@@ -125,7 +132,8 @@ class GradFunction(GraphFunction, GradientHelper):
         target = self.target.graph
         self._guards = target.guards
         return compiler.transform_grad(target, self.indices, self.with_value,
-                                       self.__name__, specialisation)
+                                       self.__name__, specialisation, self.has_aux,
+                                       _sums_outputs(self.target))
 
     def _forget(self):
         self._compiled = self._for_floats = self._for_floats_function = self._guards = None
@@ -136,9 +144,10 @@ class GradFunction(GraphFunction, GradientHelper):
 
     def _make_entry(self):
         """The entry for what is compiled now: the float code's, once there is float
-        code and the parameters are all positional; else every call to `_call`."""
+        code and the parameters are all positional (and no aux to pass through);
+        else every call to `_call`."""
         floats, guards = self._for_floats_function, self._guards
-        if floats is None or guards is None or not all(
+        if floats is None or guards is None or self.has_aux or not all(
                 p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                 for p in self.signature.parameters.values()):
             self._entry, self._entry_version = entry.general(self._call), None
@@ -349,13 +358,14 @@ class GradFunction(GraphFunction, GradientHelper):
     def _map_gradients(self, result, convert):
         """The call's result with `convert(argument index, gradient)` in place of each
         gradient."""
-        def each(grads):
-            if isinstance(self.indices, tuple):
-                return tuple(convert(i, g) for i, g in zip(self.indices, grads))
-            return convert(self.indices, grads)
         if self.with_value:
-            return result[0], each(result[1])
-        return each(result)
+            return result[0], self._each_gradient(result[1], convert)
+        return self._each_gradient(result, convert)
+
+    def _each_gradient(self, grads, convert):
+        if isinstance(self.indices, tuple):
+            return tuple(convert(i, g) for i, g in zip(self.indices, grads))
+        return convert(self.indices, grads)
 
     def _call_numpy_floats(self, args, kwargs):
         """A call with Python floats whose arithmetic raised (1.0 / 0.0, math.sqrt(-1.0),
@@ -374,6 +384,169 @@ class GradFunction(GraphFunction, GradientHelper):
 
     def __repr__(self):
         return f'<s2sgrad.GradFunction {self.__name__}>'
+
+
+class AuxGradFunction(GradFunction):
+    """`grad(f, has_aux=True)` / `value_and_grad(f, has_aux=True)`, as in JAX: `f`
+    returns `(loss, aux)`; the call returns `(gradient, aux)`, or `((loss, aux),
+    gradient)`.  aux is not differentiated: it is what the forward computed."""
+
+    has_aux = True
+
+    def _map_gradients(self, result, convert):
+        if self.with_value:         # ((loss, aux), gradient)
+            return super()._map_gradients(result, convert)
+        return self._each_gradient(result[0], convert), result[1]
+
+    def _compiled_for_call(self, args, kwargs=None):
+        # NumPy scalars and 0-d arrays run a shape specialisation, which computes and
+        # returns their types itself (GradFunction's float code converts gradients
+        # in a result whose every part it knows to be a float)
+        if not kwargs and _numpy_scalars(args):
+            return self.compiled_for(args)
+        return super()._compiled_for_call(args, kwargs)
+
+    def _call_scalars(self, args):
+        return self._call_compiled(self._compiled_for_call(args), args, {})
+
+
+class WithExtras:
+    """A function with *args or **kwargs (mixed into GraphFunction and the gradients):
+    compiled for each call's extras, how many extra positional arguments and
+    which extra keywords (frontend.lowering: `len(args)`, `args[0]`, `kwargs['lr']`
+    are known when transforming), by a function of its class made for them.
+    `.source`, `.graph` and `export(path)` are the code for a call with none;
+    `source_for(*args, **kwargs)` and `export(path, like=args)` that for such a
+    call.  A call runs the general code (no float or shape specialisation: the
+    call's positions do not all name parameters)."""
+
+    extras = NO_EXTRAS
+
+    def for_extras(self, extras):
+        if extras == self.extras:
+            return self
+        made = self.__dict__.setdefault('_by_extras', {})
+        same = made.get(extras)
+        if same is None:
+            same = made[extras] = self._with_extras(extras)
+            same.extras = extras
+        return same
+
+    def for_call(self, args, kwargs):
+        """The function of this class for a call with these arguments (or operands)."""
+        return self.for_extras(_extras_of(self.signature, args, kwargs))
+
+    def export(self, path, like=None):
+        same = self if like is None else self.for_call(tuple(like), {})
+        GraphFunction.export(same, path)
+
+
+class ExtrasGraphFunction(WithExtras, GraphFunction):
+    """`graph(fn)` of a function with *args or **kwargs (WithExtras)."""
+
+    def _with_extras(self, extras):
+        return ExtrasGraphFunction(self.python_function, self.__name__)
+
+    def _compile(self):
+        return compiler.transform(self.python_function, self.__name__, self.extras)
+
+    def __call__(self, *args, **kwargs):
+        return GraphFunction.__call__(self.for_call(args, kwargs), *args, **kwargs)
+
+
+class _ExtrasGradient(WithExtras):
+    """A gradient of a function with *args or **kwargs (WithExtras).  `wrt` names
+    *args by its name or index: its gradient is a tuple, one per extra
+    positional argument; **kwargs (a dict) is not differentiated yet."""
+
+    def __init__(self, target, wrt, with_value):
+        super().__init__(target, wrt, with_value)
+        names = list(self.signature.parameters)
+        for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
+            param = self.signature.parameters[names[i]]
+            if param.kind is param.VAR_KEYWORD:
+                raise TypeError(f'wrt={param.name!r}: differentiating with respect to '
+                                f'**{param.name} (a dict) is not supported yet; pass the '
+                                f'arrays as named parameters or in *args')
+
+    def _with_extras(self, extras):
+        return type(self)(self.target.for_extras(extras), self.indices, self.with_value)
+
+    def _compiled_for_call(self, args, kwargs=None):
+        self._check_arguments(args, kwargs)
+        return self.compiled
+
+    compiled_for = _compiled_for_call
+
+    def __call__(self, *args, **kwargs):
+        same = self.for_call(args, kwargs)
+        same._check_guards()
+        return same._call_compiled(same._compiled_for_call(args, kwargs), args, kwargs)
+
+    def source_for(self, *args, **kwargs):
+        return GradFunction.source_for(self.for_call(args, kwargs), *args, **kwargs)
+
+    def _call_numpy_floats(self, args, kwargs):
+        # (GradFunction's, with a gradient of *args a tuple: floats where its items were)
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        args = tuple(np.float64(a) if type(a) is float else a for a in args)
+        kwargs = {k: np.float64(a) if type(a) is float else a for k, a in kwargs.items()}
+        names = list(self.signature.parameters)
+        return self._map_gradients(self(*args, **kwargs),
+                                   lambda i, g: _like_floats(g, bound.arguments[names[i]]))
+
+
+class ExtrasGradFunction(_ExtrasGradient, GradFunction):
+    """`grad` / `value_and_grad` of a function with *args or **kwargs."""
+
+
+class ExtrasAuxGradFunction(_ExtrasGradient, AuxGradFunction):
+    """`grad` / `value_and_grad` with has_aux of a function with *args or **kwargs."""
+
+
+def _extras_of(signature, args, kwargs):
+    """What a call gives the *args and **kwargs of a function of this signature
+    (frontend.lowering.NO_EXTRAS when it has none)."""
+    params = signature.parameters
+    kinds = {p.kind for p in params.values()}
+    count = 0
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        count = max(0, len(args) - sum(p.kind in _POSITIONAL for p in params.values()))
+    keys = ()
+    if inspect.Parameter.VAR_KEYWORD in kinds:
+        keys = tuple(sorted(k for k in kwargs if k not in params or
+                            params[k].kind is inspect.Parameter.POSITIONAL_ONLY))
+    return count, keys
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _takes_extras(fn):
+    """Has this function (or GraphFunction) *args or **kwargs?  (A functools.wraps
+    wrapper's signature is the wrapped function's.)"""
+    signature = getattr(fn, 'signature', None)
+    if signature is None:
+        if not (callable(fn) and hasattr(fn, '__code__')):
+            return False        # refused by the class
+        signature = inspect.signature(fn)
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature.parameters.values())
+
+
+def _like_floats(gradient, arg):
+    """The gradient as a Python float where its argument was one (items of a tuple too)."""
+    if type(arg) is tuple and type(gradient) is tuple:
+        return tuple(_like_floats(g, a) for g, a in zip(gradient, arg))
+    return _float_of(gradient) if type(arg) is float else gradient
+
+
+def _sums_outputs(target):
+    """Are a tuple output's items summed?  Where the target is a gradient (of
+    several arguments, or a value and a gradient): `sg.grad(sg.grad(f, wrt=(0, 1)))`
+    differentiates the sum of the gradients.  Not those of a function's own
+    `return a, b` (an error naming has_aux), nor a gradient's aux."""
+    return isinstance(target, GradFunction) and not target.has_aux
 
 
 def _float_of(gradient):
@@ -443,13 +616,17 @@ def _function_name(fn, name):
     identifier (ValueError otherwise), else the function's own `__name__` made
     one (characters an identifier cannot hold become `_`)."""
     if name is None:
-        return literal.identifier(fn.__name__)
+        return _LAMBDA if fn.__name__ == '<lambda>' else literal.identifier(fn.__name__)
     if not isinstance(name, str) or not literal.is_identifier(str.__str__(name)):
         shown = literal.string(name) if isinstance(name, str) else type(name).__name__
         raise ValueError(f'sg.graph(name=...): the name of the generated function must be '
                          f'a Python identifier (not a keyword), got {shown}')
     return str.__str__(name)
 
+
+# The name of a lambda's generated function (a keyword, with PEP 8's underscore);
+# its gradient's is grad_lambda.
+_LAMBDA = 'lambda_'
 
 # The scalars whose shape a specialisation records as `()`.
 _SHAPED_SCALARS = (float, int, np.float64, np.float32)
@@ -573,18 +750,30 @@ def annotate(exc, compiled):
 def graph(fn=None, *, name=None):
     """`@graph` or `@graph(name=...)`: the function in static-graph form."""
     if fn is None:
-        return lambda f: GraphFunction(f, name)
-    return GraphFunction(fn, name)
+        return lambda f: graph(f, name=name)
+    return (ExtrasGraphFunction if _takes_extras(fn) else GraphFunction)(fn, name)
 
 
-def grad(fn, wrt=0):
-    """The gradient of `fn` (its outputs summed) w.r.t. the parameters in `wrt`."""
-    return GradFunction(fn, wrt, with_value=False)
+def grad(fn, wrt=0, has_aux=False):
+    """The gradient of `fn` (its output's elements summed) w.r.t. the parameters in
+    `wrt`.  `has_aux=True`: `fn` returns `(loss, aux)`, the gradient is loss's, and
+    the call returns `(gradient, aux)`."""
+    return _grad_function(has_aux, fn)(fn, wrt, with_value=False)
 
 
-def value_and_grad(fn, wrt=0):
-    """Like `grad`, returning `(fn's value, gradients)`."""
-    return GradFunction(fn, wrt, with_value=True)
+def value_and_grad(fn, wrt=0, has_aux=False):
+    """Like `grad`, returning `(fn's value, gradients)`; `has_aux=True`: `fn`
+    returns `(loss, aux)` and the call `((loss, aux), gradients)`."""
+    return _grad_function(has_aux, fn)(fn, wrt, with_value=True)
 
 
-__all__ = ['GraphFunction', 'GradFunction', 'graph', 'grad', 'value_and_grad']
+def _grad_function(has_aux, fn):
+    """The class of fn's gradient."""
+    if not isinstance(has_aux, bool):
+        raise TypeError(f'has_aux must be True or False, got {has_aux!r}')
+    if _takes_extras(fn):
+        return ExtrasAuxGradFunction if has_aux else ExtrasGradFunction
+    return AuxGradFunction if has_aux else GradFunction
+
+
+__all__ = ['GraphFunction', 'GradFunction', 'AuxGradFunction', 'graph', 'grad', 'value_and_grad']

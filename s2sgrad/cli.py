@@ -3,6 +3,7 @@
     python -m s2sgrad show   model:loss                 # source of @sg.graph(loss)
     python -m s2sgrad show   model:loss --wrt 0,1       # source of sg.grad(loss, wrt=(0, 1))
     python -m s2sgrad show   model.py:loss --wrt W --value-and-grad
+    python -m s2sgrad show   model:loss_and_metrics --has-aux   # sg.grad(..., has_aux=True)
     python -m s2sgrad export model:loss --wrt W,b -o loss_grad.py
 
 Exit codes: 0 success; 2 a usage error (bad target, module or function not
@@ -86,6 +87,9 @@ def build_parser():
             '--value-and-grad', action='store_true',
             help='use sg.value_and_grad(fn, wrt=...) instead of sg.grad '
                  '(wrt defaults to 0)')
+        sub.add_argument(
+            '--has-aux', action='store_true',
+            help='the function returns (loss, aux): has_aux=True (wrt defaults to 0)')
 
     show = commands.add_parser(
         'show', help='print the generated source',
@@ -179,15 +183,15 @@ def load_target(target):
     return obj
 
 
-def transformed(fn, wrt, value_and_grad):
+def transformed(fn, wrt, value_and_grad, has_aux=False):
     """The GraphFunction that the options ask for."""
     import s2sgrad as sg
 
     graph_fn = fn if isinstance(fn, sg.GraphFunction) else sg.graph(fn)
-    if not value_and_grad and wrt is None:
+    if not value_and_grad and not has_aux and wrt is None:
         return graph_fn
     transform = sg.value_and_grad if value_and_grad else sg.grad
-    return transform(graph_fn) if wrt is None else transform(graph_fn, wrt=wrt)
+    return transform(graph_fn, wrt=0 if wrt is None else wrt, has_aux=has_aux)
 
 
 # ---------------------------------------------------------------------- main
@@ -220,7 +224,7 @@ def main(argv=None):
     try:
         wrt = None if args.wrt is None else parse_wrt(args.wrt)
         fn = load_target(args.target)
-        result = transformed(fn, wrt, args.value_and_grad)
+        result = transformed(fn, wrt, args.value_and_grad, args.has_aux)
         if args.command == 'show':
             source = result.source
             sys.stdout.write(source if source.endswith('\n') else source + '\n')

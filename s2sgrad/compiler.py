@@ -64,7 +64,7 @@ from .codegen.loader import file_name, load
 from .codegen.spelling import user_aliases
 from .errors import TransformError
 from .frontend.context import Context
-from .frontend.lowering import FunctionLowering, lower_function
+from .frontend.lowering import NO_EXTRAS, FunctionLowering, lower_function
 from .ir import verify
 from .ir.builder import Builder
 from .ir.clone import inline_graph
@@ -130,20 +130,26 @@ class Compiled:
 
 
 @_cyclic_gc_paused()
-def transform(fn, name=None):
-    """`@graph`: the function itself in static-graph form, every gradients(...) site expanded."""
-    graph = lower_function(fn, gradients_site=site.gradients_site)
+def transform(fn, name=None, extras=NO_EXTRAS):
+    """`@graph`: the function itself in static-graph form, every gradients(...) site
+    expanded; with *args or **kwargs, for a call with `extras` (frontend.lowering)."""
+    graph = lower_function(fn, site.gradients_site, extras)
     if name:
         graph.name = name
     return _finish(graph, docstring=graph.docstring)
 
 
 @_cyclic_gc_paused()
-def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL):
+def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL,
+                   has_aux=False, sums_outputs=False):
     """`grad` / `value_and_grad`: the adjoint of `target_graph` w.r.t. the params in `wrt`.
 
     The target's graph is copied into a new function with fresh values; its
-    outputs (all of them, summed) are the ys; the params named by wrt the xs.
+    output (an array: its elements summed) is the ys; the params named by wrt
+    the xs.  `has_aux`: the output is `(loss, aux)`, loss the ys, aux returned
+    beside the gradient as the forward computed it.  A tuple or list output is
+    an error, unless `sums_outputs` (the target is a gradient: its gradients
+    are summed, the `sum(dy/dx)` rule).
     `specialisation` (keyed by argument position): what a call's arguments are.
     Python floats: no broadcasting can happen, so no gradient is summed back
     to a shape.  Shapes: gradients are summed back to a shape only where a
@@ -159,7 +165,12 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL):
     ctx.tape_copies = dict(target_graph.tape_copies)
     result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists)
     named = f'{target_graph.name} ({target_graph.origin.short})'   # in errors: the user's file:line
-    _check_constant_outputs(result, named)
+    if has_aux:
+        result, aux = _loss_and_aux(result, has_aux, sums_outputs, target_graph)
+        _check_constant_outputs(result, named)
+    else:
+        _check_constant_outputs(result, named)      # (`return [1, 2]`: its ints first)
+        result, aux = _loss_and_aux(result, has_aux, sums_outputs, target_graph)
     ys = list(values_in(result))
     single = not isinstance(wrt, tuple)
     wrt = (wrt,) if single else wrt
@@ -179,6 +190,10 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL):
                                   check_every_output=_may_be_complex(
                                       target_graph, specialisation.samples))
     grads = grads[0] if single else Pack('tuple', grads)
+    if has_aux:         # as JAX: (gradient, aux), or ((value, aux), gradient)
+        result = Pack('tuple', [result, aux])
+        if not with_value:
+            grads = Pack('tuple', [grads, aux])
     if with_value:
         grads = Pack('tuple', [result, grads])
     graph = Graph(name, params, builder.stack[0], grads, target_graph.origin)
@@ -222,6 +237,25 @@ def _is_complex_type(dtype):
             return np.issubdtype(np.dtype(dtype), np.complexfloating)
     except Exception:       # (NumPy's parser raises SyntaxError on 'i,j->')
         return False        # not a dtype: an einsum subscript, a mode, a class
+
+
+def _loss_and_aux(result, has_aux, sums_outputs, graph):
+    """The output to differentiate and the aux (None without has_aux).  A tuple or
+    list output is `(loss, aux)` with has_aux, and an error without it (as in JAX:
+    summing it silently would differentiate what the user did not mean), unless
+    `sums_outputs`."""
+    where = graph.return_origin or graph.origin
+    pair = isinstance(result, Pack) and result.kind in ('tuple', 'list')
+    if has_aux:
+        if not (pair and len(result.items) == 2):
+            raise TransformError(f'has_aux=True: {graph.name} must return a pair '
+                                 f'(loss, aux) written as a tuple', where)
+        return result.items
+    if pair and not sums_outputs:
+        raise TransformError(f'grad: {graph.name} returns a {result.kind}: a differentiated '
+                             f'function returns one array or float; to return '
+                             f'(loss, aux), pass has_aux=True', where)
+    return result, None
 
 
 def _check_constant_outputs(result, name):

@@ -346,12 +346,33 @@ def check_grads(f, *args, wrt=0, order=2, rtol=1e-5, atol=1e-6, seed=0,
     indices, multi = _resolve_wrt(f, wrt, len(args))
     rng = np.random.default_rng(seed)
     func = f
+    several = isinstance(f(*args), (tuple, list))
     for level in range(1, order + 1):
+        if several:
+            func = _summed(func, len(args))
         gfun = grad(func, wrt=wrt)
         label = (f"order-{level} gradient of {_name(f)} w.r.t. wrt={wrt!r}")
         _check_linearisation(label, func, gfun, args, indices, multi, rng,
                              rtol, atol)
         func = gfun
+        several = multi
+
+
+def _summed(f, nargs):
+    """``f`` with its outputs (a tuple or list) summed into one number, with the
+    signature of its first ``nargs`` parameters: ``grad`` differentiates one
+    output, as JAX's does (a tuple output is an error there and in s2sgrad)."""
+    def summed(*args):
+        total = 0.0
+        for out in f(*args):
+            total = total + np.sum(out)
+        return total
+    signature = getattr(f, "signature", None) or inspect.signature(f)
+    summed.__signature__ = signature.replace(
+        parameters=list(signature.parameters.values())[:nargs])
+    summed.__wrapped__ = f
+    summed.__name__ = f"summed_{_name(f)}"
+    return summed
 
 
 def check_vjp(f, vjp, *args, wrt=0, rtol=1e-5, atol=1e-6, seed=0):

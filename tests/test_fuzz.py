@@ -295,7 +295,13 @@ def test_a_gradient_of_no_value_is_wrong_and_its_refusal_refused(monkeypatch, tm
     assert oracle.run(program(source), str(tmp_path)).cls == 'refused'
 
 
-@pytest.mark.parametrize('ret', ['acc, acc * 0.5', 'acc * np.ones(2)', 'np.array(acc)'])
+def test_a_tuple_output_is_refused(tmp_path):
+    # sg.grad of a function returning a tuple is an error naming has_aux, as in JAX
+    source = SOURCE.replace('    return acc\n', '    return acc, acc * 0.5\n')
+    assert oracle.run(program(source), str(tmp_path)).cls == 'refused'
+
+
+@pytest.mark.parametrize('ret', ['acc * np.ones(2)', 'np.array(acc)'])
 def test_several_outputs_are_compared_one_by_one(ret, monkeypatch, tmp_path):
     source = SOURCE.replace('    return acc\n', f'    return {ret}\n')
     assert oracle.run(program(source), str(tmp_path)).cls == 'right'

@@ -328,7 +328,8 @@ class _Emitter(Statements, Expressions):
     def parameters(self):
         """The function's parameters (a default that is not plain data is bound as
         `<param>_default`)."""
-        kinds = {'positional_only': [], 'positional': [], 'keyword_only': []}
+        kinds = {'positional_only': [], 'positional': [], 'keyword_only': [],
+                 'var_positional': [None], 'var_keyword': [None]}
         defaults, kw_defaults = [], []
         for p in self.graph.params:
             kinds[p.kind].append(ast.arg(p.name, None))
@@ -340,8 +341,9 @@ class _Emitter(Statements, Expressions):
                 kw_defaults.append(default)
             elif default is not None:
                 defaults.append(default)
-        return ast.arguments(kinds['positional_only'], kinds['positional'], None,
-                             kinds['keyword_only'], kw_defaults, None, defaults)
+        return ast.arguments(kinds['positional_only'], kinds['positional'],
+                             kinds['var_positional'][-1], kinds['keyword_only'], kw_defaults,
+                             kinds['var_keyword'][-1], defaults)
 
 def _last_effective(block, emitter):
     """The last op of a block that is written out (folded ops are part of a later one)."""

@@ -128,11 +128,15 @@ def _def_header(node):
                       arg.arg + '=' + expression(default, _COMMA))
         if k + 1 == len(args.posonlyargs):
             params.append('/')
-    if args.kwonlyargs:
+    if args.vararg is not None:
+        params.append('*' + args.vararg.arg)
+    elif args.kwonlyargs:
         params.append('*')
     for arg, default in zip(args.kwonlyargs, args.kw_defaults):
         params.append(arg.arg if default is None else
                       arg.arg + '=' + expression(default, _COMMA))
+    if args.kwarg is not None:
+        params.append('**' + args.kwarg.arg)
     return f'def {node.name}({", ".join(params)}):'
 
 

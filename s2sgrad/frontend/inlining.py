@@ -94,6 +94,12 @@ class InliningLowering:
 
     def inline_graph(self, fn, args, kwargs, node, hint):
         """A call to an `sg.grad` result: copy its IR in, with the arguments bound."""
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+               for p in fn.signature.parameters.values()):
+            raise self.error(f'calling {fn.__name__}, the gradient of a function with *args '
+                             f'or **kwargs, inside a transformed function is not supported '
+                             f'yet (call the function itself, or give it named parameters)',
+                             node)
         graph = fn.graph
         self.ctx.guards.extend(graph.guards)
         try:

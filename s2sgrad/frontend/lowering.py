@@ -200,11 +200,18 @@ def _with_caller(origin, caller):
 
 PARAM_KINDS = {inspect.Parameter.POSITIONAL_ONLY: 'positional_only',
                inspect.Parameter.POSITIONAL_OR_KEYWORD: 'positional',
-               inspect.Parameter.KEYWORD_ONLY: 'keyword_only'}
+               inspect.Parameter.VAR_POSITIONAL: 'var_positional',
+               inspect.Parameter.KEYWORD_ONLY: 'keyword_only',
+               inspect.Parameter.VAR_KEYWORD: 'var_keyword'}
+
+# What a call gives a function's *args and **kwargs: how many extra positional
+# arguments, and the names of the extra keywords (a sorted tuple).
+NO_EXTRAS = (0, ())
 
 
-def lower_function(fn, gradients_site):
-    """Lower a Python function into a `Graph` (params, body, result)."""
+def lower_function(fn, gradients_site, extras=NO_EXTRAS):
+    """Lower a Python function into a `Graph` (params, body, result).  A function
+    with *args or **kwargs is lowered for a call with `extras` (NO_EXTRAS)."""
     src = capture(fn)
     ctx = Context()
     ctx.add_namespace(fn.__globals__)
@@ -216,10 +223,9 @@ def lower_function(fn, gradients_site):
     if (args.vararg is not None or args.kwarg is not None) and hasattr(fn, '__wrapped__') \
             and not args.args:
         params, env = _wrapper_parameters(fn, src, origin)
-    elif args.vararg is not None or args.kwarg is not None:
-        raise TransformError('*args and **kwargs parameters are not supported yet', origin)
     else:
         params, env = _parameters(fn, origin)
+        _unpack_extras(params, env, extras, builder, origin)
     # the defaults are bound into the generated code (and a call's specialisation
     # knows their shapes): a rebound default, or an array default's new shape,
     # means a new transformation
@@ -245,6 +251,29 @@ def _parameters(fn, origin):
         params.append(Param(p.name, value, default, PARAM_KINDS[p.kind]))
         env[p.name] = value
     return params, env
+
+
+def _unpack_extras(params, env, extras, builder, origin):
+    """*args and **kwargs, for a call with `extras`: their items taken out at the
+    start (`args_0, args_1 = args`, `lr = kwargs['lr']`), the names bound to a
+    tuple and a dict of them, so that the body's `args[0]`, `len(args)`, `for a in
+    args`, `kwargs.get('lr', 0.1)` are known when transforming.  The gradient of
+    *args flows back through the unpacking: a tuple, like any tuple argument's."""
+    count, keys = extras
+    for p in params:
+        if p.kind == 'var_positional':
+            items = builder.emit(prims.UNPACK, [p.value], {}, origin, f'{p.name}_', n_out=count) \
+                if count else []
+            items = [items] if count == 1 else items
+            for i, item in enumerate(items):
+                item.hint, item.temp = f'{p.name}_{i}', False
+            env[p.name] = Pack('tuple', items)
+        elif p.kind == 'var_keyword':
+            items = [builder.emit(prims.GETITEM, [p.value, Const(key)], {}, origin,
+                                  key if key.isidentifier() else f'{p.name}_item', style=('subscript',),
+                                  temp=False)
+                     for key in keys]
+            env[p.name] = Pack('dict', items, list(keys))
 
 
 def _wrapper_parameters(fn, src, origin):

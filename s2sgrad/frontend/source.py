@@ -91,7 +91,7 @@ def _parse(fn):
     origin = Origin(filename, code.co_firstlineno, 0,
                     linecache.getline(filename, code.co_firstlineno).rstrip('\n'), fn.__name__)
     if fn.__name__ == '<lambda>':
-        raise TransformError('lambda functions cannot be transformed yet; use def', origin)
+        return _lambda(code, origin), filename, 0
     found = _definition_by_indentation(fn)
     parsed = found and _parse_lines(*found, code.co_name)
     if not parsed:
@@ -182,3 +182,54 @@ def _indentation(line):
 def _within(line, indent):
     """Is `line` indented deeper than `indent`?"""
     return line.startswith(indent) and len(_indentation(line)) > len(indent)
+
+
+def _lambda(code, origin):
+    """A lambda's node, as a `def` of the same parameters returning its body.  The
+    whole file is parsed (the lambda may sit in the middle of a statement that
+    starts on an earlier line); of the lambdas on its first line, the one is
+    chosen whose body holds the positions of its code's instructions: the
+    innermost, when lambdas nest.  Refused if that does not single one out."""
+    module = _parse_file(code.co_filename, origin)
+    positions = [(line, col, end_line, end_col)
+                 for line, end_line, col, end_col in code.co_positions()
+                 if line is not None and col is not None and
+                 (line, end_line, col, end_col) != (code.co_firstlineno,) * 2 + (0, 0)]
+    candidates = [node for node in gast.walk(module) if isinstance(node, gast.Lambda)
+                  and node.lineno == code.co_firstlineno and
+                  all(_holds(node.body, p) for p in positions)]
+    innermost = [node for node in candidates
+                 if not any(other is not node and _holds(node.body, _span(other))
+                            for other in candidates)]
+    if len(innermost) != 1:
+        raise TransformError('cannot tell which lambda of this line is the function to '
+                             'transform; write it on a line of its own, or use def', origin)
+    lam = innermost[0]
+    body = gast.Return(value=lam.body)
+    gast.copy_location(body, lam.body)
+    node = gast.FunctionDef(name='<lambda>', args=lam.args, body=[body], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(node, lam)
+
+
+def _parse_file(filename, origin):
+    lines = linecache.getlines(filename)
+    if not lines:
+        raise TransformError('this lambda has no source to transform (defined by exec, '
+                             'or in a compiled module)', origin)
+    try:
+        return gast.parse(''.join(lines))
+    except SyntaxError as exc:
+        raise TransformError(f'cannot parse the source of this lambda: {exc.msg}',
+                             origin) from None
+
+
+def _span(node):
+    return node.lineno, node.col_offset, node.end_lineno, node.end_col_offset
+
+
+def _holds(node, position):
+    """Does the node's source span hold this (line, col, end line, end col) span?"""
+    line, col, end_line, end_col = position
+    return (node.lineno, node.col_offset) <= (line, col) and \
+        (end_line, end_col) <= (node.end_lineno, node.end_col_offset)

@@ -66,7 +66,8 @@ def weighted_grid_sum(X):
 
 
 def two_outputs_as_list(x):
-    return [np.sin(x), x ** 2]
+    outputs = [np.sin(x), x ** 2]
+    return np.sum(outputs[0]) + np.sum(outputs[1])
 
 
 def paired_products(x, y):
@@ -135,7 +136,8 @@ def reverse_through_layers(W1, W2, W3, x):
 def tuple_of_results(x, y):
     pair = (np.sin(x) * y, np.cos(y) * x)
     left, right = pair
-    return left, right * 2.0, pair[0] + pair[1]
+    results = (left, right * 2.0, pair[0] + pair[1])
+    return np.sum(results[0]) + np.sum(results[1]) + np.sum(results[2])
 
 
 def appended_without_loop(x, w):

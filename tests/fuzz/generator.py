@@ -569,7 +569,7 @@ RETURNS = {
     'python_float': 'return float(acc)',
     'float64': 'return np.float64(acc)',
     'array_0d': 'return np.array(acc)',
-    'tuple': 'return acc, acc * 0.5',           # several outputs: their sum is differentiated
+    'tuple': 'return acc, acc * 0.5',           # several outputs: refused, naming has_aux
     'array': 'return acc * np.ones(2)',
     'none': None,                               # forgets `return`: not a value to differentiate
     'string': 'return "done"',
