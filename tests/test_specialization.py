@@ -7,6 +7,7 @@ those of the general code.
 import math
 
 import numpy as np
+import pytest
 
 import s2sgrad as sg
 
@@ -285,7 +286,6 @@ def test_a_seed_of_ones_times_a_value_is_the_value_but_never_the_callers_array()
     assert sg.grad(weighted, wrt=1)(w.astype(np.float32), x32).dtype == np.float32
 
 
-
 SCALE = 2.0
 
 
@@ -352,3 +352,28 @@ def test_factors_fold_across_a_quotient():
     from s2sgrad.testing import check_grads
     check_grads(inverse_root, x[:6], order=2)
     np.testing.assert_allclose(sg.grad(inverse_root)(x), -0.25 * (x + 1.0) ** -1.5, rtol=1e-13)
+
+
+def squared_sum(x, y):
+    return np.sum((x + y) ** 2)
+
+
+def summed_sines(x, y, z):
+    return np.sum(np.sin(x + y + z))
+
+
+@pytest.mark.parametrize('fn, shape', [(squared_sum, (6,)), (squared_sum, (300, 40)),
+                                       (summed_sines, (5, 2)), (summed_sines, ())])
+def test_two_arguments_never_get_the_same_gradient_array(fn, shape):
+    """x + y: both gradients are the same numbers, but a caller updating one in place
+    (`dx *= lr`) must not change the other: the second is a copy, in the general
+    code and in a shape specialisation (small and big arrays, 0-d arrays)."""
+    rng = np.random.default_rng(9)
+    args = [np.asarray(rng.normal(size=shape)) for _ in range(fn.__code__.co_argcount)]
+    g = sg.grad(fn, wrt=tuple(range(len(args))))
+    general = sg.grad(fn, wrt=tuple(range(len(args)))).compiled.function
+    for grads in (g(*args), g(*args), general(*args)):
+        for i, gi in enumerate(grads):
+            for gj in grads[i + 1:]:
+                assert gi is not gj and not np.shares_memory(gi, gj)
+        np.testing.assert_array_equal(grads[0], grads[-1])

@@ -72,7 +72,8 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
             ShapeClasses(prefix, specialisation.scalars, specialisation.shapes)
         _seed(sweep, prefix, ys, grad_ys, outputs_of, check_every_output)
         sweep.sweep(prefix)
-        return [_gradient(sweep, x, unconnected, cast_like, specialisation.scalars)
+        handed = set()      # the gradients handed back so far (sg.grad's)
+        return [_gradient(sweep, x, unconnected, cast_like, specialisation.scalars, handed)
                 for x in xs]
     finally:
         builder.adjoint, builder.origin_override = saved
@@ -98,8 +99,10 @@ def _seed(sweep, prefix, ys, grad_ys, outputs_of, check_every_output):
         sweep.add_term(y, seed)
 
 
-def _gradient(sweep, x, unconnected, cast_like, scalars):
-    """The operand handed back for x: its gradient, with x's dtype and shape."""
+def _gradient(sweep, x, unconnected, cast_like, scalars, handed):
+    """The operand handed back for x: its gradient, with x's dtype and shape.  Two
+    arguments never get the same array (`x + y`'s): a caller updating one gradient
+    in place must not change the other, so the second is a copy."""
     origin = sweep.block.origin
     if not isinstance(x, Value):
         return _unconnected(sweep, x, unconnected)
@@ -116,11 +119,26 @@ def _gradient(sweep, x, unconnected, cast_like, scalars):
         d = Const(0.0) if isinstance(d, Const) and d.value is None else \
             sweep.emit(float, [d], hint, origin)
     elif cast_like:     # sg.grad: cast in the return statement (origin: the def)
+        if isinstance(d, Value):
+            array = _array_of(sweep, d)
+            if array in handed:
+                d = sweep.emit(np.copy, [d], hint, origin)
+            handed.add(array)
         d = sweep.emit(helpers._sg_cast_like, [d, x], hint, origin)
     else:
         args = [d, x] + ([Const(True)] if unconnected == 'zero' else [])
         d = sweep.emit(helpers._sg_gradient_of, args, hint, origin)
         d.temp = True       # named by the user's assignment, or folded into it
+    return d
+
+
+def _array_of(sweep, d):
+    """The array a gradient may be when the code runs: a rule's sum back to x's shape
+    (`_sg_unbroadcast(g, x)`) hands back g itself where g has x's shape already."""
+    op = sweep.lowering.producing_op(d)
+    while getattr(op, 'prim', None) is helpers._sg_unbroadcast and isinstance(op.args[0], Value):
+        d = op.args[0]
+        op = sweep.lowering.producing_op(d)
     return d
 
 
