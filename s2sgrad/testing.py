@@ -12,6 +12,7 @@ adds up every output of ``f`` (tuples and lists flattened).  Finite differences
 are always taken in float64, on float64 copies of the arguments.
 """
 
+import copy
 import inspect
 
 import numpy as np
@@ -346,7 +347,7 @@ def check_grads(f, *args, wrt=0, order=2, rtol=1e-5, atol=1e-6, seed=0,
     indices, multi = _resolve_wrt(f, wrt, len(args))
     rng = np.random.default_rng(seed)
     func = f
-    several = isinstance(f(*args), (tuple, list))
+    several = isinstance(f(*copy.deepcopy(args)), (tuple, list))   # (f may write into them)
     for level in range(1, order + 1):
         if several:
             func = _summed(func, len(args))
