@@ -99,6 +99,7 @@ def value_and_factor(args):
 
 
 def is_number(operand):
+    """A constant int or float (not a bool: its type is neither)."""
     return isinstance(operand, Const) and type(operand.value) in (int, float)
 
 

@@ -197,8 +197,7 @@ def share_repeated(graph):
             if isinstance(op, Op) and renamed and any(v in renamed for v in op.inputs()):
                 op.replace_inputs(rename)
             if isinstance(op, Op) and op.adjoint is not None and op.prim in _ARITHMETIC \
-                    and elementwise_with(op, len(op.args)) and all(
-                        isinstance(a, Const) and type(a.value) in (int, float) for a in op.args):
+                    and elementwise_with(op, len(op.args)) and all(map(is_number, op.args)):
                 value = _ARITHMETIC[op.prim](*(a.value for a in op.args))
                 if _reads_well(value):       # (else left for Python to fold: 0.1 * 3)
                     renamed[op.output] = Const(value)
