@@ -32,10 +32,10 @@ Family and spellings (the frontend, peephole)
   attributes    array attributes that mean it (`x.T` is np.transpose).
   method        the array method generated code may write for a call in a shape
                 specialisation (`z.max(axis=1)` for np.max: skips NumPy's
-                Python-level dispatch); passes/peephole.py.
+                Python-level dispatch); passes/shaped.py.
   math_twin     the math-module function that agrees with it on Python floats
                 wherever it returns, to an ulp or two (math.tanh for np.tanh):
-                a float specialisation calls it; passes/peephole.py.  Where
+                a float specialisation calls it; passes/floats.py.  Where
                 it raises (math.log(-1.0), math.exp(1000.0)) NumPy gives nan
                 or inf with a warning: the API then runs the call again on
                 np.float64, NumPy's own code (api.GradFunction).

@@ -1,0 +1,246 @@
+"""Constant factors and negations in the adjoint code: a negation moved after a
+sum or into a subtraction, a repeated term computed once, two rules' factors
+folded into one (passes/peephole.py drives these in order)."""
+import operator
+
+import numpy as np
+
+from ..analyses.dtypes import Dtypes
+from ..ir.nodes import Const, Op, Value, blocks_in, walk
+from .adjoint_ops import (adjoint_producers, apply_renames, elementwise_with, inexact,
+                          is_number, is_product, value_and_factor)
+
+
+def negate_after_sums(graph, uses):
+    """`s = np.sum(n); n = -d` with n read only there: `s = -np.sum(d)`."""
+    for block in blocks_in(graph.body):
+        negations = {}                  # (in this block: read in order)
+        for op in block.ops:
+            if not (isinstance(op, Op) and op.adjoint is not None):
+                continue
+            if op.prim is np.negative and len(op.args) == 1 and not op.kwargs:
+                negations[op.output] = op
+            elif op.prim is np.sum and len(op.args) == 1 and op.args[0] in negations \
+                    and uses.get(op.args[0]) == [op]:
+                neg = negations[op.args[0]]
+                # swap the two ops' work: the first sums, the second negates the sum
+                neg.prim, op.prim = np.sum, np.negative
+                neg.kwargs, op.kwargs = op.kwargs, {}
+                neg.style, op.style = op.style, neg.style
+                if neg.output.temp:             # (named for what it holds now)
+                    neg.output.hint = '_sum'
+
+
+def negations_into_sums(graph, uses):
+    """`a + e * (-s / u)` (the terms of log-softmax's gradient): `a - e * (s / u)`, the
+    same numbers (IEEE negation is exact) without a pass negating `s`; the
+    negated value and each product or quotient on the way read only there."""
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.negative
+                and elementwise_with(op, 1)):
+            continue
+        value, first = op.output, None
+        while True:
+            readers = _live(uses.get(value), uses)
+            if not readers or len(readers) != 1 or readers[0].adjoint is None or \
+                    not elementwise_with(readers[0], 2) or readers[0].args.count(value) != 1:
+                break
+            reader = readers[0]
+            first = first or reader
+            if reader.prim is np.multiply or reader.prim is np.divide and \
+                    reader.args[0] is value:
+                value = reader.output
+                continue
+            if reader.prim is np.add:
+                (other,) = [a for a in reader.args if a is not value]
+                if reader is first:
+                    value = op.args[0]                  # a + (-s): a - s
+                else:
+                    first.args = [op.args[0] if a is op.output else a for a in first.args]
+                reader.prim, reader.args = np.subtract, [other, value]
+                reader.style = ('operator', '-')
+                uses[op.output] = []
+            break
+
+
+def _live(readers, uses):
+    """The readers (None: anything) but those whose results nothing reads (left so by a
+    rewrite: dead code goes later)."""
+    return readers if readers is None else \
+        [r for r in readers if any(uses.get(out, []) != [] for out in r.outputs)]
+
+
+def double_repeated_terms(graph, samples):
+    """`d + d` (two terms of one gradient that sharing made one: `-w * w`'s) is
+    `d * 2.0`, the same numbers, where d is known to be of an inexact dtype; a
+    factor the next rewrites may fold into d's own."""
+    dtypes = None
+    for op in walk(graph.body):
+        if isinstance(op, Op) and op.adjoint is not None and op.prim is np.add and \
+                elementwise_with(op, 2) and isinstance(op.args[0], Value) and \
+                op.args[0] is op.args[1]:
+            dtypes = dtypes or Dtypes(graph.body.ops, samples)
+            if inexact(dtypes.sample(op.args[0])):
+                op.prim, op.args = np.multiply, [op.args[0], Const(2.0)]
+                op.style = ('operator', '*')
+
+
+def negated_factors(graph, uses):
+    """`-(x * c)` of a number c, the product read only there: `x * (-c)`, the same
+    numbers in one pass, whose factor the next rewrite may fold."""
+    producers = adjoint_producers(graph, is_product)
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.negative and
+                elementwise_with(op, 1) and op.args[0] in producers and
+                uses.get(op.args[0]) == [op]):
+            continue
+        x, c = value_and_factor(producers[op.args[0]].args)
+        if x is not None:
+            op.prim, op.args, op.style = np.multiply, [x, Const(-c.value)], ('operator', '*')
+
+
+def fold_factors(graph, uses):
+    """`(x * c1) * c2` -> `x * (c1 * c2)` and `(c1 / x) * c2` -> `(c1 * c2) / x` for
+    number constants, where the inner product is read only there; and through a
+    chain of products and quotients by values, each read only by the next,
+    `x * c1 / u * c2 / u` -> `x * (c1 * c2) / u / u` where c1 * c2 reads well
+    (two rules' factors: one pass over the array less).  (The inner op stays
+    until dead code goes, so it still counts as a reader of x: the counts only
+    err towards folding less.)"""
+    renamed = {}
+
+    def rename(v):
+        return renamed.get(v, v)
+
+    for block in blocks_in(graph.body):
+        producers = {}
+        rebuilt = []
+        for op in block.ops:
+            if isinstance(op, Op) and renamed and any(v in renamed for v in op.inputs()):
+                op.replace_inputs(rename)
+            if isinstance(op, Op) and op.adjoint is not None and is_product(op):
+                inner, c2 = value_and_factor(op.args)
+                first = producers.get(inner)
+                if first is not None and uses.get(inner) == [op]:
+                    x, c1 = value_and_factor(first.args) if first.prim is np.multiply \
+                        else (None, None)
+                    if x is not None:
+                        op.args = [x, _product(c1, c2, op, rebuilt)]
+                    elif first.prim is np.divide and is_number(first.args[0]) and \
+                            isinstance(first.args[1], Value):
+                        op.prim, op.style = np.divide, first.style
+                        op.args = [_product(first.args[0], c2, op, rebuilt), first.args[1]]
+                    elif _scale_into_chain(first, c2, producers, uses):
+                        renamed[op.output] = inner      # (its factor is the head's now)
+                        uses[inner] = uses.get(op.output)
+                        continue
+            if isinstance(op, Op) and op.adjoint is not None and \
+                    op.prim in (np.multiply, np.divide) and len(op.outputs) == 1:
+                producers[op.output] = op        # (in this block: read in order)
+            rebuilt.append(op)
+        block.ops = rebuilt
+    apply_renames(graph, renamed, ops_done=False)
+
+
+def _scale_into_chain(link, c2, producers, uses):
+    """`link` is `p / u`, `p * u` or `u * p` (values), p such a link in turn or
+    `x * c1`, each read only by the next: multiply c1 by c2 there, if the product
+    reads well."""
+    for _ in range(8):
+        if not (all(isinstance(a, Value) for a in link.args) and
+                link.prim in (np.multiply, np.divide)):
+            return False
+        for p in link.args if link.prim is np.multiply else link.args[:1]:
+            head = producers.get(p)
+            if head is not None and uses.get(p) == [link]:
+                break
+        else:
+            return False
+        x, c1 = value_and_factor(head.args) if head.prim is np.multiply else (None, None)
+        if x is not None:
+            value = c1.value * c2.value
+            if not _reads_well(value):
+                return False
+            head.args = [Const(value) if a is c1 else a for a in head.args]
+            return True
+        link = head
+    return False
+
+
+def _product(c1, c2, op, ops):
+    """The constant c1 * c2: folded where its value reads well, else left to Python
+    to fold as written (`d * (0.1 * 3)`, not `d * 0.30000000000000004`)."""
+    value = c1.value * c2.value
+    if _reads_well(value):
+        return Const(value)
+    factor = Value('_factor', op.origin, temp=True)
+    ops.append(Op(np.multiply, [c1, c2], {}, [factor], op.origin, ('operator', '*'),
+                  op.adjoint))
+    return factor
+
+
+def share_repeated(graph):
+    """An elementwise adjoint op repeated with the same operands in one block: once."""
+    renamed = {}
+
+    def rename(v):
+        return renamed.get(v, v)
+
+    negated = {op.output: op.args[0] for op in walk(graph.body)
+               if isinstance(op, Op) and op.prim is np.negative and len(op.args) == 1
+               and isinstance(op.args[0], Value) and not op.kwargs}
+    for block in blocks_in(graph.body):
+        seen = {}
+        kept = []
+        products = {}
+        for op in block.ops:
+            if isinstance(op, Op) and renamed and any(v in renamed for v in op.inputs()):
+                op.replace_inputs(rename)
+            if isinstance(op, Op) and op.adjoint is not None and op.prim in _ARITHMETIC \
+                    and elementwise_with(op, len(op.args)) and all(map(is_number, op.args)):
+                value = _ARITHMETIC[op.prim](*(a.value for a in op.args))
+                if _reads_well(value):       # (else left for Python to fold: 0.1 * 3)
+                    renamed[op.output] = Const(value)
+                    continue
+            if isinstance(op, Op) and op.adjoint is not None and \
+                    elementwise_with(op, len(op.args)) and all(map(_plain, op.args)):
+                key = _negated_product(op, negated, products) or \
+                    (op.prim,) + tuple(a if isinstance(a, Value) else (type(a.value), a.value)
+                                       for a in op.args)
+                if op.prim is np.multiply and all(isinstance(a, Value) for a in op.args):
+                    products[op.output] = op.args
+                if key in seen:
+                    renamed[op.output] = seen[key]
+                    continue
+                seen[key] = op.output
+            kept.append(op)
+        block.ops = kept
+    apply_renames(graph, renamed, ops_done=True)
+
+
+def _negated_product(op, negated, products):
+    """`a * (-b)` and `-(a * b)` (each rule writes one for `-w * w`): one key for
+    both, as they are the same number exactly."""
+    if op.prim is np.multiply and all(isinstance(a, Value) for a in op.args):
+        a, b = op.args
+        if b in negated:
+            return ('-*',) + tuple(sorted((a, negated[b]), key=lambda v: v.id))
+        if a in negated:
+            return ('-*',) + tuple(sorted((b, negated[a]), key=lambda v: v.id))
+    if op.prim is np.negative and op.args[0] in products:
+        return ('-*',) + tuple(sorted(products[op.args[0]], key=lambda v: v.id))
+    return None
+
+
+def _reads_well(number):
+    return len(repr(number)) <= 8
+
+
+_ARITHMETIC = {np.multiply: operator.mul, np.add: operator.add, np.subtract: operator.sub,
+               np.negative: operator.neg}
+
+
+def _plain(operand):
+    """A value, or a constant number (compared by value)."""
+    return isinstance(operand, Value) or isinstance(operand, Const) and \
+        type(operand.value) in (int, float, complex, bool)
