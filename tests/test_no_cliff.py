@@ -158,6 +158,24 @@ def test_a_mean_over_a_batch_divides_by_this_batchs_count(fn):
     assert '_power' not in source and '_multiply' not in source   # not computed for its size
 
 
+def mean_of_row_sums(W, x, y):
+    logp = np.tanh(x @ W)
+    return -np.mean(np.sum(y * logp, axis=1))
+
+
+def test_a_mean_of_row_sums_counts_the_rows_of_an_operand():
+    """np.mean's count of `np.sum(y * logp, axis=1)` is `len(y)`: neither the row sums
+    nor `y * logp` computed for their sizes, one code for every batch size."""
+    g = sg.grad(mean_of_row_sums, wrt=(0, 1))
+    W = RNG.normal(size=(3, 2))
+    for batch in (8, 5, 8, 1, 2):
+        args = (W, RNG.normal(size=(batch, 3)), RNG.normal(size=(batch, 2)))
+        right(g, mean_of_row_sums, *args)
+    assert kinds(g) == (2, 0)       # (a batch of 1 has a unit dimension: its own code)
+    source = g.source_for(*args)
+    assert 'len(y)' in source and '_multiply' not in source and 'np.size' not in source, source
+
+
 def pairwise(X):
     D = X[:, None, :] - X[None, :, :]
     return np.sum(np.sqrt(np.sum(D * D, axis=-1) + 0.1))

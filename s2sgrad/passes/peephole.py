@@ -317,20 +317,24 @@ def _dot_products(graph, lazy_shapes, uses):
 
 
 def _read_shapes_of_operands(graph, lazy_shapes):
-    """`np.size(v)` or `np.shape(v)` in the adjoint, where v is read for its shape
-    alone and is an elementwise result of an operand u of its shape at every size
-    (analyses.shapes: `witnesses`): read u's, so that v need not be computed (np.mean's
-    count of `(a - b) ** 2`); then the operand's operand, while it is read for its
-    shape alone too."""
+    """`np.size(v)`, `np.shape(v)` or `len(v)` in the adjoint, where v is read for its
+    shape alone and is an elementwise result of an operand u of its shape at every
+    size (analyses.shapes: `witnesses`): read u's, so that v need not be computed
+    (np.mean's count of `(a - b) ** 2`); `np.size(v)` of v, a matrix w reduced over
+    its last axis: `len(w)` (np.mean's count of row sums); then the operand's
+    operand, while it is read for its shape alone too."""
     work = [op for op in walk(graph.body)
             if isinstance(op, Op) and op.adjoint is not None and op.prim in _SHAPE_READS
             and len(op.args) == 1 and not op.kwargs and isinstance(op.args[0], Value)]
     if not work:
         return
     uses = reader_map(graph)
+    producers = {out: op for op in walk(graph.body) if isinstance(op, Op) for out in op.outputs}
 
     def read_for_shape_alone(v):
-        readers = uses.get(v)
+        readers = uses.get(v)       # (but those whose results are read no more)
+        readers = readers and [r for r in readers
+                               if any(uses.get(out) != [] for out in r.outputs)]
         return bool(readers) and all(r.prim in _SHAPE_READS for r in readers)
     witnesses = None
     while work:
@@ -340,6 +344,8 @@ def _read_shapes_of_operands(graph, lazy_shapes):
             continue
         witnesses = witnesses if witnesses is not None else lazy_shapes.get().witnesses
         u = witnesses.get(v)
+        if u is None:
+            u = _rows_counted(op, v, producers, lazy_shapes)
         if u is None:
             continue
         op.args = [u]
@@ -351,4 +357,23 @@ def _read_shapes_of_operands(graph, lazy_shapes):
         work.append(op)
 
 
-_SHAPE_READS = (np.shape, np.size)
+def _rows_counted(op, v, producers, lazy_shapes):
+    """w where `op` is `np.size(v)` and v a reduction of the matrix w over its last
+    axis (no keepdims): op becomes `len(w)`, the same count at every size."""
+    total = producers.get(v)
+    if not (op.prim is np.size and isinstance(total, Op) and len(total.outputs) == 1 and
+            info(total.prim).reduction == 'axis' and len(total.args) == 1 and
+            isinstance(total.args[0], Value) and set(total.kwargs) <= {'axis', 'keepdims'}):
+        return None
+    axis = total.kwargs.get('axis')
+    keepdims = total.kwargs.get('keepdims', Const(False))
+    shape = lazy_shapes.get().shape_of(total.args[0])
+    if not (isinstance(axis, Const) and type(axis.value) is int and
+            isinstance(keepdims, Const) and keepdims.value is False and
+            shape is not None and len(shape) == 2 and axis.value % 2 == 1):
+        return None
+    op.prim, op.style = len, 'call'
+    return total.args[0]
+
+
+_SHAPE_READS = (np.shape, np.size, len)
