@@ -220,3 +220,26 @@ def test_products_of_saved_values_are_computed_again():
     assert tape_lists(source) == ['_tape_q'], source
     for n in (0, 1, 5):
         check_grads(cubic, *args[:3], n, wrt=(0, 1, 2), order=1)
+
+
+def damped(q, c, n):
+    i = 0
+    while i < n:
+        q = q - 0.1 * c * q
+        i += 1
+    return np.sum(q * q)
+
+
+@pytest.mark.parametrize('steps', [0, 1, 6])
+def test_a_float_parameters_gradient_in_a_loop_starts_from_zero_point_zero(steps):
+    """The gradient of a Python float summed over the steps of a loop starts from
+    `0.0` in an array specialisation (no helper asking its type) and comes back a
+    float, at any number of steps."""
+    q = np.random.default_rng(steps).normal(size=5)
+    g = sg.grad(damped, wrt=(0, 1))
+    source = g.source_for(q, 0.3, steps)
+    assert '_sg_zeros_like' not in source and re.search(r'\bdc\b.* = .*\b0\.0\b', source), source
+    dq, dc = g(q, 0.3, steps)
+    assert type(dc) is float
+    check_grads(damped, q, 0.3, steps, wrt=(0, 1), order=1)
+    assert dc == pytest.approx(-0.2 * steps * np.sum(q * q) * 0.97 ** (2 * steps - 1), abs=1e-12)

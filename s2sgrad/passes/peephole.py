@@ -91,7 +91,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _read_shapes_of_operands(graph, shapes)
     if specialisation.shapes is not None:
         method_reductions(graph, shapes)
-        array_zeros(graph, shapes)
+        array_zeros(graph, shapes, specialisation.samples)
         expand_dims_as_index(graph, shapes)
         squeeze_kept_sums(graph, shapes, reader_map(graph))
         middle_sums_by_einsum(graph, shapes, specialisation.samples)

@@ -32,13 +32,20 @@ def method_reductions(graph, lazy_shapes):
             op.style = ('method', info(op.prim).method)
 
 
-def array_zeros(graph, lazy_shapes):
+def array_zeros(graph, lazy_shapes, samples):
     """In a shape specialisation, the zeros a gradient starts from, of an array known
-    to be one (a non-empty shape), are `np.zeros_like(x)`: no helper asking its type."""
+    to be one (a non-empty shape), are `np.zeros_like(x)`, and of a Python float
+    argument `0.0`: no helper asking its type."""
+    floats = {}
     for op in walk(graph.body):
-        if isinstance(op, Op) and op.prim is helpers._sg_zeros_like and \
-                isinstance(op.args[0], Value) and lazy_shapes.get().shape_of(op.args[0]):
+        if not (isinstance(op, Op) and op.prim is helpers._sg_zeros_like and
+                isinstance(op.args[0], Value)):
+            continue
+        if lazy_shapes.get().shape_of(op.args[0]):
             op.prim = np.zeros_like
+        elif samples is not None and type(samples.get(op.args[0])) is float:
+            floats[op.output] = Const(0.0)
+    apply_renames(graph, floats)
 
 
 def plain_returns(graph, samples, lazy_shapes):

@@ -21,7 +21,7 @@ def grad_euler(q, v, k, c, L, dt, T):
     dv = 1.0 * v
     dq = 2.0 * q
     # grad of workloads.py:424  while t < T:
-    dc, dk = _sg_zeros_like(c), np.zeros_like(k)
+    dc, dk = 0.0, np.zeros_like(k)
     for v_2, q_2 in zip(reversed(_tape_v), reversed(_tape_q)):
         # grad of workloads.py:427  v = v + dt * a
         da = dv * dt
