@@ -347,6 +347,49 @@ def test_grad_of_grad_of_the_dict_mlp():
     assert_same_tree(got, numerical(summed, (params, x, t)), rtol=1e-4, atol=1e-5)
 
 
+def test_grad_of_grad_through_a_namedtuple_and_a_list_of_layers():
+    state = adam_state(dict_params())
+
+    def cubed(st):
+        return np.sum(st.m['W1'] ** 3) + np.sum(np.sin(st[1]['b1']))
+    got = sg.grad(sg.grad(cubed))(state)
+    assert type(got) is Adam
+    summed = sg.grad(cubed)
+    assert_same_tree(got, numerical(lambda st: sum(np.sum(g) for part in summed(st)
+                                                   for g in part.values()), (state,)),
+                     rtol=1e-4, atol=1e-5)
+    layers = [(RNG.standard_normal(s), RNG.standard_normal(s[1])) for s in layer_sizes()]
+    x, t = data()
+
+
+    def two_layers(layers, x, t):      # (second derivatives through loops are refused)
+        h = np.tanh(x @ layers[0][0] + layers[0][1])
+        return np.sum((np.tanh(h @ layers[1][0] + layers[1][1]) - t) ** 2)
+    got = sg.grad(sg.grad(two_layers))(layers, x, t)
+    dlayers = sg.grad(two_layers)
+    assert_same_tree(got, numerical(lambda L, x, t: sum(np.sum(g) for layer in dlayers(L, x, t)
+                                                        for g in layer), (layers, x, t)),
+                     rtol=1e-4, atol=1e-5)
+
+
+def test_export_of_a_training_step_that_builds_a_namedtuple(tmp_path):
+    """The exported module writes the NamedTuple class the step builds as
+    collections.namedtuple; the gradient of the state argument is the caller's class."""
+    params, (x, t) = dict_params(), data()
+    state = adam_state(params)
+    dstep = sg.grad(training_step, wrt=(0, 1))
+    path = tmp_path / 'step_grad.py'
+    dstep.export(str(path), like=(params, state, x, t, 0.1, 0.9, 3))
+    text = path.read_text()
+    assert "Adam = collections.namedtuple('Adam', ('m', 'v'))" in text
+    namespace = {}
+    exec(compile(text, str(path), 'exec'), namespace)
+    got = namespace['grad_training_step'](params, state, x, t, 0.1, 0.9, 3)
+    want = dstep(params, state, x, t)
+    assert_same_tree(got[0], want[0])
+    assert_same_tree(got[1], want[1])
+
+
 def test_source_and_export_of_a_dict_gradient(tmp_path):
     params, (x, t) = dict_params(), data()
     dloss = sg.grad(mlp)

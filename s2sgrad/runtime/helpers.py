@@ -19,8 +19,11 @@ def _sg_ones_like(y):
     """The default initial gradient of `y`: ones of its shape and dtype."""
     if isinstance(y, float):
         return 1.0
-    if isinstance(y, dict):     # a gradient of a dict, differentiated again: its sum
+    # a container's gradient, differentiated again (the sum of its entries)
+    if isinstance(y, dict):
         return _sg_GradDict({k: _sg_ones_like(item) for k, item in y.items()})
+    if isinstance(y, (list, tuple)):
+        return _sg_GradList(_sg_ones_like(item) for item in y)
     return np.ones_like(y)
 
 
