@@ -444,6 +444,7 @@ def test_an_attribute_of_a_plain_object_is_refused_when_it_runs():
         w = 2.0
 
     def f(x, obj):
-        return np.sum(x * obj.w)
-    with pytest.raises(TypeError, match="attribute 'w' of a Plain cannot be read"):
+        return np.sum(x * obj.w)   # ERR
+    with pytest.raises(TypeError, match="attribute 'w' of a Plain cannot be read") as err:
         sg.grad(f)(np.ones(2), Plain())
+    assert f'{THIS_FILE}:{line_of(f)}' in ' '.join(err.value.__notes__)
