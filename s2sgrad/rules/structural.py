@@ -130,7 +130,7 @@ def namedtuple_grad(dout, out, cls, items):
     return dout
 
 
-@register_gradient(helpers._sg_items)
+@register_gradient(containers._sg_items)
 def items_grad(dout, out, d):
     return containers._sg_items_grad(dout, d)
 
@@ -140,7 +140,7 @@ def dict_of_grad(dout, out, pairs):
     return containers._sg_dict_of_grad(dout, pairs)
 
 
-@register_gradient(helpers._sg_values)
+@register_gradient(containers._sg_values)
 def values_grad(dout, out, d):
     return containers._sg_values_grad(dout, d)
 

@@ -1,12 +1,29 @@
-"""Runtime helpers for containers passed as arguments: a NamedTuple's fields read by
-name, and the gradients of a dict's `.items()` and `.values()` (each needs only
-other `_sg_` helpers).
+"""Runtime helpers for containers passed as arguments: a dict's items, keys and values
+read, a NamedTuple's fields read by name, and the gradients of those reads (each
+needs only other `_sg_` helpers).
 
 A container argument is a run-time value like a list: `params['W1']` is a read
 whose gradient is the container's, with an entry at that key (helpers.py:
 _sg_scatter_add, _sg_GradDict); these give the other reads theirs.
 """
 from .helpers import _sg_GradDict, _sg_GradList, _sg_zeros_like
+
+
+def _sg_items(d):
+    """A run-time dict's items, as a list (a dict argument, read-only)."""
+    return list(d.items())
+
+
+def _sg_keys(d):
+    return list(d.keys())
+
+
+def _sg_values(d):
+    return list(d.values())
+
+
+def _sg_get(d, key, default=None):
+    return d.get(key, default)
 
 
 def _sg_field(obj, name):

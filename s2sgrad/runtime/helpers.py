@@ -284,23 +284,6 @@ def _sg_bound(value, name):
     return value
 
 
-def _sg_items(d):
-    """A run-time dict's items, as a list (a dict argument, read-only)."""
-    return list(d.items())
-
-
-def _sg_keys(d):
-    return list(d.keys())
-
-
-def _sg_values(d):
-    return list(d.values())
-
-
-def _sg_get(d, key, default=None):
-    return d.get(key, default)
-
-
 def _sg_shape_of(x):
     """A stand-in for `x` with its shape and dtype but no storage (zero strides)."""
     if isinstance(x, np.ndarray):
