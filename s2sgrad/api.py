@@ -686,16 +686,16 @@ def bind_arguments(signature, fname, at, args, kwargs):
 
 
 def _check_differentiable(arg, name, fname):
-    """A differentiated argument is a float, an array of floats, or a list or tuple
-    of them (its gradient has the same structure)."""
+    """A differentiated argument is a float, an array of floats, or a list, tuple
+    (NamedTuple) or dict of them, nested (its gradient has the same structure)."""
     if isinstance(arg, (list, tuple)):
         for item in arg:
             _check_differentiable(item, name, fname)
         return
     if isinstance(arg, dict):
-        raise TypeError(f'grad: argument {name!r} of {fname} is a dict: containers other '
-                        f'than lists and tuples are not supported as differentiated '
-                        f'arguments yet')
+        for item in arg.values():
+            _check_differentiable(item, name, fname)
+        return
     if arg is inspect.Parameter.empty:
         return              # missing: the call itself says so
     if not isinstance(arg, (float, complex, np.inexact, np.ndarray)) or \

@@ -11,14 +11,16 @@ from s2sgrad.ir import prims
 from s2sgrad.ir.primitives import (ATTRIBUTES, DEFAULT, METHODS, RECORDS, UFUNC_DEFAULT,
                                    PrimInfo, info)
 from s2sgrad.rules import registry
-from s2sgrad.runtime import helpers
+from s2sgrad.runtime import containers, helpers
 
 # Spellings: what one family's members may differ in.
 _SPELLINGS = {'name', 'methods', 'attributes'}
 
 # Records of callables that need no rule of their own, and why.
 _NO_RULE = {prims.ALIAS, prims.GATE,        # ad/reverse.py passes their gradients through
-            helpers._sg_list_entries}       # emitted by the AD in adjoints only
+            helpers._sg_list_entries,       # emitted by the AD in adjoints only
+            containers._sg_dict_entries, containers._sg_items_grad,
+            containers._sg_values_grad, containers._sg_dict_of_grad}
 
 
 def _signature(fn):

@@ -14,7 +14,7 @@ from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Pack, Value, values_in
 from ..ir.primitives import info
 from ..rules import registry, template
-from ..runtime import helpers
+from ..runtime import containers, helpers
 from . import control
 from .activity import blocks_gradient
 from .terms import Terms
@@ -174,6 +174,13 @@ class Sweep(Terms):
                 self.add_term(inp, g)
             return
         if isinstance(inp, Pack):
+            if isinstance(g, Value) and inp.kind == 'dict':
+                # a dict's gradient, keyed when it reaches here at run time: its
+                # entries in the order of the dict's items
+                g = self.builder.emit(containers._sg_dict_entries,
+                                      [g, Const(tuple(inp.keys)), Pack('tuple', inp.items)],
+                                      {}, op.origin, '_entries')
+                self.fresh.add(g)
             if isinstance(g, Value):
                 parts = self.builder.emit(prims.UNPACK, [g], {}, op.origin, '_part',
                                           n_out=len(inp.items))

@@ -176,6 +176,11 @@ class AssignmentLowering:
             if hint is not None:
                 self.env[hint] = new
             return
+        if isinstance(index, Const) and isinstance(index.value, str):
+            # (an array takes no string index: base is a dict passed in)
+            raise self.error('writing into a dict passed in cannot be transformed (it '
+                             'would change the caller\'s dict): build a new one, '
+                             '`{k: ... for k in d}`', node)
         origin = self.origin(node)
         new = self.builder.emit(prims.SETITEM, [base, index, value], {}, origin,
                                 hint or getattr(base, 'hint', None) or '_written',

@@ -1,6 +1,7 @@
 """Lowering of calls: arguments (with * and **), and what a callee is: the AD's
 own functions, a decorated or user function (inlined), a foldable builtin, a
 library function (one op, its pieces known where the number of results is)."""
+import inspect
 import string
 import types
 
@@ -13,6 +14,7 @@ from ..ir import effects
 from ..ir.nodes import Const, Pack, Value
 from ..ir.primitives import METHODS
 from ..rules import registry
+from ..runtime import containers
 from .inlining import LocalFunction
 from .marks import GradientHelper, GraphHelper
 from .spellings import FOLDABLE, ITERATING_BUILTINS, RESULT_FIELDS, SPLITS, is_library_callable
@@ -148,6 +150,8 @@ class CallLowering:
             return total
         if fn in (tuple, list) and len(args) == 1 and isinstance(args[0], Pack):
             return Pack('tuple' if fn is tuple else 'list', args[0].items)
+        if isinstance(fn, type) and issubclass(fn, tuple) and hasattr(fn, '_fields'):
+            return self.namedtuple(callee, args, kwargs, node, hint)
         if is_library_callable(fn):
             # a function that writes an argument (np.fill_diagonal, out=): its
             # functional form and the write (ir/effects.py)
@@ -179,6 +183,21 @@ class CallLowering:
             return Pack(kind, outs if isinstance(outs, list) else [outs], fields)
         return self.builder.emit(fn, args, kwargs, self.origin(node),
                                  hint or '_' + _short_name(fn), style=('call', spelling),
+                                 temp=hint is None)
+
+    def namedtuple(self, callee, args, kwargs, node, hint):
+        """`Adam(m, v)`: a NamedTuple made at run time from its fields' values (its
+        gradient: one entry per field, as a tuple's)."""
+        cls = callee.value
+        try:
+            bound = inspect.signature(cls).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise self.error(f'{cls.__name__}(): {exc}', node) from None
+        bound.apply_defaults()
+        items = [v if isinstance(v, (Const, Pack, Value)) else Const(v)
+                 for v in bound.arguments.values()]
+        return self.builder.emit(containers._sg_namedtuple, [callee, Pack('tuple', items)],
+                                 {}, self.origin(node), hint or '_' + cls.__name__.lower(),
                                  temp=hint is None)
 
     def fold_string_method(self, fn, args, kwargs, node):

@@ -4,6 +4,7 @@ into a running total)."""
 import gast
 
 from ..ir.nodes import Const, Pack
+from ..runtime import containers
 from .analysis import stored_names, walrus_names
 from .rewrites import appending_loop, summing_loop
 from .static import known_literal
@@ -29,6 +30,15 @@ class ComprehensionLowering:
     expr_GeneratorExp = expr_ListComp     # consumed at once by the call it is passed to
 
     def expr_DictComp(self, node, hint):
+        if len(node.generators) == 1 and \
+                self.static_items(self.expr(node.generators[0].iter), node) is None:
+            # over a run-time sequence (`{k: p[k] - lr * g[k] for k in p}`, p a dict
+            # passed in): its (key, value) pairs built by a loop, made a dict at run time
+            pairs = gast.copy_location(gast.ListComp(
+                elt=gast.Tuple(elts=[node.key, node.value], ctx=gast.Load()),
+                generators=node.generators), node)
+            return self.builder.emit(containers._sg_dict_of, [self.list_loop(pairs)], {},
+                                     self.origin(node), hint or '_dict', temp=hint is None)
         pairs = self.comprehension(node, lambda: [(self.expr(node.key), self.expr(node.value))])
         if not all(known_literal(k) for k, _ in pairs):
             raise self.error('dict comprehension keys must be constants', node)

@@ -9,6 +9,7 @@ import numpy as np
 from ..ir import effects, prims
 from ..ir.nodes import NONE, Block, Const, If, Pack, Slice, Value
 from ..ir.primitives import ATTRIBUTES, METHODS
+from ..runtime import containers
 from . import match
 from .analysis import walrus_names
 from .spellings import (BINARY, COMPARE, CONSTANT_ATTRIBUTES, PY_BINARY, PY_COMPARE, PY_UNARY,
@@ -296,8 +297,9 @@ class ExpressionLowering:
                                      temp=hint is None)
         if attr in METHODS:
             raise self.error(f'the method {attr!r} must be called here', node)
-        raise self.error(f'attribute {attr!r} of a run-time value is not supported '
-                         f'(only array attributes such as .T, .shape, .dtype)', node)
+        # `state.m` of a NamedTuple passed in (anything else is refused when it runs)
+        return self.builder.emit(containers._sg_field, [base, Const(attr)], {},
+                                 self.origin(node), hint or attr, temp=hint is None)
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)

@@ -29,7 +29,7 @@ from ..ir import effects, prims
 from ..ir.builder import Builder
 from ..ir.graph import Graph, Param
 from ..ir.nodes import Const, Pack, Value
-from ..runtime import helpers
+from ..runtime import containers
 from .assignment import AssignmentLowering
 from .calls import CallLowering
 from .comprehensions import ComprehensionLowering
@@ -160,7 +160,7 @@ class FunctionLowering(StatementLowering, AssignmentLowering, LoopLowering, Expr
         """Can this run-time value be a dict (an argument, or an item of one)?"""
         op = self.producing_op(value)
         return op is None or getattr(op, 'prim', None) in (prims.GETITEM, prims.UNPACK,
-                                                            helpers._sg_get)
+                                                            containers._sg_get)
 
     # ---- names -----------------------------------------------------------------
     def load_name(self, name, node):

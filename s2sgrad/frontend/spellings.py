@@ -9,7 +9,7 @@ import warnings
 import gast
 import numpy as np
 
-from ..runtime import helpers
+from ..runtime import containers
 
 
 # Operators: the primitive each spells (its symbol, for codegen), and the
@@ -48,8 +48,8 @@ PY_COMPARE = {'<': operator.lt, '<=': operator.le, '>': operator.gt, '>=': opera
 # the first argument): METHODS and ATTRIBUTES are facts of the primitives' records.
 VARARG_METHODS = {'reshape', 'transpose'}     # x.reshape(2, 3) == np.reshape(x, (2, 3))
 # Methods of a dict passed in as an argument: read through run-time helpers.
-DICT_METHODS = {'items': helpers._sg_items, 'keys': helpers._sg_keys,
-                'values': helpers._sg_values, 'get': helpers._sg_get}
+DICT_METHODS = {'items': containers._sg_items, 'keys': containers._sg_keys,
+                'values': containers._sg_values, 'get': containers._sg_get}
 CONSTANT_ATTRIBUTES = {'dtype', 'itemsize', 'nbytes', 'flags', 'strides'}
 
 # Callables a call to which on constants is folded into a constant.

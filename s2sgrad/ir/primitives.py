@@ -114,7 +114,7 @@ import math
 import numpy as np
 
 from ..ad import interface
-from ..runtime import construction, helpers
+from ..runtime import construction, containers, helpers
 from ..runtime import loops as loop_helpers
 from . import prims
 from .nodes import Const
@@ -370,7 +370,9 @@ _add(helpers._sg_ones_like, same_shape=True, same_dtype=True, shape_only=frozens
 _add(helpers._sg_zero_at, fresh=True)
 _add(helpers._sg_scatter_add, fresh=True, shape_only=frozenset({1}), sequence_gradient=True)
 for _prim in (helpers._sg_split_like, helpers._sg_unstack, helpers._sg_list_fill,
-              helpers._sg_list_entries, helpers._sg_accumulate, loop_helpers._sg_repack):
+              helpers._sg_list_entries, helpers._sg_accumulate, loop_helpers._sg_repack,
+              containers._sg_items_grad, containers._sg_values_grad,
+              containers._sg_dict_of_grad, containers._sg_dict_entries):
     _add(_prim, sequence_gradient=True)
 for _prim, _k in ((helpers._sg_unbroadcast, 1), (helpers._sg_cast_like, 1),
                   (helpers._sg_gradient_of, 1), (helpers._sg_shape_of, 0),

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..runtime import helpers
+from ..runtime import containers, helpers
 from ..runtime import loops as loop_helpers
 from .registry import register_constant, register_gradient
 
@@ -109,8 +109,40 @@ def builtin_max_grad(dy, y, a, b):
 
 @register_gradient(helpers._sg_iterable)
 def iterable_grad(dout, out, seq):
-    # a list, tuple or array walked as it is (a dict argument is never differentiated)
+    # a list, tuple or array walked as it is (a dict's keys: read as constants, its
+    # values through `d[k]`, whose own gradients reach the dict)
     return dout
+
+
+# a NamedTuple field's position: a matter of its class only
+register_constant(containers._sg_field_index)
+
+
+@register_gradient(containers._sg_field, static=('name',))
+def field_grad(dy, y, obj, name):
+    # state.m: the NamedTuple's gradient, with an entry at m's position
+    return helpers._sg_scatter_add(dy, obj, containers._sg_field_index(obj, name))
+
+
+@register_gradient(containers._sg_namedtuple, static=('cls',))
+def namedtuple_grad(dout, out, cls, items):
+    # one entry per field, as the tuple of its items has
+    return dout
+
+
+@register_gradient(containers._sg_items)
+def items_grad(dout, out, d):
+    return containers._sg_items_grad(dout, d)
+
+
+@register_gradient(containers._sg_dict_of)
+def dict_of_grad(dout, out, pairs):
+    return containers._sg_dict_of_grad(dout, pairs)
+
+
+@register_gradient(containers._sg_values)
+def values_grad(dout, out, d):
+    return containers._sg_values_grad(dout, d)
 
 
 @register_gradient(helpers._sg_bound, static=('name',))

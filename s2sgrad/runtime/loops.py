@@ -10,9 +10,9 @@ def _sg_add_at(acc, index, g):
     The gradient of x[i] in a loop, added straight into x's accumulator
     instead of into a fresh array of zeros every iteration.
     """
-    if isinstance(acc, list):
+    if isinstance(acc, (list, dict)):
         # the gradient of a list or tuple: added entry by entry (`+=` would concatenate)
-        acc[index] = _sg_accumulate(acc[index], g)
+        acc[index] = _sg_accumulate(acc.get(index) if isinstance(acc, dict) else acc[index], g)
         return acc
     parts = index if type(index) is tuple else (index,)
     if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts):

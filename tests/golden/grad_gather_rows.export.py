@@ -6,6 +6,16 @@ Standalone: needs only NumPy.
 import numpy as np
 
 
+class _sg_GradDict(dict):
+    """The gradient of a dict: an entry per key (None where an item has none), added
+    key by key (as _sg_GradList)."""
+
+    def __add__(self, other):
+        return _sg_accumulate(self, other)
+
+    __radd__ = __iadd__ = __add__
+
+
 class _sg_GradList(list):
     """The gradient of a list or tuple: one entry per item (None where an item has
     none), added entry by entry -- `a + b` and `a += b` on gradients must sum, where
@@ -27,6 +37,15 @@ def _sg_accumulate(a, b):
         return a
     if isinstance(a, (list, tuple)):
         return _sg_GradList(_sg_accumulate(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not isinstance(b, dict):
+            return a            # b: the gradient of a dict's keys, walked by a loop
+        if not isinstance(a, dict):
+            return b            # (keys are constants)
+        out = _sg_GradDict(a)
+        for k, y in b.items():
+            out[k] = _sg_accumulate(out.get(k), y)
+        return out
     return a + b
 
 
@@ -42,12 +61,19 @@ def _sg_cast_like(g, x):
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
     if g is None:
-        if not isinstance(x, (list, tuple)):
+        if isinstance(x, dict):
+            g = {}
+        elif not isinstance(x, (list, tuple)):
             return _sg_zeros_like(x)
-        g = [None] * len(x)     # zeros in x's own structure, below
+        else:
+            g = [None] * len(x)     # zeros in x's own structure, below
+    if isinstance(x, dict):
+        return {k: _sg_cast_like(g.get(k), xk) for k, xk in x.items()}
     if isinstance(x, (list, tuple)):
         cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
-        return tuple(cast) if isinstance(x, tuple) else cast     # x's own structure
+        if isinstance(x, tuple):    # x's own structure (a NamedTuple's class too)
+            return type(x)(*cast) if hasattr(x, '_fields') else tuple(cast)
+        return cast
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if isinstance(x, np.ndarray):
@@ -66,6 +92,8 @@ def _sg_scatter_add(g, x, index):
         out = _sg_GradList([None] * len(x))     # an entry per item
         out[index] = g
         return out
+    if isinstance(x, dict):
+        return _sg_GradDict({index: g})         # the other keys: none
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     parts = index if type(index) is tuple else (index,)
     if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
@@ -90,8 +118,8 @@ def _sg_sum_to(g, shape):
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
-    if isinstance(x, (list, tuple)):
-        return g                # a list's gradient is a list, one entry per item
+    if isinstance(x, (list, tuple, dict)):
+        return g                # a container's gradient has an entry per item
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -101,8 +129,12 @@ def _sg_unbroadcast(g, x):
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
+    if isinstance(x, str):
+        return None             # a dict's key walked by a loop: no gradient
     if isinstance(x, (list, tuple)):
         return _sg_GradList(_sg_zeros_like(item) for item in x)
+    if isinstance(x, dict):
+        return _sg_GradDict({k: _sg_zeros_like(item) for k, item in x.items()})
     return np.zeros_like(x)
 
 
