@@ -38,10 +38,12 @@ def _sg_accumulate(a, b):
     if isinstance(a, (list, tuple)):
         return _sg_GradList(_sg_accumulate(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) or isinstance(b, dict):
+        # the other: the gradient of a dict's keys, walked by a loop (keys are
+        # constants: nothing in it); anything else would be lost, so it is an error
         if not isinstance(b, dict):
-            return a            # b: the gradient of a dict's keys, walked by a loop
+            return a if _sg_no_gradient(b) else _sg_mixed(a, b)
         if not isinstance(a, dict):
-            return b            # (keys are constants)
+            return b if _sg_no_gradient(a) else _sg_mixed(a, b)
         out = _sg_GradDict(a)
         for k, y in b.items():
             out[k] = _sg_accumulate(out.get(k), y)
@@ -84,6 +86,17 @@ def _sg_cast_like(g, x):
     if isinstance(x, np.generic):
         return x.dtype.type(g)
     return g
+
+
+def _sg_mixed(a, b):
+    raise TypeError(f'a dict\'s gradient cannot be added to a gradient of a '
+                    f'{type(b if isinstance(a, dict) else a).__name__}: a dict is used '
+                    f'where another kind of value was')
+
+
+def _sg_no_gradient(g):
+    """Is g no gradient at all: None, or a list of them?"""
+    return g is None or isinstance(g, (list, tuple)) and all(_sg_no_gradient(x) for x in g)
 
 
 def _sg_sum_to(g, shape):
