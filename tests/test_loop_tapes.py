@@ -243,3 +243,33 @@ def test_a_float_parameters_gradient_in_a_loop_starts_from_zero_point_zero(steps
     assert type(dc) is float
     check_grads(damped, q, 0.3, steps, wrt=(0, 1), order=1)
     assert dc == pytest.approx(-0.2 * steps * np.sum(q * q) * 0.97 ** (2 * steps - 1), abs=1e-12)
+
+
+def cubes(q, k, n):
+    i = 0
+    while i < n:
+        q = q - 0.01 * (k * q + 0.1 * q * q * q)
+        i += 1
+    return np.sum(q * q)
+
+
+def monomials(x, y):
+    return np.sum(x * y * x + 0.5 * x * x * y + np.sin(x) * y * x * 2.0 + x * x * x)
+
+
+@pytest.mark.parametrize('fn, args', [
+    (cubes, (np.linspace(-1.0, 1.0, 7), 0.7, 4)),
+    (monomials, (np.linspace(-1.0, 1.0, 6), np.linspace(0.5, 2.0, 6))),
+    (monomials, (np.linspace(-1.0, 1.0, 6).astype(np.float32),
+                 np.linspace(0.5, 2.0, 6).astype(np.float32)))])
+def test_equal_monomials_of_one_sum_are_one_term(fn, args):
+    """The product rule of `0.1 * q * q * q` gives three terms `0.1 * q * q * d`: one
+    term times 3 (a person's `0.3 * q * q`); `x * y * x` gives two of `x * y * d`
+    and `0.5 * x * x * y` two of `0.5 * x * y * d`, which differ in their factor:
+    not merged with the others.  Right, and in the argument's dtype."""
+    source = sg.grad(fn, wrt=(0, 1)).source_for(*args)
+    assert '* 3' in source or '* 2' in source, source
+    dx, dy = sg.grad(fn, wrt=(0, 1))(*args)
+    assert dx.dtype == args[0].dtype
+    if args[0].dtype == np.float64:
+        check_grads(fn, *args, wrt=(0, 1), order=1)

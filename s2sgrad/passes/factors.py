@@ -8,7 +8,7 @@ import numpy as np
 from ..analyses.dtypes import Dtypes
 from ..ir.nodes import Const, Op, Value, blocks_in, walk
 from .adjoint_ops import (adjoint_producers, apply_renames, elementwise_with, inexact,
-                          is_number, is_product, value_and_factor)
+                          is_number, is_product, reader_map, value_and_factor)
 
 
 def negate_after_sums(graph, uses):
@@ -97,6 +97,87 @@ def negated_factors(graph, uses):
         x, c = value_and_factor(producers[op.args[0]].args)
         if x is not None:
             op.prim, op.args, op.style = np.multiply, [x, Const(-c.value)], ('operator', '*')
+
+
+def merge_equal_monomials(graph, samples):
+    """Terms of one sum of adjoint terms (`a + t1 + t2 + t3`, each sum read only by the
+    next) that are products of the same values with the same constant factor, of an
+    inexact dtype: one term times their count, `a + t1 * 3`.  The product rule
+    of `0.1 * q * q * q` gives three such terms, where a person writes `0.3 * q * q`."""
+    uses = reader_map(graph)
+    producers = {op.output: op for op in walk(graph.body)
+                 if isinstance(op, Op) and len(op.outputs) == 1}
+    dtypes = Dtypes(graph.body.ops, samples)
+    renamed = {}
+    for block in blocks_in(graph.body):
+        for root in list(block.ops):
+            if not _adjoint_sum(root) or any(_adjoint_sum(r) and r in block.ops
+                                              for r in uses.get(root.output) or ()):
+                continue
+            groups = {}
+            for add, k in _terms_of(root, producers, uses, block):
+                term = add.args[k]
+                key = _monomial(term, producers)
+                if key is not None and (inexact(dtypes.sample(term)) or key[2] or any(
+                        inexact(dtypes.sample(v)) for v in key[3])):
+                    groups.setdefault(key[:2], []).append((add, k))
+            touched = set()         # (a sum op changed by one group is left to it)
+            for group in groups.values():
+                if len(group) < 2 or any(add in touched for add, _ in group):
+                    continue
+                touched.update(add for add, _ in group)
+                (add, k), rest = group[0], group[1:]
+                scaled = Value(add.args[k].hint, add.origin, temp=True)
+                block.ops.insert(block.ops.index(add), Op(
+                    np.multiply, [add.args[k], Const(len(group))], {}, [scaled],
+                    add.origin, ('operator', '*'), add.adjoint))
+                add.args = [scaled if j == k else a for j, a in enumerate(add.args)]
+                for other, j in rest:           # `x + t`: x (x itself renamed, inner first)
+                    kept = other.args[1 - j]
+                    renamed[other.output] = renamed.get(kept, kept)
+    apply_renames(graph, renamed)
+
+
+def _adjoint_sum(op):
+    return isinstance(op, Op) and op.adjoint is not None and op.prim is np.add and \
+        elementwise_with(op, 2)
+
+
+def _terms_of(root, producers, uses, block):
+    """(sum op, operand index) of each term of the sum `root`, through the sums it adds
+    that are read only by it, in this block."""
+    terms = []
+    for k, a in enumerate(root.args):
+        inner = producers.get(a)
+        if _adjoint_sum(inner) and uses.get(a) == [root] and inner in block.ops:
+            terms += _terms_of(inner, producers, uses, block)
+        elif isinstance(a, Value):
+            terms.append((root, k))
+    return terms
+
+
+def _monomial(term, producers, depth=8):
+    """(constant factor, the sorted ids of the values multiplied, whether a float
+    constant is among the factors, the values) of a product of products
+    (`d * (0.1 * q * q)`), or None for anything else."""
+    op = producers.get(term)
+    if not (isinstance(op, Op) and is_product(op)):
+        return None
+    factor, values, work, float_factor = 1, [], list(op.args), False
+    while work:
+        a = work.pop()
+        inner = producers.get(a) if isinstance(a, Value) else None
+        if is_number(a):
+            factor *= a.value
+            float_factor = float_factor or type(a.value) is float
+        elif inner is not None and is_product(inner) and depth > 0:
+            work += inner.args
+            depth -= 1
+        elif isinstance(a, Value):
+            values.append(a)
+        else:
+            return None
+    return factor, tuple(sorted(id(v) for v in values)), float_factor, values
 
 
 def fold_factors(graph, uses):

@@ -53,8 +53,9 @@ from ..specialisation import GENERAL
 from .adjoint_ops import (LazyShapes, adjoint_calls, adjoint_producers, apply_renames,
                           elementwise_with, inexact, is_product, name_as, reader_map,
                           value_and_factor, values_of)
-from .factors import (double_repeated_terms, fold_factors, negate_after_sums,
-                      negated_factors, negations_into_sums, share_repeated)
+from .factors import (double_repeated_terms, fold_factors, merge_equal_monomials,
+                      negate_after_sums, negated_factors, negations_into_sums,
+                      share_repeated)
 from .floats import plain_floats
 from .shaped import (array_zeros, expand_dims_as_index, method_reductions,
                      middle_sums_by_einsum, plain_returns, squeeze_kept_sums)
@@ -82,6 +83,9 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     eliminate_dead_code(graph)  # (a term shared away no longer counts as a reader)
     negations_into_sums(graph, reader_map(graph))      # (after: a shared term is one term)
     _shape_reads_into_adjoint(graph, reader_map(graph))
+    if specialisation.samples is not None:
+        merge_equal_monomials(graph, specialisation.samples)
+        eliminate_dead_code(graph)
     uses = reader_map(graph)
     fold_factors(graph, uses)
     if specialisation.samples is not None:      # (after the factors are folded: 1.0)
