@@ -400,6 +400,36 @@ def test_an_attribute_written_in_a_bound_method_is_refused():
     assert not hasattr(model, 'h')
 
 
+def test_a_property_is_refused_when_it_runs():
+    class Transposed:
+        def __init__(self):
+            self.W = np.ones((3, 2))
+
+        @property
+        def W_t(self):
+            return self.W.T
+
+    def f(m, x):
+        return np.sum(x @ m.W_t)  # ERR
+    with pytest.raises(TypeError, match="attribute 'W_t' of a Transposed is computed by "
+                                        "its class") as err:
+        sg.grad(f)(Transposed(), np.ones((4, 2)))
+    assert f'{THIS_FILE}:{line_of(f)}' in ' '.join(err.value.__notes__)
+
+
+def test_an_attribute_from_getattr_is_refused_when_it_runs():
+    class Dynamic:
+        def __init__(self):
+            self.W = np.ones((3, 2))
+
+        def __getattr__(self, name):
+            return self.W * 2 if name == 'W2' else super().__getattribute__(name)
+
+    with pytest.raises(TypeError, match="attribute 'W2' of a Dynamic is computed by its "
+                                        "class"):
+        sg.grad(lambda m: np.sum(m.W2))(Dynamic())
+
+
 def test_an_object_without_attributes_of_floats_is_refused_clearly():
     class Slots:
         __slots__ = ('w',)

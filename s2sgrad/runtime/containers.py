@@ -35,6 +35,14 @@ def _sg_field(obj, name):
                         f'transformed code: of a value passed in, only a NamedTuple\'s '
                         f'fields, an object\'s attributes and array attributes (.T, '
                         f'.shape, ...) are supported')
+    if _sg_is_object(obj) and name not in vars(obj) and (
+            not hasattr(type(obj), name) or hasattr(getattr(type(obj), name), '__get__')):
+        # only the object's own attributes and its class's constants: what a property,
+        # a method or __getattr__ computes would lose its gradient
+        raise TypeError(f'attribute {name!r} of a {type(obj).__name__} is computed by its '
+                        f'class (a property, a method or __getattr__): read in transformed '
+                        f'code, its gradient would be lost; compute it in a function taking '
+                        f'the object')
     return getattr(obj, name)
 
 
