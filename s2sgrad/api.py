@@ -7,11 +7,13 @@ import operator
 import numpy as np
 
 from . import compiler, entry
+from .bound import BoundGradient, is_bound_method
 from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
 from .frontend.lowering import NO_EXTRAS
 from .frontend.marks import GradientHelper, GraphHelper
+from .runtime.objects import _sg_is_object
 from .specialisation import FLOATS, GENERAL, Specialisation
 
 
@@ -698,6 +700,8 @@ def _check_differentiable(arg, name, fname):
         return
     if arg is inspect.Parameter.empty:
         return              # missing: the call itself says so
+    if _sg_is_object(arg):
+        return              # attribute by attribute; non-float attributes are static
     if not isinstance(arg, (float, complex, np.inexact, np.ndarray)) or \
             (isinstance(arg, np.ndarray) and not np.issubdtype(arg.dtype, np.inexact)):
         raise TypeError(f'grad: argument {name!r} of {fname} must be a float or an array of '
@@ -757,13 +761,18 @@ def graph(fn=None, *, name=None):
 def grad(fn, wrt=0, has_aux=False):
     """The gradient of `fn` (its output's elements summed) w.r.t. the parameters in
     `wrt`.  `has_aux=True`: `fn` returns `(loss, aux)`, the gradient is loss's, and
-    the call returns `(gradient, aux)`."""
+    the call returns `(gradient, aux)`.  A bound method `obj.method`: w.r.t. its
+    explicit arguments, and the object as `wrt='self'` (bound.py)."""
+    if is_bound_method(fn):
+        return BoundGradient(lambda f, w: grad(f, w, has_aux), fn, wrt)
     return _grad_function(has_aux, fn)(fn, wrt, with_value=False)
 
 
 def value_and_grad(fn, wrt=0, has_aux=False):
     """Like `grad`, returning `(fn's value, gradients)`; `has_aux=True`: `fn`
     returns `(loss, aux)` and the call `((loss, aux), gradients)`."""
+    if is_bound_method(fn):
+        return BoundGradient(lambda f, w: value_and_grad(f, w, has_aux), fn, wrt)
     return _grad_function(has_aux, fn)(fn, wrt, with_value=True)
 
 

@@ -2,6 +2,7 @@
 nesting, with float arrays and floats as leaves.  The gradient has the argument's
 structure and types; each model is checked against central differences and,
 where autograd runs the same program, against autograd."""
+import copy
 import os
 from typing import NamedTuple
 
@@ -27,6 +28,9 @@ def leaves(tree, path=()):
             yield from leaves(v, path + (i,))
     elif isinstance(tree, (float, np.ndarray)):
         yield path, tree
+    elif hasattr(tree, '__dict__'):         # an object (tests/test_objects.py)
+        for k, v in vars(tree).items():
+            yield from leaves(v, path + (k,))
 
 
 def replaced(tree, path, value):
@@ -36,6 +40,10 @@ def replaced(tree, path, value):
     head, rest = path[0], path[1:]
     if isinstance(tree, dict):
         return {**tree, head: replaced(tree[head], rest, value)}
+    if not isinstance(tree, (list, tuple)):     # an object: a copy, its attribute replaced
+        out = copy.copy(tree)
+        object.__setattr__(out, head, replaced(getattr(tree, head), rest, value))
+        return out
     items = list(tree)
     items[head] = replaced(items[head], rest, value)
     if isinstance(tree, list):
@@ -73,6 +81,12 @@ def assert_same_tree(got, want, rtol=1e-5, atol=1e-7):
         assert len(got) == len(want)
         for a, b in zip(got, want):
             assert_same_tree(a, b, rtol, atol)
+    elif hasattr(want, '__dict__'):
+        assert list(vars(got)) == list(vars(want))
+        for k in vars(want):
+            assert_same_tree(getattr(got, k), getattr(want, k), rtol, atol)
+    elif not isinstance(want, (float, np.ndarray)):
+        assert got == want          # an object's static attribute: copied
     else:
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
         if isinstance(want, np.ndarray):
@@ -439,12 +453,15 @@ def test_an_integer_leaf_of_a_differentiated_container_is_refused():
         sg.grad(lambda p: np.sum(p['w']) * p['n'])({'w': np.ones(2), 'n': 3})
 
 
-def test_an_attribute_of_a_plain_object_is_refused_when_it_runs():
-    class Plain:
-        w = 2.0
+def test_an_attribute_of_an_object_without_a_dict_is_refused_when_it_runs():
+    class Slotted:          # (an object's attributes: tests/test_objects.py)
+        __slots__ = ('w',)
+
+        def __init__(self):
+            self.w = 2.0
 
     def f(x, obj):
         return np.sum(x * obj.w)   # ERR
-    with pytest.raises(TypeError, match="attribute 'w' of a Plain cannot be read") as err:
-        sg.grad(f)(np.ones(2), Plain())
+    with pytest.raises(TypeError, match="attribute 'w' of a Slotted cannot be read") as err:
+        sg.grad(f)(np.ones(2), Slotted())
     assert f'{THIS_FILE}:{line_of(f)}' in ' '.join(err.value.__notes__)

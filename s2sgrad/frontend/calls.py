@@ -73,7 +73,9 @@ class CallLowering:
         else:
             callee = self.expr(func)
         if not isinstance(callee, Const):
-            raise self.error('calling a run-time value is not supported', node)
+            raise self.error('calling a run-time value is not supported (an object passed in '
+                             'is not called through its __call__ yet: write it as a function '
+                             'taking the object)', node)
         return self.call(callee, args, kwargs, node, hint)
 
     def unpack_items(self, operand, node):

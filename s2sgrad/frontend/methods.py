@@ -87,7 +87,9 @@ class MethodLowering:
                 self.ctx.lists.add(out)
             return out
         if name not in METHODS:
-            raise self.error(f'array method {name!r} is not supported', node)
+            raise self.error(f'array method {name!r} is not supported (a method of an object '
+                             f'passed in is not transformed yet: write it as a function '
+                             f'taking the object)', node)
         if name in VARARG_METHODS and len(args) > 1:
             args = [Const(tuple(a.value for a in args)) if all(known_literal(a) for a in args)
                     else Pack('tuple', args)]

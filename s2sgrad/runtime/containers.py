@@ -7,6 +7,7 @@ whose gradient is the container's, with an entry at that key (helpers.py:
 _sg_scatter_add, _sg_GradDict); these give the other reads theirs.
 """
 from .helpers import _sg_GradDict, _sg_GradList, _sg_zeros_like
+from .objects import _sg_is_object
 
 
 def _sg_items(d):
@@ -27,11 +28,21 @@ def _sg_get(d, key, default=None):
 
 
 def _sg_field(obj, name):
-    """`obj.name` of a run-time value that is not an array: a NamedTuple's field."""
-    if not (isinstance(obj, tuple) and hasattr(obj, '_fields')):
+    """`obj.name` of a run-time value that is not an array: a NamedTuple's field, a
+    dataclass's or a plain object's attribute."""
+    if not (isinstance(obj, tuple) and hasattr(obj, '_fields') or _sg_is_object(obj)):
         raise TypeError(f'attribute {name!r} of a {type(obj).__name__} cannot be read in '
                         f'transformed code: of a value passed in, only a NamedTuple\'s '
-                        f'fields and array attributes (.T, .shape, ...) are supported')
+                        f'fields, an object\'s attributes and array attributes (.T, '
+                        f'.shape, ...) are supported')
+    if _sg_is_object(obj) and name not in vars(obj) and (
+            not hasattr(type(obj), name) or hasattr(getattr(type(obj), name), '__get__')):
+        # only the object's own attributes and its class's constants: what a property,
+        # a method or __getattr__ computes would lose its gradient
+        raise TypeError(f'attribute {name!r} of a {type(obj).__name__} is computed by its '
+                        f'class (a property, a method or __getattr__): read in transformed '
+                        f'code, its gradient would be lost; compute it in a function taking '
+                        f'the object')
     return getattr(obj, name)
 
 
@@ -41,7 +52,11 @@ def _sg_namedtuple(cls, items):
 
 
 def _sg_field_index(obj, name):
-    """The position of NamedTuple `obj`'s field `name` (where its gradient goes)."""
+    """Where the gradient of `obj.name` goes in obj's: a NamedTuple's field's position,
+    an object's attribute's name (its gradient is a dict by attribute until it is
+    returned: helpers._sg_object_like)."""
+    if _sg_is_object(obj):
+        return name
     return type(obj)._fields.index(name)
 
 
@@ -81,3 +96,4 @@ def _sg_dict_entries(g, keys, items):
         return g
     return tuple(_sg_zeros_like(item) if g.get(key) is None else g[key]
                  for key, item in zip(keys, items))
+

@@ -4,10 +4,17 @@ Their names carry the reserved prefix `_sg_` so they never meet a user's name.
 """
 import numpy as np
 
+from .objects import _sg_has_gradient, _sg_is_object
+
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
     if isinstance(x, (list, tuple, dict)):
+        if isinstance(x, dict) and isinstance(g, dict):
+            # (a second order: the gradient of a dict's or object's gradient x, of
+            # which only some entries were read) an entry for each of x's
+            return _sg_GradDict({k: _sg_zeros_like(v) if g.get(k) is None and v is not None
+                                 else g.get(k) for k, v in x.items()})
         return g                # a container's gradient has an entry per item
     shape = np.shape(x)
     if np.shape(g) == shape:
@@ -25,6 +32,19 @@ def _sg_ones_like(y):
     if isinstance(y, (list, tuple)):
         return _sg_GradList(_sg_ones_like(item) for item in y)
     return np.ones_like(y)
+
+
+def _sg_object_like(g, x):
+    """The gradient of object `x` (a dataclass's or a plain object's) from `g`, a dict
+    of its attributes' gradients: an instance of x's class made without calling
+    `__init__`, its attributes set as a frozen dataclass's are (no `__setattr__`
+    of the class runs); static attributes copied from `x`."""
+    g = g or {}
+    out = object.__new__(type(x))
+    for name, value in vars(x).items():
+        object.__setattr__(out, name, _sg_cast_like(g.get(name), value)
+                           if _sg_has_gradient(value) else value)
+    return out
 
 
 class _sg_GradList(list):
@@ -68,6 +88,9 @@ def _sg_zeros_like(x):
         return _sg_GradList(_sg_zeros_like(item) for item in x)
     if isinstance(x, dict):
         return _sg_GradDict({k: _sg_zeros_like(item) for k, item in x.items()})
+    if _sg_is_object(x):        # an object's gradient: a dict of its attributes'
+        return _sg_GradDict({k: _sg_zeros_like(v) for k, v in vars(x).items()
+                             if _sg_has_gradient(v)})
     return np.zeros_like(x)
 
 
@@ -82,6 +105,8 @@ def _sg_cast_like(g, x):
         return g                # the common case, first: nothing to do
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
+    if _sg_is_object(x):
+        return _sg_object_like(g, x)
     if g is None:
         if isinstance(x, dict):
             g = {}
@@ -158,8 +183,8 @@ def _sg_scatter_add(g, x, index):
         out = _sg_GradList([None] * len(x))     # an entry per item
         out[index] = g
         return out
-    if isinstance(x, dict):
-        return _sg_GradDict({index: g})         # the other keys: none
+    if isinstance(x, dict) or _sg_is_object(x):
+        return _sg_GradDict({index: g})         # the other keys (attributes): none
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     parts = index if type(index) is tuple else (index,)
     if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))

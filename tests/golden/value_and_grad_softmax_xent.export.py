@@ -62,6 +62,8 @@ def _sg_cast_like(g, x):
         return g                # the common case, first: nothing to do
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
+    if _sg_is_object(x):
+        return _sg_object_like(g, x)
     if g is None:
         if isinstance(x, dict):
             g = {}
@@ -88,6 +90,28 @@ def _sg_cast_like(g, x):
     return g
 
 
+def _sg_has_gradient(x):
+    """Does a value of an object's attribute get a gradient (a float, an array of
+    floats, a container or object holding some)?  Other attributes (ints, strings,
+    configuration) are static: copied into the gradient as they are."""
+    if isinstance(x, (float, complex, np.inexact)):
+        return True
+    if isinstance(x, np.ndarray):
+        return np.issubdtype(x.dtype, np.inexact)
+    if isinstance(x, (list, tuple)):
+        return any(_sg_has_gradient(item) for item in x)
+    if isinstance(x, dict):
+        return any(_sg_has_gradient(item) for item in x.values())
+    return _sg_is_object(x) and any(_sg_has_gradient(v) for v in vars(x).values())
+
+
+def _sg_is_object(x):
+    """Is `x` a dataclass instance or a plain object, differentiated attribute by
+    attribute (not an array, a number, a container, nor a builtin such as a function)?"""
+    return hasattr(x, '__dict__') and type(x).__module__ != 'builtins' and \
+        not isinstance(x, (np.ndarray, np.generic, type))
+
+
 def _sg_mixed(a, b):
     raise TypeError(f'a dict\'s gradient cannot be added to a gradient of a '
                     f'{type(b if isinstance(a, dict) else a).__name__}: a dict is used '
@@ -97,6 +121,19 @@ def _sg_mixed(a, b):
 def _sg_no_gradient(g):
     """Is g no gradient at all: None, or a list of them?"""
     return g is None or isinstance(g, (list, tuple)) and all(_sg_no_gradient(x) for x in g)
+
+
+def _sg_object_like(g, x):
+    """The gradient of object `x` (a dataclass's or a plain object's) from `g`, a dict
+    of its attributes' gradients: an instance of x's class made without calling
+    `__init__`, its attributes set as a frozen dataclass's are (no `__setattr__`
+    of the class runs); static attributes copied from `x`."""
+    g = g or {}
+    out = object.__new__(type(x))
+    for name, value in vars(x).items():
+        object.__setattr__(out, name, _sg_cast_like(g.get(name), value)
+                           if _sg_has_gradient(value) else value)
+    return out
 
 
 def _sg_sum_to(g, shape):
@@ -114,6 +151,11 @@ def _sg_sum_to(g, shape):
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
     if isinstance(x, (list, tuple, dict)):
+        if isinstance(x, dict) and isinstance(g, dict):
+            # (a second order: the gradient of a dict's or object's gradient x, of
+            # which only some entries were read) an entry for each of x's
+            return _sg_GradDict({k: _sg_zeros_like(v) if g.get(k) is None and v is not None
+                                 else g.get(k) for k, v in x.items()})
         return g                # a container's gradient has an entry per item
     shape = np.shape(x)
     if np.shape(g) == shape:
@@ -130,6 +172,9 @@ def _sg_zeros_like(x):
         return _sg_GradList(_sg_zeros_like(item) for item in x)
     if isinstance(x, dict):
         return _sg_GradDict({k: _sg_zeros_like(item) for k, item in x.items()})
+    if _sg_is_object(x):        # an object's gradient: a dict of its attributes'
+        return _sg_GradDict({k: _sg_zeros_like(v) for k, v in vars(x).items()
+                             if _sg_has_gradient(v)})
     return np.zeros_like(x)
 
 

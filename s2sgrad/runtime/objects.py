@@ -1,0 +1,28 @@
+"""Runtime helpers that tell a dataclass instance or plain object, differentiated
+attribute by attribute, and which of its attributes get a gradient (helpers.py:
+_sg_object_like makes the gradient, an instance of the object's class).  They need
+only `np`.
+"""
+import numpy as np
+
+
+def _sg_is_object(x):
+    """Is `x` a dataclass instance or a plain object, differentiated attribute by
+    attribute (not an array, a number, a container, nor a builtin such as a function)?"""
+    return hasattr(x, '__dict__') and type(x).__module__ != 'builtins' and \
+        not isinstance(x, (np.ndarray, np.generic, type))
+
+
+def _sg_has_gradient(x):
+    """Does a value of an object's attribute get a gradient (a float, an array of
+    floats, a container or object holding some)?  Other attributes (ints, strings,
+    configuration) are static: copied into the gradient as they are."""
+    if isinstance(x, (float, complex, np.inexact)):
+        return True
+    if isinstance(x, np.ndarray):
+        return np.issubdtype(x.dtype, np.inexact)
+    if isinstance(x, (list, tuple)):
+        return any(_sg_has_gradient(item) for item in x)
+    if isinstance(x, dict):
+        return any(_sg_has_gradient(item) for item in x.values())
+    return _sg_is_object(x) and any(_sg_has_gradient(v) for v in vars(x).values())
