@@ -1,6 +1,7 @@
 """Constant factors and negations in the adjoint code: a negation moved after a
-sum or into a subtraction, a repeated term computed once, two rules' factors
-folded into one (passes/peephole.py drives these in order)."""
+sum or into a subtraction, a repeated term computed once, equal monomials of one
+sum made one term, two rules' factors folded into one (passes/peephole.py drives
+these in order)."""
 import operator
 
 import numpy as np

@@ -14,6 +14,8 @@ writes is only needed in general:
   `a + e * (-s / u)` is `a - e * (s / u)`: no negation at all (passes/factors.py).
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient (passes/factors.py).
+* `a + t1 + t2 + t3` whose terms are products of the same values with the same
+  factor (the product rule of `0.1 * q * q * q`): `a + t1 * 3` (passes/factors.py).
 * `(a * b).sum(axis=0)` of two vectors (a scalar's gradient): `a @ b` (here).
 * `n = x.shape[0]` in the forward code read only by the adjoint: computed
   where it is read, so it is written there (`-(1.0 / x.shape[0]) * y`) (here).
