@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import s2sgrad as sg
+from s2sgrad.testing import check_grads
 from s2sgrad.errors import TransformError
 
 from test_containers import assert_same_tree, leaves, numerical, replaced
@@ -457,3 +458,35 @@ def test_a_bound_methods_export_takes_the_object_first(tmp_path):
     dloss.export(tmp_path / 'loss_grad.py')
     got = _import_file(tmp_path / 'loss_grad.py', 'loss_grad').grad_loss(model, x, y)
     assert_same_tree(got, dloss(x, y), rtol=1e-12, atol=0)
+
+
+@dataclass
+class _Single:
+    W: np.ndarray
+    name: str = 'single'
+
+
+class _Plain:
+    def __init__(self, W, b):
+        self.W, self.b, self.steps = W, b, 3
+
+
+def _through_single(m, x):
+    return np.sum(np.tanh(x @ m.W))
+
+
+def _through_plain(p, x):
+    return np.sum(np.sin(x @ p.W + p.b) ** 2)
+
+
+@pytest.mark.parametrize('fn, make', [
+    (_through_single, lambda rng: _Single(rng.normal(size=(3, 2)))),
+    (_through_plain, lambda rng: _Plain(rng.normal(size=(3, 2)), rng.normal(size=2)))])
+def test_the_gradient_of_an_objects_gradient_is_seeded_by_attribute(fn, make):
+    """sg.grad(sg.grad(f))(model, x): the inner gradient returns an object, whose
+    sum the outer one differentiates; its seed is ones by attribute (a run-time
+    error in the generated code before: an object indexed by an attribute's name)."""
+    rng = np.random.default_rng(3)
+    model, x = make(rng), rng.normal(size=(4, 3))
+    check_grads(fn, model, x, order=2)
+    check_grads(fn, model, x, wrt=1, order=2)

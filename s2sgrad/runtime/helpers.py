@@ -31,6 +31,9 @@ def _sg_ones_like(y):
         return _sg_GradDict({k: _sg_ones_like(item) for k, item in y.items()})
     if isinstance(y, (list, tuple)):
         return _sg_GradList(_sg_ones_like(item) for item in y)
+    if _sg_is_object(y):        # (an object's gradient: by attribute, as _sg_object_like)
+        return _sg_GradDict({name: _sg_ones_like(item) for name, item in vars(y).items()
+                             if _sg_has_gradient(item)})
     return np.ones_like(y)
 
 
