@@ -108,25 +108,29 @@ def merge_equal_monomials(graph, samples):
     uses = reader_map(graph)
     producers = {op.output: op for op in walk(graph.body)
                  if isinstance(op, Op) and len(op.outputs) == 1}
-    dtypes = Dtypes(graph.body.ops, samples)
+    dtypes = None
     renamed = {}
     for block in blocks_in(graph.body):
+        in_block = set(block.ops)
         for root in list(block.ops):
-            if not _adjoint_sum(root) or any(_adjoint_sum(r) and r in block.ops
+            if not _adjoint_sum(root) or any(_adjoint_sum(r) and r in in_block
                                               for r in uses.get(root.output) or ()):
                 continue
             groups = {}
-            for add, k in _terms_of(root, producers, uses, block):
-                term = add.args[k]
-                key = _monomial(term, producers)
-                if key is not None and (inexact(dtypes.sample(term)) or key[2] or any(
-                        inexact(dtypes.sample(v)) for v in key[3])):
-                    groups.setdefault(key[:2], []).append((add, k))
+            for add, k in _terms_of(root, producers, uses, in_block):
+                monomial = _monomial(add.args[k], producers)
+                if monomial is not None:
+                    groups.setdefault(monomial[:2], []).append((monomial, add, k))
             touched = set()         # (a sum op changed by one group is left to it)
             for group in groups.values():
-                if len(group) < 2 or any(add in touched for add, _ in group):
+                if len(group) < 2 or any(add in touched for _, add, _ in group):
                     continue
-                touched.update(add for add, _ in group)
+                dtypes = dtypes or Dtypes(graph.body.ops, samples)
+                if not all(_inexact_term(monomial, add.args[k], dtypes)
+                           for monomial, add, k in group):
+                    continue
+                touched.update(add for _, add, _ in group)
+                group = [(add, k) for _, add, k in group]
                 (add, k), rest = group[0], group[1:]
                 scaled = Value(add.args[k].hint, add.origin, temp=True)
                 block.ops.insert(block.ops.index(add), Op(
@@ -139,19 +143,27 @@ def merge_equal_monomials(graph, samples):
     apply_renames(graph, renamed)
 
 
+def _inexact_term(monomial, term, dtypes):
+    """Is a term surely of an inexact dtype: known so, or a product with a float
+    constant or with a value known so?"""
+    _, _, float_factor, values = monomial
+    return float_factor or inexact(dtypes.sample(term)) or \
+        any(inexact(dtypes.sample(v)) for v in values)
+
+
 def _adjoint_sum(op):
     return isinstance(op, Op) and op.adjoint is not None and op.prim is np.add and \
         elementwise_with(op, 2)
 
 
-def _terms_of(root, producers, uses, block):
+def _terms_of(root, producers, uses, in_block):
     """(sum op, operand index) of each term of the sum `root`, through the sums it adds
-    that are read only by it, in this block."""
+    that are read only by it, in its block (whose ops are `in_block`)."""
     terms = []
     for k, a in enumerate(root.args):
         inner = producers.get(a)
-        if _adjoint_sum(inner) and uses.get(a) == [root] and inner in block.ops:
-            terms += _terms_of(inner, producers, uses, block)
+        if _adjoint_sum(inner) and uses.get(a) == [root] and inner in in_block:
+            terms += _terms_of(inner, producers, uses, in_block)
         elif isinstance(a, Value):
             terms.append((root, k))
     return terms
