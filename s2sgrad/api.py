@@ -438,8 +438,11 @@ class WithExtras:
         """The function of this class for a call with these arguments (or operands)."""
         return self.for_extras(_extras_of(self.signature, args, kwargs))
 
-    def export(self, path, like=None):
-        same = self if like is None else self.for_call(tuple(like), {})
+    def export(self, path, like=None, like_kwargs=None):
+        """`like` and `like_kwargs`: the positional and keyword arguments of a call
+        whose extras the exported code is for."""
+        same = self if like is None and like_kwargs is None else \
+            self.for_call(tuple(like or ()), dict(like_kwargs or {}))
         GraphFunction.export(same, path)
 
 
@@ -458,18 +461,9 @@ class ExtrasGraphFunction(WithExtras, GraphFunction):
 
 class _ExtrasGradient(WithExtras):
     """A gradient of a function with *args or **kwargs (WithExtras).  `wrt` names
-    *args by its name or index: its gradient is a tuple, one per extra
-    positional argument; **kwargs (a dict) is not differentiated yet."""
-
-    def __init__(self, target, wrt, with_value):
-        super().__init__(target, wrt, with_value)
-        names = list(self.signature.parameters)
-        for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
-            param = self.signature.parameters[names[i]]
-            if param.kind is param.VAR_KEYWORD:
-                raise TypeError(f'wrt={param.name!r}: differentiating with respect to '
-                                f'**{param.name} (a dict) is not supported yet; pass the '
-                                f'arrays as named parameters or in *args')
+    them by name or index: the gradient of *args is a tuple, one per extra
+    positional argument; that of **kwargs a dict, one per extra keyword (a dict
+    argument: the body's `kwargs['lr']` reads it, frontend.lowering)."""
 
     def _with_extras(self, extras):
         return type(self)(self.target.for_extras(extras), self.indices, self.with_value)
@@ -537,9 +531,12 @@ def _takes_extras(fn):
 
 
 def _like_floats(gradient, arg):
-    """The gradient as a Python float where its argument was one (items of a tuple too)."""
+    """The gradient as a Python float where its argument was one (items of a tuple
+    or a dict too: *args, **kwargs)."""
     if type(arg) is tuple and type(gradient) is tuple:
         return tuple(_like_floats(g, a) for g, a in zip(gradient, arg))
+    if type(arg) is dict and type(gradient) is dict:
+        return {k: _like_floats(g, arg[k]) for k, g in gradient.items()}
     return _float_of(gradient) if type(arg) is float else gradient
 
 

@@ -157,13 +157,6 @@ def test_kwargs_are_constant_inputs():
         assert np.sum(sg.graph(trained)(W, x, **kwargs)) == pytest.approx(trained(W, x, **kwargs))
 
 
-def test_wrt_kwargs_is_refused():
-    with pytest.raises(TypeError, match=r"wrt='hyper': .*\*\*hyper \(a dict\) is not supported"):
-        sg.grad(trained, wrt='hyper')
-    with pytest.raises(TypeError, match=r"\*\*hyper"):
-        sg.grad(trained, wrt=2)
-
-
 def test_a_missing_kwargs_key_is_an_error_at_its_line():
     def f(x, **kw):
         return x * kw['scale']  # ERR
