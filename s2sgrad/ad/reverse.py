@@ -18,7 +18,7 @@ import numpy as np
 
 from ..analyses.shapes import SCALAR, ShapeClasses
 from ..ir.nodes import Block, Const, If, Loop, Value, walk
-from ..runtime import helpers
+from ..runtime import gradients_of, helpers
 from ..specialisation import GENERAL
 from . import interface
 from .activity import activity
@@ -127,7 +127,7 @@ def _gradient(sweep, x, unconnected, cast_like, scalars, handed):
         d = sweep.emit(helpers._sg_cast_like, [d, x], hint, origin)
     else:
         args = [d, x] + ([Const(True)] if unconnected == 'zero' else [])
-        d = sweep.emit(helpers._sg_gradient_of, args, hint, origin)
+        d = sweep.emit(gradients_of._sg_gradient_of, args, hint, origin)
         d.temp = True       # named by the user's assignment, or folded into it
     return d
 
@@ -143,9 +143,14 @@ def _array_of(sweep, d):
 
 
 def _unconnected(sweep, x, mode):
-    """What an x with no path to the ys gets: None, or zeros (`unconnected_gradients`)."""
+    """What an x with no path to the ys gets: None, or zeros (`unconnected_gradients`);
+    the zeros of an x that may be a container or object passed in are in its
+    structure, leaf by leaf (known only when the code runs)."""
     if mode == 'none':
         return Const(None)
+    if isinstance(x, Value) and sweep.lowering.may_be_mapping(x):
+        return sweep.emit(gradients_of._sg_gradient_of, [Const(None), x, Const(True)],
+                          grad_hint(x), sweep.block.origin, temp=False)
     if isinstance(x, Value):
         return sweep.emit(helpers._sg_zeros_like, [x], grad_hint(x), sweep.block.origin,
                           temp=False)

@@ -1,16 +1,23 @@
 """The `gradients(...)` call inside a `@graph` function: its arguments, then its adjoint.
 
 The tf.gradients signature is checked here (ad/interface.py has it): which
-arguments must be known when transforming, which may be values; ys, xs,
-grad_ys and stop_gradients are flat lists of values.  The adjoint is
-appended right where the call stands (ad/reverse.py), because the code
-after it may use its results.
+arguments must be known when transforming, which may be values.  ys, xs,
+grad_ys and stop_gradients are values or lists, tuples and dicts of them,
+nested: each is flattened into its leaves, as tf.nest flattens a structure
+(the ys' are summed, grad_ys matches them leaf by leaf), and the gradients
+are handed back in the structure of xs (a list for a list, as tf.gradients;
+nested lists, tuples and dicts as they were).  The adjoint is appended right
+where the call stands (ad/reverse.py), because the code after it may use its
+results.
 """
 import inspect
+
+import numpy as np
 
 from ..errors import TransformError
 from ..ir import prims
 from ..ir.nodes import Const, Pack, Value
+from ..runtime import containers, gradients_of
 from . import interface
 from .reverse import differentiate
 
@@ -42,17 +49,7 @@ def gradients_site(lowering, args, kwargs, node):
         operand = a[key]
         if isinstance(operand, Const) and operand.value is None:
             return None
-        if isinstance(operand, Pack) and operand.kind in ('list', 'tuple'):
-            items = operand.items
-        elif isinstance(operand, Const) and isinstance(operand.value, (list, tuple)):
-            items = [Const(v) for v in operand.value]
-        else:
-            items = [operand]
-        for item in items:
-            if isinstance(item, Pack):
-                raise ValueError(f'gradients(): {key} must be a value or a flat list of '
-                                 f'values{where}')
-        return items
+        return _leaves(operand)
 
     ys = as_list('ys') or []
     xs = as_list('xs') or []
@@ -96,6 +93,76 @@ def gradients_site(lowering, args, kwargs, node):
     if not isinstance(name, str):
         raise ValueError(f'gradients(): name must be a string{where}')
     name = str.__str__(name)        # (it goes into a comment: codegen escapes it)
-    grads = differentiate(lowering, ys, xs, grad_ys, stop, unconnected, method, bool(gate),
-                          name, origin)
-    return Pack('list', grads)
+    reads = {i: path for i, x in enumerate(xs) if (path := _read_path(lowering, x))}
+    roots = list(dict.fromkeys(root for root, _ in reads.values() if root not in xs))
+    grads = differentiate(lowering, ys, xs + roots, grad_ys, stop, unconnected, method,
+                          bool(gate), name, origin)
+    for i, (root, path) in reads.items():
+        groot = grads[xs.index(root) if root in xs else len(xs) + roots.index(root)]
+        grads[i] = lowering.builder.emit(gradients_of._sg_gradient_of_read,
+                                         [grads[i], root, groot, Const(path)], {}, origin,
+                                         grads[i].hint if isinstance(grads[i], Value) else None)
+    del grads[len(xs):]
+    return _packed_like(a['xs'], iter(grads), top=True)
+
+
+def _read_path(lowering, x):
+    """(root, path) where x is a read `root[k1].name['key']` of a parameter of the
+    function, with constant keys and names, ending in a string key or an
+    attribute (so what it reads from is a dict, an object or a NamedTuple: a
+    container passed in, whose reads of one path are one object); the path's
+    steps are (is an attribute, key).  Else None: a read `x[0]` of what may be
+    an array is a new array, its own value."""
+    steps = []
+    while isinstance(x, Value):
+        op = lowering.producing_op(x)
+        if op is None:
+            break
+        if op.prim is containers._sg_field:
+            steps.append((True, op.args[1].value))          # a NamedTuple's field, an attribute
+        elif op.prim is prims.GETITEM and isinstance(op.args[1], Const) and \
+                not isinstance(op.args[1].value, (slice, tuple, list, np.ndarray)) and \
+                op.args[0] not in lowering.ctx.lists:
+            steps.append((False, op.args[1].value))
+        else:
+            return None
+        x = op.args[0]
+    if not steps or x not in lowering.ctx.parameters:
+        return None
+    attribute, key = steps[0]
+    if not attribute and not isinstance(key, str):
+        return None     # `x[0]`, `layers[0][1]`: maybe an array's item, a new array
+    return x, tuple(reversed(steps))
+
+
+def _structure(operand):
+    """A list, tuple or dict of operands (a literal of the function's, or a constant),
+    as (kind, items, keys); None for a leaf."""
+    if isinstance(operand, Pack) and operand.kind in ('list', 'tuple', 'dict'):
+        return operand.kind, operand.items, operand.keys
+    if isinstance(operand, Const) and type(operand.value) in (list, tuple):
+        return type(operand.value).__name__, [Const(v) for v in operand.value], None
+    if isinstance(operand, Const) and type(operand.value) is dict:
+        value = operand.value
+        return 'dict', [Const(v) for v in value.values()], list(value)
+    return None
+
+
+def _leaves(operand):
+    """The operand's leaves, depth first in its order (a leaf: [itself])."""
+    structure = _structure(operand)
+    if structure is None:
+        return [operand]
+    return [leaf for item in structure[1] for leaf in _leaves(item)]
+
+
+def _packed_like(operand, grads, top=False):
+    """The gradients, taken from `grads` in `_leaves` order, in the operand's
+    structure; at the top, a list for a leaf or a tuple (as tf.gradients)."""
+    structure = _structure(operand)
+    if structure is None:
+        return Pack('list', [next(grads)]) if top else next(grads)
+    kind, items, keys = structure
+    if top and kind == 'tuple':
+        kind = 'list'
+    return Pack(kind, [_packed_like(item, grads) for item in items], keys)

@@ -10,7 +10,7 @@ class Context:
     """State shared by one whole transformation: the inlining stack."""
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
-                 'list_items', 'namespaces', 'memory', 'guards')
+                 'list_items', 'namespaces', 'memory', 'guards', 'parameters')
 
     def __init__(self):
         self.inlining = []
@@ -23,6 +23,7 @@ class Context:
         self.namespaces = []        # the globals of every user function lowered
         self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
         self.guards = Guards()      # what lowering read from outside the function
+        self.parameters = frozenset()   # the values of the function's parameters
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):

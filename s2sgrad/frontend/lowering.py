@@ -226,6 +226,7 @@ def lower_function(fn, gradients_site, extras=NO_EXTRAS):
     else:
         params, env = _parameters(fn, origin)
         _unpack_extras(params, env, extras, builder, origin)
+    ctx.parameters = frozenset(p.value for p in params)
     # the defaults are bound into the generated code (and a call's specialisation
     # knows their shapes): a rebound default, or an array default's new shape,
     # means a new transformation

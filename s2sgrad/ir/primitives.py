@@ -114,7 +114,7 @@ import math
 import numpy as np
 
 from ..ad import interface
-from ..runtime import construction, containers, helpers
+from ..runtime import construction, containers, gradients_of, helpers
 from ..runtime import loops as loop_helpers
 from . import prims
 from .nodes import Const
@@ -375,7 +375,7 @@ for _prim in (helpers._sg_split_like, helpers._sg_unstack, helpers._sg_list_fill
               containers._sg_dict_of_grad, containers._sg_dict_entries):
     _add(_prim, sequence_gradient=True)
 for _prim, _k in ((helpers._sg_unbroadcast, 1), (helpers._sg_cast_like, 1),
-                  (helpers._sg_gradient_of, 1), (helpers._sg_shape_of, 0),
+                  (gradients_of._sg_gradient_of, 1), (helpers._sg_shape_of, 0),
                   (helpers._sg_written_grad, 2), (helpers._sg_if_inexact, 1),
                   (helpers._sg_last_writes, 0)):
     _add(_prim, shape_only=frozenset({_k}))

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..runtime import containers, helpers
+from ..runtime import containers, gradients_of, helpers
 from ..runtime import loops as loop_helpers
 from .registry import register_constant, register_gradient
 
@@ -38,9 +38,15 @@ def cast_like_grad(dout, out, g, x):
     return helpers._sg_unbroadcast(dout, g)
 
 
-@register_gradient(helpers._sg_gradient_of, static=('x', 'zero'))
+@register_gradient(gradients_of._sg_gradient_of, static=('x', 'zero'))
 def gradient_of_grad(dout, out, g, x, zero=False):
     return helpers._sg_unbroadcast(dout, g)
+
+
+@register_gradient(gradients_of._sg_gradient_of_read, static=('root', 'path'))
+def gradient_of_read_grad(dout, out, g, root, groot, path):
+    return (gradients_of._sg_read_adjoint(dout, root, path, True),
+            gradients_of._sg_read_adjoint(dout, root, path, False))
 
 
 register_constant(

@@ -4,14 +4,14 @@ Each helper is self-contained (it needs nothing but `np` and other `_sg_`
 helpers), so `export` can copy the source of the ones a module uses into
 that module.  Helpers live by family; HELPERS gathers them by name.
 """
-from . import (construction, containers, fft, helpers, linalg, loops, objects, special,
-               statistics)
+from . import (construction, containers, fft, gradients_of, helpers, linalg, loops, objects,
+               special, statistics)
 
 
 def _gather():
     found = {}
     for module in (helpers, linalg, fft, special, construction, loops, statistics,
-                   containers, objects):
+                   containers, objects, gradients_of):
         for name, fn in vars(module).items():
             if name.startswith('_sg_') and callable(fn):
                 if name in found and found[name] is not fn:

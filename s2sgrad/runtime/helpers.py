@@ -136,17 +136,6 @@ def _sg_cast_like(g, x):
     return g
 
 
-def _sg_gradient_of(g, x, zero=False):
-    """What `gradients` returns for `x`: `g` with x's dtype and shape.
-
-    Integer and boolean values are constants (as in tf.gradients): None, or
-    zeros when unconnected gradients are asked as zeros.
-    """
-    if not np.issubdtype(np.result_type(x), np.inexact):
-        return _sg_zeros_like(x) if zero else None
-    return _sg_cast_like(g, x)
-
-
 def _sg_if_inexact(g, y):
     """Gradient `g` of `y` where `y` holds floats; zeros where it holds integers (a
     value written into an integer array is rounded: piecewise constant)."""
