@@ -3,7 +3,10 @@
 The module holds the imports the code uses, the source of each runtime
 helper it calls (helpers are self-contained), the user globals it reads
 (plain data and arrays of numbers, written by codegen.literal), and the
-function.  The file appears atomically: written to a temporary file beside
+function.  A helper's branches for containers and objects are helpers of their
+own (`_sg_cast_structure`, ...: named `*_structure`), copied only into the
+module of a function that reads a container or object (`_reads_structures`);
+in another, those names are `_sg_no_structures`, which raises a TypeError.  The file appears atomically: written to a temporary file beside
 it, then renamed, so no error leaves half a module behind; it gets the
 permissions `open()` would give it (the umask's, or an existing file's).
 """
@@ -20,7 +23,10 @@ from .codegen import literal
 from .codegen.printer import Verbatim, print_tree, source as print_statement
 from .codegen.spelling import MODULE_NAMES, library_path
 from . import runtime as runtime_helpers
-from .runtime.helpers import _sg_kind_of
+from .ir import primitives, prims
+from .ir.nodes import walk
+from .runtime.helpers import _sg_iterable, _sg_kind_of
+from .runtime.objects import _sg_is_object
 
 _HELPER_NAME = re.compile(r'\b_sg_\w+')
 
@@ -77,7 +83,15 @@ def module_source(compiled, like=None):
         helpers.add('_sg_expect_signature')
         header += ['', f'Specialised for arguments of shapes and dtypes '
                        f'{_signature(like)}: other arguments raise ValueError.']
-    helper_names = _helper_closure(sorted(helpers))
+    structures = _reads_structures(compiled, like)
+    helper_names = _helper_closure(sorted(helpers), structures)
+    if not structures:
+        stubs = [name for name in _helper_closure(sorted(helpers), True)
+                 if name.endswith(_STRUCTURE)]
+        if stubs:
+            helper_names = sorted(helper_names + ['_sg_no_structures'])
+            aliases += [_assign(stub, ast.Name('_sg_no_structures', ast.Load()))
+                        for stub in stubs]
     if helper_names or constants:
         _add_import(imports, ast.Import([ast.alias('numpy', 'np')]))
     module = _Module(notes)
@@ -187,18 +201,50 @@ def _with_signature_check(function, notes, compiled, like):
     return function
 
 
-def _helper_closure(names):
-    """The helpers `names` call, and the helpers those call, in a stable order."""
+def _helper_closure(names, structures=True):
+    """The helpers `names` call, and the helpers those call, in a stable order;
+    without `structures`, not those for containers and objects (`*_structure`)."""
     order, todo = [], list(names)
     while todo:
         name = todo.pop(0)
-        if name in order:
+        if name in order or not structures and name.endswith(_STRUCTURE):
             continue
         order.append(name)
         source = inspect.getsource(runtime_helpers.HELPERS[name])
         todo.extend(n for n in _HELPER_NAME.findall(source)
                     if n in runtime_helpers.HELPERS and n != name)
     return sorted(order)
+
+
+# The end of the names of the helpers for containers and objects.
+_STRUCTURE = '_structure'
+
+
+def _reads_structures(compiled, like):
+    """Can a container or an object reach the exported function's helpers?  Where
+    one of `like` (the arguments it checks its own against) is one, or the
+    function reads one: an item (`p['W']`, `x[0]`: maybe of a list), an
+    unpacking, a list it builds as it runs, a helper of containers and objects
+    (a field, a dict's items, a loop over a run-time sequence), or a gradient
+    helper whose result is a list or tuple (np.stack's of a list: its
+    `sequence_gradient`).  A function that reads none computes on arrays and
+    floats only."""
+    if like is not None and any(isinstance(arg, (list, tuple, dict)) or _sg_is_object(arg)
+                                for arg in like):
+        return True
+    for op in walk(compiled.graph.body):
+        prim = getattr(op, 'prim', None)
+        if prim in _STRUCTURE_PRIMS or primitives.info(prim).sequence_gradient or \
+                inspect.getmodule(prim) in _STRUCTURE_MODULES or prim is _sg_iterable:
+            return True
+    return False
+
+
+_STRUCTURE_PRIMS = (prims.GETITEM, prims.UNPACK, prims.LIST_NEW, prims.LIST_APPEND)
+
+# The runtime modules of the helpers for containers and objects.
+_STRUCTURE_MODULES = (runtime_helpers.containers, runtime_helpers.objects,
+                      runtime_helpers.loops, runtime_helpers.gradients_of)
 
 
 def export(compiled, path, like=None):

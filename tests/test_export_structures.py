@@ -16,6 +16,7 @@ import pytest
 import s2sgrad as sg
 
 from test_containers import assert_same_tree
+from test_frontend import _import_file
 
 MODELS = '''
 from dataclasses import dataclass
@@ -201,3 +202,41 @@ def test_the_command_line_exports_a_gradient_of_a_dict(models, tmp_path):
     args = arguments(models)['dict_mlp']
     assert_same_tree(run_exported(tmp_path, 'exported_cli', 'grad_dict_mlp', args),
                      sg.grad(models.dict_mlp)(*args))
+
+
+# ---- the helpers a module gets: those for containers only where they can reach ----
+
+def squares(x, w):
+    return np.sum((x * w) ** 2)
+
+
+def stacked(x, n):
+    hs = []
+    h = x
+    for _ in range(n):              # a list the code builds as it runs
+        h = np.tanh(h)
+        hs.append(h)
+    return np.sum(np.stack(hs) ** 2)
+
+
+def test_a_function_of_arrays_gets_no_helpers_for_containers(tmp_path):
+    sg.grad(squares).export(tmp_path / 'squares_grad.py')
+    text = (tmp_path / 'squares_grad.py').read_text()
+    assert '_sg_GradDict' not in text and '_sg_object_like' not in text
+    assert '_sg_cast_structure = _sg_no_structures' in text
+    assert len(text.splitlines()) < 110
+    grad_squares = _import_file(tmp_path / 'squares_grad.py', 'squares_grad').grad_squares
+    x, w = np.arange(3.0), np.full(3, 2.0)
+    np.testing.assert_allclose(grad_squares(x, w), sg.grad(squares)(x, w))
+    with pytest.raises(TypeError, match='exported from a function that reads no list'):
+        grad_squares([0.0, 1.0, 2.0], w)     # a list where the code takes arrays
+
+
+@pytest.mark.parametrize('like', [None, 'arrays'])
+def test_a_list_the_function_builds_keeps_the_helpers_for_containers(tmp_path, like):
+    x = np.linspace(-1.0, 1.0, 4)
+    sg.grad(stacked).export(tmp_path / 'stacked_grad.py', like=(x, 3) if like else None)
+    text = (tmp_path / 'stacked_grad.py').read_text()
+    assert '_sg_no_structures' not in text
+    grad_stacked = _import_file(tmp_path / 'stacked_grad.py', 'stacked_grad').grad_stacked
+    np.testing.assert_allclose(grad_stacked(x, 3), sg.grad(stacked)(x, 3))

@@ -62,22 +62,10 @@ def _sg_cast_like(g, x):
         return g                # the common case, first: nothing to do
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
-    if _sg_is_object(x):
-        return _sg_object_like(g, x)
+    if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
+        return _sg_cast_structure(g, x)
     if g is None:
-        if isinstance(x, dict):
-            g = {}
-        elif not isinstance(x, (list, tuple)):
-            return _sg_zeros_like(x)
-        else:
-            g = [None] * len(x)     # zeros in x's own structure, below
-    if isinstance(x, dict):
-        return {k: _sg_cast_like(g.get(k), xk) for k, xk in x.items()}
-    if isinstance(x, (list, tuple)):
-        cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
-        if isinstance(x, tuple):    # x's own structure (a NamedTuple's class too)
-            return type(x)(*cast) if hasattr(x, '_fields') else tuple(cast)
-        return cast
+        return _sg_zeros_like(x)
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if isinstance(x, np.ndarray):
@@ -88,6 +76,21 @@ def _sg_cast_like(g, x):
     if isinstance(x, np.generic):
         return x.dtype.type(g)
     return g
+
+
+def _sg_cast_structure(g, x):
+    """`_sg_cast_like` of a container's or object's gradient: in x's own structure,
+    zeros where `g` (or an entry of it) is None."""
+    if _sg_is_object(x):
+        return _sg_object_like(g, x)
+    if g is None:
+        g = {} if isinstance(x, dict) else [None] * len(x)
+    if isinstance(x, dict):
+        return {k: _sg_cast_like(g.get(k), xk) for k, xk in x.items()}
+    cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+    if isinstance(x, tuple):    # x's own structure (a NamedTuple's class too)
+        return type(x)(*cast) if hasattr(x, '_fields') else tuple(cast)
+    return cast
 
 
 def _sg_has_gradient(x):
@@ -138,12 +141,8 @@ def _sg_object_like(g, x):
 
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
-    if isinstance(x, (list, tuple)):
-        out = _sg_GradList([None] * len(x))     # an entry per item
-        out[index] = g
-        return out
-    if isinstance(x, dict) or _sg_is_object(x):
-        return _sg_GradDict({index: g})         # the other keys (attributes): none
+    if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
+        return _sg_scatter_add_structure(g, x, index)
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
     parts = index if type(index) is tuple else (index,)
     if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
@@ -152,6 +151,15 @@ def _sg_scatter_add(g, x, index):
     else:
         np.add.at(out, index, g)
     return out
+
+
+def _sg_scatter_add_structure(g, x, index):
+    """`_sg_scatter_add` into a container or object: its gradient with `g` at `index`."""
+    if isinstance(x, (list, tuple)):
+        out = _sg_GradList([None] * len(x))     # an entry per item
+        out[index] = g
+        return out
+    return _sg_GradDict({index: g})             # the other keys (attributes): none
 
 
 def _sg_sum_to(g, shape):
@@ -169,16 +177,21 @@ def _sg_sum_to(g, shape):
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
     if isinstance(x, (list, tuple, dict)):
-        if isinstance(x, dict) and isinstance(g, dict):
-            # (a second order: the gradient of a dict's or object's gradient x, of
-            # which only some entries were read) an entry for each of x's
-            return _sg_GradDict({k: _sg_zeros_like(v) if g.get(k) is None and v is not None
-                                 else g.get(k) for k, v in x.items()})
-        return g                # a container's gradient has an entry per item
+        return _sg_unbroadcast_structure(g, x)
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
     return _sg_sum_to(g, shape)
+
+
+def _sg_unbroadcast_structure(g, x):
+    """`_sg_unbroadcast` of a container's gradient: it has an entry per item."""
+    if isinstance(x, dict) and isinstance(g, dict):
+        # (a second order: the gradient of a dict's or object's gradient x, of
+        # which only some entries were read) an entry for each of x's
+        return _sg_GradDict({k: _sg_zeros_like(v) if g.get(k) is None and v is not None
+                             else g.get(k) for k, v in x.items()})
+    return g
 
 
 def _sg_zeros_like(x):
@@ -186,14 +199,20 @@ def _sg_zeros_like(x):
         return 0.0
     if isinstance(x, str):
         return None             # a dict's key walked by a loop: no gradient
+    if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
+        return _sg_zeros_structure(x)
+    return np.zeros_like(x)
+
+
+def _sg_zeros_structure(x):
+    """`_sg_zeros_like` of a container or object: zeros in its structure."""
     if isinstance(x, (list, tuple)):
         return _sg_GradList(_sg_zeros_like(item) for item in x)
     if isinstance(x, dict):
         return _sg_GradDict({k: _sg_zeros_like(item) for k, item in x.items()})
-    if _sg_is_object(x):        # an object's gradient: a dict of its attributes'
-        return _sg_GradDict({k: _sg_zeros_like(v) for k, v in vars(x).items()
-                             if _sg_has_gradient(v)})
-    return np.zeros_like(x)
+    # an object's gradient: a dict of its attributes'
+    return _sg_GradDict({k: _sg_zeros_like(v) for k, v in vars(x).items()
+                         if _sg_has_gradient(v)})
 
 
 def grad_gather_rows(E, idx, mask):

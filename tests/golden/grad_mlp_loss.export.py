@@ -6,51 +6,6 @@ Standalone: needs only NumPy.
 import numpy as np
 
 
-class _sg_GradDict(dict):
-    """The gradient of a dict: an entry per key (None where an item has none), added
-    key by key (as _sg_GradList)."""
-
-    def __add__(self, other):
-        return _sg_accumulate(self, other)
-
-    __radd__ = __iadd__ = __add__
-
-
-class _sg_GradList(list):
-    """The gradient of a list or tuple: one entry per item (None where an item has
-    none), added entry by entry -- `a + b` and `a += b` on gradients must sum, where
-    on Python lists they would concatenate."""
-
-    def __add__(self, other):
-        return _sg_accumulate(self, other)
-
-    __radd__ = __iadd__ = __add__
-
-
-def _sg_accumulate(a, b):
-    """The sum of two gradients of a value that may be a list or tuple (entries None
-    where an item has none): entry by entry, never `+` on the sequences, which
-    would concatenate them."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if isinstance(a, (list, tuple)):
-        return _sg_GradList(_sg_accumulate(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) or isinstance(b, dict):
-        # the other: the gradient of a dict's keys, walked by a loop (keys are
-        # constants: nothing in it); anything else would be lost, so it is an error
-        if not isinstance(b, dict):
-            return a if _sg_no_gradient(b) else _sg_mixed(a, b)
-        if not isinstance(a, dict):
-            return b if _sg_no_gradient(a) else _sg_mixed(a, b)
-        out = _sg_GradDict(a)
-        for k, y in b.items():
-            out[k] = _sg_accumulate(out.get(k), y)
-        return out
-    return a + b
-
-
 def _sg_cast_like(g, x):
     """Give gradient `g` the type, dtype and shape of its argument `x`.
 
@@ -62,22 +17,10 @@ def _sg_cast_like(g, x):
         return g                # the common case, first: nothing to do
     if type(x) is float and g is not None:
         return float(g.real if isinstance(g, (complex, np.complexfloating)) else g)
-    if _sg_is_object(x):
-        return _sg_object_like(g, x)
+    if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
+        return _sg_cast_structure(g, x)
     if g is None:
-        if isinstance(x, dict):
-            g = {}
-        elif not isinstance(x, (list, tuple)):
-            return _sg_zeros_like(x)
-        else:
-            g = [None] * len(x)     # zeros in x's own structure, below
-    if isinstance(x, dict):
-        return {k: _sg_cast_like(g.get(k), xk) for k, xk in x.items()}
-    if isinstance(x, (list, tuple)):
-        cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
-        if isinstance(x, tuple):    # x's own structure (a NamedTuple's class too)
-            return type(x)(*cast) if hasattr(x, '_fields') else tuple(cast)
-        return cast
+        return _sg_zeros_like(x)
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)          # a real value's gradient is real (see rules/fft.py)
     if isinstance(x, np.ndarray):
@@ -88,21 +31,6 @@ def _sg_cast_like(g, x):
     if isinstance(x, np.generic):
         return x.dtype.type(g)
     return g
-
-
-def _sg_has_gradient(x):
-    """Does a value of an object's attribute get a gradient (a float, an array of
-    floats, a container or object holding some)?  Other attributes (ints, strings,
-    configuration) are static: copied into the gradient as they are."""
-    if isinstance(x, (float, complex, np.inexact)):
-        return True
-    if isinstance(x, np.ndarray):
-        return np.issubdtype(x.dtype, np.inexact)
-    if isinstance(x, (list, tuple)):
-        return any(_sg_has_gradient(item) for item in x)
-    if isinstance(x, dict):
-        return any(_sg_has_gradient(item) for item in x.values())
-    return _sg_is_object(x) and any(_sg_has_gradient(v) for v in vars(x).values())
 
 
 def _sg_is_object(x):
@@ -130,28 +58,13 @@ def _sg_matmul_rhs_grad(dy, a, b):
     return g
 
 
-def _sg_mixed(a, b):
-    raise TypeError(f'a dict\'s gradient cannot be added to a gradient of a '
-                    f'{type(b if isinstance(a, dict) else a).__name__}: a dict is used '
-                    f'where another kind of value was')
-
-
-def _sg_no_gradient(g):
-    """Is g no gradient at all: None, or a list of them?"""
-    return g is None or isinstance(g, (list, tuple)) and all(_sg_no_gradient(x) for x in g)
-
-
-def _sg_object_like(g, x):
-    """The gradient of object `x` (a dataclass's or a plain object's) from `g`, a dict
-    of its attributes' gradients: an instance of x's class made without calling
-    `__init__`, its attributes set as a frozen dataclass's are (no `__setattr__`
-    of the class runs); static attributes copied from `x`."""
-    g = g or {}
-    out = object.__new__(type(x))
-    for name, value in vars(x).items():
-        object.__setattr__(out, name, _sg_cast_like(g.get(name), value)
-                           if _sg_has_gradient(value) else value)
-    return out
+def _sg_no_structures(*args):
+    """In an exported module whose function reads no container or object, the name of
+    each helper for them (export.py): a container or object passed in is an error,
+    not a gradient of another type."""
+    raise TypeError('this module was exported from a function that reads no list, '
+                    'tuple, dict or object: pass arrays and floats, or export a '
+                    'function that reads its argument as a container')
 
 
 def _sg_sum_to(g, shape):
@@ -169,12 +82,7 @@ def _sg_sum_to(g, shape):
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
     if isinstance(x, (list, tuple, dict)):
-        if isinstance(x, dict) and isinstance(g, dict):
-            # (a second order: the gradient of a dict's or object's gradient x, of
-            # which only some entries were read) an entry for each of x's
-            return _sg_GradDict({k: _sg_zeros_like(v) if g.get(k) is None and v is not None
-                                 else g.get(k) for k, v in x.items()})
-        return g                # a container's gradient has an entry per item
+        return _sg_unbroadcast_structure(g, x)
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -186,14 +94,14 @@ def _sg_zeros_like(x):
         return 0.0
     if isinstance(x, str):
         return None             # a dict's key walked by a loop: no gradient
-    if isinstance(x, (list, tuple)):
-        return _sg_GradList(_sg_zeros_like(item) for item in x)
-    if isinstance(x, dict):
-        return _sg_GradDict({k: _sg_zeros_like(item) for k, item in x.items()})
-    if _sg_is_object(x):        # an object's gradient: a dict of its attributes'
-        return _sg_GradDict({k: _sg_zeros_like(v) for k, v in vars(x).items()
-                             if _sg_has_gradient(v)})
+    if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
+        return _sg_zeros_structure(x)
     return np.zeros_like(x)
+
+
+_sg_cast_structure = _sg_no_structures
+_sg_unbroadcast_structure = _sg_no_structures
+_sg_zeros_structure = _sg_no_structures
 
 
 def grad_mlp_loss(W, b, x, t):
