@@ -2,6 +2,7 @@
 keys, like a dict argument's; with `*args`, other parameters, value_and_grad and
 has_aux.  Checked against central differences (s2sgrad.testing.check_grads on a
 function taking the dict) and against autograd running the same program."""
+import os
 import pickle
 import subprocess
 import sys
@@ -13,8 +14,10 @@ import s2sgrad as sg
 from s2sgrad.testing import check_grads
 
 from test_containers import assert_same_tree, with_autograd
+from test_errors import line_of
 
 RNG = np.random.default_rng(3)
+THIS_FILE = os.path.basename(__file__)
 
 
 def mlp(x, t, **params):
@@ -169,3 +172,18 @@ sys.stdout.buffer.write(pickle.dumps(grad_mlp(x, t, **params)))
 '''], input=pickle.dumps((x, t, params)), capture_output=True, check=True)
     assert_same_tree(pickle.loads(run.stdout), sg.grad(mlp, wrt='params')(
         x, t, **params))
+
+
+def test_spreading_a_dict_passed_in_as_keywords_is_refused_at_the_call():
+    def layer(x, W):
+        return np.tanh(x @ W)
+
+    def spreads(p, x):
+        return np.sum(layer(x, **p))  # ERR
+
+    p, x = {'W': RNG.standard_normal((3, 2))}, RNG.standard_normal((4, 3))
+    with pytest.raises(sg.TransformError, match=r'\*\*kwargs must be a dict known item by '
+                                                r'item') as info:
+        sg.grad(spreads)(p, x)
+    assert os.path.basename(info.value.filename) == THIS_FILE
+    assert info.value.lineno == line_of(spreads)
