@@ -240,3 +240,19 @@ def test_a_list_the_function_builds_keeps_the_helpers_for_containers(tmp_path, l
     assert '_sg_no_structures' not in text
     grad_stacked = _import_file(tmp_path / 'stacked_grad.py', 'stacked_grad').grad_stacked
     np.testing.assert_allclose(grad_stacked(x, 3), sg.grad(stacked)(x, 3))
+
+
+def test_an_export_like_containers_checks_their_items(models, tmp_path):
+    params, x = arguments(models)['dict_mlp']
+    sg.grad(models.dict_mlp).export(tmp_path / 'dict_like.py', like=(params, x))
+    grad_dict_mlp = _import_file(tmp_path / 'dict_like.py', 'dict_like').grad_dict_mlp
+    assert_same_tree(grad_dict_mlp(params, x), sg.grad(models.dict_mlp)(params, x))
+    wider = {**params, 'W1': np.ones((3, 5)), 'b1': np.ones(5), 'W2': np.ones((5, 2))}
+    with pytest.raises(ValueError, match='argument 0 is'):
+        grad_dict_mlp(wider, x)
+    model, x = arguments(models)['plain']
+    sg.grad(models.plain).export(tmp_path / 'plain_like.py', like=(model, x))
+    grad_plain = _import_file(tmp_path / 'plain_like.py', 'plain_like').grad_plain
+    assert_same_tree(grad_plain(model, x), sg.grad(models.plain)(model, x))
+    with pytest.raises(ValueError, match='argument 0 is'):
+        grad_plain(models.Plain(np.ones((3, 5)), np.ones(5)), x)

@@ -834,8 +834,15 @@ def _sg_scale_parts(a, s, parts=None):
 
 def _sg_kind_of(arg):
     """What a specialisation is made for, written as a literal: an array's shape and
-    dtype, or another argument's type."""
-    return (arg.shape, str(arg.dtype)) if isinstance(arg, np.ndarray) else type(arg).__name__
+    dtype, or another argument's type; a container's or object's with its items'
+    (its values' or attributes', in order)."""
+    if isinstance(arg, np.ndarray):
+        return (arg.shape, str(arg.dtype))
+    items = arg.values() if isinstance(arg, dict) else arg if isinstance(arg, (list, tuple)) \
+        else vars(arg).values() if _sg_is_object(arg) else None
+    if items is None:
+        return type(arg).__name__
+    return (type(arg).__name__, tuple(_sg_kind_of(item) for item in items))
 
 
 def _sg_expect_signature(args, signature, name):

@@ -18,10 +18,24 @@ def _sg_expect_signature(args, signature, name):
                              f'these, or without like= for any)')
 
 
+def _sg_is_object(x):
+    """Is `x` a dataclass instance or a plain object, differentiated attribute by
+    attribute (not an array, a number, a container, nor a builtin such as a function)?"""
+    return hasattr(x, '__dict__') and type(x).__module__ != 'builtins' and \
+        not isinstance(x, (np.ndarray, np.generic, type))
+
+
 def _sg_kind_of(arg):
     """What a specialisation is made for, written as a literal: an array's shape and
-    dtype, or another argument's type."""
-    return (arg.shape, str(arg.dtype)) if isinstance(arg, np.ndarray) else type(arg).__name__
+    dtype, or another argument's type; a container's or object's with its items'
+    (its values' or attributes', in order)."""
+    if isinstance(arg, np.ndarray):
+        return (arg.shape, str(arg.dtype))
+    items = arg.values() if isinstance(arg, dict) else arg if isinstance(arg, (list, tuple)) \
+        else vars(arg).values() if _sg_is_object(arg) else None
+    if items is None:
+        return type(arg).__name__
+    return (type(arg).__name__, tuple(_sg_kind_of(item) for item in items))
 
 
 def grad_mlp_loss(W, b, x, t):
