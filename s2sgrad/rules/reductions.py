@@ -9,9 +9,10 @@ function get their gradients too (`differentiable=`).
 import numpy as np
 
 from ..runtime.helpers import _sg_diff_adjoint, _sg_diff_pad, _sg_gradient_adjoint
-from ..runtime.helpers import _sg_inner_parts, _sg_prod_others, _sg_scalar_spacing
+from ..runtime.helpers import _sg_inner_parts, _sg_scalar_spacing
 from ..runtime.helpers import _sg_scale_parts, _sg_spacing_grad
-from ..runtime.helpers import _sg_prod_others_1, _sg_prod_others_2, _sg_prod_others_3
+from ..runtime.products import (_sg_prod_others, _sg_prod_others_1, _sg_prod_others_2,
+                                _sg_prod_others_3)
 from ..runtime.helpers import _sg_split_like, _sg_unbroadcast
 from ..runtime.special import _sg_special_no_gradient
 from ..runtime.statistics import _sg_average_weights, _sg_order_statistics_adjoint

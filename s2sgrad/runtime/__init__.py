@@ -5,12 +5,12 @@ helpers), so `export` can copy the source of the ones a module uses into
 that module.  Helpers live by family; HELPERS gathers them by name.
 """
 from . import (construction, containers, fft, gradients_of, helpers, linalg, loops, objects,
-               special, statistics)
+               products, special, statistics)
 
 
 def _gather():
     found = {}
-    for module in (helpers, linalg, fft, special, construction, loops, statistics,
+    for module in (helpers, products, linalg, fft, special, construction, loops, statistics,
                    containers, objects, gradients_of):
         for name, fn in vars(module).items():
             if name.startswith('_sg_') and callable(fn):

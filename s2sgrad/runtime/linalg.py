@@ -1,7 +1,7 @@
 """Runtime helpers for the linalg rules (each needs only np and other _sg_ helpers)."""
 import numpy as np
 
-from .helpers import _sg_prod_others
+from .products import _sg_prod_others
 
 
 def _sg_cofactor(a):
