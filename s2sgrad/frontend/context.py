@@ -10,7 +10,7 @@ class Context:
     """State shared by one whole transformation: the inlining stack."""
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
-                 'list_items', 'namespaces', 'memory', 'guards')
+                 'list_items', 'namespaces', 'memory', 'guards', 'whole')
 
     def __init__(self):
         self.inlining = []
@@ -23,6 +23,10 @@ class Context:
         self.namespaces = []        # the globals of every user function lowered
         self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
         self.guards = Guards()      # what lowering read from outside the function
+        # values that are a whole dict of their own (an argument, a copy made here, a
+        # version of one) -> the Python objects it may be: a write into one is a new
+        # version of it (frontend/versions.py)
+        self.whole = {}
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):
