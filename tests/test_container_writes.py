@@ -13,6 +13,7 @@ import pytest
 import s2sgrad as sg
 from s2sgrad.testing import check_grads
 
+from test_containers import assert_same_tree, numerical
 from test_errors import line_of
 
 THIS_FILE = os.path.basename(__file__)
@@ -151,6 +152,37 @@ def test_the_written_version_is_what_grad_of_x_sees():
         return np.sum(x @ p['W'])
     p = params()
     check_grads(copying(f), p, X, wrt=1, order=2)
+
+
+# ---- append to a list passed in -----------------------------------------------------------
+def appends_a_layer(layers, x):
+    layers.append((layers[0][0] * 2.0, layers[1][1]))
+    h = x
+    for W, b in layers:
+        h = np.tanh(h @ W + b)
+    return np.sum(h ** 2) + len(layers)
+
+
+def appends_in_a_helper(layers, x):
+    grow(layers, layers[-1][0].T)
+    W, b = layers[2]
+    return np.sum(np.tanh(x @ layers[0][0] + layers[0][1]) @ W) + np.sum(b)
+
+
+def grow(layers, W):
+    layers.append((W, layers[0][1] * 3.0))     # the caller's variable sees it
+
+
+@pytest.mark.parametrize('f', [appends_a_layer, appends_in_a_helper])
+def test_append_to_a_list_passed_in_is_a_new_version(f):
+    layers = [(RNG.standard_normal((3, 3)), RNG.standard_normal(3)) for _ in range(2)]
+    before = list(layers)
+    got = sg.grad(f)(layers, X)
+    assert len(layers) == 2 and all(a is b for a, b in zip(layers, before))
+    assert type(got) is list and len(got) == 2 and type(got[0]) is tuple
+    # central differences of Python's own run, on a copy
+    assert_same_tree(got, numerical(lambda L, x: f(list(L), x), (layers, X)),
+                     rtol=1e-5, atol=1e-7)
 
 
 # ---- dict methods -------------------------------------------------------------------------

@@ -404,20 +404,6 @@ def test_source_and_export_of_a_dict_gradient(tmp_path):
 
 
 # ---- what is refused ------------------------------------------------------------------------
-def appends_to_its_list(layers, x, t):
-    layers.append((layers[0][0], layers[0][1]))   # ERR
-    return list_of_tuples(layers, x, t)
-
-
-def test_appending_to_a_list_argument_is_refused_at_the_line():
-    layers = [(RNG.standard_normal(s), RNG.standard_normal(s[1])) for s in layer_sizes()]
-    x, t = data()
-    with pytest.raises(sg.TransformError, match="'append'") as err:
-        sg.grad(appends_to_its_list)(layers, x, t)
-    assert f'{THIS_FILE}:{line_of(appends_to_its_list)}' in str(err.value)
-    assert len(layers) == 2
-
-
 def test_an_attribute_of_an_object_without_a_dict_is_refused_when_it_runs():
     class Slotted:          # (an object's attributes: tests/test_objects.py)
         __slots__ = ('w',)

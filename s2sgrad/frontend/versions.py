@@ -25,7 +25,7 @@ _READERS = {prims.GETITEM: 0, containers._sg_get: 0, containers._sg_items: 0,
             containers._sg_replaced: 0, containers._sg_without: 0, len: 0,
             helpers._sg_iterable: 0, operator.contains: 1}
 
-_WRITES = frozenset({containers._sg_replaced, containers._sg_without})
+_WRITES = frozenset({containers._sg_replaced, containers._sg_without, containers._sg_copy})
 
 
 class VersionLowering:
@@ -123,6 +123,9 @@ class VersionLowering:
         target = node.func.value.id if isinstance(node.func.value, gast.Name) else None
         if name == 'copy' and not args and not kwargs:
             return None     # an array's too: np.copy (whose gradient is a dict's as well)
+        if name == 'append' and target is not None and base in self.ctx.whole and \
+                base not in self.ctx.lists:
+            return self.appended(base, args, kwargs, node, target)
         if name not in ('update', 'setdefault', 'pop') or kwargs or target is None:
             return None
         if not (args and known_literal(args[0]) or name == 'update' and len(args) == 1):
@@ -158,6 +161,19 @@ class VersionLowering:
                                 of=base)
         self.new_version(base, new, target)
         return item
+
+    def appended(self, base, args, kwargs, node, target):
+        """`layers.append(v)` on a list passed in (an array has no append): a copy of
+        it, appended to as a run-time list is, a new version of the caller's list."""
+        self.writable(base, node, 'appending to')
+        copied = self.emit_version(containers._sg_copy, [base, Const(list)], node, target,
+                                   of=base)
+        self.ctx.lists.add(copied)
+        out = self.list_method(copied, 'append', args, kwargs, node, target)
+        new = self.env[target]
+        self.own_version(new, of=base)
+        self.new_version(base, new, target)
+        return out
 
     def container_copy(self, fn, args, kwargs, node, hint):
         """`dict(p)` of a run-time dict (`dict(pairs)` of a run-time list of pairs),
