@@ -195,6 +195,11 @@ def by_values(p, x):
     return np.sum(np.tanh(x @ values[0] + values[1]))
 
 
+def by_tuple_of_values(p, x):
+    W, b, _ = tuple(p.values())
+    return np.sum(np.tanh(x @ W + b))
+
+
 def by_dict_copy(p, x):
     q = dict(p)
     q['W'] = q['W'] * 2.0                 # the copy only
@@ -221,7 +226,7 @@ def by_keys(p, x):
     return total
 
 
-METHODS = [by_get, by_values, by_dict_copy, by_method_copy, by_splat, by_keys]
+METHODS = [by_get, by_values, by_tuple_of_values, by_dict_copy, by_method_copy, by_splat, by_keys]
 
 
 @pytest.mark.parametrize('f', METHODS)

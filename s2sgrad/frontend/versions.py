@@ -177,11 +177,16 @@ class VersionLowering:
 
     def container_copy(self, fn, args, kwargs, node, hint):
         """`dict(p)` of a run-time dict (`dict(pairs)` of a run-time list of pairs),
-        `list(lst)` of a run-time list: a container of its own (None: another call)."""
-        if fn not in (dict, list) or len(args) != 1 or kwargs or \
+        `list(lst)` and `tuple(lst)` of a run-time list (`p.values()`): a container of
+        its own (None: another call)."""
+        if fn not in (dict, list, tuple) or len(args) != 1 or kwargs or \
                 not isinstance(args[0], Value):
             return None
         arg = args[0]
+        if fn is tuple:
+            return self.builder.emit(containers._sg_tuple, [arg], {}, self.origin(node),
+                                     hint or '_tuple', temp=hint is None) \
+                if arg in self.ctx.lists else None
         if fn is dict and arg in self.ctx.lists:
             return self.emit_version(containers._sg_dict_of, [arg], node, hint)
         if fn is list and arg not in self.ctx.lists:

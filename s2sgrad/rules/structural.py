@@ -190,6 +190,12 @@ def container_copy_grad(dout, out, base, kind=dict):
     return dout
 
 
+@register_gradient(containers._sg_tuple)
+def tuple_of_grad(dout, out, seq):
+    # the same items: an entry per item
+    return dout
+
+
 @register_gradient(containers._sg_replaced, static=('key',))
 def replaced_grad(dout, out, base, key, value):
     # p['W'] = v as a new version: the old version keeps its other entries, the

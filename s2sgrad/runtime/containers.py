@@ -162,6 +162,11 @@ def _sg_copy(base, kind=dict):
     return base.copy()
 
 
+def _sg_tuple(seq):
+    """`tuple(p.values())` of a run-time list: a tuple of its items."""
+    return tuple(seq)
+
+
 def _sg_without(base, key):
     """`del p['k']` / `p.pop('k')`: a shallow copy of dict `base` without `key`
     (KeyError if it has none, as Python's)."""
