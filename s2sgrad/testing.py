@@ -427,8 +427,11 @@ def check_grads(f, *args, wrt=0, order=2, rtol=1e-5, atol=1e-6, seed=0,
     ``atol + rtol * |numeric|``.  Arguments of lower precision (float32) are
     checked twice: the gradient at their own precision with a tolerance of
     ``sqrt(eps)`` of that type, and the gradient of float64 copies with
-    ``rtol``/``atol``.  Non-float arguments in ``wrt`` are not checked.  The
-    gradient function must not modify its arguments.
+    ``rtol``/``atol``.  A container in ``wrt`` (a dict, list, tuple,
+    NamedTuple, dataclass or object) is checked at each of its float leaves,
+    whose gradient must be there in the same structure; other non-float
+    arguments in ``wrt`` are not checked.  The gradient function must not
+    modify its arguments.
 
     With ``order >= 2`` the check is repeated on ``grad(grad(f, wrt), wrt)``
     (the gradient of the summed gradient outputs) and so on up to ``order``.

@@ -265,6 +265,26 @@ def kept_by_a_loop(p, x):
     return np.sum(x @ kept[0]['W'])
 
 
+def another_name_through_a_branch(p, x):
+    q = p
+    if np.sum(x) > 0:
+        p['W'] = p['W'] * 2.0
+    p['W'] = p['W'] + 1.0  # ERR
+    return np.sum(x @ q['W'])
+
+
+def one_of_two_dicts(p, x):
+    q = p if np.sum(x) > 0 else p['inner']
+    q['W'] = q['W'] * 2.0  # ERR
+    return np.sum(x @ p['W'])
+
+
+def one_of_two_arguments(p, x, r):
+    q = p if np.sum(x) > 0 else r
+    q['W'] = q['W'] * 2.0  # ERR
+    return np.sum(x @ p['W']) + np.sum(r['W'])
+
+
 def update_with_a_dict_passed_in(p, x):
     p.update(p['inner'])  # ERR
     return np.sum(x @ p['W'])
@@ -280,13 +300,16 @@ def splat_after_items(p, x):
     (after_a_list_holds_it, 'it is held by the value made at'),
     (kept_by_a_loop, 'in a loop whose iterations keep it'),
     (update_with_a_dict_passed_in, 'update'),
+    (another_name_through_a_branch, "'q' may be the same dict"),
+    (one_of_two_dicts, 'not an argument nor a copy made here'),
+    (one_of_two_arguments, "'p' may be the same dict"),
     (splat_after_items, 'dict built here'),
 ])
 def test_writes_the_lowering_cannot_follow_are_refused_at_the_line(f, match):
     p = params()
     p['inner'] = {'W': p['W']}
     with pytest.raises(sg.TransformError, match=match) as err:
-        sg.grad(f)(p, X)
+        sg.grad(f)(p, X, *([dict(p)] if f is one_of_two_arguments else []))
     assert f'{THIS_FILE}:{line_of(f)}' in str(err.value)
 
 
@@ -345,3 +368,24 @@ def walks_written(p, x):
 def test_a_copy_or_version_iterates_its_keys(f):
     """A loop over a copy of a dict (or a version of one) walks its keys, as Python's."""
     check_grads(copying(f), params(), X, order=1)
+
+
+def test_a_write_at_a_key_known_only_when_the_code_runs_fails_at_the_line():
+    def f(p, x):
+        for k in p:
+            p[k] = p[k] * 2.0  # ERR
+        return np.sum(x @ p['W'])
+    with pytest.raises(IndexError) as err:
+        sg.grad(f)({'W': np.ones((3, 3))}, X)
+    assert f'{THIS_FILE}:{line_of(f)}' in ' '.join(err.value.__notes__)
+
+
+def nested_write(p, x):
+    model = {'params': p, 'x': x}
+    model['params']['W'] = model['params']['W'] * 2.0   # p is that dict: it sees the write
+    return np.sum(np.tanh(x @ p['W'] + model['params']['b']))
+
+
+def test_a_write_through_a_dict_built_here_reaches_every_holder():
+    checked_grad(nested_write)
+    check_grads(copying(nested_write), params(), X, order=2)

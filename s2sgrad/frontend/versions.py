@@ -60,6 +60,15 @@ class VersionLowering:
                              f'be transformed: what holds it would change too; copy it first '
                              f'(`d = dict(d)`) and write into the copy', node)
         same = self.same_object(self.ctx.whole[base])
+        for env in self.envs_sharing():
+            for name, bound in env.items():
+                other = _other_version(bound, base, same)
+                if other is not None:
+                    raise self.error(f'{what} this dict cannot be transformed: '
+                                     f'{name.lstrip(".")!r} may be the same dict, as another '
+                                     f'version of it (through an if or a loop), and would not '
+                                     f'see the change; copy it first (`d = dict(d)`) and write '
+                                     f'into the copy', node)
         for op in self._ops_so_far():
             if isinstance(op, Op) and any(_keeps(op, v) for v in same):
                 raise self.error(f'{what} this dict cannot be transformed: it is held by the '
@@ -216,6 +225,19 @@ def _keeps(op, value):
     if not uses:
         return False
     return uses != [_READERS.get(op.prim)] or op.args[uses[0]] is not value
+
+
+def _other_version(bound, base, same):
+    """A value other than `base` that `bound` (a binding) is or holds, and that may be
+    the same Python object (one of `same`)."""
+    if bound is not base and isinstance(bound, Value) and bound in same:
+        return bound
+    if isinstance(bound, Pack):
+        for item in bound.items:
+            found = _other_version(item, base, same)
+            if found is not None:
+                return found
+    return None
 
 
 def _holds(operand, value):
