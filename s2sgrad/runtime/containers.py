@@ -4,7 +4,10 @@ needs only other `_sg_` helpers).
 
 A container argument is a run-time value like a list: `params['W1']` is a read
 whose gradient is the container's, with an entry at that key (helpers.py:
-_sg_scatter_add, _sg_GradDict); these give the other reads theirs.
+_sg_scatter_add, _sg_GradDict); these give the other reads theirs.  A write
+into a dict passed in is a new version of it, a shallow copy (_sg_replaced,
+_sg_without: frontend/versions.py), whose gradient is split between the old
+version and the written value.
 """
 from .helpers import _sg_GradDict, _sg_GradList, _sg_zeros_like
 from .objects import _sg_is_object
