@@ -13,7 +13,7 @@ from .codegen import literal
 from .errors import Origin
 from .frontend.lowering import NO_EXTRAS
 from .frontend.marks import GradientHelper, GraphHelper
-from .runtime.objects import _sg_is_object
+from .runtime.objects import _sg_has_gradient, _sg_is_object
 from .specialisation import FLOATS, GENERAL, Specialisation
 
 
@@ -685,20 +685,19 @@ def bind_arguments(signature, fname, at, args, kwargs):
 
 
 def _check_differentiable(arg, name, fname):
-    """A differentiated argument is a float, an array of floats, or a list, tuple
-    (NamedTuple) or dict of them, nested (its gradient has the same structure)."""
-    if isinstance(arg, (list, tuple)):
-        for item in arg:
-            _check_differentiable(item, name, fname)
-        return
-    if isinstance(arg, dict):
-        for item in arg.values():
-            _check_differentiable(item, name, fname)
-        return
+    """A differentiated argument is a float, an array of floats, an object, or a list,
+    tuple (NamedTuple) or dict holding some, nested (its gradient has the same
+    structure; its other leaves are constants: runtime/objects._sg_is_constant_leaf)."""
     if arg is inspect.Parameter.empty:
         return              # missing: the call itself says so
     if _sg_is_object(arg):
         return              # attribute by attribute; non-float attributes are static
+    if isinstance(arg, (list, tuple, dict)):
+        if arg and not _sg_has_gradient(arg):
+            raise TypeError(f'grad: argument {name!r} of {fname} holds no float or array '
+                            f'of floats to differentiate with respect to (its leaves are '
+                            f'constants)')
+        return
     if not isinstance(arg, (float, complex, np.inexact, np.ndarray)) or \
             (isinstance(arg, np.ndarray) and not np.issubdtype(arg.dtype, np.inexact)):
         raise TypeError(f'grad: argument {name!r} of {fname} must be a float or an array of '

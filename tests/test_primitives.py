@@ -20,7 +20,8 @@ _SPELLINGS = {'name', 'methods', 'attributes'}
 _NO_RULE = {prims.ALIAS, prims.GATE,        # ad/reverse.py passes their gradients through
             helpers._sg_list_entries,       # emitted by the AD in adjoints only
             containers._sg_dict_entries, containers._sg_items_grad,
-            containers._sg_values_grad, containers._sg_dict_of_grad}
+            containers._sg_values_grad, containers._sg_dict_of_grad,
+            containers._sg_items_grad_grad, containers._sg_values_grad_grad}
 
 
 def _signature(fn):

@@ -178,9 +178,8 @@ class AssignmentLowering:
             return
         if isinstance(index, Const) and isinstance(index.value, str):
             # (an array takes no string index: base is a dict passed in)
-            raise self.error('writing into a dict passed in cannot be transformed (it '
-                             'would change the caller\'s dict): build a new one, '
-                             '`{k: ... for k in d}`', node)
+            self.dict_store(base, index, value, node, hint)
+            return
         origin = self.origin(node)
         new = self.builder.emit(prims.SETITEM, [base, index, value], {}, origin,
                                 hint or getattr(base, 'hint', None) or '_written',
@@ -234,6 +233,10 @@ class AssignmentLowering:
                              '(it would mutate an object)', target)
         name = target.value.id
         base, index = self.subscript_target(target)
+        if isinstance(base, Value) and isinstance(index, Const) and \
+                isinstance(index.value, str):
+            self.dict_delete(base, index, target, name)     # a dict passed in
+            return
         if not (isinstance(base, Pack) and base.kind in ('list', 'dict')):
             raise self.error(f'del {name}[...]: items can be deleted only from a list or '
                              f'dict built in the function and known item by item', target)

@@ -150,6 +150,9 @@ class CallLowering:
             for item in args[0].items:
                 total = self.binary(gast.Add(), total, item, node)
             return total
+        copied = self.container_copy(fn, args, kwargs, node, hint)
+        if copied is not None:
+            return copied
         if fn in (tuple, list) and len(args) == 1 and isinstance(args[0], Pack):
             return Pack('tuple' if fn is tuple else 'list', args[0].items)
         if isinstance(fn, type) and issubclass(fn, tuple) and hasattr(fn, '_fields'):

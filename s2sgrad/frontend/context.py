@@ -10,7 +10,8 @@ class Context:
     """State shared by one whole transformation: the inlining stack."""
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
-                 'list_items', 'namespaces', 'memory', 'guards', 'parameters')
+                 'list_items', 'namespaces', 'memory', 'guards', 'parameters',
+                 'whole')
 
     def __init__(self):
         self.inlining = []
@@ -24,6 +25,10 @@ class Context:
         self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
         self.guards = Guards()      # what lowering read from outside the function
         self.parameters = frozenset()   # the values of the function's parameters
+        # values that are a whole dict of their own (an argument, a copy made here, a
+        # version of one) -> the Python objects it may be: a write into one is a new
+        # version of it (frontend/versions.py)
+        self.whole = {}
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):

@@ -92,9 +92,13 @@ class ExpressionLowering:
 
     def expr_Dict(self, node, hint):
         entries = {}                        # later keys override earlier ones, as in Python
+        base = None
         for k, v in zip(node.keys, node.values):
             if k is None:
                 packed = self.expr(v)
+                if isinstance(packed, Value) and not entries and base is None:
+                    base = packed           # {**p, 'W': v} of a dict passed in
+                    continue
                 if isinstance(packed, Const) and isinstance(packed.value, dict):
                     packed = Pack('dict', [Const(x) for x in packed.value.values()],
                                   list(packed.value))
@@ -106,6 +110,8 @@ class ExpressionLowering:
             if not known_literal(key):
                 raise self.error('dict keys must be constants', k)
             entries[key.value] = self.expr(v)
+        if base is not None:
+            return self.merged_dict(base, list(entries.items()), node)
         return Pack('dict', list(entries.values()), list(entries))
 
     def expr_List(self, node, hint):

@@ -214,6 +214,7 @@ class LoopLowering:
             else:
                 init = before.get(name, NONE)
                 init = NONE if init is DELETED else init
+            self.merged_version(phi, (init,))
             if init in self.ctx.lists:
                 self.ctx.lists.add(phi)
                 if k is None and only_appended(node.body, name):
@@ -271,11 +272,13 @@ class LoopLowering:
                                  f'keys) from one iteration to the next', node)
             nexts.append(new.items[k])
         effects.check_loop(self, slots, phis, nexts, carried, before, target_names, seen, body)
+        self.check_versions(phis, nexts, body, node)
         exit_flag = self.env.get(ctx['break_flag']) if ctx['breaks'] else None
         if isinstance(exit_flag, Const) and not exit_flag.value:
             exit_flag = None
         outputs = [Value(phi.hint, origin) for phi in phis]
         for phi, out, nxt in zip(phis, outputs, nexts):
+            self.merged_version(out, (phi, nxt))
             if phi in self.ctx.lists:
                 self.ctx.lists.add(out)
                 if phi in self.ctx.list_items:

@@ -42,11 +42,12 @@ from .source import capture
 from .spellings import TYPE_QUERIES
 from .statements import StatementLowering
 from .templates import TemplateLowering
+from .versions import VersionLowering
 
 
 class FunctionLowering(StatementLowering, AssignmentLowering, LoopLowering, ExpressionLowering,
                        ComprehensionLowering, CallLowering, MethodLowering, InliningLowering,
-                       TemplateLowering):
+                       TemplateLowering, VersionLowering):
     """Lowers one function body (a user function, an inlined helper, or a rule)."""
 
     __slots__ = ('ctx', 'builder', 'src', 'env', 'caller', 'returned', 'raised', 'result',
@@ -158,9 +159,12 @@ class FunctionLowering(StatementLowering, AssignmentLowering, LoopLowering, Expr
 
     def may_be_mapping(self, value):
         """Can this run-time value be a dict (an argument, or an item of one)?"""
+        if value in self.ctx.whole:
+            return True         # a copy or a version of one (frontend/versions.py)
         op = self.producing_op(value)
         return op is None or getattr(op, 'prim', None) in (prims.GETITEM, prims.UNPACK,
-                                                            containers._sg_get)
+                                                            containers._sg_get,
+                                                            containers._sg_dict_of)
 
     # ---- names -----------------------------------------------------------------
     def load_name(self, name, node):
@@ -231,6 +235,7 @@ def lower_function(fn, gradients_site, extras=NO_EXTRAS):
     # knows their shapes): a rebound default, or an array default's new shape,
     # means a new transformation
     ctx.guards.read_defaults(fn)
+    ctx.whole.update((p.value, frozenset({p.value})) for p in params)
     lowering = FunctionLowering(ctx, builder, src, env, gradients_site=gradients_site)
     result = lowering.lower_body()
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))

@@ -74,6 +74,9 @@ class MethodLowering:
                          f'transforming)', node)
 
     def method_call(self, base, name, args, kwargs, node, hint):
+        versioned = self.dict_method(base, name, args, kwargs, node)
+        if versioned is not None:
+            return versioned
         if name in effects.IN_PLACE_METHODS:
             # x.sort(), y[1:].fill(0.0): a write into the array (ir/effects.py)
             return effects.method_write(self, base, name, args, kwargs, self.origin(node))
@@ -101,4 +104,7 @@ class MethodLowering:
                                      temp=temp_name is not None or hint is None)
         written = effects.out_call(self, prim, args, kwargs, self.origin(node), emit_method,
                                    method=name)
-        return emit_method(args, kwargs, None) if written is None else written
+        out = emit_method(args, kwargs, None) if written is None else written
+        if name == 'copy' and base in self.ctx.whole:
+            self.own_version(out)       # p.copy() of a dict passed in: a dict of its own
+        return out

@@ -234,6 +234,7 @@ class StatementLowering:
         region.else_results.append(orelse)
         if then in self.ctx.lists or orelse in self.ctx.lists:
             self.ctx.lists.add(out)
+        self.merged_version(out, (then, orelse))
         return out
 
     def stmt_With(self, node):

@@ -42,10 +42,16 @@ def is_float_type(dtype):
     return dtype is None or np.issubdtype(dtype, np.inexact)
 
 
-@register_gradient((np.squeeze, np.expand_dims, np.copy), static=('axis',))
+@register_gradient((np.squeeze, np.expand_dims), static=('axis',))
 def reshape_like_grad(dy, y, a, axis=None, order='K', subok=False):
     # the elements keep their order: the gradient is reshaped back
     return np.reshape(dy, np.shape(a))
+
+
+@register_gradient(np.copy)
+def copy_grad(dy, y, a, order='K', subok=False):
+    # the same elements in the same shape (`p.copy()` of a dict too: the same entries)
+    return dy
 
 
 @register_gradient(np.reshape, static=('shape',))

@@ -141,6 +141,16 @@ def items_grad(dout, out, d):
     return containers._sg_items_grad(dout, d)
 
 
+@register_gradient(containers._sg_items_grad, static=('d',))
+def items_grad_grad(dout, out, g, d):
+    return containers._sg_items_grad_grad(dout, d)
+
+
+@register_gradient(containers._sg_values_grad, static=('d',))
+def values_grad_grad(dout, out, g, d):
+    return containers._sg_values_grad_grad(dout, d)
+
+
 @register_gradient(containers._sg_dict_of)
 def dict_of_grad(dout, out, pairs):
     return containers._sg_dict_of_grad(dout, pairs)
@@ -159,3 +169,62 @@ def bound_grad(dout, out, value, name):
 @register_gradient(helpers._sg_accumulate)
 def accumulate_grad(dout, out, a, b):
     return dout, dout
+
+
+# ---- reads and new versions of a dict (or list) passed in ------------------------------
+register_constant(containers._sg_keys)
+
+
+@register_gradient(containers._sg_get, static=('key',), differentiable=('default',))
+def get_grad(dy, y, d, key, default=None):
+    # p.get('W', w0): the dict's entry if it has the key, else the default's
+    return containers._sg_get_grad(dy, d, key), containers._sg_default_grad(dy, d, key)
+
+
+@register_gradient(containers._sg_get_grad, static=('d', 'key'))
+def get_grad_grad(dout, out, dy, d, key):
+    return containers._sg_entry(dout, key, dy)
+
+
+@register_gradient(containers._sg_default_grad, static=('d', 'key'))
+def default_grad_grad(dout, out, dy, d, key):
+    return containers._sg_default_grad(dout, d, key)
+
+
+@register_gradient(containers._sg_copy, static=('kind',))
+def container_copy_grad(dout, out, base, kind=dict):
+    return dout
+
+
+@register_gradient(containers._sg_tuple)
+def tuple_of_grad(dout, out, seq):
+    # the same items: an entry per item
+    return dout
+
+
+@register_gradient(containers._sg_replaced, static=('key',))
+def replaced_grad(dout, out, base, key, value):
+    # p['W'] = v as a new version: the old version keeps its other entries, the
+    # value gets the written one's
+    return containers._sg_zero_entry(dout, key), containers._sg_entry(dout, key, value)
+
+
+@register_gradient(containers._sg_zero_entry, static=('key',))
+def zero_entry_grad(dout, out, g, key):
+    return containers._sg_zero_entry(dout, key)
+
+
+@register_gradient(containers._sg_entry, static=('key', 'like'))
+def entry_grad(dout, out, g, key, like):
+    return containers._sg_entry_grad(dout, g, key)
+
+
+@register_gradient(containers._sg_entry_grad, static=('g', 'key'))
+def entry_grad_grad(dout, out, dy, g, key):
+    return containers._sg_entry(dout, key, dy)
+
+
+@register_gradient(containers._sg_without, static=('key',))
+def without_grad(dout, out, base, key):
+    # del p['k']: the other entries' gradients (the deleted item has none)
+    return dout

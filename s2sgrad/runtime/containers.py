@@ -4,7 +4,10 @@ needs only other `_sg_` helpers).
 
 A container argument is a run-time value like a list: `params['W1']` is a read
 whose gradient is the container's, with an entry at that key (helpers.py:
-_sg_scatter_add, _sg_GradDict); these give the other reads theirs.
+_sg_scatter_add, _sg_GradDict); these give the other reads theirs.  A write
+into a dict passed in is a new version of it, a shallow copy (_sg_replaced,
+_sg_without: frontend/versions.py), whose gradient is split between the old
+version and the written value.
 """
 from .helpers import _sg_GradDict, _sg_GradList, _sg_zeros_like
 from .objects import _sg_is_object
@@ -70,6 +73,18 @@ def _sg_items_grad(g, d):
     return out
 
 
+def _sg_items_grad_grad(g, d):
+    """The gradient of `g` in `_sg_items_grad(g, d)`: a (key, value) entry per item,
+    the value's from `g`, a dict's gradient (a second order through `.items()`)."""
+    return _sg_GradList(None if g is None or g.get(key) is None else (None, g[key])
+                        for key in d)
+
+
+def _sg_values_grad_grad(g, d):
+    """The gradient of `g` in `_sg_values_grad(g, d)`: an entry per value."""
+    return _sg_GradList(None if g is None else g.get(key) for key in d)
+
+
 def _sg_values_grad(g, d):
     """The gradient of dict `d` from that of `list(d.values())`."""
     return _sg_GradDict({key: entry for key, entry in zip(d, g) if entry is not None})
@@ -97,3 +112,77 @@ def _sg_dict_entries(g, keys, items):
     return tuple(_sg_zeros_like(item) if g.get(key) is None else g[key]
                  for key, item in zip(keys, items))
 
+
+# ---- new versions of a container passed in (a write never changes the caller's) ----
+def _sg_replaced(base, key, value):
+    """A shallow copy of dict or list `base` with its item `key` set to `value`
+    (`p['W'] = v`, `{**p, 'W': v}`: a new version of the container, the caller's
+    unchanged).  The same helper could serve an object's attribute."""
+    out = _sg_copy(base, (dict, list))
+    out[key] = value
+    return out
+
+
+def _sg_entry(g, key, like):
+    """The entry at `key` of a container's gradient `g`: zeros like `like` (the
+    item written there) where it has none."""
+    entry = None if g is None else g.get(key) if isinstance(g, dict) else g[key]
+    return _sg_zeros_like(like) if entry is None else entry
+
+
+def _sg_zero_entry(g, key):
+    """A copy of a container's gradient `g` with zeros at `key` (where the write
+    `_sg_replaced` overwrote the item: the old version gets nothing there)."""
+    if g is None:
+        return None
+    out = _sg_GradList(g) if isinstance(g, list) else _sg_GradDict(g)
+    if (key in out if isinstance(out, dict) else True) and out[key] is not None:
+        out[key] = _sg_zeros_like(out[key])
+    return out
+
+
+def _sg_entry_grad(dout, g, key):
+    """The gradient of `g` in `_sg_entry(g, key, like)`: `dout` at key, zeros at
+    g's other entries (a gradient of a gradient reads each of them)."""
+    if isinstance(g, list):
+        out = _sg_GradList(_sg_zeros_like(item) for item in g)
+    else:
+        out = _sg_GradDict({k: _sg_zeros_like(item) for k, item in (g or {}).items()})
+    out[key] = dout
+    return out
+
+
+def _sg_copy(base, kind=dict):
+    """`dict(p)`, `p.copy()`, `list(lst)` of a run-time container: a shallow copy, a
+    version of its own that a write may replace (of a gradient: the same type, which
+    keeps adding entry by entry)."""
+    if not isinstance(base, kind):
+        what = kind.__name__ if isinstance(kind, type) else 'dict or list'
+        raise TypeError(f'{what} of a {type(base).__name__} cannot be transformed: only '
+                        f'a {what} is copied here; build it with a comprehension')
+    if type(base) in (_sg_GradDict, _sg_GradList):
+        return type(base)(base)
+    return base.copy()
+
+
+def _sg_tuple(seq):
+    """`tuple(p.values())` of a run-time list: a tuple of its items."""
+    return tuple(seq)
+
+
+def _sg_without(base, key):
+    """`del p['k']` / `p.pop('k')`: a shallow copy of dict `base` without `key`
+    (KeyError if it has none, as Python's)."""
+    out = _sg_copy(base, dict)
+    del out[key]
+    return out
+
+
+def _sg_get_grad(dy, d, key):
+    """The gradient of dict `d` in `d.get(key, default)`: `dy` at key if d has it."""
+    return _sg_GradDict({key: dy}) if key in d else None
+
+
+def _sg_default_grad(dy, d, key):
+    """The gradient of the default in `d.get(key, default)`: `dy` if d has no key."""
+    return None if key in d else dy

@@ -4,7 +4,7 @@ Their names carry the reserved prefix `_sg_` so they never meet a user's name.
 """
 import numpy as np
 
-from .objects import _sg_has_gradient, _sg_is_object
+from .objects import _sg_has_gradient, _sg_is_constant_leaf, _sg_is_object
 
 
 def _sg_unbroadcast(g, x):
@@ -40,6 +40,8 @@ def _sg_ones_like(y):
     """The default initial gradient of `y`: ones of its shape and dtype."""
     if isinstance(y, float):
         return 1.0
+    if y is None:
+        return None             # a constant leaf's gradient, differentiated again: none
     if isinstance(y, (list, tuple, dict)) or _sg_is_object(y):
         return _sg_ones_structure(y)
     return np.ones_like(y)
@@ -105,8 +107,8 @@ def _sg_mixed(a, b):
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
-    if isinstance(x, str):
-        return None             # a dict's key walked by a loop: no gradient
+    if x is None or isinstance(x, str):
+        return None             # a dict's key walked by a loop, a constant leaf's gradient
     if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
         return _sg_zeros_structure(x)
     return np.zeros_like(x)
@@ -158,11 +160,18 @@ def _sg_cast_structure(g, x):
     if g is None:
         g = {} if isinstance(x, dict) else [None] * len(x)
     if isinstance(x, dict):
-        return {k: _sg_cast_like(g.get(k), xk) for k, xk in x.items()}
-    cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+        return {k: _sg_cast_item(g.get(k), xk) for k, xk in x.items()}
+    cast = [_sg_cast_item(gi, xi) for gi, xi in zip(g, x)]
     if isinstance(x, tuple):    # x's own structure (a NamedTuple's class too)
         return type(x)(*cast) if hasattr(x, '_fields') else tuple(cast)
     return cast
+
+
+def _sg_cast_item(g, x):
+    """The gradient of an item of a container argument: None for a constant leaf
+    (an int, a bool, None, a string, an integer array: as sg.gradients gives for an
+    integer x), else `g` cast like the item."""
+    return None if _sg_is_constant_leaf(x) else _sg_cast_like(g, x)
 
 
 def _sg_if_inexact(g, y):

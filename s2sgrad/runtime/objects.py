@@ -26,3 +26,11 @@ def _sg_has_gradient(x):
     if isinstance(x, dict):
         return any(_sg_has_gradient(item) for item in x.values())
     return _sg_is_object(x) and any(_sg_has_gradient(v) for v in vars(x).values())
+
+
+def _sg_is_constant_leaf(x):
+    """Is `x` a leaf of a differentiated container that is a constant: anything but a
+    float, an array of floats, a container or an object (an int, a bool, None, a
+    string, an integer array)?  Its gradient is None."""
+    return not isinstance(x, (list, tuple, dict)) and not _sg_is_object(x) and \
+        not _sg_has_gradient(x)

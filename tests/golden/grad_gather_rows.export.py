@@ -51,6 +51,13 @@ def _sg_accumulate(a, b):
     return a + b
 
 
+def _sg_cast_item(g, x):
+    """The gradient of an item of a container argument: None for a constant leaf
+    (an int, a bool, None, a string, an integer array: as sg.gradients gives for an
+    integer x), else `g` cast like the item."""
+    return None if _sg_is_constant_leaf(x) else _sg_cast_like(g, x)
+
+
 def _sg_cast_like(g, x):
     """Give gradient `g` the type, dtype and shape of its argument `x`.
 
@@ -86,8 +93,8 @@ def _sg_cast_structure(g, x):
     if g is None:
         g = {} if isinstance(x, dict) else [None] * len(x)
     if isinstance(x, dict):
-        return {k: _sg_cast_like(g.get(k), xk) for k, xk in x.items()}
-    cast = [_sg_cast_like(gi, xi) for gi, xi in zip(g, x)]
+        return {k: _sg_cast_item(g.get(k), xk) for k, xk in x.items()}
+    cast = [_sg_cast_item(gi, xi) for gi, xi in zip(g, x)]
     if isinstance(x, tuple):    # x's own structure (a NamedTuple's class too)
         return type(x)(*cast) if hasattr(x, '_fields') else tuple(cast)
     return cast
@@ -106,6 +113,14 @@ def _sg_has_gradient(x):
     if isinstance(x, dict):
         return any(_sg_has_gradient(item) for item in x.values())
     return _sg_is_object(x) and any(_sg_has_gradient(v) for v in vars(x).values())
+
+
+def _sg_is_constant_leaf(x):
+    """Is `x` a leaf of a differentiated container that is a constant: anything but a
+    float, an array of floats, a container or an object (an int, a bool, None, a
+    string, an integer array)?  Its gradient is None."""
+    return not isinstance(x, (list, tuple, dict)) and not _sg_is_object(x) and \
+        not _sg_has_gradient(x)
 
 
 def _sg_is_object(x):
@@ -197,8 +212,8 @@ def _sg_unbroadcast_structure(g, x):
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
-    if isinstance(x, str):
-        return None             # a dict's key walked by a loop: no gradient
+    if x is None or isinstance(x, str):
+        return None             # a dict's key walked by a loop, a constant leaf's gradient
     if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
         return _sg_zeros_structure(x)
     return np.zeros_like(x)

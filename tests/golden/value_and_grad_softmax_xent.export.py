@@ -74,8 +74,8 @@ def _sg_unbroadcast(g, x):
 def _sg_zeros_like(x):
     if isinstance(x, float):
         return 0.0
-    if isinstance(x, str):
-        return None             # a dict's key walked by a loop: no gradient
+    if x is None or isinstance(x, str):
+        return None             # a dict's key walked by a loop, a constant leaf's gradient
     if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
         return _sg_zeros_structure(x)
     return np.zeros_like(x)
