@@ -64,7 +64,7 @@ def plain_returns(graph, samples, lazy_shapes):
     renamed = {}
     for op in casts:
         d, x = op.args
-        kind = type(samples.get(x))
+        kind = type(dtypes.sample(x))     # (a leaf read from a container: its own)
         if kind is float:
             if isinstance(d, Const) and d.value is None:
                 renamed[op.output] = Const(0.0)
