@@ -38,6 +38,7 @@ class Container:
 
 # Dict keys a path may hold: compared and hashed by Python's own rules, never the user's.
 KEYS = (str, int, bool, type(None))
+_KEY_TYPES = frozenset(KEYS)
 
 # How deep the description goes into nested containers and objects (an object may
 # refer to itself).
@@ -49,14 +50,14 @@ def parts(value):
     or tuple's items (labels: None, or a NamedTuple's fields), a dict's with keys of
     `KEYS` (labels: its keys), an object's attributes (its `vars`); else None."""
     kind = type(value)
+    if kind is dict:        # (first and cheap: the api describes each call's arguments)
+        keys = tuple(value)
+        return (keys, tuple(value.values())) if _KEY_TYPES.issuperset(map(type, keys)) \
+            else None
     if kind is list or kind is tuple:
         return None, value
     if isinstance(value, tuple) and hasattr(kind, '_fields'):
         return kind._fields, value
-    if kind is dict:
-        if all(type(k) in KEYS for k in value):
-            return tuple(value), tuple(value.values())
-        return None
     if _sg_is_object(value) and type(getattr(value, '__dict__', None)) is dict:
         attributes = vars(value)
         return tuple(attributes), tuple(attributes.values())
