@@ -188,10 +188,7 @@ class GradFunction(GraphFunction, GradientHelper):
                 shapes = {i: _shape_of(a) for i, a in known.items()
                           if _shape_of(a) is not None}
                 samples = {i: sample_of(a) for i, a in known.items()}
-                for i, a in known.items():      # params['W1'], model.W: theirs too
-                    leaf_shapes, leaf_samples = leaves.leaves(i, a, _shape_of, sample_of)
-                    shapes.update(leaf_shapes)
-                    samples.update(leaf_samples)
+                leaves.add_leaves(known, shapes, samples, _shape_of, sample_of)
                 compiled = self._compile(Specialisation(shapes=shapes, samples=samples))
             if len(self._for_shapes) >= _SPECIALISATIONS:
                 del self._for_shapes[next(iter(self._for_shapes))]     # the oldest
@@ -667,25 +664,14 @@ def _signature(args, ndarray=np.ndarray, depth=0):
          tuple([n if n < 2 else 2 for n in a.shape]), a.nbytes >= _BIG_BYTES)
         if type(a) is ndarray else
         (type(a), _signature(a, depth=depth + 1)) if type(a) in (list, tuple) else
-        _described(a, _signature, depth) for a in args])
+        leaves.signature(a, _signature, depth) for a in args])
 
 
 def _exact_signature(args, ndarray=np.ndarray, depth=0):
     """The arguments' exact shapes and dtypes, for a specialisation that depends on them."""
     return tuple([(a.shape, a.dtype) if type(a) is ndarray else
                   (type(a), _exact_signature(a, depth=depth + 1)) if type(a) in (list, tuple) else
-                  _described(a, _exact_signature, depth) for a in args])
-
-
-def _described(a, signature, depth):
-    """The signature of a dict, NamedTuple or object whose leaves a specialisation
-    records (analyses.leaves.parts): its type, keys or names, and its items'
-    signatures; else its type."""
-    described = leaves.parts(a) if depth <= leaves.DEPTH else None
-    if described is None:
-        return type(a)
-    labels, items = described
-    return type(a), labels, signature(items, depth=depth + 1)
+                  leaves.signature(a, _exact_signature, depth) for a in args])
 
 
 _EXACT = 'exact sizes'       # the key of a specialisation for exact sizes starts with it

@@ -201,3 +201,37 @@ def test_second_order_through_the_dict():
     check(squared_norm, params, x, t)
     source = sg.grad(squared_norm).source_for(params, x, t)
     assert "return {'W1': " in source
+
+
+def test_a_leaf_read_twice_and_returned_in_aux():
+    def with_aux(params, x, t):
+        h = np.tanh(x @ params['W1'] + params['b1'])
+        loss = np.mean((h @ params['W2'] + params['b2'] - t) ** 2)
+        return loss, {'h': h, 'W1': params['W1']}
+
+    W1, b1, W2, b2, x, t = arrays()
+    params = as_dict(W1, b1, W2, b2)
+    grad, aux = sg.grad(with_aux, has_aux=True)(params, x, t)
+    assert_same_tree(grad, sg.grad(mlp)(params, x, t))
+    np.testing.assert_array_equal(aux['W1'], W1)
+    (value, aux), same = sg.value_and_grad(with_aux, has_aux=True)(params, x, t)
+    assert_same_tree(same, grad)
+    assert value == pytest.approx(mlp(params, x, t))
+
+
+def test_several_arguments_differentiated():
+    W1, b1, W2, b2, x, t = arrays()
+    params = as_dict(W1, b1, W2, b2)
+    dparams, dx = sg.grad(mlp, wrt=(0, 1))(params, x, t)
+    assert_same_tree(dparams, with_autograd(mlp, params, x, t))
+    np.testing.assert_allclose(dx, with_autograd(mlp, params, x, t, wrt=1))
+
+
+def test_no_leaf_gets_an_argument_or_another_leafs_array():
+    def f(p, x):
+        return np.sum(x * (p['a'] + p['b']))
+
+    p, x = {'a': RNG.standard_normal(3), 'b': RNG.standard_normal(3)}, RNG.standard_normal(3)
+    got = check(f, p, x)
+    assert not np.shares_memory(got['a'], x) and not np.shares_memory(got['b'], x)
+    assert not np.shares_memory(got['a'], got['b'])

@@ -100,6 +100,26 @@ def leaves(position, value, shape_of, sample_of):
     return shapes, samples
 
 
+def add_leaves(arguments, shapes, samples, shape_of, sample_of):
+    """Add the leaves of `arguments` (position -> argument) to a specialisation's
+    `shapes` and `samples` (`leaves`)."""
+    for position, value in arguments.items():
+        leaf_shapes, leaf_samples = leaves(position, value, shape_of, sample_of)
+        shapes.update(leaf_shapes)
+        samples.update(leaf_samples)
+
+
+def signature(value, of_items, depth):
+    """What a call's signature holds for a dict, NamedTuple or object whose leaves a
+    specialisation records (`parts`): its type, keys or names, and `of_items` of
+    its items (the api's signature, one level deeper); else its type."""
+    described = parts(value) if depth <= DEPTH else None
+    if described is None:
+        return type(value)
+    labels, items = described
+    return type(value), labels, of_items(items, depth=depth + 1)
+
+
 class LeafPaths:
     """Which values of a graph are reached from a specialisation's arguments by
     constant steps, and the facts recorded there (`facts`: a specialisation's

@@ -26,7 +26,7 @@ from ..codegen import literal
 from ..ir import prims
 from ..ir.nodes import Const, Op, Pack, Value, blocks_in, map_operand, walk
 from ..runtime import containers, helpers, loops
-from .adjoint_ops import adjoint_calls, adjoint_producers, reader_map
+from .adjoint_ops import adjoint_calls, adjoint_producers, definitions, owned, reader_map
 
 
 def read_leaves_once(body, shapes, outputs):
@@ -59,7 +59,7 @@ def displayed_gradients(graph, shapes, samples):
     a sum of scatter-adds at constant keys (module docstring), returned as it
     is: the display of x's structure instead.  Did any change?"""
     casts = [op for op in adjoint_calls(graph, helpers._sg_cast_like)
-             if op.args[1] in graph_params(graph)]
+             if op.args[1] in {p.value for p in graph.params}]
     if not casts:
         return False
     paths = LeafPaths(shapes)
@@ -69,15 +69,12 @@ def displayed_gradients(graph, shapes, samples):
     return any([builder.rewrite(cast) for cast in casts])
 
 
-def graph_params(graph):
-    return {p.value for p in graph.params}
-
-
 class _Display:
     def __init__(self, graph, paths, samples):
         self.graph, self.paths, self.samples = graph, paths, samples
         self.producers = adjoint_producers(graph)
         self.uses = reader_map(graph)
+        self.defs = definitions(graph)
         self.readers = {v for op in walk(graph.body) for v in op.inputs()}
 
     def rewrite(self, cast):
@@ -85,7 +82,7 @@ class _Display:
         if not isinstance(d, Value) or cast.output in self.readers or \
                 self.uses.get(d) != [cast]:
             return False
-        self.new_ops, self.reads = [], {Leaf(x, ()): x}
+        self.new_ops, self.reads, self.handed = [], {Leaf(x, ()): x}, set()
         for op in self.graph.body.ops:      # (what the forward code reads: at the top)
             for out in op.outputs if isinstance(op, Op) and op.adjoint is None else ():
                 if self.paths.at.get(out) is not None:
@@ -192,11 +189,18 @@ class _Display:
         return None
 
     def _sum(self, grads, leaf):
-        """The sum of a leaf's gradients, named after the leaf."""
+        """The sum of a leaf's gradients, named after the leaf.  Two leaves never get
+        the same array (`a + b`'s), nor one an array the gradient did not make: a
+        caller updating one in place must change nothing else (as ad/reverse.py
+        hands arguments theirs)."""
         total = grads[0]
         for g in grads[1:]:
             total = self._emit(np.add, [total, g], 'd' + _name(leaf),
                                style=('operator', '+'))
+        if total in self.handed or isinstance(self.samples.get(leaf), np.ndarray) and \
+                not owned(total, self.defs):    # (an argument's array: `x` in `x * p['a']`)
+            total = self._emit(np.copy, [total], 'd' + _name(leaf))
+        self.handed.add(total)
         if total.temp:
             total.hint, total.temp = 'd' + _name(leaf), False
         return total
