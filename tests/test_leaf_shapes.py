@@ -235,3 +235,36 @@ def test_no_leaf_gets_an_argument_or_another_leafs_array():
     got = check(f, p, x)
     assert not np.shares_memory(got['a'], x) and not np.shares_memory(got['b'], x)
     assert not np.shares_memory(got['a'], got['b'])
+
+
+@dataclasses.dataclass
+class Layer:
+    W: np.ndarray
+    b: np.ndarray
+
+
+@dataclasses.dataclass
+class Net:
+    layers: list
+    scale: float
+    name: str = 'net'
+
+
+def net_loss(net, x):
+    h = np.tanh(x @ net.layers[0].W + net.layers[0].b)
+    return net.scale * np.sum(h @ net.layers[1].W + net.layers[1].b)
+
+
+def state_loss(s, x):
+    return np.sum(np.tanh(x @ s['params'].W1 + s['params'].b1) @ s['params'].W2) * s['lr']
+
+
+def test_objects_in_a_list_in_an_object_and_a_namedtuple_in_a_dict():
+    W1, b1, W2, b2, x, t = arrays()
+    net = Net([Layer(W1, b1), Layer(W2, b2)], 0.5)
+    got = check(net_loss, net, x)
+    assert type(got.layers[0]) is Layer and got.name == 'net'
+    assert "_sg_object_like({'layers': [{'W': " in sg.grad(net_loss).source_for(net, x)
+    s = {'params': Params(W1, b1, W2, b2), 'lr': 0.1}
+    got = check(state_loss, s, x)
+    assert type(got['params']) is Params and not got['params'].b2.any()

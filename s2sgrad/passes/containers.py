@@ -100,9 +100,12 @@ class _Display:
             self.graph.result, lambda v: display if v is cast.output else v)
         return True
 
-    def _display(self, leaf, grads):
+    def _display(self, leaf, grads, cast=True):
         """The gradient of the container at `leaf`, the sum of `grads`, as a display
-        of its structure (an operand), or None."""
+        of its structure (an operand), or None.  `cast`: each leaf's gradient cast
+        to it and an object's made (`_sg_object_like`); else in the form the
+        runtime casts take (an object's: a dict of its attributes'), as the items
+        of an object or NamedTuple, which its helper casts."""
         node = self.paths.facts.get(leaf)
         if not isinstance(node, Container):
             return None
@@ -113,21 +116,23 @@ class _Display:
         obj = not issubclass(node.kind, (dict, list, tuple))
         if named:
             for field, index in zip(node.labels, range(node.length)):
-                terms.setdefault((ITEM, index), []).extend(terms.pop((FIELD, field), []))
+                if (FIELD, field) in terms:
+                    terms.setdefault((ITEM, index), []).extend(terms.pop((FIELD, field)))
         steps = [(FIELD, label) for label in node.labels] if obj else \
             [(ITEM, label) for label in node.labels] if node.kind is dict else \
             [(ITEM, i) for i in range(node.length)]
         if set(terms) - set(steps):
             return None
+        by_helper = obj or named or not cast    # (the items: cast by a helper)
         items, keys = [], []
         for step in steps:
             child = Leaf(leaf.root, leaf.path + (step,))
             if isinstance(self.paths.facts.get(child), Container) and step in terms:
-                item = self._display(child, terms[step])
-            elif obj or named:
-                # the helper casts each item as the general code does (zeros, or
-                # None, for items without a gradient; static attributes copied)
-                if obj and step not in terms:
+                item = self._display(child, terms[step], cast=not by_helper)
+            elif by_helper:
+                # cast as the general code casts (zeros, or None, for items without
+                # a gradient; an object's static attributes copied)
+                if step not in terms and (obj or node.kind is dict):
                     continue
                 item = Const(None) if step not in terms else self._sum(terms[step], child)
             elif not _inexact(self.samples.get(child)) or \
@@ -141,16 +146,13 @@ class _Display:
                 return None
             items.append(item)
             keys.append(step[1])
-        container = leaf.root if not leaf.path else self._read(leaf)
-        if obj:
-            return self._emit(helpers._sg_object_like, [Pack('dict', items, keys), container],
-                              'd' + _name(leaf))
-        if named:
-            return self._emit(helpers._sg_cast_like, [Pack('tuple', items), container],
-                              'd' + _name(leaf))
-        if node.kind is dict:
-            return Pack('dict', items, keys)
-        return Pack('list' if node.kind is list else 'tuple', items)
+        display = Pack('dict', items, keys) if obj or node.kind is dict else \
+            Pack('list' if node.kind is list else 'tuple', items)
+        if not cast or not (obj or named):
+            return display
+        helper = helpers._sg_object_like if obj else helpers._sg_cast_like
+        return self._emit(helper, [display, leaf.root if not leaf.path else self._read(leaf)],
+                          'd' + _name(leaf))
 
     def _terms(self, d, leaf, terms):
         """Add d's terms (step -> gradients) to `terms`, where d is a sum of
