@@ -268,3 +268,31 @@ def test_objects_in_a_list_in_an_object_and_a_namedtuple_in_a_dict():
     s = {'params': Params(W1, b1, W2, b2), 'lr': 0.1}
     got = check(state_loss, s, x)
     assert type(got['params']) is Params and not got['params'].b2.any()
+
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    W: np.ndarray
+    b: np.ndarray
+
+
+def affine(m, x):
+    return np.sum(np.tanh(x @ m.W + m.b))
+
+
+def test_an_attribute_rebound_between_calls_is_described_again():
+    W1, b1, _, _, x, _ = arrays()
+    grad = sg.grad(affine)
+    m = Layer(W1, b1)
+    grad(m, x)
+    m.b = b1[None, :]
+    assert grad(m, x).b.shape == (1, 4)
+    check(affine, m, x)
+
+
+def test_a_frozen_dataclass():
+    W1, b1, _, _, x, _ = arrays()
+    got = check(affine, Frozen(W1, b1), x)
+    assert type(got) is Frozen
+    assert "_sg_object_like({'W': dW, 'b': db}, m)" in \
+        sg.grad(affine).source_for(Frozen(W1, b1), x)
