@@ -296,3 +296,14 @@ def test_a_frozen_dataclass():
     assert type(got) is Frozen
     assert "_sg_object_like({'W': dW, 'b': db}, m)" in \
         sg.grad(affine).source_for(Frozen(W1, b1), x)
+
+
+def test_a_dict_holding_a_long_list_is_not_described():
+    """The api describes the arguments at each call: a long history held beside the
+    parameters is not walked (the general code runs, as right)."""
+    W1, b1, W2, b2, x, t = arrays()
+    params = dict(as_dict(W1, b1, W2, b2), history=[0.5] * 1000)
+    check(mlp, {k: v for k, v in params.items() if k != 'history'}, x, t)
+    got = sg.grad(mlp)(params, x, t)
+    assert len(got['history']) == 1000 and not any(got['history'])
+    assert '_sg_cast_like(' in sg.grad(mlp).source_for(params, x, t)

@@ -45,6 +45,12 @@ _KEY_TYPES = frozenset(KEYS)
 DEPTH = 6
 
 
+# The most items a described dict or object, or a list or tuple it holds, may have:
+# the api describes each call's arguments, and a model's object may hold a long
+# history (a list of a thousand losses) that no code reads by a constant index.
+MOST_ITEMS = 256
+
+
 def parts(value):
     """(labels, items) of a container or object the specialisation describes: a list's
     or tuple's items (labels: None, or a NamedTuple's fields), a dict's with keys of
@@ -52,16 +58,27 @@ def parts(value):
     kind = type(value)
     if kind is dict:        # (first and cheap: the api describes each call's arguments)
         keys = tuple(value)
-        return (keys, tuple(value.values())) if _KEY_TYPES.issuperset(map(type, keys)) \
+        items = _few(tuple(value.values())) if _KEY_TYPES.issuperset(map(type, keys)) \
             else None
+        return None if items is None else (keys, items)
     if kind is list or kind is tuple:
         return None, value
     if isinstance(value, tuple) and hasattr(kind, '_fields'):
         return kind._fields, value
     if _sg_is_object(value) and type(getattr(value, '__dict__', None)) is dict:
         attributes = vars(value)
-        return tuple(attributes), tuple(attributes.values())
+        items = _few(tuple(attributes.values()))
+        return None if items is None else (tuple(attributes), items)
     return None
+
+
+def _few(items):
+    """`items`, where neither they nor a list or tuple among them is longer than
+    MOST_ITEMS; else None (then `parts` describes nothing)."""
+    if len(items) > MOST_ITEMS or any(
+            len(item) > MOST_ITEMS for item in items if type(item) in (list, tuple)):
+        return None
+    return items
 
 
 def leaves(position, value, shape_of, sample_of):
