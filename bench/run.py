@@ -307,7 +307,7 @@ def first_call_child(name, key, long_lines):
     args = sp.args(inputs)
     w.hand(*sp.hand_args(inputs))   # NumPy's and BLAS's own first-call costs are not s2sgrad's
     cpu, t0 = time.process_time(), perf_counter()
-    g = sg.grad(sp.fn, wrt=w.wrt)
+    g = sg.grad(sp.fn, wrt=W.grad_wrt(sp, w.wrt))
     g(*args)
     first, first_cpu = perf_counter() - t0, time.process_time() - cpu
     warm = []
@@ -358,18 +358,21 @@ def check_spelling(w, sp, inputs, names, want, opts):
     hand = w.hand(*hand_args)
     g = None
     try:
-        out['transform'] = transform_times(sp.fn, w.wrt, args, opts.transform_repeats)
+        out['transform'] = transform_times(sp.fn, W.grad_wrt(sp, w.wrt), args,
+                                           opts.transform_repeats)
         if opts.fresh_processes:
             out['transform']['fresh_process'] = fresh_first_call(w, sp, opts.fresh_processes)
-        g = sg.grad(sp.fn, wrt=w.wrt)
-        before = snapshot(args)
-        reason = compare(g(*args), hand, names, [args[i] for i in w.wrt])
-        if reason is None and not unchanged(before, args):
+        g = sg.grad(sp.fn, wrt=W.grad_wrt(sp, w.wrt))
+        before = snapshot(hand_args)     # (a container spelling: the arrays it holds)
+        reason = compare(W.hand_gradients(sp, g(*args)), hand, names,
+                         [hand_args[i] for i in w.wrt])
+        if reason is None and not unchanged(before, hand_args):
             reason = 'the gradient call modified an argument in place'
         if reason is None:      # the same call with keyword arguments (may take another path)
             kwargs = dict(zip(_params(sp.fn), args))
-            reason = compare(sg.grad(sp.fn, wrt=w.wrt)(**kwargs), hand, names,
-                             [args[i] for i in w.wrt])
+            again = sg.grad(sp.fn, wrt=W.grad_wrt(sp, w.wrt))(**kwargs)
+            reason = compare(W.hand_gradients(sp, again), hand, names,
+                             [hand_args[i] for i in w.wrt])
             reason = reason and reason + ' (called with keyword arguments)'
     except Exception as exc:
         reason = f'{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ""}'
@@ -387,7 +390,8 @@ def check_spelling(w, sp, inputs, names, want, opts):
 
 def check_peer(peer, w, sp, inputs, names):
     """(result dict, call or None): the peer's gradient of spelling `sp`, checked as s2sgrad's."""
-    skip = P.skip_reason(peer.name, w, sp)
+    skip = P.skip_reason(peer.name, w, sp) or (
+        isinstance(sp, W.ContainerSpelling) and 'parameters in a container: s2sgrad only')
     if skip:
         return {'status': 'skipped', 'reason': skip}, None
     info = {}
@@ -536,7 +540,7 @@ def profile(w, sp, seconds=1.0):
     import cProfile
     import pstats
     args = sp.args(w.make_inputs(np.random.default_rng(0)))
-    g = sg.grad(sp.fn, wrt=w.wrt)
+    g = sg.grad(sp.fn, wrt=W.grad_wrt(sp, w.wrt))
     g(*args)
     try:        # the code a call really runs, where calls are specialised
         if hasattr(g, 'source_for'):

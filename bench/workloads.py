@@ -691,3 +691,109 @@ def workloads(long_lines=LONG_LINES):
                  targets={'forward': 2.0}),
         long_function(long_lines),
     ]
+
+
+# ---- the MLPs' parameters in containers ---------------------------------------------
+# (at the end: the generated code's comments name the lines of the functions above,
+# which the golden files and docs/generated-code.md show)
+def _as_dict(params):
+    """W1, b1, W2, b2, ...: {'W1': W1, 'b1': b1, ...}."""
+    return {f'{"Wb"[i % 2]}{i // 2 + 1}': p for i, p in enumerate(params)}
+
+
+def _as_layers(params):
+    """W1, b1, W2, b2, ...: [(W1, b1), (W2, b2), ...]."""
+    return [(params[i], params[i + 1]) for i in range(0, len(params), 2)]
+
+
+# Containers a spelling may take its differentiated inputs in: (pack the inputs,
+# the gradient as the hand gradient's tuple).
+STRUCTURES = {
+    'dict': (_as_dict, lambda g: tuple(g.values())),
+    'layers': (_as_layers, lambda g: tuple(a for layer in g for a in layer)),
+}
+
+
+@dataclasses.dataclass
+class ContainerSpelling(Spelling):
+    """A spelling taking the differentiated inputs (the first `nparams`) as its first
+    argument, in a container of STRUCTURES; its gradient is that container's."""
+    structure: str = 'dict'
+    nparams: int = 0
+
+    def args(self, inputs):
+        pack = STRUCTURES[self.structure][0]
+        return (pack(tuple(inputs[:self.nparams])),) + tuple(inputs[self.nparams:])
+
+
+def grad_wrt(sp, wrt):
+    """What sg.grad of spelling `sp` differentiates, for its workload's `wrt`."""
+    return 0 if isinstance(sp, ContainerSpelling) else wrt
+
+
+def hand_gradients(sp, got):
+    """The gradient a call of spelling `sp`'s sg.grad gives, as the hand gradient's tuple."""
+    return STRUCTURES[sp.structure][1](got) if isinstance(sp, ContainerSpelling) else got
+
+
+def mlp_small_dict(params, x, y):
+    h = np.tanh(x @ params['W1'] + params['b1'])
+    z = h @ params['W2'] + params['b2']
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def mlp_small_list(layers, x, y):
+    (W1, b1), (W2, b2) = layers
+    h = np.tanh(x @ W1 + b1)
+    z = h @ W2 + b2
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def mlp_large_dict(params, x, y):
+    h1 = np.tanh(x @ params['W1'] + params['b1'])
+    h2 = np.tanh(h1 @ params['W2'] + params['b2'])
+    z = h2 @ params['W3'] + params['b3']
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def mlp_large_list(layers, x, y):
+    (W1, b1), (W2, b2), (W3, b3) = layers
+    h1 = np.tanh(x @ W1 + b1)
+    h2 = np.tanh(h1 @ W2 + b2)
+    z = h2 @ W3 + b3
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
+def mlp_large_list_loop(layers, x, y):
+    h = x
+    for W, b in layers[:-1]:
+        h = np.tanh(h @ W + b)
+    W3, b3 = layers[-1]
+    z = h @ W3 + b3
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
+MLP_SMALL_SPELLINGS += (
+    ContainerSpelling('dict', mlp_small_dict, "params = {'W1': W1, ...}: params['W1']",
+                      structure='dict', nparams=4),
+    ContainerSpelling('list', mlp_small_list, 'layers = [(W1, b1), (W2, b2)]: '
+                      '(W1, b1), (W2, b2) = layers', structure='layers', nparams=4),
+)
+MLP_LARGE_SPELLINGS += (
+    ContainerSpelling('dict', mlp_large_dict, MLP_SMALL_SPELLINGS[4].note,
+                      structure='dict', nparams=6),
+    ContainerSpelling('list', mlp_large_list, 'layers = [(W1, b1), ...]: '
+                      '(W1, b1), ... = layers', structure='layers', nparams=6),
+    ContainerSpelling('list-loop', mlp_large_list_loop, 'layers = [(W1, b1), ...]: '
+                      'for W, b in layers[:-1]', structure='layers', nparams=6),
+)

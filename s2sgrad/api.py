@@ -8,6 +8,7 @@ import numpy as np
 
 from . import compiler, entry
 from .bound import BoundGradient, is_bound_method
+from .analyses import leaves
 from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
@@ -184,9 +185,10 @@ class GradFunction(GraphFunction, GradientHelper):
                 # transformation)
                 known = dict(enumerate(args))
                 known.update(_defaults_left(self.target.graph.params, len(args)))
-                shapes = {i: a.shape for i, a in known.items() if type(a) is np.ndarray}
-                shapes.update({i: () for i, a in known.items() if type(a) in _SHAPED_SCALARS})
+                shapes = {i: _shape_of(a) for i, a in known.items()
+                          if _shape_of(a) is not None}
                 samples = {i: sample_of(a) for i, a in known.items()}
+                leaves.add_leaves(known, shapes, samples, _shape_of, sample_of)
                 compiled = self._compile(Specialisation(shapes=shapes, samples=samples))
             if len(self._for_shapes) >= _SPECIALISATIONS:
                 del self._for_shapes[next(iter(self._for_shapes))]     # the oldest
@@ -631,6 +633,14 @@ _LAMBDA = 'lambda_'
 _SHAPED_SCALARS = (float, int, np.float64, np.float32)
 
 
+def _shape_of(a):
+    """The shape a specialisation records for an argument or leaf: an array's, `()` for
+    a scalar of `_SHAPED_SCALARS`, else None."""
+    if type(a) is np.ndarray:
+        return a.shape
+    return () if type(a) in _SHAPED_SCALARS else None
+
+
 def _defaults_left(params, passed):
     """position -> default, for the parameters (a graph's: the defaults its code
     binds) after the `passed` positional arguments whose default is an array or a
@@ -640,7 +650,7 @@ def _defaults_left(params, passed):
             type(p.default.value) in (np.ndarray,) + _SHAPED_SCALARS}
 
 
-def _signature(args, ndarray=np.ndarray):
+def _signature(args, ndarray=np.ndarray, depth=0):
     """What a specialisation depends on: each array's dtype and rank, and which of its
     dimensions are 1 (broadcasting) or 0, not their sizes; whether it is big
     (compiler.BIG_BYTES: what is worth writing into or releasing); other
@@ -650,15 +660,15 @@ def _signature(args, ndarray=np.ndarray):
         (a.dtype, a.ndim if 1 not in a.shape and 0 not in a.shape else
          tuple([n if n < 2 else 2 for n in a.shape]), a.nbytes >= _BIG_BYTES)
         if type(a) is ndarray else
-        (type(a), _signature(a)) if type(a) in (list, tuple) else type(a)
-        for a in args])
+        (type(a), _signature(a, depth=depth + 1)) if type(a) in (list, tuple) else
+        leaves.signature(a, _signature, depth) for a in args])
 
 
-def _exact_signature(args, ndarray=np.ndarray):
+def _exact_signature(args, ndarray=np.ndarray, depth=0):
     """The arguments' exact shapes and dtypes, for a specialisation that depends on them."""
     return tuple([(a.shape, a.dtype) if type(a) is ndarray else
-                  (type(a), _exact_signature(a)) if type(a) in (list, tuple) else type(a)
-                  for a in args])
+                  (type(a), _exact_signature(a, depth=depth + 1)) if type(a) in (list, tuple) else
+                  leaves.signature(a, _exact_signature, depth) for a in args])
 
 
 _EXACT = 'exact sizes'       # the key of a specialisation for exact sizes starts with it

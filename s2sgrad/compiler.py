@@ -71,6 +71,7 @@ from .ir.clone import inline_graph
 from .ir.graph import Graph, Param
 from .ir.nodes import Const, Op, Pack, Value, values_in, walk
 from .passes import canonical, fold, inplace
+from .passes.containers import read_leaves_once
 from .passes.peephole import simplify_adjoint
 from .passes.simplify import eliminate_dead_code
 from .specialisation import GENERAL
@@ -183,6 +184,8 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL,
                                   specialisation.shapes)
     if specialisation.shapes is not None:     # one spelling of each computation
         canonical.respell(builder.stack[0], forward_shapes, specialisation.samples, ys)
+        read_leaves_once(builder.stack[0], specialisation.shapes,
+                         set(ys) | set(values_in(aux) if aux is not None else ()))
     grads = reverse.differentiate(lowering, ys, xs, name=f'grad of {target_graph.name}',
                                   origin=target_graph.origin, cast_like=True,
                                   specialisation=specialisation, forward_shapes=forward_shapes,

@@ -11,6 +11,8 @@ gradient has no specialisation (`GENERAL`).
 import dataclasses
 import types
 
+from .analyses.leaves import Leaf
+
 
 @dataclasses.dataclass(frozen=True)
 class Specialisation:
@@ -18,7 +20,9 @@ class Specialisation:
 
     `shapes` and `samples` are keyed by argument position as the API makes them,
     and by parameter value once `bound` to a graph's parameters (`params`); a
-    sample is left out where it is not known.
+    sample is left out where it is not known.  They hold the leaves of container
+    and object arguments too, under `analyses.leaves.Leaf(argument, path)` keys
+    (and `Sequence` shapes for the lists and tuples on the paths).
     """
 
     floats: bool = False            # every argument is a Python float
@@ -35,10 +39,12 @@ class Specialisation:
     def bound(self, values):
         """The same specialisation keyed by `values` (the parameters' values, in
         argument order) instead of argument positions."""
+        def key(k):
+            return Leaf(values[k.root], k.path) if isinstance(k, Leaf) else values[k]
         shapes = None if self.shapes is None else \
-            {values[i]: shape for i, shape in self.shapes.items()}
+            {key(k): shape for k, shape in self.shapes.items()}
         samples = None if self.samples is None else \
-            {values[i]: s for i, s in self.samples.items() if s is not None}
+            {key(k): s for k, s in self.samples.items() if s is not None}
         return Specialisation(self.floats, shapes, samples, tuple(values))
 
     @property

@@ -145,6 +145,34 @@ def elementwise(w, x, y):
 # results written into dead arrays (`dz = dr; dz *= ...`), big arrays (128 KiB) released
 grad_elementwise_for_shapes = _ForShapes(sg.grad(elementwise), *[np.ones(1 << 14)] * 3)
 
+def dict_mlp(params, x, t):
+    h = np.tanh(x @ params['W1'] + params['b1'])
+    y = h @ params['W2'] + params['b2']
+    return np.mean((y - t) ** 2)
+
+
+def layers_mlp(layers, x, t):
+    h = x
+    for W, b in layers:
+        h = np.tanh(h @ W + b)
+    return np.mean((h - t) ** 2)
+
+
+def _zoo_arguments():
+    """The MLP's parameters as a dict and as a list of (W, b) layers, and its data."""
+    rng = np.random.default_rng(0)
+    params = {'W1': rng.normal(size=(3, 5)), 'b1': np.zeros(5),
+              'W2': rng.normal(size=(5, 2)), 'b2': np.zeros(2)}
+    x, t = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    layers = [(params['W1'], params['b1']), (params['W2'], params['b2'])]
+    return params, layers, x, t
+
+
+# models as people write them (docs/models.md): a dict of parameters, a list of layers
+_PARAMS, _LAYERS, _X, _T = _zoo_arguments()
+grad_dict_mlp_for_shapes = _ForShapes(sg.grad(dict_mlp), _PARAMS, _X, _T)
+grad_layers_mlp_for_shapes = _ForShapes(sg.grad(layers_mlp), _LAYERS, _X, _T)
+
 CASES = {
     'grad_rnn': grad_rnn,
     'grad_piecewise': grad_piecewise,
@@ -161,4 +189,6 @@ CASES = {
     'second_derivative': second_derivative,
     'grad_gather_rows': grad_gather_rows,
     'grad_elementwise_for_shapes': grad_elementwise_for_shapes,
+    'grad_dict_mlp_for_shapes': grad_dict_mlp_for_shapes,
+    'grad_layers_mlp_for_shapes': grad_layers_mlp_for_shapes,
 }

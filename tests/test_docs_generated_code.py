@@ -9,6 +9,7 @@ import os
 import pathlib
 
 import bench_workloads
+import golden_cases
 
 ROOT = pathlib.Path(__file__).parent.parent
 PAGE = ROOT / 'docs' / 'generated-code.md'
@@ -50,6 +51,22 @@ matter); `del` frees a big array once it is dead.
 """
 
 
+# Models as people write them (tests/golden_cases.py): golden case -> its function.
+MODELS = {'grad_dict_mlp_for_shapes': 'dict_mlp', 'grad_layers_mlp_for_shapes': 'layers_mlp'}
+
+MODELS_HEAD = """
+## Models as people write them
+
+The parameters in a dict, or in a list of `(W, b)` layers
+([models.md](models.md)).  A specialisation knows the shapes of the leaves a
+function reads by constant keys: each is read once, named after its key
+(`W1 = params['W1']`, its gradient `dW1`), and the gradient is returned as a
+display of the argument.  Items of a list walked by a loop differ from one
+iteration to the next: their gradients are summed into the list's as the code
+runs.
+"""
+
+
 def page():
     """The page's text, from the goldens and the workloads."""
     workloads = {w.name: w for w in bench_workloads.load().workloads(long_lines=20)}
@@ -64,6 +81,11 @@ def page():
         parts.append(_code('Written by hand', inspect.getsource(w.hand)))
         if note:
             parts.append(f'\n{note}\n')
+    parts.append(MODELS_HEAD)
+    for name, function in MODELS.items():
+        parts.append(_code('The function', inspect.getsource(getattr(golden_cases, function))))
+        parts.append(_code(f'Generated: `sg.grad({function}).source_for(*arguments)`',
+                           (GOLDEN / f'{name}.source.py').read_text()))
     return ''.join(parts)
 
 

@@ -22,6 +22,7 @@ from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Value
 from ..ir.primitives import elementwise, info
 from ..runtime import helpers
+from .leaves import Container, LeafPaths
 
 _SCALAR_TYPES = (bool, int, float, complex, np.float64, np.float32, np.float16,
                  np.complex64, np.complex128)
@@ -41,6 +42,7 @@ def sample_of(arg):
 class Dtypes:
     def __init__(self, ops, samples):
         self.samples = dict(samples) if _NUMPY_2 else {}
+        self.leaves = LeafPaths(self.samples)   # params['W1'], model.W: the leaves' samples
         if _NUMPY_2:
             self.add(ops)
 
@@ -68,10 +70,16 @@ class Dtypes:
                     a, b = self.sample(rt), self.sample(re_)
                     if _same_kind(a, b):
                         self.samples[out] = a
-            elif len(op.outputs) == 1:
-                s = self._result(op)
-                if s is not None:
-                    self.samples[op.outputs[0]] = s
+            else:
+                leaves = self.leaves.fact(op)
+                for out, leaf in zip(op.outputs, leaves):
+                    if leaf is not None and not isinstance(leaf, Container):
+                        self.samples[out] = leaf
+                if len(op.outputs) == 1 and (leaves[0] is None or
+                                             isinstance(leaves[0], Container)):
+                    s = self._result(op)
+                    if s is not None:
+                        self.samples[op.outputs[0]] = s
 
     def _loop(self, op):
         """A carried variable keeps its initial dtype if an iteration gives it back."""

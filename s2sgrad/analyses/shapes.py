@@ -25,6 +25,7 @@ import numpy as np
 from ..ir import prims
 from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
 from ..ir.primitives import axis_operand, einsum_terms, einsum_tokens, elementwise, info
+from .leaves import Leaf, LeafPaths
 
 SCALAR = 'scalar'
 
@@ -38,8 +39,10 @@ class ShapeClasses:
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
         self.sizes_used = False         # a shape holds for these exact sizes only
         self.witnesses = {}             # a value -> an operand of its shape at every size
+        self.leaves = LeafPaths(shapes)   # params['W1'], model.W: the leaves' shapes
         for v, shape in (shapes or {}).items():
-            self.classes[v] = SCALAR if shape == () else tuple(shape)
+            if not isinstance(v, Leaf):
+                self.classes[v] = SCALAR if shape == () else tuple(shape)
         self.add(ops)
 
     def add(self, ops):
@@ -67,9 +70,12 @@ class ShapeClasses:
                         self.classes[out] = a
                     self._note_integer(out, self.is_integer(rt) and self.is_integer(re_))
                 continue
-            token = self._result(op)
-            for out in op.outputs:
-                self.classes[out] = token if len(op.outputs) == 1 else object()
+            leaves = [_token(leaf) if isinstance(leaf, tuple) else None
+                      for leaf in self.leaves.fact(op)]
+            token = leaves[0] if leaves and leaves[0] is not None else self._result(op)
+            for out, leaf in zip(op.outputs, leaves):
+                self.classes[out] = token if len(op.outputs) == 1 else \
+                    object() if leaf is None else leaf
             if len(op.outputs) == 1:
                 self._note_integer(op.outputs[0], self._integer_result(op))
             if len(op.outputs) == 1 and token is not SCALAR:

@@ -6,8 +6,9 @@ product, and reading a value wherever another was read."""
 import numpy as np
 
 from ..analyses.shapes import ShapeClasses
-from ..ir.primitives import elementwise
-from ..ir.nodes import Const, Op, Value, map_operand, values_in, walk
+from ..ir.primitives import elementwise, info
+from ..ir import prims
+from ..ir.nodes import Const, If, Loop, Op, Value, map_operand, values_in, walk
 
 
 def reader_map(graph):
@@ -127,3 +128,36 @@ def apply_renames(graph, renamed, ops_done=False):
 
 def style_of(op):
     return op.style[0] if isinstance(op.style, tuple) else op.style
+
+
+def definitions(graph):
+    """value -> the op, or the region (a loop's carried values), defining it."""
+    defs = {out: op for op in walk(graph.body) for out in op.outputs}
+    for loop in walk(graph.body):
+        if isinstance(loop, Loop):
+            defs.update((v, loop) for v in loop.defined())
+    return defs
+
+
+def owned(v, defs, seen=None):
+    """Is v surely an array the gradient made (new, writeable, no argument's memory):
+    an op's `fresh` result, a sum into one, or a carried value or branch result
+    that is one on every path?"""
+    seen = set() if seen is None else seen
+    if v in seen:
+        return True             # (a loop's value carried unchanged: its other paths decide)
+    seen.add(v)
+    op = defs.get(v)
+    if isinstance(op, Op):
+        if op.prim is prims.INPLACE_ADD:
+            return owned(op.args[0], defs, seen)
+        return info(op.prim).fresh
+    if isinstance(op, If):
+        k = op.outputs.index(v)
+        return all(isinstance(r, Value) and owned(r, defs, seen)
+                   for r in (op.then_results[k], op.else_results[k]))
+    if isinstance(op, Loop) and (v in op.outputs or v in op.phis):
+        k = op.outputs.index(v) if v in op.outputs else op.phis.index(v)
+        return all(isinstance(r, Value) and owned(r, defs, seen)
+                   for r in (op.inits[k], op.nexts[k]))
+    return False

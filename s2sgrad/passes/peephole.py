@@ -58,6 +58,7 @@ from .adjoint_ops import (LazyShapes, adjoint_calls, adjoint_producers, apply_re
 from .factors import (double_repeated_terms, fold_factors, merge_equal_monomials,
                       negate_after_sums, negated_factors, negations_into_sums,
                       share_repeated)
+from .containers import displayed_gradients
 from .floats import plain_floats
 from .shaped import (array_zeros, expand_dims_as_index, method_reductions,
                      middle_sums_by_einsum, plain_returns, squeeze_kept_sums)
@@ -102,6 +103,8 @@ def simplify_adjoint(graph, specialisation=GENERAL):
         squeeze_kept_sums(graph, shapes, reader_map(graph))
         middle_sums_by_einsum(graph, shapes, specialisation.samples)
         if specialisation.samples is not None:      # (after: zeros are new arrays)
+            if displayed_gradients(graph, specialisation.shapes, specialisation.samples):
+                shapes.forget()         # (its reads of leaves: their shapes)
             plain_returns(graph, specialisation.samples, shapes)
     if specialisation.floats:
         plain_floats(graph)

@@ -12,9 +12,10 @@ import numpy as np
 from ..analyses.dtypes import Dtypes
 from ..ir import prims
 from ..ir.primitives import info
-from ..ir.nodes import Const, If, Loop, Op, Value, blocks_in, walk
+from ..ir.nodes import Const, Op, Value, blocks_in, walk
 from ..runtime import helpers
-from .adjoint_ops import adjoint_calls, adjoint_producers, apply_renames, name_as, style_of
+from .adjoint_ops import (adjoint_calls, adjoint_producers, apply_renames, definitions, name_as,
+                          owned, style_of)
 
 
 def method_reductions(graph, lazy_shapes):
@@ -57,14 +58,11 @@ def plain_returns(graph, samples, lazy_shapes):
     if not casts:
         return
     dtypes = Dtypes(graph.body.ops, samples)
-    defs = {out: op for op in walk(graph.body) for out in op.outputs}
-    for loop in walk(graph.body):
-        if isinstance(loop, Loop):
-            defs.update((v, loop) for v in loop.defined())
+    defs = definitions(graph)
     renamed = {}
     for op in casts:
         d, x = op.args
-        kind = type(samples.get(x))
+        kind = type(dtypes.sample(x))     # (a leaf read from a container: its own)
         if kind is float:
             if isinstance(d, Const) and d.value is None:
                 renamed[op.output] = Const(0.0)
@@ -75,7 +73,7 @@ def plain_returns(graph, samples, lazy_shapes):
                 op.prim, op.args, op.style = np.zeros_like, [x], 'call'
             elif isinstance(d, Value) and lazy_shapes.get().same(d, x) and \
                     dtypes.dtype(d) == dtypes.dtype(x) and \
-                    _dtype_exact(dtypes.dtype(x), samples) and _owned(d, defs, set()):
+                    _dtype_exact(dtypes.dtype(x), samples) and owned(d, defs):
                 renamed[op.output] = d
                 _take_gradient_name(d, op.output.hint)
     apply_renames(graph, renamed)
@@ -103,29 +101,6 @@ def _dtype_exact(dtype, samples):
     the platform's integer or of bools promote as a NumPy scalar would)."""
     return all(s.dtype in (dtype, np.dtype(np.int_), np.dtype(bool))
                for s in samples.values() if isinstance(s, np.ndarray))
-
-
-def _owned(v, defs, seen):
-    """Is v surely an array the gradient made (new, writeable, no argument's memory):
-    an op's `fresh` result, a sum into one, or a carried value or branch result
-    that is one on every path?"""
-    if v in seen:
-        return True             # (a loop's value carried unchanged: its other paths decide)
-    seen.add(v)
-    op = defs.get(v)
-    if isinstance(op, Op):
-        if op.prim is prims.INPLACE_ADD:
-            return _owned(op.args[0], defs, seen)
-        return info(op.prim).fresh
-    if isinstance(op, If):
-        k = op.outputs.index(v)
-        return all(isinstance(r, Value) and _owned(r, defs, seen)
-                   for r in (op.then_results[k], op.else_results[k]))
-    if isinstance(op, Loop) and (v in op.outputs or v in op.phis):
-        k = op.outputs.index(v) if v in op.outputs else op.phis.index(v)
-        return all(isinstance(r, Value) and _owned(r, defs, seen)
-                   for r in (op.inits[k], op.nexts[k]))
-    return False
 
 
 def expand_dims_as_index(graph, lazy_shapes):

@@ -739,17 +739,22 @@ def _sg_scale_parts(a, s, parts=None):
                      else np.zeros_like(like * s) for i, x in enumerate(a)])
 
 
-def _sg_kind_of(arg):
+def _sg_kind_of(arg, depth=0):
     """What a specialisation is made for, written as a literal: an array's shape and
-    dtype, or another argument's type; a container's or object's with its items'
-    (its values' or attributes', in order)."""
+    dtype, a container's or object's type with its items' (keys, attribute names:
+    a specialisation knows the shapes of their leaves), or another argument's type."""
     if isinstance(arg, np.ndarray):
-        return (arg.shape, str(arg.dtype))
-    items = arg.values() if isinstance(arg, dict) else arg if isinstance(arg, (list, tuple)) \
-        else vars(arg).values() if _sg_is_object(arg) else None
-    if items is None:
-        return type(arg).__name__
-    return (type(arg).__name__, tuple(_sg_kind_of(item) for item in items))
+        return arg.shape, str(arg.dtype)
+    name = type(arg).__name__
+    if depth > 6:
+        return name
+    if isinstance(arg, (list, tuple)):
+        return name, tuple(_sg_kind_of(item, depth + 1) for item in arg)
+    if type(arg) is dict and all(type(k) in (str, int, bool, type(None)) for k in arg):
+        return name, tuple((k, _sg_kind_of(v, depth + 1)) for k, v in arg.items())
+    if _sg_is_object(arg) and type(getattr(arg, '__dict__', None)) is dict:
+        return name, tuple((k, _sg_kind_of(v, depth + 1)) for k, v in vars(arg).items())
+    return name
 
 
 def _sg_expect_signature(args, signature, name):
