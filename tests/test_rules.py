@@ -851,7 +851,10 @@ def _family_cases():
 # loops are not supported, so tests/test_corpus.py checks them at first order.
 LOOP_ONLY_RULES = {'list_new_grad', 'list_append_grad', 'iterable_grad', 'bound_grad',
                    # containers passed in (the cases here take arrays): tests/test_containers.py
-                   'field_grad', 'namedtuple_grad', 'items_grad', 'values_grad', 'dict_of_grad'}
+                   'field_grad', 'namedtuple_grad', 'items_grad', 'values_grad', 'dict_of_grad',
+                   # attribute assignments of objects passed in: tests/test_methods.py
+                   'with_attribute_grad', 'without_entry_grad', 'entry_grad',
+                   'entry_gradient_grad'}
 
 
 def test_every_registered_rule_has_a_case(monkeypatch):

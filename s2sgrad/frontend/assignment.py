@@ -116,8 +116,8 @@ class AssignmentLowering:
             self.store_item(target, base, index, value, target)
             return
         if isinstance(target, gast.Attribute):
-            raise self.error('assignment to an attribute cannot be transformed '
-                             '(attribute mutation)', target)
+            self.store_attribute(target, value)
+            return
         raise self.error(f'cannot assign to {type(target).__name__}', target)
 
     def subscript_target(self, target):

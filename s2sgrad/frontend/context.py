@@ -10,7 +10,8 @@ class Context:
     """State shared by one whole transformation: the inlining stack."""
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
-                 'list_items', 'namespaces', 'memory', 'guards')
+                 'list_items', 'namespaces', 'memory', 'guards', 'classes',
+                 'shared_objects', 'versions', 'written')
 
     def __init__(self):
         self.inlining = []
@@ -23,6 +24,14 @@ class Context:
         self.namespaces = []        # the globals of every user function lowered
         self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
         self.guards = Guards()      # what lowering read from outside the function
+        # a value -> the class tree of the object it is (s2sgrad/classes.py); None:
+        # the classes of the objects passed in are not known (no call's arguments)
+        self.classes = None
+        self.shared_objects = False     # one object is reachable twice from the arguments
+        # objects whose attributes may be assigned (frontend/objects.py): those passed
+        # in, and loop variables and if results holding only such (or their versions)
+        self.versions = set()
+        self.written = set()            # objects an attribute assignment made a version of
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):

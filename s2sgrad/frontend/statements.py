@@ -232,6 +232,7 @@ class StatementLowering:
         region.outputs.append(out)
         region.then_results.append(then)
         region.else_results.append(orelse)
+        self.merged_object(out, then, orelse)
         if then in self.ctx.lists or orelse in self.ctx.lists:
             self.ctx.lists.add(out)
         return out

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..runtime import containers, helpers
+from ..runtime import containers, helpers, objects
 from ..runtime import loops as loop_helpers
 from .registry import register_constant, register_gradient
 
@@ -122,6 +122,27 @@ register_constant(containers._sg_field_index)
 def field_grad(dy, y, obj, name):
     # state.m: the NamedTuple's gradient, with an entry at m's position
     return helpers._sg_scatter_add(dy, obj, containers._sg_field_index(obj, name))
+
+
+@register_gradient(objects._sg_with_attribute, static=('name',))
+def with_attribute_grad(dnew, new, obj, name, value):
+    # obj.name = value: the old version gets every entry but name's, value name's
+    return containers._sg_without_entry(dnew, name), containers._sg_entry(dnew, name)
+
+
+@register_gradient(containers._sg_without_entry, static=('name',))
+def without_entry_grad(dout, out, g, name):
+    return containers._sg_without_entry(dout, name)
+
+
+@register_gradient(containers._sg_entry, static=('name',))
+def entry_grad(dout, out, g, name):
+    return containers._sg_entry_gradient(dout, name)
+
+
+@register_gradient(containers._sg_entry_gradient, static=('name',))
+def entry_gradient_grad(dout, out, g, name):
+    return containers._sg_entry(dout, name)
 
 
 @register_gradient(containers._sg_namedtuple, static=('cls',))

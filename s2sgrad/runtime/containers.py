@@ -97,3 +97,22 @@ def _sg_dict_entries(g, keys, items):
     return tuple(_sg_zeros_like(item) if g.get(key) is None else g[key]
                  for key, item in zip(keys, items))
 
+
+def _sg_without_entry(g, name):
+    """The gradient of an object before `obj.name = ...`, from its version's: every
+    attribute's entry but `name`'s (the old value of `name` reaches nothing after)."""
+    if not g:
+        return g
+    out = type(g)(g)
+    out.pop(name, None)
+    return out
+
+
+def _sg_entry(g, name):
+    """The gradient of the value assigned to `obj.name`, from the object version's."""
+    return g.get(name) if g else None
+
+
+def _sg_entry_gradient(g, name):
+    """The gradient of an object's gradient from that of its entry at `name`."""
+    return _sg_GradDict({name: g})
