@@ -416,3 +416,14 @@ def test_a_tuple_state_written_by_one_method_read_by_another():
                                rtol=1e-9)
     check_grads(P.tuple_state_copied, cell, h, xs, wrt=(0, 1), order=1,
                 grad=lambda f, wrt: sg.grad(P.tuple_state, wrt=wrt))
+
+
+@pytest.mark.parametrize('name', ['bank_generator', 'bank_list_comprehension', 'bank_enumerate',
+                                  'bank_zip', 'bank_reversed'])
+def test_a_list_of_objects_walked_in_every_spelling(name):
+    rng = np.random.default_rng(11)
+    bank, x = P.Bank(rng), rng.normal(size=(2, 3))
+    f = getattr(P, name)
+    _agrees_with_autograd(sg.grad(f)(bank, x), getattr(A, name),
+                          A.Bank(np.random.default_rng(11)), x)
+    check_grads(f, bank, x, wrt=(0, 1), order=1)
