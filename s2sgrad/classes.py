@@ -38,8 +38,9 @@ def class_tree(x, seen=None, depth=0):
     holding no object.  An object: ('object', its class, (attribute, tree) for its
     attributes holding objects, and ('shadow',) for those hiding an attribute of
     its class); a list or tuple: ('items', a tree per item); a dict: ('dict',
-    (key, tree) per item holding objects).  `seen`: the ids of the objects met so
-    far, with SHARED in it once one is met twice."""
+    (key, tree) per item holding objects).  `seen`: the objects met so far (id ->
+    their tree, None while it is made: a cycle stops there), with SHARED in it
+    once one is met twice."""
     if depth > MAX_DEPTH:
         return None
     kind = type(x)
@@ -54,8 +55,9 @@ def class_tree(x, seen=None, depth=0):
         return None             # (np.tanh held by an object: not one with methods to inline)
     if seen is not None:
         if id(x) in seen:
-            seen.add(SHARED)
-        seen.add(id(x))
+            seen[SHARED] = True
+            return seen[id(x)]
+        seen[id(x)] = None
     attributes = []
     for name, value in vars(x).items():
         tree = class_tree(value, seen, depth + 1)
@@ -63,7 +65,10 @@ def class_tree(x, seen=None, depth=0):
             tree = SHADOW
         if tree is not None:
             attributes.append((name, tree))
-    return ('object', kind, tuple(attributes))
+    tree = ('object', kind, tuple(attributes))
+    if seen is not None:
+        seen[id(x)] = tree
+    return tree
 
 
 SHADOW = ('shadow',)     # an instance attribute (not an object) hiding its class's
@@ -78,7 +83,7 @@ def arguments_key(signature, args, kwargs):
         bound = signature.bind(*args, **kwargs).arguments
     else:
         bound = dict(zip(signature.parameters, args))
-    key, seen = [], set()
+    key, seen = [], {}
     for name, value in bound.items():
         tree = class_tree(value, seen)
         if tree is not None:

@@ -212,3 +212,25 @@ def bank_reversed(bank, x):
     for layer in reversed(bank.layers):
         h = layer(h)
     return np.sum(h)
+
+
+class Scorer:
+    def __init__(self, rng):
+        self.W = rng.normal(size=3)
+
+    def scorer(self):
+        return lambda x: np.sum(self.W * x)
+
+    def double(self):
+        self.W = self.W * 2.0
+
+
+def closure_sees_the_write(model, x):
+    score = model.scorer()
+    alias = model
+    model.double()
+    return score(x) + np.sum(alias.W * x)
+
+
+def closure_sees_the_write_copied(model, x):
+    return closure_sees_the_write(copy.copy(model), x)

@@ -427,3 +427,16 @@ def test_a_list_of_objects_walked_in_every_spelling(name):
     _agrees_with_autograd(sg.grad(f)(bank, x), getattr(A, name),
                           A.Bank(np.random.default_rng(11)), x)
     check_grads(f, bank, x, wrt=(0, 1), order=1)
+
+
+def test_a_closure_and_another_name_see_the_assignment():
+    rng = np.random.default_rng(12)
+    model, x = P.Scorer(rng), rng.normal(size=3)
+    W = model.W.copy()
+    assert np.isclose(sg.graph(P.closure_sees_the_write)(model, x),
+                      P.closure_sees_the_write_copied(model, x))
+    dmodel = sg.grad(P.closure_sees_the_write)(model, x)
+    np.testing.assert_allclose(dmodel.W, 4.0 * x)
+    assert np.array_equal(model.W, W)
+    check_grads(P.closure_sees_the_write_copied, model, x, wrt=(0, 1), order=1,
+                grad=lambda f, wrt: sg.grad(P.closure_sees_the_write, wrt=wrt))

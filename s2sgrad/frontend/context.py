@@ -11,7 +11,7 @@ class Context:
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
                  'list_items', 'namespaces', 'memory', 'guards', 'classes',
-                 'shared_objects', 'versions', 'written')
+                 'shared_objects', 'versions', 'written', 'lowerings')
 
     def __init__(self):
         self.inlining = []
@@ -32,6 +32,9 @@ class Context:
         # in, and loop variables and if results holding only such (or their versions)
         self.versions = set()
         self.written = set()            # objects an attribute assignment made a version of
+        # every function lowering of this transformation (the caller's, the inlined
+        # helpers', the closures'): an attribute assignment rebinds the object in each
+        self.lowerings = []
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):

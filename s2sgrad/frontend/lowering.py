@@ -68,6 +68,7 @@ class FunctionLowering(StatementLowering, AssignmentLowering, LoopLowering, Expr
         self.pending_return = None  # a loop just lowered returned from inside
         self.stmt = None
         self.gradients_site = gradients_site   # ad.site.gradients_site, injected by the compiler
+        ctx.lowerings.append(self)
 
     @classmethod
     def for_adjoint(cls, ctx, builder):

@@ -213,20 +213,23 @@ class ObjectLowering:
                              f'its attribute would change that value too, which is not '
                              f'followed; assign to an attribute of the object passed in',
                              target)
-        holders = [n for n, b in self.env.items() if b is obj]
-        if any(isinstance(b, Pack) and _inside(b, obj) for b in self.env.values()) or \
-                any(obj in items for items, _ in self.ctx.list_items.values()):
+        envs = [lowering.env for lowering in self.ctx.lowerings]
+        if any(isinstance(b, Pack) and _inside(b, obj) for env in envs for b in env.values()) \
+                or any(obj in items for items, _ in self.ctx.list_items.values()):
             raise self.error(f'{name!r} is also held in a list, tuple or dict here; '
-                                 f'assigning its attribute would change what that shows, '
-                                 f'which is not followed', target)
+                             f'assigning its attribute would change what that shows, '
+                             f'which is not followed', target)
         attr = target.attr
         self.ctx.written.add(obj)
         new = self.builder.emit(objects._sg_with_attribute, [obj, Const(attr), value], {},
                                 self.origin(target), name.lstrip('.'), temp=False)
         self.ctx.classes[new] = _assigned_tree(self.class_of(obj), attr, self.class_of(value))
         self.ctx.versions.add(new)
-        for holder in holders:
-            self.env[holder] = new
+        # every name showing the object sees the version, as all show one object in
+        # Python: this function's, its callers' (and a closure's: read when called)
+        for env in envs:
+            for holder in [n for n, b in env.items() if b is obj]:
+                env[holder] = new
 
 
 # names that mean a method of an array or of a dict passed in (frontend/methods.py)
