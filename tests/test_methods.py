@@ -249,6 +249,19 @@ def writes_a_shared_object(a, b, x, y):
     return b.loss(x, y)
 
 
+def passes_the_object_before_its_write(model, x, y):
+    return np.sum(model_and_doubled(model, model.double(), x))  # ERR
+
+
+def model_and_doubled(model, _, x):
+    return model.W * x
+
+
+def holds_the_object_before_its_write(model, x, y):
+    pair = (model, model.double())  # ERR
+    return np.sum(pair[0].W * x)
+
+
 def loss_of(model, x, y):
     return model.loss(x, y)  # ERR
 
@@ -274,6 +287,12 @@ def _net_xy(cls=P.Net):
      "'cell' is not (here, or on some path) an object passed in"),
     (writes_an_object_held_in_a_tuple, writes_an_object_held_in_a_tuple, _net_xy,
      "'model' is also held in a list, tuple or dict here"),
+    (passes_the_object_before_its_write, passes_the_object_before_its_write,
+     lambda: (P.Scorer(np.random.default_rng(0)), np.ones(3), None),
+     'has its attributes assigned by a call later in the same expression'),
+    (holds_the_object_before_its_write, holds_the_object_before_its_write,
+     lambda: (P.Scorer(np.random.default_rng(0)), np.ones(3), None),
+     'has its attributes assigned by a call later in the same expression'),
 ])
 def test_refused_at_the_line(where, f, args, wording):
     with pytest.raises(sg.TransformError) as info:

@@ -31,7 +31,7 @@ class CallLowering:
         func = node.func
         if self.sums_a_generator(node):
             return self.sum_generator(node.args[0], node, hint)
-        args = []
+        start, args = len(self.ctx.written), []
         for a in node.args:
             if isinstance(a, gast.Starred):
                 args.extend(self.unpack_items(self.expr(a.value), a))
@@ -56,6 +56,7 @@ class CallLowering:
                 kwargs.update(unpacked)
             else:
                 kwargs[k.arg] = self.expr(k.value)
+        self.check_current(start, args + list(kwargs.values()), node)
         if isinstance(func, gast.Attribute):
             base = self.expr(func.value)
             if isinstance(base, Value) and base in self.ctx.lists:

@@ -31,7 +31,7 @@ class Context:
         # objects whose attributes may be assigned (frontend/objects.py): those passed
         # in, and loop variables and if results holding only such (or their versions)
         self.versions = set()
-        self.written = set()            # objects an attribute assignment made a version of
+        self.written = []               # objects an attribute assignment made a version of
         # every function lowering of this transformation (the caller's, the inlined
         # helpers', the closures'): an attribute assignment rebinds the object in each
         self.lowerings = []

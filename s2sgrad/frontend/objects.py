@@ -186,6 +186,17 @@ class ObjectLowering:
             return None         # (Cls.forward(self, x): the plain function, as any)
         return self.call_method(obj, cls, name, args, kwargs, node, hint)
 
+    def check_current(self, start, operands, node):
+        """The operands of one call or literal, evaluated in order while the list of
+        assigned objects grew from `start`: refused where one of them assigned
+        attributes of an object an earlier one is (`f(model, model.step(x))`:
+        Python passes the object as assigned, this would pass the version before)."""
+        old = self.ctx.written[start:]
+        if old and any(_inside(Pack('tuple', list(operands)), v) for v in old):
+            raise self.error('an object in this expression has its attributes assigned by a '
+                             'call later in the same expression: not followed; assign the '
+                             'call\'s result to a variable first', node)
+
     # ---- attribute assignment ------------------------------------------------
     def store_attribute(self, target, value):
         """`name.attr = value`: name (and every name showing the same object) is
@@ -220,7 +231,7 @@ class ObjectLowering:
                              f'assigning its attribute would change what that shows, '
                              f'which is not followed', target)
         attr = target.attr
-        self.ctx.written.add(obj)
+        self.ctx.written.append(obj)
         new = self.builder.emit(objects._sg_with_attribute, [obj, Const(attr), value], {},
                                 self.origin(target), name.lstrip('.'), temp=False)
         self.ctx.classes[new] = _assigned_tree(self.class_of(obj), attr, self.class_of(value))

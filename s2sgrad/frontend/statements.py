@@ -268,7 +268,7 @@ class StatementLowering:
             raise self.error(f'with {what}: only np.errstate, np.printoptions and '
                              f'warnings.catch_warnings can be kept around transformed code '
                              f'(a with statement decides how its body runs)', call)
-        args = self.elements(call.args)
+        args = self.elements(call.args, call)
         kwargs = {k.arg: self.expr(k.value) for k in call.keywords}
         # exact builtin types: the arguments are written into the generated source
         if None in kwargs or not all(isinstance(a, Const) and type(a.value) in MANAGER_ARGUMENTS
