@@ -262,6 +262,12 @@ def holds_the_object_before_its_write(model, x, y):
     return np.sum(pair[0].W * x)
 
 
+def writes_into_an_attribute_array(model, x, y):
+    W = model.W
+    model.W[0, 0] = 0.0  # ERR
+    return np.sum(x @ W) + np.sum(x @ model.W)
+
+
 def loss_of(model, x, y):
     return model.loss(x, y)  # ERR
 
@@ -287,6 +293,8 @@ def _net_xy(cls=P.Net):
      "'cell' is not (here, or on some path) an object passed in"),
     (writes_an_object_held_in_a_tuple, writes_an_object_held_in_a_tuple, _net_xy,
      "'model' is also held in a list, tuple or dict here"),
+    (writes_into_an_attribute_array, writes_into_an_attribute_array, _net_xy,
+     'writing into an array read from an attribute'),
     (passes_the_object_before_its_write, passes_the_object_before_its_write,
      lambda: (P.Scorer(np.random.default_rng(0)), np.ones(3), None),
      'has its attributes assigned by a call later in the same expression'),
