@@ -268,6 +268,11 @@ def writes_into_an_attribute_array(model, x, y):
     return np.sum(x @ W) + np.sum(x @ model.W)
 
 
+def adds_to_an_attribute(model, x, y):
+    model.b += 1.0  # ERR
+    return model.loss(x, y)
+
+
 def loss_of(model, x, y):
     return model.loss(x, y)  # ERR
 
@@ -295,6 +300,8 @@ def _net_xy(cls=P.Net):
      "'model' is also held in a list, tuple or dict here"),
     (writes_into_an_attribute_array, writes_into_an_attribute_array, _net_xy,
      'writing into an array read from an attribute'),
+    (adds_to_an_attribute, adds_to_an_attribute, _net_xy,
+     'augmented assignment to an attribute (obj.h += x) cannot be transformed'),
     (passes_the_object_before_its_write, passes_the_object_before_its_write,
      lambda: (P.Scorer(np.random.default_rng(0)), np.ones(3), None),
      'has its attributes assigned by a call later in the same expression'),
