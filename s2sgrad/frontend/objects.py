@@ -110,7 +110,10 @@ class ObjectLowering:
         if self.ctx.classes is None:
             return name not in _VALUE_METHODS
         tree = self.class_of(base)
-        return tree is not None and tree[0] == 'object'
+        if tree is None or tree[0] != 'object':
+            return False
+        owner, _ = _defined(tree[1], name)
+        return not (owner is not None and is_library_object(owner))   # (a dict's .get)
 
     def object_method(self, base, name, args, kwargs, node, hint):
         """`base.name(args)`: an attribute holding an object is called (its __call__),
@@ -182,7 +185,8 @@ class ObjectLowering:
         if is_library_object(cls):
             return None
         owner, raw = _defined(cls, name)
-        if owner is None or obj is None and not isinstance(raw, (staticmethod, classmethod)):
+        if owner is None or is_library_object(owner) or \
+                obj is None and not isinstance(raw, (staticmethod, classmethod)):
             return None         # (Cls.forward(self, x): the plain function, as any)
         return self.call_method(obj, cls, name, args, kwargs, node, hint)
 
