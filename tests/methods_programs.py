@@ -234,3 +234,14 @@ def closure_sees_the_write(model, x):
 
 def closure_sees_the_write_copied(model, x):
     return closure_sees_the_write(copy.copy(model), x)
+
+
+def layers_in_a_list(layers, x):
+    h = x
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h)
+
+
+def layers_in_a_dict(parts, x):
+    return np.sum(parts['enc'](x) * parts['dec'](x))

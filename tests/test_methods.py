@@ -474,3 +474,18 @@ def test_a_closure_and_another_name_see_the_assignment():
     assert np.array_equal(model.W, W)
     check_grads(P.closure_sees_the_write_copied, model, x, wrt=(0, 1), order=1,
                 grad=lambda f, wrt: sg.grad(P.closure_sees_the_write, wrt=wrt))
+
+
+def test_objects_in_a_list_or_dict_passed_in():
+    rng = np.random.default_rng(13)
+    layers, x = [P.Layer(rng, 3, 3) for _ in range(3)], rng.normal(size=(2, 3))
+    dlayers = sg.grad(P.layers_in_a_list)(layers, x)
+    assert type(dlayers) is list and type(dlayers[0]) is P.Layer
+    rng_ag = np.random.default_rng(13)
+    ag_layers = [A.Layer(rng_ag, 3, 3) for _ in range(3)]
+    _agrees_with_autograd(dlayers, A.layers_in_a_list, ag_layers, x)
+    check_grads(P.layers_in_a_list, layers, x, order=1)
+    parts = {'enc': layers[0], 'dec': layers[1]}
+    dparts = sg.grad(P.layers_in_a_dict)(parts, x)
+    assert type(dparts) is dict and type(dparts['enc']) is P.Layer
+    check_grads(P.layers_in_a_dict, parts, x, order=2)
