@@ -9,6 +9,7 @@ import numpy as np
 from . import compiler, entry
 from .bound import BoundGradient, is_bound_method
 from .analyses import leaves
+from .classes import ByClasses, NeedsClasses, made_for
 from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
@@ -18,7 +19,7 @@ from .runtime.objects import _sg_has_gradient, _sg_is_object
 from .specialisation import FLOATS, GENERAL, Specialisation
 
 
-class GraphFunction(GraphHelper):
+class GraphFunction(ByClasses, GraphHelper):
     """A Python function in static-graph form, compiled to generated source once.
 
     Calling it runs the generated code.  `.source` is that code, `.graph` the
@@ -48,7 +49,10 @@ class GraphFunction(GraphHelper):
         self._guards = None         # what the transformation read from outside the function
 
     def _compile(self):
-        return compiler.transform(self.python_function, self.__name__)
+        return compiler.transform(self.python_function, self.__name__, classes=self.classes)
+
+    def _with_classes(self, key):
+        return type(self)(self.python_function, self.__name__)
 
     @property
     def compiled(self):
@@ -79,9 +83,18 @@ class GraphFunction(GraphHelper):
         export(self.compiled, path)
 
     def __call__(self, *args, **kwargs):
+        if self.by_classes:
+            return self.for_arguments(args, kwargs)(*args, **kwargs)
         compiled = self._compiled
         if compiled is None or not self._guards.check():
-            compiled = self.compiled
+            try:
+                compiled = self.compiled
+            except NeedsClasses:
+                if not self.needs_classes():
+                    raise
+                compiled = None
+            if compiled is None:
+                return self(*args, **kwargs)    # (outside the except: no chained error)
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -137,6 +150,9 @@ class GradFunction(GraphFunction, GradientHelper):
         return compiler.transform_grad(target, self.indices, self.with_value,
                                        self.__name__, specialisation, self.has_aux,
                                        _sums_outputs(self.target))
+
+    def _with_classes(self, key):
+        return type(self)(self.target.for_classes(key), self.indices, self.with_value)
 
     def _forget(self):
         self._compiled = self._for_floats = self._for_floats_function = self._guards = None
@@ -214,7 +230,20 @@ class GradFunction(GraphFunction, GradientHelper):
 
     def _compiled_for_call(self, args, kwargs=None):
         """The Compiled a call with these arguments runs (the one choice `__call__`,
-        `source_for` and `export(like=...)` share)."""
+        `source_for` and `export(like=...)` share): that of the gradient lowered for
+        their classes where a method of an object is called (s2sgrad/classes.py)."""
+        if self.by_classes:
+            same = self.for_arguments(args, kwargs)
+            same._check_guards()
+            return same._compiled_for_call(args, kwargs)
+        try:
+            return self._compiled_for_call_here(args, kwargs)
+        except NeedsClasses:
+            if not self.needs_classes():
+                raise
+        return self._compiled_for_call(args, kwargs)     # (outside: no chained error)
+
+    def _compiled_for_call_here(self, args, kwargs):
         if kwargs:
             self._check_arguments(args, kwargs)     # (before compiling, as for positionals)
             return self.compiled
@@ -426,15 +455,11 @@ class WithExtras:
 
     extras = NO_EXTRAS
 
+    def needs_classes(self):
+        return False        # (methods of objects in a function with *args: not yet)
+
     def for_extras(self, extras):
-        if extras == self.extras:
-            return self
-        made = self.__dict__.setdefault('_by_extras', {})
-        same = made.get(extras)
-        if same is None:
-            same = made[extras] = self._with_extras(extras)
-            same.extras = extras
-        return same
+        return made_for(self, '_by_extras', 'extras', extras, self._with_extras)
 
     def for_call(self, args, kwargs):
         """The function of this class for a call with these arguments (or operands)."""

@@ -131,10 +131,11 @@ class Compiled:
 
 
 @_cyclic_gc_paused()
-def transform(fn, name=None, extras=NO_EXTRAS):
+def transform(fn, name=None, extras=NO_EXTRAS, classes=None):
     """`@graph`: the function itself in static-graph form, every gradients(...) site
-    expanded; with *args or **kwargs, for a call with `extras` (frontend.lowering)."""
-    graph = lower_function(fn, site.gradients_site, extras)
+    expanded; with *args or **kwargs, for a call with `extras`; for the class trees
+    `classes` of the objects a call passes (frontend.lowering)."""
+    graph = lower_function(fn, site.gradients_site, extras, classes)
     if name:
         graph.name = name
     return _finish(graph, docstring=graph.docstring)

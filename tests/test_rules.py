@@ -859,7 +859,9 @@ LOOP_ONLY_RULES = {'list_new_grad', 'list_append_grad', 'iterable_grad', 'bound_
                    # order: tests/test_container_writes.py
                    'container_copy_grad', 'get_grad', 'get_grad_grad', 'default_grad_grad',
                    'replaced_grad', 'entry_grad', 'entry_grad_grad', 'zero_entry_grad',
-                   'without_grad', 'items_grad_grad', 'values_grad_grad', 'tuple_of_grad'}
+                   'without_grad', 'items_grad_grad', 'values_grad_grad', 'tuple_of_grad',
+                   # attribute assignments of objects passed in: tests/test_methods.py
+                   'with_attribute_grad'}
 
 
 def test_every_registered_rule_has_a_case(monkeypatch):

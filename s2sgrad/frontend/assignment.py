@@ -49,8 +49,9 @@ class AssignmentLowering:
             self.store_item(target, base, index, value, node)
             return
         if not isinstance(target, gast.Name):
-            raise self.error('augmented assignment to an attribute cannot be transformed '
-                             '(attribute mutation)', node)
+            raise self.error('augmented assignment to an attribute (obj.h += x) cannot be '
+                             'transformed: on an array it writes into what other reads of the '
+                             'attribute show; assign it instead (obj.h = obj.h + x)', node)
         current = self.load_name(target.id, target)
         if isinstance(current, Const) and isinstance(current.value, np.ndarray):
             raise self.error(f'augmented assignment to the global array {target.id!r} cannot '
@@ -116,8 +117,8 @@ class AssignmentLowering:
             self.store_item(target, base, index, value, target)
             return
         if isinstance(target, gast.Attribute):
-            raise self.error('assignment to an attribute cannot be transformed '
-                             '(attribute mutation)', target)
+            self.store_attribute(target, value)
+            return
         raise self.error(f'cannot assign to {type(target).__name__}', target)
 
     def subscript_target(self, target):

@@ -31,7 +31,7 @@ class CallLowering:
         func = node.func
         if self.sums_a_generator(node):
             return self.sum_generator(node.args[0], node, hint)
-        args = []
+        start, args = len(self.ctx.written), []
         for a in node.args:
             if isinstance(a, gast.Starred):
                 args.extend(self.unpack_items(self.expr(a.value), a))
@@ -56,14 +56,20 @@ class CallLowering:
                 kwargs.update(unpacked)
             else:
                 kwargs[k.arg] = self.expr(k.value)
+        self.check_current(start, args + list(kwargs.values()), node)
         if isinstance(func, gast.Attribute):
             base = self.expr(func.value)
             if isinstance(base, Value) and base in self.ctx.lists:
                 return self.list_method(base, func.attr, args, kwargs, node, hint)
+            if isinstance(base, Value) and self.calls_an_object(base, func.attr):
+                return self.object_method(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Value) or _array_method_on_values(base, func.attr, args, kwargs):
                 return self.method_call(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Pack):
                 return self.pack_method(base, func, args, kwargs, node)
+            method = self.constant_method(base, func.attr, args, kwargs, node, hint)
+            if method is not None:
+                return method
             try:
                 fn = self.static_attribute(base.value, func.attr)
             except AttributeError:
@@ -72,10 +78,10 @@ class CallLowering:
             callee = Const(fn, spelling=f'{base.spelling}.{func.attr}' if base.spelling else None)
         else:
             callee = self.expr(func)
+        if isinstance(callee, Value):
+            return self.call_object(callee, args, kwargs, node, hint)
         if not isinstance(callee, Const):
-            raise self.error('calling a run-time value is not supported (an object passed in '
-                             'is not called through its __call__ yet: write it as a function '
-                             'taking the object)', node)
+            raise self.error('calling a run-time value is not supported', node)
         return self.call(callee, args, kwargs, node, hint)
 
     def unpack_items(self, operand, node):
@@ -99,6 +105,9 @@ class CallLowering:
                                      hint or '_stopped', temp=hint is None)
         if fn in (exec, eval, compile):
             raise self.error(f'{fn.__name__}() cannot be transformed', node)
+        if fn is super:
+            raise self.error('super() cannot be transformed: call the base class\'s method '
+                             'as a function (Base.forward(self, x))', node)
         if not hashable(fn):
             fn = registry.ByIdentity.of(fn)
         if isinstance(fn, LocalFunction):
@@ -173,7 +182,10 @@ class CallLowering:
             return self.inline(fn, args, kwargs, node, hint, own_arguments)
         if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType) \
                 and not is_library_callable(fn.__func__):
-            raise self.error('calling methods of user objects is not supported yet', node)
+            # a method of an object or class known when transforming (a global model,
+            # a classmethod): its function, with the object (a constant) as self
+            return self.inline(fn.__func__, [Const(fn.__self__)] + list(args), kwargs, node,
+                               hint)
         spelling = callee.spelling
         if fn is np.einsum:
             args = einsum_string_form(args) or args     # the sublist form, as a string

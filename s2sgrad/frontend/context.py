@@ -11,7 +11,7 @@ class Context:
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
                  'list_items', 'namespaces', 'memory', 'guards', 'parameters',
-                 'whole')
+                 'whole', 'classes', 'shared_objects', 'versions', 'written', 'lowerings')
 
     def __init__(self):
         self.inlining = []
@@ -29,6 +29,17 @@ class Context:
         # version of one) -> the Python objects it may be: a write into one is a new
         # version of it (frontend/versions.py)
         self.whole = {}
+        # a value -> the class tree of the object it is (s2sgrad/classes.py); None:
+        # the classes of the objects passed in are not known (no call's arguments)
+        self.classes = None
+        self.shared_objects = False     # one object is reachable twice from the arguments
+        # objects whose attributes may be assigned (frontend/objects.py): those passed
+        # in, and loop variables and if results holding only such (or their versions)
+        self.versions = set()
+        self.written = []               # objects an attribute assignment made a version of
+        # every function lowering of this transformation (the caller's, the inlined
+        # helpers', the closures'): an attribute assignment rebinds the object in each
+        self.lowerings = []
 
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):

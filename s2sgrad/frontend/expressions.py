@@ -75,17 +75,18 @@ class ExpressionLowering:
         self.assign(node.target, value)
         return value
 
-    def elements(self, elts):
-        items = []
+    def elements(self, elts, node):
+        start, items = len(self.ctx.written), []
         for e in elts:
             if isinstance(e, gast.Starred):
                 items.extend(self.unpack_items(self.expr(e.value), e))
             else:
                 items.append(self.expr(e))
+        self.check_current(start, items, node)
         return items
 
     def expr_Tuple(self, node, hint):
-        items = self.elements(node.elts)
+        items = self.elements(node.elts, node)
         if all(known_literal(i) for i in items):
             return Const(tuple(i.value for i in items))
         return Pack('tuple', items)
@@ -115,7 +116,7 @@ class ExpressionLowering:
         return Pack('dict', list(entries.values()), list(entries))
 
     def expr_List(self, node, hint):
-        return Pack('list', self.elements(node.elts))
+        return Pack('list', self.elements(node.elts, node))
 
     def expr_BoolOp(self, node, hint):
         """`a and b` / `a or b`, short-circuiting as Python does (b runs only if needed)."""

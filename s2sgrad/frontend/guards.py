@@ -75,6 +75,12 @@ class Guards:
         if not is_library_object(base):
             self._record('attribute', base, attr, obj)
 
+    def read_class_attribute(self, owner, attr, obj):
+        """An attribute as the body of class `owner` defines it (a method, a
+        staticmethod: getattr would give a new bound object each time)."""
+        if not is_library_object(owner):
+            self._record('global', owner.__dict__, attr, obj)
+
     def read_defaults(self, fn):
         """The user function's default values (bound into the generated code)."""
         for attr in ('__defaults__', '__kwdefaults__'):

@@ -100,12 +100,13 @@ class InliningLowering:
                              f'or **kwargs, inside a transformed function is not supported '
                              f'yet (call the function itself, or give it named parameters)',
                              node)
-        graph = fn.graph
-        self.ctx.guards.extend(graph.guards)
         try:
             bound = fn.signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise self.error(f'{fn.__name__}(): {exc}', node) from None
+        fn = self.for_classes_of(fn, bound.arguments)
+        graph = fn.graph
+        self.ctx.guards.extend(graph.guards)
         bindings = []
         for param in graph.params:
             operand = bound.arguments.get(param.name, param.default)

@@ -231,6 +231,7 @@ class LoopLowering:
                 self.env[name] = phis[slots.index((name, None))]
         seen.dead = assigned_first(node.body, test)
         effects.phi_records(self, slots, phis, inits, seen)
+        self.carried_classes(phis, inits)
         cond_block, cond = Block(), None
         if kind == 'while':
             self.builder.stack.append(cond_block)
@@ -277,6 +278,7 @@ class LoopLowering:
         if isinstance(exit_flag, Const) and not exit_flag.value:
             exit_flag = None
         outputs = [Value(phi.hint, origin) for phi in phis]
+        self.loop_classes(phis, nexts, outputs, node)
         for phi, out, nxt in zip(phis, outputs, nexts):
             self.merged_version(out, (phi, nxt))
             if phi in self.ctx.lists:

@@ -16,7 +16,7 @@ This module holds the entry point (`lower_function`) and what one function's
 lowering is: its state, origins and errors, its names and bindings.  Each
 concern of lowering proper is a mixin of its own module: statements.py,
 assignment.py, loops.py, expressions.py, comprehensions.py, calls.py,
-methods.py, inlining.py, templates.py.
+methods.py, objects.py, inlining.py, templates.py.
 """
 import dataclasses
 import inspect
@@ -24,6 +24,7 @@ import inspect
 import gast
 
 from ..analyses.aliases import Pending, Stale
+from ..classes import SHARED, NeedsClasses
 from ..errors import TransformError
 from ..ir import effects, prims
 from ..ir.builder import Builder
@@ -38,6 +39,7 @@ from .expressions import ExpressionLowering
 from .inlining import InliningLowering
 from .loops import LoopLowering
 from .methods import MethodLowering
+from .objects import ObjectLowering
 from .source import capture
 from .spellings import TYPE_QUERIES
 from .statements import StatementLowering
@@ -46,8 +48,8 @@ from .versions import VersionLowering
 
 
 class FunctionLowering(StatementLowering, AssignmentLowering, LoopLowering, ExpressionLowering,
-                       ComprehensionLowering, CallLowering, MethodLowering, InliningLowering,
-                       TemplateLowering, VersionLowering):
+                       ComprehensionLowering, CallLowering, MethodLowering, ObjectLowering,
+                       InliningLowering, TemplateLowering, VersionLowering):
     """Lowers one function body (a user function, an inlined helper, or a rule)."""
 
     __slots__ = ('ctx', 'builder', 'src', 'env', 'caller', 'returned', 'raised', 'result',
@@ -67,6 +69,7 @@ class FunctionLowering(StatementLowering, AssignmentLowering, LoopLowering, Expr
         self.pending_return = None  # a loop just lowered returned from inside
         self.stmt = None
         self.gradients_site = gradients_site   # ad.site.gradients_site, injected by the compiler
+        ctx.lowerings.append(self)
 
     @classmethod
     def for_adjoint(cls, ctx, builder):
@@ -213,9 +216,11 @@ PARAM_KINDS = {inspect.Parameter.POSITIONAL_ONLY: 'positional_only',
 NO_EXTRAS = (0, ())
 
 
-def lower_function(fn, gradients_site, extras=NO_EXTRAS):
+def lower_function(fn, gradients_site, extras=NO_EXTRAS, classes=None):
     """Lower a Python function into a `Graph` (params, body, result).  A function
-    with *args or **kwargs is lowered for a call with `extras` (NO_EXTRAS)."""
+    with *args or **kwargs is lowered for a call with `extras` (NO_EXTRAS); one
+    calling methods of objects passed in, for their `classes` (s2sgrad/classes.py:
+    (parameter name, class tree) pairs; None: not known)."""
     src = capture(fn)
     ctx = Context()
     ctx.add_namespace(fn.__globals__)
@@ -236,8 +241,20 @@ def lower_function(fn, gradients_site, extras=NO_EXTRAS):
     # means a new transformation
     ctx.guards.read_defaults(fn)
     ctx.whole.update((p.value, frozenset({p.value})) for p in params)
+    if classes is not None:
+        ctx.classes = {env[name]: tree for name, tree in classes if name != SHARED}
+        ctx.shared_objects = (SHARED, True) in classes
+        ctx.versions = set(ctx.classes)
     lowering = FunctionLowering(ctx, builder, src, env, gradients_site=gradients_site)
-    result = lowering.lower_body()
+    try:
+        result = lowering.lower_body()
+    except NeedsClasses as exc:
+        if args.vararg is None and args.kwarg is None:
+            raise
+        # (a function of *args is lowered per call's extras, not yet per classes too)
+        raise TransformError(f'{exc.what} an object passed in: not supported yet in a '
+                             f'function with *args or **kwargs (give it named parameters)',
+                             exc.origin) from None
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))
     graph.return_origin = lowering.return_origin
     graph.namespaces = ctx.namespaces

@@ -90,9 +90,8 @@ class MethodLowering:
                 self.ctx.lists.add(out)
             return out
         if name not in METHODS:
-            raise self.error(f'array method {name!r} is not supported (a method of an object '
-                             f'passed in is not transformed yet: write it as a function '
-                             f'taking the object)', node)
+            raise self.error(f'{name!r} is not a supported array method, nor a method of an '
+                             f'object passed in whose class is known here', node)
         if name in VARARG_METHODS and len(args) > 1:
             args = [Const(tuple(a.value for a in args)) if all(known_literal(a) for a in args)
                     else Pack('tuple', args)]

@@ -232,6 +232,7 @@ class StatementLowering:
         region.outputs.append(out)
         region.then_results.append(then)
         region.else_results.append(orelse)
+        self.merged_object(out, then, orelse)
         if then in self.ctx.lists or orelse in self.ctx.lists:
             self.ctx.lists.add(out)
         self.merged_version(out, (then, orelse))
@@ -268,7 +269,7 @@ class StatementLowering:
             raise self.error(f'with {what}: only np.errstate, np.printoptions and '
                              f'warnings.catch_warnings can be kept around transformed code '
                              f'(a with statement decides how its body runs)', call)
-        args = self.elements(call.args)
+        args = self.elements(call.args, call)
         kwargs = {k.arg: self.expr(k.value) for k in call.keywords}
         # exact builtin types: the arguments are written into the generated source
         if None in kwargs or not all(isinstance(a, Const) and type(a.value) in MANAGER_ARGUMENTS

@@ -23,7 +23,7 @@ import inspect
 import numpy as np
 
 from ..analyses.aliases import (SAME, IndexStep, Opaque, Pending, Stale, TransposeStep, View)
-from ..runtime import helpers
+from ..runtime import containers, helpers
 from . import prims
 from .primitives import info
 from .nodes import Const, Loop, Pack, Value, blocks_in, values_in
@@ -296,6 +296,12 @@ def write(low, target, new, origin, maybe_number=False):
     if root in low.ctx.lists:
         raise low.error_at('writing into an item of a run-time list cannot be transformed',
                            origin)
+    if low.made_by(root, containers._sg_field):
+        # each read of obj.h is a value of its own: another would not see the write
+        raise low.error_at('writing into an array read from an attribute (obj.h[0] = ..., '
+                           'obj.h += ...) cannot be transformed: other reads of the attribute '
+                           'would not see it; assign the attribute a new array '
+                           '(obj.h = ...)', origin)
     is_array = None
     if maybe_number and _held_by_name(low, target):   # (asked before the write)
         is_array = low.builder.emit(helpers._sg_is_array, [target], {}, origin, '_is_array')

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ad import interface
 from ..ir import prims
-from ..runtime import containers, gradients_of, helpers
+from ..runtime import containers, gradients_of, helpers, objects
 from ..runtime import loops as loop_helpers
 from .registry import register_constant, register_gradient
 
@@ -128,6 +128,13 @@ register_constant(containers._sg_field_index)
 def field_grad(dy, y, obj, name):
     # state.m: the NamedTuple's gradient, with an entry at m's position
     return helpers._sg_scatter_add(dy, obj, containers._sg_field_index(obj, name))
+
+
+@register_gradient(objects._sg_with_attribute, static=('name',))
+def with_attribute_grad(dnew, new, obj, name, value):
+    # obj.name = value, as p['W'] = v: the old version keeps its other entries, the
+    # value gets the written one's
+    return containers._sg_zero_entry(dnew, name), containers._sg_entry(dnew, name, value)
 
 
 @register_gradient(containers._sg_namedtuple, static=('cls',))

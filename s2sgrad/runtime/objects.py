@@ -34,3 +34,25 @@ def _sg_is_constant_leaf(x):
     string, an integer array)?  Its gradient is None."""
     return not isinstance(x, (list, tuple, dict)) and not _sg_is_object(x) and \
         not _sg_has_gradient(x)
+
+
+def _sg_with_attribute(obj, name, value):
+    """`obj.name = value` in transformed code: a new version of the object, a shallow
+    copy with the attribute replaced (the caller's object is never written).  As
+    Python would, a frozen dataclass refuses; a class that sets its attributes
+    itself (`__setattr__`, a property's setter) is refused."""
+    kind = type(obj)
+    if not _sg_is_object(obj):
+        raise TypeError(f'attribute {name!r} of a {kind.__name__} cannot be assigned in '
+                        f'transformed code: only a dataclass\'s or plain object\'s can')
+    params = getattr(kind, '__dataclass_params__', None)
+    if params is not None and params.frozen:
+        raise AttributeError(f'cannot assign to field {name!r} (a frozen dataclass)')
+    if kind.__setattr__ is not object.__setattr__ or \
+            hasattr(getattr(kind, name, None), '__set__'):
+        raise TypeError(f'{kind.__name__} sets its attributes itself (__setattr__ or a '
+                        f'property): assigning {name!r} cannot be transformed')
+    new = object.__new__(kind)
+    new.__dict__.update(vars(obj))
+    new.__dict__[name] = value
+    return new
