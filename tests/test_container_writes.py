@@ -389,3 +389,70 @@ def nested_write(p, x):
 def test_a_write_through_a_dict_built_here_reaches_every_holder():
     checked_grad(nested_write)
     check_grads(copying(nested_write), params(), X, order=2)
+
+
+# ---- writes into arrays that a container, a loop or an unpacking handed out -----------
+# Each of these was a silent wrong result: the write reached a copy (or a version of the
+# walked sequence) that the container, the array walked or a later read did not see.
+def writes_into_a_list_item(ws, x):
+    ws[0][0] = x[0]  # ERR
+    return np.sum(ws[0] * x) + np.sum(ws[1])
+
+
+def writes_into_a_dict_item(p, x):
+    p['h'][0] = x[0]  # ERR
+    return np.sum(p['h'] * x)
+
+
+def adds_into_a_dict_item(p, x):
+    h = p['h']
+    p['h'] += x  # ERR
+    return np.sum(h * x) + np.sum(p['h'])
+
+
+def writes_into_a_row_of_a_loop(X, x):
+    for row in X:
+        row[0] = x[0]  # ERR
+    return np.sum(X * X)
+
+
+def writes_into_a_list_item_of_a_loop(ws, x):
+    s = 0.0
+    for w in ws:
+        w[0] = x[0]  # ERR
+        s = s + np.sum(w * x)
+    return s + np.sum(ws[0])
+
+
+def writes_into_an_unpacked_item(layers, x):
+    W, b = layers[0]
+    W[0] = x[0]  # ERR
+    return np.sum(layers[0][0] * x)
+
+
+def writes_into_an_item_of_items(p, x):
+    for k, v in p.items():
+        v[0] = x[0]  # ERR
+    return np.sum(p['h'] * x)
+
+
+@pytest.mark.parametrize('f, arg', [
+    (writes_into_a_dict_item, lambda: {'h': RNG.standard_normal(3)}),
+    (adds_into_a_dict_item, lambda: {'h': RNG.standard_normal(3)}),
+    (writes_into_a_row_of_a_loop, lambda: RNG.standard_normal((2, 3))),
+    (writes_into_a_list_item_of_a_loop, lambda: [RNG.standard_normal(3) for _ in range(2)]),
+    (writes_into_an_unpacked_item, lambda: [(RNG.standard_normal(3), RNG.standard_normal(3))]),
+    (writes_into_an_item_of_items, lambda: {'h': RNG.standard_normal(3)}),
+])
+@pytest.mark.parametrize('wrt', [0, 1])
+def test_a_write_into_an_array_handed_out_is_refused_at_the_line(f, arg, wrt):
+    with pytest.raises(sg.TransformError) as err:
+        sg.grad(f, wrt=wrt)(arg(), RNG.standard_normal(3))
+    assert f'{THIS_FILE}:{line_of(f)}' in str(err.value)
+
+
+@pytest.mark.parametrize('ws', [[np.ones(3), np.ones(3)], (np.ones(3), np.ones(3))])
+def test_a_write_into_an_array_of_a_list_argument_is_refused_when_it_runs(ws):
+    with pytest.raises(TypeError, match='writing into an array read from a') as err:
+        sg.grad(writes_into_a_list_item, wrt=1)(ws, RNG.standard_normal(3))
+    assert f'{THIS_FILE}:{line_of(writes_into_a_list_item)}' in ' '.join(err.value.__notes__)

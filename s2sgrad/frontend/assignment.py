@@ -42,6 +42,12 @@ class AssignmentLowering:
                 base, index = self.subscript_target(target)
                 self.store_item(target, base, index, value, node)
                 return
+            if isinstance(index, Const) and isinstance(index.value, str):
+                # (an array takes no string index: base is a dict passed in)
+                raise self.error("augmented assignment to a dict's item (p['h'] += x) cannot "
+                                 "be transformed: on an array it writes into what other reads "
+                                 "of the item show; assign it instead (p['h'] = p['h'] + x)",
+                                 node)
             # x[i] += v  is  x[i] = x[i] + v  (NumPy's own meaning, repeats included)
             current = self.builder.emit(prims.GETITEM, [base, index], {}, origin,
                                         '_getitem', style=('subscript',))

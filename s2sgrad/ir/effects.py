@@ -302,6 +302,20 @@ def write(low, target, new, origin, maybe_number=False):
                            'obj.h += ...) cannot be transformed: other reads of the attribute '
                            'would not see it; assign the attribute a new array '
                            '(obj.h = ...)', origin)
+    if _untracked_item(low, root):
+        # an item a loop walks or an unpacking took out (for row in X, W, b = layer): the
+        # array or list it came from is not followed, and would not see the write
+        raise low.error_at('writing into an item taken out of an array or a list by a loop '
+                           'or an unpacking (for row in X: row[0] = ...) cannot be '
+                           'transformed: what it came from would not see the write; index '
+                           'that instead (X[i, 0] = ...), or copy the item first (np.copy)',
+                           origin)
+    if _read_by_key(low, root):
+        # each read of p['h'] is a value of its own, as an attribute's
+        raise low.error_at("writing into an array read from a dict (p['h'][0] = ..., "
+                           "p['h'] += ...) cannot be transformed: other reads of the item "
+                           "would not see it; assign the item a new array (p['h'] = ...)",
+                           origin)
     is_array = None
     if maybe_number and _held_by_name(low, target):   # (asked before the write)
         is_array = low.builder.emit(helpers._sg_is_array, [target], {}, origin, '_is_array')
@@ -317,6 +331,22 @@ def write(low, target, new, origin, maybe_number=False):
     _rebind(low, memory.storage_of(root), root, current, replacements, origin, target,
             is_array)
     return new
+
+
+def _untracked_item(low, value):
+    """Is `value` (a write's root) an item a loop walks (`for row in X`: a version of
+    the walked sequence) or an unpacking of a run-time value took out (`W, b =
+    layer`)?  Memory does not follow either back to the array or list it came from."""
+    return low.made_by(value, prims.UNPACK) or low.made_by(value, helpers._sg_iterable)
+
+
+def _read_by_key(low, value):
+    """Is `value` an item of a dict read by key (`p['h']`, `p.get('h')`)?"""
+    if low.made_by(value, containers._sg_get):
+        return True
+    op = low.producing_op(value) if low.made_by(value, prims.GETITEM) else None
+    return op is not None and isinstance(op.args[1], Const) and \
+        isinstance(op.args[1].value, str)
 
 
 def current(low, value):

@@ -280,7 +280,14 @@ def _sg_not_a_view(item, array):
 
 def _sg_is_view(*pairs):
     """Is each item (`x[i]` with integer i) a view of its array, not a scalar copy?
-    (items and arrays alternate: item, array, item, array, ...)"""
+    (items and arrays alternate: item, array, item, array, ...)  An item of a list,
+    tuple or dict is the container's own array, seen by every other read of it:
+    writing into it is refused."""
+    for array in pairs[1::2]:
+        if isinstance(array, (list, tuple, dict)):
+            raise TypeError(f'writing into an array read from a {type(array).__name__} '
+                            f'(xs[0][1] = ...) cannot be transformed: other reads of the '
+                            f'item would not see it; build a new {type(array).__name__}')
     return all(isinstance(item, np.ndarray) and np.may_share_memory(item, array)
                for item, array in zip(pairs[::2], pairs[1::2]))
 
