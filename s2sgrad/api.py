@@ -15,7 +15,7 @@ from .codegen import literal
 from .errors import Origin
 from .frontend.lowering import NO_EXTRAS
 from .frontend.marks import GradientHelper, GraphHelper
-from .runtime.objects import _sg_has_gradient, _sg_is_object
+from .runtime.objects import _sg_cycle_in, _sg_has_gradient, _sg_is_object
 from .specialisation import FLOATS, GENERAL, Specialisation
 
 
@@ -685,14 +685,16 @@ def _signature(args, ndarray=np.ndarray, depth=0):
         (a.dtype, a.ndim if 1 not in a.shape and 0 not in a.shape else
          tuple([n if n < 2 else 2 for n in a.shape]), a.nbytes >= _BIG_BYTES)
         if type(a) is ndarray else
-        (type(a), _signature(a, depth=depth + 1)) if type(a) in (list, tuple) else
+        (type(a), _signature(a, depth=depth + 1))
+        if type(a) in (list, tuple) and depth <= leaves.DEPTH else
         leaves.signature(a, _signature, depth) for a in args])
 
 
 def _exact_signature(args, ndarray=np.ndarray, depth=0):
     """The arguments' exact shapes and dtypes, for a specialisation that depends on them."""
     return tuple([(a.shape, a.dtype) if type(a) is ndarray else
-                  (type(a), _exact_signature(a, depth=depth + 1)) if type(a) in (list, tuple) else
+                  (type(a), _exact_signature(a, depth=depth + 1))
+                  if type(a) in (list, tuple) and depth <= leaves.DEPTH else
                   leaves.signature(a, _exact_signature, depth) for a in args])
 
 
@@ -725,6 +727,11 @@ def _check_differentiable(arg, name, fname):
     structure; its other leaves are constants: runtime/objects._sg_is_constant_leaf)."""
     if arg is inspect.Parameter.empty:
         return              # missing: the call itself says so
+    cycle = _sg_cycle_in(arg)
+    if cycle is not None:
+        raise TypeError(f'grad: argument {name!r} of {fname} holds itself again (through '
+                        f'{"".join(f"[{k!r}]" for k in cycle)}): the gradient of a '
+                        f'differentiated argument has its structure, which must be a tree')
     if _sg_is_object(arg):
         return              # attribute by attribute; non-float attributes are static
     if isinstance(arg, (list, tuple, dict)):

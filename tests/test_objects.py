@@ -4,6 +4,7 @@ gradient an instance of the argument's class (made without `__init__`).  Each mo
 is checked against central differences and, through the same program run on
 autograd's boxes, against autograd; the caller's object is never modified."""
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -491,3 +492,28 @@ def test_the_gradient_of_an_objects_gradient_is_seeded_by_attribute(fn, make):
     model, x = make(rng), rng.normal(size=(4, 3))
     check_grads(fn, model, x, order=2)
     check_grads(fn, model, x, wrt=1, order=2)
+
+
+class Owned:
+    pass
+
+
+@pytest.mark.parametrize('holder', ['object', 'dict', 'list'])
+def test_an_argument_that_holds_itself_is_a_type_error_before_any_code_runs(holder):
+    model = Owned()
+    model.W = RNG.standard_normal((3, 2))
+    if holder == 'object':
+        model.owner, arg, path = model, model, "['owner']"
+    elif holder == 'dict':
+        arg = {'W': model.W}
+        arg['again'], path = arg, "['again']"
+    else:
+        arg = [model.W]
+        arg.append(arg)
+        path = '[1]'
+
+    def loss(m, x):
+        return np.sum(x)
+
+    with pytest.raises(TypeError, match=re.escape(f'holds itself again (through {path})')):
+        sg.grad(loss)(arg, RNG.standard_normal(3))

@@ -56,3 +56,24 @@ def _sg_with_attribute(obj, name, value):
     new.__dict__.update(vars(obj))
     new.__dict__[name] = value
     return new
+
+
+def _sg_cycle_in(x, path=()):
+    """The attribute, key or index path by which a container or object `x` holds
+    itself again (`model.owner = model`), or None: a differentiated argument's
+    gradient has its structure, which must be a tree."""
+    if isinstance(x, dict):
+        items = x.items()
+    elif isinstance(x, (list, tuple)):
+        items = enumerate(x)
+    elif _sg_is_object(x) and isinstance(getattr(x, '__dict__', None), dict):
+        items = vars(x).items()
+    else:
+        return None
+    if any(held is x for held in path):
+        return ()
+    for key, item in items:
+        found = _sg_cycle_in(item, path + (x,))
+        if found is not None:
+            return (key,) + found
+    return None
