@@ -14,7 +14,7 @@ from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
 from .frontend.lowering import NO_EXTRAS
-from .frontend.marks import GradientHelper, GraphHelper
+from .frontend.marks import CheckpointHelper, GradientHelper, GraphHelper
 from .runtime.objects import _sg_cycle_in, _sg_has_gradient, _sg_is_object
 from .specialisation import FLOATS, GENERAL, Specialisation
 
@@ -793,6 +793,7 @@ def graph(fn=None, *, name=None):
     """`@graph` or `@graph(name=...)`: the function in static-graph form."""
     if fn is None:
         return lambda f: graph(f, name=name)
+    fn = _uncheckpointed(fn)
     return (ExtrasGraphFunction if _takes_extras(fn) else GraphFunction)(fn, name)
 
 
@@ -803,7 +804,14 @@ def grad(fn, wrt=0, has_aux=False):
     explicit arguments, and the object as `wrt='self'` (bound.py)."""
     if is_bound_method(fn):
         return BoundGradient(lambda f, w: grad(f, w, has_aux), fn, wrt)
+    fn = _uncheckpointed(fn)
     return _grad_function(has_aux, fn)(fn, wrt, with_value=False)
+
+
+def _uncheckpointed(fn):
+    """An sg.checkpoint function transformed on its own is its plain function: there
+    is no caller for whose reverse pass to keep less."""
+    return fn.python_function if isinstance(fn, CheckpointHelper) else fn
 
 
 def value_and_grad(fn, wrt=0, has_aux=False):
@@ -811,6 +819,7 @@ def value_and_grad(fn, wrt=0, has_aux=False):
     returns `(loss, aux)` and the call `((loss, aux), gradients)`."""
     if is_bound_method(fn):
         return BoundGradient(lambda f, w: value_and_grad(f, w, has_aux), fn, wrt)
+    fn = _uncheckpointed(fn)
     return _grad_function(has_aux, fn)(fn, wrt, with_value=True)
 
 

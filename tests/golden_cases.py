@@ -192,3 +192,20 @@ CASES = {
     'grad_dict_mlp_for_shapes': grad_dict_mlp_for_shapes,
     'grad_layers_mlp_for_shapes': grad_layers_mlp_for_shapes,
 }
+
+
+@sg.checkpoint
+def rnn_cell(W, U, x, h):
+    # checkpointed: the adjoint computes it again from (h, x) instead of taping a, z
+    z = W @ h + U @ x
+    a = np.tanh(z)
+    return a * a + 0.5 * h
+
+
+def checkpointed_rnn(W, U, xs, h):
+    for x in xs:
+        h = rnn_cell(W, U, x, h)
+    return np.sum(h * h)
+
+
+CASES['grad_checkpointed_rnn'] = sg.grad(checkpointed_rnn, wrt=(0, 1))

@@ -28,8 +28,9 @@ def if_adjoint(sweep, op):
 
 def loop_adjoint(sweep, op):
     """The adjoint of a loop, when its outputs have gradient."""
+    reverse = op.adjoint is not None and not (op.checkpoint and op.checkpoint.recomputed)
     if any(v in sweep.terms for v in defined_inside(op) + op.defined()) or \
-            op.adjoint is not None and any(o in sweep.terms for o in op.outputs):
+            reverse and any(o in sweep.terms for o in op.outputs):
         # a reverse loop reads its forward loop through the tape, which no
         # gradient can flow through: refuse rather than give zeros
         raise TransformError('second derivatives through loops are not '

@@ -11,11 +11,12 @@ import numpy as np
 
 from ..errors import TransformError, no_gradient_error
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Pack, Value, values_in
+from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in
 from ..ir.primitives import info
 from ..rules import registry, template
 from ..runtime import containers, helpers
 from . import control
+from .checkpoint import calls_in, recompute
 from .activity import blocks_gradient
 from .terms import Terms
 
@@ -38,6 +39,14 @@ class Sweep(Terms):
         for block in blocks:
             _containers(block, self.container, self.region_of, self.def_block)
 
+    def locate_more(self, block, ops):
+        """Index ops added to `block` (and what they hold) as `locate` does."""
+        _containers(Block(ops), self.container, self.region_of, self.def_block)
+        for op in ops:
+            self.container[op] = block
+            for out in op.outputs:
+                self.def_block[out] = block
+
     def child(self):
         """A sweep of a region's block: its own pending terms, the rest shared."""
         sub = Sweep(self.lowering, self.block, self.stop)
@@ -47,25 +56,33 @@ class Sweep(Terms):
         return sub
 
     def sweep(self, ops):
-        """Emit the adjoint of `ops`, last op first."""
-        for op in reversed(ops):
-            adjoint = control.ADJOINTS.get(type(op))
-            if adjoint is not None:
-                adjoint(self, op)
-                continue
-            if op.prim is prims.TAPE_POP and any(o in self.terms for o in op.outputs):
-                raise TransformError('second derivatives through loops are not supported yet',
-                                     op.origin)
-            if not any(o in self.terms for o in op.outputs):
-                continue
-            douts = [self.sum_terms(o) for o in op.outputs]
-            if all(d is None for d in douts) or blocks_gradient(op):
-                continue
-            if any(o in self.stop for o in op.outputs):
-                continue
-            if not any(v in self.needed for v in op.inputs()):
-                continue
-            self.backprop(op, douts)
+        """Emit the adjoint of `ops`, last op first; an sg.checkpoint helper's call
+        by computing it again (ad/checkpoint.py)."""
+        for call, run in reversed(calls_in(ops)):
+            if call is not None:
+                recompute(self, run, call)
+            else:
+                self.sweep_op(run[0])
+
+    def sweep_op(self, op):
+        """Emit the adjoint of one op or region."""
+        adjoint = control.ADJOINTS.get(type(op))
+        if adjoint is not None:
+            adjoint(self, op)
+            return
+        if op.prim is prims.TAPE_POP and any(o in self.terms for o in op.outputs):
+            raise TransformError('second derivatives through loops are not supported yet',
+                                 op.origin)
+        if not any(o in self.terms for o in op.outputs):
+            return
+        douts = [self.sum_terms(o) for o in op.outputs]
+        if all(d is None for d in douts) or blocks_gradient(op):
+            return
+        if any(o in self.stop for o in op.outputs):
+            return
+        if not any(v in self.needed for v in op.inputs()):
+            return
+        self.backprop(op, douts)
 
     def exists_at(self, v, op):
         """Is v defined on every path that reaches op (its block encloses op)?"""

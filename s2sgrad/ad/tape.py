@@ -174,11 +174,13 @@ def _compute_again(sweep, rev, again, mapping):
     before = {}
     for fwd in again:
         at = first[fwd.output]
-        origin = rev.ops[at].origin if at < len(rev.ops) else fwd.origin
-        copy = Value(fwd.output.hint, origin, True)
+        reader = rev.ops[at] if at < len(rev.ops) else fwd
+        copy = Value(fwd.output.hint, reader.origin, True)
         mapping[fwd.output] = copy
+        # (read by a checkpointed helper computed again: part of that recomputation)
         before.setdefault(at, []).append(
-            Op(fwd.prim, fwd.args, fwd.kwargs, [copy], origin, fwd.style, sweep.builder.adjoint))
+            Op(fwd.prim, fwd.args, fwd.kwargs, [copy], reader.origin, fwd.style,
+               sweep.builder.adjoint, checkpoint=reader.checkpoint if reader is not fwd else None))
     rev.ops[:] = [new for k, inner in enumerate(rev.ops)
                   for new in before.get(k, []) + [inner]] + before.get(len(rev.ops), [])
 

@@ -171,11 +171,26 @@ class _Emitter(Statements, Expressions):
         return group
 
     def heading(self, op, group):
-        """The comment naming the user line (and the banner of a new gradient block)."""
+        """The comment naming the user line (and the banner of a new gradient block);
+        an sg.checkpoint helper's body computed again is named as one call."""
+        call = op.checkpoint
+        if call is not None and call.recomputed:
+            key = (op.adjoint, call)
+            if key != group:
+                self.banner(op.adjoint)
+                self.comment(f'# recompute {call.name} ({call.origin.short}), checkpointed')
+            return key
         key = (op.adjoint, op.origin.filename, op.origin.lineno)
         if key == group or key in self.headers:
             return group        # (a loop's own line inside it: `x = xs[_i]`, its tapes)
         block = op.adjoint
+        self.banner(block)
+        prefix = 'grad of ' if block is not None else ''
+        self.comment(f'# {prefix}{op.origin.short}  {op.origin.text.strip()}'.rstrip())
+        return key
+
+    def banner(self, block):
+        """The banner of a gradient block, above its first statement."""
         if block is not None and block not in self.bannered:
             self.bannered.add(block)
             names = ', '.join(self.describe(x) for x in block.xs)
@@ -185,9 +200,6 @@ class _Emitter(Statements, Expressions):
             if block.gate:
                 extra += ', gated'
             self.comment(f'# ---- {block.name}: gradient w.r.t. {names}{extra} ----')
-        prefix = 'grad of ' if block is not None else ''
-        self.comment(f'# {prefix}{op.origin.short}  {op.origin.text.strip()}'.rstrip())
-        return key
 
     def describe(self, x):
         if isinstance(x, Value):

@@ -16,7 +16,7 @@ from ..ir.primitives import METHODS
 from ..rules import registry
 from ..runtime import containers
 from .inlining import LocalFunction
-from .marks import GradientHelper, GraphHelper
+from .marks import CheckpointHelper, GradientHelper, GraphHelper
 from .spellings import FOLDABLE, ITERATING_BUILTINS, RESULT_FIELDS, SPLITS, is_library_callable
 from .static import (all_known, hashable, is_string_method, known_literal, known_pieces,
                      python_value)
@@ -114,6 +114,8 @@ class CallLowering:
             return fn.call(self, args, kwargs, node)
         if isinstance(fn, GradientHelper):
             return self.inline_graph(fn, args, kwargs, node, hint)
+        if isinstance(fn, CheckpointHelper):
+            return self.inline_checkpointed(fn, args, kwargs, node, hint)
         own_arguments = isinstance(fn, GraphHelper)
         if own_arguments:
             # a graph function never writes into its caller's arrays (docs/programs.md)

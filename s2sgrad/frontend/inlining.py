@@ -9,7 +9,7 @@ import gast
 
 from ..errors import TransformError
 from ..ir import clone
-from ..ir.nodes import Const, Pack
+from ..ir.nodes import Checkpointed, Const, Pack
 from .source import capture
 
 
@@ -75,6 +75,19 @@ class InliningLowering:
             return result
         finally:
             self.ctx.inlining.pop()
+
+    def inline_checkpointed(self, fn, args, kwargs, node, hint):
+        """A call to an `sg.checkpoint` helper: inlined, its ops marked as one call
+        that the reverse pass computes again (ad/checkpoint.py)."""
+        block = self.builder.block
+        before = {id(op) for op in block.ops}
+        result = self.inline(fn.python_function, args, kwargs, node, hint)
+        call = Checkpointed(fn.__name__, self.origin(node))
+        for op in block.ops:
+            # (a checkpointed helper called by one: recomputed as part of this call)
+            if id(op) not in before:
+                op.checkpoint = call
+        return result
 
     def check_recursion(self, key, name, node):
         """A recursive call is unrolled like any call: its depth must be fixed when

@@ -11,3 +11,8 @@ class GraphHelper:
 class GradientHelper:
     """Made by sg.grad / sg.value_and_grad: its IR (`graph`) is copied in, the
     arguments bound through its `signature`."""
+
+
+class CheckpointHelper:
+    """Made by sg.checkpoint: inlined from its `python_function`, its ops marked so
+    that the reverse pass computes them again instead of keeping their values."""

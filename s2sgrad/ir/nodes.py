@@ -107,13 +107,15 @@ class Op:
     forward code, or the `GradBlock` that this op belongs to.  `checked`: a
     subscript whose result must be no view of its base when it runs (the
     gradient assumes a copy: passes.inplace.check_views); part of what the op
-    does, so a copy of the graph keeps it, and never dead code.
+    does, so a copy of the graph keeps it, and never dead code.  `checkpoint`:
+    the `Checkpointed` call of an `sg.checkpoint` helper this op belongs to.
     """
 
-    __slots__ = ('prim', 'args', 'kwargs', 'outputs', 'origin', 'style', 'adjoint', 'checked')
+    __slots__ = ('prim', 'args', 'kwargs', 'outputs', 'origin', 'style', 'adjoint', 'checked',
+                 'checkpoint')
 
     def __init__(self, prim, args, kwargs, outputs, origin, style='call', adjoint=None,
-                 checked=False):
+                 checked=False, checkpoint=None):
         self.prim = prim
         self.args = list(args)
         self.kwargs = dict(kwargs)
@@ -122,6 +124,7 @@ class Op:
         self.style = style
         self.adjoint = adjoint
         self.checked = checked
+        self.checkpoint = checkpoint
 
     @property
     def output(self):
@@ -149,6 +152,23 @@ class Op:
 
     def __repr__(self):
         return f'Op({getattr(self.prim, "__name__", self.prim)}, {self.args}, -> {self.outputs})'
+
+
+class Checkpointed:
+    """One call of an `sg.checkpoint` helper: its ops carry it, so that the reverse
+    sweep computes them again from their inputs (ad/checkpoint.py) rather than
+    reading their intermediate values.  The copy made in the adjoint carries one
+    with `recomputed` set (codegen names the helper and the call above it)."""
+
+    __slots__ = ('name', 'origin', 'recomputed')
+
+    def __init__(self, name, origin, recomputed=False):
+        self.name = name
+        self.origin = origin
+        self.recomputed = recomputed
+
+    def __repr__(self):
+        return f'Checkpointed({self.name}{", recomputed" if self.recomputed else ""})'
 
 
 class Block:
@@ -213,7 +233,7 @@ class If(Region):
     """
 
     __slots__ = ('test', 'then_block', 'else_block', 'outputs', 'then_results',
-                 'else_results', 'origin', 'returns', 'adjoint')
+                 'else_results', 'origin', 'returns', 'adjoint', 'checkpoint')
 
     def __init__(self, test, then_block, else_block, outputs, then_results,
                  else_results, origin, returns=False):
@@ -226,6 +246,7 @@ class If(Region):
         self.origin = origin
         self.returns = returns
         self.adjoint = None
+        self.checkpoint = None
 
     def blocks(self):
         return (self.then_block, self.else_block)
@@ -265,7 +286,7 @@ class Loop(Region):
     """
 
     __slots__ = ('kind', 'iterable', 'targets', 'phis', 'inits', 'nexts', 'cond_block',
-                 'cond', 'body', 'outputs', 'exit', 'origin', 'adjoint')
+                 'cond', 'body', 'outputs', 'exit', 'origin', 'adjoint', 'checkpoint')
 
     def __init__(self, kind, iterable, targets, phis, inits, nexts, cond_block, cond, body,
                  outputs, exit, origin):
@@ -282,6 +303,7 @@ class Loop(Region):
         self.exit = exit
         self.origin = origin
         self.adjoint = None
+        self.checkpoint = None
 
     def blocks(self):
         return (self.cond_block, self.body)
