@@ -9,9 +9,10 @@
     sg.grad(loss, wrt=(0, 1))       # the gradient function
     sg.value_and_grad(loss)
     @sg.checkpoint                  # recomputed in the reverse pass
+    for t in sg.checkpointed(range(T), snapshots=8): ...   # Revolve schedule
 """
 from .errors import TransformError
-from .ad.interface import (AggregationMethod, UnconnectedGradients, gradients,
+from .ad.interface import (AggregationMethod, UnconnectedGradients, checkpointed, gradients,
                            stop_gradient)
 from .rules import register_gradient
 from .api import GraphFunction, GradFunction, graph, grad, value_and_grad
@@ -21,4 +22,4 @@ __version__ = '0.1.0'
 
 __all__ = ['graph', 'GraphFunction', 'GradFunction', 'gradients', 'stop_gradient', 'grad',
            'value_and_grad', 'register_gradient', 'UnconnectedGradients', 'AggregationMethod',
-           'TransformError', 'checkpoint']
+           'TransformError', 'checkpoint', 'checkpointed']

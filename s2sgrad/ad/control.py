@@ -5,8 +5,10 @@ one of the functions here, found by the region's type in `ADJOINTS` (as an
 op's rule is found by its primitive).  Each takes the sweep at the region
 and the region, and emits the region's adjoint as a region: an if's adjoint
 is an if on the same test; a loop's is a loop run backwards over what each
-iteration saved on a tape (ad/tape.py).  A branch or a loop body is swept by
-a child sweep of its own block, so a rule expands there as anywhere.
+iteration saved on a tape (ad/tape.py), or, for a loop over
+`sg.checkpointed(...)`, over the states a schedule kept (ad/revolve.py).  A
+branch or a loop body is swept by a child sweep of its own block, so a rule
+expands there as anywhere.
 """
 from ..errors import TransformError
 from ..ir import prims
@@ -14,6 +16,8 @@ from ..ir.nodes import Block, Const, If, Loop, Value, values_in, walk
 from ..runtime import helpers
 from ..runtime import loops as loop_helpers
 from .activity import activity
+from .checkpoint import recompute
+from .revolve import snapshots
 from .tape import tape
 from .terms import grad_hint
 
@@ -133,6 +137,7 @@ def _backprop_loop(sweep, op):
               if phi in sweep.varied and (douts[i] is not None or phi in sweep.needed)]
     if not active:
         return
+    scheduled = op.checkpoint is not None and op.checkpoint.snapshots is not None
     sub = sweep.child()
     sub.shapes.add(op.cond_block.ops)
     sub.shapes.add(op.body.ops)
@@ -149,7 +154,10 @@ def _backprop_loop(sweep, op):
             nxt = op.nexts[i]
             if isinstance(nxt, Value):
                 sub.add_term(nxt, d)
-        sub.sweep(op.body.ops)
+        if scheduled:
+            recompute(sub, op.body.ops, op.checkpoint)    # (read nothing of the forward body)
+        else:
+            sub.sweep(op.body.ops)
         dnexts = []
         for i in active:
             d = sub.sum_terms(op.phis[i])
@@ -166,7 +174,7 @@ def _backprop_loop(sweep, op):
     finally:
         sweep.builder.stack.pop()
     # what each iteration must save: the forward values the reverse code reads
-    tapes, saved, carried = tape(sweep, op, rev)
+    tapes, saved, carried = (snapshots if scheduled else tape)(sweep, op, rev)
     inits = []
     for i in active:
         inits.append(douts[i] if douts[i] is not None else

@@ -43,3 +43,15 @@ def gradients(ys, xs, grad_ys=None, name='gradients', gate_gradients=False,
 def stop_gradient(x):
     """Identity in the forward pass; no gradient flows through the result."""
     return x
+
+
+def checkpointed(steps, snapshots):
+    """`for t in checkpointed(range(T), snapshots=s):` -- the loop's adjoint keeps at
+    most `s` of its states and runs steps again from them (the binomial schedule,
+    runtime/revolve.py) instead of keeping each step's values.  Outside a
+    transform (and in the loop itself) it is `steps`."""
+    if not isinstance(steps, range):
+        raise TypeError(f's2sgrad.checkpointed loops over a range, got {type(steps).__name__}')
+    if not isinstance(snapshots, int) or isinstance(snapshots, bool) or snapshots < 1:
+        raise ValueError(f'snapshots must be an int >= 1, got {snapshots!r}')
+    return steps

@@ -57,7 +57,7 @@ def tape(sweep, op, rev):
         reads[0].remove(after)
     # a for loop over a range that runs to its end: the reverse loop walks the range
     # backwards beside the tapes, so the index is not saved (nor `xs[i]`, read again)
-    walked = _walked_range(op, container)
+    walked = walked_range(op, container)
     if walked:
         for target in op.targets:
             if target in reads[0]:
@@ -124,7 +124,7 @@ def tape(sweep, op, rev):
     return body_tapes, body_targets, loop_carried
 
 
-def _walked_range(op, container):
+def walked_range(op, container):
     """Is `op` a for loop over a range, with no break: walked backwards, the range
     gives each iteration's index?"""
     if op.kind != 'for' or op.exit is not None or len(op.targets) != 1:

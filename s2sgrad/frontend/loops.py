@@ -1,10 +1,13 @@
 """Lowering of loops: what a for loop iterates (unrolled over a sequence known
 item by item, else walked by index), the loop-carried names, and the Loop region
 with its break / return flags; break and continue end the iteration."""
+import copy
+
 import gast
 
+from ..ad import interface
 from ..ir import effects, prims
-from ..ir.nodes import NONE, Block, Const, Loop, Pack, Value
+from ..ir.nodes import NONE, Block, Checkpointed, Const, Loop, Pack, Value
 from ..runtime import helpers
 from .analysis import (appended_names, assigned_first, assigned_names, deleted_names, has_break,
                        has_return, indexed_stores, may_exit, only_appended, read_outside,
@@ -21,10 +24,45 @@ class LoopLowering:
     def stmt_For(self, node):
         if node.orelse:
             raise self.error('for ... else is not supported', node)
+        node, snapshots = self.schedule(node)
         iterable, targets, bind = self.iteration(node)
         if iterable is None:
             return
         self.loop(node, 'for', iterable, targets, bind, None)
+        if snapshots is not None:
+            loop = next(op for op in reversed(self.builder.block.ops) if isinstance(op, Loop))
+            loop.checkpoint = Checkpointed('loop body', self.origin(node), snapshots=snapshots)
+
+    def schedule(self, node):
+        """`for t in sg.checkpointed(range(T), snapshots=s):` -> (the loop over
+        range(T), s): its adjoint keeps s states (ad/revolve.py); else (node, None)."""
+        call = node.iter
+        if not (isinstance(call, gast.Call) and
+                getattr(call.func, 'attr', getattr(call.func, 'id', None)) == 'checkpointed'):
+            return node, None
+        callee = self.expr(call.func)
+        if not (isinstance(callee, Const) and callee.value is interface.checkpointed):
+            return node, None
+        named = {k.arg: k.value for k in call.keywords}
+        given = dict(zip(('steps', 'snapshots'), call.args)) | named
+        if set(given) != {'steps', 'snapshots'} or len(call.args) + len(named) != 2:
+            raise self.error('checkpointed(steps, snapshots) takes a range and a number of '
+                             'snapshots', call)
+        snapshots = self.expr(given['snapshots'])
+        if not (isinstance(snapshots, Const) and type(snapshots.value) is int and
+                snapshots.value >= 1):
+            raise self.error('the snapshots of checkpointed(...) must be an int >= 1 known '
+                             'when transforming', call)
+        if has_break(node.body) or has_return(node.body):
+            raise self.error('a checkpointed loop cannot break or return: its adjoint needs '
+                             'the number of steps', node)
+        steps = self.expr(given['steps'])
+        if not (isinstance(steps, Const) and isinstance(steps.value, range) or
+                isinstance(steps, Value) and self.made_by(steps, range)):
+            raise self.error('checkpointed(...) loops over a range(...)', call)
+        node = copy.copy(node)
+        node.iter = given['steps']
+        return node, snapshots.value
 
     def stmt_While(self, node):
         if node.orelse:

@@ -158,14 +158,17 @@ class Checkpointed:
     """One call of an `sg.checkpoint` helper: its ops carry it, so that the reverse
     sweep computes them again from their inputs (ad/checkpoint.py) rather than
     reading their intermediate values.  The copy made in the adjoint carries one
-    with `recomputed` set (codegen names the helper and the call above it)."""
+    with `recomputed` set (codegen names the helper and the call above it).  A
+    loop over `sg.checkpointed(range(T), snapshots=s)` carries one with
+    `snapshots` set: its body is recomputed from the states of a schedule."""
 
-    __slots__ = ('name', 'origin', 'recomputed')
+    __slots__ = ('name', 'origin', 'recomputed', 'snapshots')
 
-    def __init__(self, name, origin, recomputed=False):
+    def __init__(self, name, origin, recomputed=False, snapshots=None):
         self.name = name
         self.origin = origin
         self.recomputed = recomputed
+        self.snapshots = snapshots
 
     def __repr__(self):
         return f'Checkpointed({self.name}{", recomputed" if self.recomputed else ""})'

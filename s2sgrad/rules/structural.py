@@ -9,6 +9,7 @@ from ..ad import interface
 from ..ir import prims
 from ..runtime import containers, gradients_of, helpers, objects
 from ..runtime import loops as loop_helpers
+from ..runtime import revolve
 from .registry import register_constant, register_gradient
 
 
@@ -56,6 +57,9 @@ register_constant(
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
     helpers._sg_check_output,
+    # a loop's checkpointing schedule (its states' gradients are the loop adjoint's)
+    revolve._sg_revolve, revolve._sg_revolve_offer, revolve._sg_revolve_restore,
+    revolve._sg_revolve_advance,
     # comparisons and logic
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     operator.is_, operator.is_not, operator.contains, operator.not_,
