@@ -248,8 +248,8 @@ def test_gradient_matches_central_differences(f):
 
 
 def test_an_inner_loop_then_a_branch():
-    # (the plain loop's gradient is wrong here today: its tape keeps h after the
-    # branch where its reverse loop needs h after the inner loop; checkpointed,
+    # (the plain loop kept h after the branch on its tape where its reverse loop
+    # needs h after the inner loop: tests/test_loop_tapes.py; checkpointed,
     # nothing of the body is taped)
     check_grads(inner_loop_and_branch, *_args(3, steps=10), wrt=(0, 1, 2), order=1)
 

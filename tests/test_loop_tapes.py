@@ -273,3 +273,34 @@ def test_equal_monomials_of_one_sum_are_one_term(fn, args):
     assert dx.dtype == args[0].dtype
     if args[0].dtype == np.float64:
         check_grads(fn, *args, wrt=(0, 1), order=1)
+
+
+# ---- a taped value whose name a later statement of the step rebinds -----------------
+def inner_loop_then_branch(W, xs, h):
+    for t in range(xs.shape[0]):
+        for _ in range(2):
+            h = np.tanh(W @ h + xs[t])
+        if t % 3 != 0:
+            h = h * 1.1
+    return np.sum(h ** 2)
+
+
+def inner_loop_then_rebound(W, xs, h):
+    for x in xs:
+        for _ in range(2):
+            h = np.tanh(W @ h + x)
+        h = 0.5 * h
+    return np.sum(h ** 2)
+
+
+@pytest.mark.parametrize('f, rebinding', [(inner_loop_then_branch, 'h = h * 1.1'),
+                                          (inner_loop_then_rebound, 'h = 0.5 * h')])
+def test_a_value_is_taped_before_its_name_is_rebound(f, rebinding):
+    # the tape pushed h at the end of the step, after `h = h * 1.1` had rebound the
+    # name the inner loop's result is printed under: a silent wrong gradient
+    rng = np.random.default_rng(3)
+    W, xs, h = 0.5 * rng.standard_normal((3, 3)), rng.standard_normal((5, 3)), \
+        rng.standard_normal(3)
+    check_grads(f, W, xs, h, wrt=(0, 1, 2), order=1)
+    source = sg.grad(f).source_for(W, xs, h)
+    assert source.index('_tape_h.append(h)') < source.index(rebinding)

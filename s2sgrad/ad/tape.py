@@ -22,6 +22,9 @@ from ..ir.nodes import Const, If, Loop, Op, Value, values_in, walk
 from ..ir.primitives import elementwise, info
 from ..runtime import helpers
 
+# what the tape puts after a value's definition, in order (see _after_definition)
+_PUT_AFTER = frozenset({prims.TAPE_PUSH, helpers._sg_shape_of})
+
 
 def tape(sweep, op, rev):
     """Make the forward loop `op` save what `rev` (its reverse body) reads.
@@ -80,8 +83,8 @@ def tape(sweep, op, rev):
                 pushed.append(v)
                 continue
             proxy = Value('_shape_of_' + (v.hint or 'v').lstrip('_'), op.origin, True)
-            fwd_block.ops.append(Op(helpers._sg_shape_of, [v], {}, [proxy], op.origin,
-                                    'call', None))
+            _after_definition(fwd_block, v, Op(helpers._sg_shape_of, [v], {}, [proxy],
+                                               op.origin, 'call', None))
             pushed.append(proxy)
         # one list per saved value (a list entry a step, no tuple a step); a body
         # that saves nothing still counts its iterations on one
@@ -91,8 +94,12 @@ def tape(sweep, op, rev):
                          else '_tape', op.origin, temp=False)
             container.ops.insert(container.ops.index(op),
                                  Op(prims.TAPE_NEW, [], {}, [tape], op.origin, 'call', None))
-            fwd_block.ops.append(Op(prims.TAPE_PUSH, [tape, Const(None) if v is None else v],
-                                    {}, [], op.origin, 'call', None))
+            push = Op(prims.TAPE_PUSH, [tape, Const(None) if v is None else v], {}, [],
+                      op.origin, 'call', None)
+            if v is None:
+                fwd_block.ops.append(push)
+            else:
+                _after_definition(fwd_block, v, push)
             tapes.append(tape)
         copies = [Value(v.hint, v.origin, v.temp) for v in saved]
         mapping.update(zip(saved, copies))
@@ -188,6 +195,22 @@ def _compute_again(sweep, rev, again, mapping):
 # cheap enough to compute again in the reverse loop (one pass over the operands;
 # an item or view of a sequence, as cheap as popping it)
 _ARITHMETIC = frozenset([np.add, np.subtract, np.multiply, np.negative])
+
+
+def _after_definition(block, v, new):
+    """Put `new` (which reads `v`) into `block` right after the op that makes `v`
+    (after the ops put there before it), at the top where `v` comes from outside
+    the block (a phi, the loop's target).  Not at the block's end: the Python name
+    `v` is printed under may by then hold a later value (an inner loop's result,
+    then `h = h * 1.1` in a branch: both `h`)."""
+    place = 0
+    for k, inner in enumerate(block.ops):
+        if v in _outputs(inner):
+            place = k + 1
+            break
+    while place < len(block.ops) and getattr(block.ops[place], 'prim', None) in _PUT_AFTER:
+        place += 1          # the order in which they were put: the tapes' order
+    block.ops.insert(place, new)
 
 
 def _after_steps(op, saved, by_value):

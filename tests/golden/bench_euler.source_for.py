@@ -5,34 +5,33 @@ def grad_euler(q, v, k, c, L, dt, T):
     _tape_q = []
     t = 0.0
     while t < T:
+        _tape_v.append(v)
+        _tape_q.append(q)
         # workloads.py:425  a = L @ q - k * q - c * v - 0.1 * q ** 3
         a = L @ q - k * q - c * v - 0.1 * q ** 3
         # workloads.py:426  q = q + dt * v
-        q_1 = q + dt * v
+        q = q + dt * v
         # workloads.py:427  v = v + dt * a
-        v_1 = v + dt * a
+        v = v + dt * a
         # workloads.py:428  t = t + dt
         t = t + dt
-        _tape_v.append(v)
-        _tape_q.append(q)
-        q, v = q_1, v_1
     # ---- grad of euler: gradient w.r.t. q, v, k, c ----
     # grad of workloads.py:429  return np.sum(q * q) + 0.5 * np.sum(v * v)
     dv = 1.0 * v
     dq = 2.0 * q
     # grad of workloads.py:424  while t < T:
     dc, dk = 0.0, np.zeros_like(k)
-    for v_2, q_2 in zip(reversed(_tape_v), reversed(_tape_q)):
+    for v_1, q_1 in zip(reversed(_tape_v), reversed(_tape_q)):
         # grad of workloads.py:427  v = v + dt * a
         da = dv * dt
         # grad of workloads.py:426  q = q + dt * v
         dv_2 = dq * dt
         # grad of workloads.py:425  a = L @ q - k * q - c * v - 0.1 * q ** 3
         d_multiply = -da
-        dq_2 = d_multiply * (0.1 * 3) * q_2 ** 2
+        dq_2 = d_multiply * (0.1 * 3) * q_1 ** 2
         dv_3 = d_multiply * c
-        dc += d_multiply @ v_2
-        dk += d_multiply * q_2
+        dc += d_multiply @ v_1
+        dk += d_multiply * q_1
         dq_3 = d_multiply * k
         dq_4 = da @ L
         dq = dq + dq_2 + dq_3 + dq_4

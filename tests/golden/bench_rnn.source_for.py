@@ -4,11 +4,10 @@ def grad_rnn(W, U, b, V, xs, h, t):
     _range = range(len(xs))
     _tape_h = []
     for _i in _range:
+        _tape_h.append(h)
         x = xs[_i]
         # workloads.py:286  h = np.tanh(h @ W + x @ U + b)
-        h_1 = np.tanh(h @ W + x @ U + b)
-        _tape_h.append(h)
-        h = h_1
+        h = np.tanh(h @ W + x @ U + b)
     # workloads.py:287  return 0.5 * np.sum((h @ V - t) ** 2)
     _subtract = h @ V - t
     # ---- grad of rnn: gradient w.r.t. W, U, b, V ----
@@ -16,13 +15,13 @@ def grad_rnn(W, U, b, V, xs, h, t):
     dh = _subtract @ V.T
     dV = h.T @ _subtract
     # grad of workloads.py:285  for x in xs:
-    db, dU, dW, h_2 = np.zeros_like(b), np.zeros_like(U), np.zeros_like(W), h
-    for h_3, _i_1 in zip(reversed(_tape_h), reversed(_range)):
+    db, dU, dW, h_1 = np.zeros_like(b), np.zeros_like(U), np.zeros_like(W), h
+    for h_2, _i_1 in zip(reversed(_tape_h), reversed(_range)):
         # grad of workloads.py:286  h = np.tanh(h @ W + x @ U + b)
-        d_matmul = dh * (1.0 - h_2 * h_2)
+        d_matmul = dh * (1.0 - h_1 * h_1)
         db += d_matmul.sum(axis=0)
         dU += xs[_i_1].T @ d_matmul
         dh = d_matmul @ W.T
-        dW += h_3.T @ d_matmul
-        h_2 = h_3
+        dW += h_2.T @ d_matmul
+        h_1 = h_2
     return dW, dU, db, dV

@@ -5,37 +5,36 @@ def grad_checkpointed_rnn(W, U, xs, h):
     _range = range(len(_seq))
     _tape_h = []
     for _i in _range:
+        _tape_h.append(h)
         x = _seq[_i]
         # golden_cases.py:200  z = W @ h + U @ x
         z = W @ h + U @ x
         # golden_cases.py:201  a = np.tanh(z)
         a = np.tanh(z)
         # golden_cases.py:202  return a * a + 0.5 * h
-        h_1 = a * a + 0.5 * h
-        _tape_h.append(h)
-        h = h_1
+        h = a * a + 0.5 * h
     # ---- grad of checkpointed_rnn: gradient w.r.t. W, U ----
     # grad of golden_cases.py:208  return np.sum(h * h)
     dh = 2.0 * h
     # grad of golden_cases.py:206  for x in xs:
     dU, dW = _sg_zeros_like(U), _sg_zeros_like(W)
-    for h_2, _i_1 in zip(reversed(_tape_h), reversed(_range)):
+    for h_1, _i_1 in zip(reversed(_tape_h), reversed(_range)):
         # recompute rnn_cell (golden_cases.py:207), checkpointed
-        _matmul = W @ h_2
+        _matmul = W @ h_1
         x_1 = _seq[_i_1]
         _matmul_1 = U @ x_1
         z_1 = _matmul + _matmul_1
         a_1 = np.tanh(z_1)
         _multiply = a_1 * a_1
         # grad of golden_cases.py:202  return a * a + 0.5 * h
-        dh_1 = _sg_unbroadcast(dh, 0.5 * h_2) * 0.5
+        dh_1 = _sg_unbroadcast(dh, 0.5 * h_1) * 0.5
         da = _sg_unbroadcast(dh, _multiply) * 2.0 * a_1
         # grad of golden_cases.py:201  a = np.tanh(z)
         dz = da * (1.0 - _multiply)
         # grad of golden_cases.py:200  z = W @ h + U @ x
         d_matmul = _sg_unbroadcast(dz, _matmul)
         dU += _sg_unbroadcast(_sg_matmul_lhs_grad(_sg_unbroadcast(dz, _matmul_1), U, x_1), U)
-        dW += _sg_unbroadcast(_sg_matmul_lhs_grad(d_matmul, W, h_2), W)
-        dh_2 = _sg_unbroadcast(_sg_matmul_rhs_grad(d_matmul, W, h_2), h_2)
+        dW += _sg_unbroadcast(_sg_matmul_lhs_grad(d_matmul, W, h_1), W)
+        dh_2 = _sg_unbroadcast(_sg_matmul_rhs_grad(d_matmul, W, h_1), h_1)
         dh = dh_1 + dh_2
     return _sg_cast_like(dW, W), _sg_cast_like(dU, U)

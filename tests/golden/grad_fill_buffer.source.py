@@ -9,10 +9,10 @@ def grad_fill_buffer(x, w):
     for i in _range:
         # golden_cases.py:124  buf[i] = np.sin(x[i]) * w
         _sin = np.sin(x[i])
-        _multiply = _sin * w
-        buf[i] = _multiply
-        _tape_shape_of_multiply.append(_sg_shape_of(_multiply))
         _tape_sin.append(_sin)
+        _multiply = _sin * w
+        _tape_shape_of_multiply.append(_sg_shape_of(_multiply))
+        buf[i] = _multiply
     # ---- grad of fill_buffer: gradient w.r.t. x, w ----
     # grad of golden_cases.py:125  return np.sum(buf * buf)
     dbuf = 2.0 * buf

@@ -8,28 +8,27 @@ def grad_layers_mlp(layers, x, t):
     _tape_h = []
     _tape_W = []
     for _i in _range:
+        _tape_h.append(x)
         W, b = _seq[_i]
+        _tape_shape_of_b.append(_sg_shape_of(b))
+        _tape_W.append(W)
         # golden_cases.py:157  h = np.tanh(h @ W + b)
         _matmul = x @ W
-        h = np.tanh(_matmul + b)
         _tape_shape_of_matmul.append(_sg_shape_of(_matmul))
-        _tape_shape_of_b.append(_sg_shape_of(b))
-        _tape_h.append(x)
-        _tape_W.append(W)
-        x = h
+        x = np.tanh(_matmul + b)
     # golden_cases.py:158  return np.mean((h - t) ** 2)
     _subtract = x - t
     # ---- grad of layers_mlp: gradient w.r.t. layers ----
     # grad of golden_cases.py:158  return np.mean((h - t) ** 2)
     dh = _sg_unbroadcast(2.0 / np.size(_subtract) * _subtract, x)
     # grad of golden_cases.py:156  for W, b in layers:
-    d_seq, h_1 = _sg_zeros_like(_seq), x
-    for _matmul_1, b_1, h_2, W_1, _i_1 in zip(reversed(_tape_shape_of_matmul), reversed(_tape_shape_of_b), reversed(_tape_h), reversed(_tape_W), reversed(_range)):
+    d_seq, h = _sg_zeros_like(_seq), x
+    for _matmul_1, b_1, h_1, W_1, _i_1 in zip(reversed(_tape_shape_of_matmul), reversed(_tape_shape_of_b), reversed(_tape_h), reversed(_tape_W), reversed(_range)):
         # grad of golden_cases.py:157  h = np.tanh(h @ W + b)
-        d_add = dh * (1.0 - h_1 * h_1)
+        d_add = dh * (1.0 - h * h)
         d_matmul = _sg_unbroadcast(d_add, _matmul_1)
         db = _sg_unbroadcast(d_add, b_1)
-        dh = _sg_unbroadcast(_sg_matmul_lhs_grad(d_matmul, h_2, W_1), h_2)
-        dW = _sg_unbroadcast(_sg_matmul_rhs_grad(d_matmul, h_2, W_1), W_1)
-        d_seq, h_1 = _sg_accumulate(d_seq, _sg_scatter_add(_sg_repack((dW, db), _seq[_i_1]), _seq, _i_1)), h_2
+        dh = _sg_unbroadcast(_sg_matmul_lhs_grad(d_matmul, h_1, W_1), h_1)
+        dW = _sg_unbroadcast(_sg_matmul_rhs_grad(d_matmul, h_1, W_1), W_1)
+        d_seq, h = _sg_accumulate(d_seq, _sg_scatter_add(_sg_repack((dW, db), _seq[_i_1]), _seq, _i_1)), h_1
     return _sg_cast_like(d_seq, layers)

@@ -7,26 +7,25 @@ def grad_rnn(W, U, xs, h):
     _tape_shape_of_matmul_1 = []
     _tape_h = []
     for _i in _range:
+        _tape_h.append(h)
         x = _seq[_i]
         # golden_cases.py:87  h = np.tanh(W @ h + U @ x)
         _matmul = W @ h
-        _matmul_1 = U @ x
-        h_1 = np.tanh(_matmul + _matmul_1)
         _tape_shape_of_matmul.append(_sg_shape_of(_matmul))
+        _matmul_1 = U @ x
         _tape_shape_of_matmul_1.append(_sg_shape_of(_matmul_1))
-        _tape_h.append(h)
-        h = h_1
+        h = np.tanh(_matmul + _matmul_1)
     # ---- grad of rnn: gradient w.r.t. W, U ----
     # grad of golden_cases.py:88  return np.sum(h * h)
     dh = 2.0 * h
     # grad of golden_cases.py:86  for x in xs:
-    dU, dW, h_2 = _sg_zeros_like(U), _sg_zeros_like(W), h
-    for _matmul_2, _matmul_3, h_3, _i_1 in zip(reversed(_tape_shape_of_matmul), reversed(_tape_shape_of_matmul_1), reversed(_tape_h), reversed(_range)):
+    dU, dW, h_1 = _sg_zeros_like(U), _sg_zeros_like(W), h
+    for _matmul_2, _matmul_3, h_2, _i_1 in zip(reversed(_tape_shape_of_matmul), reversed(_tape_shape_of_matmul_1), reversed(_tape_h), reversed(_range)):
         # grad of golden_cases.py:87  h = np.tanh(W @ h + U @ x)
-        d_add = dh * (1.0 - h_2 * h_2)
+        d_add = dh * (1.0 - h_1 * h_1)
         d_matmul = _sg_unbroadcast(d_add, _matmul_2)
         dU += _sg_unbroadcast(_sg_matmul_lhs_grad(_sg_unbroadcast(d_add, _matmul_3), U, _seq[_i_1]), U)
-        dW += _sg_unbroadcast(_sg_matmul_lhs_grad(d_matmul, W, h_3), W)
-        dh = _sg_unbroadcast(_sg_matmul_rhs_grad(d_matmul, W, h_3), h_3)
-        h_2 = h_3
+        dW += _sg_unbroadcast(_sg_matmul_lhs_grad(d_matmul, W, h_2), W)
+        dh = _sg_unbroadcast(_sg_matmul_rhs_grad(d_matmul, W, h_2), h_2)
+        h_1 = h_2
     return _sg_cast_like(dW, W), _sg_cast_like(dU, U)

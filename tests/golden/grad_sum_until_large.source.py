@@ -10,34 +10,31 @@ def grad_sum_until_large(x):
     _tape_getitem_1 = []
     total = 0.0
     for i in range(len(x)):
+        _tape_shape_of_total.append(_sg_shape_of(total))
+        _tape_i.append(i)
         # golden_cases.py:110  if x[i] < 0.0:
         _compare = x[i] < 0.0
+        _tape_compare.append(_compare)
         if _compare:
             total_1 = total
             _break0 = False
         else:
             # golden_cases.py:112  if total > 10.0:
             _compare_1 = total > 10.0
+            _tape_compare_1.append(_compare_1)
             if _compare_1:
-                _break0_1 = True
-                total_2 = total
+                _break0 = True
+                total_1 = total
             else:
                 # golden_cases.py:114  total = total + x[i] * x[i]
                 _getitem = x[i]
-                _getitem_1 = x[i]
-                _multiply = _getitem * _getitem_1
-                total_3 = total + _multiply
-                _tape_shape_of_multiply.append(_sg_shape_of(_multiply))
-                _tape_getitem.append(_getitem_1)
                 _tape_getitem_1.append(_getitem)
-                _break0_1 = False
-                total_2 = total_3
-            _tape_compare_1.append(_compare_1)
-            total_1 = total_2
-            _break0 = _break0_1
-        _tape_compare.append(_compare)
-        _tape_shape_of_total.append(_sg_shape_of(total))
-        _tape_i.append(i)
+                _getitem_1 = x[i]
+                _tape_getitem.append(_getitem_1)
+                _multiply = _getitem * _getitem_1
+                _tape_shape_of_multiply.append(_sg_shape_of(_multiply))
+                total_1 = total + _multiply
+                _break0 = False
         total = total_1
         if _break0:
             break
@@ -45,7 +42,7 @@ def grad_sum_until_large(x):
     # grad of golden_cases.py:109  for i in range(len(x)):
     dtotal = _sg_ones_like(total)
     dx = _sg_zeros_like(x)
-    for _compare_2, total_4, i_1 in zip(reversed(_tape_compare), reversed(_tape_shape_of_total), reversed(_tape_i)):
+    for _compare_2, total_2, i_1 in zip(reversed(_tape_compare), reversed(_tape_shape_of_total), reversed(_tape_i)):
         # grad of golden_cases.py:110  if x[i] < 0.0:
         if _compare_2:
             dtotal_1 = dtotal
@@ -61,7 +58,7 @@ def grad_sum_until_large(x):
                 _getitem_2 = _tape_getitem.pop()
                 _getitem_3 = _tape_getitem_1.pop()
                 # grad of golden_cases.py:114  total = total + x[i] * x[i]
-                dtotal_2 = _sg_unbroadcast(dtotal, total_4)
+                dtotal_2 = _sg_unbroadcast(dtotal, total_2)
                 d_multiply = _sg_unbroadcast(dtotal, _multiply_1)
                 dx_1_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * _getitem_3, _getitem_2), x, i_1)
                 dx_2 = _sg_scatter_add(_sg_unbroadcast(d_multiply * _getitem_2, _getitem_3), x, i_1)
