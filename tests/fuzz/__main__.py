@@ -67,6 +67,9 @@ def report(outcomes, features_arg, elapsed, out=None):
     print(f"second size (same ranks, other sizes; the right programs): {second['reused']} "
           f"through the specialisation of the first call, {second['new code']} through new "
           f"code, {second['']} not run (Python fails at those sizes)", file=out)
+    second = collections.Counter(o.second_order for o in outcomes if o.cls == 'right')
+    print(f"second order (sg.grad of sg.grad, programs without loops; the right ones): "
+          f"{second['right']} right, {second['refused']} refused", file=out)
     inconclusive = sum(o.inconclusive for o in outcomes)
     if inconclusive:
         print(f'({inconclusive} gradient checks inconclusive near a kink, counted right)', file=out)
