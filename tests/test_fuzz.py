@@ -182,6 +182,10 @@ def test_the_command_reports_and_replays(tmp_path, capsys):
     assert main(['--programs', '4', '--settled', '--keep', str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert not any(f'\n{feature} ' in out for feature in PENDING_FEATURES)
+    assert main(['--programs', '4', '--keep', str(tmp_path)]) == 0     # (the same default)
+    out = capsys.readouterr().out
+    assert not any(f'\n{feature} ' in out for feature in PENDING_FEATURES)
+    assert 'not run: the pending features' in out
     assert main(['--replay', '41', '--features', 'straight,branch',
                  '--keep', str(tmp_path)]) == 0
     out = capsys.readouterr().out
