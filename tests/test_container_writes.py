@@ -237,6 +237,33 @@ def test_dict_methods_have_gradients(f):
         check_grads(copying(f), p, X, order=2)
 
 
+def default_times_entry(x, p):
+    return np.sum(p.get('b', x) * p.get('missing', x))
+
+
+def default_in_a_helper(x, p):
+    def pick(d, key, fallback):
+        return d.get(key, fallback)
+    return np.sum(np.tanh(pick(p, 'b', x)) * pick(p, 'absent', x) ** 2)
+
+
+def default_scalar(x, p):
+    return np.sum(np.sin(p.get('W', x)) * p.get('missing', x))
+
+
+@pytest.mark.parametrize('f, x', [(default_times_entry, X[0]), (default_in_a_helper, X[0]),
+                                  (default_scalar, 0.7)])
+@pytest.mark.parametrize('has_key', [True, False])
+def test_a_defaults_higher_derivatives_where_the_key_is_there_or_not(f, x, has_key):
+    # the default's gradient is None where the dict has the key: its second order
+    # multiplied that None (found by the fuzzer: a TypeError inside generated code)
+    p = {'b': RNG.standard_normal(3), 'W': RNG.standard_normal((2, 3)), 'n': 2}
+    if not has_key:
+        p = {'c': RNG.standard_normal(3), 'n': 2}
+    check_grads(f, x, p, order=3)
+    check_grads(f, x, p, wrt=(0, 1), order=1)
+
+
 def test_the_generated_code_shows_the_versions():
     source = sg.grad(scale_in_place).source_for(params(), X)
     assert "_sg_replaced(p, 'W'," in source

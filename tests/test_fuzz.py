@@ -63,16 +63,95 @@ def test_a_pending_feature(feature, directory):
     assert not failures(outcomes), summary(outcomes)
 
 
+# -- findings of the fuzzer not fixed yet: each must still fail (strict), each is a
+# program of its pending feature, shrunk; docs/fuzzing.md lists them
+
+KNOWN_FINDINGS = {
+    # a dict passed under two names, written through one and read through the other:
+    # the value is Python's without the aliasing
+    'dict_passed_twice': ('def program(r, p, p2):\n'
+                          '    p2["b"] = p2["b"] * 0.5 + r\n'
+                          '    return np.sum(p["b"] * 1.0)\n',
+                          ('r', 'p', 'p2'), ('r',), {'p': 'dict'}, {'p2': 'p'}, False),
+    # a method named like an ndarray's is lowered as the array's: a zero gradient
+    'method_named_repeat': ('@dataclasses.dataclass\nclass Model:\n'
+                            '    W: np.ndarray\n    b: np.ndarray\n    h: np.ndarray\n'
+                            '    n: int\n    act: str\n    opt: object\n\n'
+                            '    def repeat(self, x):\n'
+                            '        return np.tanh(x @ self.W + self.b)\n\n\n'
+                            'def program(r, model):\n'
+                            '    return np.sum(model.repeat(r))\n',
+                            ('r', 'model'), ('r',), {'model': 'dataclass'}, {}, False),
+}
+
+
+@pytest.mark.parametrize('name', sorted(KNOWN_FINDINGS))
+@pytest.mark.xfail(strict=True, reason='a known finding (docs/fuzzing.md): when it '
+                   'passes, remove it and its feature from PENDING_FEATURES')
+def test_a_known_finding(name, tmp_path):
+    body, params, wrt, trees, aliases, second_order = KNOWN_FINDINGS[name]
+    source = 'import dataclasses\nimport numpy as np\nimport s2sgrad as sg\n\n\n' + body
+    outcome = oracle.run(program(source, wrt=wrt, params=params, trees=trees, aliases=aliases,
+                                 second_order=second_order), str(tmp_path))
+    assert outcome.cls in ('right', 'refused'), outcome
+
+
+def test_the_new_argument_kinds_are_checked_leaf_by_leaf(tmp_path):
+    # a dict with constant leaves, an object of the module's class, an alias
+    source = ('import dataclasses\nimport numpy as np\nimport s2sgrad as sg\n\n\n'
+              '@dataclasses.dataclass\nclass Model:\n'
+              '    W: np.ndarray\n    b: np.ndarray\n    h: np.ndarray\n'
+              '    n: int\n    act: str\n    opt: object\n\n'
+              '    def step(self, x):\n        self.h = np.tanh(self.h @ self.W + x)\n'
+              '        return self.h\n\n\n'
+              'def program(r, p, model, q):\n'
+              '    p["b"] = p["b"] * q["n"] + r\n'
+              '    model.step(p["b"])\n'
+              '    if p["act"] == "tanh":\n        return np.sum(np.tanh(model.h))\n'
+              '    return np.sum(model.h * p["W"][0])\n')
+    made = program(source, wrt=('r', 'model'), params=('r', 'p', 'model', 'q'),
+                   trees={'p': 'dict', 'model': 'dataclass'},
+                   aliases={'q': 'p'}, second_order=True)
+    outcome = oracle.run(made, str(tmp_path))
+    assert (outcome.cls, outcome.second_order) == ('right', 'right'), outcome
+
+
+def test_a_modified_object_argument_is_wrong(monkeypatch, tmp_path):
+    def fault(args, v, g):
+        args[1].h[0] += 1.0
+        return v, g
+    faulty_value_and_grad(monkeypatch, fault)
+    source = ('import dataclasses\nimport numpy as np\nimport s2sgrad as sg\n\n\n'
+              'class Model:\n    def __init__(self, W, b, h, n, act, opt):\n'
+              '        self.W, self.b, self.h = W, b, h\n'
+              '        self.n, self.act, self.opt = n, act, opt\n\n\n'
+              'def program(r, model):\n    return np.sum(np.tanh(r @ model.W) * model.h)\n')
+    outcome = oracle.run(program(source, wrt=('r', 'model'), params=('r', 'model'),
+                                 trees={'model': 'object'}), str(tmp_path))
+    assert outcome.cls == 'wrong' and 'modified' in outcome.reason
+
+
+def test_a_wrong_second_order_is_wrong(monkeypatch, tmp_path):
+    real = sg.grad
+
+    def patched(f, wrt=0):
+        g = real(f, wrt=wrt)
+        if getattr(f, '__name__', '') != 'program':      # the outer grad: off by 1%
+            return lambda *args: g(*args) * 1.01
+        return g
+    monkeypatch.setattr(oracle.sg, 'grad', patched)
+    outcome = oracle.run(program(second_order=True), str(tmp_path))
+    assert outcome.cls == 'wrong' and 'second-order' in outcome.reason
+
+
 # -- the generator -----------------------------------------------------------------
 
 def test_a_seed_gives_one_program():
     for seed in (0, 1, 77):
         a, b = generate(seed), generate(seed)
         assert a == b
-        assert [np.asarray(x).tolist() if not isinstance(x, (list, dict)) else repr(x)
-                for x in a.arguments()] == \
-               [np.asarray(x).tolist() if not isinstance(x, (list, dict)) else repr(x)
-                for x in b.arguments()]
+        with np.printoptions(threshold=10**6, precision=17):
+            assert [repr(x) for x in a.arguments()] == [repr(x) for x in b.arguments()]
     assert generate(0).source != generate(1).source
 
 
@@ -103,6 +182,10 @@ def test_the_command_reports_and_replays(tmp_path, capsys):
     assert main(['--programs', '4', '--settled', '--keep', str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert not any(f'\n{feature} ' in out for feature in PENDING_FEATURES)
+    assert main(['--programs', '4', '--keep', str(tmp_path)]) == 0     # (the same default)
+    out = capsys.readouterr().out
+    assert not any(f'\n{feature} ' in out for feature in PENDING_FEATURES)
+    assert 'not run: the pending features' in out
     assert main(['--replay', '41', '--features', 'straight,branch',
                  '--keep', str(tmp_path)]) == 0
     out = capsys.readouterr().out

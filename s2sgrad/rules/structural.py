@@ -199,7 +199,10 @@ def get_grad_grad(dout, out, dy, d, key):
 
 @register_gradient(containers._sg_default_grad, static=('d', 'key'))
 def default_grad_grad(dout, out, dy, d, key):
-    return containers._sg_default_grad(dout, d, key)
+    # where d has the key the default's gradient is None: dy gets zeros, not None
+    # (a gradient of a gradient multiplies it)
+    return helpers._sg_accumulate(containers._sg_default_grad(dout, d, key),
+                                  helpers._sg_zeros_like(dy))
 
 
 @register_gradient(containers._sg_copy, static=('kind',))

@@ -7,4 +7,8 @@ reports: ``python -m tests.fuzz --programs 5000 --seed 0 --jobs 2``.
 
 # Features whose programs main still gets wrong or crashes on.  tests/test_fuzz.py
 # runs them but asserts only for the other features; empty it as fixes land.
-PENDING_FEATURES = frozenset()
+# Each is recorded in docs/fuzzing.md and tests/test_fuzz.py (KNOWN_FINDINGS).
+PENDING_FEATURES = frozenset({
+    'aliased_args',     # a dict passed under two names, written through one: wrong value
+    'method_names',     # a method named like an ndarray's (model.repeat(x)): the array's rule
+})

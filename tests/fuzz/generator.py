@@ -17,9 +17,13 @@ Values in scope have a *kind*, a fixed shape, so templates combine freely:
 
 The arguments are ``A`` (M), ``r`` (R), ``c`` (C), ``s`` (S, spelled as a
 Python float, an ``np.float64`` or a 0-d array), ``X``, ``W`` and, when the
-``container_args`` feature is on, ``P`` and ``D``.  ``wrt`` is a random
-non-empty subset of them.  New values enter scope as blocks define them, and
-later blocks prefer the newest value of a kind, so the blocks chain.
+``container_args`` feature is on, ``P`` and ``D``; the blocks of ``trees.py``
+add ``p`` (a dict), ``model`` (an object of a class the module defines) and
+``T`` (a NamedTuple or a list of tuples), and may pass one object twice.  ``wrt``
+is a random non-empty subset of them.  The templates register through
+``registry.py``; those of containers and objects passed in are in ``trees.py``.
+New values enter scope as blocks define them, and later blocks prefer the
+newest value of a kind, so the blocks chain.
 
 Three features change more than the body: ``globals`` adds module state (or a
 closure cell: ``program`` is then made by a factory) that the oracle changes
@@ -38,25 +42,18 @@ and feature list give the same source, arguments and ``wrt``.
 """
 import dataclasses
 import random
+import re
 
 import numpy as np
+
+from . import trees
+from .registry import BLOCKS, Builder, block, indent
 
 SHAPES = {'M': (3, 4), 'R': (4,), 'C': (3, 1), 'X': (5, 4), 'W': (4, 4)}
 # The sizes of a second call of the same gradient: each size of SHAPES made
 # another, none 1, so the ranks and unit dimensions stay and a specialisation
 # made for the first call serves it (Program.arguments(SECOND_SIZES)).
 SECOND_SIZES = {3: 5, 4: 7, 5: 6}
-
-# feature -> list of block templates
-BLOCKS = {}
-
-
-def block(feature):
-    def register(template):
-        BLOCKS.setdefault(feature, []).append(template)
-        return template
-    return register
-
 
 @dataclasses.dataclass
 class Program:
@@ -69,11 +66,14 @@ class Program:
     rebind: dict             # target ('G', 'CFG.gain', "CONF['k']") -> source of its new value
     graph_gradients: bool    # the module also defines `program_grads` (sg.gradients)
     keywords: tuple = ()     # the last parameters, passed by keyword
+    trees: dict = dataclasses.field(default_factory=dict)    # 'p', 'model', 'T' -> kind
+    aliases: dict = dataclasses.field(default_factory=dict)  # parameter -> one passed the same
+    second_order: bool = False   # also check sg.grad(sg.grad(program)) (no loop in it)
 
-    def arguments(self, sizes=None):
+    def arguments(self, sizes=None, module=None):
         """Fresh argument values (deterministic per seed); with `sizes` (a map of
         the sizes of SHAPES to others: SECOND_SIZES) arrays of those sizes, other
-        values."""
+        values.  `module`, the program's, gives the classes of its objects."""
         rng = np.random.default_rng(self.seed if sizes is None else self.seed + 104_729)
         sizes = sizes or {}
 
@@ -88,6 +88,10 @@ class Program:
             elif name == 'P':
                 values[name] = [(rng.uniform(-0.6, 0.6, shape(4, 4)),
                                  rng.uniform(-0.5, 0.5, shape(4))) for _ in range(2)]
+            elif name in self.trees:
+                values[name] = trees.value(self.trees[name], rng, shape, module)
+            elif name in self.aliases:
+                continue
             elif name == 'D':
                 values[name] = {'w': rng.uniform(-1, 1, shape(4)),
                                 'm': rng.uniform(-1, 1, shape(3, 4))}
@@ -95,68 +99,9 @@ class Program:
                 kind = {'A': 'M', 'r': 'R', 'c': 'C', 'X': 'X', 'W': 'W'}[name]
                 scale = 0.6 if kind == 'W' else 1.0
                 values[name] = rng.uniform(-scale, scale, shape(*SHAPES[kind]))
+        for name, same in self.aliases.items():
+            values[name] = values[same]
         return [values[name] for name in self.params]
-
-
-class Builder:
-    """What a template sees: values in scope, fresh names, random choices."""
-
-    def __init__(self, rng, index):
-        self.rng = rng
-        self.index = index          # block number: suffix of the names it defines
-        self.scope = {'M': ['A'], 'R': ['r'], 'C': ['c'], 'S': ['s'], 'X': ['X'],
-                      'W': ['W']}
-        self.helpers = []           # source of helper functions
-        self.globals = []           # source lines of module globals
-        self.rebind = {}
-        self.uses_containers = False
-        self.extra_params = []      # (name, default source): parameters not passed
-        self.pending = []           # (kind, name) defined by the block being built
-        self.returns = 'float'      # a key of RETURNS
-        self.by_keyword = False     # pass the last parameters by keyword
-        self.closure = []           # (name, value): `program` is made by a factory over these
-
-    # -- choices
-    def coin(self, p=0.5):
-        return self.rng.random() < p
-
-    def choice(self, options):
-        return options[self.rng.randrange(len(options))]
-
-    def pick(self, kind):
-        """A value of `kind` in scope, most often the newest one."""
-        names = self.scope[kind]
-        return names[-1] if self.coin(0.6) else self.choice(names)
-
-    def new(self, kind, stem='v'):
-        """A fresh name for a value of `kind` (in scope once the block is added)."""
-        name = f'{stem}{self.index}'
-        while name in self.taken():
-            name += '_'
-        self.pending.append((kind, name))
-        return name
-
-    def taken(self):
-        """Every name in scope or about to be."""
-        return [n for names in self.scope.values() for n in names] + \
-            [n for _, n in self.pending]
-
-    def name(self, stem):
-        return f'{stem}{self.index}'
-
-    def matmul(self, a, b):
-        """`a @ b` in one of the four spellings people use."""
-        return self.choice([f'np.dot({a}, {b})', f'{a} @ {b}', f'{a}.dot({b})',
-                            f'np.matmul({a}, {b})'])
-
-    def add(self, expr, coef=None):
-        """The line adding `expr` (a float or an array) to acc."""
-        coef = coef or self.choice(['0.1', '0.3', '0.5', '1.0'])
-        return f'acc = acc + {coef} * np.sum({expr})'
-
-
-def indent(lines, n=1):
-    return ['    ' * n + line for line in lines]
 
 
 # -- straight-line code --------------------------------------------------------
@@ -574,6 +519,8 @@ RETURNS = {
     'none': None,                               # forgets `return`: not a value to differentiate
     'string': 'return "done"',
 }
+SCALAR_RETURNS = ('float', 'python_float', 'float64', 'array_0d')
+LOOP = re.compile(r'\b(for|while)\b')
 NUMERIC_RETURNS = ('float', 'python_float', 'float64', 'array_0d', 'tuple', 'array')
 
 
@@ -604,18 +551,29 @@ def generate(seed, features=None, n_blocks=None):
         used.add(feature)
 
     params = ['A', 'r', 'c', 's', 'X', 'W'] + (['P', 'D'] if builder.uses_containers else [])
-    candidates = [p for p in params if p != 'X' or rng.random() < 0.5]
+    params += [name for name in ('p', 'model', 'T') if name in builder.trees]
+    params += list(builder.aliases)
+    # one object passed under two names has no gradient of its own for either name
+    shared = set(builder.aliases) | set(builder.aliases.values())
+    candidates = [p for p in params if (p != 'X' or rng.random() < 0.5) and p not in shared]
     wrt = tuple(p for p in candidates if rng.random() < 0.5) or (rng.choice(candidates),)
     if builder.uses_containers and not {'P', 'D'} & set(wrt) and rng.random() < 0.7:
         wrt += (rng.choice(['P', 'D']),)
+    containers = sorted(set(builder.trees) - shared)
+    if containers and not set(containers) & set(wrt) and rng.random() < 0.7:
+        wrt += (rng.choice(containers),)
     wrt = tuple(p for p in params if p in wrt)
-    graph_gradients = not builder.uses_containers and rng.random() < 0.3 \
+    graph_gradients = not builder.uses_containers and not builder.trees \
+        and rng.random() < 0.3 \
         and builder.returns in NUMERIC_RETURNS
     ret = RETURNS[builder.returns]
 
     signature = ', '.join(params)
     defaults = ''.join(f', {name}={value}' for name, value in builder.extra_params)
-    lines = ['import numpy as np', 'import s2sgrad as sg', '']
+    imports, classes = trees.class_sources(builder.trees, builder.methods)
+    lines = imports + ['import numpy as np', 'import s2sgrad as sg', '']
+    if classes:
+        lines += [''] + classes + ['']
     lines += builder.globals + ([''] if builder.globals else [])
     for h in builder.helpers:
         lines += ['', h.rstrip('\n'), '']
@@ -631,7 +589,11 @@ def generate(seed, features=None, n_blocks=None):
                   f'    y = program({signature})',
                   f'    return sg.gradients(y, [{", ".join(wrt)}])', '']
     keywords = tuple(params[rng.randrange(len(params)):]) if builder.by_keyword else ()
-    return Program(seed=seed, features=tuple(sorted(used)), source='\n'.join(lines),
+    source = '\n'.join(lines)
+    second_order = builder.returns in SCALAR_RETURNS and not LOOP.search(source) \
+        and rng.random() < 0.3
+    return Program(seed=seed, trees=dict(builder.trees), aliases=dict(builder.aliases),
+                   second_order=second_order, features=tuple(sorted(used)), source=source,
                    keywords=keywords,
                    params=tuple(params), wrt=wrt,
                    scalar_spelling=rng.choice(['float', 'float64', '0d']),

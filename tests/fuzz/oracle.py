@@ -49,6 +49,7 @@ import re
 import signal
 import sys
 import traceback
+import types
 
 import numpy as np
 
@@ -74,6 +75,7 @@ class Outcome:
     inconclusive: bool = False
     second_size: str = ''     # the call at SECOND_SIZES: 'reused' a specialisation, made
                               # 'new code', or '' not made (Python fails at those sizes)
+    second_order: str = ''    # sg.grad(sg.grad(...)): 'right', 'refused' or '' not asked
     detail: str = ''          # a traceback, for replays
 
 
@@ -100,27 +102,70 @@ def load(program, path, name):
 
 # -- pytrees -----------------------------------------------------------------------
 
-def leaves(tree):
-    """The float leaves of an argument or gradient, in a fixed order."""
+def is_float(x):
+    """A leaf that is differentiated: a float or an array of floats (not a bool)."""
+    return (isinstance(x, (float, np.floating)) and not isinstance(x, bool)) or (
+        isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating))
+
+
+def is_object(x):
+    """An instance of a class of the program (a dataclass or a plain object)."""
+    return hasattr(x, '__dict__') and not isinstance(
+        x, (np.ndarray, np.generic, type, types.FunctionType, types.MethodType))
+
+
+def children(tree):
+    """(key, child) of a container or object; () for a leaf."""
     if isinstance(tree, dict):
-        return [leaf for k in tree for leaf in leaves(tree[k])]
+        return list(tree.items())
     if isinstance(tree, (list, tuple)):
-        return [leaf for item in tree for leaf in leaves(item)]
-    return [tree]
+        return list(enumerate(tree))
+    if is_object(tree):
+        return list(vars(tree).items())
+    return []
+
+
+def child(tree, key):
+    if tree is None:
+        return None
+    return getattr(tree, key) if is_object(tree) else tree[key]
+
+
+def leaves(tree):
+    """The float leaves of an argument, in a fixed order (constants left out)."""
+    if is_float(tree):
+        return [tree]
+    return [leaf for _, item in children(tree) for leaf in leaves(item)]
+
+
+def paired(grad, arg):
+    """The leaves of `grad` where `arg` has its float leaves (None where it has none)."""
+    if is_float(arg):
+        return [grad]
+    return [leaf for key, item in children(arg) for leaf in paired(child(grad, key), item)]
 
 
 def rebuild(tree, values):
-    """`tree` with its leaves replaced by `values` (consumed in order)."""
+    """`tree` with its float leaves replaced by `values` (consumed in order)."""
+    if is_float(tree):
+        value = values.pop(0)
+        if isinstance(tree, np.ndarray):
+            return np.asarray(value, dtype=tree.dtype).reshape(tree.shape)
+        if isinstance(tree, np.generic):
+            return type(tree)(value)
+        return float(value)
     if isinstance(tree, dict):
         return {k: rebuild(v, values) for k, v in tree.items()}
+    if isinstance(tree, tuple) and hasattr(tree, '_fields'):
+        return type(tree)(*(rebuild(v, values) for v in tree))
     if isinstance(tree, (list, tuple)):
         return type(tree)(rebuild(v, values) for v in tree)
-    value = values.pop(0)
-    if isinstance(tree, np.ndarray):
-        return np.asarray(value, dtype=tree.dtype).reshape(tree.shape)
-    if isinstance(tree, np.generic):
-        return type(tree)(value)
-    return float(value)
+    if is_object(tree):
+        new = copy.copy(tree)
+        for key, item in vars(tree).items():
+            object.__setattr__(new, key, rebuild(item, values))
+        return new
+    return tree
 
 
 def same_tree(a, b):
@@ -133,11 +178,14 @@ def same_tree(a, b):
         return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
     if isinstance(a, np.ndarray):
         return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+    if is_object(a):
+        return same_tree(vars(a), vars(b))
     return a == b
 
 
 def check_structure(grad, arg, name):
-    """The gradient of `arg` has its structure, shapes and dtypes."""
+    """The gradient of `arg` has its structure, shapes and dtypes; a constant leaf
+    (an int, a string, None) gets None, or itself in an object's gradient."""
     if isinstance(arg, dict):
         if not isinstance(grad, dict) or list(grad) != list(arg):
             raise Wrong(f'gradient of {name} is {type(grad).__name__}, '
@@ -151,15 +199,25 @@ def check_structure(grad, arg, name):
                         f'not {type(arg).__name__} of {len(arg)}')
         for i, (g, a) in enumerate(zip(grad, arg)):
             check_structure(g, a, f'{name}[{i}]')
-    elif isinstance(arg, np.ndarray):
+    elif is_object(arg):
+        if type(grad) is not type(arg) or list(vars(grad)) != list(vars(arg)):
+            raise Wrong(f'gradient of {name} is {type(grad).__name__} with '
+                        f'{list(getattr(grad, "__dict__", ()))}, not {type(arg).__name__} '
+                        f'with {list(vars(arg))}')
+        for k in vars(arg):
+            check_structure(getattr(grad, k), getattr(arg, k), f'{name}.{k}')
+    elif isinstance(arg, np.ndarray) and is_float(arg):
         if not isinstance(grad, (np.ndarray, np.generic)) or np.shape(grad) != arg.shape \
                 or grad.dtype != arg.dtype:
             raise Wrong(f'gradient of {name} is {type(grad).__name__} '
                         f'{np.shape(grad)} {getattr(grad, "dtype", "")}, argument is '
                         f'ndarray {arg.shape} {arg.dtype}')
-    elif not isinstance(grad, float):
-        raise Wrong(f'gradient of {name} is {type(grad).__name__}, argument is '
-                    f'{type(arg).__name__}')
+    elif is_float(arg):
+        if not isinstance(grad, float):
+            raise Wrong(f'gradient of {name} is {type(grad).__name__}, argument is '
+                        f'{type(arg).__name__}')
+    elif grad is not None and not same_tree(grad, arg):
+        raise Wrong(f'gradient of the constant {name} = {arg!r} is {grad!r}, not None')
 
 
 # -- comparisons -------------------------------------------------------------------
@@ -211,7 +269,7 @@ class Directional:
 
     def projection(self, grads):
         """<gradient, direction> (a None gradient counts as zero)."""
-        flat = [leaf for g in grads for leaf in leaves(g)]
+        flat = [leaf for g, i in zip(grads, self.wrt_index) for leaf in paired(g, self.args[i])]
         return float(sum(np.sum(np.asarray(g if g is not None else 0.0, np.float64) * v)
                          for g, v in zip(flat, self.direction)))
 
@@ -365,7 +423,7 @@ def calling(fn, program):
 
 def _compare(program, module, outcome):
     f = calling(module.program, program)
-    args = program.arguments()
+    args = program.arguments(module=module)
     wrt_index = [program.params.index(p) for p in program.wrt]
     expected = _python(f, args)
     rng = np.random.default_rng(program.seed + 1)
@@ -396,8 +454,7 @@ def _compare(program, module, outcome):
                         f'not a tuple of {len(wrt_index)} gradients')
         # the values first, where the leaves line up, so that an all-zero gradient in
         # the wrong container is reported as the worse of its two faults
-        aligned = [np.shape(g) for g in leaves(list(grads))] == \
-            [np.shape(a) for i in wrt_index for a in leaves(args[i])]
+        aligned = _aligned(grads, [args[i] for i in wrt_index])
         inconclusive = aligned and direction.check(direction.projection(grads),
                                                    f'gradient{when}')
         for g, i in zip(grads, wrt_index):
@@ -417,7 +474,9 @@ def _compare(program, module, outcome):
     outcome.inconclusive = check_all(args, expected, '', direction)
     # the same gradient called with arrays of other sizes (same ranks, same unit
     # dimensions): the specialisation the first call made must serve them too
-    second = program.arguments(SECOND_SIZES)
+    if program.second_order:
+        outcome.second_order = _second_order(program, module, args, rng)
+    second = program.arguments(SECOND_SIZES, module)
     try:
         expected_second = f(*copy.deepcopy(second))
     except Exception:                   # noqa: BLE001 - the program's constants fit
@@ -433,6 +492,43 @@ def _compare(program, module, outcome):
         expected = _python(f, args)
         outcome.inconclusive |= check_all(args, expected, ' after globals were rebound',
                                           direction)
+
+
+def _aligned(grads, args):
+    """True when each gradient has a leaf of its argument's shape at each float leaf."""
+    try:
+        return all(g is not None and np.shape(g) == np.shape(a)
+                   for grad, arg in zip(grads, args)
+                   for g, a in zip(paired(grad, arg), leaves(arg)))
+    except (KeyError, IndexError, AttributeError, TypeError):
+        return False
+
+
+def _second_order(program, module, args, rng):
+    """'right' or 'refused': sg.grad(sg.grad(program, wrt=x), wrt=x) for the first
+    differentiated parameter x, against central differences of the first-order
+    gradient (checked already): the gradient of the sum of its float leaves."""
+    name = program.wrt[0]
+    index = program.params.index(name)
+    first = sg.grad(module.program, wrt=name)
+    try:
+        second = sg.grad(first, wrt=name)
+        before = copy.deepcopy(args)
+        analytic = second(*args)
+    except DOCUMENTED as exc:
+        path = module.__file__
+        if classify_error(exc, path, program.source.count('\n') + 1)[0] == 'refused':
+            return 'refused'
+        raise
+    if not all(same_tree(a, b) for a, b in zip(args, before)):
+        raise Wrong('the second-order gradient modified an argument')
+    check_structure(analytic, args[index], f'second-order gradient of {name}')
+
+    def summed(*a):
+        return float(sum(np.sum(g) for g in paired(first(*a), a[index]) if g is not None))
+    direction = Directional(summed, args, [index], rng)
+    direction.check(direction.projection([analytic]), 'second-order gradient')
+    return 'right'
 
 
 def _specialisations(gradient):
