@@ -172,10 +172,12 @@ class _Emitter(Statements, Expressions):
 
     def heading(self, op, group):
         """The comment naming the user line (and the banner of a new gradient block)."""
-        key = (op.adjoint, op.origin.filename, op.origin.lineno)
+        block = op.adjoint
+        if getattr(block, 'in_user_lines', False):
+            block = None        # forward mode's tangents: under the line they follow
+        key = (block, op.origin.filename, op.origin.lineno)
         if key == group or key in self.headers:
             return group        # (a loop's own line inside it: `x = xs[_i]`, its tapes)
-        block = op.adjoint
         if block is not None and block not in self.bannered:
             self.bannered.add(block)
             names = ', '.join(self.describe(x) for x in block.xs)
