@@ -39,16 +39,24 @@ class JvpFunction(GraphFunction):
         self._compiled = None
         self._by_active = {}
 
-    def for_tangents(self, primals, tangents):
-        """The function for a call whose tangents are these (None: no tangent)."""
+    def _completed(self, primals, tangents):
+        """The primals with the defaults of the parameters not given, and a tangent
+        for each (None for those)."""
         primals, tangents = tuple(primals), tuple(tangents)
         if len(primals) != len(tangents):
             raise ValueError(f'jvp: {len(primals)} primals but {len(tangents)} tangents: '
                              f'give one tangent per primal, of the same structure')
-        count = len(self.target.graph.params)
-        if len(primals) != count:
-            raise TypeError(f'jvp: {self.target.__name__} takes {count} arguments, '
-                            f'{len(primals)} primals given')
+        params = list(self.signature.parameters.values())
+        given = len(primals)
+        if given > len(params) or any(p.default is p.empty for p in params[given:]):
+            raise TypeError(f'jvp: {self.target.__name__} takes {len(params)} arguments, '
+                            f'{given} primals given')
+        primals += tuple(p.default for p in params[given:])
+        return primals, tangents + (None,) * (len(params) - given)
+
+    def for_tangents(self, primals, tangents):
+        """The function for a call whose tangents are these (None: no tangent)."""
+        primals, tangents = self._completed(primals, tangents)
         active = tuple(_has_tangent(p, t, k) for k, (p, t) in enumerate(zip(primals, tangents)))
         if all(active):
             return self
@@ -61,6 +69,7 @@ class JvpFunction(GraphFunction):
         return self.for_tangents(primals, tangents).source
 
     def __call__(self, primals, tangents):
+        primals, tangents = self._completed(primals, tangents)
         same = self.for_tangents(primals, tangents)
         compiled = same.compiled
         given = [t for t, on in zip(tangents, same.active or [True] * len(tangents)) if on]

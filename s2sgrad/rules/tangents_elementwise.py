@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from .registry import register_tangent, same
+from ..runtime.helpers import _sg_cast_like, _sg_if_inexact
+from .registry import constant, register_tangent, same
 
 
 @register_tangent(np.add)
@@ -67,6 +68,39 @@ def absolute_tangent(dx, y, x):
     zero = y == 0
     return np.where(zero, 0.0, np.real(np.conj(x) * dx) / np.where(zero, 1.0, y))
 
+
+
+@register_tangent(max)
+def builtin_max_tangent(dx, y, a, b):
+    # the tangent of the argument the gradient goes to (a where a >= b)
+    da, db = dx
+    first = a >= b
+    if same(db, None):
+        return np.where(first, da, 0.0)
+    if same(da, None):
+        return np.where(first, 0.0, db)
+    return np.where(first, da, db)
+
+
+@register_tangent(min)
+def builtin_min_tangent(dx, y, a, b):
+    da, db = dx
+    first = a <= b
+    if same(db, None):
+        return np.where(first, da, 0.0)
+    if same(da, None):
+        return np.where(first, 0.0, db)
+    return np.where(first, da, db)
+
+
+@register_tangent(np.astype)
+def astype_tangent(dx, y, x, dtype=None, *, copy=True, device=None):
+    # a cast to a float type casts the tangent; to an integer or bool type: a constant
+    if constant(dtype) is NotImplemented:       # (x.astype(z.dtype): decided when run)
+        return _sg_if_inexact(_sg_cast_like(dx, y), y)
+    if np.issubdtype(dtype, np.inexact):
+        return dx.astype(dtype)
+    return None
 
 
 register_tangent(
