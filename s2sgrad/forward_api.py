@@ -88,6 +88,9 @@ def _has_tangent(primal, tangent, k):
     a constant: its tangent must be None or zeros."""
     if tangent is None:
         return False
+    if _is_complex(primal) or _is_complex(tangent):
+        raise TypeError(f'jvp: argument {k} is complex: forward mode takes real arguments '
+                        f'(yet)')
     if isinstance(primal, (bool, int, np.integer, np.bool_)) or \
             isinstance(primal, np.ndarray) and primal.dtype.kind in 'biu':
         if np.any(np.asarray(tangent) != 0):
@@ -95,6 +98,15 @@ def _has_tangent(primal, tangent, k):
                             f'whose tangent must be None or zeros')
         return False
     return True
+
+
+def _is_complex(tree):
+    if isinstance(tree, dict):
+        return any(_is_complex(v) for v in tree.values())
+    if isinstance(tree, (list, tuple)):
+        return any(_is_complex(v) for v in tree)
+    return isinstance(tree, (complex, np.complexfloating)) or \
+        isinstance(tree, np.ndarray) and tree.dtype.kind == 'c'
 
 
 _made = weakref.WeakKeyDictionary()

@@ -404,6 +404,13 @@ def test_constant_arguments_and_wrong_calls():
         sg.jvp(scaled, (x,), (np.ones(3),))
 
 
+def test_complex_arguments_are_refused():
+    with pytest.raises(TypeError, match='argument 0 is complex'):
+        sg.jvp(scaled, (np.ones(2) + 1j, 2.0), (np.ones(2), None))
+    with pytest.raises(TypeError, match='argument 0 is complex'):
+        sg.jvp(mlp_dict, ({'W1': np.ones(2) * 1j}, 0, 0), ({'W1': np.ones(2)}, None, None))
+
+
 def with_default(x, scale=2.0):
     return np.sin(x) * scale
 
