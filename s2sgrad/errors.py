@@ -76,11 +76,21 @@ class TransformError(SyntaxError):
 
 def no_gradient_error(name, origin):
     """The `LookupError` for an operation on the gradient path with no rule."""
+    return _no_rule_error('gradient', name, origin, 'xs to ys', 'register_gradient')
+
+
+def no_tangent_error(name, origin):
+    """The `LookupError` for an operation forward mode meets with no tangent rule."""
+    return _no_rule_error('tangent (forward-mode) rule', name, origin,
+                          'the primals to the output', 'register_tangent')
+
+
+def _no_rule_error(rule, name, origin, path, register):
     where = f' at {origin.long}' if origin else ''
     text = f'\n    {origin.text.strip()}' if origin and origin.text else ''
     error = LookupError(
-        f'No gradient defined for operation {name!r}{where}: it lies on the '
-        f'path from xs to ys. Register one with @s2sgrad.register_gradient, '
+        f'No {rule} defined for operation {name!r}{where}: it lies on the '
+        f'path from {path}. Register one with @s2sgrad.{register}, '
         f'or wrap the value in s2sgrad.stop_gradient.{text}')
     for note in call_chain_notes(origin):
         error.add_note(note)

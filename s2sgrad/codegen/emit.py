@@ -173,17 +173,19 @@ class _Emitter(Statements, Expressions):
     def heading(self, op, group):
         """The comment naming the user line (and the banner of a new gradient block);
         an sg.checkpoint helper's body computed again is named as one call."""
+        block = op.adjoint
+        if getattr(block, 'in_user_lines', False):
+            block = None        # forward mode's tangents: under the line they follow
         call = op.checkpoint
         if call is not None and call.recomputed:
-            key = (op.adjoint, call)
+            key = (block, call)
             if key != group:
-                self.banner(op.adjoint)
+                self.banner(block)
                 self.comment(f'# recompute {call.name} ({call.origin.short}), checkpointed')
             return key
-        key = (op.adjoint, op.origin.filename, op.origin.lineno)
+        key = (block, op.origin.filename, op.origin.lineno)
         if key == group or key in self.headers:
             return group        # (a loop's own line inside it: `x = xs[_i]`, its tapes)
-        block = op.adjoint
         self.banner(block)
         prefix = 'grad of ' if block is not None else ''
         self.comment(f'# {prefix}{op.origin.short}  {op.origin.text.strip()}'.rstrip())

@@ -41,6 +41,24 @@ class Context:
         # helpers', the closures'): an attribute assignment rebinds the object in each
         self.lowerings = []
 
+    @classmethod
+    def continuing(cls, graph):
+        """The context of a transformation of `graph`'s copy (a gradient, a jvp): what
+        lowering it read and learnt carries over."""
+        ctx = cls()
+        ctx.namespaces = list(graph.namespaces)
+        ctx.guards.extend(graph.guards)
+        ctx.tape_copies = dict(graph.tape_copies)
+        return ctx
+
+    def record_in(self, graph):
+        """Hand what this transformation read and learnt to the graph it made."""
+        graph.namespaces = self.namespaces
+        graph.guards = self.guards
+        graph.tape_copies = self.tape_copies
+        graph.lists = self.lists
+        return graph
+
     def add_namespace(self, namespace):
         if all(ns is not namespace for ns in self.namespaces):
             self.namespaces.append(namespace)

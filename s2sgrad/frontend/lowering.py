@@ -257,11 +257,7 @@ def lower_function(fn, gradients_site, extras=NO_EXTRAS, classes=None):
                              exc.origin) from None
     graph = Graph(fn.__name__, params, builder.stack[0], result, origin, _docstring(src.node))
     graph.return_origin = lowering.return_origin
-    graph.namespaces = ctx.namespaces
-    graph.guards = ctx.guards
-    graph.tape_copies = ctx.tape_copies
-    graph.lists = ctx.lists
-    return graph
+    return ctx.record_in(graph)
 
 
 def _parameters(fn, origin):

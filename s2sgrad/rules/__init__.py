@@ -9,7 +9,8 @@ import sys
 import threading
 
 from . import registry
-from .registry import register_gradient, register_constant, lookup, is_constant  # noqa: F401
+from .registry import (register_gradient, register_constant, register_tangent,  # noqa: F401
+                       lookup, lookup_tangent, is_constant)
 
 # Each family module, with the library its callables come from.  A callable reaches
 # the compiler only once its library is imported, so a family waits until then:
@@ -18,7 +19,10 @@ from .registry import register_gradient, register_constant, lookup, is_constant 
 FAMILIES = (('elementwise', 'numpy'), ('reductions', 'numpy'), ('products', 'numpy'),
             ('shape', 'numpy'), ('indexing', 'numpy'), ('structural', 'numpy'),
             ('construction', 'numpy'), ('linalg', 'numpy'), ('fft', 'numpy'),
-            ('special', 'scipy.special'), ('polynomial', 'numpy'))
+            ('special', 'scipy.special'), ('polynomial', 'numpy'),
+            ('tangents_elementwise', 'numpy'), ('tangents_linear', 'numpy'),
+            ('tangents_reductions', 'numpy'), ('tangents_linalg', 'numpy'),
+            ('tangents_special', 'scipy.special'))
 
 _pending = dict.fromkeys(FAMILIES)  # in order; a family leaves it once imported
 _loading = threading.RLock()        # a lookup in another thread waits for a family half loaded

@@ -226,6 +226,90 @@ def is_constant(prim):
     return key in _constants
 
 
+# ---- tangent rules (forward mode: ad/forward.py) --------------------------------------
+
+TANGENT_KINDS = ('template', 'linear', 'multilinear', 'diagonal', 'reduction')
+
+
+@dataclasses.dataclass
+class TangentRule:
+    """How forward mode gets the tangent of `prim`'s output(s).
+
+    `template`: `fn(dx, y, *inputs)`, written like a gradient rule but the other
+    way round: dx is the tangent of the differentiable input (a tuple of them,
+    one per differentiable input in order, when there are several; None where
+    an input has none), the result the tangent of the output (a tuple, one per
+    output, for `multi_output`).  The other kinds need no body; they read which
+    inputs are differentiable from the gradient rule of `prim`:
+    `linear`: the op is linear in its differentiable inputs taken together (a
+    reshape, a sum, concatenate): its tangent is the op of their tangents;
+    `multilinear`: linear in each one separately (a product: matmul, einsum):
+    the sum over the inputs with a tangent of the op with that one replaced;
+    `diagonal`: elementwise (its Jacobian in each input is diagonal, so equal to
+    its transpose): the gradient rule applied to the input's tangent is the
+    tangent.
+    """
+    prim: object
+    kind: str
+    fn: object = None
+    multi_output: bool = False
+    constant: tuple = ()    # inputs the gradient rule lists that take no derivative
+    skips_nan: bool = False     # a reduction over the elements that are not NaN
+    full_shape: bool = False    # a template whose tangent has the output's shape always
+    unsupported = {}        # (the gradient rule's are checked: template.bind)
+
+    @functools.cached_property
+    def params(self):
+        """The primal's parameters, as `Rule.params` reads them (template rules)."""
+        return Rule(self.prim, self.fn, False, self.multi_output, {}, (), ()).params
+
+
+_tangents = {}
+
+
+def register_tangent(*prims, kind='template', multi_output=False, constant=(),
+                     skips_nan=False, full_shape=False):
+    """Define the tangent (forward-mode derivative) of each of `prims`.
+
+    As a decorator (`kind='template'`, the default) on `fn(dx, y, *inputs)`;
+    called with another kind (`register_tangent(np.sum, kind='linear')`) it
+    declares a derivation from the gradient rule (see `TangentRule`).
+    `constant`: inputs the gradient rule counts as differentiable that take
+    no derivative (np.select's conditions); `skips_nan`: a reduction that
+    leaves NaNs out (np.nanmax), whose NaN elements' tangents are left out too;
+    `full_shape`: the template's tangent always has the output's shape (it reads
+    every input: x1 * dx2), else where some input has no tangent the forward
+    pass broadcasts it to the output's shape.
+    """
+    if kind not in TANGENT_KINDS:
+        raise ValueError(f'register_tangent: kind must be one of {TANGENT_KINDS}')
+
+    def store(fn):
+        for prim in prims:
+            _tangents[_key(prim)] = TangentRule(prim, kind, fn, multi_output, tuple(constant),
+                                                skips_nan, full_shape)
+        return fn
+    if kind == 'template':
+        return store
+    store(None)
+    return None
+
+
+def lookup_tangent(prim):
+    """The `TangentRule` of `prim`, or None (loads the families not loaded yet first)."""
+    key = _key(prim)
+    rule = _tangents.get(key)
+    if rule is None:
+        _load_families()
+        rule = _tangents.get(key)
+    return rule
+
+
+def all_tangents():
+    _load_every_family()
+    return list(_tangents.values())
+
+
 def all_rules():
     """Every rule: of every family (all loaded first, SciPy's too when it is
     installed), and the users'."""

@@ -114,6 +114,13 @@ def _sg_zeros_like(x):
     return np.zeros_like(x)
 
 
+def _sg_broadcast_like(t, y):
+    """A tangent given the shape of the output it is the tangent of (forward mode:
+    an elementwise op of which some inputs have no tangent)."""
+    shape = np.shape(y)
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape).copy()
+
+
 def _sg_zeros_structure(x):
     """`_sg_zeros_like` of a container or object: zeros in its structure."""
     if isinstance(x, (list, tuple)):

@@ -60,3 +60,14 @@ def _sg_resize_or_zero(v, n):
     if np.size(v) == n:
         return v
     return np.zeros(n, dtype=np.result_type(v, np.float32))
+
+
+def _sg_times_solution(m, x, b):
+    """m @ x for x = solve(a, b): x a stack of vectors where b is 1-D (NumPy 2's rule)."""
+    return m @ x if np.ndim(b) > 1 else (m @ x[..., None])[..., 0]
+
+
+def _sg_solve_like(a, r, b):
+    """solve(a, r) for r shaped as the solution of solve(a, b): a stack of vectors
+    where b is 1-D (NumPy 2's rule), matrices otherwise."""
+    return np.linalg.solve(a, r) if np.ndim(b) > 1 else np.linalg.solve(a, r[..., None])[..., 0]

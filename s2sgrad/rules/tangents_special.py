@@ -1,0 +1,19 @@
+"""Tangents of SciPy's special functions (forward mode): elementwise, so each is its
+gradient rule applied to the tangent (rules/tangents_elementwise.py says why)."""
+from .registry import register_tangent
+
+try:
+    import scipy.special as special
+except ImportError:         # SciPy is optional
+    special = None
+
+if special is not None:
+    register_tangent(
+        special.gamma, special.gammaln, special.rgamma, special.psi, special.polygamma,
+        special.beta, special.betaln, special.betainc, special.gammainc, special.gammaincc,
+        special.xlogy, special.xlog1py, special.j0, special.j1, special.jv, special.y0,
+        special.y1, special.yn, special.i0, special.i1, special.iv, special.ive, special.erf,
+        special.erfc, special.erfinv, special.erfcinv, special.logit, special.expit,
+        kind='diagonal')
+    # (a reduction: rules/tangents_reductions.py says how)
+    register_tangent(special.logsumexp, kind='reduction')
