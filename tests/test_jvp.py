@@ -566,14 +566,21 @@ def _random_like(tree, rng):
         isinstance(tree, np.ndarray) else float(rng.standard_normal())
 
 
+JVP_LATER = frozenset({'pytree_args', 'dict_writes', 'dict_get', 'methods', 'method_names',
+                       'item_writes', 'aliasing', 'aliased_args'})
+
+
 def test_jvp_of_random_programs_is_the_gradient_along_the_tangent(tmp_path):
     """On the differential fuzzer's programs that sg.grad differentiates, the jvp
     along random tangents (of the arguments' structures) equals <gradient, tangent>."""
-    from fuzz.generator import generate
+    from fuzz.generator import FEATURES, generate
     from fuzz.oracle import leaves, load
+    # (the features of containers, objects and their writes passed in are not yet
+    # checked under forward mode: JVP_LATER)
+    features = tuple(f for f in FEATURES if f not in JVP_LATER)
     checked = refused = 0
     for seed in range(150):
-        program = generate(seed)
+        program = generate(seed, features)
         name = f'jvp_fuzz_{seed}'
         try:
             module = load(program, str(tmp_path / f'{name}.py'), name)
