@@ -8,15 +8,17 @@
     sg.gradients(ys, xs, ...)       # tf.gradients, inside a graph
     sg.grad(loss, wrt=(0, 1))       # the gradient function
     sg.value_and_grad(loss)
+    sg.vjp, sg.jacrev (= sg.jacobian), sg.hessian, sg.hvp
 """
 from .errors import TransformError
 from .ad.interface import (AggregationMethod, UnconnectedGradients, gradients,
                            stop_gradient)
 from .rules import register_gradient
 from .api import GraphFunction, GradFunction, graph, grad, value_and_grad
+from .transforms import hessian, hvp, jacobian, jacrev, vjp
 
 __version__ = '0.1.0'
 
 __all__ = ['graph', 'GraphFunction', 'GradFunction', 'gradients', 'stop_gradient', 'grad',
            'value_and_grad', 'register_gradient', 'UnconnectedGradients', 'AggregationMethod',
-           'TransformError']
+           'TransformError', 'vjp', 'jacrev', 'jacobian', 'hessian', 'hvp']

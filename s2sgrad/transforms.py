@@ -1,0 +1,296 @@
+"""The usual transforms built on reverse mode: `vjp`, `jacrev` (= `jacobian`),
+`hessian` and `hvp`.
+
+Each is a gradient function (api.GradFunction: its specialisations per call,
+`.source`, `source_for(*args)`, `.export(path)`) whose adjoint is not the
+plain gradient (compiler.transform_grad's `adjoint`):
+
+* vjp: the output's cotangent is a keyword-only parameter `cotangent`, the
+  seed of the adjoint (`grad_ys`);
+* jacrev: the forward computed once, then one adjoint per element of the
+  output, seeded with that element's one-hot cotangent, in a loop of the
+  generated code (`_jacobian_rows`, lowered into the graph like user code):
+  the adjoint reads the forward's values, so only the adjoint is repeated.
+  An (m,) output costs one forward and m adjoint passes per argument in wrt;
+* hessian: jacrev of the gradient (reverse over reverse, for now);
+* hvp: the gradient of <grad f, v>, one reverse-over-reverse pass, no Hessian.
+"""
+import inspect
+
+import numpy as np
+
+from .ad import site
+from .ad.interface import gradients
+from .api import GradFunction, _defined_at, _takes_extras, annotate, entry, grad
+from .bound import is_bound_method
+from .compiler import transform_grad
+from .frontend.lowering import FunctionLowering
+from .frontend.source import capture
+from .specialisation import GENERAL
+
+
+def _jacobian_rows(y, x):
+    """The Jacobian of y w.r.t. x, shape y.shape + x.shape: row k is the gradient
+    of y's k-th element (the adjoint seeded with that one-hot cotangent).  A
+    template: lowered into the transformed graph, so the loop is generated code."""
+    n = np.size(y)
+    seeds = np.reshape(np.eye(n, dtype=np.result_type(y)), (n,) + np.shape(y))
+    jacobian = np.zeros((n,) + np.shape(x), dtype=np.result_type(x))
+    for k in range(n):
+        jacobian[k] = gradients(y, x, grad_ys=seeds[k], unconnected_gradients='zero')[0]
+    return np.reshape(jacobian, np.shape(y) + np.shape(x))
+
+
+class _Adjoint:
+    """What compiler.transform_grad differentiates in place of the gradient."""
+
+    what = 'Gradient'   # the docstring's first word
+
+    def params(self, params):
+        """(name, kind) of each parameter the generated function takes after `params`,
+        the target's."""
+        return ()
+
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target):
+        raise NotImplementedError
+
+
+class _Cotangent(_Adjoint):
+    """vjp, hvp: the adjoint seeded with a parameter of the generated function (an
+    `inspect.Parameter`: VjpFunction.seed)."""
+
+    def __init__(self, seed, what):
+        self.seed, self.what = seed, what
+
+    def params(self, params):
+        kind = 'positional' if self.seed.kind is self.seed.POSITIONAL_OR_KEYWORD \
+            else 'keyword_only'
+        return ((self.seed.name, kind),)
+
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target):
+        return differentiate(lowering, ys, xs, grad_ys=extra,
+                             name=f'{self.what.lower()} of {target.name}')
+
+
+class _OneHotSeeds(_Adjoint):
+    """jacrev: `_jacobian_rows` for each x, after the forward code."""
+
+    what = 'Jacobian'
+
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target):
+        (y,) = ys
+        src = capture(_jacobian_rows)
+        return [FunctionLowering(lowering.ctx, lowering.builder, src, {'y': y, 'x': x},
+                                 gradients_site=site.gradients_site).lower_body()
+                for x in xs]
+
+
+class _Transformed(GradFunction):
+    """A gradient function with another adjoint.  It runs the code made for its
+    arguments' shapes (or the general code): no float code, whose results would
+    be floats where these are arrays."""
+
+    adjoint = _Adjoint()
+    prefix = 'grad_'
+
+    def __init__(self, target, wrt):
+        if _takes_extras(target) or is_bound_method(target):
+            raise TypeError(f's2sgrad.{self.prefix.rstrip("_")}: a function with *args or '
+                            f'**kwargs, or a bound method, is not supported yet; wrap it in '
+                            f'a function of named parameters')
+        super().__init__(target, wrt, with_value=False)
+        self.__name__ = self.__qualname__ = self.prefix + self.__name__[len('grad_'):]
+
+    def _compile(self, specialisation=GENERAL):
+        target = self.target.graph
+        self._guards = target.guards
+        return transform_grad(target, self.indices, False, self.__name__, specialisation,
+                              sums_outputs=isinstance(self.target, GradFunction),
+                              adjoint=self.adjoint)
+
+    def _with_classes(self, key):
+        return type(self)(self.target.for_classes(key), self.indices)
+
+    def _make_entry(self):
+        self._entry, self._entry_version = entry.general(self._call), None
+
+    @property
+    def compiled_for_floats(self):
+        return self.compiled
+
+    def _call_checked(self, args, kwargs):
+        return self._call_compiled(self._compiled_for_call(args, kwargs), args, kwargs)
+
+    def _call_compiled(self, compiled, args, kwargs):
+        try:
+            return compiled.function(*args, **kwargs)
+        except Exception as exc:
+            annotate(exc, compiled)
+            raise
+
+    def __repr__(self):
+        return f'<s2sgrad.{type(self).__name__} {self.__name__}>'
+
+
+class JacobianFunction(_Transformed):
+    """`jacrev(f, wrt)`: the Jacobian, shape out.shape + x.shape (a tuple of them
+    for a tuple wrt)."""
+
+    adjoint = _OneHotSeeds()
+    prefix = 'jacrev_'
+
+    def _check_arguments(self, args, kwargs=None):
+        super()._check_arguments(args, kwargs)
+        bound = self.signature.bind(*args, **(kwargs or {}))
+        names = list(self.signature.parameters)
+        for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
+            arg = bound.arguments.get(names[i])
+            if arg is not None and not isinstance(arg, (float, np.inexact, np.ndarray)):
+                fn = self.target
+                while isinstance(fn, GradFunction):
+                    fn = fn.target
+                raise TypeError(f'{self.prefix.rstrip("_")}: argument {names[i]!r} of '
+                                f'{fn.__name__} ({_defined_at(fn.python_function)}) is a '
+                                f'{type(arg).__name__}: a Jacobian with respect to a '
+                                f'container or an object is not supported yet; pass its '
+                                f'arrays as arguments of their own')
+
+
+class VjpFunction(_Transformed):
+    """The generated code behind `vjp(f, *primals)`: `vjp_f(*primals, cotangent=u)`
+    returns the tuple of u^T J, one per primal.  Its signature is f's and the
+    seed's parameter (`seed`)."""
+
+    seed_name = 'cotangent'
+    what = 'Vector-Jacobian product'
+    prefix = 'vjp_'
+
+    def __init__(self, target, wrt):
+        super().__init__(target, wrt)
+        self.seed = self._seed(self.signature)
+        self.adjoint = _Cotangent(self.seed, self.what)
+        self.signature = self.__signature__ = self.signature.replace(
+            parameters=list(self.signature.parameters.values()) + [self.seed])
+
+    def _seed(self, signature):
+        """The seed's parameter: keyword-only, named `seed_name` (with `_` added where
+        f has a parameter of that name)."""
+        name = self.seed_name
+        while name in signature.parameters:
+            name += '_'
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)
+
+
+class Vjp:
+    """`vjp_fn` of `out, vjp_fn = sg.vjp(f, *primals)`: `vjp_fn(u)` is the tuple of
+    the u^T J of each primal (one forward and one reverse pass per call).  Its
+    code is `.function` (a VjpFunction): `.source`, `source_for()`, `export()`."""
+
+    def __init__(self, function, primals):
+        self.function = function
+        self.primals = primals
+        self.__name__ = function.__name__
+
+    def __call__(self, cotangent):
+        return self.function(*self.primals, **{self.function.seed.name: cotangent})
+
+    @property
+    def source(self):
+        return self.function.source
+
+    def source_for(self, cotangent):
+        return self.function.source_for(*self.primals, **{self.function.seed.name: cotangent})
+
+    def export(self, path):
+        return self.function.export(path)
+
+    def __repr__(self):
+        return f'<s2sgrad.Vjp {self.__name__}>'
+
+
+def vjp(fn, *primals):
+    """`out, vjp_fn = vjp(fn, *primals)`, as JAX: out is fn(*primals), and
+    vjp_fn(u) the tuple (u^T dout/dprimal_i for each primal)."""
+    if not primals:
+        raise TypeError('s2sgrad.vjp needs at least one primal argument')
+    function = VjpFunction(fn, tuple(range(len(primals))))
+    out = function.target(*primals)
+    return out, Vjp(function, primals)
+
+
+def jacrev(fn, wrt=0):
+    """The Jacobian of fn w.r.t. the parameters in wrt, by reverse mode: shape
+    out.shape + x.shape; a tuple of them for a tuple wrt."""
+    return JacobianFunction(fn, wrt)
+
+
+jacobian = jacrev
+
+
+class _OfGradient:
+    """A transform of f's gradient w.r.t. one parameter (hessian, hvp): made from f
+    (or, for the classes of a call's objects, from that gradient itself)."""
+
+    def __init__(self, target, wrt, of_gradient=False):
+        if isinstance(wrt, (tuple, list)):
+            raise TypeError(f's2sgrad.{self.prefix.rstrip("_")}: wrt must be one parameter '
+                            f'(an int or a name) for now, not a tuple')
+        super().__init__(target if of_gradient else grad(target, wrt), wrt)
+        self.__name__ = self.__qualname__ = self.prefix + self.target.__name__[len('grad_'):]
+
+    def _with_classes(self, key):
+        return type(self)(self.target.for_classes(key), self.indices, of_gradient=True)
+
+
+class HessianFunction(_OfGradient, JacobianFunction):
+    """`hessian(f, wrt)`: the Jacobian of the gradient (reverse over reverse)."""
+
+    prefix = 'hessian_'
+
+
+def hessian(fn, wrt=0):
+    """The Hessian of fn (a scalar function) w.r.t. the parameter wrt, shape
+    x.shape + x.shape: the Jacobian of its gradient (reverse over reverse: one
+    forward, one reverse and x.size reverse passes over the gradient's code)."""
+    return HessianFunction(fn, wrt)
+
+
+class HvpFunction(_OfGradient, VjpFunction):
+    """`hvp(f, wrt)(*args, v)`: the vjp of f's gradient with cotangent v, which is
+    H v (H symmetric), the gradient of <grad f, v>.  v is positional where f's
+    parameters are all positional without defaults, else keyword-only."""
+
+    seed_name = 'v'
+    what = 'Hessian-vector product'
+    prefix = 'hvp_'
+
+    def _seed(self, signature):
+        seed = super()._seed(signature)
+        if all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+               for p in signature.parameters.values()):
+            seed = seed.replace(kind=seed.POSITIONAL_OR_KEYWORD)
+        return seed
+
+    def _call(self, args, kwargs):
+        return super()._call(*self._seed_by_name(args, kwargs))
+
+    def source_for(self, *args, **kwargs):
+        args, kwargs = self._seed_by_name(args, kwargs)
+        return super().source_for(*args, **kwargs)
+
+    def _seed_by_name(self, args, kwargs):
+        """`hvp(f)(*args, v)`: v, the last positional argument, passed by name where
+        the generated code takes it keyword-only."""
+        if self.seed.kind is self.seed.KEYWORD_ONLY and args and self.seed.name not in kwargs:
+            return args[:-1], dict(kwargs, **{self.seed.name: args[-1]})
+        return args, kwargs
+
+
+def hvp(fn, wrt=0):
+    """`hvp(fn, wrt)(*args, v)`: the Hessian of fn w.r.t. wrt times v, as the
+    gradient of <grad fn, v> (one reverse pass over the gradient's code)."""
+    return HvpFunction(fn, wrt)
+
+
+__all__ = ['vjp', 'jacrev', 'jacobian', 'hessian', 'hvp', 'JacobianFunction',
+           'HessianFunction', 'VjpFunction', 'Vjp']
