@@ -21,24 +21,35 @@ import numpy as np
 
 from .ad import site
 from .ad.interface import gradients
-from .api import GradFunction, _defined_at, _takes_extras, annotate, entry, grad
+from .api import GradFunction, _defined_at, _takes_extras, annotate, bind_arguments, entry, grad
 from .bound import is_bound_method
 from .compiler import transform_grad
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
+from .ir.nodes import Pack
 from .specialisation import GENERAL
 
 
-def _jacobian_rows(y, x):
-    """The Jacobian of y w.r.t. x, shape y.shape + x.shape: row k is the gradient
-    of y's k-th element (the adjoint seeded with that one-hot cotangent).  A
-    template: lowered into the transformed graph, so the loop is generated code."""
+def _jacobian_rows(y, xs):
+    """The Jacobians of y w.r.t. each of the xs, shapes y.shape + x.shape: row k is
+    the gradient of y's k-th element (the adjoint seeded with that one-hot
+    cotangent), of every x at once.  A template: lowered into the transformed
+    graph (the comprehensions over xs unrolled), so the loop is generated code."""
     n = np.size(y)
     seeds = np.reshape(np.eye(n, dtype=np.result_type(y)), (n,) + np.shape(y))
-    jacobian = np.zeros((n,) + np.shape(x), dtype=np.result_type(x))
+    if len(xs) == 1:
+        jacobian = np.zeros((n,) + np.shape(xs[0]), dtype=np.result_type(xs[0]))
+        for k in range(n):
+            jacobian[k] = gradients(y, xs[0], grad_ys=seeds[k], unconnected_gradients='zero')[0]
+        return [np.reshape(jacobian, np.shape(y) + np.shape(xs[0]))]
+    sizes = [np.size(x) for x in xs]
+    starts = np.cumsum([0] + sizes)
+    jacobian = np.zeros((n, starts[-1]), dtype=np.result_type(*xs))
     for k in range(n):
-        jacobian[k] = gradients(y, x, grad_ys=seeds[k], unconnected_gradients='zero')[0]
-    return np.reshape(jacobian, np.shape(y) + np.shape(x))
+        rows = gradients(y, xs, grad_ys=seeds[k], unconnected_gradients='zero')
+        jacobian[k] = np.concatenate([np.ravel(row) for row in rows])
+    return [np.reshape(jacobian[:, starts[i]:starts[i + 1]], np.shape(y) + np.shape(xs[i]))
+            for i in range(len(xs))]
 
 
 class _Adjoint:
@@ -73,16 +84,16 @@ class _Cotangent(_Adjoint):
 
 
 class _OneHotSeeds(_Adjoint):
-    """jacrev: `_jacobian_rows` for each x, after the forward code."""
+    """jacrev: `_jacobian_rows` of the xs, after the forward code."""
 
     what = 'Jacobian'
 
     def differentiate(self, lowering, ys, xs, extra, differentiate, target):
         (y,) = ys
-        src = capture(_jacobian_rows)
-        return [FunctionLowering(lowering.ctx, lowering.builder, src, {'y': y, 'x': x},
-                                 gradients_site=site.gradients_site).lower_body()
-                for x in xs]
+        jacobians = FunctionLowering(lowering.ctx, lowering.builder, capture(_jacobian_rows),
+                                     {'y': y, 'xs': Pack('tuple', xs)},
+                                     gradients_site=site.gradients_site).lower_body()
+        return list(jacobians.items)
 
 
 class _Transformed(GradFunction):
@@ -186,12 +197,15 @@ class Vjp:
     the u^T J of each primal (one forward and one reverse pass per call).  Its
     code is `.function` (a VjpFunction): `.source`, `source_for()`, `export()`."""
 
-    def __init__(self, function, primals):
+    def __init__(self, function, primals, out):
         self.function = function
         self.primals = primals
+        self.out = out
         self.__name__ = function.__name__
 
     def __call__(self, cotangent):
+        _check_shape(cotangent, self.out, 'vjp_fn(cotangent)', 'the output of '
+                     f'{self.function.target.__name__}')
         return self.function(*self.primals, **{self.function.seed.name: cotangent})
 
     @property
@@ -215,7 +229,17 @@ def vjp(fn, *primals):
         raise TypeError('s2sgrad.vjp needs at least one primal argument')
     function = VjpFunction(fn, tuple(range(len(primals))))
     out = function.target(*primals)
-    return out, Vjp(function, primals)
+    return out, Vjp(function, primals, out)
+
+
+def _check_shape(seed, like, what, of):
+    """A seed (a cotangent, hvp's v) has the shape of what it stands beside (an array or
+    float; containers are matched leaf by leaf by the code): a ValueError, not a
+    broadcast that would compute another product."""
+    leaf = (float, int, np.number, np.ndarray)
+    if isinstance(like, leaf) and isinstance(seed, leaf) and np.shape(seed) != np.shape(like):
+        raise ValueError(f'{what}: got shape {np.shape(seed)}, but {of} has shape '
+                         f'{np.shape(like)}: they must be equal')
 
 
 def jacrev(fn, wrt=0):
@@ -272,7 +296,14 @@ class HvpFunction(_OfGradient, VjpFunction):
         return seed
 
     def _call(self, args, kwargs):
-        return super()._call(*self._seed_by_name(args, kwargs))
+        args, kwargs = self._seed_by_name(args, kwargs)
+        bound = bind_arguments(self.signature, self.__name__, _defined_at(
+            self.target.target.python_function), args, kwargs)
+        x = list(self.signature.parameters)[self.indices]
+        if x in bound.arguments and self.seed.name in bound.arguments:
+            _check_shape(bound.arguments[self.seed.name], bound.arguments[x],
+                         f'{self.__name__}(..., {self.seed.name})', f'argument {x!r}')
+        return super()._call(args, kwargs)
 
     def source_for(self, *args, **kwargs):
         args, kwargs = self._seed_by_name(args, kwargs)

@@ -366,3 +366,36 @@ def test_docs_examples_run(tmp_path, monkeypatch):
     path.write_text('\n'.join(blocks))
     runpy.run_path(str(path))
     assert (tmp_path / 'vjp_f.py').exists()
+
+
+JACREV_BOTH = sg.jacrev(layer_matmul, wrt=(0, 1))
+
+
+def through_jacobians(W, x):
+    jW, jx = JACREV_BOTH(W, x)
+    return np.sum(jW ** 2) + np.sum(np.sin(jx))
+
+
+def test_gradient_through_a_tuple_of_jacobians():
+    grads = sg.grad(through_jacobians, wrt=(0, 1))(W32, X3)
+    for i, g in enumerate(grads):
+        expected = central_jacobian(through_jacobians, (W32, X3), i)
+        np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_tuple_wrt_shares_one_seed_loop():
+    """One adjoint pass per seed gives the rows of every argument's Jacobian."""
+    source = JACREV_BOTH.source
+    assert source.count('\n    for k in range(n):') == 1
+    assert source.count('_sg_matmul_rhs_grad') == 1 and source.count('_sg_matmul_lhs_grad') == 1
+
+
+def test_seeds_of_another_shape_are_refused():
+    _, vjp_fn = sg.vjp(layer_matmul, W32, X3)
+    for u in (1.0, np.ones(1), np.ones(3)):
+        with pytest.raises(ValueError, match=r'vjp_fn\(cotangent\): got shape .* the output '
+                                             r'of layer_matmul has shape \(2,\)'):
+            vjp_fn(u)
+    with pytest.raises(ValueError, match=r"hvp_logistic_loss\(\.\.\., v\): got shape \(\), "
+                                         r"but argument 'w' has shape \(3,\)"):
+        sg.hvp(logistic_loss)(*HESSIAN_CASES[0][1], 1.0)
