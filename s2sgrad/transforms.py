@@ -27,6 +27,7 @@ from .compiler import transform_grad
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
 from .ir.nodes import Pack
+from .runtime.objects import _sg_is_object
 from .specialisation import GENERAL
 
 
@@ -204,7 +205,7 @@ class Vjp:
         self.__name__ = function.__name__
 
     def __call__(self, cotangent):
-        _check_shape(cotangent, self.out, 'vjp_fn(cotangent)', 'the output of '
+        _check_seed(cotangent, self.out, 'vjp_fn(cotangent)', 'the output of '
                      f'{self.function.target.__name__}')
         return self.function(*self.primals, **{self.function.seed.name: cotangent})
 
@@ -232,10 +233,14 @@ def vjp(fn, *primals):
     return out, Vjp(function, primals, out)
 
 
-def _check_shape(seed, like, what, of):
+def _check_seed(seed, like, what, of):
     """A seed (a cotangent, hvp's v) has the shape of what it stands beside (an array or
     float; containers are matched leaf by leaf by the code): a ValueError, not a
-    broadcast that would compute another product."""
+    broadcast that would compute another product.  An object (a dataclass) as a
+    seed is refused: the code reads a seed's leaves by key or index."""
+    if _sg_is_object(seed):
+        raise TypeError(f'{what}: a seed that is an object ({type(seed).__name__}) is not '
+                        f'supported yet; pass a dict, list, tuple or NamedTuple, or arrays')
     leaf = (float, int, np.number, np.ndarray)
     if isinstance(like, leaf) and isinstance(seed, leaf) and np.shape(seed) != np.shape(like):
         raise ValueError(f'{what}: got shape {np.shape(seed)}, but {of} has shape '
@@ -301,7 +306,7 @@ class HvpFunction(_OfGradient, VjpFunction):
             self.target.target.python_function), args, kwargs)
         x = list(self.signature.parameters)[self.indices]
         if x in bound.arguments and self.seed.name in bound.arguments:
-            _check_shape(bound.arguments[self.seed.name], bound.arguments[x],
+            _check_seed(bound.arguments[self.seed.name], bound.arguments[x],
                          f'{self.__name__}(..., {self.seed.name})', f'argument {x!r}')
         return super()._call(args, kwargs)
 

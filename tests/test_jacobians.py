@@ -1,11 +1,13 @@
 """sg.vjp, sg.jacrev (= sg.jacobian), sg.hessian and sg.hvp: against central
 differences, against autograd (an independent oracle), against each other, and
 what is refused (class, file and line)."""
+import dataclasses
 import inspect
 import pathlib
 import re
 import runpy
 import types
+from typing import NamedTuple
 
 import autograd
 import autograd.numpy as anp
@@ -399,3 +401,61 @@ def test_seeds_of_another_shape_are_refused():
     with pytest.raises(ValueError, match=r"hvp_logistic_loss\(\.\.\., v\): got shape \(\), "
                                          r"but argument 'w' has shape \(3,\)"):
         sg.hvp(logistic_loss)(*HESSIAN_CASES[0][1], 1.0)
+
+
+class Layer(NamedTuple):
+    W: np.ndarray
+    b: np.ndarray
+
+
+@dataclasses.dataclass
+class Dense:
+    W: np.ndarray
+    b: np.ndarray
+
+
+def layer_of(p, x):
+    return np.tanh(x @ p.W + p.b)
+
+
+def layer_of_arrays(W, b, x):
+    return np.tanh(np.dot(x, W) + b)
+
+
+def squared_layer_of(p, x):
+    return np.sum(layer_of(p, x) ** 2)
+
+
+def squared_layer_of_arrays(W, b, x):
+    return np.sum(layer_of_arrays(W, b, x) ** 2)
+
+
+B2 = RNG.normal(size=2)
+
+
+@pytest.mark.parametrize('kind', [Layer, Dense])
+def test_vjp_of_a_namedtuple_and_a_dataclass(kind):
+    u = RNG.normal(size=2)
+    _, vjp_fn = sg.vjp(layer_of, kind(W32, B2), X3)
+    dp, dx = vjp_fn(u)
+    assert type(dp) is kind
+    expected = sg.vjp(layer_of_arrays, W32, B2, X3)[1](u)
+    np.testing.assert_allclose(dp.W, expected[0], rtol=1e-12)
+    np.testing.assert_allclose(dp.b, expected[1], rtol=1e-12)
+    np.testing.assert_allclose(dx, expected[2], rtol=1e-12)
+
+
+def test_hvp_of_a_namedtuple():
+    v = Layer(RNG.normal(size=(3, 2)), RNG.normal(size=2))
+    got = sg.hvp(squared_layer_of)(Layer(W32, B2), X3, v)
+    assert type(got) is Layer
+    H = sg.hessian(lambda w: squared_layer_of_arrays(w[:6].reshape(3, 2), w[6:], X3))(
+        np.concatenate([W32.ravel(), B2]))
+    expected = H @ np.concatenate([v.W.ravel(), v.b])
+    np.testing.assert_allclose(np.concatenate([got.W.ravel(), got.b]), expected, rtol=1e-8)
+
+
+def test_an_object_as_a_seed_is_refused():
+    with pytest.raises(TypeError, match=r'hvp_squared_layer_of\(\.\.\., v\): a seed that is '
+                                        r'an object \(Dense\)'):
+        sg.hvp(squared_layer_of)(Dense(W32, B2), X3, Dense(W32, B2))
