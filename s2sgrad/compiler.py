@@ -199,7 +199,7 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL,
         grads = differentiate(lowering, ys, xs, name=f'grad of {target_graph.name}')
     else:
         grads = adjoint.differentiate(lowering, ys, xs, [p.value for p in extra],
-                                      differentiate, target_graph)
+                                      differentiate, target_graph, specialisation)
     grads = grads[0] if single else Pack('tuple', grads)
     if has_aux:         # as JAX: (gradient, aux), or ((value, aux), gradient)
         result = Pack('tuple', [result, aux])

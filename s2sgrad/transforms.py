@@ -24,9 +24,12 @@ from .ad.interface import gradients
 from .api import GradFunction, _defined_at, _takes_extras, annotate, bind_arguments, entry, grad
 from .bound import is_bound_method
 from .compiler import transform_grad
+from .errors import TransformError
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
-from .ir.nodes import Pack
+from .analyses.leaves import ITEM, Container, Leaf
+from .ir import prims
+from .ir.nodes import Const, Pack
 from .runtime.objects import _sg_is_object
 from .specialisation import GENERAL
 
@@ -63,7 +66,9 @@ class _Adjoint:
         the target's."""
         return ()
 
-    def differentiate(self, lowering, ys, xs, extra, differentiate, target):
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target, specialisation):
+        """The gradients' operands, one per x, appended to `lowering.builder`;
+        `differentiate` is reverse.differentiate with the gradient's settings."""
         raise NotImplementedError
 
 
@@ -79,22 +84,54 @@ class _Cotangent(_Adjoint):
             else 'keyword_only'
         return ((self.seed.name, kind),)
 
-    def differentiate(self, lowering, ys, xs, extra, differentiate, target):
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target, specialisation):
         return differentiate(lowering, ys, xs, grad_ys=extra,
                              name=f'{self.what.lower()} of {target.name}')
 
 
 class _OneHotSeeds(_Adjoint):
-    """jacrev: `_jacobian_rows` of the xs, after the forward code."""
+    """jacrev: `_jacobian_rows` of the xs, after the forward code.  A dict argument
+    (in a call's specialisation, which knows its keys) is differentiated leaf by
+    leaf: its Jacobian is a dict of them (None for its integer leaves)."""
 
     what = 'Jacobian'
 
-    def differentiate(self, lowering, ys, xs, extra, differentiate, target):
-        (y,) = ys
-        jacobians = FunctionLowering(lowering.ctx, lowering.builder, capture(_jacobian_rows),
-                                     {'y': y, 'xs': Pack('tuple', xs)},
-                                     gradients_site=site.gradients_site).lower_body()
-        return list(jacobians.items)
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target, specialisation):
+        if len(ys) != 1 or isinstance(ys[0], Pack) or isinstance(target.result, Pack):
+            raise TransformError(f'jacrev: {target.name} returns a container: a Jacobian of '
+                                 f'an array or float output only, for now',
+                                 target.return_origin or target.origin)
+        leaves, keys_of = [], []
+        for x in xs:
+            keys = _float_keys(x, specialisation)
+            keys_of.append(keys)
+            if keys is None:
+                leaves.append(x)
+                continue
+            leaves.extend(lowering.builder.emit(prims.GETITEM, [x, Const(key)], {},
+                                                target.origin, None)
+                          for key, is_float in keys.items() if is_float)
+            # (a read of a parameter: its gradient is the parameter's at the key, site.py)
+            lowering.ctx.parameters = lowering.ctx.parameters | {x}
+        jacobians = iter(FunctionLowering(
+            lowering.ctx, lowering.builder, capture(_jacobian_rows),
+            {'y': ys[0], 'xs': Pack('tuple', leaves)},
+            gradients_site=site.gradients_site).lower_body().items)
+        return [next(jacobians) if keys is None else
+                Pack('dict', [next(jacobians) if keys[key] else Const(None) for key in keys],
+                     list(keys))
+                for keys in keys_of]
+
+
+def _float_keys(x, specialisation):
+    """{key: is a float leaf} of a dict argument x that the specialisation describes;
+    None for another x."""
+    described = (specialisation.shapes or {}).get(Leaf(x, ()))
+    if not (isinstance(described, Container) and described.kind is dict):
+        return None
+    samples = specialisation.samples or {}
+    return {key: np.issubdtype(np.result_type(samples[Leaf(x, ((ITEM, key),))]), np.inexact)
+            for key in described.labels}
 
 
 class _Transformed(GradFunction):
@@ -152,20 +189,32 @@ class JacobianFunction(_Transformed):
     prefix = 'jacrev_'
 
     def _check_arguments(self, args, kwargs=None):
+        """Each differentiated argument is an array or a float, or a dict of them (and
+        of integers) passed by position (the code made for its keys)."""
         super()._check_arguments(args, kwargs)
         bound = self.signature.bind(*args, **(kwargs or {}))
         names = list(self.signature.parameters)
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
             arg = bound.arguments.get(names[i])
-            if arg is not None and not isinstance(arg, (float, np.inexact, np.ndarray)):
-                fn = self.target
-                while isinstance(fn, GradFunction):
-                    fn = fn.target
-                raise TypeError(f'{self.prefix.rstrip("_")}: argument {names[i]!r} of '
-                                f'{fn.__name__} ({_defined_at(fn.python_function)}) is a '
-                                f'{type(arg).__name__}: a Jacobian with respect to a '
-                                f'container or an object is not supported yet; pass its '
-                                f'arrays as arguments of their own')
+            if arg is None or isinstance(arg, (float, np.inexact, np.ndarray)):
+                continue
+            flat = type(arg) is dict and all(
+                type(k) is str and isinstance(v, (float, int, np.number, np.ndarray))
+                for k, v in arg.items())
+            if flat and not kwargs and not isinstance(self, HessianFunction):
+                continue
+            fn = self.target
+            while isinstance(fn, GradFunction):
+                fn = fn.target
+            raise TypeError(
+                f'{self.prefix.rstrip("_")}: argument {names[i]!r} of {fn.__name__} '
+                f'({_defined_at(fn.python_function)}) is a {type(arg).__name__}' +
+                (': a Hessian w.r.t. a dict is not supported yet (sg.hvp takes one)'
+                 if isinstance(self, HessianFunction) else
+                 ': a Jacobian w.r.t. a dict needs every argument passed by position' if flat
+                 else ': a Jacobian with respect to a container or an object other than a '
+                      'dict of arrays with string keys is not supported yet; pass its arrays '
+                      'as arguments of their own'))
 
 
 class VjpFunction(_Transformed):
@@ -230,6 +279,10 @@ def vjp(fn, *primals):
         raise TypeError('s2sgrad.vjp needs at least one primal argument')
     function = VjpFunction(fn, tuple(range(len(primals))))
     out = function.target(*primals)
+    if not isinstance(out, (float, np.number, np.ndarray)):
+        target = function.target.python_function
+        raise TypeError(f'vjp: {target.__name__} ({_defined_at(target)}) returned a '
+                        f'{type(out).__name__}: a vjp of an array or float output only, for now')
     return out, Vjp(function, primals, out)
 
 

@@ -286,12 +286,52 @@ def test_vjp_source_and_export(tmp_path):
 
 # ---- what is refused ---------------------------------------------------------------
 
-def test_jacrev_of_a_dict_argument_is_refused():
+def dict_layer(p, x):
+    return np.tanh(x @ p['W'] + p['b']) * p['scale']
+
+
+def test_jacrev_of_a_dict_argument():
+    """A dict's Jacobian is a dict of its leaves' (None for an integer leaf), from
+    one seed loop with the other arguments'."""
+    p = {'W': W32, 'b': B2, 'scale': 3}
+    jp, jx = sg.jacrev(dict_layer, wrt=(0, 1))(p, X3)
+    assert set(jp) == {'W', 'b', 'scale'} and jp['scale'] is None
+    np.testing.assert_allclose(jp['W'], central_jacobian(
+        lambda W: dict_layer(dict(p, W=W), X3), (W32,), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(jp['b'], central_jacobian(
+        lambda b: dict_layer(dict(p, b=b), X3), (B2,), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(jx, central_jacobian(dict_layer, (p, X3), 1), atol=1e-8)
+    assert sg.jacrev(dict_layer).source_for(p, X3).count('for k in range(n):') == 2
+    np.testing.assert_allclose(sg.jacrev(dict_layer)(p, X3)['W'], jp['W'])
+
+
+def test_jacrev_w_r_t_other_containers_is_refused():
     def f(p, x):
-        return np.tanh(x @ p['W'])
+        return np.tanh(x @ p[0])
     with pytest.raises(TypeError, match=rf"argument 'p' of f \(test_jacobians.py:"
-                                        rf"{_line_of(f, 'def f')}\).*container"):
-        sg.jacrev(f)({'W': W32}, X3)
+                                        rf"{_line_of(f, 'def f')}\) is a list.*not supported"):
+        sg.jacrev(f)([W32], X3)
+    with pytest.raises(TypeError, match=r"argument 'p' of dict_layer .* is a dict: a Jacobian "
+                                        r"w.r.t. a dict needs every argument passed by position"):
+        sg.jacrev(dict_layer)(p={'W': W32, 'b': B2, 'scale': 1.0}, x=X3)
+    with pytest.raises(TypeError, match=r"hessian: argument 'p' of squared .* is a dict: a "
+                                        r"Hessian w.r.t. a dict is not supported yet"):
+        sg.hessian(squared)({'W': W32}, X3)
+
+
+def squared(p, x):
+    return np.sum((x @ p['W']) ** 2)
+
+
+def test_container_outputs_are_refused():
+    def as_dict(x):
+        return {'a': np.sin(x)}
+    with pytest.raises(sg.TransformError) as info:
+        sg.jacrev(as_dict)(X3)
+    assert info.value.lineno == _line_of(as_dict, 'return')
+    with pytest.raises(TypeError, match=rf'vjp: as_dict \(test_jacobians.py:'
+                                        rf'{_line_of(as_dict, "def as_dict")}\) returned a dict'):
+        sg.vjp(as_dict, X3)
 
 
 def test_jacrev_of_a_tuple_output_is_refused():
