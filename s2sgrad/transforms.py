@@ -108,9 +108,10 @@ class _OneHotSeeds(_Adjoint):
             if keys is None:
                 leaves.append(x)
                 continue
-            leaves.extend(lowering.builder.emit(prims.GETITEM, [x, Const(key)], {},
-                                                target.origin, None)
-                          for key, is_float in keys.items() if is_float)
+            leaves.extend(lowering.builder.emit(
+                prims.GETITEM, [x, Const(key)], {}, target.origin,
+                f'{x.hint}_{key}' if key.isidentifier() else f'{x.hint}_item',
+                style=('subscript',)) for key, is_float in keys.items() if is_float)
             # (a read of a parameter: its gradient is the parameter's at the key, site.py)
             lowering.ctx.parameters = lowering.ctx.parameters | {x}
         jacobians = iter(FunctionLowering(

@@ -305,6 +305,20 @@ def test_jacrev_of_a_dict_argument():
     np.testing.assert_allclose(sg.jacrev(dict_layer)(p, X3)['W'], jp['W'])
 
 
+def test_jacrev_of_a_dict_argument_exports(tmp_path):
+    p = {'W': W32, 'b': B2, 'not a name': 2.0}
+    jacrev = sg.jacrev(dict_layer_named)
+    jacrev.export(tmp_path / 'jd.py', like=(p, X3))
+    exported = runpy.run_path(str(tmp_path / 'jd.py'))['jacrev_dict_layer_named'](p, X3)
+    for key, jacobian in jacrev(p, X3).items():
+        np.testing.assert_allclose(exported[key], jacobian)
+    np.testing.assert_allclose(exported['not a name'], dict_layer_named(p, X3) / 2.0)
+
+
+def dict_layer_named(p, x):
+    return np.tanh(x @ p['W'] + p['b']) * p['not a name']
+
+
 def test_jacrev_w_r_t_other_containers_is_refused():
     def f(p, x):
         return np.tanh(x @ p[0])
