@@ -11,7 +11,9 @@ plain gradient (compiler.transform_grad's `adjoint`):
   output, seeded with that element's one-hot cotangent, in a loop of the
   generated code (`_jacobian_rows`, lowered into the graph like user code):
   the adjoint reads the forward's values, so only the adjoint is repeated.
-  An (m,) output costs one forward and m adjoint passes per argument in wrt;
+  An (m,) output costs one forward and m adjoint passes, whatever wrt holds
+  (each pass gives a row of every argument's Jacobian; a dict argument's
+  leaves are arguments of their own);
 * hessian: jacrev of the gradient (reverse over reverse, for now);
 * hvp: the gradient of <grad f, v>, one reverse-over-reverse pass, no Hessian.
 """
@@ -21,13 +23,13 @@ import numpy as np
 
 from .ad import site
 from .ad.interface import gradients
+from .analyses.leaves import ITEM, Container, Leaf
 from .api import GradFunction, _defined_at, _takes_extras, annotate, bind_arguments, entry, grad
 from .bound import is_bound_method
 from .compiler import transform_grad
 from .errors import TransformError
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
-from .analyses.leaves import ITEM, Container, Leaf
 from .ir import prims
 from .ir.nodes import Const, Pack
 from .runtime.objects import _sg_is_object
