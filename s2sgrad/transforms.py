@@ -1,0 +1,388 @@
+"""The usual transforms built on reverse mode: `vjp`, `jacrev` (= `jacobian`),
+`hessian` and `hvp`.
+
+Each is a gradient function (api.GradFunction: its specialisations per call,
+`.source`, `source_for(*args)`, `.export(path)`) whose adjoint is not the
+plain gradient (compiler.transform_grad's `adjoint`):
+
+* vjp: the output's cotangent is a keyword-only parameter `cotangent`, the
+  seed of the adjoint (`grad_ys`);
+* jacrev: the forward computed once, then one adjoint per element of the
+  output, seeded with that element's one-hot cotangent, in a loop of the
+  generated code (`_jacobian_rows`, lowered into the graph like user code):
+  the adjoint reads the forward's values, so only the adjoint is repeated.
+  An (m,) output costs one forward and m adjoint passes, whatever wrt holds
+  (each pass gives a row of every argument's Jacobian; a dict argument's
+  leaves are arguments of their own);
+* hessian: jacrev of the gradient (reverse over reverse, for now);
+* hvp: the gradient of <grad f, v>, one reverse-over-reverse pass, no Hessian.
+"""
+import inspect
+
+import numpy as np
+
+from .ad import site
+from .ad.interface import gradients
+from .analyses.leaves import ITEM, Container, Leaf
+from .api import GradFunction, _defined_at, _takes_extras, annotate, bind_arguments, entry, grad
+from .bound import is_bound_method
+from .compiler import transform_grad
+from .errors import TransformError
+from .frontend.lowering import FunctionLowering
+from .frontend.source import capture
+from .ir import prims
+from .ir.nodes import Const, Pack
+from .runtime.objects import _sg_is_object
+from .specialisation import GENERAL
+
+
+def _jacobian_rows(y, xs):
+    """The Jacobians of y w.r.t. each of the xs, shapes y.shape + x.shape: row k is
+    the gradient of y's k-th element (the adjoint seeded with that one-hot
+    cotangent), of every x at once.  A template: lowered into the transformed
+    graph (the comprehensions over xs unrolled), so the loop is generated code."""
+    n = np.size(y)
+    seeds = np.reshape(np.eye(n, dtype=np.result_type(y)), (n,) + np.shape(y))
+    if len(xs) == 1:
+        jacobian = np.zeros((n,) + np.shape(xs[0]), dtype=np.result_type(xs[0]))
+        for k in range(n):
+            jacobian[k] = gradients(y, xs[0], grad_ys=seeds[k], unconnected_gradients='zero')[0]
+        return [np.reshape(jacobian, np.shape(y) + np.shape(xs[0]))]
+    sizes = [np.size(x) for x in xs]
+    starts = np.cumsum([0] + sizes)
+    jacobian = np.zeros((n, starts[-1]), dtype=np.result_type(*xs))
+    for k in range(n):
+        rows = gradients(y, xs, grad_ys=seeds[k], unconnected_gradients='zero')
+        jacobian[k] = np.concatenate([np.ravel(row) for row in rows])
+    return [np.reshape(jacobian[:, starts[i]:starts[i + 1]], np.shape(y) + np.shape(xs[i]))
+            for i in range(len(xs))]
+
+
+class _Adjoint:
+    """What compiler.transform_grad differentiates in place of the gradient."""
+
+    what = 'Gradient'   # the docstring's first word
+
+    def params(self, params):
+        """(name, kind) of each parameter the generated function takes after `params`,
+        the target's."""
+        return ()
+
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target, specialisation):
+        """The gradients' operands, one per x, appended to `lowering.builder`;
+        `differentiate` is reverse.differentiate with the gradient's settings."""
+        raise NotImplementedError
+
+
+class _Cotangent(_Adjoint):
+    """vjp, hvp: the adjoint seeded with a parameter of the generated function (an
+    `inspect.Parameter`: VjpFunction.seed)."""
+
+    def __init__(self, seed, what):
+        self.seed, self.what = seed, what
+
+    def params(self, params):
+        kind = 'positional' if self.seed.kind is self.seed.POSITIONAL_OR_KEYWORD \
+            else 'keyword_only'
+        return ((self.seed.name, kind),)
+
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target, specialisation):
+        return differentiate(lowering, ys, xs, grad_ys=extra,
+                             name=f'{self.what.lower()} of {target.name}')
+
+
+class _OneHotSeeds(_Adjoint):
+    """jacrev: `_jacobian_rows` of the xs, after the forward code.  A dict argument
+    (in a call's specialisation, which knows its keys) is differentiated leaf by
+    leaf: its Jacobian is a dict of them (None for its integer leaves)."""
+
+    what = 'Jacobian'
+
+    def differentiate(self, lowering, ys, xs, extra, differentiate, target, specialisation):
+        if len(ys) != 1 or isinstance(ys[0], Pack) or isinstance(target.result, Pack):
+            raise TransformError(f'jacrev: {target.name} returns a container: a Jacobian of '
+                                 f'an array or float output only, for now',
+                                 target.return_origin or target.origin)
+        leaves, keys_of = [], []
+        for x in xs:
+            keys = _float_keys(x, specialisation)
+            keys_of.append(keys)
+            if keys is None:
+                leaves.append(x)
+                continue
+            leaves.extend(lowering.builder.emit(
+                prims.GETITEM, [x, Const(key)], {}, target.origin,
+                f'{x.hint}_{key}' if key.isidentifier() else f'{x.hint}_item',
+                style=('subscript',)) for key, is_float in keys.items() if is_float)
+            # (a read of a parameter: its gradient is the parameter's at the key, site.py)
+            lowering.ctx.parameters = lowering.ctx.parameters | {x}
+        jacobians = iter(FunctionLowering(
+            lowering.ctx, lowering.builder, capture(_jacobian_rows),
+            {'y': ys[0], 'xs': Pack('tuple', leaves)},
+            gradients_site=site.gradients_site).lower_body().items)
+        return [next(jacobians) if keys is None else
+                Pack('dict', [next(jacobians) if keys[key] else Const(None) for key in keys],
+                     list(keys))
+                for keys in keys_of]
+
+
+def _float_keys(x, specialisation):
+    """{key: is a float leaf} of a dict argument x that the specialisation describes;
+    None for another x."""
+    described = (specialisation.shapes or {}).get(Leaf(x, ()))
+    if not (isinstance(described, Container) and described.kind is dict):
+        return None
+    samples = specialisation.samples or {}
+    return {key: np.issubdtype(np.result_type(samples[Leaf(x, ((ITEM, key),))]), np.inexact)
+            for key in described.labels}
+
+
+class _Transformed(GradFunction):
+    """A gradient function with another adjoint.  It runs the code made for its
+    arguments' shapes (or the general code): no float code, whose results would
+    be floats where these are arrays."""
+
+    adjoint = _Adjoint()
+    prefix = 'grad_'
+
+    def __init__(self, target, wrt):
+        if _takes_extras(target) or is_bound_method(target):
+            raise TypeError(f's2sgrad.{self.prefix.rstrip("_")}: a function with *args or '
+                            f'**kwargs, or a bound method, is not supported yet; wrap it in '
+                            f'a function of named parameters')
+        super().__init__(target, wrt, with_value=False)
+        self.__name__ = self.__qualname__ = self.prefix + self.__name__[len('grad_'):]
+
+    def _compile(self, specialisation=GENERAL):
+        target = self.target.graph
+        self._guards = target.guards
+        return transform_grad(target, self.indices, False, self.__name__, specialisation,
+                              sums_outputs=isinstance(self.target, GradFunction),
+                              adjoint=self.adjoint)
+
+    def _with_classes(self, key):
+        return type(self)(self.target.for_classes(key), self.indices)
+
+    def _make_entry(self):
+        self._entry, self._entry_version = entry.general(self._call), None
+
+    @property
+    def compiled_for_floats(self):
+        return self.compiled
+
+    def _call_checked(self, args, kwargs):
+        return self._call_compiled(self._compiled_for_call(args, kwargs), args, kwargs)
+
+    def _call_compiled(self, compiled, args, kwargs):
+        try:
+            return compiled.function(*args, **kwargs)
+        except Exception as exc:
+            annotate(exc, compiled)
+            raise
+
+    def __repr__(self):
+        return f'<s2sgrad.{type(self).__name__} {self.__name__}>'
+
+
+class JacobianFunction(_Transformed):
+    """`jacrev(f, wrt)`: the Jacobian, shape out.shape + x.shape (a tuple of them
+    for a tuple wrt)."""
+
+    adjoint = _OneHotSeeds()
+    prefix = 'jacrev_'
+
+    def _check_arguments(self, args, kwargs=None):
+        """Each differentiated argument is an array or a float, or a dict of them (and
+        of integers) passed by position (the code made for its keys)."""
+        super()._check_arguments(args, kwargs)
+        bound = self.signature.bind(*args, **(kwargs or {}))
+        names = list(self.signature.parameters)
+        for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
+            arg = bound.arguments.get(names[i])
+            if arg is None or isinstance(arg, (float, np.inexact, np.ndarray)):
+                continue
+            flat = type(arg) is dict and all(
+                type(k) is str and isinstance(v, (float, int, np.number, np.ndarray))
+                for k, v in arg.items())
+            if flat and not kwargs and not isinstance(self, HessianFunction):
+                continue
+            fn = self.target
+            while isinstance(fn, GradFunction):
+                fn = fn.target
+            raise TypeError(
+                f'{self.prefix.rstrip("_")}: argument {names[i]!r} of {fn.__name__} '
+                f'({_defined_at(fn.python_function)}) is a {type(arg).__name__}' +
+                (': a Hessian w.r.t. a dict is not supported yet (sg.hvp takes one)'
+                 if isinstance(self, HessianFunction) else
+                 ': a Jacobian w.r.t. a dict needs every argument passed by position' if flat
+                 else ': a Jacobian with respect to a container or an object other than a '
+                      'dict of arrays with string keys is not supported yet; pass its arrays '
+                      'as arguments of their own'))
+
+
+class VjpFunction(_Transformed):
+    """The generated code behind `vjp(f, *primals)`: `vjp_f(*primals, cotangent=u)`
+    returns the tuple of u^T J, one per primal.  Its signature is f's and the
+    seed's parameter (`seed`)."""
+
+    seed_name = 'cotangent'
+    what = 'Vector-Jacobian product'
+    prefix = 'vjp_'
+
+    def __init__(self, target, wrt):
+        super().__init__(target, wrt)
+        self.seed = self._seed(self.signature)
+        self.adjoint = _Cotangent(self.seed, self.what)
+        self.signature = self.__signature__ = self.signature.replace(
+            parameters=list(self.signature.parameters.values()) + [self.seed])
+
+    def _seed(self, signature):
+        """The seed's parameter: keyword-only, named `seed_name` (with `_` added where
+        f has a parameter of that name)."""
+        name = self.seed_name
+        while name in signature.parameters:
+            name += '_'
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)
+
+
+class Vjp:
+    """`vjp_fn` of `out, vjp_fn = sg.vjp(f, *primals)`: `vjp_fn(u)` is the tuple of
+    the u^T J of each primal (one forward and one reverse pass per call).  Its
+    code is `.function` (a VjpFunction): `.source`, `source_for()`, `export()`."""
+
+    def __init__(self, function, primals, out):
+        self.function = function
+        self.primals = primals
+        self.out = out
+        self.__name__ = function.__name__
+
+    def __call__(self, cotangent):
+        _check_seed(cotangent, self.out, 'vjp_fn(cotangent)', 'the output of '
+                     f'{self.function.target.__name__}')
+        return self.function(*self.primals, **{self.function.seed.name: cotangent})
+
+    @property
+    def source(self):
+        return self.function.source
+
+    def source_for(self, cotangent):
+        return self.function.source_for(*self.primals, **{self.function.seed.name: cotangent})
+
+    def export(self, path):
+        return self.function.export(path)
+
+    def __repr__(self):
+        return f'<s2sgrad.Vjp {self.__name__}>'
+
+
+def vjp(fn, *primals):
+    """`out, vjp_fn = vjp(fn, *primals)`, as JAX: out is fn(*primals), and
+    vjp_fn(u) the tuple (u^T dout/dprimal_i for each primal)."""
+    if not primals:
+        raise TypeError('s2sgrad.vjp needs at least one primal argument')
+    function = VjpFunction(fn, tuple(range(len(primals))))
+    out = function.target(*primals)
+    if not isinstance(out, (float, np.number, np.ndarray)):
+        target = function.target.python_function
+        raise TypeError(f'vjp: {target.__name__} ({_defined_at(target)}) returned a '
+                        f'{type(out).__name__}: a vjp of an array or float output only, for now')
+    return out, Vjp(function, primals, out)
+
+
+def _check_seed(seed, like, what, of):
+    """A seed (a cotangent, hvp's v) has the shape of what it stands beside (an array or
+    float; containers are matched leaf by leaf by the code): a ValueError, not a
+    broadcast that would compute another product.  An object (a dataclass) as a
+    seed is refused: the code reads a seed's leaves by key or index."""
+    if _sg_is_object(seed):
+        raise TypeError(f'{what}: a seed that is an object ({type(seed).__name__}) is not '
+                        f'supported yet; pass a dict, list, tuple or NamedTuple, or arrays')
+    leaf = (float, int, np.number, np.ndarray)
+    if isinstance(like, leaf) and isinstance(seed, leaf) and np.shape(seed) != np.shape(like):
+        raise ValueError(f'{what}: got shape {np.shape(seed)}, but {of} has shape '
+                         f'{np.shape(like)}: they must be equal')
+
+
+def jacrev(fn, wrt=0):
+    """The Jacobian of fn w.r.t. the parameters in wrt, by reverse mode: shape
+    out.shape + x.shape; a tuple of them for a tuple wrt."""
+    return JacobianFunction(fn, wrt)
+
+
+jacobian = jacrev
+
+
+class _OfGradient:
+    """A transform of f's gradient w.r.t. one parameter (hessian, hvp): made from f
+    (or, for the classes of a call's objects, from that gradient itself)."""
+
+    def __init__(self, target, wrt, of_gradient=False):
+        if isinstance(wrt, (tuple, list)):
+            raise TypeError(f's2sgrad.{self.prefix.rstrip("_")}: wrt must be one parameter '
+                            f'(an int or a name) for now, not a tuple')
+        super().__init__(target if of_gradient else grad(target, wrt), wrt)
+        self.__name__ = self.__qualname__ = self.prefix + self.target.__name__[len('grad_'):]
+
+    def _with_classes(self, key):
+        return type(self)(self.target.for_classes(key), self.indices, of_gradient=True)
+
+
+class HessianFunction(_OfGradient, JacobianFunction):
+    """`hessian(f, wrt)`: the Jacobian of the gradient (reverse over reverse)."""
+
+    prefix = 'hessian_'
+
+
+def hessian(fn, wrt=0):
+    """The Hessian of fn (a scalar function) w.r.t. the parameter wrt, shape
+    x.shape + x.shape: the Jacobian of its gradient (reverse over reverse: one
+    forward, one reverse and x.size reverse passes over the gradient's code)."""
+    return HessianFunction(fn, wrt)
+
+
+class HvpFunction(_OfGradient, VjpFunction):
+    """`hvp(f, wrt)(*args, v)`: the vjp of f's gradient with cotangent v, which is
+    H v (H symmetric), the gradient of <grad f, v>.  v is positional where f's
+    parameters are all positional without defaults, else keyword-only."""
+
+    seed_name = 'v'
+    what = 'Hessian-vector product'
+    prefix = 'hvp_'
+
+    def _seed(self, signature):
+        seed = super()._seed(signature)
+        if all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+               for p in signature.parameters.values()):
+            seed = seed.replace(kind=seed.POSITIONAL_OR_KEYWORD)
+        return seed
+
+    def _call(self, args, kwargs):
+        args, kwargs = self._seed_by_name(args, kwargs)
+        bound = bind_arguments(self.signature, self.__name__, _defined_at(
+            self.target.target.python_function), args, kwargs)
+        x = list(self.signature.parameters)[self.indices]
+        if x in bound.arguments and self.seed.name in bound.arguments:
+            _check_seed(bound.arguments[self.seed.name], bound.arguments[x],
+                         f'{self.__name__}(..., {self.seed.name})', f'argument {x!r}')
+        return super()._call(args, kwargs)
+
+    def source_for(self, *args, **kwargs):
+        args, kwargs = self._seed_by_name(args, kwargs)
+        return super().source_for(*args, **kwargs)
+
+    def _seed_by_name(self, args, kwargs):
+        """`hvp(f)(*args, v)`: v, the last positional argument, passed by name where
+        the generated code takes it keyword-only."""
+        if self.seed.kind is self.seed.KEYWORD_ONLY and args and self.seed.name not in kwargs:
+            return args[:-1], dict(kwargs, **{self.seed.name: args[-1]})
+        return args, kwargs
+
+
+def hvp(fn, wrt=0):
+    """`hvp(fn, wrt)(*args, v)`: the Hessian of fn w.r.t. wrt times v, as the
+    gradient of <grad fn, v> (one reverse pass over the gradient's code)."""
+    return HvpFunction(fn, wrt)
+
+
+__all__ = ['vjp', 'jacrev', 'jacobian', 'hessian', 'hvp', 'JacobianFunction',
+           'HessianFunction', 'VjpFunction', 'Vjp']
