@@ -164,8 +164,8 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL,
     ctx = Context()
     ctx.namespaces = list(target_graph.namespaces)
     ctx.guards.extend(target_graph.guards)
-    ctx.tape_copies = dict(target_graph.tape_copies)
-    result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists)
+    result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists,
+                          tape_copies=ctx.tape_copies)
     named = f'{target_graph.name} ({target_graph.origin.short})'   # in errors: the user's file:line
     if has_aux:
         result, aux = _loss_and_aux(result, has_aux, sums_outputs, target_graph)
