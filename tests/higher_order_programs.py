@@ -147,3 +147,20 @@ def buffer_rows(x, w):
     for i in range(n):
         h[i, :] = np.tanh(x[i] * w[0] + w[1])
     return np.sum(h ** 2)
+
+
+def nested_exits(x):
+    # a while in a branch of a for, a for with a break in the other branch
+    y = x
+    for i in range(3):
+        if np.sum(y) > 0.0:
+            k = 0
+            while np.sum(y * y) < 4.0 + i and k < 10:
+                y = y * 1.2 + 0.1 * np.sin(x)
+                k += 1
+        else:
+            for j in range(4):
+                y = np.cos(y) * x + 0.1 * j
+                if np.sum(y) > 1.0:
+                    break
+    return np.sum(np.sin(y) * x)

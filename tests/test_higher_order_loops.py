@@ -38,13 +38,16 @@ CASES = [
     (programs.early_return, (np.array([0.4, 0.7, 0.1]),), 0, True),
     (programs.branch_in_loop, (np.array([0.2, 0.5, 0.3]),), 0, True),
     (programs.nested_loops, (X3,), 0, True),
+    (programs.nested_exits, (np.array([0.4, -0.9, 0.2]),), 0, True),
+    (programs.nested_exits, (np.array([0.4, 0.9, 0.2]),), 0, True),
     (programs.helper_in_loop, (X3,), 0, True),
     (programs.list_appended, (X3, np.array([0.4, -0.6, 0.9])), (0, 1), True),
     (programs.carried_list, (X3,), 0, True),
     (programs.buffer_written, (X3,), 0, False),
     (programs.buffer_rows, (X3, RNG.normal(size=(2, 4))), (0, 1), False),
 ]
-IDS = [case[0].__name__ for case in CASES]
+IDS = [case[0].__name__ + ('' if case[0] is not programs.nested_exits else
+                           '_positive' if case[1][0][1] > 0 else '_negative') for case in CASES]
 
 
 @pytest.mark.parametrize('f, args, wrt, _', CASES, ids=IDS)
@@ -125,3 +128,59 @@ def test_the_docs_section_runs(tmp_path):
     program = tmp_path / 'section.py'
     program.write_text('\n\n'.join(blocks))
     runpy.run_path(str(program), run_name='docs_derivatives')
+
+
+# ---- sg.gradients of gradients, in a graph ----
+
+@sg.graph
+def gradients_of_gradients_while(x):
+    loss = programs.while_data_exit(x)
+    (g,) = sg.gradients(loss, [x])
+    (h,) = sg.gradients(g, [x], grad_ys=[V])      # H v
+    (k,) = sg.gradients(np.sum(h * h), [x])       # a third order
+    return g, h, k
+
+
+@sg.graph
+def gradients_of_gradients_break(x):
+    loss = programs.for_break(x)
+    (g,) = sg.gradients(loss, [x])
+    (h,) = sg.gradients(g, [x], grad_ys=[V])
+    (k,) = sg.gradients(np.sum(h * h), [x])
+    return g, h, k
+
+
+@pytest.mark.parametrize('graph, f, x', [
+    (gradients_of_gradients_while, programs.while_data_exit, np.array([0.5, 1.1, -0.3])),
+    (gradients_of_gradients_break, programs.for_break, np.array([0.6, 0.9, 0.2]))],
+    ids=['while', 'break'])
+def test_gradients_of_gradients_in_a_graph(graph, f, x):
+    g, h, k = graph(x)
+    grad_f = sg.grad(f)
+    np.testing.assert_allclose(g, grad_f(x), rtol=1e-12)
+    hv = sg.grad(lambda x: np.sum(grad_f(x) * V))
+    np.testing.assert_allclose(h, hv(x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(k, sg.grad(lambda x: np.sum(hv(x) ** 2))(x), rtol=1e-10,
+                               atol=1e-12)
+    step = 1e-5
+    numeric = [(np.sum(hv(x + step * e) ** 2) - np.sum(hv(x - step * e) ** 2)) / (2 * step)
+               for e in np.eye(3)]
+    np.testing.assert_allclose(k, numeric, rtol=1e-5, atol=1e-7)
+
+
+@sg.graph
+def gradient_of_a_loop_inside_a_loop(x):
+    y = x
+    for _ in range(2):
+        z = y
+        for _ in range(2):
+            z = np.sin(z) * x
+        (g,) = sg.gradients(np.sum(z), [y])
+        y = y + 0.1 * g
+    return np.sum(y)
+
+
+def test_a_gradient_taken_inside_a_loop_differentiated_again():
+    # the inner gradient's reverse loop runs in each outer iteration; its second
+    # and third derivatives go through both
+    check_grads(gradient_of_a_loop_inside_a_loop, X3, order=2)
