@@ -16,6 +16,7 @@ same way.
 A gradient tape is created where the adjoint that fills it begins, before
 every region of it, so that the loops filling and emptying it both see it.
 """
+from ..errors import TransformError
 from ..ir import prims
 from ..ir.nodes import Op, Value, walk
 
@@ -35,7 +36,11 @@ def push_gradient(sweep, tape, d, origin):
     key = canonical_tape(sweep.lowering.ctx.tape_copies, tape)
     if key not in sweep.needed_tapes:
         return                  # (a range walked beside the tapes: its indices)
-    # (one read of a tape, so one push on its gradient tape)
+    if key in sweep.gradient_tapes:
+        # a tape has one reader, whose pushes the forward loop's pops match: a
+        # second would need its gradients summed, not one of them dropped
+        raise TransformError('the derivative of this loop reads one of its tapes twice; '
+                             'differentiating it again is not supported', origin)
     dtape = Value('_dtape_' + (key.hint or 'tape').lstrip('_').removeprefix('tape_'),
                   origin, temp=False)
     block, index = sweep.tapes_home
