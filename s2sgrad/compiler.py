@@ -219,7 +219,8 @@ def _copied(target_graph, builder):
     params = [Param(p.name, Value(p.name, p.value.origin), p.default, p.kind)
               for p in target_graph.params]
     ctx = Context.continuing(target_graph)
-    result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists)
+    result = inline_graph(target_graph, [p.value for p in params], builder, lists=ctx.lists,
+                          tape_copies=ctx.tape_copies)
     return params, ctx, result
 
 

@@ -128,8 +128,7 @@ def test_constant_leaves_are_read_and_get_no_gradient(f, params):
         np.testing.assert_allclose(grad[k], want[k], rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize('f, params', [p for p in PROGRAMS if p[0] not in (
-    steps_by_range, steps_by_while, through_a_helper_and_items)])
+@pytest.mark.parametrize('f, params', PROGRAMS)
 def test_second_order_with_constant_leaves(f, params):
     # (second derivatives through loops are refused: see docs/models.md)
     got = sg.grad(sg.grad(f))(params, X)

@@ -127,7 +127,6 @@ def in_a_tuple_built_here(p, x):
 
 WRITES = [scale_in_place, through_another_name, a_new_key_and_del, update_setdefault_pop,
           in_a_helper, in_a_branch, in_a_loop, items_after_a_write, in_a_tuple_built_here]
-NO_LOOPS = [f for f in WRITES if f not in (in_a_loop, items_after_a_write)]
 
 
 @pytest.mark.parametrize('f', WRITES)
@@ -137,9 +136,8 @@ def test_a_write_is_a_new_version_and_the_callers_dict_is_unchanged(f):
     np.testing.assert_allclose(sg.graph(f)(p, X), copying(f)(p, X), rtol=1e-12)
 
 
-@pytest.mark.parametrize('f', NO_LOOPS)
+@pytest.mark.parametrize('f', WRITES)
 def test_second_order_through_writes(f):
-    # (second derivatives through loops are refused: docs/models.md)
     p = params()
     check_grads(copying(f), p, X, order=2)
     got = sg.grad(sg.grad(f))(p, X)
@@ -233,8 +231,7 @@ METHODS = [by_get, by_values, by_tuple_of_values, by_dict_copy, by_method_copy, 
 def test_dict_methods_have_gradients(f):
     p = checked_grad(f)
     check_grads(copying(f), p, X, order=1)
-    if f is not by_keys:        # (second derivatives through loops are refused)
-        check_grads(copying(f), p, X, order=2)
+    check_grads(copying(f), p, X, order=2)
 
 
 def default_times_entry(x, p):

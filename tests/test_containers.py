@@ -358,7 +358,7 @@ def test_grad_of_grad_through_a_namedtuple_and_a_list_of_layers():
     x, t = data()
 
 
-    def two_layers(layers, x, t):      # (second derivatives through loops are refused)
+    def two_layers(layers, x, t):
         h = np.tanh(x @ layers[0][0] + layers[0][1])
         return np.sum((np.tanh(h @ layers[1][0] + layers[1][1]) - t) ** 2)
     got = sg.grad(sg.grad(two_layers))(layers, x, t)

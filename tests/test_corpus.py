@@ -49,34 +49,10 @@ UNSUPPORTED = set()
 # Cases that fail although every tag they carry is supported: bugs, by case
 # id, with a one-line reason.  BUGS mark every test of a case;
 # SECOND_ORDER_BUGS and FLOAT32_BUGS only its second-order or float32 test.
-_SECOND_ORDER_LOOP = ('second derivatives through loops are refused '
-    "(TransformError 'not supported yet')")
 
 BUGS = {
 }
 SECOND_ORDER_BUGS = {
-    'newton.newton_sqrt': _SECOND_ORDER_LOOP,
-    'physics.leapfrog_spring_energy': _SECOND_ORDER_LOOP,
-    'physics.n_body_potential': _SECOND_ORDER_LOOP,
-    'physics.spring_chain_forces': _SECOND_ORDER_LOOP,
-    'physics.kepler_orbit_energy': _SECOND_ORDER_LOOP,
-    'recurrent.rnn_loss': _SECOND_ORDER_LOOP,
-    'recurrent.discounted_rnn_loss': _SECOND_ORDER_LOOP,
-    'integrators.decay_midpoint': _SECOND_ORDER_LOOP,
-    'newton.kepler_scalar_math': _SECOND_ORDER_LOOP,
-    'newton.cubic_roots': _SECOND_ORDER_LOOP,
-    'newton.fixed_point_cosine': _SECOND_ORDER_LOOP,
-    'attention.attention_pooling': _SECOND_ORDER_LOOP,
-    'piecewise.saturating_gain': _SECOND_ORDER_LOOP,
-    'buffers.running_sum': _SECOND_ORDER_LOOP,
-    'buffers.scatter_histogram': _SECOND_ORDER_LOOP,
-    'buffers.conv1d_im2col': _SECOND_ORDER_LOOP,
-    'buffers.exponential_smoothing': _SECOND_ORDER_LOOP,
-    'containers.stacked_harmonics': _SECOND_ORDER_LOOP,
-    'containers.fibonacci_mix': _SECOND_ORDER_LOOP,
-    'calls.fourier_series': _SECOND_ORDER_LOOP,
-    'calls.gaussian_integral': _SECOND_ORDER_LOOP,
-    'calls.nested_step_in_loop': _SECOND_ORDER_LOOP,
 }
 FLOAT32_BUGS = {}
 

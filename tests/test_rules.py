@@ -847,9 +847,11 @@ def _family_cases():
     return found
 
 
-# Rules that only loops produce (run-time lists); second derivatives through
-# loops are not supported, so tests/test_corpus.py checks them at first order.
+# Rules that only loops produce (run-time lists, an entry of a gradient read back
+# in a reverse loop): tests/test_corpus.py and, to the fourth order,
+# tests/test_higher_order_loops.py check them.
 LOOP_ONLY_RULES = {'list_new_grad', 'list_append_grad', 'iterable_grad', 'bound_grad',
+                   'list_item_grad', 'list_entries_grad', 'entry_gradient_grad',
                    # containers passed in (the cases here take arrays): tests/test_containers.py
                    'field_grad', 'namedtuple_grad', 'items_grad', 'values_grad', 'dict_of_grad',
                    # sg.gradients of a read of a container passed in:

@@ -248,7 +248,7 @@ def test_every_spelling_has_the_right_gradient(fn):
     _, make_inputs, wrt = WORKLOADS[workload]
     args = make_inputs(np.random.default_rng(1))
     # (second derivatives through loops are not supported: first order there)
-    check_grads(fn, *args, wrt=wrt, order=1 if workload == 'rnn' else 2)
+    check_grads(fn, *args, wrt=wrt, order=2)
 
 
 def test_matrix_products_read_as_numpy():

@@ -8,17 +8,30 @@ in `stop` (stop_gradients, a zero-gradient shift) passes nothing on.
 Forward mode needs the same analysis (its `varied` half).
 """
 from ..ir import prims
-from ..ir.nodes import If, Loop, values_in
+from ..ir.nodes import Block, If, Loop, values_in, walk
 from ..ir.primitives import info
 from ..rules import registry
 from . import interface
+from .tape_adjoint import canonical_tape, walked_tapes
 
-def activity(ops, varied, useful, stop):
-    """(varied, useful): values that depend on an x, values the ys depend on."""
+def activity(ops, varied, useful, stop, copies=None):
+    """(varied, useful): values that depend on an x, values the ys depend on.
+
+    A tape carries its pushed values to what reads them (a pop, a reverse
+    loop's target): the tape is useful when a read is, and then so is what
+    is pushed on it.  `copies`: a tape popped as a copy -> the tape saved
+    (tape_adjoint.canonical_tape).
+    """
     varied, useful = set(varied), set(useful)
     _forward(ops, varied, stop)
-    _backward(ops, useful, stop)
+    _backward(ops, useful, stop, copies or {})
     return varied, useful
+
+
+def tapes_in(ops):
+    """The tapes that the ops (and their regions) make."""
+    return {op.outputs[0] for op in walk(Block(ops))
+            if getattr(op, 'prim', None) is prims.TAPE_NEW}
 
 
 def blocks_gradient(op):
@@ -69,7 +82,7 @@ def _forward(ops, varied, stop):
             varied.update(o for o in op.outputs if o not in stop)
 
 
-def _backward(ops, useful, stop):
+def _backward(ops, useful, stop, copies):
     for op in reversed(ops):
         if isinstance(op, Loop):
             while True:
@@ -78,10 +91,13 @@ def _backward(ops, useful, stop):
                     if (out in useful and out not in stop) or phi in useful:
                         useful.update(values_in(nxt))
                         useful.update(values_in(init))
-                _backward(op.body.ops, useful, stop)
-                _backward(op.cond_block.ops, useful, stop)
+                _backward(op.body.ops, useful, stop, copies)
+                _backward(op.cond_block.ops, useful, stop, copies)
                 if len(useful) == count:
                     break
+            for target, tape in zip(op.targets, walked_tapes(ops, op)):
+                if target in useful and tape is not None:
+                    useful.add(canonical_tape(copies, tape))
             continue
         if isinstance(op, If):
             for block, results in ((op.then_block, op.then_results),
@@ -89,9 +105,18 @@ def _backward(ops, useful, stop):
                 for out, r in zip(op.outputs, results):
                     if out in useful and out not in stop and r is not None:
                         useful.update(values_in(r))
-                _backward(block.ops, useful, stop)
+                _backward(block.ops, useful, stop, copies)
+            continue
+        if op.prim is prims.TAPE_POP:
+            if op.outputs[0] in useful:
+                useful.add(canonical_tape(copies, op.args[0]))
+            continue
+        if op.prim is prims.TAPE_PUSH:
+            if op.args[0] in useful:
+                useful.update(values_in(op.args[1]))
             continue
         if blocks_gradient(op):
             continue
         if any(o in useful and o not in stop for o in op.outputs):
             useful.update(op.inputs())
+

@@ -15,10 +15,12 @@ from ..ir import prims
 from ..ir.nodes import Block, Const, If, Loop, Value, values_in, walk
 from ..runtime import helpers
 from ..runtime import loops as loop_helpers
+from ..runtime import revolve as revolve_helpers
 from .activity import activity
 from .checkpoint import recompute
 from .revolve import snapshots
 from .tape import tape
+from .tape_adjoint import fills_gradient_tape, push_gradient, pushes_gradient, walked_tapes
 from .terms import grad_hint
 
 
@@ -26,21 +28,27 @@ def if_adjoint(sweep, op):
     """The adjoint of an if, when it has work: its outputs have gradient, or later
     code (a later adjoint) sent gradient to a value made inside it."""
     if any(o in sweep.terms for o in op.outputs) or \
-            any(v in sweep.terms for v in defined_inside(op)):
+            any(v in sweep.terms for v in defined_inside(op)) or fills_gradient_tape(sweep, op):
         _backprop_if(sweep, op)
 
 
 def loop_adjoint(sweep, op):
     """The adjoint of a loop, when its outputs have gradient."""
-    reverse = op.adjoint is not None and not (op.checkpoint and op.checkpoint.recomputed)
-    if any(v in sweep.terms for v in defined_inside(op) + op.defined()) or \
-            reverse and any(o in sweep.terms for o in op.outputs):
-        # a reverse loop reads its forward loop through the tape, which no
-        # gradient can flow through: refuse rather than give zeros
+    if any(v in sweep.terms for v in defined_inside(op) + op.defined()):
         raise TransformError('second derivatives through loops are not '
                              'supported yet', op.origin)
-    if any(o in sweep.terms for o in op.outputs):
+    if any(o in sweep.terms for o in op.outputs) or fills_gradient_tape(sweep, op):
+        if op.adjoint is not None and _restores_a_schedule(op):
+            # its states come back from the schedule, which no gradient flows through
+            raise TransformError('second derivatives through a loop checkpointed with '
+                                 'sg.checkpointed(...) are not supported yet', op.origin)
         _backprop_loop(sweep, op)
+
+
+def _restores_a_schedule(op):
+    """Is `op` the reverse loop of a loop on a checkpointing schedule?"""
+    return any(getattr(inner, 'prim', None) is revolve_helpers._sg_revolve_restore
+               for block in op.blocks() for inner in walk(block))
 
 
 ADJOINTS = {If: if_adjoint, Loop: loop_adjoint}
@@ -71,8 +79,9 @@ def _branch(sweep, block, results, douts):
              if d is not None and isinstance(r, Value)]
     inside = {v for op in walk(block) for v in op.outputs}
     pending = {v: sweep.terms.pop(v) for v in list(sweep.terms) if v in inside}
-    varied, useful = activity(block.ops, sweep.varied, {r for r, _ in seeds} | set(pending),
-                              sub.stop)
+    varied, useful = activity(block.ops, sweep.varied,
+                              {r for r, _ in seeds} | set(pending) | sweep.needed_tapes,
+                              sub.stop, sweep.lowering.ctx.tape_copies)
     sub.varied, sub.needed = varied, varied & useful
     sub.terms.update(pending)
     sweep.builder.stack.append(Block())
@@ -98,8 +107,8 @@ def _backprop_if(sweep, op):
         _branch(sweep, op.then_block, op.then_results, douts),
         _branch(sweep, op.else_block, op.else_results, douts))
     outer = list(then_terms) + [v for v in else_terms if v not in then_terms]
-    if not outer:
-        return
+    if not outer and not pushes_gradient(then_block) and not pushes_gradient(else_block):
+        return          # (a gradient pushed for a forward loop's adjoint is kept)
     phis, then_results, else_results = [], [], []
     for v in outer:
         for block, terms, results in ((then_block, then_terms, then_results),
@@ -135,14 +144,16 @@ def _backprop_loop(sweep, op):
     douts = [None if o in sweep.stop else sweep.sum_terms(o) for o in op.outputs]
     active = [i for i, phi in enumerate(op.phis)
               if phi in sweep.varied and (douts[i] is not None or phi in sweep.needed)]
-    if not active:
+    if not active and not fills_gradient_tape(sweep, op):
         return
     scheduled = op.checkpoint is not None and op.checkpoint.snapshots is not None
     sub = sweep.child()
     sub.shapes.add(op.cond_block.ops)
     sub.shapes.add(op.body.ops)
     seeds = [v for i in active for v in values_in(op.nexts[i])]
-    varied, useful = activity([op], sweep.varied, set(seeds) | set(op.outputs), sub.stop)
+    varied, useful = activity([op], sweep.varied,
+                              set(seeds) | set(op.outputs) | sweep.needed_tapes, sub.stop,
+                              sweep.lowering.ctx.tape_copies)
     sub.varied = varied
     sub.needed = varied & useful
     # the reverse loop carries the gradient of each active variable backwards
@@ -158,6 +169,7 @@ def _backprop_loop(sweep, op):
             recompute(sub, op.body.ops, op.checkpoint)    # (read nothing of the forward body)
         else:
             sub.sweep(op.body.ops)
+        _push_target_gradients(sub, op)
         dnexts = []
         for i in active:
             d = sub.sum_terms(op.phis[i])
@@ -198,6 +210,17 @@ def _backprop_loop(sweep, op):
             sweep.add_term(op.inits[i], out)
     for v, out in zip(outer, outputs[len(active):]):
         sweep.add_term(v, out)
+
+
+def _push_target_gradients(sub, op):
+    """A reverse loop's targets are its tapes' values, popped: their gradients go
+    on gradient tapes, for the adjoint of the forward loop that pushed them."""
+    container = sub.container.get(op)
+    tapes = walked_tapes(container.ops if container is not None else [], op)
+    for target, tape in zip(op.targets, tapes):
+        d = sub.sum_terms(target) if target in sub.terms else None
+        if d is not None and tape is not None:
+            push_gradient(sub, tape, d, op.origin)
 
 
 def _accumulate(sweep, acc, term, v, rev, origin):

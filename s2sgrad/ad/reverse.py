@@ -21,7 +21,7 @@ from ..ir.nodes import Block, Const, If, Loop, Value, walk
 from ..runtime import gradients_of, helpers
 from ..specialisation import GENERAL
 from . import interface
-from .activity import activity
+from .activity import activity, tapes_in
 from .invariance import zero_gradient_shifts
 from .sweep import Sweep
 from .terms import grad_hint
@@ -63,10 +63,13 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
     saved = builder.adjoint, builder.origin_override
     builder.adjoint = block
     try:
+        copies = lowering.ctx.tape_copies
         varied, useful = activity(prefix, {x for x in xs if isinstance(x, Value)},
-                                  {y for y in ys if isinstance(y, Value)}, stop)
+                                  {y for y in ys if isinstance(y, Value)}, stop, copies)
         sweep.varied = varied
         sweep.needed = varied & useful
+        sweep.needed_tapes = tapes_in(prefix) & sweep.needed
+        sweep.tapes_home = (builder.block, len(builder.block.ops))
         sweep.locate(builder.stack)
         sweep.shapes = forward_shapes if forward_shapes is not None else \
             ShapeClasses(prefix, specialisation.scalars, specialisation.shapes)

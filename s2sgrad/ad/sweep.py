@@ -15,7 +15,7 @@ from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in
 from ..ir.primitives import info
 from ..rules import registry, template
 from ..runtime import containers, helpers
-from . import control
+from . import control, tape_adjoint
 from .checkpoint import calls_in, recompute
 from .activity import blocks_gradient
 from .terms import Terms
@@ -32,6 +32,10 @@ class Sweep(Terms):
         super().__init__(lowering, block)
         self.stop = stop
         self.adjoint_of = {}    # forward if -> its adjoint if (for tapes in loops)
+        self.gradient_tapes = {}    # tape -> the tape of its reads' gradients (tape_adjoint)
+        self.gradient_pushed = {}   # gradient tape -> the gradient pushed on it
+        self.tapes_home = None      # (block, index): where gradient tapes are created
+        self.needed_tapes = set()   # tapes whose reads get gradient: their pushes' values do
 
     def locate(self, blocks):
         """Index where each op and value of `blocks` lives (see `exists_at`)."""
@@ -51,7 +55,8 @@ class Sweep(Terms):
         """A sweep of a region's block: its own pending terms, the rest shared."""
         sub = Sweep(self.lowering, self.block, self.stop)
         for name in ('fresh', 'shapes', 'container', 'adjoint_of', 'varied',
-                     'region_of', 'def_block', 'producer_of'):
+                     'region_of', 'def_block', 'producer_of', 'gradient_tapes',
+                     'gradient_pushed', 'tapes_home', 'needed_tapes'):
             setattr(sub, name, getattr(self, name))
         return sub
 
@@ -70,9 +75,14 @@ class Sweep(Terms):
         if adjoint is not None:
             adjoint(self, op)
             return
-        if op.prim is prims.TAPE_POP and any(o in self.terms for o in op.outputs):
-            raise TransformError('second derivatives through loops are not supported yet',
-                                 op.origin)
+        if op.prim is prims.TAPE_PUSH:
+            tape_adjoint.pop_gradient(self, op)
+            return
+        if op.prim is prims.TAPE_POP:
+            d = self.sum_terms(op.output) if op.output in self.terms else None
+            if d is not None:
+                tape_adjoint.push_gradient(self, op.args[0], d, op.origin)
+            return
         if not any(o in self.terms for o in op.outputs):
             return
         douts = [self.sum_terms(o) for o in op.outputs]

@@ -48,8 +48,7 @@ class Context:
         ctx = cls()
         ctx.namespaces = list(graph.namespaces)
         ctx.guards.extend(graph.guards)
-        ctx.tape_copies = dict(graph.tape_copies)
-        return ctx
+        return ctx          # (its tape copies: renamed as the copy is made, clone.inline_graph)
 
     def record_in(self, graph):
         """Hand what this transformation read and learnt to the graph it made."""

@@ -127,7 +127,7 @@ class InliningLowering:
                 raise self.error(f'{fn.__name__}(): missing argument {param.name!r}', node)
             bindings.append(operand)
         return clone.inline_graph(graph, bindings, self.builder, self.origin(node),
-                                  lists=self.ctx.lists)
+                                  lists=self.ctx.lists, tape_copies=self.ctx.tape_copies)
 
 
 class LocalFunction:

@@ -4,17 +4,21 @@ import dataclasses
 from .nodes import Block, If, Loop, Op, Value, map_operand
 
 
-def inline_graph(graph, bindings, builder, call_origin=None, lists=None):
+def inline_graph(graph, bindings, builder, call_origin=None, lists=None, tape_copies=None):
     """Append a copy of `graph`'s body to `builder`, its params bound to `bindings`.
 
     Returns the copied result operand.  `lists` receives the copies of the
-    graph's run-time list values.
+    graph's run-time list values, `tape_copies` its tapes' copies (popped
+    value -> value saved), renamed as the ops are.
     """
     mapping = {param.value: operand for param, operand in zip(graph.params, bindings)}
     copier = _Copier(mapping, graph.lists, lists)
     copied = copier.block(graph.body)
     for op in copied.ops:
         builder.block.append(op)
+    if tape_copies is not None:
+        tape_copies.update((copier.look(popped), copier.look(saved))
+                           for popped, saved in graph.tape_copies.items())
     return map_operand(graph.result, copier.look)
 
 

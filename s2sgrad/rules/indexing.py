@@ -3,6 +3,7 @@ into arrays, and the gathers take, take_along_axis, sort and partition."""
 import numpy as np
 
 from ..ir.prims import GETITEM, SETITEM
+from ..runtime.gradients_of import _sg_entry_gradient
 from ..runtime.construction import _sg_sorted_places, _sg_untake, _sg_untake_along_axis
 from ..runtime.helpers import (_sg_diagonal_index, _sg_flat_index, _sg_is_array, _sg_is_view,
                                _sg_last_writes, _sg_scatter_add, _sg_unbroadcast,
@@ -36,7 +37,12 @@ def only_new_axes(index):
 
 @register_gradient(_sg_scatter_add, static=('x', 'index'))
 def scatter_add_grad(dout, out, g, x, index):
-    return dout[index]
+    return _sg_entry_gradient(dout, index, g)
+
+
+@register_gradient(_sg_entry_gradient, static=('index', 'g'))
+def entry_gradient_grad(ddout, out, dout, index, g):
+    return _sg_scatter_add(ddout, dout, index)
 
 
 @register_gradient(SETITEM, static=('index',))

@@ -94,6 +94,18 @@ def list_append_grad(dlist, lst, base, value, size):
     return dlist[:size], helpers._sg_list_item(dlist, size, value)
 
 
+@register_gradient(helpers._sg_list_item, static=('index', 'like'))
+def list_item_grad(dout, out, g, index, like):
+    # the entry of a list's gradient: its gradient is that entry's, the others none
+    return helpers._sg_scatter_add(dout, g, index)
+
+
+@register_gradient(helpers._sg_list_entries, static=('items',))
+def list_entries_grad(dout, out, g, items):
+    # one gradient per item: the list's gradient, entry by entry
+    return dout
+
+
 @register_gradient(sum, static=('start',))
 def builtin_sum_grad(dy, y, iterable, start=0):
     return helpers._sg_list_fill(dy, iterable)

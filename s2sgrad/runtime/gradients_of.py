@@ -45,6 +45,17 @@ def _sg_structure_gradient_of(g, x, zero):
     return out
 
 
+def _sg_entry_gradient(dout, index, g):
+    """The gradient of `g` in `_sg_scatter_add(g, x, index)`, from the result's
+    gradient `dout`: its entry at `index`.  In a container's gradient the leaves
+    no path reached are None: they are zeros here, in g's structure (a reverse
+    loop reads an entry each iteration, and differentiated again, reads them all)."""
+    if isinstance(dout, (list, tuple, dict)) or _sg_is_object(dout):
+        entry = dout.get(index) if isinstance(dout, dict) else dout[index]
+        return _sg_gradient_of(entry, g, True)
+    return dout[index]
+
+
 def _sg_gradient_of_read(g, root, groot, path):
     """The gradient of `x = root[k].name...`, a read of a container or object passed
     in (`p['W']`, `model.layers[0].W`; `path`: its steps, (is an attribute, key or
