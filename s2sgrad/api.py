@@ -9,7 +9,7 @@ import numpy as np
 from . import compiler, entry
 from .bound import BoundGradient, is_bound_method
 from .analyses import leaves
-from .classes import ByClasses, NeedsClasses, made_for
+from .classes import ByClasses, NeedsClasses, defines_any, made_for
 from .analyses.dtypes import sample_of
 from .codegen import literal
 from .errors import Origin
@@ -95,6 +95,9 @@ class GraphFunction(ByClasses, GraphHelper):
                 compiled = None
             if compiled is None:
                 return self(*args, **kwargs)    # (outside the except: no chained error)
+        if _holds_methods_of(compiled.graph.value_methods, args, kwargs) and \
+                self.needs_classes():
+            return self(*args, **kwargs)
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -237,6 +240,8 @@ class GradFunction(GraphFunction, GradientHelper):
             same._check_guards()
             return same._compiled_for_call(args, kwargs)
         try:
+            if _holds_methods_of(self.target.compiled.graph.value_methods, args, kwargs):
+                raise NeedsClasses('a method named as an array method of')
             return self._compiled_for_call_here(args, kwargs)
         except NeedsClasses:
             if not self.needs_classes():
@@ -719,6 +724,14 @@ def bind_arguments(signature, fname, at, args, kwargs):
         return signature.bind(*args, **kwargs)
     except TypeError as exc:
         raise TypeError(f'{fname}(): {exc} ({fname} is defined at {at})') from None
+
+
+def _holds_methods_of(names, args, kwargs):
+    """Does an argument hold an object whose class defines a method of one of `names`,
+    which the general lowering took for an array's method (`model.repeat(x)`)?  Then
+    the call needs the lowering for its classes (s2sgrad/classes.py)."""
+    return bool(names) and (any(defines_any(a, names) for a in args) or
+                            any(defines_any(v, names) for v in (kwargs or {}).values()))
 
 
 def _check_differentiable(arg, name, fname):

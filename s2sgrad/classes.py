@@ -137,3 +137,29 @@ def made_for(function, store, attribute, key, make, limit=None):
 
 
 _MAX_KEYS = 16
+
+
+def defines_any(x, names, depth=0):
+    """Does an object in argument `x` (itself, or held by it) have a class of its own
+    that defines one of `names` (a method called on a run-time value in a general
+    lowering, where `x.name(...)` was taken for an array's or a dict's method)?"""
+    if not names or depth > MAX_DEPTH:
+        return False
+    kind = type(x)
+    if kind is list or kind is tuple:
+        return any(defines_any(item, names, depth + 1) for item in x)
+    if kind is dict:
+        return any(defines_any(item, names, depth + 1) for item in x.values())
+    if not _sg_is_object(x) or is_library_object(x):
+        return False
+    if any(hasattr(kind, name) and not _library_defined(kind, name) for name in names):
+        return True
+    return any(defines_any(v, names, depth + 1) for v in vars(x).values())
+
+
+def _library_defined(kind, name):
+    """Is `kind.name` a library class's (a dict subclass's .get), not the user's?"""
+    for base in kind.__mro__:
+        if name in vars(base):
+            return is_library_object(base)
+    return True

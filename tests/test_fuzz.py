@@ -73,7 +73,12 @@ KNOWN_FINDINGS = {
                           '    p2["b"] = p2["b"] * 0.5 + r\n'
                           '    return np.sum(p["b"] * 1.0)\n',
                           ('r', 'p', 'p2'), ('r',), {'p': 'dict'}, {'p2': 'p'}, False),
-    # a method named like an ndarray's is lowered as the array's: a zero gradient
+}
+
+
+# -- findings of the fuzzer fixed since: each program stays right
+FIXED_FINDINGS = {
+    # a method named like an ndarray's was lowered as the array's: a zero gradient
     'method_named_repeat': ('@dataclasses.dataclass\nclass Model:\n'
                             '    W: np.ndarray\n    b: np.ndarray\n    h: np.ndarray\n'
                             '    n: int\n    act: str\n    opt: object\n\n'
@@ -85,15 +90,25 @@ KNOWN_FINDINGS = {
 }
 
 
+def _outcome_of(finding, directory):
+    body, params, wrt, trees, aliases, second_order = finding
+    source = 'import dataclasses\nimport numpy as np\nimport s2sgrad as sg\n\n\n' + body
+    return oracle.run(program(source, wrt=wrt, params=params, trees=trees, aliases=aliases,
+                              second_order=second_order), directory)
+
+
 @pytest.mark.parametrize('name', sorted(KNOWN_FINDINGS))
 @pytest.mark.xfail(strict=True, reason='a known finding (docs/fuzzing.md): when it '
-                   'passes, remove it and its feature from PENDING_FEATURES')
+                   'passes, move it to FIXED_FINDINGS and its feature out of PENDING_FEATURES')
 def test_a_known_finding(name, tmp_path):
-    body, params, wrt, trees, aliases, second_order = KNOWN_FINDINGS[name]
-    source = 'import dataclasses\nimport numpy as np\nimport s2sgrad as sg\n\n\n' + body
-    outcome = oracle.run(program(source, wrt=wrt, params=params, trees=trees, aliases=aliases,
-                                 second_order=second_order), str(tmp_path))
+    outcome = _outcome_of(KNOWN_FINDINGS[name], str(tmp_path))
     assert outcome.cls in ('right', 'refused'), outcome
+
+
+@pytest.mark.parametrize('name', sorted(FIXED_FINDINGS))
+def test_a_fixed_finding(name, tmp_path):
+    outcome = _outcome_of(FIXED_FINDINGS[name], str(tmp_path))
+    assert outcome.cls == 'right', outcome
 
 
 def test_the_new_argument_kinds_are_checked_leaf_by_leaf(tmp_path):

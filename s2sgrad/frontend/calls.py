@@ -64,6 +64,9 @@ class CallLowering:
             if isinstance(base, Value) and self.calls_an_object(base, func.attr):
                 return self.object_method(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Value) or _array_method_on_values(base, func.attr, args, kwargs):
+                if isinstance(base, Value) and self.ctx.classes is None:
+                    # (an object passed in may define a method of this name: api asks)
+                    self.ctx.value_methods.add(func.attr)
                 return self.method_call(base, func.attr, args, kwargs, node, hint)
             if isinstance(base, Pack):
                 return self.pack_method(base, func, args, kwargs, node)

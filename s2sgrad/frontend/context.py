@@ -11,7 +11,8 @@ class Context:
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
                  'list_items', 'namespaces', 'memory', 'guards', 'parameters',
-                 'whole', 'classes', 'shared_objects', 'versions', 'written', 'lowerings')
+                 'whole', 'value_methods', 'classes', 'shared_objects', 'versions',
+                 'written', 'lowerings')
 
     def __init__(self):
         self.inlining = []
@@ -29,6 +30,7 @@ class Context:
         # version of one) -> the Python objects it may be: a write into one is a new
         # version of it (frontend/versions.py)
         self.whole = {}
+        self.value_methods = set()      # array methods called on run-time values (Graph)
         # a value -> the class tree of the object it is (s2sgrad/classes.py); None:
         # the classes of the objects passed in are not known (no call's arguments)
         self.classes = None
@@ -48,6 +50,7 @@ class Context:
         ctx = cls()
         ctx.namespaces = list(graph.namespaces)
         ctx.guards.extend(graph.guards)
+        ctx.value_methods = set(graph.value_methods)
         return ctx          # (its tape copies: renamed as the copy is made, clone.inline_graph)
 
     def record_in(self, graph):
@@ -56,6 +59,7 @@ class Context:
         graph.guards = self.guards
         graph.tape_copies = self.tape_copies
         graph.lists = self.lists
+        graph.value_methods = frozenset(self.value_methods)
         return graph
 
     def add_namespace(self, namespace):

@@ -120,6 +120,7 @@ class InliningLowering:
         fn = self.for_classes_of(fn, bound.arguments)
         graph = fn.graph
         self.ctx.guards.extend(graph.guards)
+        self.ctx.value_methods.update(graph.value_methods)
         bindings = []
         for param in graph.params:
             operand = bound.arguments.get(param.name, param.default)

@@ -19,7 +19,7 @@ class Graph:
     pass finds about it is a result of that pass (compiler.py), not an attribute."""
 
     __slots__ = ('name', 'params', 'body', 'result', 'origin', 'docstring', 'return_origin',
-                 'namespaces', 'guards', 'tape_copies', 'lists')
+                 'namespaces', 'guards', 'tape_copies', 'lists', 'value_methods')
 
     def __init__(self, name, params, body, result, origin, docstring=None):
         self.name = name
@@ -33,6 +33,9 @@ class Graph:
         self.guards = None          # frontend.guards.Guards: what lowering read from outside
         self.tape_copies = {}       # values popped in reverse loops -> the values saved
         self.lists = set()          # values that are run-time Python lists
+        # the names of array (or dict) methods called on run-time values: one of an
+        # object passed in with a method of that name is not one (api: its classes)
+        self.value_methods = frozenset()
 
     def __str__(self):
         return format_graph(self)

@@ -10,5 +10,4 @@ reports: ``python -m tests.fuzz --programs 5000 --seed 0 --jobs 2``.
 # Each is recorded in docs/fuzzing.md and tests/test_fuzz.py (KNOWN_FINDINGS).
 PENDING_FEATURES = frozenset({
     'aliased_args',     # a dict passed under two names, written through one: wrong value
-    'method_names',     # a method named like an ndarray's (model.repeat(x)): the array's rule
 })
