@@ -98,6 +98,8 @@ class GraphFunction(ByClasses, GraphHelper):
         if _holds_methods_of(compiled.graph.value_methods, args, kwargs) and \
                 self.needs_classes():
             return self(*args, **kwargs)
+        if compiled.graph.writes_containers:
+            _check_unshared(args, kwargs, self.python_function)
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -240,7 +242,10 @@ class GradFunction(GraphFunction, GradientHelper):
             same._check_guards()
             return same._compiled_for_call(args, kwargs)
         try:
-            if _holds_methods_of(self.target.compiled.graph.value_methods, args, kwargs):
+            target = self.target.compiled.graph
+            if target.writes_containers:
+                _check_unshared(args, kwargs, self.target.python_function)
+            if _holds_methods_of(target.value_methods, args, kwargs):
                 raise NeedsClasses('a method named as an array method of')
             return self._compiled_for_call_here(args, kwargs)
         except NeedsClasses:
@@ -732,6 +737,30 @@ def _holds_methods_of(names, args, kwargs):
     the call needs the lowering for its classes (s2sgrad/classes.py)."""
     return bool(names) and (any(defines_any(a, names) for a in args) or
                             any(defines_any(v, names) for v in (kwargs or {}).values()))
+
+
+def _check_unshared(args, kwargs, fn):
+    """A function that writes into a dict or list passed in (a new version of it, under
+    each name showing it) must not get one dict or list in two places: the write
+    would be seen through the other, which is not followed."""
+    seen = set()
+
+    def walk(x, depth):
+        if depth > leaves.DEPTH or type(x) not in (dict, list, tuple):
+            return
+        if type(x) is not tuple:
+            if id(x) in seen:
+                raise TypeError(f'{fn.__name__} ({_defined_at(fn)}) writes into a dict or '
+                                f'list passed in, and this call '
+                                f'passes one dict or list in two places (two arguments, or '
+                                f'inside two): the write would be seen through both, which '
+                                f'is not followed; pass a copy')
+            seen.add(id(x))
+        for item in (x.values() if type(x) is dict else x):
+            walk(item, depth + 1)
+
+    for arg in list(args) + list((kwargs or {}).values()):
+        walk(arg, 0)
 
 
 def _check_differentiable(arg, name, fname):

@@ -480,3 +480,20 @@ def test_a_write_into_an_array_of_a_list_argument_is_refused_when_it_runs(ws):
     with pytest.raises(TypeError, match='writing into an array read from a') as err:
         sg.grad(writes_into_a_list_item, wrt=1)(ws, RNG.standard_normal(3))
     assert f'{THIS_FILE}:{line_of(writes_into_a_list_item)}' in ' '.join(err.value.__notes__)
+
+
+def writes_through_one_name(r, p, p2):  # ERR
+    p2['b'] = p2['b'] * 0.5 + r
+    return np.sum(p['b'] * 1.0)
+
+
+@pytest.mark.parametrize('transform', [sg.grad, sg.value_and_grad, sg.graph])
+def test_one_dict_in_two_places_of_a_function_that_writes_is_a_type_error(transform):
+    # each name got its own version: Python's value without the aliasing, silently
+    d, r = {'b': RNG.standard_normal(3)}, RNG.standard_normal(3)
+    with pytest.raises(TypeError, match='one dict or list in two places') as err:
+        transform(writes_through_one_name)(r, d, d)
+    assert f'{THIS_FILE}:{line_of(writes_through_one_name)}' in str(err.value)
+    with pytest.raises(TypeError, match='one dict or list in two places'):
+        transform(writes_through_one_name)(r, d, {'b': [d]})
+    np.testing.assert_allclose(sg.grad(writes_through_one_name)(r, d, dict(d)), np.zeros(3))

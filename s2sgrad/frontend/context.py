@@ -11,8 +11,8 @@ class Context:
 
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
                  'list_items', 'namespaces', 'memory', 'guards', 'parameters',
-                 'whole', 'value_methods', 'classes', 'shared_objects', 'versions',
-                 'written', 'lowerings')
+                 'whole', 'value_methods', 'writes_containers', 'classes', 'shared_objects',
+                 'versions', 'written', 'lowerings')
 
     def __init__(self):
         self.inlining = []
@@ -31,6 +31,7 @@ class Context:
         # version of it (frontend/versions.py)
         self.whole = {}
         self.value_methods = set()      # array methods called on run-time values (Graph)
+        self.writes_containers = False  # a write into a dict or list passed in (Graph)
         # a value -> the class tree of the object it is (s2sgrad/classes.py); None:
         # the classes of the objects passed in are not known (no call's arguments)
         self.classes = None
@@ -51,6 +52,7 @@ class Context:
         ctx.namespaces = list(graph.namespaces)
         ctx.guards.extend(graph.guards)
         ctx.value_methods = set(graph.value_methods)
+        ctx.writes_containers = graph.writes_containers
         return ctx          # (its tape copies: renamed as the copy is made, clone.inline_graph)
 
     def record_in(self, graph):
@@ -60,6 +62,7 @@ class Context:
         graph.tape_copies = self.tape_copies
         graph.lists = self.lists
         graph.value_methods = frozenset(self.value_methods)
+        graph.writes_containers = self.writes_containers
         return graph
 
     def add_namespace(self, namespace):

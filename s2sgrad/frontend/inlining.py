@@ -121,6 +121,7 @@ class InliningLowering:
         graph = fn.graph
         self.ctx.guards.extend(graph.guards)
         self.ctx.value_methods.update(graph.value_methods)
+        self.ctx.writes_containers |= graph.writes_containers
         bindings = []
         for param in graph.params:
             operand = bound.arguments.get(param.name, param.default)

@@ -54,6 +54,7 @@ class VersionLowering:
         """Refuse a write into `base` that some holder of it would not see: every value
         that is the same Python object must be a name's (which the new version rebinds),
         never held by a run-time list, an object or a call."""
+        self.ctx.writes_containers = True       # (api: no dict passed in two places)
         if base not in self.ctx.whole:
             raise self.error(f'{what} a dict that is not an argument nor a copy made here '
                              f'(an item of another container, a call\'s result, ...) cannot '

@@ -19,7 +19,8 @@ class Graph:
     pass finds about it is a result of that pass (compiler.py), not an attribute."""
 
     __slots__ = ('name', 'params', 'body', 'result', 'origin', 'docstring', 'return_origin',
-                 'namespaces', 'guards', 'tape_copies', 'lists', 'value_methods')
+                 'namespaces', 'guards', 'tape_copies', 'lists', 'value_methods',
+                 'writes_containers')
 
     def __init__(self, name, params, body, result, origin, docstring=None):
         self.name = name
@@ -36,6 +37,7 @@ class Graph:
         # the names of array (or dict) methods called on run-time values: one of an
         # object passed in with a method of that name is not one (api: its classes)
         self.value_methods = frozenset()
+        self.writes_containers = False      # into a dict or list passed in (a new version)
 
     def __str__(self):
         return format_graph(self)

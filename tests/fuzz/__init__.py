@@ -9,5 +9,4 @@ reports: ``python -m tests.fuzz --programs 5000 --seed 0 --jobs 2``.
 # runs them but asserts only for the other features; empty it as fixes land.
 # Each is recorded in docs/fuzzing.md and tests/test_fuzz.py (KNOWN_FINDINGS).
 PENDING_FEATURES = frozenset({
-    'aliased_args',     # a dict passed under two names, written through one: wrong value
 })
