@@ -9,13 +9,13 @@ import numpy as np
 from . import compiler, entry
 from .bound import BoundGradient, is_bound_method
 from .analyses import leaves
-from .classes import ByClasses, NeedsClasses, defines_any, made_for
+from .classes import ByClasses, NeedsClasses, made_for
 from .analyses.dtypes import sample_of
+from .arguments import (bind_arguments, check_differentiable, check_unshared, defined_at,
+                        holds_methods_of, resolve_wrt)
 from .codegen import literal
-from .errors import Origin
 from .frontend.lowering import NO_EXTRAS
 from .frontend.marks import CheckpointHelper, GradientHelper, GraphHelper
-from .runtime.objects import _sg_cycle_in, _sg_has_gradient, _sg_is_object
 from .specialisation import FLOATS, GENERAL, Specialisation
 
 
@@ -95,11 +95,11 @@ class GraphFunction(ByClasses, GraphHelper):
                 compiled = None
             if compiled is None:
                 return self(*args, **kwargs)    # (outside the except: no chained error)
-        if _holds_methods_of(compiled.graph.value_methods, args, kwargs) and \
+        if holds_methods_of(compiled.graph.value_methods, args, kwargs) and \
                 self.needs_classes():
             return self(*args, **kwargs)
         if compiled.graph.writes_containers:
-            _check_unshared(args, kwargs, self.python_function)
+            check_unshared(args, kwargs, self.python_function)
         try:
             return compiled.function(*args, **kwargs)
         except Exception as exc:
@@ -132,7 +132,7 @@ class GradFunction(GraphFunction, GradientHelper):
         else:
             raise TypeError(f's2sgrad.grad expects a Python function, got {target!r}')
         self.signature = self.__signature__ = self.target.signature
-        self.indices = _resolve_wrt(wrt, self.signature, self.target.__name__)
+        self.indices = resolve_wrt(wrt, self.signature, self.target.__name__)
         self.with_value = with_value
         prefix = 'value_and_grad_' if with_value else 'grad_'
         self.__name__ = self.__qualname__ = prefix + (
@@ -244,8 +244,8 @@ class GradFunction(GraphFunction, GradientHelper):
         try:
             target = self.target.compiled.graph
             if target.writes_containers:
-                _check_unshared(args, kwargs, self.target.python_function)
-            if _holds_methods_of(target.value_methods, args, kwargs):
+                check_unshared(args, kwargs, self.target.python_function)
+            if holds_methods_of(target.value_methods, args, kwargs):
                 raise NeedsClasses('a method named as an array method of')
             return self._compiled_for_call_here(args, kwargs)
         except NeedsClasses:
@@ -277,14 +277,14 @@ class GradFunction(GraphFunction, GradientHelper):
         their number and names (as calling the original function), and that each
         differentiated one is floats, wherever it comes from (position, keyword,
         default)."""
-        at = _defined_at(self.target.python_function)
+        at = defined_at(self.target.python_function)
         bound = bind_arguments(self.signature, self.target.__name__, at, args, kwargs or {})
         where = f'{self.target.__name__} ({at})'
         names = list(self.signature.parameters)
         for i in self.indices if isinstance(self.indices, tuple) else (self.indices,):
             param = self.signature.parameters[names[i]]
             arg = bound.arguments.get(param.name, param.default)
-            _check_differentiable(arg, param.name, where)
+            check_differentiable(arg, param.name, where)
         for name, arg in bound.arguments.items():
             if isinstance(arg, np.matrix):
                 raise TypeError(f'grad: argument {name!r} of {where} is an '
@@ -710,109 +710,6 @@ def _exact_signature(args, ndarray=np.ndarray, depth=0):
 
 _EXACT = 'exact sizes'       # the key of a specialisation for exact sizes starts with it
 _BIG_BYTES = compiler.BIG_BYTES
-
-
-def _defined_at(fn):
-    """`model.py:12`, where a Python function is defined (errors about a call's
-    arguments name it: the user's file and line)."""
-    code = getattr(fn, '__code__', None)
-    if code is None:
-        return '<unknown>'
-    return Origin(code.co_filename, code.co_firstlineno).short
-
-
-def bind_arguments(signature, fname, at, args, kwargs):
-    """The arguments bound to the parameters, or the TypeError Python gives for a call
-    of the function with them (too many, too few, unknown keywords), naming where
-    the function is defined (`at`)."""
-    try:
-        return signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise TypeError(f'{fname}(): {exc} ({fname} is defined at {at})') from None
-
-
-def _holds_methods_of(names, args, kwargs):
-    """Does an argument hold an object whose class defines a method of one of `names`,
-    which the general lowering took for an array's method (`model.repeat(x)`)?  Then
-    the call needs the lowering for its classes (s2sgrad/classes.py)."""
-    return bool(names) and (any(defines_any(a, names) for a in args) or
-                            any(defines_any(v, names) for v in (kwargs or {}).values()))
-
-
-def _check_unshared(args, kwargs, fn):
-    """A function that writes into a dict or list passed in (a new version of it, under
-    each name showing it) must not get one dict or list in two places: the write
-    would be seen through the other, which is not followed."""
-    seen = set()
-
-    def walk(x, depth):
-        if depth > leaves.DEPTH or type(x) not in (dict, list, tuple):
-            return
-        if type(x) is not tuple:
-            if id(x) in seen:
-                raise TypeError(f'{fn.__name__} ({_defined_at(fn)}) writes into a dict or '
-                                f'list passed in, and this call '
-                                f'passes one dict or list in two places (two arguments, or '
-                                f'inside two): the write would be seen through both, which '
-                                f'is not followed; pass a copy')
-            seen.add(id(x))
-        for item in (x.values() if type(x) is dict else x):
-            walk(item, depth + 1)
-
-    for arg in list(args) + list((kwargs or {}).values()):
-        walk(arg, 0)
-
-
-def _check_differentiable(arg, name, fname):
-    """A differentiated argument is a float, an array of floats, an object, or a list,
-    tuple (NamedTuple) or dict holding some, nested (its gradient has the same
-    structure; its other leaves are constants: runtime/objects._sg_is_constant_leaf)."""
-    if arg is inspect.Parameter.empty:
-        return              # missing: the call itself says so
-    cycle = _sg_cycle_in(arg)
-    if cycle is not None:
-        raise TypeError(f'grad: argument {name!r} of {fname} holds itself again (through '
-                        f'{"".join(f"[{k!r}]" for k in cycle)}): the gradient of a '
-                        f'differentiated argument has its structure, which must be a tree')
-    if _sg_is_object(arg):
-        return              # attribute by attribute; non-float attributes are static
-    if isinstance(arg, (list, tuple, dict)):
-        if arg and not _sg_has_gradient(arg):
-            raise TypeError(f'grad: argument {name!r} of {fname} holds no float or array '
-                            f'of floats to differentiate with respect to (its leaves are '
-                            f'constants)')
-        return
-    if not isinstance(arg, (float, complex, np.inexact, np.ndarray)) or \
-            (isinstance(arg, np.ndarray) and not np.issubdtype(arg.dtype, np.inexact)):
-        raise TypeError(f'grad: argument {name!r} of {fname} must be a float or an array of '
-                        f'floats to differentiate with respect to it, got {type(arg).__name__}'
-                        f'{" of " + str(arg.dtype) if isinstance(arg, np.ndarray) else ""}')
-
-
-def _resolve_wrt(wrt, signature, fname):
-    names = list(signature.parameters)
-
-    def one(item):
-        if isinstance(item, bool):
-            raise TypeError(f'wrt must be an int or a parameter name, got {item!r}')
-        if isinstance(item, (int, np.integer)):
-            if not -len(names) <= item < len(names):
-                raise ValueError(f'wrt={item} is out of range: {fname} has {len(names)} parameters')
-            return int(item) % len(names)
-        if isinstance(item, str):
-            if item not in names:
-                raise ValueError(f'wrt={item!r} is not a parameter of {fname}{tuple(names)}')
-            return names.index(item)
-        raise TypeError(f'wrt must be an int, a parameter name or a tuple of them, got {item!r}')
-
-    if isinstance(wrt, (tuple, list)):
-        if not wrt:
-            raise ValueError('wrt is empty')
-        indices = tuple(one(w) for w in wrt)
-        if len(set(indices)) != len(indices):
-            raise ValueError(f'wrt names a parameter twice: {wrt!r}')
-        return indices
-    return one(wrt)
 
 
 def annotate(exc, compiled):

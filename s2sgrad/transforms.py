@@ -24,7 +24,8 @@ import numpy as np
 from .ad import site
 from .ad.interface import gradients
 from .analyses.leaves import ITEM, Container, Leaf
-from .api import GradFunction, _defined_at, _takes_extras, annotate, bind_arguments, entry, grad
+from .api import GradFunction, _takes_extras, annotate, entry, grad
+from .arguments import bind_arguments, defined_at
 from .bound import is_bound_method
 from .compiler import transform_grad
 from .errors import TransformError
@@ -211,7 +212,7 @@ class JacobianFunction(_Transformed):
                 fn = fn.target
             raise TypeError(
                 f'{self.prefix.rstrip("_")}: argument {names[i]!r} of {fn.__name__} '
-                f'({_defined_at(fn.python_function)}) is a {type(arg).__name__}' +
+                f'({defined_at(fn.python_function)}) is a {type(arg).__name__}' +
                 (': a Hessian w.r.t. a dict is not supported yet (sg.hvp takes one)'
                  if isinstance(self, HessianFunction) else
                  ': a Jacobian w.r.t. a dict needs every argument passed by position' if flat
@@ -284,7 +285,7 @@ def vjp(fn, *primals):
     out = function.target(*primals)
     if not isinstance(out, (float, np.number, np.ndarray)):
         target = function.target.python_function
-        raise TypeError(f'vjp: {target.__name__} ({_defined_at(target)}) returned a '
+        raise TypeError(f'vjp: {target.__name__} ({defined_at(target)}) returned a '
                         f'{type(out).__name__}: a vjp of an array or float output only, for now')
     return out, Vjp(function, primals, out)
 
@@ -358,7 +359,7 @@ class HvpFunction(_OfGradient, VjpFunction):
 
     def _call(self, args, kwargs):
         args, kwargs = self._seed_by_name(args, kwargs)
-        bound = bind_arguments(self.signature, self.__name__, _defined_at(
+        bound = bind_arguments(self.signature, self.__name__, defined_at(
             self.target.target.python_function), args, kwargs)
         x = list(self.signature.parameters)[self.indices]
         if x in bound.arguments and self.seed.name in bound.arguments:
