@@ -35,8 +35,16 @@ def holds_methods_of(names, args, kwargs):
     """Does an argument hold an object whose class defines a method of one of `names`,
     which the general lowering took for an array's method (`model.repeat(x)`)?  Then
     the call needs the lowering for its classes (s2sgrad/classes.py)."""
-    return bool(names) and (any(defines_any(a, names) for a in args) or
-                            any(defines_any(v, names) for v in (kwargs or {}).values()))
+    if not names:
+        return False
+    # (asked on every call: an array or a number, most arguments, holds no object)
+    for arg in (*args, *kwargs.values()) if kwargs else args:
+        if type(arg) not in _HOLD_NOTHING and defines_any(arg, names):
+            return True
+    return False
+
+
+_HOLD_NOTHING = frozenset({np.ndarray, float, int, bool, complex, np.float64, np.float32})
 
 
 def check_unshared(args, kwargs, fn):
