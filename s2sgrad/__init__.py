@@ -10,6 +10,7 @@
     sg.value_and_grad(loss)
     @sg.checkpoint                  # recomputed in the reverse pass
     for t in sg.checkpointed(range(T), snapshots=8): ...   # Revolve schedule
+    while sg.checkpointed(err > tol, memory='100MB'): ...   # online schedule, a budget
     sg.jvp(loss, primals, tangents)  # forward mode
     sg.vjp, sg.jacrev (= sg.jacobian), sg.hessian, sg.hvp
 """

@@ -58,7 +58,7 @@ def calls_in(ops):
     runs = []
     for op in ops:
         call = op.checkpoint
-        if call is not None and (call.recomputed or call.snapshots is not None):
+        if call is not None and (call.recomputed or call.scheduled):
             call = None     # (a loop's schedule: its adjoint's business, ad/control.py)
         if call is not None and runs and runs[-1][0] is call:
             runs[-1][1].append(op)

@@ -18,7 +18,7 @@ from ..runtime import loops as loop_helpers
 from ..runtime import revolve as revolve_helpers
 from .activity import activity
 from .checkpoint import recompute
-from .revolve import snapshots
+from .revolve import snapshots, step_ops
 from .tape import tape
 from .tape_adjoint import fills_gradient_tape, push_gradient, pushes_gradient, walked_tapes
 from .terms import grad_hint
@@ -146,7 +146,7 @@ def _backprop_loop(sweep, op):
               if phi in sweep.varied and (douts[i] is not None or phi in sweep.needed)]
     if not active and not fills_gradient_tape(sweep, op):
         return
-    scheduled = op.checkpoint is not None and op.checkpoint.snapshots is not None
+    scheduled = op.checkpoint is not None and op.checkpoint.scheduled
     sub = sweep.child()
     sub.shapes.add(op.cond_block.ops)
     sub.shapes.add(op.body.ops)
@@ -166,7 +166,7 @@ def _backprop_loop(sweep, op):
             if isinstance(nxt, Value):
                 sub.add_term(nxt, d)
         if scheduled:
-            recompute(sub, op.body.ops, op.checkpoint)    # (read nothing of the forward body)
+            recompute(sub, step_ops(op), op.checkpoint)   # (read nothing of the forward step)
         else:
             sub.sweep(op.body.ops)
         _push_target_gradients(sub, op)

@@ -22,6 +22,7 @@ from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in
 from ..rules import registry, template
 from ..runtime import helpers
 from .activity import activity, blocks_gradient
+from .revolve import OFFERS
 from .sweep import prim_name
 from .terms import grad_hint
 
@@ -117,6 +118,12 @@ class Forward:
             else:
                 wanted = any(v in self.tangent for v in op.inputs()) and \
                     any(o in self.varied for o in op.outputs)
+                if op.prim in OFFERS and any(v in self.tangent for v in op.inputs()):
+                    raise TransformError('forward mode through the gradient of a loop '
+                                         'checkpointed with sg.checkpointed(...) is not '
+                                         'supported yet (its states come back from the '
+                                         'schedule, which no tangent flows through)',
+                                         op.origin)
                 if wanted and op.prim in WRITES:
                     # a write's tangent first: the tangents folded into it (written
                     # into its statement) read the values before the write, as made

@@ -5,6 +5,10 @@ generated code; these Python definitions only run when called elsewhere.
 """
 import enum
 
+import numpy as np
+
+from ..runtime.revolve import _sg_bytes
+
 
 class UnconnectedGradients(enum.Enum):
     """What `gradients` returns for an x with no path to the ys."""
@@ -45,13 +49,22 @@ def stop_gradient(x):
     return x
 
 
-def checkpointed(steps, snapshots):
+def checkpointed(steps, snapshots=None, memory=None):
     """`for t in checkpointed(range(T), snapshots=s):` -- the loop's adjoint keeps at
     most `s` of its states and runs steps again from them (the binomial schedule,
-    runtime/revolve.py) instead of keeping each step's values.  Outside a
-    transform (and in the loop itself) it is `steps`."""
-    if not isinstance(steps, range):
-        raise TypeError(f's2sgrad.checkpointed loops over a range, got {type(steps).__name__}')
-    if not isinstance(snapshots, int) or isinstance(snapshots, bool) or snapshots < 1:
+    runtime/revolve.py) instead of keeping each step's values.  `while
+    checkpointed(test, snapshots=s):` -- the same for a loop whose trip count is
+    known only when it ends (the online schedule, runtime/online.py).  With
+    `memory=` (bytes, or a string such as '100MB') instead of `snapshots=`, s is
+    as many states as fit in it.  Outside a transform (and in the loop itself) it
+    is `steps` (the range, or the test's value)."""
+    if not isinstance(steps, (range, bool, np.bool_)):
+        raise TypeError(f's2sgrad.checkpointed loops over a range (for) or wraps a loop '
+                        f'test (while), got {type(steps).__name__}')
+    if (snapshots is None) == (memory is None):
+        raise TypeError('s2sgrad.checkpointed takes snapshots= or memory=, one of them')
+    if memory is not None:
+        _sg_bytes(memory)
+    elif not isinstance(snapshots, int) or isinstance(snapshots, bool) or snapshots < 1:
         raise ValueError(f'snapshots must be an int >= 1, got {snapshots!r}')
     return steps

@@ -9,6 +9,7 @@ from ..ad import interface
 from ..ir import effects, prims
 from ..ir.nodes import NONE, Block, Checkpointed, Const, Loop, Pack, Value
 from ..runtime import helpers
+from ..runtime.revolve import _sg_bytes
 from .analysis import (appended_names, assigned_first, assigned_names, deleted_names, has_break,
                        has_return, indexed_stores, may_exit, only_appended, read_outside,
                        stored_names)
@@ -24,54 +25,83 @@ class LoopLowering:
     def stmt_For(self, node):
         if node.orelse:
             raise self.error('for ... else is not supported', node)
-        node, snapshots = self.schedule(node)
+        schedule = self.schedule(node, node.iter)
+        if schedule is not None:
+            steps = self.expr(schedule.pop('steps'))
+            if not (isinstance(steps, Const) and isinstance(steps.value, range) or
+                    isinstance(steps, Value) and self.made_by(steps, range)):
+                raise self.error('checkpointed(...) loops over a range(...)', node.iter)
+            node = copy.copy(node)
+            node.iter = node.iter.args[0] if node.iter.args else \
+                next(k.value for k in node.iter.keywords if k.arg == 'steps')
         iterable, targets, bind = self.iteration(node)
         if iterable is None:
             return
         self.loop(node, 'for', iterable, targets, bind, None)
-        if snapshots is not None:
-            loop = next(op for op in reversed(self.builder.block.ops) if isinstance(op, Loop))
-            loop.checkpoint = Checkpointed('loop body', self.origin(node), snapshots=snapshots)
-
-    def schedule(self, node):
-        """`for t in sg.checkpointed(range(T), snapshots=s):` -> (the loop over
-        range(T), s): its adjoint keeps s states (ad/revolve.py); else (node, None)."""
-        call = node.iter
-        if not (isinstance(call, gast.Call) and
-                getattr(call.func, 'attr', getattr(call.func, 'id', None)) == 'checkpointed'):
-            return node, None
-        callee = self.expr(call.func)
-        if not (isinstance(callee, Const) and callee.value is interface.checkpointed):
-            return node, None
-        named = {k.arg: k.value for k in call.keywords}
-        given = dict(zip(('steps', 'snapshots'), call.args)) | named
-        if set(given) != {'steps', 'snapshots'} or len(call.args) + len(named) != 2:
-            raise self.error('checkpointed(steps, snapshots) takes a range and a number of '
-                             'snapshots', call)
-        snapshots = self.expr(given['snapshots'])
-        if not (isinstance(snapshots, Const) and type(snapshots.value) is int and
-                snapshots.value >= 1):
-            raise self.error('the snapshots of checkpointed(...) must be an int >= 1 known '
-                             'when transforming', call)
-        if has_break(node.body) or has_return(node.body):
-            raise self.error('a checkpointed loop cannot break or return: its adjoint needs '
-                             'the number of steps', node)
-        steps = self.expr(given['steps'])
-        if not (isinstance(steps, Const) and isinstance(steps.value, range) or
-                isinstance(steps, Value) and self.made_by(steps, range)):
-            raise self.error('checkpointed(...) loops over a range(...)', call)
-        node = copy.copy(node)
-        node.iter = given['steps']
-        return node, snapshots.value
+        self.mark_scheduled(node, schedule)
 
     def stmt_While(self, node):
         if node.orelse:
             raise self.error('while ... else is not supported', node)
+        schedule = self.schedule(node, node.test)
+        if schedule is not None:
+            node = copy.copy(node)
+            node.test = schedule.pop('steps')
         if any(isinstance(n, gast.NamedExpr) for n in gast.walk(node.test)):
+            if schedule is not None:
+                raise self.error('the test of a checkpointed while loop cannot bind a name '
+                                 '(:=): assign it in the body', node)
             # `while (y := f(y)) > t:` binds y at every test, the failing one too,
             # and the body reads it: the test moves into the body
             node = test_in_body(node)
         self.loop(node, 'while', None, [], None, node.test)
+        self.mark_scheduled(node, schedule)
+
+    def schedule(self, node, wrapped):
+        """`for t in sg.checkpointed(range(T), snapshots=s):` or `while
+        sg.checkpointed(test, memory='100MB'):` -> {'steps': the range's or the test's
+        expression, 'snapshots' or 'memory': its value}: the loop's adjoint keeps s
+        states, or as many as fit in the budget (ad/revolve.py); else None."""
+        call = wrapped
+        if not (isinstance(call, gast.Call) and
+                getattr(call.func, 'attr', getattr(call.func, 'id', None)) == 'checkpointed'):
+            return None
+        callee = self.expr(call.func)
+        if not (isinstance(callee, Const) and callee.value is interface.checkpointed):
+            return None
+        given = dict(zip(('steps', 'snapshots'), call.args)) | \
+            {k.arg: k.value for k in call.keywords}
+        if len(call.args) > 2 or len(given) != 2 or 'steps' not in given or \
+                set(given) - {'steps', 'snapshots', 'memory'}:
+            raise self.error('checkpointed(steps, snapshots=...) takes a range (or a while '
+                             'loop\'s test) and a number of snapshots or a memory budget '
+                             '(memory=...), one of them', call)
+        if has_break(node.body) or has_return(node.body):
+            raise self.error('a checkpointed loop cannot break or return: its adjoint needs '
+                             'the number of steps', node)
+        if 'snapshots' in given:
+            snapshots = self.expr(given['snapshots'])
+            if not (isinstance(snapshots, Const) and type(snapshots.value) is int and
+                    snapshots.value >= 1):
+                raise self.error('the snapshots of checkpointed(...) must be an int >= 1 '
+                                 'known when transforming', call)
+            return {'steps': given['steps'], 'snapshots': snapshots.value}
+        memory = self.expr(given['memory'])
+        try:
+            if not isinstance(memory, Const):
+                raise ValueError('it is computed at run time')
+            _sg_bytes(memory.value)
+        except ValueError as error:
+            raise self.error(f'the memory of checkpointed(...) must be a number of bytes or '
+                             f"a string such as '100MB' known when transforming: {error}",
+                             call) from None
+        return {'steps': given['steps'], 'memory': memory.value}
+
+    def mark_scheduled(self, node, schedule):
+        """The loop just lowered keeps the states `schedule` says (ad/revolve.py)."""
+        if schedule is not None:
+            loop = next(op for op in reversed(self.builder.block.ops) if isinstance(op, Loop))
+            loop.checkpoint = Checkpointed('loop body', self.origin(node), **schedule)
 
     def stmt_Break(self, node):
         loop = self.loops[-1]

@@ -159,16 +159,24 @@ class Checkpointed:
     sweep computes them again from their inputs (ad/checkpoint.py) rather than
     reading their intermediate values.  The copy made in the adjoint carries one
     with `recomputed` set (codegen names the helper and the call above it).  A
-    loop over `sg.checkpointed(range(T), snapshots=s)` carries one with
-    `snapshots` set: its body is recomputed from the states of a schedule."""
+    loop over `sg.checkpointed(range(T), snapshots=s)` (or `while
+    sg.checkpointed(test, ...)`) carries one with `snapshots` or `memory` (the
+    budget, as the user wrote it) set: its body is recomputed from the states of a
+    schedule."""
 
-    __slots__ = ('name', 'origin', 'recomputed', 'snapshots')
+    __slots__ = ('name', 'origin', 'recomputed', 'snapshots', 'memory')
 
-    def __init__(self, name, origin, recomputed=False, snapshots=None):
+    def __init__(self, name, origin, recomputed=False, snapshots=None, memory=None):
         self.name = name
         self.origin = origin
         self.recomputed = recomputed
         self.snapshots = snapshots
+        self.memory = memory
+
+    @property
+    def scheduled(self):
+        """Is this a loop's schedule (ad/revolve.py), not a helper's call?"""
+        return self.snapshots is not None or self.memory is not None
 
     def __repr__(self):
         return f'Checkpointed({self.name}{", recomputed" if self.recomputed else ""})'

@@ -116,7 +116,7 @@ import numpy as np
 from ..ad import interface
 from ..runtime import construction, containers, gradients_of, helpers
 from ..runtime import loops as loop_helpers
-from ..runtime import revolve
+from ..runtime import online, revolve
 from . import prims
 from .nodes import Const
 
@@ -365,6 +365,8 @@ _add(interface.stop_gradient, same_shape=True, same_dtype=True, shares='stop_gra
 
 # ---- runtime helpers ------------------------------------------------------------------
 _add(revolve._sg_revolve_offer, effect=True)     # (the schedule keeps a copy of the state)
+_add(online._sg_online_offer, effect=True)
+_add(online._sg_online_steps, effect=True)       # (the loop has ended: the plan is made)
 _add(helpers._sg_iterable, view=True, same_shape=True, same_dtype=True)  # (the argument)
 _add(helpers._sg_bound, view=True, same_shape=True, same_object=True)
 _add(helpers._sg_zeros_like, same_shape=True, same_dtype=True, shape_only=frozenset({0}))

@@ -9,7 +9,7 @@ from ..ad import interface
 from ..ir import prims
 from ..runtime import containers, gradients_of, helpers, objects
 from ..runtime import loops as loop_helpers
-from ..runtime import revolve
+from ..runtime import online, revolve
 from .registry import register_constant, register_gradient
 
 
@@ -59,7 +59,8 @@ register_constant(
     helpers._sg_check_output,
     # a loop's checkpointing schedule (its states' gradients are the loop adjoint's)
     revolve._sg_revolve, revolve._sg_revolve_offer, revolve._sg_revolve_restore,
-    revolve._sg_revolve_advance,
+    revolve._sg_revolve_advance, revolve._sg_revolve_within, online._sg_online,
+    online._sg_online_within, online._sg_online_offer, online._sg_online_steps,
     # comparisons and logic
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
     operator.is_, operator.is_not, operator.contains, operator.not_,
