@@ -225,10 +225,28 @@ def helper_twice_plain(W, h):
     return np.sum(grow_plain(W, h) ** 2) + np.sum(grow_plain(W, h * 0.5))
 
 
+def breaks(W, h):
+    while sg.checkpointed(np.sum(h) < 10.0, snapshots=2):
+        h = np.tanh(W @ h) + h
+        if np.max(h) > 1.5:
+            break
+        h = h * 1.01
+    return np.sum(h ** 2)
+
+
+def breaks_plain(W, h):
+    while np.sum(h) < 10.0:
+        h = np.tanh(W @ h) + h
+        if np.max(h) > 1.5:
+            break
+        h = h * 1.01
+    return np.sum(h ** 2)
+
+
 PAIRS = [(until_norm, until_norm_plain), (counted, counted_plain),
          (two_states, two_states_plain), (inner_loop_and_branch, inner_loop_and_branch_plain),
          (by_budget, until_norm_plain), (in_epochs, in_epochs_plain),
-         (helper_twice, helper_twice_plain)]
+         (helper_twice, helper_twice_plain), (breaks, breaks_plain)]
 
 
 def _args(seed=0, n=4):
@@ -300,6 +318,59 @@ def test_outside_a_transform_it_is_the_test():
         sg.checkpointed(range(3), memory='lots')
 
 
+# ---- a for loop that may break: the online schedule over its range ----------------------
+
+def max_iterations(W, xs, h):
+    for t in sg.checkpointed(range(1, len(xs), 2), snapshots=3):
+        h = np.tanh(W @ h + xs[t]) + h
+        if np.sum(h * h) > 30.0:
+            break
+    return np.sum(h ** 2)
+
+
+def max_iterations_plain(W, xs, h):
+    for t in range(1, len(xs), 2):
+        h = np.tanh(W @ h + xs[t]) + h
+        if np.sum(h * h) > 30.0:
+            break
+    return np.sum(h ** 2)
+
+
+def until_converged(W, xs, h):
+    for k in sg.checkpointed(range(xs.shape[0]), memory='1KB'):
+        step = np.tanh(W @ h + 0.01 * xs[k]) - h
+        h = h + 0.5 * step
+        if np.max(np.abs(step)) < 1e-6:
+            break
+    return np.sum(h ** 2)
+
+
+def until_converged_plain(W, xs, h):
+    for k in range(xs.shape[0]):
+        step = np.tanh(W @ h + 0.01 * xs[k]) - h
+        h = h + 0.5 * step
+        if np.max(np.abs(step)) < 1e-6:
+            break
+    return np.sum(h ** 2)
+
+
+@pytest.mark.parametrize('fn, plain', [(max_iterations, max_iterations_plain),
+                                       (until_converged, until_converged_plain)],
+                         ids=['max_iterations', 'until_converged'])
+def test_a_for_loop_that_breaks_is_on_the_online_schedule(fn, plain):
+    rng = np.random.default_rng(0)
+    W, xs = rng.normal(size=(4, 4)) * 0.3, rng.normal(size=(60, 4)) * 0.3
+    for scale in (0.01, 0.5, 3.0):          # all steps, some, the first only
+        h = rng.normal(size=4) * scale
+        assert fn(W, xs, h) == plain(W, xs, h)
+        for g, w in zip(sg.grad(fn, wrt=(0, 1, 2))(W, xs, h),
+                        sg.grad(plain, wrt=(0, 1, 2))(W, xs, h)):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-13)
+    check_grads(fn, W, xs, rng.normal(size=4) * 0.5, wrt=(0, 1, 2), order=1)
+    src = sg.grad(fn).source
+    assert '_sg_online_steps(_schedule, _range)' in src and '_sg_revolve(' not in src
+
+
 # ---- the generated source ---------------------------------------------------------------
 
 def _line(fn, text):
@@ -340,11 +411,11 @@ def test_the_export_is_numpy_only(tmp_path):
 
 # ---- refusals ------------------------------------------------------------------------
 
-def breaks(W, h):
+def returns(W, h):
     while sg.checkpointed(np.sum(h) < 10.0, snapshots=2):
         h = np.tanh(W @ h) + h
         if np.max(h) > 3.0:
-            break
+            return np.sum(h)
     return np.sum(h)
 
 
@@ -373,12 +444,12 @@ def bad_budget(W, h):
 
 
 @pytest.mark.parametrize('fn, extra, text, message', [
-    (breaks, (), 'while sg', 'cannot break or return'),
+    (returns, (), 'while sg', 'cannot return'),
     (walrus, (), 'while sg', r'cannot bind a name \(:=\)'),
     (both, (), 'while sg', 'a number of snapshots or a memory budget'),
     (budget_at_run_time, ('1MB',), 'while sg', 'known when transforming'),
     (bad_budget, (), 'for t in', "a string such as '100MB'"),
-], ids=['break', 'walrus', 'both', 'run time', 'bad budget'])
+], ids=['return', 'walrus', 'both', 'run time', 'bad budget'])
 def test_refused_at_the_line(fn, extra, text, message):
     with pytest.raises(sg.TransformError, match=message) as info:
         sg.grad(fn)(*_args(), *extra)

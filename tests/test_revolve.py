@@ -246,11 +246,11 @@ def snapshots_at_run_time(W, xs, h, s):
     return np.sum(h)
 
 
-def breaks(W, xs, h):
+def returns(W, xs, h):
     for t in sg.checkpointed(range(len(xs)), snapshots=2):
         h = np.tanh(W @ h + xs[t])
         if np.sum(h) > 100.0:
-            break
+            return np.sum(h)
     return np.sum(h)
 
 
@@ -262,9 +262,9 @@ def over_rows(W, xs, h):
 
 @pytest.mark.parametrize('fn, extra, text, message', [
     (snapshots_at_run_time, (3,), 'sg.checkpointed', 'must be an int >= 1 known when'),
-    (breaks, (), 'for t in', 'cannot break or return'),
+    (returns, (), 'for t in', 'cannot return'),
     (over_rows, (), 'sg.checkpointed', 'loops over a range'),
-], ids=['snapshots', 'break', 'rows'])
+], ids=['snapshots', 'return', 'rows'])
 def test_refused_at_the_line(fn, extra, text, message):
     with pytest.raises(sg.TransformError, match=message) as info:
         sg.grad(fn)(*_args(), *extra)

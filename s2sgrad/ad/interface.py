@@ -54,7 +54,8 @@ def checkpointed(steps, snapshots=None, memory=None):
     most `s` of its states and runs steps again from them (the binomial schedule,
     runtime/revolve.py) instead of keeping each step's values.  `while
     checkpointed(test, snapshots=s):` -- the same for a loop whose trip count is
-    known only when it ends (the online schedule, runtime/online.py).  With
+    known only when it ends (the online schedule, runtime/online.py; a for loop
+    whose body may break is on it too).  With
     `memory=` (bytes, or a string such as '100MB') instead of `snapshots=`, s is
     as many states as fit in it.  Outside a transform (and in the loop itself) it
     is `steps` (the range, or the test's value)."""

@@ -10,8 +10,8 @@ the reverse loop, at each step t from the last, restores the latest kept
 state at or before t and runs the body again up to t (offering the states on
 the way); from that state it reverses step t.
 
-`while sg.checkpointed(test, snapshots=s):` is the same on the online schedule
-(runtime/online.py): the forward loop offers each state without an index (the
+`while sg.checkpointed(test, snapshots=s):`, and a checkpointed for loop that
+may break, are the same on the online schedule (runtime/online.py): the forward loop offers each state without an index (the
 schedule counts the steps), the steps it ran are read from the schedule once
 it has ended, and a step run again includes the loop's test (the body may
 read what the test computed).  With `memory=` the schedule is made from the
@@ -22,7 +22,7 @@ from ..ir.clone import copy_ops
 from ..ir.nodes import Block, Checkpointed, Const, Loop, Op, Pack, Value, map_operand, walk
 from ..ir import prims
 from ..runtime import online, revolve
-from .tape import walked_range
+from .tape import over_range
 
 
 # the calls by which a loop hands its states to a schedule (no derivative flows
@@ -36,8 +36,8 @@ def snapshots(sweep, op, rev):
     iterables (the range, walked backwards), its targets, no carried values."""
     origin, call = op.origin, op.checkpoint
     container = sweep.container.get(op)
-    if op.kind == 'for' and not walked_range(op, container):
-        raise TransformError('checkpointed(...) loops over a range(...) to its end', origin)
+    if op.kind == 'for' and not over_range(op, container):
+        raise TransformError('checkpointed(...) loops over a range(...)', origin)
     if any(sweep.is_list(phi) for phi in op.phis):
         raise TransformError('a checkpointed loop cannot carry a list from step to step '
                              '(make it an array)', origin)
@@ -46,20 +46,22 @@ def snapshots(sweep, op, rev):
         f'the snapshots that fit in {call.memory!r}'
     restore = Checkpointed(f'the state from the latest of {kept}', origin, recomputed=True)
     schedule = Value('_schedule', origin, temp=False)
-    if op.kind == 'for':
-        (target,) = op.targets
+    target = op.targets[0] if op.kind == 'for' else Value('_step', origin, True)
+    if op.kind == 'for' and op.exit is None:
         planned = _schedule(revolve._sg_revolve, revolve._sg_revolve_within, [op.iterable],
                             call, op, schedule)
         steps = op.iterable
         offer = _offer(schedule, target, list(op.phis), origin, None, None)
     else:
-        # a while loop: its steps are counted as it runs, and known when it ends
-        target = Value('_step', origin, True)
+        # a while loop, or a for loop that may break: its steps are counted as it
+        # runs, and known when it ends
         planned = _schedule(online._sg_online, online._sg_online_within, [], call, op,
                             schedule)
         steps = Value('_steps', origin, temp=False)
         container.ops.insert(container.ops.index(op) + 1,
-                             Op(online._sg_online_steps, [schedule], {}, [steps], origin))
+                             Op(online._sg_online_steps, [schedule] + (
+                                 [op.iterable] if op.kind == 'for' else []), {}, [steps],
+                                origin))
         offer = Op(online._sg_online_offer, [schedule, Pack('tuple', list(op.phis))], {},
                    [Value('_offered', origin, True)], origin)
     container.ops.insert(container.ops.index(op), planned)

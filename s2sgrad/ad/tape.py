@@ -134,7 +134,13 @@ def tape(sweep, op, rev):
 def walked_range(op, container):
     """Is `op` a for loop over a range, with no break: walked backwards, the range
     gives each iteration's index?"""
-    if op.kind != 'for' or op.exit is not None or len(op.targets) != 1:
+    return op.exit is None and over_range(op, container)
+
+
+def over_range(op, container):
+    """Is `op` a for loop over a range (a constant, or made by `range(...)` in
+    `container`) with one target, the range's item?"""
+    if op.kind != 'for' or len(op.targets) != 1:
         return False
     if isinstance(op.iterable, Const):
         return isinstance(op.iterable.value, range)

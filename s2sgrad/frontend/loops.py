@@ -76,9 +76,9 @@ class LoopLowering:
             raise self.error('checkpointed(steps, snapshots=...) takes a range (or a while '
                              'loop\'s test) and a number of snapshots or a memory budget '
                              '(memory=...), one of them', call)
-        if has_break(node.body) or has_return(node.body):
-            raise self.error('a checkpointed loop cannot break or return: its adjoint needs '
-                             'the number of steps', node)
+        if has_return(node.body):
+            raise self.error('a checkpointed loop cannot return (break, then return after '
+                             'it)', node)
         if 'snapshots' in given:
             snapshots = self.expr(given['snapshots'])
             if not (isinstance(snapshots, Const) and type(snapshots.value) is int and

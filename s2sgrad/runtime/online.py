@@ -1,5 +1,6 @@
 """The online checkpointing schedule for the adjoint of a loop whose trip count is
-known only when it ends: `while sg.checkpointed(test, snapshots=s):`.
+known only when it ends: `while sg.checkpointed(test, snapshots=s):`, or `for t in
+sg.checkpointed(range(T), snapshots=s):` whose body may break.
 
 While the loop runs, it keeps at most `s` states (its carried variables before
 a step), choosing which to drop as Wang, Moin & Iaccarino's dynamic
@@ -65,9 +66,12 @@ class _sg_RevolveOnline(_sg_Revolve):     # (named to follow its base in an expo
             above = max(above, level)
         return None
 
-    def ended(self):
+    def ended(self, steps=None):
         """The loop has ended: plan the reverse loop, segment by segment.  Returns the
-        steps it ran (a range)."""
+        steps it ran: a range, the first of `steps` (a for loop's range, which it may
+        have left early) or counted from 0."""
+        if steps is not None:
+            self.steps = steps[:len(self.steps)]
         starts = [k for k, _ in self.levels]
         self.plan = _sg_revolve_plan([(a, b - a, self.snapshots - i) for i, (a, b) in
                                       enumerate(zip(starts, starts[1:] + [len(self.steps)]))])
@@ -91,6 +95,7 @@ def _sg_online_offer(schedule, state):
     schedule.offer_next(state)
 
 
-def _sg_online_steps(schedule):
-    """The steps the loop ran (a range), once it has ended."""
-    return schedule.ended()
+def _sg_online_steps(schedule, steps=None):
+    """The steps the loop ran (a range), once it has ended: the first of `steps`, the
+    range a for loop walks, or counted from 0 for a while loop."""
+    return schedule.ended(steps)
