@@ -19,15 +19,14 @@ from .arguments import defined_at
 from .compiler import _copied, _finish, jvp_graph
 from .errors import TransformError
 from .frontend.lowering import FunctionLowering
-from .frontend.inlining import LocalFunction
 from .frontend.source import capture
 from .ir.builder import Builder
-from .ir import clone, prims
+from .ir import prims
 from .ir.graph import Graph
-from .ir.nodes import Block, Const, Pack, map_operand, walk
+from .ir.nodes import Const, Pack
 from .analyses.shapes import ShapeClasses
 from .specialisation import GENERAL
-from .transforms import JacobianFunction, _float_keys
+from .transforms import InlinedGraph, JacobianFunction, _float_keys
 
 
 def _jacobian_columns(x, out, tangent_of, args, seeded, seeding):
@@ -53,33 +52,6 @@ def _in_leaf(seed, key, like):
     return {name: seed if name == key else np.zeros_like(like[name]) for name in like}
 
 
-class _TangentPass(LocalFunction):
-    """The forward mode of the target w.r.t. one parameter, a function of the target's
-    arguments and that parameter's tangent, called by `_jacobian_columns`: its
-    graph copied in where it is called.  A dict tangent is a literal there: its
-    leaves are read from it directly (`dp['W']` is the seed, not a dict's item)."""
-
-    def __init__(self, graph):
-        self.graph = graph
-        self.__name__ = graph.name
-
-    def call(self, caller, args, kwargs, node):
-        block = caller.builder.block
-        start = len(block.ops)
-        result = clone.inline_graph(self.graph, args, caller.builder, caller.origin(node),
-                                    lists=caller.ctx.lists, tape_copies=caller.ctx.tape_copies)
-        copied = Block(block.ops[start:])
-        items = {}
-        for op in walk(copied):
-            packed = op.args[0] if getattr(op, 'prim', None) is prims.GETITEM else None
-            if isinstance(packed, Pack) and packed.kind == 'dict' and \
-                    isinstance(op.args[1], Const) and op.args[1].value in packed.keys:
-                items[op.outputs[0]] = packed.items[packed.keys.index(op.args[1].value)]
-        for op in walk(copied):     # (the reads left are dead code: passes.simplify)
-            op.replace_inputs(lambda v: items.get(v, v))
-        return map_operand(result, lambda v: items.get(v, v))
-
-
 def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL):
     """The graph of `jacfwd`: f's output, then `_jacobian_columns` of each x in wrt."""
     builder = Builder()
@@ -97,7 +69,7 @@ def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL):
     jacobians = []
     for i in wrt:
         active = [j == i for j in range(len(params))]
-        tangent_of = _TangentPass(jvp_graph(target_graph, f'jvp_{target_graph.name}', active))
+        tangent_of = InlinedGraph(jvp_graph(target_graph, f'jvp_{target_graph.name}', active))
         x = params[i].value
         keys = _float_keys(x, specialisation)
         columns = functools.partial(_columns, lowering, result, tangent_of,
