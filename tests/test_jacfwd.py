@@ -365,3 +365,18 @@ def test_an_output_that_does_not_vary_has_a_zero_jacobian_of_its_own():
     assert 'its seeds batched' in sg.jacfwd(constant_in_x, wrt='x').source_for(W32, X3)
     assert jac.shape == (3, 2, 3) and not np.any(jac) and jac.flags.writeable
     jac[0] = 1.0        # (an array of its own, not a broadcast view)
+
+
+def test_a_write_through_a_view_in_the_seed_loop():
+    """The zero tangent of a view written into is a name of its own in the generated
+    code (passes/fold.py: a setitem's target is never folded), not a NameError."""
+    def program(A, c):
+        y = A * 1.0
+        view = y.T
+        view[0] += c[:, 0]
+        return np.sum(y * y)
+    A, c = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 2))
+    for batch_seeds in (True, False):
+        fn = sg.jacfwd(program, wrt=1)
+        fn.batch_seeds = batch_seeds
+        np.testing.assert_allclose(fn(A, c), central_jacobian(program, (A, c), 1), atol=1e-6)
