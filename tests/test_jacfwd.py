@@ -280,8 +280,15 @@ BATCH_CASES = [
     (lambda s: s[0][MASK][:, 0], (S234,), True),
     (lambda s: s[0, INDEX2, INDEX], (S234,), True),
     (lambda s: s[INDEX2, :, INDEX], (S234,), False),
-    # what no rule covers: a loop over the tangent, a write, a concatenation
-    (lambda x: np.concatenate([x, x * 2]), (A3,), False),
+    # concatenate and stack, items without a tangent among them
+    (lambda x: np.concatenate([x, x * 2]), (A3,), True),
+    (lambda x, m: np.concatenate((m, x[None] * m), axis=-1), (A3, M23), True),
+    (lambda x, m: np.concatenate([m * x, m], axis=0) @ x, (A3, M23), False),  # (its rank)
+    (lambda x, m: np.stack([x, m[0], x * m[1]], axis=1), (A3, M23), True),
+    (lambda x, m: np.stack((m, m * x), axis=-1), (A3, M23), True),
+    (lambda x, m: np.stack((m, m * x), axis=-1).sum(axis=-2), (A3, M23), False),  # (its rank)
+    (lambda x: np.concatenate([x, x], axis=None), (A3,), False),
+    # what no rule covers: a loop over the tangent, a write
     (loop_for_in, (RNG.normal(size=3), RNG.normal(size=4)), False),
     (writes_into_a_copy, (RNG.normal(size=3), RNG.normal(size=4)), False),
     # loops and branches carrying a tangent (the carried values' ranks known)

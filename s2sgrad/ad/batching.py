@@ -22,6 +22,7 @@ the ranks of the unbatched values (a call's specialisation: analyses.shapes):
   slice `:` in front of the index;
 * np.broadcast_to-like helpers (`_sg_broadcast_like`): the batch axis added in
   front of the target shape;
+* np.concatenate and np.stack: the items not batched made so, the axis moved;
 * loops and branches: their blocks rewritten alike; a carried value batched
   where it is before the loop or becomes so in an iteration (found by
   rewriting the body again until no more does), its value before the loop
@@ -220,6 +221,8 @@ class _Batch:
             self.getitem(op)
         elif prim is helpers._sg_broadcast_like:
             self.broadcast_like(op)
+        elif prim in (np.concatenate, np.stack):
+            self.joined(op)
         else:
             raise NotBatched(f'{prim_name(op)} has no batch rule', op.origin)
 
@@ -337,6 +340,21 @@ class _Batch:
         self.finish(op, prims.GETITEM,
                     [base, Pack('index', [Const(slice(None))] + list(items))],
                     style=('subscript',))
+
+    def joined(self, op):
+        """np.concatenate and np.stack of a list or tuple: every item batched (zeros,
+        say, the same for every seed), the axis moved past the batch axis (a
+        negative one counts from the end: the same axis)."""
+        items = op.args[0]
+        axis = op.args[1] if len(op.args) > 1 else op.kwargs.get('axis', Const(0))
+        if not (isinstance(items, Pack) and items.kind in ('list', 'tuple')) or \
+                len(op.args) > 2 or set(op.kwargs) - {'axis'} or self.is_batched(axis) or \
+                not (isinstance(axis, Const) and _is_int(axis.value)):
+            raise NotBatched(f'{prim_name(op)} of items or along an axis not known when '
+                             f'transforming', op.origin)
+        moved = axis.value + 1 if axis.value >= 0 else axis.value
+        self.finish(op, op.prim, [Pack(items.kind, [self.stacked(item) for item in items.items])],
+                    {'axis': Const(moved)})
 
     def index_kind(self, item, op):
         """'slice' (a slice, None, ...), 'integer' (an integer scalar) or 'array' (an
