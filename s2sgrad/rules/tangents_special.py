@@ -14,6 +14,7 @@ if special is not None:
         special.xlogy, special.xlog1py, special.j0, special.j1, special.jv, special.y0,
         special.y1, special.yn, special.i0, special.i1, special.iv, special.ive, special.erf,
         special.erfc, special.erfinv, special.erfcinv, special.logit, special.expit,
+        special.multigammaln,
         kind='diagonal')
     # (a reduction: rules/tangents_reductions.py says how)
     register_tangent(special.logsumexp, kind='reduction')
