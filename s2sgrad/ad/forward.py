@@ -20,11 +20,15 @@ from ..errors import TransformError, no_tangent_error
 from ..ir import prims
 from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in
 from ..rules import registry, template
-from ..runtime import helpers
+from ..runtime import helpers, tangents
 from .activity import activity, blocks_gradient
 from .sweep import prim_name
 from .terms import grad_hint
 
+
+# reductions with a real result of complex values (not holomorphic): refused where
+# complex values may flow
+REAL_OF_COMPLEX = frozenset({np.var, np.std, np.nanvar, np.nanstd, np.linalg.norm})
 
 # writes into memory (passes.inplace may make them in place): their tangents (linear,
 # never reading the result) are computed before them
@@ -53,8 +57,9 @@ class Forward:
     a tangent already has its output's shape.
     """
 
-    def __init__(self, lowering, ops, seeds, outputs, shapes):
+    def __init__(self, lowering, ops, seeds, outputs, shapes, complex_values=False):
         self.lowering = lowering
+        self.complex_values = complex_values    # complex values may flow through the code
         self.builder = lowering.builder
         self.shapes = shapes
         self.tangent = dict(seeds)
@@ -104,7 +109,7 @@ class Forward:
                 return self.builder.emit(prims.LIST_NEW, [self.of_or_zero(made.args[0])], {},
                                          made.origin, grad_hint(operand), temp=False)
         with self.emitting():
-            return self.builder.emit(helpers._sg_zeros_like, [operand], {},
+            return self.builder.emit(tangents._sg_zero_tangent, [operand], {},
                                      origin or operand.origin, '_zero')
 
     # ---- the walk ---------------------------------------------------------------
@@ -227,6 +232,10 @@ class Forward:
         """Each output element reduces its own fibre of `a` along `axis`: the gradient
         rule for dy = 1 gives each element's partial; the tangent sums their products
         with the tangent along the fibre."""
+        if self.complex_values and op.prim in REAL_OF_COMPLEX:
+            # (their partials, read from the gradient rule, hold for real inputs only)
+            raise no_tangent_error(f'{prim_name(op)} of values that may be complex',
+                                   op.origin)
         bound = template.bind(gradient, op, prim_name(op))
         first, *others = gradient.differentiable
         if any(self.of(bound[name]) is not None for name in others):

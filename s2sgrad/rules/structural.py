@@ -9,7 +9,7 @@ from ..ad import interface
 from ..ir import prims
 from ..runtime import containers, gradients_of, helpers, objects
 from ..runtime import loops as loop_helpers
-from ..runtime import revolve
+from ..runtime import revolve, tangents
 from .registry import register_constant, register_gradient
 
 
@@ -56,6 +56,7 @@ register_constant(
     prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
+    tangents._sg_zero_tangent,
     helpers._sg_check_output,
     # a loop's checkpointing schedule (its states' gradients are the loop adjoint's)
     revolve._sg_revolve, revolve._sg_revolve_offer, revolve._sg_revolve_restore,
