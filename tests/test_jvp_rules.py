@@ -127,3 +127,29 @@ def test_a_varying_quantile_position_is_refused_at_the_users_line():
         sg.jvp(quantile_at, (normal(5), 0.3), (normal(5), 1.0))
     assert f'test_jvp_rules.py:{quantile_at.__code__.co_firstlineno + 1}' in str(info.value)
     assert_jvp(quantile_at, [normal(5), 0.3], [normal(5), None])
+
+
+def filled_int_positional(x):
+    return np.full((3,), x, int) * 1.0 + x
+
+
+def array_int_positional(x):
+    return np.array(x * 2.5, int) + x
+
+
+def asarray_dtype_of(x, like):
+    return np.asarray(x * 2.0, like.dtype) * x
+
+
+def test_a_result_of_an_integer_dtype_is_a_constant_wherever_the_dtype_is_given():
+    # (the dtype by position too: it was read by keyword only, and the tangent truncated)
+    assert_jvp(filled_int_positional, [1.7], [1.0])
+    assert_jvp(array_int_positional, [1.7], [1.0])
+    _, tangent = sg.jvp(array_int_positional, (1.7,), (1.0,))
+    assert tangent == 1.0
+    # a dtype known when the code runs
+    x = normal(3)
+    assert_jvp(asarray_dtype_of, [x, np.zeros(2)], [normal(3), None])
+    _, tangent = sg.jvp(asarray_dtype_of, (np.array([1.3, 2.6]), np.zeros(2, dtype=int)),
+                        (np.ones(2), None))
+    np.testing.assert_allclose(tangent, [2.0, 5.0])      # d(int(2x) * x) = int(2x) dx

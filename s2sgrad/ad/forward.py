@@ -189,13 +189,18 @@ class Forward:
         return list(result.items)
 
     def linear(self, rule, gradient, op):
-        """The op itself, of the tangents of its differentiable inputs (zeros where none)."""
-        dtype = op.kwargs.get('dtype')
-        if dtype is not None and not (isinstance(dtype, Const) and _inexact(dtype.value)):
-            raise no_tangent_error(f'{prim_name(op)} with a dtype that may not be a float',
-                                   op.origin)
+        """The op itself, of the tangents of its differentiable inputs (zeros where none).
+        A result of an integer dtype is a constant; of a dtype known when the code
+        runs, a constant there if it is not a float (`_sg_if_inexact`)."""
+        dtype = template.bind(gradient, op, prim_name(op)).get('dtype')   # (any position)
+        if isinstance(dtype, Const) and not _inexact(dtype.value):
+            return [None]
         args, kwargs = self.substituted(gradient, op, lambda slot: True, rule.constant)
-        return self.emit_like(op, args, kwargs)
+        tangents = self.emit_like(op, args, kwargs)
+        if dtype is None or isinstance(dtype, Const):
+            return tangents
+        return [self.builder.emit(helpers._sg_if_inexact, [t, y], {}, op.origin, '_tangent')
+                for t, y in zip(tangents, op.outputs)]
 
     def multilinear(self, rule, gradient, op):
         """Sum over the differentiable inputs with a tangent: the op, that one replaced."""

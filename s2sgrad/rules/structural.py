@@ -31,7 +31,12 @@ def inplace_add_grad(dy, y, acc, term):
 
 @register_gradient(helpers._sg_unbroadcast, static=('x',))
 def unbroadcast_grad(dout, out, g, x):
-    return np.broadcast_to(dout, np.shape(g))
+    return helpers._sg_broadcast_back(dout, g)
+
+
+@register_gradient(helpers._sg_broadcast_back, static=('like',))
+def broadcast_back_grad(dout, out, g, like):
+    return helpers._sg_unbroadcast(dout, g)
 
 
 @register_gradient(helpers._sg_cast_like, static=('x',))
