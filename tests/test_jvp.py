@@ -396,12 +396,21 @@ def max_with_initial(x, start):
     return np.max(x, initial=start)
 
 
+def spaced(f, h):
+    return np.gradient(f, h)
+
+
 def test_a_varying_option_a_tangent_rule_cannot_follow_is_refused():
-    with pytest.raises(LookupError, match='np.max with a varying initial'):
-        sg.jvp(max_with_initial, (normal(3), 0.5), (normal(3), 1.0))
+    with pytest.raises(LookupError, match='np.gradient with a varying s0') as info:
+        sg.jvp(spaced, (normal(5), 0.5), (normal(5), 1.0))
+    assert f'test_jvp.py:{spaced.__code__.co_firstlineno + 1}' in str(info.value)
     # held constant, it is fine
+    assert_jvp(spaced, [normal(5), 0.5], [normal(5), None])
+    # an initial= that varies has a tangent: where it wins, its own
     x = np.array([0.1, 0.7, 0.3])
     assert sg.jvp(max_with_initial, (x, 0.5), (np.array([1.0, 2.0, 3.0]), None))[1] == 2.0
+    assert sg.jvp(max_with_initial, (x, 0.9), (np.array([1.0, 2.0, 3.0]), 5.0))[1] == 5.0
+    assert sg.jvp(max_with_initial, (x, 0.7), (np.array([1.0, 2.0, 3.0]), 4.0))[1] == 3.0
 
 
 def scaled(x, n):

@@ -153,3 +153,28 @@ def test_a_result_of_an_integer_dtype_is_a_constant_wherever_the_dtype_is_given(
     _, tangent = sg.jvp(asarray_dtype_of, (np.array([1.3, 2.6]), np.zeros(2, dtype=int)),
                         (np.ones(2), None))
     np.testing.assert_allclose(tangent, [2.0, 5.0])      # d(int(2x) * x) = int(2x) dx
+
+
+def filled(x, b):
+    return np.nan_to_num(x, nan=b, posinf=2.0 * b, neginf=-b) * b
+
+
+def extreme_with_initial(a, start):
+    return np.max(a, axis=0, initial=start) + np.sum(np.prod(a, axis=1, initial=start))
+
+
+def weighted(a, w):
+    return np.average(a, axis=1, weights=w)
+
+
+def test_options_that_vary_add_their_part():
+    x = np.array([1.0, np.nan, np.inf, -np.inf, -0.5])
+    assert_jvp(filled, [x, 0.7], [np.array([1.0, 0.0, 0.0, 0.0, 2.0]), 1.0])
+    _, tangent = sg.jvp(filled, (x, 0.7), (None, 1.0))
+    np.testing.assert_allclose(tangent, [1.0, 1.4, 2.8, -1.4, -0.5])
+    a = normal(3, 4)
+    # an initial= larger than the elements of some columns wins there
+    assert_jvp(extreme_with_initial, [a, 0.3], [normal(3, 4), 1.0])
+    assert_jvp(extreme_with_initial, [a, 0.3], [None, 1.0])
+    assert_jvp(weighted, [a, np.abs(normal(4)) + 0.5], [normal(3, 4), normal(4)])
+    assert_jvp(weighted, [a, np.abs(normal(4)) + 0.5], [None, normal(4)])

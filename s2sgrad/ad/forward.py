@@ -169,24 +169,31 @@ class Forward:
     def template(self, rule, gradient, op):
         """A tangent rule's template: dx (one, or a tuple: None where absent) -> dy."""
         bound = template.bind(rule, op, prim_name(op))
-        src = template.capture(rule.fn)
-        dx_name, y_name = list(src.fn.__code__.co_varnames[:2])
         # the differentiable inputs: the gradient rule's (it marks the static ones)
         wanted = gradient.differentiable if gradient is not None else \
             [name for name, _, diff, _ in rule.params if diff]
         dxs = [self.of(bound[name]) if isinstance(bound[name], (Value, Pack)) else None
                for name in wanted]
-        dxs = [Const(None) if d is None else d for d in dxs]
-        env = dict(bound)
-        env[dx_name] = dxs[0] if len(dxs) == 1 else Pack('tuple', dxs)
-        env[y_name] = Pack('tuple', op.outputs) if rule.multi_output else op.outputs[0]
-        result = self.lowering.lower_rule(src, env, self.shapes)
+        result = self.expand(rule.fn, op, dxs, rule.multi_output)
         if not rule.multi_output:
             return [result]
         if not isinstance(result, Pack) or len(result.items) != len(op.outputs):
             raise TransformError(f'tangent rule {rule.fn.__name__} must return one tangent '
                                  f'per output', op.origin)
         return list(result.items)
+
+    def expand(self, fn, op, dxs, multi_output=False):
+        """The template `fn(dx, y, *inputs)` of op, for the tangents `dxs` of its
+        differentiable inputs (None where one has none; one: dx itself, else a tuple)."""
+        bound = template.bind(registry.TangentRule(op.prim, 'template', fn, multi_output),
+                              op, prim_name(op))
+        src = template.capture(fn)
+        dx_name, y_name = list(src.fn.__code__.co_varnames[:2])
+        dxs = [Const(None) if d is None else d for d in dxs]
+        env = dict(bound)
+        env[dx_name] = dxs[0] if len(dxs) == 1 else Pack('tuple', dxs)
+        env[y_name] = Pack('tuple', op.outputs) if multi_output else op.outputs[0]
+        return self.lowering.lower_rule(src, env, self.shapes)
 
     def linear(self, rule, gradient, op):
         """The op itself, of the tangents of its differentiable inputs (zeros where none).
@@ -243,13 +250,23 @@ class Forward:
                                    op.origin)
         bound = template.bind(gradient, op, prim_name(op))
         first, *others = gradient.differentiable
-        if any(self.of(bound[name]) is not None for name in others):
-            raise no_tangent_error(f'{prim_name(op)} with a varying {others[0]}=', op.origin)
-        y = op.outputs[0]
-        ones = self.builder.emit(helpers._sg_ones_like, [y], {}, op.origin, '_ones')
+        varying = [name for name in others if self.of(bound[name]) is not None]
+        if varying and rule.options is None:
+            raise no_tangent_error(f'{prim_name(op)} with a varying {varying[0]}=', op.origin)
+        terms = []
+        if self.of(bound[first]) is not None:
+            terms.append(self.fibre_sum(rule, gradient, op, bound, first))
+        if varying:         # (the options' part: their template)
+            terms.append(self.expand(rule.options, op, [self.of(bound[name]) for name in others]))
+        return [self.total([t for t in terms if t is not None], op)]
+
+    def fibre_sum(self, rule, gradient, op, bound, first):
+        """The tangent a reduction's first input gives: its partials (the gradient rule
+        for dy = 1) times its tangent, summed along each fibre."""
+        ones = self.builder.emit(helpers._sg_ones_like, [op.outputs[0]], {}, op.origin, '_ones')
         partial = template.expand(gradient, op, ones, self.lowering_rule, prim_name(op))[0][1]
         if partial is None:
-            return [None]       # (piecewise constant: the number of nonzeros)
+            return None         # (piecewise constant: the number of nonzeros)
         a, tangent = bound[first], self.of(bound[first])
         if rule.skips_nan:      # (0 * nan is nan: a NaN element's tangent left out)
             nan = self.builder.emit(np.isnan, [a], {}, op.origin, '_nan')
@@ -260,7 +277,7 @@ class Forward:
         options = {name: bound[name] for name, default in (('axis', None), ('keepdims', False))
                    if name in bound and not (isinstance(bound[name], Const)
                                              and bound[name].value is default)}
-        return [self.builder.emit(np.sum, [product], options, op.origin, '_tangent')]
+        return self.builder.emit(np.sum, [product], options, op.origin, '_tangent')
 
     # ---- helpers of the kinds -------------------------------------------------
     def lowering_rule(self, src, env):
