@@ -224,34 +224,43 @@ def _copied(target_graph, builder):
     return params, ctx, result
 
 
-def jvp_graph(target_graph, name, active=None):
+def jvp_graph(target_graph, name, active=None, complex_values=False):
     """The graph of `target_graph`'s forward mode: `(x, ..., dx, ...) -> (out, dout)`.
 
     The target's body is copied with fresh values; `ad.forward` walks it in
     order and appends each op's tangent after it.  Every parameter gets a
     tangent parameter named after it (`dW` for W), holding a tangent of the
     same structure as the argument; `active[i]` False: parameter i has none
-    (a constant).  (The entry point of every forward-mode transform: jvp, and
-    built on it jacfwd and forward-over-reverse.)
+    (a constant).  Every parameter is positional there (a keyword-only one too;
+    *args a tuple, **kwargs a dict: the body takes their items out).
+    `complex_values`: a call passes complex values (else the function may still
+    make some: `_may_be_complex`).  (The entry point of every forward-mode
+    transform: jvp, and built on it jacfwd and forward-over-reverse.)
     """
-    for p in target_graph.params:
-        if p.kind != 'positional':
-            raise TypeError(f'jvp: {target_graph.name} has parameter {p.name!r} of kind '
-                            f'{p.kind}: forward mode takes positional parameters only (yet)')
     scratch = Builder()
     params, ctx, result = _copied(target_graph, scratch)
     for p in params:
-        p.default = None        # (every primal is passed: tangent parameters follow)
+        # (every primal is passed, by position: tangent parameters follow)
+        p.default, p.kind = None, 'positional'
     ops = scratch.stack[0].ops
     active = [True] * len(params) if active is None else list(active)
-    tangent_params = [Param(grad_hint(p.value), Value(grad_hint(p.value), p.value.origin),
-                            None, p.kind) for p, on in zip(params, active) if on]
+    taken = {p.name for p in params}
+    tangent_params = []
+    for p, on in zip(params, active):
+        if on:
+            tangent_name = grad_hint(p.value)
+            while tangent_name in taken:        # (a parameter named dA beside A)
+                tangent_name += '_'
+            taken.add(tangent_name)
+            tangent_params.append(Param(tangent_name, Value(tangent_name, p.value.origin), None,
+                                        p.kind))
     builder = Builder()
     lowering = FunctionLowering.for_adjoint(ctx, builder)
     shapes = ShapeClasses(ops, (), None)
     seeds = dict(zip([p.value for p, on in zip(params, active) if on],
                      [t.value for t in tangent_params]))
-    walk_forward = forward.Forward(lowering, ops, seeds, values_in(result), shapes)
+    walk_forward = forward.Forward(lowering, ops, seeds, values_in(result), shapes,
+                                   complex_values or _may_be_complex(target_graph, None))
     walk_forward.run(ops)
     tangent = walk_forward.of_or_zero(result, target_graph.origin)
     graph = ctx.record_in(Graph(name, params + tangent_params, builder.stack[0],
@@ -260,9 +269,9 @@ def jvp_graph(target_graph, name, active=None):
     return graph
 
 
-def transform_jvp(target_graph, name, active=None):
+def transform_jvp(target_graph, name, active=None, complex_values=False):
     """`jvp`: the forward mode of `target_graph` (`jvp_graph`), through the passes."""
-    graph = jvp_graph(target_graph, name, active)
+    graph = jvp_graph(target_graph, name, active, complex_values)
     count = len(target_graph.params)
     names = ', '.join(p.name for p in graph.params[:count])
     tangents = ', '.join(p.name for p in graph.params[count:])

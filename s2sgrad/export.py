@@ -244,7 +244,8 @@ _STRUCTURE_PRIMS = (prims.GETITEM, prims.UNPACK, prims.LIST_NEW, prims.LIST_APPE
 
 # The runtime modules of the helpers for containers and objects.
 _STRUCTURE_MODULES = (runtime_helpers.containers, runtime_helpers.objects,
-                      runtime_helpers.loops, runtime_helpers.gradients_of)
+                      runtime_helpers.loops, runtime_helpers.gradients_of,
+                      runtime_helpers.tangents)
 
 
 def export(compiled, path, like=None):

@@ -20,12 +20,16 @@ from ..errors import TransformError, no_tangent_error
 from ..ir import prims
 from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in
 from ..rules import registry, template
-from ..runtime import helpers
+from ..runtime import helpers, tangents
 from .activity import activity, blocks_gradient
 from .revolve import OFFERS
 from .sweep import prim_name
 from .terms import grad_hint
 
+
+# reductions with a real result of complex values (not holomorphic): refused where
+# complex values may flow
+REAL_OF_COMPLEX = frozenset({np.var, np.std, np.nanvar, np.nanstd, np.linalg.norm})
 
 # writes into memory (passes.inplace may make them in place): their tangents (linear,
 # never reading the result) are computed before them
@@ -54,8 +58,9 @@ class Forward:
     a tangent already has its output's shape.
     """
 
-    def __init__(self, lowering, ops, seeds, outputs, shapes):
+    def __init__(self, lowering, ops, seeds, outputs, shapes, complex_values=False):
         self.lowering = lowering
+        self.complex_values = complex_values    # complex values may flow through the code
         self.builder = lowering.builder
         self.shapes = shapes
         self.tangent = dict(seeds)
@@ -105,7 +110,7 @@ class Forward:
                 return self.builder.emit(prims.LIST_NEW, [self.of_or_zero(made.args[0])], {},
                                          made.origin, grad_hint(operand), temp=False)
         with self.emitting():
-            return self.builder.emit(helpers._sg_zeros_like, [operand], {},
+            return self.builder.emit(tangents._sg_zero_tangent, [operand], {},
                                      origin or operand.origin, '_zero')
 
     # ---- the walk ---------------------------------------------------------------
@@ -171,18 +176,12 @@ class Forward:
     def template(self, rule, gradient, op):
         """A tangent rule's template: dx (one, or a tuple: None where absent) -> dy."""
         bound = template.bind(rule, op, prim_name(op))
-        src = template.capture(rule.fn)
-        dx_name, y_name = list(src.fn.__code__.co_varnames[:2])
         # the differentiable inputs: the gradient rule's (it marks the static ones)
         wanted = gradient.differentiable if gradient is not None else \
             [name for name, _, diff, _ in rule.params if diff]
         dxs = [self.of(bound[name]) if isinstance(bound[name], (Value, Pack)) else None
                for name in wanted]
-        dxs = [Const(None) if d is None else d for d in dxs]
-        env = dict(bound)
-        env[dx_name] = dxs[0] if len(dxs) == 1 else Pack('tuple', dxs)
-        env[y_name] = Pack('tuple', op.outputs) if rule.multi_output else op.outputs[0]
-        result = self.lowering.lower_rule(src, env, self.shapes)
+        result = self.expand(rule.fn, op, dxs, rule.multi_output)
         if not rule.multi_output:
             return [result]
         if not isinstance(result, Pack) or len(result.items) != len(op.outputs):
@@ -190,14 +189,32 @@ class Forward:
                                  f'per output', op.origin)
         return list(result.items)
 
+    def expand(self, fn, op, dxs, multi_output=False):
+        """The template `fn(dx, y, *inputs)` of op, for the tangents `dxs` of its
+        differentiable inputs (None where one has none; one: dx itself, else a tuple)."""
+        bound = template.bind(registry.TangentRule(op.prim, 'template', fn, multi_output),
+                              op, prim_name(op))
+        src = template.capture(fn)
+        dx_name, y_name = list(src.fn.__code__.co_varnames[:2])
+        dxs = [Const(None) if d is None else d for d in dxs]
+        env = dict(bound)
+        env[dx_name] = dxs[0] if len(dxs) == 1 else Pack('tuple', dxs)
+        env[y_name] = Pack('tuple', op.outputs) if multi_output else op.outputs[0]
+        return self.lowering.lower_rule(src, env, self.shapes)
+
     def linear(self, rule, gradient, op):
-        """The op itself, of the tangents of its differentiable inputs (zeros where none)."""
-        dtype = op.kwargs.get('dtype')
-        if dtype is not None and not (isinstance(dtype, Const) and _inexact(dtype.value)):
-            raise no_tangent_error(f'{prim_name(op)} with a dtype that may not be a float',
-                                   op.origin)
+        """The op itself, of the tangents of its differentiable inputs (zeros where none).
+        A result of an integer dtype is a constant; of a dtype known when the code
+        runs, a constant there if it is not a float (`_sg_if_inexact`)."""
+        dtype = template.bind(gradient, op, prim_name(op)).get('dtype')   # (any position)
+        if isinstance(dtype, Const) and not _inexact(dtype.value):
+            return [None]
         args, kwargs = self.substituted(gradient, op, lambda slot: True, rule.constant)
-        return self.emit_like(op, args, kwargs)
+        tangents = self.emit_like(op, args, kwargs)
+        if dtype is None or isinstance(dtype, Const):
+            return tangents
+        return [self.builder.emit(helpers._sg_if_inexact, [t, y], {}, op.origin, '_tangent')
+                for t, y in zip(tangents, op.outputs)]
 
     def multilinear(self, rule, gradient, op):
         """Sum over the differentiable inputs with a tangent: the op, that one replaced."""
@@ -234,15 +251,29 @@ class Forward:
         """Each output element reduces its own fibre of `a` along `axis`: the gradient
         rule for dy = 1 gives each element's partial; the tangent sums their products
         with the tangent along the fibre."""
+        if self.complex_values and op.prim in REAL_OF_COMPLEX:
+            # (their partials, read from the gradient rule, hold for real inputs only)
+            raise no_tangent_error(f'{prim_name(op)} of values that may be complex',
+                                   op.origin)
         bound = template.bind(gradient, op, prim_name(op))
         first, *others = gradient.differentiable
-        if any(self.of(bound[name]) is not None for name in others):
-            raise no_tangent_error(f'{prim_name(op)} with a varying {others[0]}=', op.origin)
-        y = op.outputs[0]
-        ones = self.builder.emit(helpers._sg_ones_like, [y], {}, op.origin, '_ones')
+        varying = [name for name in others if self.of(bound[name]) is not None]
+        if varying and rule.options is None:
+            raise no_tangent_error(f'{prim_name(op)} with a varying {varying[0]}=', op.origin)
+        terms = []
+        if self.of(bound[first]) is not None:
+            terms.append(self.fibre_sum(rule, gradient, op, bound, first))
+        if varying:         # (the options' part: their template)
+            terms.append(self.expand(rule.options, op, [self.of(bound[name]) for name in others]))
+        return [self.total([t for t in terms if t is not None], op)]
+
+    def fibre_sum(self, rule, gradient, op, bound, first):
+        """The tangent a reduction's first input gives: its partials (the gradient rule
+        for dy = 1) times its tangent, summed along each fibre."""
+        ones = self.builder.emit(helpers._sg_ones_like, [op.outputs[0]], {}, op.origin, '_ones')
         partial = template.expand(gradient, op, ones, self.lowering_rule, prim_name(op))[0][1]
         if partial is None:
-            return [None]       # (piecewise constant: the number of nonzeros)
+            return None         # (piecewise constant: the number of nonzeros)
         a, tangent = bound[first], self.of(bound[first])
         if rule.skips_nan:      # (0 * nan is nan: a NaN element's tangent left out)
             nan = self.builder.emit(np.isnan, [a], {}, op.origin, '_nan')
@@ -253,7 +284,7 @@ class Forward:
         options = {name: bound[name] for name, default in (('axis', None), ('keepdims', False))
                    if name in bound and not (isinstance(bound[name], Const)
                                              and bound[name].value is default)}
-        return [self.builder.emit(np.sum, [product], options, op.origin, '_tangent')]
+        return self.builder.emit(np.sum, [product], options, op.origin, '_tangent')
 
     # ---- helpers of the kinds -------------------------------------------------
     def lowering_rule(self, src, env):

@@ -420,20 +420,27 @@ def power_sum(g, m, n):
     return np.linalg.matrix_power(np.concatenate([top, bottom], axis=-2), n)[..., :size, size:]
 
 
-@register_gradient(np.linalg.matrix_power, static=('n',))
-def matrix_power_grad(dy, y, a, n):
-    """Any integer n known when transforming (negative: through inv(A); 0: none); stacks."""
-    # dA = sum over k < n of (A^T)^k dY (A^T)^(n-1-k)
+def power_derivative(g, m, n):
+    """sum over k < n of m^k g m^(n-1-k), for an integer n known when transforming
+    (a template): the derivative of m^n along g, and its transpose for m = A^T;
+    n < 0 through B = inv(m):  d B^k = -B (sum of B^j g B^(k-1-j)) B; n = 0: none."""
     if constant(n) is NotImplemented:
         refuse('np.linalg.matrix_power: the power must be a constant to be differentiated')
     if n == 0:
         return None
     if n == 1:
-        return dy
+        return g
     if n > 0:
-        return power_sum(dy, matrix_transpose(a), n)
-    bt = matrix_transpose(np.linalg.inv(a))
-    return -(bt @ power_sum(dy, bt, -n) @ bt)
+        return power_sum(g, m, n)
+    b = np.linalg.inv(m)
+    return -(b @ power_sum(g, b, -n) @ b)
+
+
+@register_gradient(np.linalg.matrix_power, static=('n',))
+def matrix_power_grad(dy, y, a, n):
+    """Any integer n known when transforming (negative: through inv(A); 0: none); stacks."""
+    # dA = sum over k < n of (A^T)^k dY (A^T)^(n-1-k)
+    return power_derivative(dy, matrix_transpose(a), n)
 
 
 def times_inverse_transpose(x, r):

@@ -17,6 +17,17 @@ from .shape import refuse
 register_constant(_sg_interp_segments)
 
 
+def interp_segment(x, xp, fp):
+    """Where each x falls among the knots (a template): the index i of its segment's
+    left knot, whether it is below or above the knots or inside, the segment's slope
+    and how far along it x lies (t)."""
+    xp, fp = np.asarray(xp), np.asarray(fp)
+    i, below, above = _sg_interp_segments(x, xp)
+    width = xp[i + 1] - xp[i]
+    return (i, below, above, ~(below | above), (fp[i + 1] - fp[i]) / width,
+            (x - xp[i]) / width)
+
+
 @register_gradient(np.interp, differentiable=('left', 'right'))
 def interp_grad(dy, y, x, xp, fp, left=None, right=None, period=None):
     # x gets the slope of its segment (0 outside the knots); fp the weights 1 - t and t
@@ -24,12 +35,8 @@ def interp_grad(dy, y, x, xp, fp, left=None, right=None, period=None):
     # function get the gradient where they were used.  period= is refused
     if constant(period) is not None:
         refuse('np.interp: period= has no gradient yet')
+    i, below, above, inside, slope, t = interp_segment(x, xp, fp)
     xp, fp = np.asarray(xp), np.asarray(fp)
-    i, below, above = _sg_interp_segments(x, xp)
-    width = xp[i + 1] - xp[i]
-    slope = (fp[i + 1] - fp[i]) / width
-    t = (x - xp[i]) / width
-    inside = ~(below | above)
     w0 = np.where(inside, dy * (1.0 - t), 0.0)
     w1 = np.where(inside, dy * t, 0.0)
     dxp = -(_sg_scatter_add(w0 * slope, xp, i) + _sg_scatter_add(w1 * slope, xp, i + 1))

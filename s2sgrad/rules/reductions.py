@@ -267,16 +267,23 @@ def ptp_grad(dy, y, a, axis=None, out=None, keepdims=False):
     return restore_reduced(dy, a, axis, keepdims) * (top - bottom)
 
 
+def cumprod_partials(a, axis):
+    """[..., i, k]: the derivative of partial product i of np.cumprod(a, axis) in
+    factor k, the product of its other factors (0 for k > i), with `axis` moved
+    last (a template)."""
+    x = np.moveaxis(a, axis, -1)
+    upto = np.tri(np.shape(x)[-1], dtype=bool)             # [i, k]: k <= i
+    factors = np.where(upto, np.expand_dims(x, -2), 1.0)   # the factors of product i
+    return np.where(upto, _sg_prod_others(factors, -1), 0.0)
+
+
 def cumprod_adjoint(g, a, axis):
     """The gradient of np.cumprod(a, axis) for the upstream gradient g (a template).
 
     Element j of partial product i gets the product of the other factors of
     that product: exact where `a` has zeros (no 0/0), and to the fourth
     derivative, as np.prod is; n x n work for n elements along the axis."""
-    x = np.moveaxis(a, axis, -1)
-    upto = np.tri(np.shape(x)[-1], dtype=bool)             # [i, k]: k <= i
-    factors = np.where(upto, np.expand_dims(x, -2), 1.0)   # the factors of product i
-    others = np.where(upto, _sg_prod_others(factors, -1), 0.0)
+    others = cumprod_partials(a, axis)
     gm = np.expand_dims(np.moveaxis(g, axis, -1), -1)
     return np.moveaxis(np.sum(gm * others, axis=-2), -1, axis)
 
@@ -307,12 +314,17 @@ def nancumprod_grad(dy, y, a, axis=None, dtype=None, out=None):
     return np.where(np.isnan(a), 0.0, g)
 
 
-def quantile_adjoint(dy, a, fraction, axis, keepdims, method, skip_nan):
-    """The gradient of np.quantile(a, fraction, ...) w.r.t. a (np.nanquantile's with
-    skip_nan; a template)."""
+def check_quantile_method(method):
+    """The interpolation methods of np.quantile that have derivatives (a template)."""
     if method not in ('linear', 'lower', 'higher', 'midpoint', 'nearest'):
         refuse('np.quantile / percentile: method={!r} has no gradient (linear, lower, '
                'higher, midpoint and nearest have one)', method)
+
+
+def quantile_adjoint(dy, a, fraction, axis, keepdims, method, skip_nan):
+    """The gradient of np.quantile(a, fraction, ...) w.r.t. a (np.nanquantile's with
+    skip_nan; a template)."""
+    check_quantile_method(method)
     return _sg_order_statistics_adjoint(dy, a, fraction, axis, keepdims, method, skip_nan)
 
 

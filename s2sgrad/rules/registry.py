@@ -256,6 +256,7 @@ class TangentRule:
     constant: tuple = ()    # inputs the gradient rule lists that take no derivative
     skips_nan: bool = False     # a reduction over the elements that are not NaN
     full_shape: bool = False    # a template whose tangent has the output's shape always
+    options: object = None  # a reduction's template for its other differentiable inputs
     unsupported = {}        # (the gradient rule's are checked: template.bind)
 
     @functools.cached_property
@@ -268,7 +269,7 @@ _tangents = {}
 
 
 def register_tangent(*prims, kind='template', multi_output=False, constant=(),
-                     skips_nan=False, full_shape=False):
+                     skips_nan=False, full_shape=False, options=None):
     """Define the tangent (forward-mode derivative) of each of `prims`.
 
     As a decorator (`kind='template'`, the default) on `fn(dx, y, *inputs)`;
@@ -279,7 +280,10 @@ def register_tangent(*prims, kind='template', multi_output=False, constant=(),
     leaves NaNs out (np.nanmax), whose NaN elements' tangents are left out too;
     `full_shape`: the template's tangent always has the output's shape (it reads
     every input: x1 * dx2), else where some input has no tangent the forward
-    pass broadcasts it to the output's shape.
+    pass broadcasts it to the output's shape.  `options` (a reduction): a template
+    `fn(doptions, y, *inputs)` of the tangent the reduction's other differentiable
+    inputs add (initial=, weights=), `doptions` their tangents in the gradient
+    rule's order (None where one has none); without it, one that varies is refused.
     """
     if kind not in TANGENT_KINDS:
         raise ValueError(f'register_tangent: kind must be one of {TANGENT_KINDS}')
@@ -287,7 +291,7 @@ def register_tangent(*prims, kind='template', multi_output=False, constant=(),
     def store(fn):
         for prim in prims:
             _tangents[_key(prim)] = TangentRule(prim, kind, fn, multi_output, tuple(constant),
-                                                skips_nan, full_shape)
+                                                skips_nan, full_shape, options)
         return fn
     if kind == 'template':
         return store

@@ -9,7 +9,7 @@ from ..ad import interface
 from ..ir import prims
 from ..runtime import containers, gradients_of, helpers, objects
 from ..runtime import loops as loop_helpers
-from ..runtime import online, revolve
+from ..runtime import online, revolve, tangents
 from .registry import register_constant, register_gradient
 
 
@@ -31,7 +31,12 @@ def inplace_add_grad(dy, y, acc, term):
 
 @register_gradient(helpers._sg_unbroadcast, static=('x',))
 def unbroadcast_grad(dout, out, g, x):
-    return np.broadcast_to(dout, np.shape(g))
+    return helpers._sg_broadcast_back(dout, g)
+
+
+@register_gradient(helpers._sg_broadcast_back, static=('like',))
+def broadcast_back_grad(dout, out, g, like):
+    return helpers._sg_unbroadcast(dout, g)
 
 
 @register_gradient(helpers._sg_cast_like, static=('x',))
@@ -56,6 +61,7 @@ register_constant(
     prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
+    tangents._sg_zero_tangent,
     helpers._sg_check_output,
     # a loop's checkpointing schedule (its states' gradients are the loop adjoint's)
     revolve._sg_revolve, revolve._sg_revolve_offer, revolve._sg_revolve_restore,

@@ -69,6 +69,31 @@ def absolute_tangent(dx, y, x):
     return np.where(zero, 0.0, np.real(np.conj(x) * dx) / np.where(zero, 1.0, y))
 
 
+@register_tangent(np.nan_to_num)
+def nan_to_num_tangent(dx, y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # x's tangent where x is finite; a fill value's where it fills
+    dfinite, dnan, dposinf, dneginf = dx
+    t = np.zeros_like(y)
+    if not same(dfinite, None):
+        t = np.where(np.isfinite(x), dfinite, t)
+    if not same(dnan, None):
+        t = np.where(np.isnan(x), dnan, t)
+    if not same(dposinf, None):
+        t = np.where(np.isposinf(x), dposinf, t)
+    if not same(dneginf, None):
+        t = np.where(np.isneginf(x), dneginf, t)
+    return t
+
+
+@register_tangent(np.angle)
+def angle_tangent(dx, y, z, deg=False):
+    # d angle = Im(dz / z): 0 at z = 0 (as the gradient) and along a real axis
+    zero = z == 0
+    t = np.where(zero, 0.0, np.imag(dx / np.where(zero, 1.0, z)))
+    if deg:
+        return t * (180.0 / np.pi)
+    return t
+
 
 @register_tangent(max)
 def builtin_max_tangent(dx, y, a, b):
@@ -113,4 +138,4 @@ register_tangent(
     np.maximum, np.minimum, np.where, np.clip, np.remainder, np.fmod, np.copysign,
     np.rad2deg, np.degrees, np.deg2rad, np.radians, np.sinc, np.fmax, np.fmin,
     np.logaddexp, np.logaddexp2, np.arctan2, np.hypot, np.float64, np.float32, np.float16,
-    np.longdouble, float, np.nan_to_num, kind='diagonal')
+    np.longdouble, float, np.real_if_close, kind='diagonal')

@@ -14,7 +14,9 @@ import numpy as np
 
 from ..ir import prims
 from ..runtime import containers, helpers, objects
-from .registry import constant, register_tangent
+from ..runtime.construction import _sg_sorted_places
+from ..runtime.helpers import _sg_if_inexact
+from .registry import constant, register_tangent, same
 
 register_tangent(
     # shapes and copies
@@ -66,3 +68,27 @@ def pad_tangent(dx, y, array, pad_width, mode='constant', constant_values=0,
     if constant(mode) == 'constant' or constant(mode) == 'empty':
         return np.pad(dx, pad_width)
     return np.pad(dx, pad_width, mode=mode)
+
+
+@register_tangent(np.partition)
+def partition_tangent(dx, y, a, kth, axis=-1, kind='introselect', order=None):
+    # each element's tangent goes where the element went (the places found as the
+    # gradient finds them: by matching values)
+    if constant(axis) is None:
+        return np.take_along_axis(np.ravel(dx), _sg_sorted_places(a, y, None), axis=0)
+    return np.take_along_axis(dx, _sg_sorted_places(a, y, axis), axis=axis)
+
+
+@register_tangent(np.arange)
+def arange_tangent(dx, y, start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    # the values start + k * step (affine in both); np.arange(stop): 0, 1, ...; the
+    # count is piecewise constant, and integers are constants
+    if constant(stop) is None:
+        return None
+    dstart, dstep = dx
+    if same(dstep, None):
+        return _sg_if_inexact(dstart + np.zeros_like(y), y)
+    steps = dstep * np.arange(np.size(y))
+    if same(dstart, None):
+        return _sg_if_inexact(steps, y)
+    return _sg_if_inexact(dstart + steps, y)

@@ -17,6 +17,17 @@ def _sg_unbroadcast(g, x):
     return _sg_sum_to(g, shape)
 
 
+def _sg_broadcast_back(g, like):
+    """The adjoint of `_sg_unbroadcast(like, x)`: `g` broadcast to the shape of the
+    gradient `like` it summed; a container's gradient (which it left as it was but
+    for a dict's missing entries, constants) `g` itself, entry by entry."""
+    if isinstance(like, dict) and isinstance(g, dict):
+        return _sg_GradDict({k: None if v is None else g.get(k) for k, v in like.items()})
+    if isinstance(like, (list, tuple, dict)):
+        return g
+    return np.broadcast_to(g, np.shape(like))
+
+
 def _sg_no_structures(*args):
     """In an exported module whose function reads no container or object, the name of
     each helper for them (export.py): a container or object passed in is an error,
