@@ -116,7 +116,7 @@ import numpy as np
 from ..ad import interface
 from ..runtime import construction, containers, gradients_of, helpers
 from ..runtime import loops as loop_helpers
-from ..runtime import online, revolve
+from ..runtime import online, revolve, tangents
 from . import prims
 from .nodes import Const
 
@@ -371,6 +371,7 @@ _add(helpers._sg_iterable, view=True, same_shape=True, same_dtype=True)  # (the 
 _add(helpers._sg_bound, view=True, same_shape=True, same_object=True)
 _add(helpers._sg_zeros_like, same_shape=True, same_dtype=True, shape_only=frozenset({0}))
 _add(helpers._sg_ones_like, same_shape=True, same_dtype=True, shape_only=frozenset({0}))
+_add(tangents._sg_zero_tangent, same_shape=True, same_dtype=True, shape_only=frozenset({0}))
 _add(helpers._sg_zero_at, fresh=True)
 _add(helpers._sg_scatter_add, fresh=True, shape_only=frozenset({1}), sequence_gradient=True)
 for _prim in (helpers._sg_split_like, helpers._sg_unstack, helpers._sg_list_fill,

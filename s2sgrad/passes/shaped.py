@@ -13,7 +13,7 @@ from ..analyses.dtypes import Dtypes
 from ..ir import prims
 from ..ir.primitives import info
 from ..ir.nodes import Const, Op, Value, blocks_in, walk
-from ..runtime import helpers
+from ..runtime import helpers, tangents
 from .adjoint_ops import (adjoint_calls, adjoint_producers, apply_renames, definitions, name_as,
                           owned, style_of)
 
@@ -33,13 +33,17 @@ def method_reductions(graph, lazy_shapes):
             op.style = ('method', info(op.prim).method)
 
 
+# the zeros a gradient or a tangent starts from (of any structure)
+ZEROS_HELPERS = (helpers._sg_zeros_like, tangents._sg_zero_tangent)
+
+
 def array_zeros(graph, lazy_shapes, samples):
-    """In a shape specialisation, the zeros a gradient starts from, of an array known
+    """In a shape specialisation, the zeros a gradient or tangent starts from, of an array known
     to be one (a non-empty shape), are `np.zeros_like(x)`, and of a Python float
     argument `0.0`: no helper asking its type."""
     floats = {}
     for op in walk(graph.body):
-        if not (isinstance(op, Op) and op.prim is helpers._sg_zeros_like and
+        if not (isinstance(op, Op) and op.prim in ZEROS_HELPERS and
                 isinstance(op.args[0], Value)):
             continue
         if lazy_shapes.get().shape_of(op.args[0]):
