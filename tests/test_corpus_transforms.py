@@ -316,13 +316,11 @@ X4 = np.array([2.0, -1.0, 0.5, 1.5])
 W3 = np.array([0.3, 0.5, 0.7])
 
 
-def test_jacrev_pops_copies_of_the_tapes():
-    """The adjoint runs once per seed on one forward pass: values a loop saved in a
-    branch are popped from a copy of their tape (each seed finds it whole)."""
+def test_jacrev_through_a_branch_in_a_loop():
+    """The adjoint runs once per seed: values a loop saved in a branch are popped
+    by each seed's adjoint."""
     want = np.diag(np.where(X4 > 1.0, 1.0 - np.tanh(X4) ** 2, 2.0 * X4))
     np.testing.assert_allclose(sg.jacrev(branchy)(X4), want, rtol=1e-12)
-    assert 'list(_tape_' in sg.jacrev(branchy).source_for(X4)
-    assert 'list(_tape_' not in sg.grad(summed_branchy).source_for(X4)
 
 
 @pytest.mark.parametrize('wrt', [0, 1])
@@ -346,6 +344,8 @@ def test_gradients_in_a_loop_after_the_forward():
             found.append(sg.gradients(y, x, grad_ys=np.eye(4)[k])[0])
         return np.stack(found)
     np.testing.assert_allclose(rows(X4), sg.jacrev(branchy)(X4), rtol=1e-12)
+    assert '= list(_tape_' in rows.source
+    assert 'list(_tape_' not in sg.grad(summed_branchy).source_for(X4)
 
 
 def test_jacrev_of_jacrev_through_a_loop_is_refused():
