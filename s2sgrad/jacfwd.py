@@ -1,13 +1,17 @@
 """`jacfwd(f, wrt)`: the Jacobian by forward mode, shape out.shape + x.shape.
 
-The generated function computes f's output once (its shape sizes the
-Jacobian), then the forward mode of f (compiler.jvp_graph, x the only
-argument with a tangent) once per element of x, seeded with that element's
-one-hot tangent, in a loop of the generated code (`_jacobian_columns`,
-lowered into the graph like user code): column k of the Jacobian is the
-tangent of the output.  An (n,) argument costs n forward-mode passes,
-whatever the output's size (jacrev costs one per output element).  A tuple
-wrt gives a tuple of Jacobians, each from its own passes.
+The generated function runs the forward mode of f (compiler.jvp_graph, x the
+only argument with a tangent) seeded with the n one-hot tangents of x's
+shape; the tangents of the output are the Jacobian's columns.  Where every op
+on the way has a batch rule and the ranks are known (a call's
+specialisation), the seeds go in at once, stacked along a leading axis, and
+one pass gives every column (`_jacobian_batched`, ad/batching.py).  Else f's
+output is computed once (its shape sizes the Jacobian), then one pass per
+seed in a loop of the generated code (`_jacobian_columns`).  Both are
+templates lowered into the graph like user code; the docstring of the
+generated function says which ran for each argument, and why.  A tuple wrt
+gives a tuple of Jacobians, each from its own passes; a dict argument (by
+position) a dict of its float leaves' Jacobians, one pass per seed.
 """
 import functools
 import inspect
@@ -16,7 +20,7 @@ import numpy as np
 
 from .api import GradFunction
 from .arguments import defined_at
-from .compiler import _copied, _finish, jvp_graph
+from .compiler import _check_constant_outputs, _copied, _finish, jvp_graph
 from .errors import TransformError
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
@@ -25,7 +29,8 @@ from .ir import prims
 from .ir.graph import Graph
 from .ir.nodes import Const, Pack
 from .analyses.shapes import ShapeClasses
-from .specialisation import GENERAL
+from .ad.batching import NotBatched, batched
+from .specialisation import GENERAL, Specialisation
 from .transforms import InlinedGraph, JacobianFunction, _float_keys
 
 
@@ -42,6 +47,16 @@ def _jacobian_columns(x, out, tangent_of, args, seeded, seeding):
     return np.reshape(jacobian, np.shape(out) + np.shape(x))
 
 
+def _jacobian_batched(x, tangent_of, args):
+    """The Jacobian of f w.r.t. x in one forward-mode pass: `tangent_of(*args, seeds)`
+    (ad/batching.py: the forward mode carrying the n one-hot seeds along a leading
+    axis) gives the n tangents of f's output at once, the Jacobian's columns."""
+    n = np.size(x)
+    seeds = np.reshape(np.eye(n, dtype=np.result_type(x)), (n,) + np.shape(x))
+    out, tangents = tangent_of(*args, seeds)
+    return np.reshape(np.moveaxis(tangents, 0, -1), np.shape(out) + np.shape(x))
+
+
 def _itself(seed):
     """The tangent of an array or float argument: the seed."""
     return seed
@@ -52,28 +67,39 @@ def _in_leaf(seed, key, like):
     return {name: seed if name == key else np.zeros_like(like[name]) for name in like}
 
 
-def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL):
-    """The graph of `jacfwd`: f's output, then `_jacobian_columns` of each x in wrt."""
+def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True):
+    """The graph of `jacfwd`: f's output, then `_jacobian_batched` or `_jacobian_columns`
+    of each x in wrt (`batch=False`: the latter always)."""
     builder = Builder()
     params, ctx, result = _copied(target_graph, builder)
+    _check_constant_outputs(result, f'{target_graph.name} ({target_graph.origin.short})')
     if isinstance(result, Pack):
         raise TransformError(f'jacfwd: {target_graph.name} returns a {result.kind}: a '
                              f'Jacobian of an array or float output only, for now',
                              target_graph.return_origin or target_graph.origin)
     single = not isinstance(wrt, tuple)
     wrt = (wrt,) if single else wrt
+    by_position = specialisation
     specialisation = specialisation.bound([p.value for p in params])
     forward_shapes = ShapeClasses(builder.visible_ops(), specialisation.scalars,
                                   specialisation.shapes)
     lowering = FunctionLowering.for_adjoint(ctx, builder)
-    jacobians = []
+    args = Pack('tuple', [p.value for p in params])
+    jacobians, passes = [], []
     for i in wrt:
-        active = [j == i for j in range(len(params))]
-        tangent_of = InlinedGraph(jvp_graph(target_graph, f'jvp_{target_graph.name}', active))
         x = params[i].value
         keys = _float_keys(x, specialisation)
-        columns = functools.partial(_columns, lowering, result, tangent_of,
-                                    Pack('tuple', [p.value for p in params]))
+        tangent_of, why = (None, 'a dict argument') if keys is not None else \
+            _batched_forward(target_graph, i, by_position, ctx) if batch else \
+            (None, 'asked for')
+        passes.append(f'{params[i].name}: ' + ('one pass, its seeds batched' if why is None
+                                                 else f'one pass per seed ({why})'))
+        if tangent_of is not None:
+            jacobians.append(_lowered(lowering, _jacobian_batched, x=x, args=args,
+                                      tangent_of=Const(tangent_of)))
+            continue
+        columns = functools.partial(_columns, lowering, result, InlinedGraph(
+            _forward(target_graph, i)), args)
         if keys is None:
             jacobians.append(columns(x, _itself, ()))
             continue
@@ -90,16 +116,47 @@ def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL):
     graph.return_origin = target_graph.origin
     names = ', '.join(params[i].name for i in wrt)
     return _finish(graph, docstring=f'Jacobian (forward mode) of {target_graph.name} w.r.t. '
-                                    f'{names} (generated by s2sgrad).',
+                                    f'{names} (generated by s2sgrad).  Forward mode, '
+                                    f'{"; ".join(passes)}.',
                    specialisation=specialisation, forward_shapes=forward_shapes)
+
+
+def _forward(target_graph, i):
+    """The forward-mode graph of the target, parameter i the only one with a tangent."""
+    return jvp_graph(target_graph, f'jvp_{target_graph.name}',
+                     [j == i for j in range(len(target_graph.params))])
+
+
+def _batched_forward(target_graph, i, specialisation, ctx):
+    """(the forward mode w.r.t. parameter i with its tangents batched along a leading
+    axis, None) where every op on the way has a batch rule and the ranks are known
+    (a call's specialisation); else (None, why not)."""
+    if specialisation.shapes is None or i not in specialisation.shapes:
+        return None, 'the ranks are known only in a call\'s specialisation'
+    forward = _forward(target_graph, i)
+    count = len(target_graph.params)
+    shapes = dict(specialisation.shapes)
+    shapes[count] = shapes[i]
+    bound = Specialisation(shapes=shapes).bound([p.value for p in forward.params])
+    classes = ShapeClasses(forward.body.ops, (), bound.shapes)
+
+    def lower_template(builder, fn, env):
+        return FunctionLowering.for_adjoint(ctx, builder).lower_rule(capture(fn), env, None)
+    try:
+        return InlinedGraph(batched(forward, [forward.params[count].value], classes,
+                                    lower_template)), None
+    except NotBatched as exc:
+        return None, exc.reason + (f' at {exc.origin.short}' if exc.origin is not None else '')
+
+
+def _lowered(lowering, template, **env):
+    return FunctionLowering(lowering.ctx, lowering.builder, capture(template), env).lower_body()
 
 
 def _columns(lowering, out, tangent_of, args, x, seeded, seeding):
     """`_jacobian_columns` lowered: the Jacobian of out w.r.t. x."""
-    env = {'x': x, 'out': out, 'tangent_of': Const(tangent_of), 'args': args,
-           'seeded': Const(seeded), 'seeding': Pack('tuple', list(seeding))}
-    return FunctionLowering(lowering.ctx, lowering.builder, capture(_jacobian_columns),
-                            env).lower_body()
+    return _lowered(lowering, _jacobian_columns, x=x, out=out, tangent_of=Const(tangent_of),
+                    args=args, seeded=Const(seeded), seeding=Pack('tuple', list(seeding)))
 
 
 def _leaf(builder, x, key, origin):
@@ -114,6 +171,7 @@ class JacfwdFunction(JacobianFunction):
     tuple of them for a tuple wrt); `.source`, `source_for(*args)`, `.export(path)`."""
 
     prefix = 'jacfwd_'
+    batch_seeds = True      # False: one pass per seed always (tests compare the two)
 
     def __init__(self, target, wrt):
         super().__init__(target, wrt)
@@ -130,13 +188,15 @@ class JacfwdFunction(JacobianFunction):
     def _compile(self, specialisation=GENERAL):
         target = self.target.graph
         self._guards = target.guards
-        return transform_jacfwd(target, self.indices, self.__name__, specialisation)
+        return transform_jacfwd(target, self.indices, self.__name__, specialisation,
+                                self.batch_seeds)
 
 
 def jacfwd(fn, wrt=0):
     """The Jacobian of fn w.r.t. the parameters in wrt, by forward mode: shape
     out.shape + x.shape; a tuple of them for a tuple wrt.  One forward-mode pass
-    per element of each x."""
+    carrying every seed where the code allows (ad/batching.py), else one pass per
+    element of each x."""
     return JacfwdFunction(fn, wrt)
 
 

@@ -1,7 +1,11 @@
 """sg.jacfwd: the Jacobian by forward mode, against sg.jacrev and central
 differences, in several spellings; its source, export, and what is refused
 (class, file and line)."""
+import contextlib
 import inspect
+import io
+import pathlib
+import re
 import runpy
 
 import numpy as np
@@ -201,3 +205,178 @@ def test_keyword_only_parameters_are_refused():
     with pytest.raises(TypeError, match=rf"jacfwd: f \(test_jacfwd.py:{_line_of(f, 'def f')}\) "
                                         rf"has parameter 'scale' of kind keyword_only"):
         sg.jacfwd(f)(X3, scale=2.0)
+
+
+# ---- seeds batched along a leading axis (ad/batching.py) -----------------------------
+
+A3 = RNG.normal(size=3)
+M23 = RNG.normal(size=(2, 3))
+M34 = RNG.normal(size=(3, 4))
+S234 = RNG.normal(size=(2, 3, 4))
+
+def recurrent(h, W):
+    for _ in range(3):
+        h = np.tanh(W @ h) + 0.5 * h
+    return h
+
+
+def recurrent_branch(h, W):
+    total = np.zeros(3)
+    for t in range(4):
+        if t % 2 == 0:
+            h = np.tanh(W @ h)
+        else:
+            total = total + h * t
+    while np.sum(h * h) < 50.0:
+        h = h * 2.0
+    return total + h
+
+
+INDEX, INDEX2, MASK = np.array([0, 3]), np.array([1, 0]), np.array([True, False, True])
+
+# (function, arguments, batched?): every batch rule, in each position and rank
+BATCH_CASES = [
+    # elementwise: a batched operand of lower rank than the result, and higher
+    (lambda x, m: np.sin(x) * m + x, (A3, M23), True),
+    (lambda m, x: np.exp(m) - x / (1.0 + m * m), (M23, A3), True),
+    (lambda x: np.where(x > 0, x * x, -x), (A3,), True),
+    (lambda x, m: np.maximum(x, m) + np.tanh(x) ** 2, (A3, M23), False),
+    (lambda x, m: np.tanh(x) ** 2 / m, (A3, M23), True),
+    # matmul and dot: the tangent on either side, vectors, matrices and stacks
+    (lambda x, m: x @ m, (A3, M34), True),
+    (lambda m, x: m @ x, (M23, A3), True),
+    (lambda x, m: m @ x, (A3, M23), True),
+    (lambda x, y: x @ y, (A3, RNG.normal(size=3)), True),
+    (lambda x, y: y @ x, (A3, RNG.normal(size=3)), True),
+    (lambda m, s: s @ m.T, (M34, S234), True),
+    (lambda s, m: s @ m.T, (S234, M34), True),
+    (lambda m, s: m @ s, (M23, RNG.normal(size=(5, 3, 2))), True),
+    (lambda x, s: s @ x, (RNG.normal(size=4), S234), True),
+    (lambda x, m: m @ x, (RNG.normal(size=4), M34), True),
+    (lambda x, s: x @ s, (RNG.normal(size=3), S234), False),
+    (lambda m, x: np.dot(m, x), (M23, A3), True),
+    (lambda x, m: np.dot(x, m) + x.dot(m), (A3, M34), True),
+    (lambda m, n: np.dot(m, n), (M23, M34), True),
+    (lambda s, m: np.dot(s, m[0]), (S234, M34), False),
+    # reductions: every axis spelling
+    (lambda m: np.sum(m), (M23,), True),
+    (lambda m: np.sum(m, axis=0) + m.sum(axis=-1).sum(), (M23,), True),
+    (lambda s: np.mean(s, axis=(0, 2)) + np.sum(s, axis=2)[0], (S234,), True),
+    (lambda s: np.sum(s, axis=1, keepdims=True) * s, (S234,), True),
+    (lambda s: s.mean() * s.sum(axis=(-1, -2)), (S234,), True),
+    # reshape, ravel, transpose
+    (lambda x: np.reshape(np.tile(x, 2), (2, 3)) @ M34, (A3,), False),
+    (lambda s: np.reshape(s, (6, 4)).T @ np.ones(6), (S234,), False),   # (its rank)
+    (lambda s: np.reshape(s, (6, 4)) * 2.0 + np.reshape(s, -1)[:4], (S234,), True),
+    (lambda s: np.reshape(s, (4, -1))[1] * s.ravel()[:6], (S234,), True),
+    (lambda s: np.transpose(s, (2, 0, 1))[0] + np.transpose(s)[0].T, (S234,), True),
+    # indexing
+    (lambda m: m[1] + m[:, 2].sum() + m[..., 1].sum(), (M23,), True),
+    (lambda m: m[None, ..., 1], (M23,), True),
+    (lambda s: s[1, ::2, INDEX] * 2.0, (S234,), False),    # (its rank)
+    (lambda s: s[1, ::2, INDEX], (S234,), False),    # (1 and INDEX: apart)
+    (lambda s: s[::2, 1, INDEX], (S234,), True),
+    (lambda s: s[:, 1:, INDEX][1], (S234,), True),
+    (lambda s: s[0][MASK][:, 0], (S234,), True),
+    (lambda s: s[0, INDEX2, INDEX], (S234,), True),
+    (lambda s: s[INDEX2, :, INDEX], (S234,), False),
+    # what no rule covers: a loop over the tangent, a write, a concatenation
+    (lambda x: np.concatenate([x, x * 2]), (A3,), False),
+    (loop_for_in, (RNG.normal(size=3), RNG.normal(size=4)), False),
+    (writes_into_a_copy, (RNG.normal(size=3), RNG.normal(size=4)), False),
+    # loops and branches carrying a tangent (the carried values' ranks known)
+    (recurrent, (RNG.normal(size=3), RNG.normal(size=(3, 3))), True),
+    (recurrent_branch, (RNG.normal(size=3), RNG.normal(size=(3, 3))), False),   # (h's rank)
+    (lambda h, W: recurrent_branch(h, W * h), (RNG.normal(size=3), RNG.normal(size=(3, 3))),
+     False),
+]
+
+
+def _batched(fn, args):
+    """Does the code a call runs carry the seeds along a leading axis?"""
+    source = fn.source_for(*args)
+    assert ('its seeds batched' in source) != ('one pass per seed' in source)
+    return 'its seeds batched' in source and 'for k in range(n)' not in source
+
+
+@pytest.mark.parametrize('k', range(len(BATCH_CASES)))
+def test_batched_seeds_against_jacrev_and_the_seed_loop(k):
+    f, args, batched = BATCH_CASES[k]
+    fn = sg.jacfwd(f)
+    jac = fn(*args)
+    assert _batched(fn, args) is batched
+    np.testing.assert_allclose(jac, sg.jacrev(f)(*args), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(jac, fn.compiled.function(*args), rtol=1e-12, atol=1e-14)
+    assert 'for k in range(n)' in fn.source     # (the general code: ranks not known)
+
+
+# how many of each case's arguments get their seeds batched (in a loop whose
+# carried values' ranks the shape classes know: x's in while_branch and early_return)
+BATCHED = {'layer_matmul': 2, 'layer_dot': 2, 'layer_helper': 2, 'softmax': 2,
+           'while_branch': 1, 'early_return': 1}
+
+
+@pytest.mark.parametrize('f, args', CASES, ids=IDS)
+def test_the_cases_batched_where_every_op_has_a_rule(f, args):
+    fn = sg.jacfwd(f, wrt=tuple(range(len(args))))
+    assert fn.source_for(*args).count('its seeds batched') == BATCHED.get(f.__name__, 0)
+    for got, want in zip(fn(*args), fn.compiled.function(*args)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_why_the_seeds_are_not_batched_is_in_the_source():
+    args = CASES[IDS.index('writes_into_a_copy')][1]
+    source = sg.jacfwd(writes_into_a_copy).source_for(*args)
+    line = _line_of(writes_into_a_copy, 'y[0] = w[0]')
+    assert f'w: one pass per seed (setitem has no batch rule at test_jacfwd.py:{line})' \
+        in source
+    general = sg.jacfwd(layer_matmul).source
+    assert "one pass per seed (the ranks are known only in a call's specialisation)" in general
+
+
+def test_batched_source_shows_the_seeds():
+    source = sg.jacfwd(layer_matmul, wrt='x').source_for(W32, X3)
+    assert 'seeds = np.reshape(np.eye(n, dtype=np.result_type(x)), (n,) + np.shape(x))' \
+        in source
+    assert 'seeds @ W' in source and 'for k' not in source
+
+
+def test_docs_section_runs_and_shows_the_code(tmp_path, monkeypatch):
+    """docs/derivatives.md's jacfwd section: its example runs, and the source it shows
+    is what the call's code is (without comments)."""
+    text = (pathlib.Path(__file__).parent.parent / 'docs' / 'derivatives.md').read_text()
+    section = text.split('## Jacobians by forward mode: sg.jacfwd')[1].split('\n## ')[0]
+    example = re.findall(r'```python\n(.*?)```', section, re.S)[0]
+    shown = re.findall(r'```\n(def jacfwd_layer.*?)```', section, re.S)[0]
+    path = tmp_path / 'jacfwd_example.py'
+    path.write_text('import numpy as np\nimport s2sgrad as sg\n\n' + example)
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        runpy.run_path(str(path))
+    code = [line for line in printed.getvalue().splitlines() if not line.strip().startswith('#')]
+    assert '\n'.join(code).strip() == shown.strip()
+
+
+def test_an_output_that_does_not_vary_has_a_zero_jacobian_of_its_own():
+    def constant_in_x(W, x):
+        return W * 2.0 + 0.0 * np.sum(W)
+    jac = sg.jacfwd(constant_in_x, wrt='x')(W32, X3)
+    assert 'its seeds batched' in sg.jacfwd(constant_in_x, wrt='x').source_for(W32, X3)
+    assert jac.shape == (3, 2, 3) and not np.any(jac) and jac.flags.writeable
+    jac[0] = 1.0        # (an array of its own, not a broadcast view)
+
+
+def test_a_write_through_a_view_in_the_seed_loop():
+    """The zero tangent of a view written into is a name of its own in the generated
+    code (passes/fold.py: a setitem's target is never folded), not a NameError."""
+    def program(A, c):
+        y = A * 1.0
+        view = y.T
+        view[0] += c[:, 0]
+        return np.sum(y * y)
+    A, c = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 2))
+    for batch_seeds in (True, False):
+        fn = sg.jacfwd(program, wrt=1)
+        fn.batch_seeds = batch_seeds
+        np.testing.assert_allclose(fn(A, c), central_jacobian(program, (A, c), 1), atol=1e-6)

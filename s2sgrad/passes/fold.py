@@ -68,6 +68,8 @@ class FoldPlan:
         k = self.inplace.get(user) if isinstance(user, Op) else None
         if v in self.big and k is not None and not is_operator(user) and user.args[k] is v:
             return False        # computed on its own, so that the result can go into it
+        if isinstance(user, Op) and user.prim is prims.SETITEM and user.args[0] is v:
+            return False        # written into (in place, or a copy of it): its own line
         if not (isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op)
                 and info(op.prim).folds and user_block is block):
             return False

@@ -1,0 +1,387 @@
+"""Tangents batched along a leading axis: one forward-mode pass for many seeds.
+
+`batched(graph, tangents, shapes, lowering_for)` rewrites the forward-mode code
+of a graph (compiler.jvp_graph) so that the tangent parameters hold a stack of
+tangents, shape (n,) + x.shape: every value computed from them carries the
+same leading axis, and the output's tangent is the n tangents at once (as
+JAX's vmap with batch dimension 0; jacfwd seeds it with the n one-hot seeds).
+
+Each op that reads a batched value is rewritten by a batch rule, which needs
+the ranks of the unbatched values (a call's specialisation: analyses.shapes):
+
+* elementwise ufuncs (and np.where): a batched operand of lower rank than the
+  result gets unit axes after its leading one, so NumPy's broadcasting, which
+  aligns trailing axes, aligns the rest as it did unbatched;
+* matmul and dot (operands of rank 1 or 2 for dot): the batch axis is one more
+  leading (stack) axis of the batched factor, a vector factor on the right
+  made a column (and the result's unit axis dropped);
+* np.sum and np.mean: the axis moved past the batch axis (None: every axis
+  but it);
+* reshape and ravel: the batch axis kept in front; transpose: kept first;
+* indexing by constants, slices, None, `...` and integer scalars: a full
+  slice `:` in front of the index;
+* np.broadcast_to-like helpers (`_sg_broadcast_like`): the batch axis added in
+  front of the target shape;
+* loops and branches: their blocks rewritten alike; a carried value batched
+  where it is before the loop or becomes so in an iteration (found by
+  rewriting the body again until no more does), its value before the loop
+  (and a branch's result that is not) made the same for every seed.
+
+Anything else that reads a batched value -- an op without a rule, a rank not
+known, a loop over a tangent or a test on one, a write into an array --
+raises `NotBatched` with the reason: the caller falls back to one pass per
+seed.  A rule is only given where it is the unbatched op applied to each
+slice of the batch, so a batched pass is never wrong, only sometimes absent.
+"""
+import copy
+
+import numpy as np
+
+from ..ir import prims
+from ..ir.builder import Builder
+from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Slice, Value, values_in
+from ..ir.primitives import elementwise
+from ..runtime import helpers
+from .sweep import prim_name
+
+
+class NotBatched(Exception):
+    """The forward-mode code cannot carry a batch of tangents (the reason, the op's origin)."""
+
+    def __init__(self, reason, origin=None):
+        super().__init__(reason)
+        self.reason, self.origin = reason, origin
+
+
+def batched(graph, tangents, shapes, lower_template):
+    """Rewrite `graph` (a forward-mode graph) in place so that the parameter values
+    `tangents` hold stacks of tangents along a leading axis; returns the graph.
+    `shapes` (analyses.shapes.ShapeClasses of its ops) gives the unbatched ranks;
+    `lower_template(builder, fn, env)` lowers a template into `builder` (the
+    frontend's, which the AD does not import: ad/lowering.py)."""
+    batch = _Batch(set(tangents), tangents[0], shapes, lower_template)
+    batch.block(graph.body.ops)
+    out, tangent = graph.result.items
+    graph.result = Pack('tuple', [out, batch.stacked(tangent)])
+    graph.body.ops = batch.builder.block.ops
+    return graph
+
+
+def _for_every_seed(t, seeds, like):
+    """A template: the tangent t (not batched), the same for every seed."""
+    return np.copy(np.broadcast_to(t, (len(seeds),) + np.shape(like)))
+
+
+def _broadcast_batched(t, like):
+    """A template: t (batched, aligned to like's rank) broadcast to like's shape, a new
+    array (as _sg_broadcast_like's: code after it may write into it)."""
+    return np.copy(np.broadcast_to(t, (len(t),) + np.shape(like)))
+
+
+class _Batch:
+    def __init__(self, batched_values, seeds, shapes, lower_template):
+        self.batched = batched_values
+        self.seeds = seeds              # a batched value: its length is the batch's
+        self.shapes = shapes
+        self.builder = Builder()
+        self.lower_template = lower_template
+
+    def block(self, ops):
+        """Append `ops` to the builder's block, each rewritten where it reads a batched
+        value."""
+        for op in ops:
+            if not any(v in self.batched for v in op.inputs()):
+                self.builder.block.append(op)
+            elif isinstance(op, Loop):
+                self.loop(op)
+            elif isinstance(op, If):
+                self.branch(op)
+            elif op.prim in (prims.ALIAS, prims.GATE):     # (each output its input's)
+                self.builder.block.append(op)
+                self.batched.update(out for arg, out in zip(op.args, op.outputs)
+                                    if self.is_batched(arg))
+            else:
+                self.builder.adjoint, self.builder.origin_override = op.adjoint, None
+                self.rewrite(op)
+                self.batched.update(op.outputs)
+
+    def inner(self, ops, results):
+        """A new block of `ops` rewritten, each of `results` made batched where `batched`
+        says (a dict: result index -> must be batched): (block, results)."""
+        self.builder.stack.append(Block())
+        try:
+            self.block(ops)
+            made = [self.stacked(r) if must and r is not None else r
+                    for r, must in results]
+        finally:
+            block = self.builder.stack.pop()
+        return block, made
+
+    def stacked(self, operand):
+        """The operand batched: itself if it is, else the same for every seed (a tangent
+        that does not vary with the seeds, such as zeros)."""
+        if operand is None or self.is_batched(operand):
+            return operand
+        made = self.lower_template(self.builder, _for_every_seed,
+                                   {'t': operand, 'seeds': self.seeds, 'like': operand})
+        self.batched.add(made)
+        return made
+
+    def loop(self, op):
+        """A loop carrying a batched value: its body rewritten, each carried value
+        batched if it is before the loop or becomes so in an iteration (until no
+        more does), its value before the loop then made batched."""
+        if self.is_batched(op.iterable) or self.is_batched(op.exit):
+            raise NotBatched('a loop over or stopped by a tangent', op.origin)
+        carried = {phi for phi, init in zip(op.phis, op.inits) if self.is_batched(init)}
+        while True:
+            self.batched.update(carried)
+            cond_block, _ = self.inner(op.cond_block.ops, [])
+            if self.is_batched(op.cond):
+                raise NotBatched('a loop stopped by a tangent', op.origin)
+            body, nexts = self.inner(op.body.ops, [(n, phi in carried)
+                                                    for n, phi in zip(op.nexts, op.phis)])
+            more = {phi for phi, n in zip(op.phis, op.nexts) if self.is_batched(n)} - carried
+            if not more:
+                break
+            carried |= more
+        inits = [self.stacked(init) if phi in carried else init
+                 for phi, init in zip(op.phis, op.inits)]
+        region = copy.copy(op)
+        region.inits, region.nexts, region.cond_block, region.body = inits, nexts, cond_block, body
+        self.builder.block.append(region)
+        self.batched.update(out for out, phi in zip(op.outputs, op.phis) if phi in carried)
+
+    def branch(self, op):
+        """A branch yielding a batched value: both branches rewritten, an output batched
+        where either branch yields a batched value for it."""
+        if self.is_batched(op.test) or op.returns:
+            raise NotBatched('a branch on a tangent, or one that returns', op.origin)
+        # (a first pass to learn which outputs are batched: the branches' ops read
+        # only values from before the branch, so rewriting them twice is the same)
+        self.inner(op.then_block.ops, [])
+        self.inner(op.else_block.ops, [])
+        batched = [self.is_batched(t) or self.is_batched(e)
+                   for t, e in zip(op.then_results, op.else_results)]
+        then_block, then_results = self.inner(op.then_block.ops,
+                                              list(zip(op.then_results, batched)))
+        else_block, else_results = self.inner(op.else_block.ops,
+                                              list(zip(op.else_results, batched)))
+        region = copy.copy(op)
+        region.then_block, region.else_block = then_block, else_block
+        region.then_results, region.else_results = then_results, else_results
+        self.builder.block.append(region)
+        self.batched.update(out for out, b in zip(op.outputs, batched) if b)
+
+    # ---- what a value is -----------------------------------------------------------
+    def rank(self, operand, op):
+        """The unbatched rank of an operand (a Const's own)."""
+        if isinstance(operand, Const):
+            return np.ndim(operand.value)
+        shape = self.shapes.shape_of(operand) if isinstance(operand, Value) else None
+        if not isinstance(shape, tuple):
+            raise NotBatched(f'the rank of a value read by {prim_name(op)} is not known', op.origin)
+        return len(shape)
+
+    def is_batched(self, operand):
+        return any(v in self.batched for v in values_in(operand))
+
+    # ---- emitting ------------------------------------------------------------------
+    def emit(self, op, prim, args, kwargs=None, hint='_batched', style='call'):
+        return self.builder.emit(prim, args, kwargs or {}, op.origin, hint, style=style)
+
+    def finish(self, op, prim, args, kwargs=None, style='call'):
+        """The rewritten op, keeping the original's outputs (its readers read them)."""
+        self.builder.block.append(Op(prim, args, kwargs or {}, op.outputs, op.origin, style,
+                                     op.adjoint))
+
+    def aligned(self, t, rank, to, op):
+        """A batched t of unbatched rank `rank` with unit axes after its batch axis up
+        to rank `to`: broadcasting then aligns its trailing axes as unbatched."""
+        if rank >= to:
+            return t
+        return self.emit(op, np.expand_dims, [t, Const(tuple(range(1, 1 + to - rank)))],
+                         hint=t.hint)
+
+    # ---- the rules -----------------------------------------------------------------
+    def rewrite(self, op):
+        prim = op.prim
+        if elementwise(op) or prim is np.where and len(op.args) == 3 and not op.kwargs:
+            self.elementwise(op)
+        elif prim is np.matmul or prim is np.dot:
+            self.matmul(op)
+        elif prim in (np.sum, np.mean):
+            self.reduction(op)
+        elif prim in (np.reshape, np.ravel):
+            self.reshape(op)
+        elif prim is np.transpose:
+            self.transpose(op)
+        elif prim is prims.GETITEM:
+            self.getitem(op)
+        elif prim is helpers._sg_broadcast_like:
+            self.broadcast_like(op)
+        else:
+            raise NotBatched(f'{prim_name(op)} has no batch rule', op.origin)
+
+    def only_first_batched(self, op):
+        if any(self.is_batched(a) for a in op.args[1:]) or \
+                any(self.is_batched(a) for a in op.kwargs.values()):
+            raise NotBatched(f'{prim_name(op)} of a tangent in another place than its first',
+                             op.origin)
+
+    def elementwise(self, op):
+        to = self.rank(op.outputs[0], op)
+        args = [self.aligned(a, self.rank(a, op), to, op) if self.is_batched(a) else a
+                for a in op.args]
+        self.finish(op, op.prim, args, style=op.style)
+
+    def matmul(self, op):
+        if op.kwargs or len(op.args) != 2:
+            raise NotBatched(f'{prim_name(op)} with options', op.origin)
+        a, b = op.args
+        ra, rb = self.rank(a, op), self.rank(b, op)
+        if op.prim is np.dot and not (1 <= ra <= 2 and 1 <= rb <= 2):
+            raise NotBatched('np.dot of arrays of rank 0 or above 2', op.origin)
+        style = op.style if op.prim is np.matmul else ('operator', '@')
+        if self.is_batched(a) and self.is_batched(b):
+            raise NotBatched('a product of two tangents', op.origin)
+        if self.is_batched(a):
+            if ra == 1 and rb > 2:
+                raise NotBatched('a vector times a stack of matrices', op.origin)
+            self.finish(op, np.matmul, [self.aligned(a, ra, rb, op) if ra >= 2 else a, b],
+                        style=style)
+        elif rb >= 2:
+            self.finish(op, np.matmul, [a, self.aligned(b, rb, ra, op)], style=style)
+        else:
+            # a vector on the right: a column of each (aligned with a's stack axes),
+            # and the product's unit axis dropped
+            column = self.emit(op, prims.GETITEM, [b, Pack('index', [Const(Ellipsis),
+                                                                     Const(None)])],
+                               hint=b.hint, style=('subscript',))
+            product = self.emit(op, np.matmul, [a, self.aligned(column, 2, ra, op)],
+                                style=('operator', '@'))
+            self.finish(op, prims.GETITEM, [product, Pack('index', [Const(Ellipsis),
+                                                                    Const(0)])],
+                        style=('subscript',))
+
+    def reduction(self, op):
+        self.only_first_batched(op)
+        t, rest = op.args[0], list(op.args[1:])
+        kwargs = dict(op.kwargs)
+        axis = rest.pop(0) if rest else kwargs.pop('axis', Const(None))
+        if rest or not isinstance(axis, Const) or \
+                not set(kwargs) <= {'keepdims', 'dtype'}:
+            raise NotBatched(f'{prim_name(op)} with an axis not known or other options',
+                             op.origin)
+        rank = self.rank(t, op)
+        value = axis.value
+        if value is None:
+            moved = tuple(range(1, rank + 1))
+        elif isinstance(value, (int, np.integer)):
+            moved = _shifted(int(value), rank)
+        elif isinstance(value, tuple) and all(isinstance(a, (int, np.integer)) for a in value):
+            moved = tuple(_shifted(int(a), rank) for a in value)
+        else:
+            raise NotBatched(f'{prim_name(op)} with axis={value!r}', op.origin)
+        self.finish(op, op.prim, [t], dict(kwargs, axis=Const(moved)))
+
+    def reshape(self, op):
+        self.only_first_batched(op)
+        t = op.args[0]
+        if op.kwargs:
+            raise NotBatched(f'{prim_name(op)} with options', op.origin)
+        if op.prim is np.ravel:
+            if len(op.args) != 1:
+                raise NotBatched('np.ravel with an order', op.origin)
+            dims = [Const(-1)]
+        else:
+            shape = list(op.args[1:])
+            if len(shape) == 1 and isinstance(shape[0], Const) and \
+                    isinstance(shape[0].value, tuple):
+                shape = [Const(d) for d in shape[0].value]
+            elif len(shape) == 1 and isinstance(shape[0], Pack) and shape[0].kind == 'tuple':
+                shape = shape[0].items
+            if not shape or not all(isinstance(d, Const) and isinstance(d.value, (int, np.integer))
+                                    and not isinstance(d.value, bool) for d in shape):
+                raise NotBatched('a reshape to a shape not known when transforming', op.origin)
+            dims = shape
+        count = self.emit(op, len, [t], hint='_count')
+        self.finish(op, np.reshape, [t, Pack('tuple', [count] + dims)])
+
+    def transpose(self, op):
+        self.only_first_batched(op)
+        t = op.args[0]
+        axes = op.args[1] if len(op.args) > 1 else op.kwargs.get('axes', Const(None))
+        if len(op.args) > 2 or set(op.kwargs) - {'axes'} or not isinstance(axes, Const):
+            raise NotBatched('a transpose with axes not known when transforming', op.origin)
+        rank = self.rank(t, op)
+        order = range(rank - 1, -1, -1) if axes.value is None else axes.value
+        self.finish(op, np.transpose, [t, Const((0,) + tuple(int(a) % rank + 1 for a in order))])
+
+    def getitem(self, op):
+        base, index = op.args
+        if self.is_batched(index) or not self.is_batched(base):
+            raise NotBatched('an index computed from a tangent', op.origin)
+        items = index.items if isinstance(index, Pack) and index.kind == 'index' else \
+            [Const(i) for i in index.value] if isinstance(index, Const) and \
+            type(index.value) is tuple else [index]
+        # arrays as indices, and with them integers (NumPy's advanced indexing): their
+        # axes go where they stand if they are adjacent (after the batch axis, as
+        # unbatched), else first (before it): refused
+        kinds = [self.index_kind(item, op) for item in items]
+        if 'array' in kinds:
+            advanced = [k for k, kind in enumerate(kinds) if kind in ('array', 'integer')]
+            if advanced != list(range(advanced[0], advanced[-1] + 1)):
+                raise NotBatched('arrays and integers as indices apart from one another',
+                                 op.origin)
+        self.finish(op, prims.GETITEM,
+                    [base, Pack('index', [Const(slice(None))] + list(items))],
+                    style=('subscript',))
+
+    def index_kind(self, item, op):
+        """'slice' (a slice, None, ...), 'integer' (an integer scalar) or 'array' (an
+        integer or boolean array known to be one); anything else is refused."""
+        if isinstance(item, Slice):
+            if all(isinstance(p, Const) and (p.value is None or _is_int(p.value)) or
+                   isinstance(p, Value) and self.shapes.shape_of(p) == ()
+                   for p in (item.start, item.stop, item.step)):
+                return 'slice'
+        elif isinstance(item, Const):
+            value = item.value
+            if value is None or value is Ellipsis or isinstance(value, slice) and all(
+                    v is None or _is_int(v) for v in (value.start, value.stop, value.step)):
+                return 'slice'
+            if _is_int(value):
+                return 'integer'
+            if type(value) is np.ndarray and value.dtype.kind in 'biu' and value.ndim:
+                return 'array'
+        elif isinstance(item, Value):
+            shape = self.shapes.shape_of(item)
+            if shape == ():
+                return 'integer'    # (or a 0-d array: advanced beside arrays, as an integer)
+            if isinstance(shape, tuple) and shape:
+                return 'array'      # (shape classes give shapes to arrays only)
+        raise NotBatched('an index other than integers, slices, None, ... and arrays',
+                         op.origin)
+
+    def broadcast_like(self, op):
+        self.only_first_batched(op)
+        t, like = op.args
+        t = self.aligned(t, self.rank(t, op), self.rank(like, op), op)
+        result = self.lower_template(self.builder, _broadcast_batched, {'t': t, 'like': like})
+        self.builder.block.append(Op(prims.ALIAS, [result], {}, op.outputs, op.origin, 'call',
+                                     op.adjoint))
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _shifted(axis, rank):
+    """An axis of the unbatched value as an axis of the batched one."""
+    if not -rank <= axis < rank:
+        raise NotBatched(f'axis {axis} out of range')
+    return axis + 1 if axis >= 0 else axis
+
+
+__all__ = ['batched', 'NotBatched']
