@@ -18,6 +18,7 @@ plain gradient (compiler.transform_grad's `adjoint`):
 * hvp: the gradient of <grad f, v>, one reverse-over-reverse pass, no Hessian.
 """
 import inspect
+import types
 
 import numpy as np
 
@@ -298,7 +299,9 @@ class Vjp:
     def __call__(self, cotangent):
         _check_seed(cotangent, self.out, 'vjp_fn(cotangent)', 'the output of '
                      f'{self.function.target.__name__}')
-        return self.function(*self.primals, **{self.function.seed.name: cotangent})
+        found = self.function(*self.primals, **{self.function.seed.name: cotangent})
+        varied = dict(zip(self.function.indices, found))
+        return tuple(varied.get(i) for i in range(len(self.primals)))
 
     @property
     def source(self):
@@ -316,16 +319,31 @@ class Vjp:
 
 def vjp(fn, *primals):
     """`out, vjp_fn = vjp(fn, *primals)`, as JAX: out is fn(*primals), and
-    vjp_fn(u) the tuple (u^T dout/dprimal_i for each primal)."""
+    vjp_fn(u) the tuple (u^T dout/dprimal_i for each primal): None for a primal
+    that is not differentiable (an integer, bool or string, an integer array,
+    None, a function), which the generated code takes as a constant."""
     if not primals:
         raise TypeError('s2sgrad.vjp needs at least one primal argument')
-    function = VjpFunction(fn, tuple(range(len(primals))))
+    varied = tuple(i for i, p in enumerate(primals) if not _constant(p))
+    if not varied:
+        raise TypeError(f'vjp: no primal of {getattr(fn, "__name__", fn)!s} is a float, an '
+                        f'array of floats or a container of them: nothing to differentiate')
+    function = VjpFunction(fn, varied)
     out = function.target(*primals)
     if not isinstance(out, (float, np.number, np.ndarray)):
         target = function.target.python_function
         raise TypeError(f'vjp: {target.__name__} ({defined_at(target)}) returned a '
                         f'{type(out).__name__}: a vjp of an array or float output only, for now')
     return out, Vjp(function, primals, out)
+
+
+def _constant(primal):
+    """Is a primal one that vjp does not differentiate (its cotangent is None)?"""
+    if isinstance(primal, np.ndarray):
+        return not np.issubdtype(primal.dtype, np.inexact)
+    return primal is None or isinstance(primal, (bool, int, np.integer, np.bool_, str, bytes,
+                                                 types.FunctionType, types.BuiltinFunctionType,
+                                                 np.ufunc))
 
 
 def _check_seed(seed, like, what, of):

@@ -220,7 +220,7 @@ def _push_target_gradients(sub, op):
     for target, tape in zip(op.targets, tapes):
         d = sub.sum_terms(target) if target in sub.terms else None
         if d is not None and tape is not None:
-            push_gradient(sub, tape, d, op.origin)
+            push_gradient(sub, tape, d, op.origin, op)
 
 
 def _accumulate(sweep, acc, term, v, rev, origin):

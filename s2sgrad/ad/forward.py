@@ -380,7 +380,10 @@ class Forward:
             raise TransformError('jvp: a for loop over a differentiated array is not '
                                  'supported yet (loop over range(len(x)) and index it)',
                                  op.origin)
-        wanted = [i for i, phi in enumerate(op.phis) if phi in self.varied]
+        # (a phi only the loop's output reads, `y_prev = y` in the body, is not useful
+        # itself: its output is)
+        wanted = [i for i, (phi, out) in enumerate(zip(op.phis, op.outputs))
+                  if phi in self.varied or out in self.varied]
         tinits = [self.of_or_zero(op.inits[i], op.origin) for i in wanted]
         tphis = [Value(grad_hint(op.phis[i]), op.origin) for i in wanted]
         for i, t in zip(wanted, tphis):

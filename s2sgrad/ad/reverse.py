@@ -24,6 +24,7 @@ from . import interface
 from .activity import activity, tapes_in
 from .invariance import zero_gradient_shifts
 from .sweep import Sweep
+from .tape_adjoint import copy_tapes_read_again
 from .terms import grad_hint
 
 
@@ -75,6 +76,7 @@ def differentiate(lowering, ys, xs, grad_ys=None, stop=(), unconnected='none',
             ShapeClasses(prefix, specialisation.scalars, specialisation.shapes)
         _seed(sweep, prefix, ys, grad_ys, outputs_of, check_every_output)
         sweep.sweep(prefix)
+        copy_tapes_read_again(sweep, sweep.tapes_home[1])
         handed = set()      # the gradients handed back so far (sg.grad's)
         return [_gradient(sweep, x, unconnected, cast_like, specialisation.scalars, handed)
                 for x in xs]

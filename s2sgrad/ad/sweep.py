@@ -81,7 +81,7 @@ class Sweep(Terms):
         if op.prim is prims.TAPE_POP:
             d = self.sum_terms(op.output) if op.output in self.terms else None
             if d is not None:
-                tape_adjoint.push_gradient(self, op.args[0], d, op.origin)
+                tape_adjoint.push_gradient(self, op.args[0], d, op.origin, op)
             return
         if not any(o in self.terms for o in op.outputs):
             return

@@ -164,6 +164,8 @@ class Expressions:
         if op.prim is prims.TAPE_REVERSED:      # the tapes of a loop, walked back together
             walks = [call(self.builtin('reversed'), [self.operand(a)]) for a in args]
             return walks[0] if len(walks) == 1 else call(self.builtin('zip'), walks)
+        if op.prim is prims.TAPE_COPY:
+            return call(self.builtin('list'), [self.operand(args[0])])
         if self.floats and op.prim is np.power and op.adjoint is not None and \
                 len(args) == 2 and not op.kwargs:
             # a rule's power on Python floats: ** (a complex result fails the final

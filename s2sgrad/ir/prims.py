@@ -32,3 +32,4 @@ LIST_NEW = Special('list_new')             # [a, b]: a list whose length varies 
 LIST_APPEND = Special('list_append')       # lst.append(v), as a new version of lst
 FSTRING = Special('fstring')               # f'...{x:.3f}...': text, a constant for AD
 TAPE_REVERSED = Special('tape_reversed')   # reversed(_tape): what a reverse loop walks
+TAPE_COPY = Special('tape_copy')           # list(_tape): popped by an adjoint run again

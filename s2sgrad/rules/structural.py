@@ -58,7 +58,7 @@ def gradient_of_read_grad(dout, out, g, root, groot, path):
 register_constant(
     # compiler and runtime pieces
     interface.stop_gradient, prims.ASSERT, prims.RAISE, print, prims.TAPE_NEW, prims.FSTRING,
-    prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED,
+    prims.TAPE_PUSH, prims.TAPE_POP, prims.TAPE_REVERSED, prims.TAPE_COPY,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
     tangents._sg_zero_tangent,
