@@ -282,6 +282,8 @@ class ShapeClasses:
             return self.taped.get(op.args[0], object())
         if facts.same_shape:
             return self.of(op.args[0])
+        if facts.shape_of is not None and len(op.args) > facts.shape_of:
+            return self.of(op.args[facts.shape_of])
         if facts.reduction == 'axis' and not op.kwargs.get('keepdims', Const(False)).value \
                 and _axis(op) is None and len(op.args) <= 2:
             return SCALAR

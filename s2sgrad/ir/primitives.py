@@ -54,6 +54,7 @@ Shapes and dtypes (analyses/shapes.py, analyses/dtypes.py)
                 'float' (mean: float64 for integers), 'accumulate' (sum, prod,
                 cumsum, cumprod: integers widen to the platform's integer).
   same_shape    its result has its first argument's shape.
+  shape_of      its result has the shape of its argument at this position.
   same_dtype    its result has its first argument's dtype.
   rearranges    it only rearranges or regroups its argument's elements (a view,
                 or a copy of at most one byte per element of the stand-in), so
@@ -136,6 +137,7 @@ class PrimInfo:
     axis: int = None
     reduced_dtype: str = None       # None | 'same' | 'float' | 'accumulate'
     same_shape: bool = False
+    shape_of: int = None
     same_dtype: bool = False
     rearranges: bool = False
     counts: bool = False
@@ -372,6 +374,7 @@ _add(helpers._sg_iterable, view=True, same_shape=True, same_dtype=True)  # (the 
 _add(helpers._sg_bound, view=True, same_shape=True, same_object=True)
 _add(helpers._sg_zeros_like, same_shape=True, same_dtype=True, shape_only=frozenset({0}))
 _add(helpers._sg_ones_like, same_shape=True, same_dtype=True, shape_only=frozenset({0}))
+_add(helpers._sg_broadcast_like, shape_of=1, same_dtype=True, shape_only=frozenset({1}))
 _add(tangents._sg_zero_tangent, same_shape=True, same_dtype=True, shape_only=frozenset({0}))
 _add(helpers._sg_zero_at, fresh=True)
 _add(helpers._sg_scatter_add, fresh=True, shape_only=frozenset({1}), sequence_gradient=True)

@@ -60,7 +60,7 @@ from .factors import (double_repeated_terms, fold_factors, merge_equal_monomials
                       share_repeated)
 from .containers import displayed_gradients
 from .floats import plain_floats
-from .shaped import (array_zeros, expand_dims_as_index, method_reductions,
+from .shaped import (array_zeros, plain_broadcasts, expand_dims_as_index, method_reductions,
                      middle_sums_by_einsum, plain_returns, squeeze_kept_sums)
 from .simplify import eliminate_dead_code
 
@@ -99,6 +99,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     if specialisation.shapes is not None:
         method_reductions(graph, shapes)
         array_zeros(graph, shapes, specialisation.samples)
+        plain_broadcasts(graph, shapes)
         expand_dims_as_index(graph, shapes)
         squeeze_kept_sums(graph, shapes, reader_map(graph))
         middle_sums_by_einsum(graph, shapes, specialisation.samples)

@@ -53,6 +53,19 @@ def array_zeros(graph, lazy_shapes, samples):
     apply_renames(graph, floats)
 
 
+def plain_broadcasts(graph, lazy_shapes):
+    """Forward mode's `_sg_broadcast_like(t, y)` where the specialisation knows t has
+    y's shape already: t itself (as the helper would return)."""
+    same = {}
+    for op in walk(graph.body):
+        if isinstance(op, Op) and op.prim is helpers._sg_broadcast_like and \
+                all(isinstance(a, Value) for a in op.args):
+            shape = lazy_shapes.get().shape_of(op.args[0])
+            if isinstance(shape, tuple) and shape == lazy_shapes.get().shape_of(op.args[1]):
+                same[op.output] = op.args[0]
+    apply_renames(graph, same)
+
+
 def plain_returns(graph, samples, lazy_shapes):
     """sg.grad's `_sg_cast_like(d, x)` (ad/reverse.py) where the specialisation knows
     x: `d` itself where the cast would return it unchanged (x an array of rank 1 or
