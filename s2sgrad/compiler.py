@@ -244,8 +244,15 @@ def jvp_graph(target_graph, name, active=None):
         p.default = None        # (every primal is passed: tangent parameters follow)
     ops = scratch.stack[0].ops
     active = [True] * len(params) if active is None else list(active)
-    tangent_params = [Param(grad_hint(p.value), Value(grad_hint(p.value), p.value.origin),
-                            None, p.kind) for p, on in zip(params, active) if on]
+    taken = {p.name for p in params}
+    tangent_params = []
+    for p, on in zip(params, active):
+        if on:
+            tangent = grad_hint(p.value)
+            while tangent in taken:     # (`dx` a parameter already: a jvp of a jvp)
+                tangent += '_'
+            taken.add(tangent)
+            tangent_params.append(Param(tangent, Value(tangent, p.value.origin), None, p.kind))
     builder = Builder()
     lowering = FunctionLowering.for_adjoint(ctx, builder)
     shapes = ShapeClasses(ops, (), None)

@@ -23,6 +23,7 @@ from ..rules import registry, template
 from ..runtime import helpers
 from .activity import activity, blocks_gradient
 from .sweep import prim_name
+from .tangent_tapes import TangentTapes, refuse_schedule
 from .terms import grad_hint
 
 
@@ -64,6 +65,7 @@ class Forward:
         self.varied = varied & useful
         self.code = TangentCode('tangents', [], list(seeds))
         self.producer = {}
+        self.tapes = TangentTapes(self)
 
     @contextlib.contextmanager
     def emitting(self, origin=None):
@@ -114,7 +116,10 @@ class Forward:
                 self.branch(op)
             elif isinstance(op, Loop):
                 self.loop(op)
+            elif self.tapes.handles(op):
+                self.tapes.op(op)
             else:
+                refuse_schedule(self, op)
                 wanted = any(v in self.tangent for v in op.inputs()) and \
                     any(o in self.varied for o in op.outputs)
                 if wanted and op.prim in WRITES:
@@ -189,16 +194,18 @@ class Forward:
         if dtype is not None and not (isinstance(dtype, Const) and _inexact(dtype.value)):
             raise no_tangent_error(f'{prim_name(op)} with a dtype that may not be a float',
                                    op.origin)
-        args, kwargs = self.substituted(gradient, op, lambda slot: True, rule.constant)
+        args, kwargs = self.substituted(gradient, op, lambda slot: True, rule.constant,
+                                        rule.shape_only)
         return self.emit_like(op, args, kwargs)
 
     def multilinear(self, rule, gradient, op):
         """Sum over the differentiable inputs with a tangent: the op, that one replaced."""
         terms = []
-        for place, operand in self.slots(gradient, op):
+        for place, operand in self.slots(gradient, op, rule.shape_only):
             if self.of(operand) is None:
                 continue
-            args, kwargs = self.substituted(gradient, op, lambda p, place=place: p == place)
+            args, kwargs = self.substituted(gradient, op, lambda p, place=place: p == place,
+                                            ignored=rule.shape_only)
             terms.append(self.emit_like(op, args, kwargs)[0])
         return [self.total(terms, op)]
 
@@ -265,14 +272,15 @@ class Forward:
                 found.append((('kwarg', key), operand))
         return found
 
-    def substituted(self, gradient, op, chosen, constant=()):
-        """The op's operands with the chosen differentiable ones replaced by tangents."""
+    def substituted(self, gradient, op, chosen, constant=(), ignored=()):
+        """The op's operands with the chosen differentiable ones replaced by tangents
+        (not the `constant` ones, refused if varying, nor the `ignored` ones)."""
         varying = [name for name in constant
                    if self.of(template.bind(gradient, op, prim_name(op)).get(name)) is not None]
         if varying:
             raise no_tangent_error(f'{prim_name(op)} with a varying {varying[0]}', op.origin)
         args, kwargs = list(op.args), dict(op.kwargs)
-        for place, operand in self.slots(gradient, op, constant):
+        for place, operand in self.slots(gradient, op, tuple(constant) + tuple(ignored)):
             if not chosen(place):
                 continue
             where, key = place
@@ -342,15 +350,20 @@ class Forward:
             raise TransformError('jvp: a for loop over a differentiated array is not '
                                  'supported yet (loop over range(len(x)) and index it)',
                                  op.origin)
-        wanted = [i for i, phi in enumerate(op.phis) if phi in self.varied]
+        # (a carried value nothing in the body reads, `prev = y`, is useful through
+        # its output only)
+        wanted = [i for i, (phi, out) in enumerate(zip(op.phis, op.outputs))
+                  if phi in self.varied or out in self.varied]
         tinits = [self.of_or_zero(op.inits[i], op.origin) for i in wanted]
         tphis = [Value(grad_hint(op.phis[i]), op.origin) for i in wanted]
         for i, t in zip(wanted, tphis):
             self.tangent[op.phis[i]] = t
+        ttargets = self.tapes.targets(op)       # (a reverse loop walking tangent tapes)
         cond_block, _ = self.block(op.cond_block.ops, [])
         body, tnexts = self.block(op.body.ops, [op.nexts[i] for i in wanted])
         touts = [Value(grad_hint(op.outputs[i]), op.origin) for i in wanted]
-        region = Loop(op.kind, op.iterable, op.targets, op.phis + tphis, op.inits + tinits,
+        region = Loop(op.kind, op.iterable, op.targets + ttargets, op.phis + tphis,
+                      op.inits + tinits,
                       op.nexts + tnexts, cond_block, op.cond, body, op.outputs + touts,
                       op.exit, op.origin)
         self.builder.append(region)

@@ -247,7 +247,9 @@ class TangentRule:
     the sum over the inputs with a tangent of the op with that one replaced;
     `diagonal`: elementwise (its Jacobian in each input is diagonal, so equal to
     its transpose): the gradient rule applied to the input's tangent is the
-    tangent.
+    tangent.  `shape_only`: inputs the gradient rule lists whose values the
+    function reads only for their shapes (a gradient helper's `a` in
+    `_sg_matmul_lhs_grad(dy, a, b)`): they take no tangent, varying or not.
     """
     prim: object
     kind: str
@@ -256,6 +258,7 @@ class TangentRule:
     constant: tuple = ()    # inputs the gradient rule lists that take no derivative
     skips_nan: bool = False     # a reduction over the elements that are not NaN
     full_shape: bool = False    # a template whose tangent has the output's shape always
+    shape_only: tuple = ()      # inputs read for their shapes only: no tangent
     unsupported = {}        # (the gradient rule's are checked: template.bind)
 
     @functools.cached_property
@@ -268,7 +271,7 @@ _tangents = {}
 
 
 def register_tangent(*prims, kind='template', multi_output=False, constant=(),
-                     skips_nan=False, full_shape=False):
+                     skips_nan=False, full_shape=False, shape_only=()):
     """Define the tangent (forward-mode derivative) of each of `prims`.
 
     As a decorator (`kind='template'`, the default) on `fn(dx, y, *inputs)`;
@@ -279,7 +282,8 @@ def register_tangent(*prims, kind='template', multi_output=False, constant=(),
     leaves NaNs out (np.nanmax), whose NaN elements' tangents are left out too;
     `full_shape`: the template's tangent always has the output's shape (it reads
     every input: x1 * dx2), else where some input has no tangent the forward
-    pass broadcasts it to the output's shape.
+    pass broadcasts it to the output's shape; `shape_only`: inputs the gradient
+    rule counts as differentiable whose values are read for their shapes only.
     """
     if kind not in TANGENT_KINDS:
         raise ValueError(f'register_tangent: kind must be one of {TANGENT_KINDS}')
@@ -287,7 +291,7 @@ def register_tangent(*prims, kind='template', multi_output=False, constant=(),
     def store(fn):
         for prim in prims:
             _tangents[_key(prim)] = TangentRule(prim, kind, fn, multi_output, tuple(constant),
-                                                skips_nan, full_shape)
+                                                skips_nan, full_shape, tuple(shape_only))
         return fn
     if kind == 'template':
         return store

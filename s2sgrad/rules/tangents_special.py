@@ -1,5 +1,6 @@
 """Tangents of SciPy's special functions (forward mode): elementwise, so each is its
 gradient rule applied to the tangent (rules/tangents_elementwise.py says why)."""
+from ..runtime.special import _sg_betainc_dab, _sg_gammainc_da
 from .registry import register_tangent
 
 try:
@@ -14,6 +15,7 @@ if special is not None:
         special.xlogy, special.xlog1py, special.j0, special.j1, special.jv, special.y0,
         special.y1, special.yn, special.i0, special.i1, special.iv, special.ive, special.erf,
         special.erfc, special.erfinv, special.erfcinv, special.logit, special.expit,
-        kind='diagonal')
+        # (the derivatives in a and b their gradient rules call: elementwise too)
+        _sg_betainc_dab, _sg_gammainc_da, kind='diagonal')
     # (a reduction: rules/tangents_reductions.py says how)
     register_tangent(special.logsumexp, kind='reduction')
