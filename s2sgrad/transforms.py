@@ -15,7 +15,8 @@ plain gradient (compiler.transform_grad's `adjoint`):
   (each pass gives a row of every argument's Jacobian; a dict argument's
   leaves are arguments of their own);
 * hessian: jacrev of the gradient (reverse over reverse, for now);
-* hvp: the gradient of <grad f, v>, one reverse-over-reverse pass, no Hessian.
+* hvp: forward mode over the gradient's code (forward over reverse): one pass,
+  the tangent of the gradient along v, no Hessian.
 """
 import inspect
 
@@ -27,14 +28,14 @@ from .analyses.leaves import ITEM, Container, Leaf
 from .api import GradFunction, _takes_extras, annotate, entry, grad
 from .arguments import bind_arguments, defined_at
 from .bound import is_bound_method
-from .compiler import transform_grad
-from .errors import TransformError
+from .compiler import transform_grad, transform_hvp
+from .errors import NoTangentRule, TransformError
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
 from .ir import prims
 from .ir.nodes import Const, Pack
 from .runtime.objects import _sg_is_object
-from .specialisation import GENERAL
+from .specialisation import GENERAL, Specialisation
 
 
 def _jacobian_rows(y, xs):
@@ -342,13 +343,29 @@ def hessian(fn, wrt=0):
 
 
 class HvpFunction(_OfGradient, VjpFunction):
-    """`hvp(f, wrt)(*args, v)`: the vjp of f's gradient with cotangent v, which is
-    H v (H symmetric), the gradient of <grad f, v>.  v is positional where f's
-    parameters are all positional without defaults, else keyword-only."""
+    """`hvp(f, wrt)(*args, v)`: H v, the tangent of f's gradient along v (forward over
+    reverse: one forward-mode pass over the gradient's code).  Where f calls a
+    function without a tangent rule, the vjp of the gradient with cotangent v
+    (reverse over reverse; H is symmetric).  v is positional where f's parameters
+    are all positional without defaults, else keyword-only."""
 
     seed_name = 'v'
     what = 'Hessian-vector product'
     prefix = 'hvp_'
+
+    def _compile(self, specialisation=GENERAL):
+        gradient = self.target
+        self._guards = gradient.target.graph.guards
+        count = len(gradient.signature.parameters)     # (the seed's position follows)
+        compiled = gradient._compile(_of_arguments(specialisation, count))
+        kind = 'positional' if self.seed.kind is self.seed.POSITIONAL_OR_KEYWORD \
+            else 'keyword_only'
+        try:
+            return transform_hvp(compiled.graph, self.indices, (self.seed.name, kind),
+                                 self.__name__, gradient.target.__name__, specialisation,
+                                 compiled.sizes_used)
+        except NoTangentRule:
+            return super()._compile(specialisation)     # (the vjp of the gradient)
 
     def _seed(self, signature):
         seed = super()._seed(signature)
@@ -379,9 +396,23 @@ class HvpFunction(_OfGradient, VjpFunction):
         return args, kwargs
 
 
+def _of_arguments(specialisation, count):
+    """A specialisation of a call keyed by argument position, without what it says of
+    the arguments from position `count` on (the seed of an hvp)."""
+    def kept(key):
+        return (key.root if isinstance(key, Leaf) else key) < count
+    if specialisation.shapes is None:
+        return specialisation
+    return Specialisation(specialisation.floats,
+                          {k: v for k, v in specialisation.shapes.items() if kept(k)},
+                          None if specialisation.samples is None else
+                          {k: v for k, v in specialisation.samples.items() if kept(k)})
+
+
 def hvp(fn, wrt=0):
-    """`hvp(fn, wrt)(*args, v)`: the Hessian of fn w.r.t. wrt times v, as the
-    gradient of <grad fn, v> (one reverse pass over the gradient's code)."""
+    """`hvp(fn, wrt)(*args, v)`: the Hessian of fn w.r.t. wrt times v, as the tangent
+    of fn's gradient along v (forward over reverse: one forward-mode pass over the
+    gradient's code, about the cost of two gradients)."""
     return HvpFunction(fn, wrt)
 
 
