@@ -11,7 +11,7 @@
     @sg.checkpoint                  # recomputed in the reverse pass
     for t in sg.checkpointed(range(T), snapshots=8): ...   # Revolve schedule
     sg.jvp(loss, primals, tangents)  # forward mode
-    sg.vjp, sg.jacrev (= sg.jacobian), sg.hessian, sg.hvp
+    sg.vjp, sg.jacrev (= sg.jacobian), sg.jacfwd, sg.hessian, sg.hvp
 """
 from .errors import TransformError
 from .ad.interface import (AggregationMethod, UnconnectedGradients, checkpointed, gradients,
@@ -21,6 +21,7 @@ from .api import GraphFunction, GradFunction, graph, grad, value_and_grad
 from .checkpoint import checkpoint
 from .forward_api import JvpFunction, jvp, jvp_function
 from .transforms import hessian, hvp, jacobian, jacrev, vjp
+from .jacfwd import jacfwd
 
 __version__ = '0.1.0'
 
@@ -28,4 +29,4 @@ __all__ = ['graph', 'GraphFunction', 'GradFunction', 'gradients', 'stop_gradient
            'value_and_grad', 'register_gradient', 'register_tangent', 'jvp', 'jvp_function',
            'JvpFunction', 'UnconnectedGradients', 'AggregationMethod',
            'TransformError', 'checkpoint', 'checkpointed', 'vjp', 'jacrev', 'jacobian',
-           'hessian', 'hvp']
+           'hessian', 'hvp', 'jacfwd']

@@ -32,29 +32,35 @@ from .compiler import transform_grad, transform_hvp
 from .errors import NoTangentRule, TransformError
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
-from .ir import prims
-from .ir.nodes import Const, Pack
+from .frontend.inlining import LocalFunction
+from .ir import clone, prims
+from .ir.nodes import Block, Const, If, Loop, Pack, map_operand, walk
 from .runtime.objects import _sg_is_object
 from .specialisation import GENERAL, Specialisation
 
 
-def _jacobian_rows(y, xs):
+def _jacobian_rows(y, xs, again, forward, args):
     """The Jacobians of y w.r.t. each of the xs, shapes y.shape + x.shape: row k is
     the gradient of y's k-th element (the adjoint seeded with that one-hot
-    cotangent), of every x at once.  A template: lowered into the transformed
-    graph (the comprehensions over xs unrolled), so the loop is generated code."""
+    cotangent), of every x at once.  `again`: y computed again for each seed
+    (`forward(*args)`, f inlined), for an adjoint that empties what the forward
+    saved (a loop with a branch: the branch's tapes are popped).  A template:
+    lowered into the transformed graph (the comprehensions over xs unrolled), so
+    the loop is generated code."""
     n = np.size(y)
     seeds = np.reshape(np.eye(n, dtype=np.result_type(y)), (n,) + np.shape(y))
     if len(xs) == 1:
         jacobian = np.zeros((n,) + np.shape(xs[0]), dtype=np.result_type(xs[0]))
         for k in range(n):
-            jacobian[k] = gradients(y, xs[0], grad_ys=seeds[k], unconnected_gradients='zero')[0]
+            jacobian[k] = gradients(forward(*args) if again else y, xs[0], grad_ys=seeds[k],
+                                    unconnected_gradients='zero')[0]
         return [np.reshape(jacobian, np.shape(y) + np.shape(xs[0]))]
     sizes = [np.size(x) for x in xs]
     starts = np.cumsum([0] + sizes)
     jacobian = np.zeros((n, starts[-1]), dtype=np.result_type(*xs))
     for k in range(n):
-        rows = gradients(y, xs, grad_ys=seeds[k], unconnected_gradients='zero')
+        rows = gradients(forward(*args) if again else y, xs, grad_ys=seeds[k],
+                         unconnected_gradients='zero')
         jacobian[k] = np.concatenate([np.ravel(row) for row in rows])
     return [np.reshape(jacobian[:, starts[i]:starts[i + 1]], np.shape(y) + np.shape(xs[i]))
             for i in range(len(xs))]
@@ -118,14 +124,46 @@ class _OneHotSeeds(_Adjoint):
                 style=('subscript',)) for key, is_float in keys.items() if is_float)
             # (a read of a parameter: its gradient is the parameter's at the key, site.py)
             lowering.ctx.parameters = lowering.ctx.parameters | {x}
+        again = any(isinstance(op, If) or getattr(op, 'prim', None) is prims.TAPE_POP
+                    for loop in walk(lowering.builder.stack[0]) if isinstance(loop, Loop)
+                    for op in walk(loop.body))
         jacobians = iter(FunctionLowering(
             lowering.ctx, lowering.builder, capture(_jacobian_rows),
-            {'y': ys[0], 'xs': Pack('tuple', leaves)},
+            {'y': ys[0], 'xs': Pack('tuple', leaves), 'again': Const(again),
+             'forward': Const(InlinedGraph(target)),
+             'args': Pack('tuple', list(specialisation.params))},
             gradients_site=site.gradients_site).lower_body().items)
         return [next(jacobians) if keys is None else
                 Pack('dict', [next(jacobians) if keys[key] else Const(None) for key in keys],
                      list(keys))
                 for keys in keys_of]
+
+
+class InlinedGraph(LocalFunction):
+    """A graph called from a template (`jacfwd`'s forward mode, jacrev's forward
+    computed again): copied in where it is called, its parameters bound to the
+    arguments.  A dict literal passed in is read from directly (`dp['W']` is the
+    item, not a dict's item)."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.__name__ = graph.name
+
+    def call(self, caller, args, kwargs, node):
+        block = caller.builder.block
+        start = len(block.ops)
+        result = clone.inline_graph(self.graph, args, caller.builder, caller.origin(node),
+                                    lists=caller.ctx.lists, tape_copies=caller.ctx.tape_copies)
+        copied = Block(block.ops[start:])
+        items = {}
+        for op in walk(copied):
+            packed = op.args[0] if getattr(op, 'prim', None) is prims.GETITEM else None
+            if isinstance(packed, Pack) and packed.kind == 'dict' and \
+                    isinstance(op.args[1], Const) and op.args[1].value in packed.keys:
+                items[op.outputs[0]] = packed.items[packed.keys.index(op.args[1].value)]
+        for op in walk(copied):     # (the reads left are dead code: passes.simplify)
+            op.replace_inputs(lambda v: items.get(v, v))
+        return map_operand(result, lambda v: items.get(v, v))
 
 
 def _float_keys(x, specialisation):
