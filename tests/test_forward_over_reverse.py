@@ -309,6 +309,11 @@ def test_a_loop_over_a_checkpointing_schedule_is_refused_at_its_line():
         sg.jvp(gradient, (W, xs, h), (np.ones((3, 3)), None, None))
     assert 'sg.checkpointed' in str(info.value)
     assert info.value.lineno == _line_of(checkpointed_loop, 'for t in')
+    for transform in (lambda: sg.hvp(checkpointed_loop)(W, xs, h, np.ones((3, 3))),
+                      lambda: sg.hessian(checkpointed_loop, wrt=2)(W, xs, h)):
+        with pytest.raises(sg.TransformError) as info:
+            transform()
+        assert info.value.lineno == _line_of(checkpointed_loop, 'for t in')
 
 
 # ---- sg.hvp: forward over reverse ------------------------------------------------
@@ -378,3 +383,60 @@ def test_hvp_without_a_tangent_rule_is_the_vjp_of_the_gradient():
     expected = (6 * x * np.sin(x) + 6 * x ** 2 * np.cos(x) - x ** 3 * np.sin(x)) * v
     _close(hvp(x, v), expected, 1e-12)
     assert 'forward over reverse' not in hvp.source
+
+
+# ---- sg.hessian: jacfwd of the gradient -------------------------------------------
+
+def gp_nll_det(theta, X, t):
+    """A GP's negative log likelihood, its log determinant from np.linalg.det (which has
+    a tangent rule, and its gradient's cofactor helper too)."""
+    ell = np.exp(theta[0])
+    noise = np.exp(theta[1])
+    d = X[:, None] - X[None, :]
+    K = np.exp(-0.5 * d ** 2 / ell ** 2) + noise * np.eye(len(X))
+    alpha = np.linalg.solve(K, t)
+    return 0.5 * t @ alpha + 0.5 * np.log(np.linalg.det(K))
+
+
+def _hessian_cases():
+    from test_jacobians import HESSIAN_CASES
+    cases = [case + (True,) for case in HESSIAN_CASES if case[0].__name__ != 'gp_nll']
+    gp = next(case for case in HESSIAN_CASES if case[0].__name__ == 'gp_nll')
+    # (np.linalg.slogdet has no tangent rule: its Hessian is reverse over reverse)
+    return cases + [gp + (False,), (gp_nll_det, gp[1], True)]
+
+
+@pytest.mark.parametrize('f, args, forward', _hessian_cases(),
+                         ids=['logistic', 'mlp', 'gp_slogdet', 'gp_det'])
+def test_hessian_is_jacfwd_of_the_gradient(f, args, forward):
+    autograd = pytest.importorskip('autograd')
+    from test_jacobians import with_autograd
+    hessian = sg.hessian(f)
+    got = hessian(*args)
+    np.testing.assert_allclose(got, autograd.hessian(with_autograd(f))(*args),
+                               rtol=1e-8, atol=1e-10)
+    source = hessian.source_for(*args)
+    assert ('Jacobian (forward mode) of grad_' in source) == forward
+    assert ('for k in range(n):' in source)
+
+
+@pytest.mark.parametrize('f, args, wrt, _', LOOP_CASES, ids=LOOP_IDS)
+def test_hessian_through_loops(f, args, wrt, _):
+    k = wrt[0] if isinstance(wrt, tuple) else wrt
+    hessian = sg.hessian(f, wrt=k)
+    _close(hessian(*args), sg.jacrev(sg.grad(f, wrt=k), wrt=k)(*args), 1e-10)
+    assert 'Jacobian (forward mode) of grad_' in hessian.source_for(*args)
+
+
+def test_the_docs_section_runs(tmp_path, monkeypatch):
+    import pathlib
+    import runpy
+    text = (pathlib.Path(__file__).parent.parent / 'docs' / 'derivatives.md').read_text()
+    section = text.split('## Forward over reverse: jvp of a gradient, hvp, hessian')[1] \
+        .split('\n## ')[0]
+    blocks = re.findall(r'```python\n(.*?)```', section, re.S)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / 'forward_over_reverse_examples.py'
+    path.write_text('\n'.join(blocks))
+    runpy.run_path(str(path))
