@@ -440,3 +440,11 @@ def test_the_docs_section_runs(tmp_path, monkeypatch):
     path = tmp_path / 'forward_over_reverse_examples.py'
     path.write_text('\n'.join(blocks))
     runpy.run_path(str(path))
+
+
+def test_a_write_into_zeros_made_for_a_tangent():
+    A, r, v = RNG.standard_normal((2, 3)), RNG.standard_normal(3), RNG.standard_normal(3)
+    hvp = sg.hvp(programs.written_row, wrt=1)
+    _close(hvp(A, r, v), _reverse_over_reverse_hvp(programs.written_row, (A, r), 1, v), 1e-12)
+    assert re.search(r'\n    (\w+) = np\.zeros_like\(y1\)\n    \1\[0, \[0, 0\]\] = v\[:2\]',
+                     hvp.source_for(A, r, v))
