@@ -448,3 +448,14 @@ def test_a_write_into_zeros_made_for_a_tangent():
     _close(hvp(A, r, v), _reverse_over_reverse_hvp(programs.written_row, (A, r), 1, v), 1e-12)
     assert re.search(r'\n    (\w+) = np\.zeros_like\(y1\)\n    \1\[0, \[0, 0\]\] = v\[:2\]',
                      hvp.source_for(A, r, v))
+
+
+def test_an_attribute_written_into_an_object_without_a_tangent():
+    # forward mode refuses it at the line (a LookupError: no zero tangent of an object
+    # to assign into), so hvp is reverse over reverse there
+    x, v = RNG.standard_normal(3), RNG.standard_normal(3)
+    state = programs.State(RNG.standard_normal(3))
+    expected = VjpFunction(sg.grad(programs.with_state), 0)(x, state, cotangent=v)
+    hvp = sg.hvp(programs.with_state)
+    _close(hvp(x, state, v), expected, 1e-12)
+    assert 'forward over reverse' not in hvp.source_for(x, state, v)

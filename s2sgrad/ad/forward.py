@@ -20,7 +20,7 @@ from ..errors import TransformError, no_tangent_error
 from ..ir import prims
 from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in
 from ..rules import registry, template
-from ..runtime import helpers
+from ..runtime import helpers, objects
 from .activity import activity, blocks_gradient
 from .sweep import prim_name
 from .tangent_tapes import TangentTapes, refuse_schedule
@@ -145,6 +145,11 @@ class Forward:
         gradient = registry.lookup(op.prim)
         if rule is None or (rule.kind != 'template' and gradient is None):
             raise no_tangent_error(prim_name(op), op.origin)
+        if op.prim is objects._sg_with_attribute and self.of(op.args[0]) is None:
+            # (an object's zero tangent would be a gradient's dict by attribute, which
+            # is no object to assign into)
+            raise no_tangent_error('an attribute assignment into an object without a '
+                                   'tangent', op.origin)
         start = len(self.builder.block.ops)
         with self.emitting(op.origin):
             if gradient is not None:        # its static arguments checked (out=None, ...)
