@@ -79,16 +79,20 @@ def no_gradient_error(name, origin):
     return _no_rule_error('gradient', name, origin, 'xs to ys', 'register_gradient')
 
 
+class NoTangentRule(LookupError):
+    """Forward mode met an operation with no tangent rule (a LookupError)."""
+
+
 def no_tangent_error(name, origin):
     """The `LookupError` for an operation forward mode meets with no tangent rule."""
     return _no_rule_error('tangent (forward-mode) rule', name, origin,
-                          'the primals to the output', 'register_tangent')
+                          'the primals to the output', 'register_tangent', NoTangentRule)
 
 
-def _no_rule_error(rule, name, origin, path, register):
+def _no_rule_error(rule, name, origin, path, register, kind=LookupError):
     where = f' at {origin.long}' if origin else ''
     text = f'\n    {origin.text.strip()}' if origin and origin.text else ''
-    error = LookupError(
+    error = kind(
         f'No {rule} defined for operation {name!r}{where}: it lies on the '
         f'path from {path}. Register one with @s2sgrad.{register}, '
         f'or wrap the value in s2sgrad.stop_gradient.{text}')

@@ -1,5 +1,6 @@
 """Forward mode: `jvp(f, primals, tangents) -> (out, tangent_out)` and the generated
 function behind it (`jvp_function(f)`: `.source`, `.graph`, `.export(path)`)."""
+import inspect
 import weakref
 
 import numpy as np
@@ -27,7 +28,8 @@ class JvpFunction(GraphFunction):
 
     def __init__(self, target, active=None, complex_values=False):
         self.target = target if isinstance(target, GraphFunction) else graph(target)
-        self.signature = self.target.signature
+        # (a JvpFunction's own forward mode, a third derivative, takes what its code takes)
+        self.signature = getattr(self.target, 'code_signature', self.target.signature)
         self.__name__ = self.__qualname__ = 'jvp_' + self.target.__name__.replace('<', '') \
             .replace('>', '')
         self.__doc__ = None
@@ -42,6 +44,14 @@ class JvpFunction(GraphFunction):
     def _compile(self):
         return compiler.transform_jvp(self.target.graph, self.__name__, self.active,
                                       self.complex_values)
+
+    @property
+    def code_signature(self):
+        """The parameters of the generated code (every argument given a tangent): the
+        primals, then a tangent for each."""
+        params = [p.replace(default=p.empty, kind=p.POSITIONAL_OR_KEYWORD)
+                  for p in self.signature.parameters.values()]
+        return inspect.Signature(params + [p.replace(name='d' + p.name) for p in params])
 
     def _forget(self):
         self._compiled = None

@@ -1,5 +1,4 @@
-"""The usual transforms built on reverse mode: `vjp`, `jacrev` (= `jacobian`),
-`hessian` and `hvp`.
+"""The usual transforms built on reverse mode: `vjp` and `jacrev` (= `jacobian`).
 
 Each is a gradient function (api.GradFunction: its specialisations per call,
 `.source`, `source_for(*args)`, `.export(path)`) whose adjoint is not the
@@ -13,9 +12,9 @@ plain gradient (compiler.transform_grad's `adjoint`):
   the adjoint reads the forward's values, so only the adjoint is repeated.
   An (m,) output costs one forward and m adjoint passes, whatever wrt holds
   (each pass gives a row of every argument's Jacobian; a dict argument's
-  leaves are arguments of their own);
-* hessian: jacrev of the gradient (reverse over reverse, for now);
-* hvp: the gradient of <grad f, v>, one reverse-over-reverse pass, no Hessian.
+  leaves are arguments of their own).
+
+(`hessian` and `hvp`, transforms of a gradient, are second_order.py's.)
 """
 import inspect
 import types
@@ -25,8 +24,8 @@ import numpy as np
 from .ad import site
 from .ad.interface import gradients
 from .analyses.leaves import ITEM, Container, Leaf
-from .api import GradFunction, _takes_extras, annotate, entry, grad
-from .arguments import bind_arguments, defined_at
+from .api import GradFunction, _takes_extras, annotate, entry
+from .arguments import defined_at
 from .bound import is_bound_method
 from .compiler import transform_grad
 from .errors import TransformError
@@ -230,6 +229,7 @@ class JacobianFunction(_Transformed):
 
     adjoint = _OneHotSeeds()
     prefix = 'jacrev_'
+    dict_refusal = None     # (a dict passed by position is taken: a dict of Jacobians)
 
     def _check_arguments(self, args, kwargs=None):
         """Each differentiated argument is an array or a float, or a dict of them (and
@@ -244,7 +244,7 @@ class JacobianFunction(_Transformed):
             flat = type(arg) is dict and all(
                 type(k) is str and isinstance(v, (float, int, np.number, np.ndarray))
                 for k, v in arg.items())
-            if flat and not kwargs and not isinstance(self, HessianFunction):
+            if flat and not kwargs and self.dict_refusal is None:
                 continue
             fn = self.target
             while isinstance(fn, GradFunction):
@@ -252,8 +252,7 @@ class JacobianFunction(_Transformed):
             raise TypeError(
                 f'{self.prefix.rstrip("_")}: argument {names[i]!r} of {fn.__name__} '
                 f'({defined_at(fn.python_function)}) is a {type(arg).__name__}' +
-                (': a Hessian w.r.t. a dict is not supported yet (sg.hvp takes one)'
-                 if isinstance(self, HessianFunction) else
+                (self.dict_refusal if self.dict_refusal is not None else
                  ': a Jacobian w.r.t. a dict needs every argument passed by position' if flat
                  else ': a Jacobian with respect to a container or an object other than a '
                       'dict of arrays with string keys is not supported yet; pass its arrays '
@@ -369,77 +368,4 @@ def jacrev(fn, wrt=0):
 jacobian = jacrev
 
 
-class _OfGradient:
-    """A transform of f's gradient w.r.t. one parameter (hessian, hvp): made from f
-    (or, for the classes of a call's objects, from that gradient itself)."""
-
-    def __init__(self, target, wrt, of_gradient=False):
-        if isinstance(wrt, (tuple, list)):
-            raise TypeError(f's2sgrad.{self.prefix.rstrip("_")}: wrt must be one parameter '
-                            f'(an int or a name) for now, not a tuple')
-        super().__init__(target if of_gradient else grad(target, wrt), wrt)
-        self.__name__ = self.__qualname__ = self.prefix + self.target.__name__[len('grad_'):]
-
-    def _with_classes(self, key):
-        return type(self)(self.target.for_classes(key), self.indices, of_gradient=True)
-
-
-class HessianFunction(_OfGradient, JacobianFunction):
-    """`hessian(f, wrt)`: the Jacobian of the gradient (reverse over reverse)."""
-
-    prefix = 'hessian_'
-
-
-def hessian(fn, wrt=0):
-    """The Hessian of fn (a scalar function) w.r.t. the parameter wrt, shape
-    x.shape + x.shape: the Jacobian of its gradient (reverse over reverse: one
-    forward, one reverse and x.size reverse passes over the gradient's code)."""
-    return HessianFunction(fn, wrt)
-
-
-class HvpFunction(_OfGradient, VjpFunction):
-    """`hvp(f, wrt)(*args, v)`: the vjp of f's gradient with cotangent v, which is
-    H v (H symmetric), the gradient of <grad f, v>.  v is positional where f's
-    parameters are all positional without defaults, else keyword-only."""
-
-    seed_name = 'v'
-    what = 'Hessian-vector product'
-    prefix = 'hvp_'
-
-    def _seed(self, signature):
-        seed = super()._seed(signature)
-        if all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty
-               for p in signature.parameters.values()):
-            seed = seed.replace(kind=seed.POSITIONAL_OR_KEYWORD)
-        return seed
-
-    def _call(self, args, kwargs):
-        args, kwargs = self._seed_by_name(args, kwargs)
-        bound = bind_arguments(self.signature, self.__name__, defined_at(
-            self.target.target.python_function), args, kwargs)
-        x = list(self.signature.parameters)[self.indices]
-        if x in bound.arguments and self.seed.name in bound.arguments:
-            _check_seed(bound.arguments[self.seed.name], bound.arguments[x],
-                         f'{self.__name__}(..., {self.seed.name})', f'argument {x!r}')
-        return super()._call(args, kwargs)
-
-    def source_for(self, *args, **kwargs):
-        args, kwargs = self._seed_by_name(args, kwargs)
-        return super().source_for(*args, **kwargs)
-
-    def _seed_by_name(self, args, kwargs):
-        """`hvp(f)(*args, v)`: v, the last positional argument, passed by name where
-        the generated code takes it keyword-only."""
-        if self.seed.kind is self.seed.KEYWORD_ONLY and args and self.seed.name not in kwargs:
-            return args[:-1], dict(kwargs, **{self.seed.name: args[-1]})
-        return args, kwargs
-
-
-def hvp(fn, wrt=0):
-    """`hvp(fn, wrt)(*args, v)`: the Hessian of fn w.r.t. wrt times v, as the
-    gradient of <grad fn, v> (one reverse pass over the gradient's code)."""
-    return HvpFunction(fn, wrt)
-
-
-__all__ = ['vjp', 'jacrev', 'jacobian', 'hessian', 'hvp', 'JacobianFunction',
-           'HessianFunction', 'VjpFunction', 'Vjp']
+__all__ = ['vjp', 'jacrev', 'jacobian', 'JacobianFunction', 'VjpFunction', 'Vjp']

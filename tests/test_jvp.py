@@ -40,8 +40,8 @@ ROUNDED_TO_FLOAT32 = {'astype_round_trip'}
 
 def dotted(fn, u):
     """`sum(u * fn(...))`: its gradient is J^T u (one function per arity: s2sgrad
-    reads the source of what it differentiates)."""
-    n = fn.__code__.co_argcount
+    reads the source of what it differentiates; an `sg.graph` function's own)."""
+    n = getattr(fn, 'python_function', fn).__code__.co_argcount
     if n == 1:
         def case(x):
             return np.sum(u * fn(x))
@@ -482,10 +482,8 @@ def _name(prim):
 
 
 # Functions with a gradient rule and no tangent rule yet: jvp through them is a
-# LookupError naming the function at the user's line.
-WITHOUT_TANGENT = {
-    # the gradient code's own accumulation (forward-over-reverse will need it)
-    's2sgrad.ir.prims.inplace_add'}
+# LookupError naming the function at the user's line.  (None now.)
+WITHOUT_TANGENT = set()
 
 
 def test_tangent_coverage_report(capsys):

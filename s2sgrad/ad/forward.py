@@ -20,10 +20,10 @@ from ..errors import TransformError, no_tangent_error
 from ..ir import prims
 from ..ir.nodes import Block, Const, If, Loop, Pack, Value, values_in
 from ..rules import registry, template
-from ..runtime import helpers, tangents
+from ..runtime import helpers, objects, tangents
 from .activity import activity, blocks_gradient
-from .revolve import OFFERS
 from .sweep import prim_name
+from .tangent_tapes import TangentTapes, refuse_schedule
 from .terms import grad_hint
 
 
@@ -70,6 +70,7 @@ class Forward:
         self.varied = varied & useful
         self.code = TangentCode('tangents', [], list(seeds))
         self.producer = {}
+        self.tapes = TangentTapes(self)
 
     @contextlib.contextmanager
     def emitting(self, origin=None):
@@ -120,15 +121,12 @@ class Forward:
                 self.branch(op)
             elif isinstance(op, Loop):
                 self.loop(op)
+            elif self.tapes.handles(op):
+                self.tapes.op(op)
             else:
+                refuse_schedule(self, op)
                 wanted = any(v in self.tangent for v in op.inputs()) and \
                     any(o in self.varied for o in op.outputs)
-                if op.prim in OFFERS and any(v in self.tangent for v in op.inputs()):
-                    raise TransformError('forward mode through the gradient of a loop '
-                                         'checkpointed with sg.checkpointed(...) is not '
-                                         'supported yet (its states come back from the '
-                                         'schedule, which no tangent flows through)',
-                                         op.origin)
                 if wanted and op.prim in WRITES:
                     # a write's tangent first: the tangents folded into it (written
                     # into its statement) read the values before the write, as made
@@ -152,6 +150,11 @@ class Forward:
         gradient = registry.lookup(op.prim)
         if rule is None or (rule.kind != 'template' and gradient is None):
             raise no_tangent_error(prim_name(op), op.origin)
+        if op.prim is objects._sg_with_attribute and self.of(op.args[0]) is None:
+            # (an object's zero tangent would be a gradient's dict by attribute, which
+            # is no object to assign into)
+            raise no_tangent_error('an attribute assignment into an object without a '
+                                   'tangent', op.origin)
         start = len(self.builder.block.ops)
         with self.emitting(op.origin):
             if gradient is not None:        # its static arguments checked (out=None, ...)
@@ -209,7 +212,8 @@ class Forward:
         dtype = template.bind(gradient, op, prim_name(op)).get('dtype')   # (any position)
         if isinstance(dtype, Const) and not _inexact(dtype.value):
             return [None]
-        args, kwargs = self.substituted(gradient, op, lambda slot: True, rule.constant)
+        args, kwargs = self.substituted(gradient, op, lambda slot: True, rule.constant,
+                                        rule.shape_only)
         tangents = self.emit_like(op, args, kwargs)
         if dtype is None or isinstance(dtype, Const):
             return tangents
@@ -219,10 +223,11 @@ class Forward:
     def multilinear(self, rule, gradient, op):
         """Sum over the differentiable inputs with a tangent: the op, that one replaced."""
         terms = []
-        for place, operand in self.slots(gradient, op):
+        for place, operand in self.slots(gradient, op, rule.shape_only):
             if self.of(operand) is None:
                 continue
-            args, kwargs = self.substituted(gradient, op, lambda p, place=place: p == place)
+            args, kwargs = self.substituted(gradient, op, lambda p, place=place: p == place,
+                                            ignored=rule.shape_only)
             terms.append(self.emit_like(op, args, kwargs)[0])
         return [self.total(terms, op)]
 
@@ -303,14 +308,15 @@ class Forward:
                 found.append((('kwarg', key), operand))
         return found
 
-    def substituted(self, gradient, op, chosen, constant=()):
-        """The op's operands with the chosen differentiable ones replaced by tangents."""
+    def substituted(self, gradient, op, chosen, constant=(), ignored=()):
+        """The op's operands with the chosen differentiable ones replaced by tangents
+        (not the `constant` ones, refused if varying, nor the `ignored` ones)."""
         varying = [name for name in constant
                    if self.of(template.bind(gradient, op, prim_name(op)).get(name)) is not None]
         if varying:
             raise no_tangent_error(f'{prim_name(op)} with a varying {varying[0]}', op.origin)
         args, kwargs = list(op.args), dict(op.kwargs)
-        for place, operand in self.slots(gradient, op, constant):
+        for place, operand in self.slots(gradient, op, tuple(constant) + tuple(ignored)):
             if not chosen(place):
                 continue
             where, key = place
@@ -388,10 +394,12 @@ class Forward:
         tphis = [Value(grad_hint(op.phis[i]), op.origin) for i in wanted]
         for i, t in zip(wanted, tphis):
             self.tangent[op.phis[i]] = t
+        ttargets = self.tapes.targets(op)       # (a reverse loop walking tangent tapes)
         cond_block, _ = self.block(op.cond_block.ops, [])
         body, tnexts = self.block(op.body.ops, [op.nexts[i] for i in wanted])
         touts = [Value(grad_hint(op.outputs[i]), op.origin) for i in wanted]
-        region = Loop(op.kind, op.iterable, op.targets, op.phis + tphis, op.inits + tinits,
+        region = Loop(op.kind, op.iterable, op.targets + ttargets, op.phis + tphis,
+                      op.inits + tinits,
                       op.nexts + tnexts, cond_block, op.cond, body, op.outputs + touts,
                       op.exit, op.origin)
         self.builder.append(region)

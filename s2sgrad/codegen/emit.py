@@ -65,7 +65,7 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False, inplace=None
     folds = folds if folds is not None else fold.plan(graph)
 
     def build():
-        plan = folds.after_inplace(inplace.into, big)
+        plan = folds.after_inplace(inplace.into, big, inplace.in_place)
         emitter = _Emitter(graph, aliases, reserved, floats, plan, inplace.in_place)
         return emitter.build(docstring), emitter.notes, emitter
 

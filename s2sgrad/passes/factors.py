@@ -10,6 +10,7 @@ from ..analyses.dtypes import Dtypes
 from ..ir.nodes import Const, Op, Value, blocks_in, walk
 from .adjoint_ops import (adjoint_producers, apply_renames, elementwise_with, inexact,
                           is_number, is_product, reader_map, value_and_factor)
+from .simplify import has_effect
 
 
 def negate_after_sums(graph, uses):
@@ -66,9 +67,9 @@ def negations_into_sums(graph, uses):
 
 def _live(readers, uses):
     """The readers (None: anything) but those whose results nothing reads (left so by a
-    rewrite: dead code goes later)."""
+    rewrite: dead code goes later); one with an effect (a push on a tape) is live."""
     return readers if readers is None else \
-        [r for r in readers if any(uses.get(out, []) != [] for out in r.outputs)]
+        [r for r in readers if has_effect(r) or any(uses.get(out, []) != [] for out in r.outputs)]
 
 
 def double_repeated_terms(graph, samples):

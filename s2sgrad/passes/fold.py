@@ -30,20 +30,24 @@ class FoldPlan:
     function's result) or a slot `(kind, region)` (a branch's result `'phi'`, a
     loop's condition `'cond'`, next value `'next'`, exit test `'exit'`).
     """
-    __slots__ = ('defs', 'uses', 'return_origin', 'inplace', 'big', '_folds')
+    __slots__ = ('defs', 'uses', 'return_origin', 'inplace', 'big', 'writes_in_place',
+                 '_folds')
 
-    def __init__(self, defs, uses, return_origin, inplace=None, big=frozenset()):
+    def __init__(self, defs, uses, return_origin, inplace=None, big=frozenset(),
+                 writes_in_place=frozenset()):
         self.defs = defs
         self.uses = uses
         self.return_origin = return_origin
         self.inplace = inplace or {}    # op -> index of the operand its result is written into
         self.big = big                  # values known to be big arrays
+        self.writes_in_place = writes_in_place    # SETITEM / LIST_APPEND ops done in place
         self._folds = {}
 
-    def after_inplace(self, inplace, big):
-        """The plan once results are written into operands (`inplace`) and big
-        arrays (`big`) are known: the same definitions and uses."""
-        return FoldPlan(self.defs, self.uses, self.return_origin, inplace, big)
+    def after_inplace(self, inplace, big, writes_in_place=frozenset()):
+        """The plan once results are written into operands (`inplace`), big arrays
+        (`big`) and the writes done in place are known: the same definitions and uses."""
+        return FoldPlan(self.defs, self.uses, self.return_origin, inplace, big,
+                        writes_in_place)
 
     def folds(self, v):
         """Is `v` a temporary computed right into its single use?"""
@@ -70,6 +74,8 @@ class FoldPlan:
             return False        # computed on its own, so that the result can go into it
         if isinstance(user, Op) and user.prim is prims.SETITEM and user.args[0] is v:
             return False        # written into (in place, or a copy of it): its own line
+        if user in self.writes_in_place and user.args[0] is v:
+            return False        # (`_zero[i] = t` in place: the array needs its name)
         if not (isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op)
                 and info(op.prim).folds and user_block is block):
             return False

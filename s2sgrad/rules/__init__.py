@@ -22,7 +22,8 @@ FAMILIES = (('elementwise', 'numpy'), ('reductions', 'numpy'), ('products', 'num
             ('special', 'scipy.special'), ('polynomial', 'numpy'),
             ('tangents_elementwise', 'numpy'), ('tangents_linear', 'numpy'),
             ('tangents_reductions', 'numpy'), ('tangents_linalg', 'numpy'),
-            ('tangents_special', 'scipy.special'), ('tangents_polynomial', 'numpy'))
+            ('tangents_special', 'scipy.special'), ('tangents_polynomial', 'numpy'),
+            ('tangents_adjoint', 'numpy'))
 
 _pending = dict.fromkeys(FAMILIES)  # in order; a family leaves it once imported
 _loading = threading.RLock()        # a lookup in another thread waits for a family half loaded

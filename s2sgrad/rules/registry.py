@@ -247,7 +247,9 @@ class TangentRule:
     the sum over the inputs with a tangent of the op with that one replaced;
     `diagonal`: elementwise (its Jacobian in each input is diagonal, so equal to
     its transpose): the gradient rule applied to the input's tangent is the
-    tangent.
+    tangent.  `shape_only`: inputs the gradient rule lists whose values the
+    function reads only for their shapes (a gradient helper's `a` in
+    `_sg_matmul_lhs_grad(dy, a, b)`): they take no tangent, varying or not.
     """
     prim: object
     kind: str
@@ -257,6 +259,7 @@ class TangentRule:
     skips_nan: bool = False     # a reduction over the elements that are not NaN
     full_shape: bool = False    # a template whose tangent has the output's shape always
     options: object = None  # a reduction's template for its other differentiable inputs
+    shape_only: tuple = ()      # inputs read for their shapes only: no tangent
     unsupported = {}        # (the gradient rule's are checked: template.bind)
 
     @functools.cached_property
@@ -269,7 +272,7 @@ _tangents = {}
 
 
 def register_tangent(*prims, kind='template', multi_output=False, constant=(),
-                     skips_nan=False, full_shape=False, options=None):
+                     skips_nan=False, full_shape=False, options=None, shape_only=()):
     """Define the tangent (forward-mode derivative) of each of `prims`.
 
     As a decorator (`kind='template'`, the default) on `fn(dx, y, *inputs)`;
@@ -284,6 +287,8 @@ def register_tangent(*prims, kind='template', multi_output=False, constant=(),
     `fn(doptions, y, *inputs)` of the tangent the reduction's other differentiable
     inputs add (initial=, weights=), `doptions` their tangents in the gradient
     rule's order (None where one has none); without it, one that varies is refused.
+    `shape_only`: inputs the gradient rule counts as differentiable whose values
+    are read for their shapes only.
     """
     if kind not in TANGENT_KINDS:
         raise ValueError(f'register_tangent: kind must be one of {TANGENT_KINDS}')
@@ -291,7 +296,8 @@ def register_tangent(*prims, kind='template', multi_output=False, constant=(),
     def store(fn):
         for prim in prims:
             _tangents[_key(prim)] = TangentRule(prim, kind, fn, multi_output, tuple(constant),
-                                                skips_nan, full_shape, options)
+                                                skips_nan, full_shape, options,
+                                                tuple(shape_only))
         return fn
     if kind == 'template':
         return store

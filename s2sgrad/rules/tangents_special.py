@@ -2,6 +2,7 @@
 gradient rule applied to the tangent (rules/tangents_elementwise.py says why)."""
 import numpy as np
 
+from ..runtime.special import _sg_betainc_dab, _sg_gammainc_da
 from .registry import register_tangent
 
 try:
@@ -17,7 +18,9 @@ if special is not None:
         special.y1, special.yn, special.i0, special.i1, special.iv, special.ive, special.erf,
         special.erfc, special.erfinv, special.erfcinv, special.logit, special.expit,
         special.multigammaln,
-        kind='diagonal')
+        # (the derivatives in a and b their gradient rules call: elementwise too)
+        _sg_betainc_dab, _sg_gammainc_da, kind='diagonal')
+
     def logsumexp_options_tangent(dx, y, a, axis=None, b=None, keepdims=False,
                                   return_sign=False):
         # log sum(b exp(a)): the weights' tangents times exp(a - y)

@@ -10,6 +10,8 @@ gradient along a random direction.  s2sgrad is asked for
   through ``sg.gradients`` inside a graph body;
 * each called as the program's caller does (``Program.keywords``: the last
   parameters by keyword);
+* for the programs whose second order is checked (``sg.grad`` of ``sg.grad``),
+  ``sg.hvp`` along ones (forward over reverse) against that second-order gradient;
 * the same ``value_and_grad`` again with arrays of other sizes (``SECOND_SIZES``:
   the same ranks and unit dimensions), where Python runs the program at those
   sizes: the specialisation made for the first call must serve them too;
@@ -528,7 +530,25 @@ def _second_order(program, module, args, rng):
         return float(sum(np.sum(g) for g in paired(first(*a), a[index]) if g is not None))
     direction = Directional(summed, args, [index], rng)
     direction.check(direction.projection([analytic]), 'second-order gradient')
+    _hvp_agrees(program, module, args, index, analytic)
     return 'right'
+
+
+def _hvp_agrees(program, module, args, index, second):
+    """sg.hvp along ones (forward over reverse) is the second-order gradient just
+    checked (the gradient of the sum of the gradient, H 1: H is symmetric), for an
+    x that is an array or a float."""
+    x = args[index]
+    if not (type(x) is float or isinstance(x, np.ndarray) and x.dtype.kind == 'f'):
+        return
+    try:
+        product = sg.hvp(module.program, wrt=program.params[index])(
+            *args, np.ones_like(x) if isinstance(x, np.ndarray) else 1.0)
+    except DOCUMENTED as exc:
+        if classify_error(exc, module.__file__, program.source.count('\n') + 1)[0] == 'refused':
+            return
+        raise
+    check_value(product, second, 'sg.hvp (forward over reverse)')
 
 
 def _specialisations(gradient):
