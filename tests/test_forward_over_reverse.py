@@ -451,11 +451,14 @@ def test_a_write_into_zeros_made_for_a_tangent():
 
 
 def test_an_attribute_written_into_an_object_without_a_tangent():
-    # forward mode refuses it at the line (a LookupError: no zero tangent of an object
-    # to assign into), so hvp is reverse over reverse there
+    # the object's zero tangent is an object of its class (runtime/tangents.py), into
+    # which the attribute's tangent is assigned: forward over reverse
     x, v = RNG.standard_normal(3), RNG.standard_normal(3)
     state = programs.State(RNG.standard_normal(3))
     expected = VjpFunction(sg.grad(programs.with_state), 0)(x, state, cotangent=v)
     hvp = sg.hvp(programs.with_state)
     _close(hvp(x, state, v), expected, 1e-12)
-    assert 'forward over reverse' not in hvp.source_for(x, state, v)
+    assert 'forward over reverse' in hvp.source_for(x, state, v)
+    x2, state2 = RNG.standard_normal(3), programs.State(RNG.standard_normal((2, 3)))
+    _close(hvp(x2, state2, v), VjpFunction(sg.grad(programs.with_state), 0)(
+        x2, state2, cotangent=v), 1e-12)

@@ -150,11 +150,6 @@ class Forward:
         gradient = registry.lookup(op.prim)
         if rule is None or (rule.kind != 'template' and gradient is None):
             raise no_tangent_error(prim_name(op), op.origin)
-        if op.prim is objects._sg_with_attribute and self.of(op.args[0]) is None:
-            # (an object's zero tangent would be a gradient's dict by attribute, which
-            # is no object to assign into)
-            raise no_tangent_error('an attribute assignment into an object without a '
-                                   'tangent', op.origin)
         start = len(self.builder.block.ops)
         with self.emitting(op.origin):
             if gradient is not None:        # its static arguments checked (out=None, ...)
