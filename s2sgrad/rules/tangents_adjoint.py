@@ -22,8 +22,9 @@ from .registry import register_tangent, same
 
 register_tangent(
     # sums back to a shape, casts, and the shapes of gradients
-    helpers._sg_unbroadcast, helpers._sg_cast_like, helpers._sg_cast_gradient,
-    helpers._sg_if_inexact, helpers._sg_array_grad, helpers._sg_trace_grad,
+    helpers._sg_unbroadcast, helpers._sg_broadcast_back, helpers._sg_cast_like,
+    helpers._sg_cast_gradient, helpers._sg_if_inexact, helpers._sg_array_grad,
+    helpers._sg_trace_grad,
     helpers._sg_split_like, helpers._sg_unstack, helpers._sg_diff_adjoint,
     helpers._sg_scalar_spacing, construction._sg_rollaxis_back, construction._sg_split_stacked,
     construction._sg_repeat_sum, construction._sg_tile_sum, construction._sg_diag_adjoint,
