@@ -21,7 +21,8 @@ _NO_RULE = {prims.ALIAS, prims.GATE,        # ad/reverse.py passes their gradien
             helpers._sg_list_entries,       # emitted by the AD in adjoints only
             containers._sg_dict_entries, containers._sg_items_grad,
             containers._sg_values_grad, containers._sg_dict_of_grad,
-            containers._sg_items_grad_grad, containers._sg_values_grad_grad}
+            containers._sg_items_grad_grad, containers._sg_values_grad_grad,
+            helpers._sg_broadcast_like}     # emitted by forward mode only (a tangent)
 
 
 def _signature(fn):
