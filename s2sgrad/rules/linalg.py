@@ -217,7 +217,8 @@ def norm_kind(ord, axis):
 def norm_grad(dy, y, x, ord=None, axis=None, keepdims=False):
     """Vectors: ord None, 2, 1, inf, -inf, 0, any p; matrices: None, 'fro', 'nuc', 2,
     -2, 1, -1, inf, -inf; axis, keepdims.  Gradient 0 at x == 0, sign(0) = 0, ties
-    share; ord=-1 or -2 without axis= is refused (vector or matrix norm?)."""
+    share; ord=-1 or -2 without axis= is refused (vector or matrix norm?).  Complex
+    x: the conjugate of each (abs's convention)."""
     # The norm's kind follows from ord and axis when the code is transformed;
     # without axis=, ord 1, 2, inf, -inf apply to the column a vector makes.
     kind = norm_kind(ord, axis)

@@ -219,7 +219,7 @@ def var_adjoint(g, a, axis, ddof, keepdims, where, mean):
 @register_gradient(np.var, unsupported={'out': None})
 def var_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
              where=True, mean=None, correction=None):
-    # 2 (a - mean) / (N - ddof) (correction= is ddof's other name); where= leaves
+    # 2 conj(a - mean) / (N - ddof) (correction= is ddof's other name); where= leaves
     # elements out; a mean= passed in is used as NumPy uses it (NumPy requires it to
     # be the mean of a, where its own gradient is zero)
     if constant(correction) is not None:
