@@ -23,6 +23,8 @@ VECTOR = {
     'norm_ord_half': lambda x: np.linalg.norm(np.fft.fft(x) + 1j, 0.5, axis=-1),
     'norm_of_product': lambda x: np.linalg.norm(np.exp(1j * x) * x),
     'std_of_product': lambda x: np.std(np.fft.fft(x) * x),
+    'std_of_exp_product': lambda x: np.std(np.exp(1j * x) * x),
+    'var_of_exp_product': lambda x: np.var(np.exp(1j * x) * x, ddof=1),
 }
 
 MATRIX = {
