@@ -58,6 +58,7 @@ import numpy as np
 
 from .ad import forward, reverse, site
 from .analyses.dtypes import Dtypes
+from .analyses.leaves import Container, Leaf
 from .analyses.shapes import ShapeClasses
 from .codegen import emit as codegen
 from .codegen.loader import file_name, load
@@ -121,7 +122,8 @@ class Compiled:
             folds, self.folds = self.folds, None        # (the source keeps what it needs)
             return codegen.emit(self.graph, aliases, reserved=_reserved(self.graph),
                                 docstring=self.docstring, floats=self.specialisation.floats,
-                                inplace=self.inplace_plan, big=self.big, folds=folds)
+                                inplace=self.inplace_plan, big=self.big, folds=folds,
+                                argument_kinds=_argument_kinds(self.graph, self.specialisation))
 
     @functools.cached_property
     def function(self):
@@ -537,6 +539,20 @@ def _most_elements(shapes):
     """The most elements of an array whose shape is known."""
     return max((math.prod(c) for c in shapes.classes.values() if isinstance(c, tuple)),
                default=0)
+
+
+def _argument_kinds(graph, specialisation):
+    """Parameter -> list or np.ndarray, where the call's arguments tell (codegen copies
+    a list passed in as a list before assigning an item of it)."""
+    samples = specialisation.samples or {}
+    kinds = {}
+    for param in graph.params:
+        if isinstance(samples.get(param.value), np.ndarray):
+            kinds[param.value] = np.ndarray
+        container = samples.get(Leaf(param.value, ()))
+        if isinstance(container, Container) and container.kind is list:
+            kinds[param.value] = list
+    return kinds
 
 
 def _reserved(graph):

@@ -50,7 +50,7 @@ class Generated:
 
 
 def emit(graph, aliases, reserved=(), docstring=None, floats=False, inplace=None,
-         big=frozenset(), folds=None):
+         big=frozenset(), folds=None, argument_kinds=None):
     """Generate the source of `graph` as a Python function definition.
 
     `floats`: every value is a Python float (a specialisation for such calls):
@@ -60,13 +60,15 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False, inplace=None
     arrays (released once dead, computed on their own to be written into).
     Temporaries fold into their single use by the fold plan (passes.fold) once
     those are known: `folds`, the plan the in-place pass read, or one made here.
+    `argument_kinds`: parameter -> list or np.ndarray, where a call's arguments tell.
     """
     inplace = inplace if inplace is not None else InplacePlan()
     folds = folds if folds is not None else fold.plan(graph)
 
     def build():
         plan = folds.after_inplace(inplace.into, big, inplace.in_place)
-        emitter = _Emitter(graph, aliases, reserved, floats, plan, inplace.in_place)
+        emitter = _Emitter(graph, aliases, reserved, floats, plan, inplace.in_place,
+                           argument_kinds or {})
         return emitter.build(docstring), emitter.notes, emitter
 
     tree, notes, emitter = build()
@@ -76,8 +78,9 @@ def emit(graph, aliases, reserved=(), docstring=None, floats=False, inplace=None
 
 
 class _Emitter(Statements, Expressions):
-    def __init__(self, graph, aliases, reserved, floats, folds, in_place):
+    def __init__(self, graph, aliases, reserved, floats, folds, in_place, argument_kinds):
         self.graph = graph
+        self.argument_kinds = argument_kinds
         self.floats = floats
         # Names (hygiene): `taken` holds every name the function binds -- its
         # parameters, its values' names, and the globals Spelling binds (the two

@@ -9,9 +9,14 @@ import numpy as np
 
 from ..ir import prims
 from ..ir.nodes import Const, Op, Pack, Value, values_in
+from ..runtime import containers, helpers
 from ..passes.fold import is_operator
 from ..passes.simplify import has_effect
 from .expressions import BINOPS, LOAD, STORE, parse
+
+# what may give a list passed in (no op: an argument, a loop's or if's result)
+_MAY_READ_A_LIST = object()
+_READS = (_MAY_READ_A_LIST, prims.GETITEM, getattr, containers._sg_field, containers._sg_get)
 
 
 class Statements:
@@ -130,8 +135,15 @@ class Statements:
             self.share_name(op.output, base)
             stmts = []
         else:
-            copier = parse('list') if base in self.graph.lists else \
-                parse(self.spell.path(np.copy))        # (np.copy would make a list an array)
+            # (np.copy would make a list an array): list() of a known list, np.copy of
+            # an array made here or passed in as one, else a copy that tells at run time
+            if base in self.graph.lists or self.argument_kinds.get(base) is list:
+                copier = parse('list')
+            elif self.argument_kinds.get(base) is np.ndarray or base in self.defs and \
+                    getattr(self.defs[base][0], 'prim', _MAY_READ_A_LIST) not in _READS:
+                copier = parse(self.spell.path(np.copy))
+            else:
+                copier = parse(self.spell.path(helpers._sg_copy_to_write))
             copy = ast.Call(copier, [self.operand(base)], [])
             stmts = [ast.Assign([ast.Name(self.name(op.output), STORE)], copy)]
         target = ast.Subscript(ast.Name(self.name(op.output), LOAD),

@@ -12,7 +12,8 @@ class Context:
     __slots__ = ('inlining', 'loop_ids', 'tape_copies', 'lists', 'unrolled_calls',
                  'list_items', 'namespaces', 'memory', 'guards', 'parameters',
                  'whole', 'value_methods', 'writes_containers', 'classes', 'shared_objects',
-                 'versions', 'written', 'lowerings')
+                 'versions', 'written', 'lowerings', 'loop_objects',
+                 'one_object')
 
     def __init__(self):
         self.inlining = []
@@ -40,6 +41,10 @@ class Context:
         # in, and loop variables and if results holding only such (or their versions)
         self.versions = set()
         self.written = []               # objects an attribute assignment made a version of
+        # a loop variable holding an object -> the value it starts from: the same
+        # Python object, which names outside the loop (a caller's) still show
+        self.loop_objects = {}
+        self.one_object = {}    # a loop's output -> another output of it, the same object
         # every function lowering of this transformation (the caller's, the inlined
         # helpers', the closures'): an attribute assignment rebinds the object in each
         self.lowerings = []

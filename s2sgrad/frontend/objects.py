@@ -52,6 +52,7 @@ class ObjectLowering:
                     self.ctx.classes[phi] = tree
                 if self.is_version(init):
                     self.ctx.versions.add(phi)
+                    self.ctx.loop_objects[phi] = init
 
     def loop_classes(self, phis, nexts, outputs, node):
         """After a loop body: its objects keep their class trees; the loop's outputs too.
@@ -59,6 +60,7 @@ class ObjectLowering:
         the end of an iteration (not another value the name was rebound to)."""
         if self.ctx.classes is None:
             return
+        self.check_one_object(phis, nexts, outputs, node)
         for phi, nxt, out in zip(phis, nexts, outputs):
             tree = self.ctx.classes.get(phi)
             if self.class_of(nxt) != tree:
@@ -74,6 +76,46 @@ class ObjectLowering:
                     raise self.error(f'{phi.hint!r}: this loop assigns attributes of the object '
                                      f'it holds, then binds it to another value: not '
                                      f'followed', node)
+
+    def check_one_object(self, phis, nexts, outputs, node):
+        """Loop variables that start as one object whose attributes the body assigns
+        (through any of them) must end each iteration as one value: a write through
+        one was shown through all, which holds only while they are one object."""
+        groups = {}
+        for phi, nxt, out in zip(phis, nexts, outputs):
+            if phi in self.ctx.loop_objects:
+                groups.setdefault(id(self._first_value(phi)), []).append((phi, nxt, out))
+        one = self.ctx.one_object
+        for group in groups.values():
+            ends = {id(one.get(nxt, nxt)) for _, nxt, _ in group}
+            if len(ends) > 1 and any(phi in self.ctx.written for phi, _, _ in group):
+                raise self.error(f'{group[0][0].hint!r} is one object with other names here, '
+                                 f'this loop assigns its attributes, and one of the names is '
+                                 f'bound to another value in it: not followed', node)
+            if len(ends) == 1:
+                for _, _, out in group[1:]:
+                    one[out] = one.get(group[0][2], group[0][2])
+
+    def _first_value(self, value):
+        """The value before all loops that a loop variable holding an object started from."""
+        value = self.ctx.one_object.get(value, value)
+        while value in self.ctx.loop_objects:
+            value = self.ctx.loop_objects[value]
+            value = self.ctx.one_object.get(value, value)
+        return value
+
+    def values_of_object(self, obj):
+        """The values that are the object `obj` is: a loop variable's is the value it
+        started from, and that of the other loop variables that started from it (and
+        their loop's outputs)."""
+        same, grew = {obj}, True
+        while grew:
+            grew = False
+            for phi, init in (*self.ctx.loop_objects.items(), *self.ctx.one_object.items()):
+                if (phi in same) != (init in same):
+                    same.update((phi, init))
+                    grew = True
+        return same
 
     def merged_object(self, out, then, orelse):
         """After an if: the object a name holds on both paths (None: a path raised)."""
@@ -229,13 +271,17 @@ class ObjectLowering:
                              f'followed; assign to an attribute of the object passed in',
                              target)
         envs = [lowering.env for lowering in self.ctx.lowerings]
-        if any(isinstance(b, Pack) and _inside(b, obj) for env in envs for b in env.values()) \
-                or any(obj in items for items, _ in self.ctx.list_items.values()):
+        # a loop variable's object is also shown by the names (a caller's too) that
+        # show the value it started from: they see the write (and are carried)
+        same = self.values_of_object(obj)
+        if any(isinstance(b, Pack) and _inside(b, v) for env in envs for b in env.values()
+               for v in same) \
+                or any(v in items for items, _ in self.ctx.list_items.values() for v in same):
             raise self.error(f'{name!r} is also held in a list, tuple or dict here; '
                              f'assigning its attribute would change what that shows, '
                              f'which is not followed', target)
         attr = target.attr
-        self.ctx.written.append(obj)
+        self.ctx.written.extend(same)
         new = self.builder.emit(objects._sg_with_attribute, [obj, Const(attr), value], {},
                                 self.origin(target), name.lstrip('.'), temp=False)
         self.ctx.classes[new] = _assigned_tree(self.class_of(obj), attr, self.class_of(value))
@@ -243,7 +289,7 @@ class ObjectLowering:
         # every name showing the object sees the version, as all show one object in
         # Python: this function's, its callers' (and a closure's: read when called)
         for env in envs:
-            for holder in [n for n, b in env.items() if b is obj]:
+            for holder in [n for n, b in env.items() if isinstance(b, Value) and b in same]:
                 env[holder] = new
 
 

@@ -69,13 +69,17 @@ def plain_broadcasts(graph, lazy_shapes):
 def plain_returns(graph, samples, lazy_shapes):
     """sg.grad's `_sg_cast_like(d, x)` (ad/reverse.py) where the specialisation knows
     x: `d` itself where the cast would return it unchanged (x an array of rank 1 or
-    more, d surely a new array of x's shape and dtype), `float(d)` for a Python
+    more, d surely a new array of x's shape and dtype -- an unknown dtype is x's
+    only where no value can be complex), `float(d)` for a Python
     float x and a real d, `np.zeros_like(x)` / `0.0` where x has no gradient."""
     casts = adjoint_calls(graph, helpers._sg_cast_like)
     if not casts:
         return
     dtypes = Dtypes(graph.body.ops, samples)
     defs = definitions(graph)
+    # (ad/reverse.py checks the outputs where the function may make complex values:
+    # a complex gradient of a real x must then be cast to x's real dtype)
+    may_be_complex = bool(adjoint_calls(graph, helpers._sg_check_output))
     renamed = {}
     for op in casts:
         d, x = op.args
@@ -89,6 +93,7 @@ def plain_returns(graph, samples, lazy_shapes):
             if isinstance(d, Const) and d.value is None:
                 op.prim, op.args, op.style = np.zeros_like, [x], 'call'
             elif isinstance(d, Value) and lazy_shapes.get().same(d, x) and \
+                    (dtypes.dtype(d) is not None or not may_be_complex) and \
                     dtypes.dtype(d) == dtypes.dtype(x) and \
                     _dtype_exact(dtypes.dtype(x), samples) and owned(d, defs):
                 renamed[op.output] = d

@@ -217,18 +217,20 @@ def norm_kind(ord, axis):
 def norm_grad(dy, y, x, ord=None, axis=None, keepdims=False):
     """Vectors: ord None, 2, 1, inf, -inf, 0, any p; matrices: None, 'fro', 'nuc', 2,
     -2, 1, -1, inf, -inf; axis, keepdims.  Gradient 0 at x == 0, sign(0) = 0, ties
-    share; ord=-1 or -2 without axis= is refused (vector or matrix norm?)."""
+    share; ord=-1 or -2 without axis= is refused (vector or matrix norm?).  Complex
+    x: the conjugate of each (abs's convention)."""
     # The norm's kind follows from ord and axis when the code is transformed;
     # without axis=, ord 1, 2, inf, -inf apply to the column a vector makes.
     kind = norm_kind(ord, axis)
     g = unreduced(dy, axis, keepdims)
+    # conj(x) / |x| and conj(sign(x)) for complex x: the convention of abs_grad
     if kind == 'euclidean':
-        return g * x / nonzero(unreduced(y, axis, keepdims))
+        return g * np.conj(x) / nonzero(unreduced(y, axis, keepdims))
     if kind == 'abs_sum':
-        return g * np.sign(x)
+        return g * np.conj(np.sign(x))
     if kind == 'max_abs' or kind == 'min_abs':
         hit = np.abs(x) == unreduced(y, axis, keepdims)
-        return g * np.sign(x) * (hit / np.sum(hit, axis=axis, keepdims=True))
+        return g * np.conj(np.sign(x)) * (hit / np.sum(hit, axis=axis, keepdims=True))
     if kind == 'count':
         return None
     if kind == 'power':
@@ -236,7 +238,7 @@ def norm_grad(dy, y, x, ord=None, axis=None, keepdims=False):
         if ord < 1:
             # |x|^(p-1) is infinite at x == 0 for p < 1: 0 there, as sign(0)
             ratio = np.where(x == 0, 1.0, ratio)
-        return g * np.sign(x) * ratio ** (ord - 1)
+        return g * np.conj(np.sign(x)) * ratio ** (ord - 1)
     if kind == 'nuc' or kind == 'spectral' or kind == 'min_singular':
         if axis is None:
             return singular_norm_grad(g, unreduced(y, axis, keepdims), x, kind)
@@ -276,6 +278,8 @@ def singular_norm_grad(g, yb, m, kind, axes=None):
             hit = s == np.min(s, axis=-1, keepdims=True)
         share = hit / np.sum(hit, axis=-1, keepdims=True)
         direction = (u * np.expand_dims(share, -2)) @ vt
+    # d s = Re(u^H dm v): conj(u v^H) for complex m (the convention of abs_grad)
+    direction = np.conj(direction)
     if axes is not None:
         direction = _sg_axes_back(direction, axes)
     if kind == 'nuc':
@@ -296,7 +300,7 @@ def matrix_norm_grad(g, m, kind, rows, cols):
     else:
         hit = sums == np.min(sums, axis=across, keepdims=True)
     share = hit / np.sum(hit, axis=across, keepdims=True)
-    return g * np.sign(m) * share
+    return g * np.conj(np.sign(m)) * share
 
 
 # ---------------------------------------------------------- decompositions

@@ -200,25 +200,26 @@ def max_grad(dy, y, a, axis=None, out=None, keepdims=False, initial=None, where=
 
 
 def var_adjoint(g, a, axis, ddof, keepdims, where, mean):
-    """The gradient of np.var for the upstream gradient `g` (a template, inlined)."""
+    """The gradient of np.var for the upstream gradient `g` (a template, inlined):
+    2 conj(a - mean) / n, the complex convention of abs_grad (var is real)."""
     if constant(where) is True:
         n = np.size(a) / np.size(g)         # (a count at run time, where sizes vary)
         if constant(ddof) != 0:
             n = n - ddof
         if constant(mean) is None:
             mean = np.mean(a, axis=axis, keepdims=True)
-        return restore_reduced(g, a, axis, keepdims) * (a - mean) * (2.0 / n)
+        return restore_reduced(g, a, axis, keepdims) * np.conj(a - mean) * (2.0 / n)
     count = np.sum(np.broadcast_to(where, np.shape(a)), axis=axis, keepdims=True)
     if constant(mean) is None:
         mean = np.mean(a, axis=axis, keepdims=True, where=where)
-    g = restore_reduced(g, a, axis, keepdims) * (a - mean) * 2.0 / (count - ddof)
+    g = restore_reduced(g, a, axis, keepdims) * np.conj(a - mean) * 2.0 / (count - ddof)
     return np.where(where, g, 0.0)
 
 
 @register_gradient(np.var, unsupported={'out': None})
 def var_grad(dy, y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
              where=True, mean=None, correction=None):
-    # 2 (a - mean) / (N - ddof) (correction= is ddof's other name); where= leaves
+    # 2 conj(a - mean) / (N - ddof) (correction= is ddof's other name); where= leaves
     # elements out; a mean= passed in is used as NumPy uses it (NumPy requires it to
     # be the mean of a, where its own gradient is zero)
     if constant(correction) is not None:

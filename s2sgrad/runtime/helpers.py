@@ -260,6 +260,13 @@ def _sg_zero_at(g, index):
     return g
 
 
+def _sg_copy_to_write(x):
+    """A copy of `x` to assign an item of (`x[i] = v`), where x may be a list passed
+    in: a list's is a list (np.copy would make it an array, or fail where its items
+    differ in shape), any other's np.copy."""
+    return list(x) if type(x) is list else np.copy(x)
+
+
 def _sg_written_grad(dy, index, value):
     """The gradient of `value` in `x[index] = value`: `dy` at the places it filled,
     summed where it was broadcast.  Where an index array names an element twice,
