@@ -10,8 +10,9 @@ output is computed once (its shape sizes the Jacobian), then one pass per
 seed in a loop of the generated code (`_jacobian_columns`).  Both are
 templates lowered into the graph like user code; the docstring of the
 generated function says which ran for each argument, and why.  A tuple wrt
-gives a tuple of Jacobians, each from its own passes; a dict argument (by
-position) a dict of its float leaves' Jacobians, one pass per seed.
+gives a tuple of Jacobians, each from its own passes; a container or object
+argument its float leaves' Jacobians in its structure (a dict of them for a
+flat dict), one pass per seed of each leaf.
 """
 import functools
 import inspect
@@ -31,7 +32,11 @@ from .ir.nodes import Const, Pack
 from .analyses.shapes import ShapeClasses
 from .ad.batching import NotBatched, batched
 from .specialisation import GENERAL, Specialisation
-from .transforms import InlinedGraph, JacobianFunction, _float_keys
+from .analyses.leaves import FIELD
+from .frontend.inlining import LocalFunction
+from .runtime import gradients_of
+from .transforms import (InlinedGraph, JacobianFunction, _container_leaves, _float_keys,
+                         _jacobian_like, _read_leaves)
 
 
 def _jacobian_columns(x, out, tangent_of, args, seeded, seeding):
@@ -62,6 +67,21 @@ def _itself(seed):
     return seed
 
 
+class _AtPath(LocalFunction):
+    """The tangent of a container or object argument x that is the seed at a leaf's
+    path, zeros elsewhere (`_sg_tangent_at`, called from `_jacobian_columns`)."""
+
+    __name__ = '_tangent_at'
+
+    def __init__(self, path, x):
+        self.path, self.x = path, x
+
+    def call(self, caller, args, kwargs, node):
+        return caller.builder.emit(gradients_of._sg_tangent_at,
+                                   [self.x, Const(self.path), args[0]], {},
+                                   caller.origin(node), '_tangent')
+
+
 def _in_leaf(seed, key, like):
     """The tangent of a dict argument `like` that is the seed at `key`, zeros elsewhere."""
     return {name: seed if name == key else np.zeros_like(like[name]) for name in like}
@@ -89,7 +109,9 @@ def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True
     for i in wrt:
         x = params[i].value
         keys = _float_keys(x, specialisation)
+        tree = _container_leaves(x, specialisation)
         tangent_of, why = (None, 'a dict argument') if keys is not None else \
+            (None, 'a container or object argument') if tree is not None else \
             _batched_forward(target_graph, i, by_position, ctx) if batch else \
             (None, 'asked for')
         passes.append(f'{params[i].name}: ' + ('one pass, its seeds batched' if why is None
@@ -100,6 +122,16 @@ def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True
             continue
         columns = functools.partial(_columns, lowering, result, InlinedGraph(
             _forward(target_graph, i)), args)
+        if tree is not None:
+            # a container or object (its structure the specialisation's): its Jacobian
+            # is in its structure, each float leaf's from a pass per seed of that leaf
+            reads = _read_leaves(builder, x, tree, target_graph.origin)
+            paths = [tuple((step == FIELD, key) for step, key in path)
+                     for path, is_float in tree if is_float]
+            jacobians.append(_jacobian_like(builder, x, tree, [
+                columns(leaf, _AtPath(path, x), ()) for leaf, path in zip(reads, paths)],
+                target_graph.origin))
+            continue
         if keys is None:
             jacobians.append(columns(x, _itself, ()))
             continue

@@ -48,7 +48,8 @@ class HessianFunction(_OfGradient, JacobianFunction):
     over reverse)."""
 
     prefix = 'hessian_'
-    dict_refusal = ': a Hessian w.r.t. a dict is not supported yet (sg.hvp takes one)'
+    dict_refusal = (': a Hessian w.r.t. a container or an object is not supported yet '
+                    '(sg.hvp takes one)')
 
     def _compile(self, specialisation=GENERAL):
         gradient = self.target

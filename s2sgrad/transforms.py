@@ -11,8 +11,9 @@ plain gradient (compiler.transform_grad's `adjoint`):
   generated code (`_jacobian_rows`, lowered into the graph like user code):
   the adjoint reads the forward's values, so only the adjoint is repeated.
   An (m,) output costs one forward and m adjoint passes, whatever wrt holds
-  (each pass gives a row of every argument's Jacobian; a dict argument's
-  leaves are arguments of their own).
+  (each pass gives a row of every argument's Jacobian; the float leaves of a
+  container or object argument are arguments of their own, its Jacobian in
+  its structure).
 
 (`hessian` and `hvp`, transforms of a gradient, are second_order.py's.)
 """
@@ -23,7 +24,7 @@ import numpy as np
 
 from .ad import site
 from .ad.interface import gradients
-from .analyses.leaves import ITEM, Container, Leaf
+from .analyses.leaves import DEPTH, FIELD, ITEM, MOST_ITEMS, Container, Leaf, parts
 from .api import GradFunction, _takes_extras, annotate, entry
 from .arguments import defined_at
 from .bound import is_bound_method
@@ -34,6 +35,7 @@ from .frontend.source import capture
 from .frontend.inlining import LocalFunction
 from .ir import clone, prims
 from .ir.nodes import Block, Const, If, Loop, Pack, map_operand, walk
+from .runtime import containers, gradients_of
 from .runtime.objects import _sg_is_object
 from .specialisation import GENERAL
 
@@ -99,9 +101,10 @@ class _Cotangent(_Adjoint):
 
 
 class _OneHotSeeds(_Adjoint):
-    """jacrev: `_jacobian_rows` of the xs, after the forward code.  A dict argument
-    (in a call's specialisation, which knows its keys) is differentiated leaf by
-    leaf: its Jacobian is a dict of them (None for its integer leaves)."""
+    """jacrev: `_jacobian_rows` of the xs, after the forward code.  A container or
+    object argument (in a call's specialisation, which knows its structure) is
+    differentiated leaf by leaf: its Jacobian is a dict of them for a flat dict,
+    else `_sg_jacobian_like` of them (None for its integer leaves either way)."""
 
     what = 'Jacobian'
 
@@ -110,10 +113,20 @@ class _OneHotSeeds(_Adjoint):
             raise TransformError(f'jacrev: {target.name} returns a container: a Jacobian of '
                                  f'an array or float output only, for now',
                                  target.return_origin or target.origin)
-        leaves, keys_of = [], []
+        leaves, keys_of, trees = [], [], []
         for x in xs:
             keys = _float_keys(x, specialisation)
+            tree = _container_leaves(x, specialisation)
             keys_of.append(keys)
+            trees.append(tree)
+            if tree is not None:
+                # a container or object (its structure the specialisation's): its float
+                # leaves are arguments of their own, read along their paths
+                reads = _read_leaves(lowering.builder, x, tree, target.origin)
+                leaves.extend(reads)
+                lowering.ctx.parameters = lowering.ctx.parameters | {x}
+                lowering.ctx.container_leaves = lowering.ctx.container_leaves | set(reads)
+                continue
             if keys is None:
                 leaves.append(x)
                 continue
@@ -132,10 +145,13 @@ class _OneHotSeeds(_Adjoint):
              'forward': Const(InlinedGraph(target)),
              'args': Pack('tuple', list(specialisation.params))},
             gradients_site=site.gradients_site).lower_body().items)
-        return [next(jacobians) if keys is None else
+        return [_jacobian_like(lowering.builder, x, tree, [next(jacobians) for _, is_float
+                                                           in tree if is_float],
+                               target.origin) if tree is not None else
+                next(jacobians) if keys is None else
                 Pack('dict', [next(jacobians) if keys[key] else Const(None) for key in keys],
                      list(keys))
-                for keys in keys_of]
+                for x, keys, tree in zip(xs, keys_of, trees)]
 
 
 class InlinedGraph(LocalFunction):
@@ -165,15 +181,93 @@ class InlinedGraph(LocalFunction):
         return map_operand(result, lambda v: items.get(v, v))
 
 
+def _container_leaves(x, specialisation):
+    """[(path, is a float leaf)] of a container or object argument x other than a flat
+    dict (`_float_keys`) that the specialisation describes, depth first in its order
+    (a path's steps are (ITEM, key or index) or (FIELD, name), analyses/leaves.py);
+    None for another x.  A part the specialisation does not describe (too deep,
+    too long: JacobianFunction._check_arguments refuses it first) is a
+    TransformError."""
+    shapes, samples = specialisation.shapes or {}, specialisation.samples or {}
+    described = shapes.get(Leaf(x, ()))
+    if not isinstance(described, Container) or _float_keys(x, specialisation) is not None:
+        return None
+    found = []
+
+    def visit(path, fact):
+        if isinstance(fact, Container):
+            if fact.kind is dict:
+                steps = [(ITEM, key) for key in fact.labels]
+            elif issubclass(fact.kind, (list, tuple)):
+                steps = [(ITEM, i) for i in range(fact.length)]
+            else:
+                steps = [(FIELD, name) for name in fact.labels]
+            for step in steps:
+                visit(path + (step,), shapes.get(Leaf(x, path + (step,)),
+                                                 samples.get(Leaf(x, path + (step,)))))
+            return
+        sample = samples.get(Leaf(x, path))
+        if sample is None:
+            if fact is None and path:
+                found.append((path, False))     # (None, a string: no sample, constant)
+                return
+            raise TransformError(f'the part {_spelled(x, path)} of argument {x.hint} is '
+                                 f'not described (too deep or too long): a Jacobian with '
+                                 f'respect to it is not supported', None)
+        found.append((path, np.issubdtype(np.result_type(sample), np.inexact)))
+
+    visit((), described)
+    return found
+
+
+def _spelled(x, path):
+    return x.hint + ''.join(f'.{key}' if step == FIELD else f'[{key!r}]' for step, key in path)
+
+
+def _read_leaves(builder, x, leaves, origin):
+    """The reads of x's float leaves along their paths (a prefix read once), named
+    after them."""
+    reads, out = {(): x}, []
+    for path, is_float in leaves:
+        if not is_float:
+            continue
+        for depth in range(1, len(path) + 1):
+            if path[:depth] in reads:
+                continue
+            step, key = path[depth - 1]
+            base = reads[path[:depth - 1]]
+            name = f'{x.hint}_' + '_'.join(str(k) for _, k in path[:depth])
+            name = name if name.isidentifier() else f'{x.hint}_item'
+            reads[path[:depth]] = builder.emit(
+                prims.GETITEM, [base, Const(key)], {}, origin, name, style=('subscript',)) \
+                if step == ITEM else builder.emit(containers._sg_field, [base, Const(key)],
+                                                  {}, origin, name)
+        out.append(reads[path])
+    return out
+
+
+def _jacobian_like(builder, x, leaves, jacobians, origin):
+    """The Jacobian w.r.t. container argument x: `_sg_jacobian_like`, its float leaves'
+    Jacobians in x's structure."""
+    paths = tuple(tuple((step == FIELD, key) for step, key in path)
+                  for path, is_float in leaves if is_float)
+    return builder.emit(gradients_of._sg_jacobian_like,
+                        [x, Const(paths), Pack('tuple', list(jacobians))], {}, origin,
+                        f'd_{x.hint}')
+
+
 def _float_keys(x, specialisation):
-    """{key: is a float leaf} of a dict argument x that the specialisation describes;
-    None for another x."""
+    """{key: is a float leaf} of a dict argument x of numbers and arrays that the
+    specialisation describes; None for another x."""
     described = (specialisation.shapes or {}).get(Leaf(x, ()))
     if not (isinstance(described, Container) and described.kind is dict):
         return None
     samples = specialisation.samples or {}
-    return {key: np.issubdtype(np.result_type(samples[Leaf(x, ((ITEM, key),))]), np.inexact)
-            for key in described.labels}
+    items = [samples.get(Leaf(x, ((ITEM, key),))) for key in described.labels]
+    if any(item is None or isinstance(item, Container) for item in items):
+        return None     # (nested, or a leaf without a sample: `_container_leaves`)
+    return {key: np.issubdtype(np.result_type(item), np.inexact)
+            for key, item in zip(described.labels, items)}
 
 
 class _Transformed(GradFunction):
@@ -229,11 +323,20 @@ class JacobianFunction(_Transformed):
 
     adjoint = _OneHotSeeds()
     prefix = 'jacrev_'
-    dict_refusal = None     # (a dict passed by position is taken: a dict of Jacobians)
+    dict_refusal = None     # (a container is taken: the Jacobians in its structure)
+
+    def _call(self, args, kwargs):
+        return super()._call(*_by_position(self.signature, args, kwargs))
+
+    def source_for(self, *args, **kwargs):
+        args, kwargs = _by_position(self.signature, args, kwargs)
+        return super().source_for(*args, **kwargs)
 
     def _check_arguments(self, args, kwargs=None):
-        """Each differentiated argument is an array or a float, or a dict of them (and
-        of integers) passed by position (the code made for its keys)."""
+        """Each differentiated argument is an array or a float, or a container or object
+        of them (and of integers) passed by position (the code made for its
+        structure: a call's arguments passed by name are passed by position,
+        `_by_position`)."""
         super()._check_arguments(args, kwargs)
         bound = self.signature.bind(*args, **(kwargs or {}))
         names = list(self.signature.parameters)
@@ -241,10 +344,8 @@ class JacobianFunction(_Transformed):
             arg = bound.arguments.get(names[i])
             if arg is None or isinstance(arg, (float, np.inexact, np.ndarray)):
                 continue
-            flat = type(arg) is dict and all(
-                type(k) is str and isinstance(v, (float, int, np.number, np.ndarray))
-                for k, v in arg.items())
-            if flat and not kwargs and self.dict_refusal is None:
+            described = _described(arg)
+            if described and self.dict_refusal is None and names[i] not in (kwargs or {}):
                 continue
             fn = self.target
             while isinstance(fn, GradFunction):
@@ -253,10 +354,38 @@ class JacobianFunction(_Transformed):
                 f'{self.prefix.rstrip("_")}: argument {names[i]!r} of {fn.__name__} '
                 f'({defined_at(fn.python_function)}) is a {type(arg).__name__}' +
                 (self.dict_refusal if self.dict_refusal is not None else
-                 ': a Jacobian w.r.t. a dict needs every argument passed by position' if flat
-                 else ': a Jacobian with respect to a container or an object other than a '
-                      'dict of arrays with string keys is not supported yet; pass its arrays '
-                      'as arguments of their own'))
+                 ': a Jacobian w.r.t. a container needs it passed by position (here a '
+                 'keyword-only argument)' if described
+                 else f': a Jacobian with respect to a container or an object nested deeper '
+                      f'than {DEPTH} levels, or a dict or object of more than {MOST_ITEMS} '
+                      f'items, is not supported yet; pass its arrays as arguments of their '
+                      f'own'))
+
+
+def _described(value, depth=0):
+    """Does a call's specialisation describe every container and object in `value` (a
+    container or object itself), down to its leaves (analyses/leaves.py: `parts`,
+    at most DEPTH levels deep)?"""
+    described = parts(value) if depth <= DEPTH else None
+    if described is None:
+        return False
+    return all(_described(item, depth + 1) for item in described[1]
+               if parts(item) is not None or isinstance(item, (list, tuple, dict)) or
+               _sg_is_object(item))
+
+
+def _by_position(signature, args, kwargs):
+    """(args, kwargs) of a call with the arguments of f's positional parameters passed by
+    position (defaults filled in): the specialisation of a call describes the
+    containers passed by position."""
+    if not kwargs:
+        return args, kwargs
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return args, kwargs         # (reported where the call is checked)
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
 
 
 class VjpFunction(_Transformed):

@@ -188,10 +188,10 @@ def test_container_outputs_are_refused():
 
 def test_other_containers_and_extras_are_refused():
     def f(p, x):
-        return np.tanh(x @ p[0])
+        return np.tanh(x @ p[0][0][0][0][0][0][0][0])
     with pytest.raises(TypeError, match=rf"jacfwd: argument 'p' of f \(test_jacfwd.py:"
                                         rf"{_line_of(f, 'def f')}\) is a list.*not supported"):
-        sg.jacfwd(f)([W32], X3)
+        sg.jacfwd(f)([[[[[[[[W32]]]]]]]], X3)
 
     def g(*xs):
         return np.sin(xs[0])

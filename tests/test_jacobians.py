@@ -319,17 +319,19 @@ def dict_layer_named(p, x):
     return np.tanh(x @ p['W'] + p['b']) * p['not a name']
 
 
-def test_jacrev_w_r_t_other_containers_is_refused():
+def test_jacrev_w_r_t_what_is_still_refused():
+    """(Lists, tuples, NamedTuples, objects and dicts by keyword: test_pytree_jacobians.)"""
     def f(p, x):
-        return np.tanh(x @ p[0])
+        return np.tanh(x @ p[0][0][0][0][0][0][0][0])
     with pytest.raises(TypeError, match=rf"argument 'p' of f \(test_jacobians.py:"
                                         rf"{_line_of(f, 'def f')}\) is a list.*not supported"):
-        sg.jacrev(f)([W32], X3)
-    with pytest.raises(TypeError, match=r"argument 'p' of dict_layer .* is a dict: a Jacobian "
-                                        r"w.r.t. a dict needs every argument passed by position"):
-        sg.jacrev(dict_layer)(p={'W': W32, 'b': B2, 'scale': 1.0}, x=X3)
+        sg.jacrev(f)([[[[[[[[W32]]]]]]]], X3)
+    by_keyword = sg.jacrev(dict_layer)(p={'W': W32, 'b': B2, 'scale': 1.0}, x=X3)
+    np.testing.assert_allclose(by_keyword['b'], sg.jacrev(dict_layer)(
+        {'W': W32, 'b': B2, 'scale': 1.0}, X3)['b'])
     with pytest.raises(TypeError, match=r"hessian: argument 'p' of squared .* is a dict: a "
-                                        r"Hessian w.r.t. a dict is not supported yet"):
+                                        r"Hessian w.r.t. a container or an object is not "
+                                        r"supported yet"):
         sg.hessian(squared)({'W': W32}, X3)
 
 

@@ -113,7 +113,7 @@ def _read_path(lowering, x):
     container passed in, whose reads of one path are one object); the path's
     steps are (is an attribute, key).  Else None: a read `x[0]` of what may be
     an array is a new array, its own value."""
-    steps = []
+    steps, read = [], x
     while isinstance(x, Value):
         op = lowering.producing_op(x)
         if op is None:
@@ -130,7 +130,7 @@ def _read_path(lowering, x):
     if not steps or x not in lowering.ctx.parameters:
         return None
     attribute, key = steps[0]
-    if not attribute and not isinstance(key, str):
+    if not attribute and not isinstance(key, str) and read not in lowering.ctx.container_leaves:
         return None     # `x[0]`, `layers[0][1]`: maybe an array's item, a new array
     return x, tuple(reversed(steps))
 

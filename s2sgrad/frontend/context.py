@@ -13,7 +13,7 @@ class Context:
                  'list_items', 'namespaces', 'memory', 'guards', 'parameters',
                  'whole', 'value_methods', 'writes_containers', 'classes', 'shared_objects',
                  'versions', 'written', 'lowerings', 'loop_objects',
-                 'one_object')
+                 'one_object', 'container_leaves')
 
     def __init__(self):
         self.inlining = []
@@ -27,6 +27,9 @@ class Context:
         self.memory = Memory(self.lists)    # which values may share memory (analyses/aliases.py)
         self.guards = Guards()      # what lowering read from outside the function
         self.parameters = frozenset()   # the values of the function's parameters
+        # reads of a container argument's leaves by constant steps that the call's
+        # specialisation describes (jacrev's `p[0][1]`: a list's item, never an array's)
+        self.container_leaves = frozenset()
         # values that are a whole dict of their own (an argument, a copy made here, a
         # version of one) -> the Python objects it may be: a write into one is a new
         # version of it (frontend/versions.py)

@@ -116,3 +116,44 @@ def _sg_copy_leaves(g):
         items = [_sg_copy_leaves(v) for v in g]
         return type(g)(*items) if hasattr(g, '_fields') else tuple(items)
     return g
+
+
+
+def _sg_jacobian_like(x, paths, jacobians):
+    """The Jacobian with respect to a container or object argument `x` (jacrev,
+    jacfwd): in x's structure, each float leaf's Jacobian (`jacobians`, one per
+    path of `paths`, whose steps are (is an attribute, key or name)); None at its
+    constant leaves (ints, bools, None, strings), and an object's static attributes
+    copied as its gradient's are (helpers._sg_object_like)."""
+    found = dict(zip(paths, jacobians))
+    return _sg_rebuilt(x, lambda value, path: found.get(path))
+
+
+def _sg_tangent_at(x, path, seed):
+    """The tangent of a container or object argument `x` (jacfwd's seed): `seed` at the
+    leaf at `path` (steps (is an attribute, key or name)), zeros at its other
+    numeric leaves; in x's structure, an object's static attributes as they are."""
+    def leaf(value, at):
+        return seed if at == path else np.zeros_like(value) if isinstance(
+            value, (bool, int, float, complex, np.number, np.bool_, np.ndarray)) else value
+    return _sg_rebuilt(x, leaf)
+
+
+def _sg_rebuilt(x, leaf, path=()):
+    """x's structure (dicts, lists, tuples, NamedTuples, objects made without calling
+    `__init__`) with `leaf(value, path)` at each of its leaves; an object's
+    attributes without a gradient copied as they are."""
+    if isinstance(x, dict):
+        return {k: _sg_rebuilt(item, leaf, path + ((False, k),)) for k, item in x.items()}
+    if isinstance(x, (list, tuple)):
+        items = [_sg_rebuilt(item, leaf, path + ((False, i),)) for i, item in enumerate(x)]
+        if isinstance(x, tuple):
+            return type(x)(*items) if hasattr(x, '_fields') else tuple(items)
+        return items
+    if _sg_is_object(x):
+        out = object.__new__(type(x))
+        for name, item in vars(x).items():
+            object.__setattr__(out, name, _sg_rebuilt(item, leaf, path + ((True, name),))
+                               if _sg_has_gradient(item) else item)
+        return out
+    return leaf(x, path)
