@@ -32,7 +32,7 @@ from .ir.nodes import Const, Pack
 from .analyses.shapes import ShapeClasses
 from .ad.batching import NotBatched, batched
 from .specialisation import GENERAL, Specialisation
-from .analyses.leaves import FIELD
+from .analyses.leaves import FIELD, ITEM
 from .frontend.inlining import LocalFunction
 from .runtime import gradients_of
 from .transforms import (InlinedGraph, JacobianFunction, _container_leaves, _float_keys,
@@ -52,6 +52,19 @@ def _jacobian_columns(x, out, tangent_of, args, seeded, seeding):
     return np.reshape(jacobian, np.shape(out) + np.shape(x))
 
 
+def _raveled_columns(x, out, tangent_of, args, seeded, seeding, raveled):
+    """`_jacobian_columns` of an output in a container's structure (a gradient w.r.t.
+    a container, for its Hessian): of its float leaves raveled into one vector
+    (`raveled`), shape (n,) + x.shape."""
+    n = np.size(x)
+    seeds = np.reshape(np.eye(n, dtype=np.result_type(x)), (n,) + np.shape(x))
+    flat = raveled(out)
+    jacobian = np.zeros((np.size(flat), n), dtype=np.result_type(flat, x))
+    for k in range(n):
+        jacobian[:, k] = raveled(tangent_of(*args, seeded(seeds[k], *seeding))[1])
+    return np.reshape(jacobian, (np.size(flat),) + np.shape(x))
+
+
 def _jacobian_batched(x, tangent_of, args):
     """The Jacobian of f w.r.t. x in one forward-mode pass: `tangent_of(*args, seeds)`
     (ad/batching.py: the forward mode carrying the n one-hot seeds along a leading
@@ -65,6 +78,21 @@ def _jacobian_batched(x, tangent_of, args):
 def _itself(seed):
     """The tangent of an array or float argument: the seed."""
     return seed
+
+
+class _Raveled(LocalFunction):
+    """The float leaves of a gradient in the structure of a container or object argument
+    x, raveled into one vector (`_sg_raveled`, called from `_raveled_columns`)."""
+
+    __name__ = '_raveled'
+
+    def __init__(self, paths, x):
+        self.paths, self.x = paths, x
+
+    def call(self, caller, args, kwargs, node):
+        return caller.builder.emit(gradients_of._sg_raveled,
+                                   [args[0], self.x, Const(self.paths)], {},
+                                   caller.origin(node), '_flat')
 
 
 class _AtPath(LocalFunction):
@@ -87,13 +115,16 @@ def _in_leaf(seed, key, like):
     return {name: seed if name == key else np.zeros_like(like[name]) for name in like}
 
 
-def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True):
+def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True,
+                     hessian=False):
     """The graph of `jacfwd`: f's output, then `_jacobian_batched` or `_jacobian_columns`
-    of each x in wrt (`batch=False`: the latter always)."""
+    of each x in wrt (`batch=False`: the latter always).  `hessian`: the target is a
+    gradient w.r.t. wrt (one parameter), and a container or object there gives
+    `_sg_hessian_like`, its leaves' blocks in its structure twice."""
     builder = Builder()
     params, ctx, result = _copied(target_graph, builder)
     _check_constant_outputs(result, f'{target_graph.name} ({target_graph.origin.short})')
-    if isinstance(result, Pack):
+    if isinstance(result, Pack) and not hessian:
         raise TransformError(f'jacfwd: {target_graph.name} returns a {result.kind}: a '
                              f'Jacobian of an array or float output only, for now',
                              target_graph.return_origin or target_graph.origin)
@@ -110,6 +141,8 @@ def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True
         x = params[i].value
         keys = _float_keys(x, specialisation)
         tree = _container_leaves(x, specialisation)
+        if hessian and keys is not None:
+            tree, keys = [(((ITEM, key),), is_float) for key, is_float in keys.items()], None
         tangent_of, why = (None, 'a dict argument') if keys is not None else \
             (None, 'a container or object argument') if tree is not None else \
             _batched_forward(target_graph, i, by_position, ctx) if batch else \
@@ -122,6 +155,22 @@ def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True
             continue
         columns = functools.partial(_columns, lowering, result, InlinedGraph(
             _forward(target_graph, i)), args)
+        if tree is not None and hessian:
+            # the Hessian w.r.t. a container or object: the gradient's float leaves
+            # raveled, differentiated w.r.t. each float leaf of x (`_sg_hessian_like`)
+            reads = _read_leaves(builder, x, tree, target_graph.origin)
+            paths = tuple(tuple((step == FIELD, key) for step, key in path)
+                          for path, is_float in tree if is_float)
+            raveled = _Raveled(paths, x)
+            blocks = [_lowered(lowering, _raveled_columns, x=leaf, out=result,
+                               tangent_of=Const(InlinedGraph(_forward(target_graph, i))),
+                               args=args, seeded=Const(_AtPath(path, x)),
+                               seeding=Pack('tuple', []), raveled=Const(raveled))
+                      for leaf, path in zip(reads, paths)]
+            jacobians.append(builder.emit(gradients_of._sg_hessian_like,
+                                          [x, Const(paths), Pack('tuple', blocks)], {},
+                                          target_graph.origin, f'hessian_{x.hint}'))
+            continue
         if tree is not None:
             # a container or object (its structure the specialisation's): its Jacobian
             # is in its structure, each float leaf's from a pass per seed of that leaf

@@ -9,7 +9,9 @@ parameter x, and is a gradient function itself (`.source`, `source_for(*args)`,
   tangent after it, never a Hessian;
 * hessian(f, wrt): jacfwd of the gradient (jacfwd.transform_jacfwd): one such
   pass per element of x, seeded with its one-hot tangent, in a loop of the
-  generated code.
+  generated code.  With respect to a container or object, JAX's nesting: each
+  float leaf an argument of its own (as in jacrev), H[i][j] of shape
+  leaf_i.shape + leaf_j.shape (jacfwd.transform_jacfwd's `hessian`).
 
 Where forward mode cannot follow f (errors.NoTangentRule: a function without a
 tangent rule), both fall back to reverse over reverse: the vjp of the
@@ -22,7 +24,8 @@ from .compiler import transform_hvp
 from .errors import NoTangentRule
 from .jacfwd import transform_jacfwd
 from .specialisation import GENERAL, Specialisation
-from .transforms import JacobianFunction, VjpFunction, _check_seed
+from .transforms import (JacobianFunction, VjpFunction, _check_seed, _container_leaves,
+                         _float_keys)
 
 
 class _OfGradient:
@@ -48,19 +51,29 @@ class HessianFunction(_OfGradient, JacobianFunction):
     over reverse)."""
 
     prefix = 'hessian_'
-    dict_refusal = (': a Hessian w.r.t. a container or an object is not supported yet '
-                    '(sg.hvp takes one)')
+    dict_refusal = None     # (a container is taken: JAX's nested blocks)
 
     def _compile(self, specialisation=GENERAL):
         gradient = self.target
+        self._guards = gradient.target.graph.guards
+        compiled = gradient._compile(specialisation)
+        why = 'f has a keyword-only parameter'
         if all(p.kind is p.POSITIONAL_OR_KEYWORD for p in gradient.signature.parameters.values()):
-            self._guards = gradient.target.graph.guards
-            compiled = gradient._compile(specialisation)
             try:
                 return transform_jacfwd(compiled.graph, self.indices, self.__name__,
-                                        specialisation)
-            except NoTangentRule:
-                pass
+                                        specialisation, hessian=True)
+            except NoTangentRule as exc:
+                why = str(exc).split(': it lies')[0]
+        params = compiled.graph.params
+        x = params[self.indices].value
+        bound = specialisation.bound([p.value for p in params])
+        if _container_leaves(x, bound) is not None or _float_keys(x, bound) is not None:
+            # (jacrev of the gradient, a container, is not taken)
+            fn = gradient.target
+            raise TypeError(f'hessian: argument {params[self.indices].name!r} of '
+                            f'{fn.__name__} ({defined_at(fn.python_function)}) is a '
+                            f'container or an object: its Hessian is forward over reverse '
+                            f'only, not supported where forward mode cannot follow f ({why})')
         return super()._compile(specialisation)       # (jacrev of the gradient)
 
 

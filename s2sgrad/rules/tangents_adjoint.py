@@ -45,6 +45,13 @@ register_tangent(
     containers._sg_entry, containers._sg_entry_grad,
     kind='linear')
 
+
+@register_tangent(helpers._sg_object_like)
+def object_like_tangent(dx, y, g, x=None):
+    # an object's gradient from the dict of its attributes' (sg.hessian w.r.t. an
+    # object): linear in that dict; x, the object, gives the class and static parts
+    return helpers._sg_object_like(dx, x)
+
 # linear in dy for constant spacings (a spacing with a tangent is refused)
 register_tangent(helpers._sg_gradient_adjoint, kind='linear', constant=('spacings',))
 

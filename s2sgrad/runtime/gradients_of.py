@@ -157,3 +157,38 @@ def _sg_rebuilt(x, leaf, path=()):
                                if _sg_has_gradient(item) else item)
         return out
     return leaf(x, path)
+
+
+def _sg_at_path(x, path):
+    """The leaf of x at `path` (steps (is an attribute, key or name))."""
+    for is_attribute, key in path:
+        x = getattr(x, key) if is_attribute else x[key]
+    return x
+
+
+def _sg_raveled(g, x, paths):
+    """The float leaves at `paths` of `g` (a gradient, or its tangent, in the structure
+    of the container or object x), raveled one after another into one vector;
+    zeros of x's leaf where g holds None (a Hessian's rows: `_sg_hessian_like`)."""
+    parts = []
+    for path in paths:
+        leaf = _sg_at_path(g, path)
+        parts.append(np.ravel(np.zeros(np.shape(_sg_at_path(x, path))) if leaf is None
+                              else leaf))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _sg_hessian_like(x, paths, jacobians):
+    """The Hessian w.r.t. a container or object argument `x`, as JAX's: x's structure
+    whose float leaf i holds x's structure again, with H[i][j] of shape
+    leaf_i.shape + leaf_j.shape where leaf j is (None at constant leaves).
+    `jacobians[j]`: the Jacobian of the raveled gradient (`_sg_raveled`) w.r.t.
+    leaf j, shape (n,) + leaf_j.shape."""
+    shapes = [np.shape(_sg_at_path(x, path)) for path in paths]
+    starts = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+    rows = {}
+    for i, (path, shape) in enumerate(zip(paths, shapes)):
+        rows[path] = _sg_jacobian_like(x, paths, tuple(
+            np.reshape(jacobian[starts[i]:starts[i + 1]], shape + np.shape(jacobian)[1:])
+            for jacobian in jacobians))
+    return _sg_rebuilt(x, lambda value, path: rows.get(path))
