@@ -72,10 +72,11 @@ class FoldPlan:
         k = self.inplace.get(user) if isinstance(user, Op) else None
         if v in self.big and k is not None and not is_operator(user) and user.args[k] is v:
             return False        # computed on its own, so that the result can go into it
-        if isinstance(user, Op) and user.prim is prims.SETITEM and user.args[0] is v:
-            return False        # written into (in place, or a copy of it): its own line
-        if user in self.writes_in_place and user.args[0] is v:
-            return False        # (`_zero[i] = t` in place: the array needs its name)
+        if isinstance(user, Op) and user.args and user.args[0] is v and \
+                (user.prim is prims.SETITEM or user in self.writes_in_place):
+            # written into (`_zero[i] = t`, in place or into a copy; an append in
+            # place): the array needs its name, on its own line
+            return False
         if not (isinstance(op, Op) and len(op.outputs) == 1 and not has_effect(op)
                 and info(op.prim).folds and user_block is block):
             return False

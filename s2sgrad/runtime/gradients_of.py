@@ -118,7 +118,6 @@ def _sg_copy_leaves(g):
     return g
 
 
-
 def _sg_jacobian_like(x, paths, jacobians):
     """The Jacobian with respect to a container or object argument `x` (jacrev,
     jacfwd): in x's structure, each float leaf's Jacobian (`jacobians`, one per
