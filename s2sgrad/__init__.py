@@ -22,6 +22,7 @@ from .api import GraphFunction, GradFunction, graph, grad, value_and_grad
 from .checkpoint import checkpoint
 from .forward_api import JvpFunction, jvp, jvp_function
 from .transforms import jacobian, jacrev, vjp
+from .errors import SparsityWarning
 from .jacfwd import jacfwd
 from .second_order import hessian, hvp
 
@@ -31,4 +32,4 @@ __all__ = ['graph', 'GraphFunction', 'GradFunction', 'gradients', 'stop_gradient
            'value_and_grad', 'register_gradient', 'register_tangent', 'jvp', 'jvp_function',
            'JvpFunction', 'UnconnectedGradients', 'AggregationMethod',
            'TransformError', 'checkpoint', 'checkpointed', 'vjp', 'jacrev', 'jacobian',
-           'hessian', 'hvp', 'jacfwd']
+           'hessian', 'hvp', 'jacfwd', 'SparsityWarning']

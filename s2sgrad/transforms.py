@@ -136,9 +136,7 @@ class _OneHotSeeds(_Adjoint):
                 style=('subscript',)) for key, is_float in keys.items() if is_float)
             # (a read of a parameter: its gradient is the parameter's at the key, site.py)
             lowering.ctx.parameters = lowering.ctx.parameters | {x}
-        again = any(isinstance(op, If) or getattr(op, 'prim', None) is prims.TAPE_POP
-                    for loop in walk(lowering.builder.stack[0]) if isinstance(loop, Loop)
-                    for op in walk(loop.body))
+        again = forward_again(lowering)
         jacobians = iter(FunctionLowering(
             lowering.ctx, lowering.builder, capture(_jacobian_rows),
             {'y': ys[0], 'xs': Pack('tuple', leaves), 'again': Const(again),
@@ -152,6 +150,15 @@ class _OneHotSeeds(_Adjoint):
                 Pack('dict', [next(jacobians) if keys[key] else Const(None) for key in keys],
                      list(keys))
                 for x, keys, tree in zip(xs, keys_of, trees)]
+
+
+def forward_again(lowering):
+    """Must a seed loop compute the forward again for each seed?  Where the adjoint
+    empties what the forward saved: a loop with a branch (the branch's tapes are
+    popped)."""
+    return any(isinstance(op, If) or getattr(op, 'prim', None) is prims.TAPE_POP
+               for loop in walk(lowering.builder.stack[0]) if isinstance(loop, Loop)
+               for op in walk(loop.body))
 
 
 class InlinedGraph(LocalFunction):
@@ -488,13 +495,25 @@ def _check_seed(seed, like, what, of):
                          f'{np.shape(like)}: they must be equal')
 
 
-def jacrev(fn, wrt=0):
+def jacrev(fn, wrt=0, sparse=False):
     """The Jacobian of fn w.r.t. the parameters in wrt, by reverse mode: shape
-    out.shape + x.shape; a tuple of them for a tuple wrt."""
+    out.shape + x.shape; a tuple of them for a tuple wrt.  `sparse=True`: a
+    scipy.sparse csr matrix (out.size, n), one reverse pass per colour of its
+    rows (s2sgrad/sparse.py)."""
+    if sparse:
+        from .sparse import sparse_jacobian
+        return sparse_jacobian(fn, wrt, 'reverse')
     return JacobianFunction(fn, wrt)
 
 
-jacobian = jacrev
+def jacobian(fn, wrt=0, sparse=False):
+    """jacrev; `sparse=True`: a scipy.sparse csr matrix (out.size, n) by forward or
+    reverse mode, whichever needs fewer passes for the pattern's colours
+    (s2sgrad/sparse.py)."""
+    if sparse:
+        from .sparse import sparse_jacobian
+        return sparse_jacobian(fn, wrt, 'auto')
+    return JacobianFunction(fn, wrt)
 
 
 __all__ = ['vjp', 'jacrev', 'jacobian', 'JacobianFunction', 'VjpFunction', 'Vjp']
