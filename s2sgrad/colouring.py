@@ -15,11 +15,19 @@ structures such as bundle adjustment's.)
 import numpy as np
 
 
+# the most entries of a column intersection graph coloured greedily (its memory); past
+# it, a colouring at least as large as its densest row is likely anyway: one per column
+MOST_EDGES = 50_000_000
+
+
 def colour_columns(pattern):
     """(colours: an int array, one per column, count) of a csr bool pattern."""
     n = pattern.shape[1]
     if n == 0:
         return np.zeros(0, np.int64), 0
+    per_row = np.diff(pattern.tocsr().indptr).astype(np.float64)
+    if np.sum(per_row * per_row) > MOST_EDGES:
+        return np.arange(n, dtype=np.int64), n
     csc = pattern.tocsc()
     adjacency = (csc.T @ csc).tocsr()
     indptr, indices = adjacency.indptr, adjacency.indices
@@ -35,6 +43,24 @@ def colour_columns(pattern):
         colours[v] = free
         count = max(count, free + 1)
     return colours, int(count)
+
+
+def fewest_passes(pattern, directions=('forward', 'reverse')):
+    """(direction, colours, count): the colouring of columns ('forward') or rows
+    ('reverse') with fewer colours, forward on a tie.  A direction whose lower bound
+    (the most nonzeros in a row, for columns; in a column, for rows) is no better
+    than a colouring found is not computed."""
+    csr = pattern.tocsr()
+    bounds = {'forward': int(np.diff(csr.indptr).max(initial=0)),
+              'reverse': int(np.diff(csr.tocsc().indptr).max(initial=0))}
+    best = None
+    for direction in sorted(directions, key=lambda d: (bounds[d], d != 'forward')):
+        if best is not None and bounds[direction] >= best[2]:
+            continue
+        colours, count = (colour_columns if direction == 'forward' else colour_rows)(csr)
+        if best is None or count < best[2]:
+            best = (direction, colours, count)
+    return best
 
 
 def colour_rows(pattern):

@@ -183,8 +183,8 @@ class _ColouredSeeds(_Adjoint):
 
     what = 'Sparse Jacobian (reverse mode)'
 
-    def __init__(self, names):
-        self.names = names
+    def __init__(self, names, indices):
+        self.names, self.indices = names, indices
 
     def params(self, params):
         return tuple((name, 'positional') for name in self.names)
@@ -194,13 +194,16 @@ class _ColouredSeeds(_Adjoint):
             raise TransformError(f'jacobian: {target.name} returns a container: a sparse '
                                  f'Jacobian of an array or float output only',
                                  target.return_origin or target.origin)
+        # (transform_grad is given the first x only, so that the result is the Jacobian
+        # itself: every x's columns are in it)
+        xs = [specialisation.params[i] for i in self.indices]
         env = {'y': ys[0], 'xs': Pack('tuple', xs), 'again': Const(forward_again(lowering)),
                'forward': Const(InlinedGraph(target)),
                'args': Pack('tuple', list(specialisation.params[:len(target.params)])),
                **dict(zip(PATTERN, extra))}
         jacobian = FunctionLowering(lowering.ctx, lowering.builder, capture(_coloured_rows),
                                     env, gradients_site=site.gradients_site).lower_body()
-        return [jacobian] + [Const(None)] * (len(xs) - 1)
+        return [jacobian]
 
 
 class ColouredJacrev(JacobianFunction):
@@ -209,9 +212,9 @@ class ColouredJacrev(JacobianFunction):
     prefix = 'sparse_jacrev_'
 
     def __init__(self, target, wrt):
-        super().__init__(target, wrt)
+        super().__init__(target, _as_tuple(wrt)[0])
         self.names = _names(self.signature)
-        self.adjoint = _ColouredSeeds(self.names)
+        self.adjoint = _ColouredSeeds(self.names, _as_tuple(wrt))
         self.signature = self.__signature__ = _with_pattern(self.signature, self.names)
 
 
@@ -301,7 +304,7 @@ class SparseJacobian:
 
     def _make_plan(self, args):
         from .analyses.sparsity import PatternUnknown, dependency_pattern
-        from .colouring import colour_columns, colour_rows
+        from .colouring import fewest_passes
         for i in self.indices:
             if not np.issubdtype(np.result_type(args[i]), np.floating):
                 name = list(self.signature.parameters)[i]
@@ -317,13 +320,8 @@ class SparseJacobian:
             return Plan(None, self.mode, None, None, None, None, str(exc))
         rows, columns = pattern.nonzero()
         rows, columns = rows.astype(np.int64), columns.astype(np.int64)
-        found = {}
-        if self.mode in ('auto', 'forward'):
-            found['forward'] = colour_columns(pattern)
-        if self.mode in ('auto', 'reverse'):
-            found['reverse'] = colour_rows(pattern)
-        mode = min(found, key=lambda m: (found[m][1], m != 'forward'))
-        colours, count = found[mode]
+        mode, colours, count = fewest_passes(
+            pattern, ('forward', 'reverse') if self.mode == 'auto' else (self.mode,))
         return Plan(pattern, mode, colours, count, rows, columns, None)
 
     def __call__(self, *args, **kwargs):
@@ -331,8 +329,7 @@ class SparseJacobian:
         plan = self.last = self.plan(*args)
         if plan.pattern is None:
             return self._dense(args)
-        result = self._function(plan.mode)(*args, plan.colours, plan.rows, plan.columns)
-        return result[0] if isinstance(result, tuple) else result
+        return self._function(plan.mode)(*args, plan.colours, plan.rows, plan.columns)
 
     def _dense(self, args):
         import scipy.sparse
