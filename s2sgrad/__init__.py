@@ -21,9 +21,9 @@ from .rules import register_gradient, register_tangent
 from .api import GraphFunction, GradFunction, graph, grad, value_and_grad
 from .checkpoint import checkpoint
 from .forward_api import JvpFunction, jvp, jvp_function
-from .transforms import jacobian, jacrev, vjp
+from .transforms import vjp
 from .errors import SparsityWarning
-from .jacfwd import jacfwd
+from .jacobians import jacfwd, jacobian, jacrev
 from .second_order import hessian, hvp
 
 __version__ = '0.1.0'

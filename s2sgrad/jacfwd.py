@@ -273,15 +273,11 @@ class JacfwdFunction(JacobianFunction):
                                 self.batch_seeds)
 
 
-def jacfwd(fn, wrt=0, sparse=False):
+def jacfwd(fn, wrt=0):
     """The Jacobian of fn w.r.t. the parameters in wrt, by forward mode: shape
     out.shape + x.shape; a tuple of them for a tuple wrt.  One forward-mode pass
     carrying every seed where the code allows (ad/batching.py), else one pass per
-    element of each x.  `sparse=True`: a scipy.sparse csr matrix (out.size, n),
-    one pass per colour of its columns (s2sgrad/sparse.py)."""
-    if sparse:
-        from .sparse import sparse_jacobian
-        return sparse_jacobian(fn, wrt, 'forward')
+    element of each x."""
     return JacfwdFunction(fn, wrt)
 
 

@@ -333,10 +333,9 @@ class SparseJacobian:
 
     def _dense(self, args):
         import scipy.sparse
-        from .jacfwd import jacfwd
-        from .transforms import jacrev
         wrt = self.indices[0] if self.single else self.indices
-        dense = (jacrev if self.mode == 'reverse' else jacfwd)(self.target, wrt)(*args)
+        kind = JacobianFunction if self.mode == 'reverse' else JacfwdFunction
+        dense = kind(self.target, wrt)(*args)
         blocks = [dense] if self.single else list(dense)
         m = int(np.size(blocks[0])) // max(int(np.size(args[self.indices[0]])), 1)
         return scipy.sparse.csr_matrix(np.hstack([

@@ -495,25 +495,13 @@ def _check_seed(seed, like, what, of):
                          f'{np.shape(like)}: they must be equal')
 
 
-def jacrev(fn, wrt=0, sparse=False):
+def jacrev(fn, wrt=0):
     """The Jacobian of fn w.r.t. the parameters in wrt, by reverse mode: shape
-    out.shape + x.shape; a tuple of them for a tuple wrt.  `sparse=True`: a
-    scipy.sparse csr matrix (out.size, n), one reverse pass per colour of its
-    rows (s2sgrad/sparse.py)."""
-    if sparse:
-        from .sparse import sparse_jacobian
-        return sparse_jacobian(fn, wrt, 'reverse')
+    out.shape + x.shape; a tuple of them for a tuple wrt."""
     return JacobianFunction(fn, wrt)
 
 
-def jacobian(fn, wrt=0, sparse=False):
-    """jacrev; `sparse=True`: a scipy.sparse csr matrix (out.size, n) by forward or
-    reverse mode, whichever needs fewer passes for the pattern's colours
-    (s2sgrad/sparse.py)."""
-    if sparse:
-        from .sparse import sparse_jacobian
-        return sparse_jacobian(fn, wrt, 'auto')
-    return JacobianFunction(fn, wrt)
+jacobian = jacrev
 
 
 __all__ = ['vjp', 'jacrev', 'jacobian', 'JacobianFunction', 'VjpFunction', 'Vjp']

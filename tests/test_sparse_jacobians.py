@@ -351,7 +351,7 @@ def test_export_needs_numpy_and_scipy(tmp_path):
     jac.export(path)
     text = open(path).read()
     assert 'import s2sgrad' not in text and 'from s2sgrad' not in text
-    assert 'import scipy.sparse' in text
+    assert 'import scipy.sparse' in text and 'needs only NumPy and scipy' in text
     spec = importlib.util.spec_from_file_location('exported_sparse', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
