@@ -447,3 +447,22 @@ def test_random_sparse_programs(tmp_path, batch):
         except AssertionError as exc:
             raise AssertionError(f'seed {seed}:\n{source}\n{exc}') from None
     assert refused <= 3, refused
+
+
+# ---- batched seeds through gathers and np.cross ---------------------------------------------
+def crossed(a, b, idx):
+    return np.cross(a[idx], b) * np.sum(a, axis=1)[idx][:, None]
+
+
+def test_jacfwd_batches_through_gathers_and_cross():
+    a, b, idx = RNG.normal(size=(4, 3)), RNG.normal(size=(5, 3)), np.array([0, 3, 3, 1, 2])
+    for wrt in (0, 1, (0, 1)):
+        jac = sg.jacfwd(crossed, wrt=wrt)
+        assert 'its seeds batched' in jac.source_for(a, b, idx)
+        want = sg.jacrev(crossed, wrt=wrt)(a, b, idx)
+        for got, expected in zip(*((jac(a, b, idx), want) if isinstance(wrt, tuple) else
+                                   ((jac(a, b, idx),), (want,)))):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert_sparse_right(crossed, (0, 1), a, b, idx)
+    source = sg.jacfwd(crossed, wrt=(0, 1), sparse=True).source_for(a, b, idx)
+    assert 'one pass, the seeds of every colour batched' in source
