@@ -466,3 +466,19 @@ def test_jacfwd_batches_through_gathers_and_cross():
     assert_sparse_right(crossed, (0, 1), a, b, idx)
     source = sg.jacfwd(crossed, wrt=(0, 1), sparse=True).source_for(a, b, idx)
     assert 'one pass, the seeds of every colour batched' in source
+
+
+def test_the_docs_example_runs_and_shows_its_source(tmp_path, monkeypatch, capsys):
+    page = open(os.path.join(os.path.dirname(__file__), '..', 'docs', 'derivatives.md')).read()
+    section = page.split('\n## Sparse Jacobians')[1].split('\n## ')[0]
+    example = section.split('```python\n')[1].split('```')[0]
+    shown = section.split('```\ndef ')[1].split('```')[0]
+    path = tmp_path / 'sparse_docs_example.py'
+    path.write_text(example)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.util.spec_from_file_location('sparse_docs_example', path)
+    module.loader.exec_module(importlib.util.module_from_spec(module))
+    printed = capsys.readouterr().out
+    assert printed.startswith('forward 6\n')
+    code = '\n'.join(line for line in printed.splitlines()[1:] if not line.startswith('    #'))
+    assert code.strip() == ('def ' + shown).strip()
