@@ -25,6 +25,8 @@ import numpy as np
 
 from .ad import site
 from .api import GraphFunction, graph, resolve_wrt
+from .arguments import holds_methods_of
+from .classes import NeedsClasses
 from .compiler import _check_constant_outputs, _copied, _finish, jvp_graph
 from .errors import SparsityWarning, TransformError
 from .frontend.lowering import FunctionLowering
@@ -103,7 +105,7 @@ def transform_coloured_jacfwd(target_graph, wrt, name, names, specialisation=GEN
         raise TransformError(f'jacobian: {target_graph.name} returns a {result.kind}: a '
                              f'sparse Jacobian of an array or float output only',
                              target_graph.return_origin or target_graph.origin)
-    extra = [Param(n, Value(n, target_graph.origin)) for n in names]
+    extra = [Param(n, Value(n, target_graph.origin), _default(params)) for n in names]
     by_position = specialisation
     specialisation = specialisation.bound([p.value for p in params + extra])
     forward_shapes = ShapeClasses(builder.visible_ops(), specialisation.scalars,
@@ -159,7 +161,8 @@ class _ColouredSeeds(_Adjoint):
         self.names, self.indices = names, indices
 
     def params(self, params):
-        return tuple((name, 'positional') for name in self.names)
+        default = _default(params)
+        return tuple((name, 'positional', default) for name in self.names)
 
     def differentiate(self, lowering, ys, xs, extra, differentiate, target, specialisation):
         if len(ys) != 1 or isinstance(target.result, Pack):
@@ -201,8 +204,17 @@ def _names(signature):
 
 
 def _with_pattern(signature, names):
-    return signature.replace(parameters=list(signature.parameters.values()) + [
-        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names])
+    params = list(signature.parameters.values())
+    default = inspect.Parameter.empty if all(p.default is p.empty for p in params) else None
+    return signature.replace(parameters=params + [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
+        for name in names])
+
+
+def _default(params):
+    """The pattern's parameters' default: None after f's parameters with defaults (a
+    call passes them all the same)."""
+    return None if all(p.default is None for p in params) else Const(None)
 
 
 def _as_tuple(indices):
@@ -263,18 +275,28 @@ class SparseJacobian:
         """The Plan of a call with these arguments (computed once per shapes and
         integer arguments; a SparsityWarning where the pattern is not found)."""
         args = self._bound(args, kwargs)
-        key = _key(args, self.indices)
+        try:
+            graph = self.target.graph   # (made again where a global it read has changed)
+            if holds_methods_of(graph.value_methods, args, {}):
+                raise NeedsClasses('a method named as an array method of')
+        except NeedsClasses:
+            warnings.warn(f'jacobian(..., sparse=True) of {self.target.__name__}: the '
+                          f'sparsity pattern is not known (a method of an object passed in); '
+                          f'computing the Jacobian densely', SparsityWarning, stacklevel=3)
+            return Plan(None, self.mode, None, None, None, None,
+                        'a method of an object passed in')
+        key = (graph,) + _key(args, self.indices)
         plan = self._plans.get(key)
         if plan is not None:
             self._plans.move_to_end(key)
             return plan
-        plan = self._make_plan(args)
+        plan = self._make_plan(graph, args)
         self._plans[key] = plan
         if len(self._plans) > _PLANS:
             self._plans.popitem(last=False)
         return plan
 
-    def _make_plan(self, args):
+    def _make_plan(self, graph, args):
         from .analyses.sparsity import PatternUnknown, dependency_pattern
         from .colouring import fewest_passes
         for i in self.indices:
@@ -284,7 +306,7 @@ class SparseJacobian:
                                 f'not an array of floats: a sparse Jacobian w.r.t. arrays '
                                 f'and floats only')
         try:
-            pattern = dependency_pattern(self.target.graph, args, self.indices)
+            pattern = dependency_pattern(graph, args, self.indices)
         except PatternUnknown as exc:
             warnings.warn(f'jacobian(..., sparse=True) of {self.target.__name__}: the '
                           f'sparsity pattern is not known ({exc}); computing the Jacobian '

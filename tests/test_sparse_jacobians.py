@@ -279,6 +279,18 @@ def test_where_writes_and_stacks():
     assert_sparse_right(stacked, 0, RNG.normal(size=6))
 
 
+def constants_among_ids(x):
+    # constant floats put beside x's elements, and ops that compute with elements
+    X = x.reshape(3, 3)
+    return np.concatenate([x[:2], [5.0, 7.0], np.pad(x[:3], 2, mode='reflect'),
+                           [np.trace(X)], np.pad(x[3:5], (1, 2), constant_values=3.0),
+                           np.diag(x[:2]).ravel(), np.triu(X).ravel() * 2.0])
+
+
+def test_constants_and_computing_ops_among_rearrangements():
+    assert_sparse_right(constants_among_ids, 0, RNG.normal(size=9))
+
+
 def matrix(x, A):
     return A @ x + np.dot(x, A.T)
 
@@ -482,3 +494,49 @@ def test_the_docs_example_runs_and_shows_its_source(tmp_path, monkeypatch, capsy
     assert printed.startswith('forward 6\n')
     code = '\n'.join(line for line in printed.splitlines()[1:] if not line.startswith('    #'))
     assert code.strip() == ('def ' + shown).strip()
+
+
+# ---- the fuzzer's programs: sparse or dense, never wrong ------------------------------------
+FUZZ_PROGRAMS = range(120)
+
+
+@pytest.mark.parametrize('batch', range(4))
+def test_fuzzer_programs_sparse_equals_dense(tmp_path, batch):
+    """Each fuzzer program's sparse Jacobian w.r.t. its first float array parameter
+    equals jacfwd's (its pattern holds the nonzeros), or falls back to it with a
+    SparsityWarning; never another error where jacfwd runs."""
+    import copy
+    sys.path.insert(0, os.path.dirname(__file__))
+    from fuzz.generator import generate
+    from fuzz.oracle import calling, load
+    found = {'sparse': 0, 'fallback': 0}
+    for seed in FUZZ_PROGRAMS[batch::4]:
+        program = generate(seed)
+        module = load(program, os.path.join(tmp_path, f'sparse_fuzz_{seed}.py'),
+                      f'sparse_fuzz_{seed}')
+        args = program.arguments(module=module)
+        floats = [p for p in program.wrt if isinstance(args[program.params.index(p)], (
+            float, np.floating, np.ndarray)) and np.issubdtype(
+            np.result_type(args[program.params.index(p)]), np.floating)]
+        if not floats or program.keywords:
+            continue
+        x = floats[0]
+        try:
+            want = np.asarray(calling(sg.jacfwd(module.program, wrt=x), program)(
+                *copy.deepcopy(args)))
+        except Exception:       # noqa: BLE001 - what jacfwd refuses is not the point here
+            continue
+        jac = sg.jacobian(module.program, wrt=x, sparse=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            got = calling(jac, program)(*copy.deepcopy(args)).toarray()
+        fell = any(issubclass(w.category, sg.SparsityWarning) for w in caught)
+        found['fallback' if fell else 'sparse'] += 1
+        n = int(np.size(args[program.params.index(x)]))
+        want = want.reshape(-1, n)
+        assert got.shape == want.shape, seed
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True,
+                                   err_msg=f'seed {seed}')
+        if not fell:
+            assert not np.any((want != 0) & ~jac.last.pattern.toarray()), seed
+    assert found['sparse'] >= 5, found

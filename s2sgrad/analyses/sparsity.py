@@ -19,6 +19,9 @@ computed from floats, ...) raises `PatternUnknown`, naming the op and the
 user's line; the caller then computes the Jacobian densely.
 
 One pattern rule per family of primitives (`_rule`):
+  shaped like   np.zeros_like(x), ...: x's shape only (np.full_like: its fill)
+  scattered     `_sg_scatter_add` (`y[idx] += v` with repeated indices): each
+                element of v into the element it is added to
   elementwise   ufuncs, np.where, np.clip, casts: each output element depends on
                 the elements its operands broadcast to it
   rearranged    indexing, reshape, transpose, concatenate, stack, tile, pad, ... and
@@ -203,7 +206,7 @@ class _Interpreter:
         carried = [self.operand(init) for init in region.inits]
         if region.kind == 'for':
             iterable = self.operand(region.iterable)
-            if not iterable.stable:
+            if not isinstance(iterable, Items) and not iterable.stable:
                 raise PatternUnknown('a loop whose count is computed from floats', region.origin)
             steps = iter(iterable.items) if isinstance(iterable, Items) else \
                 (Abstract(item, None, True) for item in iterable.value)
@@ -485,6 +488,8 @@ def _rearranged(interp, op, args, kwargs, value, stable, function=None):
     def ids(a):
         if isinstance(a, Items):
             return a.rebuilt([ids(item) for item in a.items])
+        if isinstance(a.value, (list, tuple)) and _holds_floats(a.value):
+            return np.zeros(np.shape(a.value), np.int64)     # (constants: no dependency)
         if not _float_array(a.value):
             if not a.stable and not isinstance(a.value, (str, type(None))):
                 raise PatternUnknown(f'{_name(op.prim)} by values computed from floats',
@@ -500,6 +505,9 @@ def _rearranged(interp, op, args, kwargs, value, stable, function=None):
         return found
 
     call = function or op.prim
+    if op.prim is np.pad and (kwargs.get('mode') or Abstract('constant')).value not in _PADS \
+            or len(args) > 2 and op.prim is np.pad:
+        return _dense(interp, op, args, kwargs, value, stable)
     kw = {k: ids(v) for k, v in kwargs.items() if k != 'dtype'}
     result = call(*(ids(a) for a in args), **kw)
     stacked = sp.vstack(blocks, format='csr')
@@ -515,7 +523,11 @@ def _rearranged(interp, op, args, kwargs, value, stable, function=None):
                                  op.origin)
         if ids_.shape != np.shape(like):
             raise PatternUnknown(f'{_name(op.prim)} on ids gave another shape', op.origin)
-        return stacked[ids_.astype(np.int64).ravel()]
+        rows = ids_.astype(np.int64).ravel()
+        if np.any(rows != ids_.ravel()) or np.any(rows < 0) or np.any(rows >= count[0]):
+            # (a rule for an op that computes with its elements: never silently wrong)
+            raise PatternUnknown(f'{_name(op.prim)} computed with the ids', op.origin)
+        return stacked[rows]
 
     return _lifted(value, stable, read(result, value))
 
@@ -613,6 +625,30 @@ def _outer(interp, op, args, kwargs, value, stable):
         int(np.prod(shape)), n))
 
 
+def _shaped_like(interp, op, args, kwargs, value, stable):
+    """np.zeros_like(x) and kin read x's shape only; np.full_like(x, v) puts v in."""
+    fills = list(args[1:2]) + [v for k, v in kwargs.items() if k == 'fill_value']
+    if op.prim is not np.full_like or not any(_has_pattern(a) for a in fills):
+        return _lifted(value, stable)
+    return _elementwise(interp, op, fills, {}, value, stable)
+
+
+def _scattered(interp, op, args, kwargs, value, stable):
+    """`_sg_scatter_add(g, x, index)`: zeros of x's shape, g added at x[index]."""
+    g, x, index = args
+    if not index.stable:
+        raise PatternUnknown('an index computed from floats', op.origin)
+    if isinstance(g, Items) or isinstance(x, Items) or _has_pattern(index):
+        raise PatternUnknown('a scatter into a list', op.origin)
+    size = int(np.size(x.value))
+    targets = np.arange(size).reshape(np.shape(x.value))[index.value]
+    sources = np.broadcast_to(np.arange(int(np.size(g.value))).reshape(np.shape(g.value)),
+                              np.shape(targets))
+    spread = sp.csr_matrix((np.ones(targets.size, bool), (targets.ravel(), sources.ravel())),
+                           shape=(size, int(np.size(g.value))))
+    return _lifted(value, stable, spread @ _pattern(g, interp.n))
+
+
 def _dense(interp, op, args, kwargs, value, stable):
     """Every element of every result on every element of every operand."""
     n = interp.n
@@ -635,12 +671,16 @@ def _pattern_all(a, n):
 _ELEMENTWISE = {np.where, np.clip, np.round, np.around, np.real, np.imag, np.nan_to_num,
                 np.astype, np.angle, np.sinc, float, np.float64, np.float32, np.float16,
                 complex, np.complex128, np.copy, helpers._sg_iterable}
-_REARRANGED = {prims.GETITEM, np.reshape, np.concatenate, np.stack, np.hstack, np.vstack,
-               np.column_stack, np.dstack, np.array, np.asarray, np.asanyarray,
+# (each only selects, moves or repeats its operands' elements, or puts zeros: run on ids)
+_REARRANGED = {prims.GETITEM, np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis,
+               np.squeeze, np.expand_dims, np.diagonal, np.flip, np.fliplr, np.flipud,
+               np.rot90, np.repeat, np.tile, np.roll, np.concatenate, np.stack, np.hstack,
+               np.vstack, np.column_stack, np.dstack, np.array, np.asarray, np.asanyarray,
                np.ascontiguousarray, np.broadcast_to, np.triu, np.tril, np.pad, np.take,
                np.take_along_axis, np.diag, np.append, np.split, np.array_split,
                np.hsplit, np.vsplit, np.meshgrid, np.broadcast_arrays, np.block,
                np.atleast_1d, np.atleast_2d, np.atleast_3d}
+_PADS = ('constant', 'edge', 'wrap', 'reflect', 'symmetric')
 _ALONG = {np.sort: (1, -1), np.diff: (2, -1)}
 _REDUCTIONS = {np.linalg.norm: 2, np.average: 1, np.median: 1, np.nansum: 1, np.nanmean: 1,
                np.nanmax: 1, np.nanmin: 1, np.ptp: 1}
@@ -649,15 +689,23 @@ _DENSE = {np.einsum, np.tensordot, np.kron, np.inner, np.trace, np.convolve, np.
           np.interp, np.polyval, np.vdot}
 
 
+_SHAPED_LIKE = {np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+                helpers._sg_zeros_like, helpers._sg_ones_like}
+
+
 def _rule(prim):
     record = info(prim)
+    if prim in _SHAPED_LIKE:
+        return _shaped_like
+    if prim is helpers._sg_scatter_add:
+        return _scattered
     if record.family == 'matmul':
         return _matmul
     if prim is np.outer:
         return _outer
     if prim is np.cross:
         return _cross
-    if prim in _REARRANGED or record.rearranges:
+    if prim in _REARRANGED:
         return _rearranged
     if isinstance(prim, np.ufunc) or prim in _ELEMENTWISE:
         return _elementwise
