@@ -540,3 +540,17 @@ def test_fuzzer_programs_sparse_equals_dense(tmp_path, batch):
         if not fell:
             assert not np.any((want != 0) & ~jac.last.pattern.toarray()), seed
     assert found['sparse'] >= 5, found
+
+
+def scaled_products(x, k=2.0, idx=None):
+    return x[1:] * x[:-1] * k
+
+
+def test_defaults_and_the_general_source():
+    x = RNG.normal(size=5)
+    assert_sparse_right(scaled_products, 0, x, colours=2)
+    assert_sparse_right(scaled_products, 0, x, 3.0, colours=2)
+    for mode in ('jacfwd', 'jacrev'):
+        source = getattr(sg, mode)(scaled_products, sparse=True).source
+        assert f'def sparse_{mode}_scaled_products(x, k=2.0, idx=None, colours=None, ' \
+               f'rows=None, columns=None):' in source

@@ -467,7 +467,7 @@ def _union(patterns, rows, n):
 
 
 def _elementwise(interp, op, args, kwargs, value, stable):
-    shape = np.shape(value)
+    shape = np.shape(value[0] if isinstance(value, tuple) else value)
     rows = int(np.prod(shape))
     operands = [a for a in list(args) + list(kwargs.values()) if _has_pattern(a)]
     if any(isinstance(a, Items) for a in operands):
@@ -476,6 +476,8 @@ def _elementwise(interp, op, args, kwargs, value, stable):
         pattern = _union([_broadcast_rows(a, shape, interp.n) for a in operands], rows, interp.n)
     except PatternUnknown as exc:
         raise PatternUnknown(f'{_name(op.prim)}: {exc.reason}', op.origin) from None
+    if isinstance(value, tuple):        # (np.modf, np.frexp: each result alike)
+        return _lifted(value, stable, [pattern] * len(value))
     return _lifted(value, stable, pattern)
 
 
