@@ -300,7 +300,8 @@ class SparseJacobian:
         from .analyses.sparsity import PatternUnknown, dependency_pattern
         from .colouring import fewest_passes
         for i in self.indices:
-            if not np.issubdtype(np.result_type(args[i]), np.floating):
+            if not isinstance(args[i], (float, np.floating, np.ndarray)) or \
+                    not np.issubdtype(np.result_type(args[i]), np.floating):
                 name = list(self.signature.parameters)[i]
                 raise TypeError(f'jacobian: argument {name!r} of {self.target.__name__} is '
                                 f'not an array of floats: a sparse Jacobian w.r.t. arrays '

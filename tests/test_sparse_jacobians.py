@@ -335,9 +335,11 @@ def test_refuses_without_scipy(monkeypatch):
         sg.jacobian(elementwise, sparse=True)
 
 
-def test_refuses_integer_wrt():
+def test_refuses_integer_wrt_and_containers():
     with pytest.raises(TypeError, match='not an array of floats'):
         sg.jacobian(branch_on_integers, wrt=1, sparse=True)(np.ones(6), 2)
+    with pytest.raises(TypeError, match="argument 'x' of elementwise is not an array of floats"):
+        sg.jacobian(elementwise, sparse=True)({'a': np.ones(2)})
 
 
 def test_source_shows_seeding_and_decompression():

@@ -314,8 +314,10 @@ def _unpacked(result, count):
 
 
 def _random(prim):
+    """Does the op draw random numbers (its result differs between calls)?"""
+    name = getattr(prim, '__qualname__', None) or ''
     return 'random' in (getattr(prim, '__module__', None) or '') or \
-        'Generator' in (getattr(prim, '__qualname__', None) or '')
+        name.startswith(('Generator.', 'RandomState.'))
 
 
 def _name(prim):
