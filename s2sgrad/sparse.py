@@ -227,7 +227,7 @@ Plan.__doc__ = """What a call's shapes and integer arguments decide: the Jacobia
 `pattern` (csr bool, or None where it could not be found: `why`), the `mode`
 ('forward' or 'reverse'), the `colours` of its columns (forward) or rows
 (reverse) and their `count` (the passes), the pattern's nonzeros (`rows`,
-`columns`)."""
+`columns`).  Its columns are the xs' in their parameters' order."""
 
 
 class SparseJacobian:
@@ -248,7 +248,10 @@ class SparseJacobian:
             raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
         self.target = fn if isinstance(fn, GraphFunction) else graph(fn)
         self.signature = self.__signature__ = self.target.signature
-        self.indices = _as_tuple(resolve_wrt(wrt, self.signature, self.target.__name__))
+        # the passes take the xs in their parameters' order (the forward mode's tangent
+        # parameters'); a call's result has its columns in wrt's (`_in_wrt_order`)
+        self.asked = _as_tuple(resolve_wrt(wrt, self.signature, self.target.__name__))
+        self.indices = tuple(sorted(self.asked))
         self.single = not isinstance(wrt, (tuple, list))
         self.mode = mode
         self.__name__ = 'sparse_jacobian_' + self.target.__name__
@@ -324,17 +327,27 @@ class SparseJacobian:
         plan = self.last = self.plan(*args)
         if plan.pattern is None:
             return self._dense(args)
-        return self._function(plan.mode)(*args, plan.colours, plan.rows, plan.columns)
+        found = self._function(plan.mode)(*args, plan.colours, plan.rows, plan.columns)
+        return self._in_wrt_order(found, args)
+
+    def _in_wrt_order(self, jacobian, args):
+        """The columns of each x in wrt's order (the plan's are in parameter order)."""
+        if self.asked == self.indices:
+            return jacobian
+        sizes = {i: int(np.size(args[i])) for i in self.indices}
+        starts = dict(zip(self.indices, np.cumsum([0] + [sizes[i] for i in self.indices])))
+        return jacobian[:, np.concatenate([starts[i] + np.arange(sizes[i])
+                                           for i in self.asked])]
 
     def _dense(self, args):
         import scipy.sparse
-        wrt = self.indices[0] if self.single else self.indices
+        wrt = self.asked[0] if self.single else self.asked
         kind = JacobianFunction if self.mode == 'reverse' else JacfwdFunction
         dense = kind(self.target, wrt)(*args)
         blocks = [dense] if self.single else list(dense)
-        m = int(np.size(blocks[0])) // max(int(np.size(args[self.indices[0]])), 1)
+        m = int(np.size(blocks[0])) // max(int(np.size(args[self.asked[0]])), 1)
         return scipy.sparse.csr_matrix(np.hstack([
-            np.reshape(block, (m, int(np.size(args[i])))) for block, i in zip(blocks, self.indices)]))
+            np.reshape(block, (m, int(np.size(args[i])))) for block, i in zip(blocks, self.asked)]))
 
     @property
     def source(self):

@@ -99,6 +99,13 @@ def test_gathers_by_argument_index_arrays():
     assert_sparse_right(gathered, (0, 1), RNG.normal(size=5), RNG.normal(size=6), idx, jdx)
 
 
+def test_wrt_in_another_order_gives_its_columns_in_that_order():
+    args = RNG.normal(size=5), RNG.normal(size=6), np.array([0, 3, 3, 1]), np.array([2, 0, 5, 5])
+    for mode in ('jacobian', 'jacfwd', 'jacrev'):
+        got = getattr(sg, mode)(gathered, wrt=(1, 0), sparse=True)(*args)
+        np.testing.assert_allclose(got.toarray(), dense(gathered, (1, 0), args), rtol=1e-12)
+
+
 def test_the_pattern_follows_the_index_arguments():
     jac = sg.jacobian(gathered, wrt=0, sparse=True)
     x, y = RNG.normal(size=5), RNG.normal(size=6)
