@@ -21,8 +21,9 @@ from .rules import register_gradient, register_tangent
 from .api import GraphFunction, GradFunction, graph, grad, value_and_grad
 from .checkpoint import checkpoint
 from .forward_api import JvpFunction, jvp, jvp_function
-from .transforms import jacobian, jacrev, vjp
-from .jacfwd import jacfwd
+from .transforms import vjp
+from .errors import SparsityWarning
+from .jacobians import jacfwd, jacobian, jacrev
 from .second_order import hessian, hvp
 
 __version__ = '0.1.0'
@@ -31,4 +32,4 @@ __all__ = ['graph', 'GraphFunction', 'GradFunction', 'gradients', 'stop_gradient
            'value_and_grad', 'register_gradient', 'register_tangent', 'jvp', 'jvp_function',
            'JvpFunction', 'UnconnectedGradients', 'AggregationMethod',
            'TransformError', 'checkpoint', 'checkpointed', 'vjp', 'jacrev', 'jacobian',
-           'hessian', 'hvp', 'jacfwd']
+           'hessian', 'hvp', 'jacfwd', 'SparsityWarning']

@@ -165,8 +165,9 @@ def transform_grad(target_graph, wrt, with_value, name, specialisation=GENERAL,
     """
     builder = Builder()
     params, ctx, result = _copied(target_graph, builder)
-    extra = [] if adjoint is None else [Param(n, Value(n, target_graph.origin), kind=kind)
-                                        for n, kind in adjoint.params(params)]
+    extra = [] if adjoint is None else [  # (name, kind), or (name, kind, default)
+        Param(spec[0], Value(spec[0], target_graph.origin), *spec[2:], kind=spec[1])
+        for spec in adjoint.params(params)]
     named = f'{target_graph.name} ({target_graph.origin.short})'   # in errors: the user's file:line
     if has_aux:
         result, aux = _loss_and_aux(result, has_aux, sums_outputs, target_graph)

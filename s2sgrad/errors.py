@@ -99,3 +99,8 @@ def _no_rule_error(rule, name, origin, path, register, kind=LookupError):
     for note in call_chain_notes(origin):
         error.add_note(note)
     return error
+
+
+class SparsityWarning(UserWarning):
+    """`jacobian(..., sparse=True)`: the Jacobian's sparsity pattern could not be found
+    from the code (the message names the op and the line); it is computed densely."""

@@ -203,29 +203,41 @@ def transform_jacfwd(target_graph, wrt, name, specialisation=GENERAL, batch=True
 
 
 def _forward(target_graph, i):
-    """The forward-mode graph of the target, parameter i the only one with a tangent."""
+    """The forward-mode graph of the target, parameter i (or those in a tuple i) the
+    only one with a tangent."""
+    wrt = i if isinstance(i, tuple) else (i,)
     return jvp_graph(target_graph, f'jvp_{target_graph.name}',
-                     [j == i for j in range(len(target_graph.params))])
+                     [j in wrt for j in range(len(target_graph.params))])
 
 
 def _batched_forward(target_graph, i, specialisation, ctx):
-    """(the forward mode w.r.t. parameter i with its tangents batched along a leading
-    axis, None) where every op on the way has a batch rule and the ranks are known
-    (a call's specialisation); else (None, why not)."""
-    if specialisation.shapes is None or i not in specialisation.shapes:
+    """(the forward mode w.r.t. parameter i (or those in a tuple i) with its tangents
+    batched along a leading axis, None) where every op on the way has a batch rule
+    and the ranks are known (a call's specialisation); else (None, why not)."""
+    wrt = i if isinstance(i, tuple) else (i,)
+    shapes = specialisation.shapes
+    if shapes is None or any(k not in shapes for k in wrt):
         return None, 'the ranks are known only in a call\'s specialisation'
     forward = _forward(target_graph, i)
     count = len(target_graph.params)
-    shapes = dict(specialisation.shapes)
-    shapes[count] = shapes[i]
+    # (positions past f's parameters are the tangents': a caller's own are left out)
+    shapes = {k: v for k, v in shapes.items() if not (isinstance(k, int) and k >= count)}
+    for k, x in enumerate(sorted(wrt)):
+        shapes[count + k] = shapes[x]
     bound = Specialisation(shapes=shapes).bound([p.value for p in forward.params])
-    classes = ShapeClasses(forward.body.ops, (), bound.shapes)
+    # integer array arguments (the index arrays of gathers: `cams[obs[:, 0]]` has a rank)
+    samples = specialisation.samples or {}
+    integers = [forward.params[k].value for k in range(count)
+                if isinstance(samples.get(k), np.ndarray) and isinstance(shapes.get(k), tuple) and
+                len(shapes[k]) > 0 and
+                np.issubdtype(samples[k].dtype, np.integer)]
+    classes = ShapeClasses(forward.body.ops, (), bound.shapes, integers)
 
     def lower_template(builder, fn, env):
         return FunctionLowering.for_adjoint(ctx, builder).lower_rule(capture(fn), env, None)
     try:
-        return InlinedGraph(batched(forward, [forward.params[count].value], classes,
-                                    lower_template)), None
+        return InlinedGraph(batched(forward, [p.value for p in forward.params[count:]],
+                                    classes, lower_template)), None
     except NotBatched as exc:
         return None, exc.reason + (f' at {exc.origin.short}' if exc.origin is not None else '')
 

@@ -136,9 +136,7 @@ class _OneHotSeeds(_Adjoint):
                 style=('subscript',)) for key, is_float in keys.items() if is_float)
             # (a read of a parameter: its gradient is the parameter's at the key, site.py)
             lowering.ctx.parameters = lowering.ctx.parameters | {x}
-        again = any(isinstance(op, If) or getattr(op, 'prim', None) is prims.TAPE_POP
-                    for loop in walk(lowering.builder.stack[0]) if isinstance(loop, Loop)
-                    for op in walk(loop.body))
+        again = forward_again(lowering)
         jacobians = iter(FunctionLowering(
             lowering.ctx, lowering.builder, capture(_jacobian_rows),
             {'y': ys[0], 'xs': Pack('tuple', leaves), 'again': Const(again),
@@ -152,6 +150,15 @@ class _OneHotSeeds(_Adjoint):
                 Pack('dict', [next(jacobians) if keys[key] else Const(None) for key in keys],
                      list(keys))
                 for x, keys, tree in zip(xs, keys_of, trees)]
+
+
+def forward_again(lowering):
+    """Must a seed loop compute the forward again for each seed?  Where the adjoint
+    empties what the forward saved: a loop with a branch (the branch's tapes are
+    popped)."""
+    return any(isinstance(op, If) or getattr(op, 'prim', None) is prims.TAPE_POP
+               for loop in walk(lowering.builder.stack[0]) if isinstance(loop, Loop)
+               for op in walk(loop.body))
 
 
 class InlinedGraph(LocalFunction):

@@ -12,6 +12,8 @@ the ranks of the unbatched values (a call's specialisation: analyses.shapes):
 * elementwise ufuncs (and np.where): a batched operand of lower rank than the
   result gets unit axes after its leading one, so NumPy's broadcasting, which
   aligns trailing axes, aligns the rest as it did unbatched;
+* np.cross of 3-vectors (no options): as an elementwise op (it broadcasts
+  every axis but the last);
 * matmul and dot (operands of rank 1 or 2 for dot): the batch axis is one more
   leading (stack) axis of the batched factor, a vector factor on the right
   made a column (and the result's unit axis dropped);
@@ -211,6 +213,8 @@ class _Batch:
             self.elementwise(op)
         elif prim is np.matmul or prim is np.dot:
             self.matmul(op)
+        elif prim is np.cross and len(op.args) == 2 and not op.kwargs:
+            self.cross(op)
         elif prim in (np.sum, np.mean):
             self.reduction(op)
         elif prim in (np.reshape, np.ravel):
@@ -237,6 +241,13 @@ class _Batch:
         args = [self.aligned(a, self.rank(a, op), to, op) if self.is_batched(a) else a
                 for a in op.args]
         self.finish(op, op.prim, args, style=op.style)
+
+    def cross(self, op):
+        # of 3-vectors along the last axis, np.cross broadcasts the other axes as an
+        # elementwise op does (of 2-vectors the result loses that axis: not so)
+        if self.rank(op.outputs[0], op) != max(self.rank(a, op) for a in op.args):
+            raise NotBatched('np.cross of 2-vectors', op.origin)
+        self.elementwise(op)
 
     def matmul(self, op):
         if op.kwargs or len(op.args) != 2:

@@ -30,8 +30,11 @@ from .leaves import Leaf, LeafPaths
 SCALAR = 'scalar'
 
 class ShapeClasses:
-    def __init__(self, ops, scalars=(), shapes=None):
+    def __init__(self, ops, scalars=(), shapes=None, integer_arrays=()):
         self.classes = {v: SCALAR for v in scalars}     # values known to be scalars
+        # values known to be arrays of integers (parameters a caller knows of, and
+        # their basic slices): an index by one has its shape (`cams[obs[:, 0]]`)
+        self.integer_arrays = set(integer_arrays)
         self.shape_index = {}                           # np.shape(x) values -> x
         self.ranges = set()                             # values that are range(...)
         self.integers = set()           # values that are integer scalars (an index's shape)
@@ -78,6 +81,9 @@ class ShapeClasses:
                     object() if leaf is None else leaf
             if len(op.outputs) == 1:
                 self._note_integer(op.outputs[0], self._integer_result(op))
+                if op.prim is prims.GETITEM and op.args[0] in self.integer_arrays and \
+                        self._indexed(*op.args) is not None:
+                    self.integer_arrays.add(op.outputs[0])
             if len(op.outputs) == 1 and token is not SCALAR:
                 self._witness(op, token)
 
@@ -168,6 +174,12 @@ class ShapeClasses:
         for part in parts:
             if isinstance(part, Value) and part in self.integers:
                 example.append(0)       # any int in range gives the same shape
+            elif isinstance(part, Value) and part in self.integer_arrays and \
+                    self.shape_of(part) is not None:
+                # any ints in range give the same shape; it is the index's, so these
+                # sizes' only
+                example.append(np.zeros(self.shape_of(part), np.intp))
+                self.sizes_used = True
             elif isinstance(part, Const) and _basic(part.value):
                 example.append(part.value)
             elif isinstance(part, Slice) and all(isinstance(p, Const) for p in (
@@ -330,6 +342,14 @@ class ShapeClasses:
             if all(_known(t) for t in tokens):
                 try:
                     return _token(np.broadcast_shapes(*[_shape(t) for t in tokens]))
+                except ValueError:
+                    return object()
+        if prim is np.cross and len(op.args) == 2 and not op.kwargs:
+            # of 3-vectors along the last axis: the other axes broadcast
+            shapes = [self.shape_of(a) for a in op.args]
+            if all(shape is not None and shape[-1:] == (3,) for shape in shapes):
+                try:
+                    return _token(np.broadcast_shapes(*shapes))
                 except ValueError:
                     return object()
         if prim is np.einsum and len(op.args) > 1 and isinstance(op.args[0], Const) and \

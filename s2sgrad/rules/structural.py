@@ -9,7 +9,7 @@ from ..ad import interface
 from ..ir import prims
 from ..runtime import containers, gradients_of, helpers, objects
 from ..runtime import loops as loop_helpers
-from ..runtime import online, revolve, tangents
+from ..runtime import online, revolve, sparse, tangents
 from .registry import register_constant, register_gradient
 
 
@@ -62,7 +62,7 @@ register_constant(
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     helpers._sg_ones_like, helpers._sg_zeros_like, helpers._sg_shape_of,
     tangents._sg_zero_tangent,
-    helpers._sg_check_output,
+    helpers._sg_check_output, sparse._sg_sparse_jacobian,
     # a loop's checkpointing schedule (its states' gradients are the loop adjoint's)
     revolve._sg_revolve, revolve._sg_revolve_offer, revolve._sg_revolve_restore,
     revolve._sg_revolve_advance, revolve._sg_revolve_within, online._sg_online,

@@ -5,13 +5,13 @@ helpers), so `export` can copy the source of the ones a module uses into
 that module.  Helpers live by family; HELPERS gathers them by name.
 """
 from . import (construction, containers, fft, gradients_of, helpers, linalg, loops, objects,
-               online, products, revolve, special, statistics, tangents)
+               online, products, revolve, sparse, special, statistics, tangents)
 
 
 def _gather():
     found = {}
     for module in (helpers, products, linalg, fft, special, construction, loops, statistics,
-                   containers, objects, gradients_of, revolve, online, tangents):
+                   containers, objects, gradients_of, revolve, online, tangents, sparse):
         for name, fn in vars(module).items():
             if name.startswith('_sg_') and callable(fn):
                 if name in found and found[name] is not fn:

@@ -1,0 +1,565 @@
+"""sg.jacobian(f, sparse=True), sg.jacfwd(..., sparse=True), sg.jacrev(..., sparse=True).
+
+Every sparse Jacobian is checked against the dense one (sg.jacfwd, reshaped to
+(out.size, n)): the same values to 1e-12 relative, and the pattern a superset
+of the dense Jacobian's nonzeros.  Hand-picked programs (elementwise, stencils,
+gathers by argument index arrays, a bundle-adjustment residual, blocks,
+reductions, loops, branches, np.where, writes) also check their number of
+colours against what their structure allows; random compositions of these
+building blocks (`_random_program`) check the values and the pattern.
+"""
+import importlib.util
+import os
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import s2sgrad as sg
+from s2sgrad.colouring import check_colouring
+
+sp = pytest.importorskip('scipy.sparse')
+
+
+def dense(fn, wrt, args):
+    """The dense Jacobian as an (out.size, n) matrix (jacfwd's, each x's columns side
+    by side)."""
+    found = sg.jacfwd(fn, wrt=wrt)(*args)
+    blocks = list(found) if isinstance(wrt, tuple) else [found]
+    xs = wrt if isinstance(wrt, tuple) else (wrt,)
+    m = np.size(blocks[0]) // max(np.size(args[xs[0]]), 1)
+    return np.hstack([np.reshape(b, (m, np.size(args[i]))) for b, i in zip(blocks, xs)])
+
+
+def assert_sparse_right(fn, wrt, *args, colours=None, modes=('jacobian', 'jacfwd', 'jacrev')):
+    """Each mode's sparse Jacobian is a csr matrix equal to the dense one, its pattern
+    holds every nonzero, its colouring is valid; `colours`: the count expected
+    (an int, or a (low, high) range) for sg.jacobian."""
+    want = dense(fn, wrt, args)
+    for mode in modes:
+        jac = getattr(sg, mode)(fn, wrt=wrt, sparse=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', sg.SparsityWarning)
+            got = jac(*args)
+        assert sp.isspmatrix_csr(got) or isinstance(got, sp.csr_array), type(got)
+        assert got.shape == want.shape
+        scale = max(np.abs(want).max(initial=0.0), 1.0)
+        np.testing.assert_allclose(got.toarray(), want, rtol=1e-12, atol=1e-12 * scale)
+        plan = jac.last
+        pattern = plan.pattern.toarray()
+        assert not np.any((want != 0) & ~pattern), f'{mode}: a nonzero outside the pattern'
+        check_colouring(plan.pattern, plan.colours, by_rows=plan.mode == 'reverse')
+        assert plan.mode == {'jacfwd': 'forward', 'jacrev': 'reverse'}.get(mode, plan.mode)
+        if mode == 'jacobian' and colours is not None:
+            low, high = colours if isinstance(colours, tuple) else (colours, colours)
+            assert low <= plan.count <= high, plan.count
+    return want
+
+
+RNG = np.random.default_rng(0)
+
+
+# ---- hand-picked programs ----------------------------------------------------------------
+def elementwise(x):
+    return np.sin(x) * x ** 2 + np.exp(-x) / (1.0 + x * x)
+
+
+def test_elementwise_is_one_colour():
+    assert_sparse_right(elementwise, 0, RNG.normal(size=7), colours=1)
+
+
+def first_differences(x):
+    return x[1:] - x[:-1]
+
+
+def second_differences(x):
+    return x[2:] - 2.0 * x[1:-1] + x[:-2]
+
+
+def stencil_2d(u):
+    return u[1:-1, 2:] + u[1:-1, :-2] + u[2:, 1:-1] + u[:-2, 1:-1] - 4.0 * u[1:-1, 1:-1] ** 2
+
+
+@pytest.mark.parametrize('fn, shape, colours', [(first_differences, (9,), 2),
+                                                (second_differences, (9,), 3),
+                                                (stencil_2d, (6, 5), (5, 9))])
+def test_stencils(fn, shape, colours):
+    assert_sparse_right(fn, 0, RNG.normal(size=shape), colours=colours)
+
+
+def gathered(x, y, idx, jdx):
+    return x[idx] * np.cos(y[jdx]) + x[jdx % len(x)]
+
+
+def test_gathers_by_argument_index_arrays():
+    idx = np.array([0, 3, 3, 1, 4])
+    jdx = np.array([2, 0, 5, 5, 1])
+    assert_sparse_right(gathered, 0, RNG.normal(size=5), RNG.normal(size=6), idx, jdx)
+    assert_sparse_right(gathered, (0, 1), RNG.normal(size=5), RNG.normal(size=6), idx, jdx)
+
+
+def test_wrt_in_another_order_gives_its_columns_in_that_order():
+    args = RNG.normal(size=5), RNG.normal(size=6), np.array([0, 3, 3, 1]), np.array([2, 0, 5, 5])
+    for mode in ('jacobian', 'jacfwd', 'jacrev'):
+        got = getattr(sg, mode)(gathered, wrt=(1, 0), sparse=True)(*args)
+        np.testing.assert_allclose(got.toarray(), dense(gathered, (1, 0), args), rtol=1e-12)
+
+
+def test_the_pattern_follows_the_index_arguments():
+    jac = sg.jacobian(gathered, wrt=0, sparse=True)
+    x, y = RNG.normal(size=5), RNG.normal(size=6)
+    first = jac(x, y, np.array([0, 1]), np.array([2, 3])).toarray()
+    second = jac(x, y, np.array([4, 4]), np.array([2, 3])).toarray()
+    assert np.all(first[:, 4] == 0) and np.all(second[:, 4] != 0)
+    np.testing.assert_allclose(second, dense(gathered, 0, (x, y, np.array([4, 4]),
+                                                           np.array([2, 3]))), rtol=1e-12)
+
+
+# a bundle-adjustment residual (ADBench's BA): cameras of 11 parameters, points of 3,
+# a weight per observation; 2 reprojection residuals and 1 weight residual each
+def rotate(r, X):
+    theta = np.sqrt(np.sum(r * r, axis=1))[:, None]
+    k = r / theta
+    return X * np.cos(theta) + np.cross(k, X) * np.sin(theta) + \
+        k * np.sum(k * X, axis=1)[:, None] * (1.0 - np.cos(theta))
+
+
+def reprojection(cams, X, w, obs, feats):
+    c = cams[obs[:, 0]]
+    p = X[obs[:, 1]]
+    Xc = rotate(c[:, 0:3], p - c[:, 3:6])
+    xp = Xc[:, :2] / Xc[:, 2:3]
+    r2 = np.sum(xp * xp, axis=1)[:, None]
+    distortion = 1.0 + c[:, 9:10] * r2 + c[:, 10:11] * r2 * r2
+    err = w[:, None] * (xp * distortion * c[:, 6:7] + c[:, 7:9] - feats)
+    return np.concatenate([err.ravel(), 1.0 - w * w])
+
+
+def reprojection_loop(cams, X, w, obs, feats):
+    errs = []
+    for i in range(len(w)):
+        cam = cams[obs[i, 0]]
+        Xc = rotate(cam[None, 0:3], X[obs[i, 1]][None, :] - cam[None, 3:6])[0]
+        xp = Xc[:2] / Xc[2]
+        r2 = np.dot(xp, xp)
+        proj = xp * (1.0 + cam[9] * r2 + cam[10] * r2 * r2) * cam[6] + cam[7:9]
+        errs.append(w[i] * (proj - feats[i]))
+    return np.concatenate([np.stack(errs).ravel(), 1.0 - w * w])
+
+
+def ba_inputs(n, m, p, seed=0):
+    rng = np.random.default_rng(seed)
+    cams = np.concatenate([rng.normal(0, 0.3, (n, 6)), rng.uniform(1, 2, (n, 1)),
+                           rng.normal(0, 1, (n, 4)) * 0.1], axis=1)
+    X = rng.normal(0, 1, (m, 3)) + np.array([0.0, 0.0, 8.0])
+    w = rng.uniform(0.5, 1.5, p)
+    obs = np.stack([rng.integers(0, n, p), rng.integers(0, m, p)], axis=1)
+    return cams, X, w, obs, rng.normal(0, 1, (p, 2))
+
+
+@pytest.mark.parametrize('fn', [reprojection, reprojection_loop])
+def test_bundle_adjustment_needs_at_most_15_colours(fn):
+    # 11 + 3 + 1 columns meet in an observation's rows; the x residual does not read
+    # the principal point's y (nor y's x): 14 colours are enough, the greedy finds them
+    args = ba_inputs(4, 9, 25)
+    want = assert_sparse_right(fn, (0, 1, 2), *args, colours=(14, 15),
+                               modes=('jacobian', 'jacfwd'))
+    assert want.shape == (75, 44 + 27 + 25)
+
+
+def test_bundle_adjustment_per_argument():
+    args = ba_inputs(3, 5, 12, seed=1)
+    assert_sparse_right(reprojection, 0, *args, colours=10)
+    assert_sparse_right(reprojection, 1, *args, colours=3)
+    assert_sparse_right(reprojection, 2, *args, colours=1)
+
+
+def blocks(x, W):
+    return np.tanh(x.reshape(4, 3) @ W).ravel()
+
+
+def blocks_transposed(x, W):
+    return (W.T @ np.reshape(x, (4, 3)).T).T.ravel() + np.sum(x.reshape(4, 3) ** 2, axis=1,
+                                                             keepdims=True).ravel()[:1]
+
+
+def test_block_diagonal_through_a_reshape():
+    # (blocks of 2 rows x 3 columns: 2 adjoint passes)
+    assert_sparse_right(blocks, 0, RNG.normal(size=12), RNG.normal(size=(3, 2)), colours=2)
+    assert_sparse_right(blocks_transposed, 0, RNG.normal(size=12), RNG.normal(size=(3, 2)))
+
+
+def reductions(x):
+    X = x.reshape(3, 4)
+    return np.concatenate([np.sum(X, axis=0), np.mean(X ** 2, axis=1), np.max(X, axis=1),
+                           [np.prod(X[0])], np.std(X, axis=0, keepdims=True).ravel()])
+
+
+def cumulative(x):
+    return np.cumsum(np.sin(x.reshape(2, 4)), axis=1).ravel() + np.sort(x)[::-1]
+
+
+def test_reductions():
+    assert_sparse_right(reductions, 0, RNG.normal(size=12))
+    assert_sparse_right(cumulative, 0, RNG.normal(size=8))
+
+
+def chain(x, steps):
+    y = x * 1.0
+    for t in range(steps):
+        y = np.concatenate([y[:1], y[1:] * y[:-1]])
+    return y
+
+
+def recurrence(x, n):
+    s = x[0]
+    out = []
+    for t in range(n):
+        s = np.tanh(s + x[t + 1])
+        out.append(s)
+    return np.stack(out)
+
+
+def halving(x):
+    y = x
+    while len(y) > 1:
+        y = y[::2] + y[1::2]
+    return y
+
+
+def test_loops():
+    assert_sparse_right(chain, 0, RNG.normal(size=6), 3, colours=4)
+    assert_sparse_right(recurrence, 0, RNG.normal(size=6), 4)
+    assert_sparse_right(halving, 0, RNG.normal(size=8), colours=1)   # (1 adjoint)
+
+
+def branch_on_floats(x):
+    if np.sum(x) > 0.0:
+        y = x[:3] * 2.0
+    else:
+        y = np.sin(x[3:])
+    return y
+
+
+def branch_on_integers(x, k):
+    if k > 1:
+        y = x[:3] ** 2
+    else:
+        y = x[3:]
+    return y
+
+
+def test_branches():
+    x = RNG.normal(size=6)
+    for sign in (1.0, -1.0):
+        assert_sparse_right(branch_on_floats, 0, sign * np.abs(x))
+        # a test on floats may go the other way for other floats: both sides' union
+        plan = sg.jacobian(branch_on_floats, sparse=True).plan(sign * np.abs(x))
+        assert plan.pattern.toarray().sum() == 6
+    assert_sparse_right(branch_on_integers, 0, x, 2)
+    plan = sg.jacobian(branch_on_integers, sparse=True).plan(x, 2)
+    assert plan.pattern.toarray().sum() == 3        # (only the side an int takes)
+
+
+def where(x):
+    return np.where(x > 0.0, x ** 2, -np.exp(x[::-1]))
+
+
+def written(x):
+    y = np.zeros(len(x) + 1)
+    y[1:] = x ** 2
+    y[0] = x[2] * x[3]
+    z = y.copy()
+    z[::2] += 1.0
+    return z
+
+
+def stacked(x):
+    X = x.reshape(2, 3)
+    return np.stack([X[0] * X[1], X.T[:, 0]], axis=1).ravel()
+
+
+def test_where_writes_and_stacks():
+    assert_sparse_right(where, 0, RNG.normal(size=5))
+    assert_sparse_right(written, 0, RNG.normal(size=5))
+    assert_sparse_right(stacked, 0, RNG.normal(size=6))
+
+
+def constants_among_ids(x):
+    # constant floats put beside x's elements, and ops that compute with elements
+    X = x.reshape(3, 3)
+    return np.concatenate([x[:2], [5.0, 7.0], np.pad(x[:3], 2, mode='reflect'),
+                           [np.trace(X)], np.pad(x[3:5], (1, 2), constant_values=3.0),
+                           np.diag(x[:2]).ravel(), np.triu(X).ravel() * 2.0])
+
+
+def test_constants_and_computing_ops_among_rearrangements():
+    assert_sparse_right(constants_among_ids, 0, RNG.normal(size=9))
+
+
+def matrix(x, A):
+    return A @ x + np.dot(x, A.T)
+
+
+def test_products_are_dense_blocks():
+    assert_sparse_right(matrix, 0, RNG.normal(size=4), RNG.normal(size=(3, 4)), colours=3)
+    plan = sg.jacfwd(matrix, sparse=True).plan(RNG.normal(size=4), RNG.normal(size=(3, 4)))
+    assert plan.count == 4
+
+
+# ---- what is refused or falls back -----------------------------------------------------
+def index_from_floats(x):
+    i = np.argmax(x)
+    return x * x[i]     # ERR
+
+
+def test_falls_back_to_dense_with_a_warning_naming_the_line():
+    x = RNG.normal(size=5)
+    jac = sg.jacobian(index_from_floats, sparse=True)
+    with pytest.warns(sg.SparsityWarning) as caught:
+        got = jac(x)
+    line = next(i + 1 for i, text in enumerate(open(__file__).read().splitlines())
+                if text.endswith('# ERR'))
+    message = str(caught[0].message)
+    assert f'test_sparse_jacobians.py:{line}' in message and 'computed from floats' in message
+    assert 'computing the Jacobian densely' in message
+    np.testing.assert_allclose(got.toarray(), dense(index_from_floats, 0, (x,)), rtol=1e-12)
+    assert jac.last.pattern is None and jac.last.why
+
+
+def opaque(x):
+    return np.linalg.solve(np.eye(3) + np.outer(x, x), x)
+
+
+def test_dense_ops_are_dense_not_unknown():
+    assert_sparse_right(opaque, 0, RNG.normal(size=3), colours=3)
+
+
+def test_refuses_without_scipy(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'scipy.sparse', None)
+    with pytest.raises(TypeError, match='needs SciPy'):
+        sg.jacobian(elementwise, sparse=True)
+
+
+def test_refuses_integer_wrt_and_containers():
+    with pytest.raises(TypeError, match='not an array of floats'):
+        sg.jacobian(branch_on_integers, wrt=1, sparse=True)(np.ones(6), 2)
+    with pytest.raises(TypeError, match="argument 'x' of elementwise is not an array of floats"):
+        sg.jacobian(elementwise, sparse=True)({'a': np.ones(2)})
+
+
+def test_source_shows_seeding_and_decompression():
+    args = ba_inputs(2, 3, 4)
+    jac = sg.jacfwd(reprojection, wrt=(0, 1, 2), sparse=True)
+    source = jac.source_for(*args)
+    assert 'def sparse_jacfwd_reprojection(cams, X, w, obs, feats, colours, rows, columns)' \
+        in source
+    assert 'indicators[:, colours[' in source
+    assert 'values = compressed[colours[columns], rows]' in source
+    assert '_sg_sparse_jacobian(values, rows, columns' in source
+    source = sg.jacrev(reprojection, wrt=(0, 1, 2), sparse=True).source_for(*args)
+    assert 'def sparse_jacrev_reprojection(cams, X, w, obs, feats, colours, rows, columns)' \
+        in source
+    assert 'values = compressed[colours[rows], columns]' in source
+    assert source.rstrip().endswith('return _return_1')
+
+
+def test_export_needs_numpy_and_scipy(tmp_path):
+    args = ba_inputs(2, 3, 4)
+    jac = sg.jacfwd(reprojection, wrt=(0, 1, 2), sparse=True)
+    path = os.path.join(tmp_path, 'exported_sparse.py')
+    jac.export(path)
+    text = open(path).read()
+    assert 'import s2sgrad' not in text and 'from s2sgrad' not in text
+    assert 'import scipy.sparse' in text and 'needs only NumPy and scipy' in text
+    spec = importlib.util.spec_from_file_location('exported_sparse', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    plan = jac.plan(*args)
+    got = getattr(module, 'sparse_jacfwd_reprojection')(*args, plan.colours, plan.rows,
+                                                         plan.columns)
+    np.testing.assert_allclose(got.toarray(), jac(*args).toarray(), rtol=1e-12)
+
+
+# ---- random programs ----------------------------------------------------------------------
+# Each step appends one building block applied to earlier arrays (each a 1-D float array
+# that depends on x, sizes kept small); the result concatenates the last few.
+def _blocks(rng, names, sizes):
+    a = rng.integers(len(names))
+    b = rng.integers(len(names))
+    A, B, na, nb = names[a], names[b], sizes[a], sizes[b]
+    k = min(na, nb)
+    u = ('np.sin', 'np.tanh', 'np.arctan', 'np.cos')[rng.integers(4)]
+    choices = [
+        (f'{u}({A}) * {A}', na),
+        (f'{A}[:{k}] * {B}[:{k}] + {B}[{nb - k}:]', k),
+        (f'{A}[1:] - {A}[:-1]', na - 1) if na > 1 else (f'{A} * 2.0', na),
+        (f'{A}[idx % {na}] * {u}({B}[jdx % {nb}])', 6),
+        (f'np.concatenate([{A}, {u}({B})])', na + nb),
+        (f'{A}[::-1] + 0.5 * {A}', na),
+        (f'np.where({A} > 0.0, {A} * {A}, {u}({A}))', na),
+        (f'np.cumsum({A})', na),
+        (f'np.sum({A}) * {B}', nb),
+        (f'np.roll({A}, 1) * {A}', na),
+    ]
+    if na % 2 == 0:
+        choices += [(f'np.sum(np.reshape({A}, ({na // 2}, 2)) ** 2, axis=1)', na // 2),
+                    (f'(np.reshape({A}, ({na // 2}, 2)) @ M).ravel()', na),
+                    (f'np.max(np.reshape({A}, (2, {na // 2})), axis=0)', na // 2)]
+    return choices[rng.integers(len(choices))]
+
+
+def _random_program(seed):
+    """Source of `f(x, idx, jdx, M)` and its statement count, from a seed."""
+    rng = np.random.default_rng(seed)
+    names, sizes, lines = ['x'], [8], []
+    for step in range(rng.integers(2, 6)):
+        kind = rng.integers(10)
+        name = f'v{step}'
+        expression, size = _blocks(rng, names, sizes)
+        if kind == 0:       # a loop carrying the value
+            lines += [f'{name} = {expression}', f'for t in range(2):',
+                      f'    {name} = {name} * 0.5 + {name}[::-1] * {name}[0]']
+        elif kind == 1:     # a branch on floats
+            lines += ['if np.sum(x) > 0.0:', f'    {name} = {expression}', 'else:',
+                      f'    {name} = np.zeros({size}) + {names[-1]}[0]']
+        elif kind == 2:     # writes into a copy
+            lines += [f'{name} = np.zeros({size + 1})', f'{name}[1:] = {expression}',
+                      f'{name}[0] = {names[-1]}[-1] ** 2']
+            size += 1
+        else:
+            lines.append(f'{name} = {expression}')
+        names.append(name)
+        sizes.append(size)
+    result = ', '.join(names[-2:])
+    body = '\n'.join('    ' + line for line in lines)
+    return f'import numpy as np\n\n\ndef f(x, idx, jdx, M):\n{body}\n' \
+           f'    return np.concatenate([{result}])\n'
+
+
+RANDOM_SEEDS = range(300)
+
+
+@pytest.mark.parametrize('batch', range(10))
+def test_random_sparse_programs(tmp_path, batch):
+    refused = 0
+    for seed in RANDOM_SEEDS[batch::10]:
+        source = _random_program(seed)
+        path = os.path.join(tmp_path, f'sparse_program_{seed}.py')
+        with open(path, 'w') as f:
+            f.write(source)
+        spec = importlib.util.spec_from_file_location(f'sparse_program_{seed}', path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        rng = np.random.default_rng(seed)
+        args = (rng.normal(size=8), rng.integers(0, 50, 6), rng.integers(0, 50, 6),
+                rng.normal(size=(2, 2)))
+        try:
+            sg.jacfwd(module.f)(*args)
+        except sg.TransformError:
+            # what the dense Jacobian refuses, the sparse one refuses alike
+            with pytest.raises(sg.TransformError):
+                sg.jacobian(module.f, sparse=True)(*args)
+            refused += 1
+            continue
+        try:
+            assert_sparse_right(module.f, 0, *args, modes=('jacobian',))
+        except AssertionError as exc:
+            raise AssertionError(f'seed {seed}:\n{source}\n{exc}') from None
+    assert refused <= 3, refused
+
+
+# ---- batched seeds through gathers and np.cross ---------------------------------------------
+def crossed(a, b, idx):
+    return np.cross(a[idx], b) * np.sum(a, axis=1)[idx][:, None]
+
+
+def test_jacfwd_batches_through_gathers_and_cross():
+    a, b, idx = RNG.normal(size=(4, 3)), RNG.normal(size=(5, 3)), np.array([0, 3, 3, 1, 2])
+    for wrt in (0, 1, (0, 1)):
+        jac = sg.jacfwd(crossed, wrt=wrt)
+        assert 'its seeds batched' in jac.source_for(a, b, idx)
+        want = sg.jacrev(crossed, wrt=wrt)(a, b, idx)
+        for got, expected in zip(*((jac(a, b, idx), want) if isinstance(wrt, tuple) else
+                                   ((jac(a, b, idx),), (want,)))):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert_sparse_right(crossed, (0, 1), a, b, idx)
+    source = sg.jacfwd(crossed, wrt=(0, 1), sparse=True).source_for(a, b, idx)
+    assert 'one pass, the seeds of every colour batched' in source
+
+
+def test_the_docs_example_runs_and_shows_its_source(tmp_path, monkeypatch, capsys):
+    page = open(os.path.join(os.path.dirname(__file__), '..', 'docs', 'derivatives.md')).read()
+    section = page.split('\n## Sparse Jacobians')[1].split('\n## ')[0]
+    example = section.split('```python\n')[1].split('```')[0]
+    shown = section.split('```\ndef ')[1].split('```')[0]
+    path = tmp_path / 'sparse_docs_example.py'
+    path.write_text(example)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.util.spec_from_file_location('sparse_docs_example', path)
+    module.loader.exec_module(importlib.util.module_from_spec(module))
+    printed = capsys.readouterr().out
+    assert printed.startswith('forward 6\n')
+    code = '\n'.join(line for line in printed.splitlines()[1:] if not line.startswith('    #'))
+    assert code.strip() == ('def ' + shown).strip()
+
+
+# ---- the fuzzer's programs: sparse or dense, never wrong ------------------------------------
+FUZZ_PROGRAMS = range(120)
+
+
+@pytest.mark.parametrize('batch', range(4))
+def test_fuzzer_programs_sparse_equals_dense(tmp_path, batch):
+    """Each fuzzer program's sparse Jacobian w.r.t. its first float array parameter
+    equals jacfwd's (its pattern holds the nonzeros), or falls back to it with a
+    SparsityWarning; never another error where jacfwd runs."""
+    import copy
+    sys.path.insert(0, os.path.dirname(__file__))
+    from fuzz.generator import generate
+    from fuzz.oracle import calling, load
+    found = {'sparse': 0, 'fallback': 0}
+    for seed in FUZZ_PROGRAMS[batch::4]:
+        program = generate(seed)
+        module = load(program, os.path.join(tmp_path, f'sparse_fuzz_{seed}.py'),
+                      f'sparse_fuzz_{seed}')
+        args = program.arguments(module=module)
+        floats = [p for p in program.wrt if isinstance(args[program.params.index(p)], (
+            float, np.floating, np.ndarray)) and np.issubdtype(
+            np.result_type(args[program.params.index(p)]), np.floating)]
+        if not floats or program.keywords:
+            continue
+        x = floats[0]
+        try:
+            want = np.asarray(calling(sg.jacfwd(module.program, wrt=x), program)(
+                *copy.deepcopy(args)))
+        except Exception:       # noqa: BLE001 - what jacfwd refuses is not the point here
+            continue
+        jac = sg.jacobian(module.program, wrt=x, sparse=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            got = calling(jac, program)(*copy.deepcopy(args)).toarray()
+        fell = any(issubclass(w.category, sg.SparsityWarning) for w in caught)
+        found['fallback' if fell else 'sparse'] += 1
+        n = int(np.size(args[program.params.index(x)]))
+        want = want.reshape(-1, n)
+        assert got.shape == want.shape, seed
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True,
+                                   err_msg=f'seed {seed}')
+        if not fell:
+            assert not np.any((want != 0) & ~jac.last.pattern.toarray()), seed
+    assert found['sparse'] >= 5, found
+
+
+def scaled_products(x, k=2.0, idx=None):
+    return x[1:] * x[:-1] * k
+
+
+def test_defaults_and_the_general_source():
+    x = RNG.normal(size=5)
+    assert_sparse_right(scaled_products, 0, x, colours=2)
+    assert_sparse_right(scaled_products, 0, x, 3.0, colours=2)
+    for mode in ('jacfwd', 'jacrev'):
+        source = getattr(sg, mode)(scaled_products, sparse=True).source
+        assert f'def sparse_{mode}_scaled_products(x, k=2.0, idx=None, colours=None, ' \
+               f'rows=None, columns=None):' in source
