@@ -35,6 +35,7 @@ class ShapeClasses:
         self.shape_index = {}                           # np.shape(x) values -> x
         self.ranges = set()                             # values that are range(...)
         self.integers = set()           # values that are integer scalars (an index's shape)
+        self.sizes = {}                 # integer values read off known shapes -> their int
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
         self.sizes_used = False         # a shape holds for these exact sizes only
@@ -78,6 +79,7 @@ class ShapeClasses:
                     object() if leaf is None else leaf
             if len(op.outputs) == 1:
                 self._note_integer(op.outputs[0], self._integer_result(op))
+                self._note_size(op)
             if len(op.outputs) == 1 and token is not SCALAR:
                 self._witness(op, token)
 
@@ -174,6 +176,14 @@ class ShapeClasses:
                     part.start, part.stop, part.step)) and _basic(slice(
                     part.start.value, part.stop.value, part.step.value)):
                 example.append(slice(part.start.value, part.stop.value, part.step.value))
+            elif isinstance(part, Slice) and all(
+                    isinstance(p, Const) and p.value is None or self.size_value(p) is not None
+                    for p in (part.start, part.stop, part.step)):
+                # bounds read off shapes: a slice of these sizes
+                self.sizes_used = True
+                example.append(slice(*[None if isinstance(p, Const) and p.value is None
+                                       else self.size_value(p)
+                                       for p in (part.start, part.stop, part.step)]))
             else:
                 return None
         example = tuple(example) if isinstance(index, Pack) else example[0]
@@ -198,6 +208,33 @@ class ShapeClasses:
                            **{k: v.value for k, v in op.kwargs.items()}).shape
         except Exception:       # (what NumPy would refuse: not known here)
             return None
+
+    def _joined(self, op):
+        """The shape of np.concatenate or np.stack of a tuple or list of arrays of known
+        shapes with a constant axis (a concatenation's for these sizes only), or None."""
+        arrays, rest = op.args[0], list(op.args[1:]) + list(op.kwargs.values())
+        if not isinstance(arrays, Pack) or arrays.kind not in ('tuple', 'list') or \
+                len(op.args) > 2 or set(op.kwargs) - {'axis'} or \
+                not all(isinstance(a, Const) for a in rest):
+            return None
+        shapes = [self.shape_of(a) for a in arrays.items]
+        if not shapes or any(s is None for s in shapes):
+            return None
+        axis = op.args[1].value if len(op.args) > 1 else \
+            op.kwargs['axis'].value if 'axis' in op.kwargs else 0
+        if type(axis) is not int or len(set(map(len, shapes))) != 1:
+            return None
+        rank = len(shapes[0]) + (op.prim is np.stack)
+        if not -rank <= axis < rank:
+            return None
+        axis %= rank
+        if op.prim is np.stack:
+            return shapes[0][:axis] + (len(shapes),) + shapes[0][axis:] \
+                if len(set(shapes)) == 1 else None
+        if len({s[:axis] + s[axis + 1:] for s in shapes}) != 1:
+            return None
+        self.sizes_used = True          # (a sum of sizes: for these sizes only)
+        return shapes[0][:axis] + (sum(s[axis] for s in shapes),) + shapes[0][axis + 1:]
 
     def unbatched_product(self, op):
         """a @ b of operands known to have at most 2 dimensions: each gradient has its
@@ -226,6 +263,35 @@ class ShapeClasses:
             self.integers.add(value)
         else:
             self.integers.discard(value)    # (a loop's body classified again)
+
+    def _note_size(self, op):
+        """The int a value certainly is, where it is read off a known shape (`len(x)`,
+        `x.shape[0]`) or is +, - or * of such ints and constants: what a slice's
+        bounds may be (`gates[hsize:2 * hsize]`).  Known for these sizes only."""
+        out = op.outputs[0]
+        self.sizes.pop(out, None)       # (a loop's body classified again)
+        prim = getattr(op, 'prim', None)
+        size = None
+        if prim is len and len(op.args) == 1 and not op.kwargs:
+            shape = self.shape_of(op.args[0])
+            size = shape[0] if shape else None
+        elif prim is prims.GETITEM and len(op.args) == 2 and isinstance(op.args[1], Const) \
+                and type(op.args[1].value) is int and op.args[0] in self.shape_index:
+            shape = self.shape_of(self.shape_index[op.args[0]])
+            if shape is not None and -len(shape) <= op.args[1].value < len(shape):
+                size = shape[op.args[1].value]
+        elif prim in _INTEGER_ARITHMETIC and len(op.args) == 2 and not op.kwargs:
+            a, b = (self.size_value(x) for x in op.args)
+            if a is not None and b is not None:
+                size = int(prim(a, b))
+        if size is not None:
+            self.sizes[out] = size
+
+    def size_value(self, operand):
+        """The int an operand certainly is (a constant, or a size read off a shape), or None."""
+        if isinstance(operand, Const):
+            return operand.value if type(operand.value) is int else None
+        return self.sizes.get(operand)
 
     def _integer_result(self, op):
         """An int read off a shape (`len(xs)`, `xs.shape[0]`), or +, - or * of ints."""
@@ -299,6 +365,10 @@ class ShapeClasses:
             return SCALAR               # x.shape[0]: an int
         if prim is np.shape:
             return object()
+        if prim is prims.SETITEM and op.args:
+            return self.of(op.args[0])  # a write into x: a new version of x's shape
+        if prim in (np.concatenate, np.stack) and op.args:
+            return _token(self._joined(op))
         if prim is prims.GETITEM and len(op.args) == 2:
             return _token(self._indexed(*op.args))
         if facts.rearranges and op.args:
