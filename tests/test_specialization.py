@@ -418,3 +418,27 @@ def test_slices_by_sizes_read_off_shapes_and_concatenations_have_known_shapes(n)
         rng.normal(size=(3, n + 1))
     check_grads(gated_steps, *other, wrt=(0, 1), order=1)
     check_grads(gated_steps, weights, state, xs, wrt=(0, 1), order=1)
+
+
+def kept_states(weights, state, xs):
+    """ADBench's PyTorch LSTM: every step's state appended to a list, read back by index."""
+    all_states = [state]
+    total = 0.0
+    for t in range(len(xs)):
+        s = all_states[t]
+        new = s * weights[0] + np.tanh(s * weights[1] + xs[t])
+        all_states.append(new)
+        total += np.sum(new * new)
+    return total
+
+
+def test_items_of_a_list_of_one_shape_have_it():
+    rng = np.random.default_rng(3)
+    weights, state, xs = rng.normal(size=(2, 4)) * 0.5, rng.normal(size=4), \
+        rng.normal(size=(5, 4))
+    g = sg.grad(kept_states, wrt=(0, 1))
+    assert '_sg_unbroadcast' not in special_source(g, weights, state, xs)
+    from s2sgrad.testing import check_grads
+    check_grads(kept_states, weights, state, xs, wrt=(0, 1), order=1)
+    # a list whose items differ in shape: each item's own shape, summed back where needed
+    check_grads(kept_states, weights, state[:1], xs, wrt=(0, 1), order=1)

@@ -36,6 +36,7 @@ class ShapeClasses:
         self.ranges = set()                             # values that are range(...)
         self.integers = set()           # values that are integer scalars (an index's shape)
         self.sizes = {}                 # integer values read off known shapes -> their int
+        self.items = {}                 # a list (LIST_NEW, LIST_APPEND) -> its items' known class
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
         self.sizes_used = False         # a shape holds for these exact sizes only
@@ -80,6 +81,7 @@ class ShapeClasses:
             if len(op.outputs) == 1:
                 self._note_integer(op.outputs[0], self._integer_result(op))
                 self._note_size(op)
+                self._note_items(op)
             if len(op.outputs) == 1 and token is not SCALAR:
                 self._witness(op, token)
 
@@ -287,6 +289,22 @@ class ShapeClasses:
         if size is not None:
             self.sizes[out] = size
 
+    def _note_items(self, op):
+        """A list made or appended to (`[state]`, `states.append(s)`) whose every item has
+        one known shape: an item read by an integer index has it."""
+        out = op.outputs[0]
+        self.items.pop(out, None)       # (a loop's body classified again)
+        prim = getattr(op, 'prim', None)
+        if prim is prims.LIST_NEW and op.args and isinstance(op.args[0], Pack) and \
+                op.args[0].items:
+            tokens = [self.of(a) for a in op.args[0].items]
+            if _known(tokens[0]) and all(t == tokens[0] for t in tokens):
+                self.items[out] = tokens[0]
+        elif prim is prims.LIST_APPEND and len(op.args) >= 2:
+            token = self.items.get(op.args[0])
+            if token is not None and self.of(op.args[1]) == token:
+                self.items[out] = token
+
     def size_value(self, operand):
         """The int an operand certainly is (a constant, or a size read off a shape), or None."""
         if isinstance(operand, Const):
@@ -322,24 +340,35 @@ class ShapeClasses:
                     self._note_integer(v, True)
         assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
         counters = {phi for phi, init in zip(op.phis, op.inits) if self.is_integer(init)}
+        items = {phi: self.items.get(init) for phi, init in zip(op.phis, op.inits)}
         while True:
             for phi in op.phis:
                 self.classes[phi] = assumed[phi] if _known(assumed[phi]) else object()
                 self._note_integer(phi, phi in counters)
+                if items[phi] is None:
+                    self.items.pop(phi, None)
+                else:
+                    self.items[phi] = items[phi]
             self.add(op.cond_block.ops)
             self.add(op.body.ops)
             broken = [phi for phi, nxt in zip(op.phis, op.nexts)
                       if _known(assumed[phi]) and self.of(nxt) != assumed[phi]]
             uncounted = {phi for phi, nxt in zip(op.phis, op.nexts)
                          if phi in counters and not self.is_integer(nxt)}
-            if not broken and not uncounted:
+            unlisted = [phi for phi, nxt in zip(op.phis, op.nexts)
+                        if items[phi] is not None and self.items.get(nxt) != items[phi]]
+            if not broken and not uncounted and not unlisted:
                 break
             for phi in broken:
                 assumed[phi] = None
+            for phi in unlisted:
+                items[phi] = None
             counters -= uncounted
         for out, phi in zip(op.outputs, op.phis):
             self.classes[out] = self.classes[phi] if _known(self.classes[phi]) else object()
             self._note_integer(out, phi in counters)
+            if items[phi] is not None:
+                self.items[out] = items[phi]
 
     def _result(self, op):
         prim = op.prim
@@ -369,6 +398,9 @@ class ShapeClasses:
             return self.of(op.args[0])  # a write into x: a new version of x's shape
         if prim in (np.concatenate, np.stack) and op.args:
             return _token(self._joined(op))
+        if prim is prims.GETITEM and len(op.args) == 2 and op.args[0] in self.items and \
+                self.is_integer(op.args[1]):
+            return self.items[op.args[0]]           # an item of a list of one shape
         if prim is prims.GETITEM and len(op.args) == 2:
             return _token(self._indexed(*op.args))
         if facts.rearranges and op.args:
