@@ -405,13 +405,17 @@ def gated_steps(weights, state, xs):
 @pytest.mark.parametrize('n', [3, 5])
 def test_slices_by_sizes_read_off_shapes_and_concatenations_have_known_shapes(n):
     """`gates[n:2 * n]` with n = hidden.shape[0], a concatenation, and a row written
-    into a state carried by a loop have known shapes: nothing is summed back; the code holds for these sizes only, so each size gets its own."""
+    into a state carried by a loop have known shapes: nothing is summed back, a
+    written row's gradient is the gradient's row, the gates' gradients are
+    concatenated (passes/scatters.py), also in the nested loop walked back; the code holds for these sizes only, so each size gets its own."""
     rng = np.random.default_rng(n)
     weights, state, xs = rng.normal(size=(4, 4 * n)), rng.normal(size=(4, n)), \
         rng.normal(size=(3, n))
     g = sg.grad(gated_steps, wrt=(0, 1))
     special = special_source(g, weights, state, xs)
     assert '_sg_unbroadcast' not in special, special
+    # the gradients of the rows written and of the gates: items and one concatenation
+    assert '_sg_written_grad' not in special and 'np.concatenate((d' in special, special
     from s2sgrad.testing import check_grads
     check_grads(gated_steps, weights, state, xs, wrt=(0, 1), order=1)
     other = rng.normal(size=(4, 4 * (n + 1))), rng.normal(size=(4, n + 1)), \

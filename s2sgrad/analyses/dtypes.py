@@ -19,7 +19,7 @@ depend on a scalar's value, so nothing gets a sample there.
 import numpy as np
 
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Value
+from ..ir.nodes import Const, If, Loop, Pack, Value
 from ..ir.primitives import elementwise, info
 from ..runtime import helpers
 from .leaves import Container, LeafPaths
@@ -43,6 +43,10 @@ class Dtypes:
     def __init__(self, ops, samples):
         self.samples = dict(samples) if _NUMPY_2 else {}
         self.leaves = LeafPaths(self.samples)   # params['W1'], model.W: the leaves' samples
+        self.taped = {}                 # a tape -> the sample of every value pushed on it
+        self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
+        self.stands_for = {}            # a tape walked back by a loop -> the tape it was
+        self.new_tapes = set()          # tapes made by TAPE_NEW (a nested loop's)
         if _NUMPY_2:
             self.add(ops)
 
@@ -62,6 +66,7 @@ class Dtypes:
     def add(self, ops):
         for op in ops:
             if isinstance(op, Loop):
+                self._walked_back(op)
                 self._loop(op)
             elif isinstance(op, If):
                 self.add(op.then_block.ops)
@@ -71,6 +76,12 @@ class Dtypes:
                     if _same_kind(a, b):
                         self.samples[out] = a
             else:
+                if op.prim is prims.TAPE_NEW:
+                    self.new_tapes.add(op.outputs[0])
+                elif op.prim is prims.TAPE_PUSH:
+                    self._push(*op.args)
+                elif op.prim is prims.TAPE_REVERSED:
+                    self.tapes_of[op.outputs[0]] = list(op.args)
                 leaves = self.leaves.fact(op)
                 for out, leaf in zip(op.outputs, leaves):
                     if leaf is not None and not isinstance(leaf, Container):
@@ -80,6 +91,27 @@ class Dtypes:
                     s = self._result(op)
                     if s is not None:
                         self.samples[op.outputs[0]] = s
+
+    def _push(self, tape, value):
+        """What a tape holds has a sample where every push agrees on one; a loop's tape
+        pushed on its enclosing loop's tape of tapes (a nested loop's) stands for
+        the values pushed on it (its pushes come before the walk back)."""
+        sample = ('tape', value) if value in self.new_tapes else self.sample(value)
+        before = self.taped.setdefault(tape, sample)
+        if not (before == sample if isinstance(sample, tuple) else _same_kind(before, sample)):
+            self.taped[tape] = None
+
+    def _walked_back(self, op):
+        """A loop over reversed tapes: each target has what its tape holds."""
+        tapes = self.tapes_of.get(op.iterable)
+        if tapes is None or len(tapes) != len(op.targets):
+            return
+        for v, tape in zip(op.targets, tapes):
+            held = self.taped.get(self.stands_for.get(tape, tape))
+            if isinstance(held, tuple):         # a tape of tapes: v is the inner tape
+                self.stands_for[v] = held[1]
+            elif held is not None:
+                self.samples[v] = held
 
     def _loop(self, op):
         """A carried variable keeps its initial dtype if an iteration gives it back."""
@@ -121,13 +153,20 @@ class Dtypes:
                 if all(isinstance(s, np.ndarray) for s in samples):
                     return np.ones(1, np.result_type(*samples))
                 return None
+            if prim in (np.concatenate, np.stack) and len(args) <= 2 and \
+                    isinstance(args[0], Pack) and args[0].kind in ('tuple', 'list') and \
+                    set(op.kwargs) <= {'axis'}:
+                items = [self.dtype(a) for a in args[0].items]     # (of arrays: theirs)
+                if not items or any(d is None for d in items):
+                    return None
+                return np.ones(1, np.result_type(*items))
             if not args:
                 return None
             first = self.dtype(args[0])
             if prim is prims.GETITEM and isinstance(self.sample(args[0]), tuple) and \
                     isinstance(args[1], Const) and isinstance(args[1].value, int):
                 return 1                # x.shape[0]
-            if facts.same_dtype or prim is prims.GETITEM or \
+            if facts.same_dtype or prim in (prims.GETITEM, prims.SETITEM) or \
                     prim is getattr and isinstance(args[1], Const) and args[1].value == 'T':
                 return None if first is None else np.ones(1, first)
             if (prim is getattr and isinstance(args[1], Const) and args[1].value == 'shape'
@@ -141,6 +180,11 @@ class Dtypes:
             if facts.reduced_dtype is not None and first is not None and \
                     'dtype' not in op.kwargs and 'out' not in op.kwargs:
                 return np.ones(1, _reduced(facts.reduced_dtype, first))
+            if prim in (helpers._sg_shape_of, helpers._sg_zero_at) and first is not None:
+                return np.ones(1, first)
+            if prim in (helpers._sg_accumulate, helpers._sg_scatter_add) and len(args) >= 2:
+                a, b = (self.dtype(x) for x in args[:2])    # (arrays: their sum's dtype)
+                return None if a is None or b is None else np.ones(1, np.result_type(a, b))
             if prim is helpers._sg_cast_like and len(args) == 2:
                 s = self.sample(args[1])
                 return None if s is None else np.ones(1, np.asarray(s).dtype)

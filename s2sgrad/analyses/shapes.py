@@ -23,6 +23,7 @@ call runs with: two dimensions taken to be equal are, or NumPy raises.
 import numpy as np
 
 from ..ir import prims
+from ..runtime import helpers
 from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
 from ..ir.primitives import axis_operand, einsum_terms, einsum_tokens, elementwise, info
 from .leaves import Leaf, LeafPaths
@@ -39,6 +40,11 @@ class ShapeClasses:
         self.items = {}                 # a list (LIST_NEW, LIST_APPEND) -> its items' known class
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
+        self.new_tapes = set()          # tapes made by TAPE_NEW
+        self.taped_ranges = {}          # a tape -> is every value pushed on it a range
+        self.taped_sizes = {}           # a tape -> the one size pushed on it (or None)
+        self.inner_tapes = {}           # a tape of tapes -> the one tape value pushed on it
+        self.stands_for = {}            # a tape walked back by a loop -> the tape it was
         self.sizes_used = False         # a shape holds for these exact sizes only
         self.witnesses = {}             # a value -> an operand of its shape at every size
         self.leaves = LeafPaths(shapes)   # params['W1'], model.W: the leaves' shapes
@@ -54,6 +60,8 @@ class ShapeClasses:
                 self.shape_index[op.outputs[0]] = op.args[0]
             if getattr(op, 'prim', None) is range:
                 self.ranges.add(op.outputs[0])
+            if getattr(op, 'prim', None) is prims.TAPE_NEW:
+                self.new_tapes.add(op.outputs[0])
             if getattr(op, 'prim', None) is prims.TAPE_PUSH:
                 self._push(*op.args)
             if getattr(op, 'prim', None) is prims.TAPE_REVERSED:
@@ -253,6 +261,14 @@ class ShapeClasses:
         before = self.taped.setdefault(tape, token)
         if not (_known(token) and _known(before) and token == before):
             self.taped[tape] = object()
+        # a loop's tape pushed on its enclosing loop's tape of tapes (a nested loop):
+        # each tape the reversed outer loop takes off it is that one
+        if self.inner_tapes.setdefault(tape, value) is not value:
+            self.inner_tapes[tape] = None
+        self.taped_ranges[tape] = value in self.ranges and self.taped_ranges.get(tape, True)
+        size = self.size_value(value)
+        if self.taped_sizes.setdefault(tape, size) != size:
+            self.taped_sizes[tape] = None
 
     def is_integer(self, operand):
         """Is an operand certainly an integer scalar (any of which indexes the same shape)?"""
@@ -333,7 +349,14 @@ class ShapeClasses:
         tapes = self.tapes_of.get(op.iterable)
         if tapes is not None and len(tapes) == len(op.targets):
             for v, tape in zip(op.targets, tapes):  # a reverse loop: what the forward saved
+                tape = self.stands_for.get(tape, tape)
                 self.classes[v] = self.taped.get(tape, object())
+                if self.inner_tapes.get(tape) in self.new_tapes:
+                    self.stands_for[v] = self.inner_tapes[tape]
+                if self.taped_ranges.get(tape):
+                    self.ranges.add(v)  # (a nested loop's range, walked back)
+                if self.taped_sizes.get(tape) is not None:
+                    self.sizes[v] = self.taped_sizes[tape]
                 if tape in self.ranges or isinstance(tape, Const) and \
                         isinstance(tape.value, range):  # (or a range walked back: an index)
                     self.classes[v] = SCALAR
@@ -398,6 +421,14 @@ class ShapeClasses:
             return self.of(op.args[0])  # a write into x: a new version of x's shape
         if prim in (np.concatenate, np.stack) and op.args:
             return _token(self._joined(op))
+        if prim in _OF_FIRST and op.args:
+            return self.of(op.args[0])  # a stand-in of x's shape, x with zeros at an index
+        if prim is helpers._sg_accumulate and len(op.args) == 2:
+            a, b = (self.of(x) for x in op.args)     # (two gradients of one value)
+            return a if _known(a) and a == b else object()
+        if prim is helpers._sg_scatter_add and len(op.args) == 3 and \
+                isinstance(op.args[1], Value) and _known(self.of(op.args[1])):
+            return self.of(op.args[1])  # zeros of an array x's shape, g added at an index
         if prim is prims.GETITEM and len(op.args) == 2 and op.args[0] in self.items and \
                 self.is_integer(op.args[1]):
             return self.items[op.args[0]]           # an item of a list of one shape
@@ -444,6 +475,10 @@ class ShapeClasses:
                 product = _matmul_shape if prim is np.matmul else _dot_shape
                 return _token(product(_shape(a), _shape(b)))
         return object()
+
+
+# runtime helpers whose result has their first argument's shape (an array's)
+_OF_FIRST = frozenset([helpers._sg_shape_of, helpers._sg_zero_at])
 
 
 def _known(token):

@@ -27,6 +27,9 @@ writes is only needed in general:
   ('ijk->ik'), several times faster (passes/shaped.py).
 * `np.size(v)` of a value read for its shape alone, an elementwise result of an
   operand of its shape: the operand's, and v is not computed (here).
+* in a shape specialisation, the gradient of `v` in `x[i] = v` is `dy[i]`, and
+  the gradients of slices that tile an array (an LSTM's gates), each scattered
+  into zeros and summed, one np.concatenate (passes/scatters.py).
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact (here).
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), `d * 0.5 * w * 2.0` to
@@ -62,6 +65,7 @@ from .containers import displayed_gradients
 from .floats import plain_floats
 from .shaped import (array_zeros, plain_broadcasts, expand_dims_as_index, method_reductions,
                      middle_sums_by_einsum, plain_returns, squeeze_kept_sums)
+from .scatters import tiled_slices, written_items
 from .simplify import eliminate_dead_code
 
 
@@ -98,6 +102,9 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _read_shapes_of_operands(graph, shapes)
     if specialisation.shapes is not None:
         method_reductions(graph, shapes)
+        written_items(graph, shapes)
+        if specialisation.samples is not None:
+            tiled_slices(graph, shapes, specialisation.samples)
         array_zeros(graph, shapes, specialisation.samples)
         plain_broadcasts(graph, shapes)
         expand_dims_as_index(graph, shapes)
