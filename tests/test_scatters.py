@@ -64,3 +64,43 @@ def test_a_float32_array_tiled_by_float64_gradients_keeps_the_sums_dtype():
     want = sg.grad(tiled, wrt=(0, 1))(w.astype(np.float64), x)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def rows_read(W, x):
+    total = 0.0
+    for i in range(len(W)):
+        total += np.sum(np.tanh(W[i] * x) * W[i])
+    return total
+
+
+def rows_read_reversed(W, x):       # W[i, ::-1]: a tuple index, the general code
+    total = 0.0
+    for i in range(len(W)):
+        total += np.sum(np.tanh(W[i] * x) * W[i, ::-1])
+    return total
+
+
+@pytest.mark.parametrize('dtype', [np.float64, np.float32])
+def test_a_loop_adds_its_rows_gradients_in_place(dtype):
+    """The gradient of rows read in a loop: each row's added where it belongs, in
+    place (float64); float32 keeps the general code (a write would keep a dtype
+    the sum does not have)."""
+    rng = np.random.default_rng(3)
+    W, x = rng.normal(size=(3, 5)).astype(dtype), rng.normal(size=5)
+    g = sg.grad(rows_read, wrt=(0, 1))
+    got = g(W, x)
+    special = g.compiled_for((W, x)).generated.source
+    if dtype is np.float64:
+        check_grads(rows_read, W, x, wrt=(0, 1), order=1)
+        assert '_sg_scatter_add' not in special and '_sg_copy_to_write' not in special, special
+    else:
+        want = g(W.astype(np.float64), x)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-4)
+        assert got[0].dtype == np.float32
+
+
+def test_rows_read_with_a_tuple_index_keep_the_general_code():
+    rng = np.random.default_rng(4)
+    W, x = rng.normal(size=(3, 5)), rng.normal(size=5)
+    check_grads(rows_read_reversed, W, x, wrt=(0, 1), order=1)

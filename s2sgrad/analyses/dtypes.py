@@ -19,7 +19,7 @@ depend on a scalar's value, so nothing gets a sample there.
 import numpy as np
 
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Pack, Value
+from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
 from ..ir.primitives import elementwise, info
 from ..runtime import helpers
 from .leaves import Container, LeafPaths
@@ -47,6 +47,8 @@ class Dtypes:
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
         self.stands_for = {}            # a tape walked back by a loop -> the tape it was
         self.new_tapes = set()          # tapes made by TAPE_NEW (a nested loop's)
+        self.split = {}                 # _sg_split_like's result -> its pieces' dtype
+        self.items = {}                 # a list (LIST_NEW, LIST_APPEND) -> its items' sample
         if _NUMPY_2:
             self.add(ops)
 
@@ -86,6 +88,14 @@ class Dtypes:
                 for out, leaf in zip(op.outputs, leaves):
                     if leaf is not None and not isinstance(leaf, Container):
                         self.samples[out] = leaf
+                if op.prim is prims.UNPACK and len(op.args) == 1 and \
+                        self.split.get(op.args[0]) is not None:
+                    for out in op.outputs:      # a concatenation's gradient, in pieces
+                        self.samples[out] = np.ones(1, self.split[op.args[0]])
+                if op.prim is helpers._sg_split_like and len(op.outputs) == 1 and op.args:
+                    self.split[op.outputs[0]] = self.dtype(op.args[0])
+                if len(op.outputs) == 1:
+                    self._note_items(op)
                 if len(op.outputs) == 1 and (leaves[0] is None or
                                              isinstance(leaves[0], Container)):
                     s = self._result(op)
@@ -100,6 +110,20 @@ class Dtypes:
         before = self.taped.setdefault(tape, sample)
         if not (before == sample if isinstance(sample, tuple) else _same_kind(before, sample)):
             self.taped[tape] = None
+
+    def _note_items(self, op):
+        """A list made or appended to whose items have one dtype (`[state]`,
+        `states.append(s)`): an item read by index has it."""
+        out = op.outputs[0]
+        self.items.pop(out, None)       # (a loop's body followed again)
+        if op.prim is prims.LIST_NEW and op.args and isinstance(op.args[0], Pack) and \
+                op.args[0].items:
+            samples = [self.sample(a) for a in op.args[0].items]
+            if all(_same_kind(samples[0], x) for x in samples):
+                self.items[out] = samples[0]
+        elif op.prim is prims.LIST_APPEND and len(op.args) >= 2 and \
+                _same_kind(self.items.get(op.args[0]), self.sample(op.args[1])):
+            self.items[out] = self.items[op.args[0]]
 
     def _walked_back(self, op):
         """A loop over reversed tapes: each target has what its tape holds."""
@@ -116,23 +140,34 @@ class Dtypes:
     def _loop(self, op):
         """A carried variable keeps its initial dtype if an iteration gives it back."""
         assumed = {phi: self.sample(init) for phi, init in zip(op.phis, op.inits)}
+        items = {phi: self.items.get(init) for phi, init in zip(op.phis, op.inits)}
         while True:
             for phi in op.phis:
                 self.samples.pop(phi, None)
                 if assumed[phi] is not None:
                     self.samples[phi] = assumed[phi]
+                self.items.pop(phi, None)
+                if items[phi] is not None:
+                    self.items[phi] = items[phi]
             self.add(op.cond_block.ops)
             self.add(op.body.ops)
             broken = [phi for phi, nxt in zip(op.phis, op.nexts)
                       if assumed[phi] is not None and not _same_kind(self.sample(nxt),
                                                                       assumed[phi])]
-            if not broken:
+            unlisted = [phi for phi, nxt in zip(op.phis, op.nexts)
+                        if items[phi] is not None and
+                        not _same_kind(self.items.get(nxt), items[phi])]
+            if not broken and not unlisted:
                 break
             for phi in broken:
                 assumed[phi] = None
+            for phi in unlisted:
+                items[phi] = None
         for out, phi in zip(op.outputs, op.phis):
             if phi in self.samples:
                 self.samples[out] = self.samples[phi]
+            if items[phi] is not None:
+                self.items[out] = items[phi]
 
     def _result(self, op):
         prim, args = op.prim, op.args
@@ -143,7 +178,11 @@ class Dtypes:
                 if any(s is None or isinstance(s, tuple) for s in samples):
                     return None
                 with np.errstate(all='ignore'):
-                    return prim(*samples)
+                    result = prim(*samples)
+                if style_of(op) == 'operator' and all(type(x) in (int, float, complex)
+                                                       for x in samples):
+                    return result.item()    # Python arithmetic on Python numbers: one
+                return result
             if facts.family == 'matmul' and len(args) == 2 and not op.kwargs:
                 a, b = (self.dtype(x) for x in args)
                 return None if a is None or b is None else np.ones(1, np.result_type(a, b))
@@ -162,6 +201,10 @@ class Dtypes:
                 return np.ones(1, np.result_type(*items))
             if not args:
                 return None
+            if prim is prims.GETITEM and args[0] in self.items and len(args) == 2 and \
+                    not isinstance(args[1], (Pack, Slice)) and \
+                    not (isinstance(args[1], Const) and type(args[1].value) is slice):
+                return self.items[args[0]]      # an item of a list of one dtype
             first = self.dtype(args[0])
             if prim is prims.GETITEM and isinstance(self.sample(args[0]), tuple) and \
                     isinstance(args[1], Const) and isinstance(args[1].value, int):
@@ -191,6 +234,10 @@ class Dtypes:
         except (TypeError, ValueError, IndexError):
             return None
         return None
+
+
+def style_of(op):
+    return op.style[0] if isinstance(op.style, tuple) else op.style
 
 
 def _reduced(rule, dtype):

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..ir import prims
 from ..runtime import helpers
-from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value
 from ..ir.primitives import axis_operand, einsum_terms, einsum_tokens, elementwise, info
 from .leaves import Leaf, LeafPaths
 
@@ -37,6 +37,7 @@ class ShapeClasses:
         self.ranges = set()                             # values that are range(...)
         self.integers = set()           # values that are integer scalars (an index's shape)
         self.sizes = {}                 # integer values read off known shapes -> their int
+        self.pieces = {}                # a concatenation's gradient split -> its pieces' classes
         self.items = {}                 # a list (LIST_NEW, LIST_APPEND) -> its items' known class
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
@@ -83,15 +84,24 @@ class ShapeClasses:
             leaves = [_token(leaf) if isinstance(leaf, tuple) else None
                       for leaf in self.leaves.fact(op)]
             token = leaves[0] if leaves and leaves[0] is not None else self._result(op)
-            for out, leaf in zip(op.outputs, leaves):
+            pieces = self.pieces.get(op.args[0]) if getattr(op, 'prim', None) is \
+                prims.UNPACK and len(op.args) == 1 else None
+            if pieces is not None and len(pieces) != len(op.outputs):
+                pieces = None
+            for k, (out, leaf) in enumerate(zip(op.outputs, leaves)):
                 self.classes[out] = token if len(op.outputs) == 1 else \
-                    object() if leaf is None else leaf
+                    pieces[k] if pieces is not None else object() if leaf is None else leaf
             if len(op.outputs) == 1:
                 self._note_integer(op.outputs[0], self._integer_result(op))
                 self._note_size(op)
                 self._note_items(op)
             if len(op.outputs) == 1 and token is not SCALAR:
                 self._witness(op, token)
+            if len(op.outputs) == 1:
+                self.pieces.pop(op.outputs[0], None)
+                split = self._split(op)
+                if split is not None:
+                    self.pieces[op.outputs[0]] = split
 
     def _witness(self, op, token):
         """An elementwise result of one operand's shape class has that operand's shape
@@ -218,6 +228,18 @@ class ShapeClasses:
                            **{k: v.value for k, v in op.kwargs.items()}).shape
         except Exception:       # (what NumPy would refuse: not known here)
             return None
+
+    def _split(self, op):
+        """The classes of the pieces of `_sg_split_like(g, arrays, axis)` (a
+        concatenation's gradient, unpacked next) where g has the shape of the arrays
+        concatenated: the arrays'."""
+        if op.prim is not helpers._sg_split_like or len(op.args) != 3 or op.kwargs or \
+                not isinstance(op.args[1], Pack):
+            return None
+        joined = self._joined(Op(np.concatenate, op.args[1:], {}, [], op.origin))
+        if joined is None or self.shape_of(op.args[0]) != joined:
+            return None
+        return [self.of(a) for a in op.args[1].items]
 
     def _joined(self, op):
         """The shape of np.concatenate or np.stack of a tuple or list of arrays of known
@@ -423,6 +445,8 @@ class ShapeClasses:
             return _token(self._joined(op))
         if prim in _OF_FIRST and op.args:
             return self.of(op.args[0])  # a stand-in of x's shape, x with zeros at an index
+        if prim is helpers._sg_list_item and len(op.args) == 3:
+            return self.of(op.args[2])  # the gradient of a list's item: the item's shape
         if prim is helpers._sg_accumulate and len(op.args) == 2:
             a, b = (self.of(x) for x in op.args)     # (two gradients of one value)
             return a if _known(a) and a == b else object()

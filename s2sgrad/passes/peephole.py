@@ -65,7 +65,7 @@ from .containers import displayed_gradients
 from .floats import plain_floats
 from .shaped import (array_zeros, plain_broadcasts, expand_dims_as_index, method_reductions,
                      middle_sums_by_einsum, plain_returns, squeeze_kept_sums)
-from .scatters import tiled_slices, written_items
+from .scatters import added_at_items, tiled_slices, written_items
 from .simplify import eliminate_dead_code
 
 
@@ -105,6 +105,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
         written_items(graph, shapes)
         if specialisation.samples is not None:
             tiled_slices(graph, shapes, specialisation.samples)
+            added_at_items(graph, shapes, specialisation.samples)
         array_zeros(graph, shapes, specialisation.samples)
         plain_broadcasts(graph, shapes)
         expand_dims_as_index(graph, shapes)

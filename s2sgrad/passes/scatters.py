@@ -14,7 +14,7 @@ import numpy as np
 from ..analyses.dtypes import Dtypes
 from ..analyses.shapes import _stand_in
 from ..ir import prims
-from ..ir.nodes import Const, Op, Pack, Slice, Value, walk
+from ..ir.nodes import Const, Op, Pack, Slice, Value, blocks_in, walk
 from ..runtime import helpers
 from .adjoint_ops import reader_map
 
@@ -75,6 +75,89 @@ def tiled_slices(graph, lazy_shapes, samples):
 
 
 _SUMS = (helpers._sg_accumulate, np.add)
+
+
+def added_at_items(graph, lazy_shapes, samples):
+    """A sum of one gradient `a` and `_sg_scatter_add(g_k, x, i_k)` terms (each read by
+    the sum alone; `a += ...` too), a and x of one known shape, each i_k an int or
+    a slice of the first axis and g_k of x[i_k]'s shape: `a[i_k] = a[i_k] + g_k`
+    in turn, new versions of a that the in-place pass writes into a itself where
+    nothing reads it after (a loop's accumulated gradient: one add in place
+    instead of zeros, a write and an add of the whole array per term).  Only for
+    float64 arrays: the write keeps a's dtype, which must be the sum's."""
+    dtypes = None
+    for block in list(blocks_in(graph.body)):
+        k = 0
+        while k < len(block.ops):
+            op = block.ops[k]
+            if not (isinstance(op, Op) and op.adjoint is not None and len(op.args) == 2 and
+                    op.prim in _SUMS + (prims.INPLACE_ADD,)):
+                k += 1
+                continue
+            dtypes = dtypes or Dtypes(graph.body.ops, samples)
+            made = _added_at(op, reader_map(graph), _producers(graph), lazy_shapes.get(),
+                             dtypes)
+            if made is None:
+                k += 1
+                continue
+            block.ops[k:k + 1] = made
+            k += len(made)
+            lazy_shapes.forget()        # (the new versions: their shapes and dtypes)
+            dtypes = None
+
+
+def _added_at(op, uses, producers, shapes, dtypes):
+    """The ops that replace the sum `op` (its output the last one's), or None."""
+    if not (op.adjoint is not None and op.prim in _SUMS + (prims.INPLACE_ADD,) and
+            len(op.args) == 2 and not op.kwargs):
+        return None
+    leaves = _sum_leaves(op, uses, producers)
+    scatters = [t for t in leaves if isinstance(t, Op)]
+    bases = [t for t in leaves if not isinstance(t, Op)]
+    if len(bases) != 1 or not scatters or not isinstance(bases[0], Value):
+        return None
+    base = bases[0]
+    shape = shapes.shape_of(base)
+    if not shape or dtypes.dtype(base) != np.float64:
+        return None
+    for term in scatters:
+        g, x, index = term.args
+        if not (isinstance(x, Value) and shapes.shape_of(x) == shape and isinstance(g, Value)
+                and shapes.shape_of(g) == _item_shape(shapes, x, index) is not None and
+                dtypes.dtype(g) in (None, np.float64) and
+                (dtypes.dtype(x) is None or dtypes.dtype(x).kind == 'f')):
+            return None
+    made, version = [], base
+    for k, term in enumerate(scatters):
+        g, _, index = term.args
+        item = Value('_item', op.origin, temp=True)
+        total = Value('_item', op.origin, temp=True)
+        new = op.output if k == len(scatters) - 1 else Value(base.hint, op.origin, temp=False)
+        made += [Op(prims.GETITEM, [version, index], {}, [item], op.origin, ('subscript',),
+                    op.adjoint),
+                 Op(np.add, [item, g], {}, [total], op.origin, ('operator', '+'), op.adjoint),
+                 Op(prims.SETITEM, [version, index, total], {}, [new], op.origin,
+                    ('setitem',), op.adjoint)]
+        version = new
+    return made
+
+
+def _sum_leaves(op, uses, producers):
+    """The terms a tree of two-operand sums adds up: scatter ops read by their sum
+    alone, and other operands (Values; inner sums read by their sum alone opened)."""
+    leaves = []
+    for k, arg in enumerate(op.args):
+        inner = producers.get(arg) if isinstance(arg, Value) else None
+        alone = inner is not None and uses.get(arg) == [op]
+        if alone and inner.prim is helpers._sg_scatter_add and len(inner.args) == 3 and \
+                not inner.kwargs:
+            leaves.append(inner)
+        elif alone and inner.prim in _SUMS and len(inner.args) == 2 and not inner.kwargs and \
+                not (op.prim is prims.INPLACE_ADD and k == 0):
+            leaves += _sum_leaves(inner, uses, producers)
+        else:
+            leaves.append(arg)
+    return leaves
 
 
 def _producers(graph):
