@@ -446,3 +446,18 @@ def test_items_of_a_list_of_one_shape_have_it():
     check_grads(kept_states, weights, state, xs, wrt=(0, 1), order=1)
     # a list whose items differ in shape: each item's own shape, summed back where needed
     check_grads(kept_states, weights, state[:1], xs, wrt=(0, 1), order=1)
+
+
+def sigmoid_sum(w, x):
+    return np.sum(1.0 / (1.0 + np.exp(-(w * x))) * x)
+
+
+def test_a_negation_of_a_product_of_a_negation_is_the_product():
+    """A sigmoid's gradient, -(-g * y / u * e): g * y / u * e, the same numbers."""
+    rng = np.random.default_rng(7)
+    w, x = rng.normal(size=5), rng.normal(size=5)
+    g = sg.grad(sigmoid_sum, wrt=(0, 1))
+    special = special_source(g, w, x)
+    assert '-(-' not in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(sigmoid_sum, w, x, wrt=(0, 1), order=2)

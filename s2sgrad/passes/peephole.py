@@ -11,7 +11,8 @@ writes is only needed in general:
   shape (in a shape specialisation): g (here).
 * `np.sum(-d, axis=...)`: negating after the sum negates fewer elements;
   `-(d * c)` is `d * (-c)`, `d + d` (two terms made one) `d * 2.0`, and
-  `a + e * (-s / u)` is `a - e * (s / u)`: no negation at all (passes/factors.py).
+  `a + e * (-s / u)` is `a - e * (s / u)` and `-(-a * b / c)` is `a * b / c`: no
+  negation at all (passes/factors.py).
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient (passes/factors.py).
 * `a + t1 + t2 + t3` whose terms are products of the same values with the same
@@ -58,9 +59,9 @@ from ..specialisation import GENERAL
 from .adjoint_ops import (LazyShapes, adjoint_calls, adjoint_producers, apply_renames,
                           elementwise_with, inexact, is_product, name_as, reader_map,
                           value_and_factor, values_of)
-from .factors import (double_repeated_terms, fold_factors, merge_equal_monomials,
-                      negate_after_sums, negated_factors, negations_into_sums,
-                      share_repeated)
+from .factors import (double_negations, double_repeated_terms, fold_factors,
+                      merge_equal_monomials, negate_after_sums, negated_factors,
+                      negations_into_sums, share_repeated)
 from .containers import displayed_gradients
 from .floats import plain_floats
 from .shaped import (array_zeros, plain_broadcasts, expand_dims_as_index, method_reductions,
@@ -87,6 +88,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     if specialisation.samples is not None:
         double_repeated_terms(graph, specialisation.samples)
     negated_factors(graph, reader_map(graph))
+    double_negations(graph, reader_map(graph))
     eliminate_dead_code(graph)  # (a term shared away no longer counts as a reader)
     negations_into_sums(graph, reader_map(graph))      # (after: a shared term is one term)
     _shape_reads_into_adjoint(graph, reader_map(graph))

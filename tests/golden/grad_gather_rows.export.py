@@ -37,9 +37,16 @@ def _sg_accumulate(a, b):
         return b
     if b is None:
         return a
-    if isinstance(a, (list, tuple)):    # (entries without a gradient, often most: no call)
-        return _sg_GradList([x if y is None else y if x is None else _sg_accumulate(x, y)
-                             for x, y in zip(a, b)])
+    if isinstance(a, (list, tuple)):
+        from itertools import compress, repeat
+        from operator import is_not
+        n = min(len(a), len(b))
+        out = _sg_GradList(a[:n])
+        # b's entries without a gradient (a list appended to at each step: all but
+        # one) are passed over at C speed
+        for k in compress(range(n), map(is_not, b[:n], repeat(None))):
+            out[k] = _sg_accumulate(out[k], b[k])
+        return out
     if isinstance(a, dict) or isinstance(b, dict):
         # the other: the gradient of a dict's keys, walked by a loop (keys are
         # constants: nothing in it); anything else would be lost, so it is an error
