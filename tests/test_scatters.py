@@ -104,3 +104,4 @@ def test_rows_read_with_a_tuple_index_keep_the_general_code():
     rng = np.random.default_rng(4)
     W, x = rng.normal(size=(3, 5)), rng.normal(size=5)
     check_grads(rows_read_reversed, W, x, wrt=(0, 1), order=1)
+

@@ -16,10 +16,12 @@ whether an elementwise result has its operand's dtype.
 Only NumPy 2's promotion is followed: under NumPy 1 the dtype of a result can
 depend on a scalar's value, so nothing gets a sample there.
 """
+import warnings
+
 import numpy as np
 
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value, walk
 from ..ir.primitives import elementwise, info
 from ..runtime import helpers
 from .leaves import Container, LeafPaths
@@ -259,3 +261,35 @@ def _same_kind(a, b):
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
     return type(a) is type(b)
+
+
+def may_be_complex(graph, samples):
+    """Can the function make complex values (a complex literal, argument or dtype, an
+    FFT)?  Then compiler.py checks even an output that depends on the xs to be real
+    floats, and the adjoint rewrites that write a gradient into a real array take
+    no value of unknown dtype for real (passes/scatters.py)."""
+    def complex_const(operand):
+        if isinstance(operand, Pack):
+            return any(complex_const(item) for item in operand.items)
+        return isinstance(operand, Const) and (
+            isinstance(operand.value, (complex, np.complexfloating, np.ndarray))
+            and np.iscomplexobj(operand.value) or
+            isinstance(operand.value, (type, np.dtype, str)) and _is_complex_type(operand.value))
+    if any(np.iscomplexobj(s) for s in (samples or {}).values()):
+        return True
+    for op in walk(graph.body):
+        if not isinstance(op, Op):
+            continue            # a region: its ops come next
+        if getattr(op.prim, '__module__', None) == 'numpy.fft' or \
+                any(complex_const(a) for a in list(op.args) + list(op.kwargs.values())):
+            return True
+    return False
+
+
+def _is_complex_type(dtype):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')     # (deprecated aliases: 'a' is a dict key)
+            return np.issubdtype(np.dtype(dtype), np.complexfloating)
+    except Exception:       # (NumPy's parser raises SyntaxError on 'i,j->')
+        return False        # not a dtype: an einsum subscript, a mode, a class

@@ -11,7 +11,7 @@ specialisation (passes/peephole.py drives them):
 """
 import numpy as np
 
-from ..analyses.dtypes import Dtypes
+from ..analyses.dtypes import Dtypes, may_be_complex
 from ..analyses.shapes import _stand_in
 from ..ir import prims
 from ..ir.nodes import Const, Op, Pack, Slice, Value, blocks_in, walk
@@ -84,8 +84,10 @@ def added_at_items(graph, lazy_shapes, samples):
     in turn, new versions of a that the in-place pass writes into a itself where
     nothing reads it after (a loop's accumulated gradient: one add in place
     instead of zeros, a write and an add of the whole array per term).  Only for
-    float64 arrays: the write keeps a's dtype, which must be the sum's."""
+    float64 arrays and terms: the write keeps a's dtype, which must be the sum's (a
+    term of unknown dtype only where the function makes no complex value)."""
     dtypes = None
+    real = not may_be_complex(graph, samples)   # (no value of unknown dtype is complex)
     for block in list(blocks_in(graph.body)):
         k = 0
         while k < len(block.ops):
@@ -96,7 +98,7 @@ def added_at_items(graph, lazy_shapes, samples):
                 continue
             dtypes = dtypes or Dtypes(graph.body.ops, samples)
             made = _added_at(op, reader_map(graph), _producers(graph), lazy_shapes.get(),
-                             dtypes)
+                             dtypes, real)
             if made is None:
                 k += 1
                 continue
@@ -106,7 +108,7 @@ def added_at_items(graph, lazy_shapes, samples):
             dtypes = None
 
 
-def _added_at(op, uses, producers, shapes, dtypes):
+def _added_at(op, uses, producers, shapes, dtypes, real):
     """The ops that replace the sum `op` (its output the last one's), or None."""
     if not (op.adjoint is not None and op.prim in _SUMS + (prims.INPLACE_ADD,) and
             len(op.args) == 2 and not op.kwargs):
@@ -124,7 +126,7 @@ def _added_at(op, uses, producers, shapes, dtypes):
         g, x, index = term.args
         if not (isinstance(x, Value) and shapes.shape_of(x) == shape and isinstance(g, Value)
                 and shapes.shape_of(g) == _item_shape(shapes, x, index) is not None and
-                dtypes.dtype(g) in (None, np.float64) and
+                (dtypes.dtype(g) == np.float64 or dtypes.dtype(g) is None and real) and
                 (dtypes.dtype(x) is None or dtypes.dtype(x).kind == 'f')):
             return None
     made, version = [], base
