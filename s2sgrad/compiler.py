@@ -52,12 +52,11 @@ import functools
 import gc
 import inspect
 import math
-import warnings
 
 import numpy as np
 
 from .ad import forward, reverse, site
-from .analyses.dtypes import Dtypes
+from .analyses.dtypes import Dtypes, may_be_complex as _may_be_complex
 from .analyses.leaves import Container, Leaf
 from .analyses.shapes import ShapeClasses
 from .codegen import emit as codegen
@@ -330,36 +329,6 @@ def _forward_mode(target_graph, seeded, specialisation=GENERAL, complex_values=F
     tangent = walk_forward.of_or_zero(result, target_graph.origin)
     return _ForwardMode(params, tangent_params, builder.stack[0], result, tangent, ctx,
                         specialisation, shapes)
-
-
-def _may_be_complex(graph, samples):
-    """Can the function's output be complex (a complex literal, argument or dtype, an
-    FFT)?  Then even an output that depends on the xs is checked to be real floats."""
-    def complex_const(operand):
-        if isinstance(operand, Pack):
-            return any(complex_const(item) for item in operand.items)
-        return isinstance(operand, Const) and (
-            isinstance(operand.value, (complex, np.complexfloating, np.ndarray))
-            and np.iscomplexobj(operand.value) or
-            isinstance(operand.value, (type, np.dtype, str)) and _is_complex_type(operand.value))
-    if any(np.iscomplexobj(s) for s in (samples or {}).values()):
-        return True
-    for op in walk(graph.body):
-        if not isinstance(op, Op):
-            continue            # a region: its ops come next
-        if getattr(op.prim, '__module__', None) == 'numpy.fft' or \
-                any(complex_const(a) for a in list(op.args) + list(op.kwargs.values())):
-            return True
-    return False
-
-
-def _is_complex_type(dtype):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')     # (deprecated aliases: 'a' is a dict key)
-            return np.issubdtype(np.dtype(dtype), np.complexfloating)
-    except Exception:       # (NumPy's parser raises SyntaxError on 'i,j->')
-        return False        # not a dtype: an einsum subscript, a mode, a class
 
 
 def _loss_and_aux(result, has_aux, sums_outputs, graph):

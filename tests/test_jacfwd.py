@@ -283,10 +283,10 @@ BATCH_CASES = [
     # concatenate and stack, items without a tangent among them
     (lambda x: np.concatenate([x, x * 2]), (A3,), True),
     (lambda x, m: np.concatenate((m, x[None] * m), axis=-1), (A3, M23), True),
-    (lambda x, m: np.concatenate([m * x, m], axis=0) @ x, (A3, M23), False),  # (its rank)
+    (lambda x, m: np.concatenate([m * x, m], axis=0) @ x, (A3, M23), True),   # (its shape known)
     (lambda x, m: np.stack([x, m[0], x * m[1]], axis=1), (A3, M23), True),
     (lambda x, m: np.stack((m, m * x), axis=-1), (A3, M23), True),
-    (lambda x, m: np.stack((m, m * x), axis=-1).sum(axis=-2), (A3, M23), False),  # (its rank)
+    (lambda x, m: np.stack((m, m * x), axis=-1).sum(axis=-2), (A3, M23), True),  # (its shape)
     (lambda x: np.concatenate([x, x], axis=None), (A3,), False),
     # what no rule covers: a loop over the tangent, a write
     (loop_for_in, (RNG.normal(size=3), RNG.normal(size=4)), False),

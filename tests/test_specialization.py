@@ -377,3 +377,87 @@ def test_two_arguments_never_get_the_same_gradient_array(fn, shape):
             for gj in grads[i + 1:]:
                 assert gi is not gj and not np.shares_memory(gi, gj)
         np.testing.assert_array_equal(grads[0], grads[-1])
+
+
+def gated_cell(weight, bias, hidden, cell, x):
+    """An LSTM cell written as ADBench writes it: gates sliced by a size read off a shape."""
+    gates = np.concatenate((x, hidden, x, hidden)) * weight + bias
+    n = hidden.shape[0]
+    forget = 1.0 / (1.0 + np.exp(-gates[0:n]))
+    ingate = 1.0 / (1.0 + np.exp(-gates[n:2 * n]))
+    outgate = 1.0 / (1.0 + np.exp(-gates[2 * n:3 * n]))
+    cell = cell * forget + ingate * np.tanh(gates[3 * n:])
+    return outgate * np.tanh(cell), cell
+
+
+def gated_steps(weights, state, xs):
+    state = state.copy()
+    total = 0.0
+    for x in xs:
+        for i in range(0, len(state), 2):
+            state[i], state[i + 1] = gated_cell(weights[i], weights[i + 1],
+                                                state[i], state[i + 1], x)
+            x = state[i]
+        total += np.sum(x * x)
+    return total
+
+
+@pytest.mark.parametrize('n', [3, 5])
+def test_slices_by_sizes_read_off_shapes_and_concatenations_have_known_shapes(n):
+    """`gates[n:2 * n]` with n = hidden.shape[0], a concatenation, and a row written
+    into a state carried by a loop have known shapes: nothing is summed back, a
+    written row's gradient is the gradient's row, the gates' gradients are
+    concatenated (passes/scatters.py), also in the nested loop walked back; the code holds for these sizes only, so each size gets its own."""
+    rng = np.random.default_rng(n)
+    weights, state, xs = rng.normal(size=(4, 4 * n)), rng.normal(size=(4, n)), \
+        rng.normal(size=(3, n))
+    g = sg.grad(gated_steps, wrt=(0, 1))
+    special = special_source(g, weights, state, xs)
+    assert '_sg_unbroadcast' not in special, special
+    # the gradients of the rows written and of the gates: items and one concatenation
+    assert '_sg_written_grad' not in special and 'np.concatenate((d' in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(gated_steps, weights, state, xs, wrt=(0, 1), order=1)
+    other = rng.normal(size=(4, 4 * (n + 1))), rng.normal(size=(4, n + 1)), \
+        rng.normal(size=(3, n + 1))
+    check_grads(gated_steps, *other, wrt=(0, 1), order=1)
+    check_grads(gated_steps, weights, state, xs, wrt=(0, 1), order=1)
+
+
+def kept_states(weights, state, xs):
+    """ADBench's PyTorch LSTM: every step's state appended to a list, read back by index."""
+    all_states = [state]
+    total = 0.0
+    for t in range(len(xs)):
+        s = all_states[t]
+        new = s * weights[0] + np.tanh(s * weights[1] + xs[t])
+        all_states.append(new)
+        total += np.sum(new * new)
+    return total
+
+
+def test_items_of_a_list_of_one_shape_have_it():
+    rng = np.random.default_rng(3)
+    weights, state, xs = rng.normal(size=(2, 4)) * 0.5, rng.normal(size=4), \
+        rng.normal(size=(5, 4))
+    g = sg.grad(kept_states, wrt=(0, 1))
+    assert '_sg_unbroadcast' not in special_source(g, weights, state, xs)
+    from s2sgrad.testing import check_grads
+    check_grads(kept_states, weights, state, xs, wrt=(0, 1), order=1)
+    # a list whose items differ in shape: each item's own shape, summed back where needed
+    check_grads(kept_states, weights, state[:1], xs, wrt=(0, 1), order=1)
+
+
+def sigmoid_sum(w, x):
+    return np.sum(1.0 / (1.0 + np.exp(-(w * x))) * x)
+
+
+def test_a_negation_of_a_product_of_a_negation_is_the_product():
+    """A sigmoid's gradient, -(-g * y / u * e): g * y / u * e, the same numbers."""
+    rng = np.random.default_rng(7)
+    w, x = rng.normal(size=5), rng.normal(size=5)
+    g = sg.grad(sigmoid_sum, wrt=(0, 1))
+    special = special_source(g, w, x)
+    assert '-(-' not in special, special
+    from s2sgrad.testing import check_grads
+    check_grads(sigmoid_sum, w, x, wrt=(0, 1), order=2)

@@ -23,7 +23,8 @@ call runs with: two dimensions taken to be equal are, or NumPy raises.
 import numpy as np
 
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
+from ..runtime import helpers
+from ..ir.nodes import Const, If, Loop, Op, Pack, Slice, Value
 from ..ir.primitives import axis_operand, einsum_terms, einsum_tokens, elementwise, info
 from .leaves import Leaf, LeafPaths
 
@@ -38,8 +39,16 @@ class ShapeClasses:
         self.shape_index = {}                           # np.shape(x) values -> x
         self.ranges = set()                             # values that are range(...)
         self.integers = set()           # values that are integer scalars (an index's shape)
+        self.sizes = {}                 # integer values read off known shapes -> their int
+        self.pieces = {}                # a concatenation's gradient split -> its pieces' classes
+        self.items = {}                 # a list (LIST_NEW, LIST_APPEND) -> its items' known class
         self.taped = {}                 # a tape -> the class of what is pushed on it
         self.tapes_of = {}              # reversed(tapes) -> the tapes, in order
+        self.new_tapes = set()          # tapes made by TAPE_NEW
+        self.taped_ranges = {}          # a tape -> is every value pushed on it a range
+        self.taped_sizes = {}           # a tape -> the one size pushed on it (or None)
+        self.inner_tapes = {}           # a tape of tapes -> the one tape value pushed on it
+        self.stands_for = {}            # a tape walked back by a loop -> the tape it was
         self.sizes_used = False         # a shape holds for these exact sizes only
         self.witnesses = {}             # a value -> an operand of its shape at every size
         self.leaves = LeafPaths(shapes)   # params['W1'], model.W: the leaves' shapes
@@ -55,6 +64,8 @@ class ShapeClasses:
                 self.shape_index[op.outputs[0]] = op.args[0]
             if getattr(op, 'prim', None) is range:
                 self.ranges.add(op.outputs[0])
+            if getattr(op, 'prim', None) is prims.TAPE_NEW:
+                self.new_tapes.add(op.outputs[0])
             if getattr(op, 'prim', None) is prims.TAPE_PUSH:
                 self._push(*op.args)
             if getattr(op, 'prim', None) is prims.TAPE_REVERSED:
@@ -76,16 +87,27 @@ class ShapeClasses:
             leaves = [_token(leaf) if isinstance(leaf, tuple) else None
                       for leaf in self.leaves.fact(op)]
             token = leaves[0] if leaves and leaves[0] is not None else self._result(op)
-            for out, leaf in zip(op.outputs, leaves):
+            pieces = self.pieces.get(op.args[0]) if getattr(op, 'prim', None) is \
+                prims.UNPACK and len(op.args) == 1 else None
+            if pieces is not None and len(pieces) != len(op.outputs):
+                pieces = None
+            for k, (out, leaf) in enumerate(zip(op.outputs, leaves)):
                 self.classes[out] = token if len(op.outputs) == 1 else \
-                    object() if leaf is None else leaf
+                    pieces[k] if pieces is not None else object() if leaf is None else leaf
             if len(op.outputs) == 1:
                 self._note_integer(op.outputs[0], self._integer_result(op))
                 if op.prim is prims.GETITEM and op.args[0] in self.integer_arrays and \
                         self._indexed(*op.args) is not None:
                     self.integer_arrays.add(op.outputs[0])
+                self._note_size(op)
+                self._note_items(op)
             if len(op.outputs) == 1 and token is not SCALAR:
                 self._witness(op, token)
+            if len(op.outputs) == 1:
+                self.pieces.pop(op.outputs[0], None)
+                split = self._split(op)
+                if split is not None:
+                    self.pieces[op.outputs[0]] = split
 
     def _witness(self, op, token):
         """An elementwise result of one operand's shape class has that operand's shape
@@ -186,6 +208,14 @@ class ShapeClasses:
                     part.start, part.stop, part.step)) and _basic(slice(
                     part.start.value, part.stop.value, part.step.value)):
                 example.append(slice(part.start.value, part.stop.value, part.step.value))
+            elif isinstance(part, Slice) and all(
+                    isinstance(p, Const) and p.value is None or self.size_value(p) is not None
+                    for p in (part.start, part.stop, part.step)):
+                # bounds read off shapes: a slice of these sizes
+                self.sizes_used = True
+                example.append(slice(*[None if isinstance(p, Const) and p.value is None
+                                       else self.size_value(p)
+                                       for p in (part.start, part.stop, part.step)]))
             else:
                 return None
         example = tuple(example) if isinstance(index, Pack) else example[0]
@@ -211,6 +241,45 @@ class ShapeClasses:
         except Exception:       # (what NumPy would refuse: not known here)
             return None
 
+    def _split(self, op):
+        """The classes of the pieces of `_sg_split_like(g, arrays, axis)` (a
+        concatenation's gradient, unpacked next) where g has the shape of the arrays
+        concatenated: the arrays'."""
+        if op.prim is not helpers._sg_split_like or len(op.args) != 3 or op.kwargs or \
+                not isinstance(op.args[1], Pack):
+            return None
+        joined = self._joined(Op(np.concatenate, op.args[1:], {}, [], op.origin))
+        if joined is None or self.shape_of(op.args[0]) != joined:
+            return None
+        return [self.of(a) for a in op.args[1].items]
+
+    def _joined(self, op):
+        """The shape of np.concatenate or np.stack of a tuple or list of arrays of known
+        shapes with a constant axis (a concatenation's for these sizes only), or None."""
+        arrays, rest = op.args[0], list(op.args[1:]) + list(op.kwargs.values())
+        if not isinstance(arrays, Pack) or arrays.kind not in ('tuple', 'list') or \
+                len(op.args) > 2 or set(op.kwargs) - {'axis'} or \
+                not all(isinstance(a, Const) for a in rest):
+            return None
+        shapes = [self.shape_of(a) for a in arrays.items]
+        if not shapes or any(s is None for s in shapes):
+            return None
+        axis = op.args[1].value if len(op.args) > 1 else \
+            op.kwargs['axis'].value if 'axis' in op.kwargs else 0
+        if type(axis) is not int or len(set(map(len, shapes))) != 1:
+            return None
+        rank = len(shapes[0]) + (op.prim is np.stack)
+        if not -rank <= axis < rank:
+            return None
+        axis %= rank
+        if op.prim is np.stack:
+            return shapes[0][:axis] + (len(shapes),) + shapes[0][axis:] \
+                if len(set(shapes)) == 1 else None
+        if len({s[:axis] + s[axis + 1:] for s in shapes}) != 1:
+            return None
+        self.sizes_used = True          # (a sum of sizes: for these sizes only)
+        return shapes[0][:axis] + (sum(s[axis] for s in shapes),) + shapes[0][axis + 1:]
+
     def unbatched_product(self, op):
         """a @ b of operands known to have at most 2 dimensions: each gradient has its
         operand's shape already (only stacks of matrices broadcast)."""
@@ -226,6 +295,14 @@ class ShapeClasses:
         before = self.taped.setdefault(tape, token)
         if not (_known(token) and _known(before) and token == before):
             self.taped[tape] = object()
+        # a loop's tape pushed on its enclosing loop's tape of tapes (a nested loop):
+        # each tape the reversed outer loop takes off it is that one
+        if self.inner_tapes.setdefault(tape, value) is not value:
+            self.inner_tapes[tape] = None
+        self.taped_ranges[tape] = value in self.ranges and self.taped_ranges.get(tape, True)
+        size = self.size_value(value)
+        if self.taped_sizes.setdefault(tape, size) != size:
+            self.taped_sizes[tape] = None
 
     def is_integer(self, operand):
         """Is an operand certainly an integer scalar (any of which indexes the same shape)?"""
@@ -238,6 +315,51 @@ class ShapeClasses:
             self.integers.add(value)
         else:
             self.integers.discard(value)    # (a loop's body classified again)
+
+    def _note_size(self, op):
+        """The int a value certainly is, where it is read off a known shape (`len(x)`,
+        `x.shape[0]`) or is +, - or * of such ints and constants: what a slice's
+        bounds may be (`gates[hsize:2 * hsize]`).  Known for these sizes only."""
+        out = op.outputs[0]
+        self.sizes.pop(out, None)       # (a loop's body classified again)
+        prim = getattr(op, 'prim', None)
+        size = None
+        if prim is len and len(op.args) == 1 and not op.kwargs:
+            shape = self.shape_of(op.args[0])
+            size = shape[0] if shape else None
+        elif prim is prims.GETITEM and len(op.args) == 2 and isinstance(op.args[1], Const) \
+                and type(op.args[1].value) is int and op.args[0] in self.shape_index:
+            shape = self.shape_of(self.shape_index[op.args[0]])
+            if shape is not None and -len(shape) <= op.args[1].value < len(shape):
+                size = shape[op.args[1].value]
+        elif prim in _INTEGER_ARITHMETIC and len(op.args) == 2 and not op.kwargs:
+            a, b = (self.size_value(x) for x in op.args)
+            if a is not None and b is not None:
+                size = int(prim(a, b))
+        if size is not None:
+            self.sizes[out] = size
+
+    def _note_items(self, op):
+        """A list made or appended to (`[state]`, `states.append(s)`) whose every item has
+        one known shape: an item read by an integer index has it."""
+        out = op.outputs[0]
+        self.items.pop(out, None)       # (a loop's body classified again)
+        prim = getattr(op, 'prim', None)
+        if prim is prims.LIST_NEW and op.args and isinstance(op.args[0], Pack) and \
+                op.args[0].items:
+            tokens = [self.of(a) for a in op.args[0].items]
+            if _known(tokens[0]) and all(t == tokens[0] for t in tokens):
+                self.items[out] = tokens[0]
+        elif prim is prims.LIST_APPEND and len(op.args) >= 2:
+            token = self.items.get(op.args[0])
+            if token is not None and self.of(op.args[1]) == token:
+                self.items[out] = token
+
+    def size_value(self, operand):
+        """The int an operand certainly is (a constant, or a size read off a shape), or None."""
+        if isinstance(operand, Const):
+            return operand.value if type(operand.value) is int else None
+        return self.sizes.get(operand)
 
     def _integer_result(self, op):
         """An int read off a shape (`len(xs)`, `xs.shape[0]`), or +, - or * of ints."""
@@ -261,31 +383,49 @@ class ShapeClasses:
         tapes = self.tapes_of.get(op.iterable)
         if tapes is not None and len(tapes) == len(op.targets):
             for v, tape in zip(op.targets, tapes):  # a reverse loop: what the forward saved
+                tape = self.stands_for.get(tape, tape)
                 self.classes[v] = self.taped.get(tape, object())
+                if self.inner_tapes.get(tape) in self.new_tapes:
+                    self.stands_for[v] = self.inner_tapes[tape]
+                if self.taped_ranges.get(tape):
+                    self.ranges.add(v)  # (a nested loop's range, walked back)
+                if self.taped_sizes.get(tape) is not None:
+                    self.sizes[v] = self.taped_sizes[tape]
                 if tape in self.ranges or isinstance(tape, Const) and \
                         isinstance(tape.value, range):  # (or a range walked back: an index)
                     self.classes[v] = SCALAR
                     self._note_integer(v, True)
         assumed = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
         counters = {phi for phi, init in zip(op.phis, op.inits) if self.is_integer(init)}
+        items = {phi: self.items.get(init) for phi, init in zip(op.phis, op.inits)}
         while True:
             for phi in op.phis:
                 self.classes[phi] = assumed[phi] if _known(assumed[phi]) else object()
                 self._note_integer(phi, phi in counters)
+                if items[phi] is None:
+                    self.items.pop(phi, None)
+                else:
+                    self.items[phi] = items[phi]
             self.add(op.cond_block.ops)
             self.add(op.body.ops)
             broken = [phi for phi, nxt in zip(op.phis, op.nexts)
                       if _known(assumed[phi]) and self.of(nxt) != assumed[phi]]
             uncounted = {phi for phi, nxt in zip(op.phis, op.nexts)
                          if phi in counters and not self.is_integer(nxt)}
-            if not broken and not uncounted:
+            unlisted = [phi for phi, nxt in zip(op.phis, op.nexts)
+                        if items[phi] is not None and self.items.get(nxt) != items[phi]]
+            if not broken and not uncounted and not unlisted:
                 break
             for phi in broken:
                 assumed[phi] = None
+            for phi in unlisted:
+                items[phi] = None
             counters -= uncounted
         for out, phi in zip(op.outputs, op.phis):
             self.classes[out] = self.classes[phi] if _known(self.classes[phi]) else object()
             self._note_integer(out, phi in counters)
+            if items[phi] is not None:
+                self.items[out] = items[phi]
 
     def _result(self, op):
         prim = op.prim
@@ -311,6 +451,23 @@ class ShapeClasses:
             return SCALAR               # x.shape[0]: an int
         if prim is np.shape:
             return object()
+        if prim is prims.SETITEM and op.args:
+            return self.of(op.args[0])  # a write into x: a new version of x's shape
+        if prim in (np.concatenate, np.stack) and op.args:
+            return _token(self._joined(op))
+        if prim in _OF_FIRST and op.args:
+            return self.of(op.args[0])  # a stand-in of x's shape, x with zeros at an index
+        if prim is helpers._sg_list_item and len(op.args) == 3:
+            return self.of(op.args[2])  # the gradient of a list's item: the item's shape
+        if prim is helpers._sg_accumulate and len(op.args) == 2:
+            a, b = (self.of(x) for x in op.args)     # (two gradients of one value)
+            return a if _known(a) and a == b else object()
+        if prim is helpers._sg_scatter_add and len(op.args) == 3 and \
+                isinstance(op.args[1], Value) and _known(self.of(op.args[1])):
+            return self.of(op.args[1])  # zeros of an array x's shape, g added at an index
+        if prim is prims.GETITEM and len(op.args) == 2 and op.args[0] in self.items and \
+                self.is_integer(op.args[1]):
+            return self.items[op.args[0]]           # an item of a list of one shape
         if prim is prims.GETITEM and len(op.args) == 2:
             return _token(self._indexed(*op.args))
         if facts.rearranges and op.args:
@@ -362,6 +519,10 @@ class ShapeClasses:
                 product = _matmul_shape if prim is np.matmul else _dot_shape
                 return _token(product(_shape(a), _shape(b)))
         return object()
+
+
+# runtime helpers whose result has their first argument's shape (an array's)
+_OF_FIRST = frozenset([helpers._sg_shape_of, helpers._sg_zero_at])
 
 
 def _known(token):

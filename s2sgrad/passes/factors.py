@@ -9,7 +9,7 @@ import numpy as np
 from ..analyses.dtypes import Dtypes
 from ..ir.nodes import Const, Op, Value, blocks_in, walk
 from .adjoint_ops import (adjoint_producers, apply_renames, elementwise_with, inexact,
-                          is_number, is_product, reader_map, value_and_factor)
+                          is_number, is_product, name_as, reader_map, value_and_factor)
 from .simplify import has_effect
 
 
@@ -99,6 +99,39 @@ def negated_factors(graph, uses):
         x, c = value_and_factor(producers[op.args[0]].args)
         if x is not None:
             op.prim, op.args, op.style = np.multiply, [x, Const(-c.value)], ('operator', '*')
+
+
+def double_negations(graph, uses):
+    """`-(-a * b / c * d)` (a sigmoid's gradient: 1 / u, then exp(-x)): `a * b / c * d`,
+    the same numbers (IEEE negation is exact and rounding symmetric in sign)
+    without two passes over the array; each product or quotient on the way, and
+    the inner negation, read only by the next."""
+    producers = adjoint_producers(graph)
+    renamed = {}
+    for op in walk(graph.body):
+        if not (isinstance(op, Op) and op.adjoint is not None and op.prim is np.negative and
+                elementwise_with(op, 1) and isinstance(op.args[0], Value)):
+            continue
+        reader, link = op, producers.get(op.args[0])
+        while link is not None and link.prim in (np.multiply, np.divide) and \
+                elementwise_with(link, 2) and uses.get(link.output) == [reader]:
+            inner = [a for a in link.args if _single_negation(a, link, producers, uses)]
+            if inner:
+                link.args = [producers[a].args[0] if a is inner[0] else a for a in link.args]
+                renamed[op.output] = op.args[0]
+                break
+            reader, link = link, next((producers[a] for a in link.args
+                                       if isinstance(a, Value) and a in producers), None)
+    for gone, kept in renamed.items():
+        name_as(kept, gone)
+    apply_renames(graph, renamed)
+
+
+def _single_negation(a, reader, producers, uses):
+    """Is `a` an elementwise negation read by `reader` alone (once)?"""
+    neg = producers.get(a) if isinstance(a, Value) else None
+    return neg is not None and neg.prim is np.negative and elementwise_with(neg, 1) and \
+        uses.get(a) == [reader]
 
 
 def merge_equal_monomials(graph, samples):

@@ -224,6 +224,9 @@ class _Decision:
         seen.add(v)
         if v in self.fresh:
             return True
+        if getattr(self.producer.get(v), 'prim', None) is prims.SETITEM:
+            return True         # (written into an owned array or a copy: owned either way,
+                                # also where the write comes later in a loop than a read)
         parents = self.parents.get(v)
         if not parents or v in self.readonly:
             return False

@@ -11,7 +11,8 @@ writes is only needed in general:
   shape (in a shape specialisation): g (here).
 * `np.sum(-d, axis=...)`: negating after the sum negates fewer elements;
   `-(d * c)` is `d * (-c)`, `d + d` (two terms made one) `d * 2.0`, and
-  `a + e * (-s / u)` is `a - e * (s / u)`: no negation at all (passes/factors.py).
+  `a + e * (-s / u)` is `a - e * (s / u)` and `-(-a * b / c)` is `a * b / c`: no
+  negation at all (passes/factors.py).
 * `-da` written twice by two rules: computed once; so are `d * (-w)` and
   `-(d * w)`, the two terms of `-w * w`'s gradient (passes/factors.py).
 * `a + t1 + t2 + t3` whose terms are products of the same values with the same
@@ -27,6 +28,9 @@ writes is only needed in general:
   ('ijk->ik'), several times faster (passes/shaped.py).
 * `np.size(v)` of a value read for its shape alone, an elementwise result of an
   operand of its shape: the operand's, and v is not computed (here).
+* in a shape specialisation, the gradient of `v` in `x[i] = v` is `dy[i]`, and
+  the gradients of slices that tile an array (an LSTM's gates), each scattered
+  into zeros and summed, one np.concatenate (passes/scatters.py).
 * `1.0 * y` left by the above is y, where y's dtype is known to be inexact (here).
 * `1.0 * 2.0` left by the above: folded to `2.0`; `d * 0.1 * 3` (two rules'
   factors) to `d * (0.1 * 3)` (Python folds that), `d * 0.5 * w * 2.0` to
@@ -55,13 +59,14 @@ from ..specialisation import GENERAL
 from .adjoint_ops import (LazyShapes, adjoint_calls, adjoint_producers, apply_renames,
                           elementwise_with, inexact, is_product, name_as, reader_map,
                           value_and_factor, values_of)
-from .factors import (double_repeated_terms, fold_factors, merge_equal_monomials,
-                      negate_after_sums, negated_factors, negations_into_sums,
-                      share_repeated)
+from .factors import (double_negations, double_repeated_terms, fold_factors,
+                      merge_equal_monomials, negate_after_sums, negated_factors,
+                      negations_into_sums, share_repeated)
 from .containers import displayed_gradients
 from .floats import plain_floats
 from .shaped import (array_zeros, plain_broadcasts, expand_dims_as_index, method_reductions,
                      middle_sums_by_einsum, plain_returns, squeeze_kept_sums)
+from .scatters import added_at_items, tiled_slices, written_items
 from .simplify import eliminate_dead_code
 
 
@@ -83,6 +88,7 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     if specialisation.samples is not None:
         double_repeated_terms(graph, specialisation.samples)
     negated_factors(graph, reader_map(graph))
+    double_negations(graph, reader_map(graph))
     eliminate_dead_code(graph)  # (a term shared away no longer counts as a reader)
     negations_into_sums(graph, reader_map(graph))      # (after: a shared term is one term)
     _shape_reads_into_adjoint(graph, reader_map(graph))
@@ -98,6 +104,10 @@ def simplify_adjoint(graph, specialisation=GENERAL):
     _read_shapes_of_operands(graph, shapes)
     if specialisation.shapes is not None:
         method_reductions(graph, shapes)
+        written_items(graph, shapes)
+        if specialisation.samples is not None:
+            tiled_slices(graph, shapes, specialisation.samples)
+            added_at_items(graph, shapes, specialisation.samples)
         array_zeros(graph, shapes, specialisation.samples)
         plain_broadcasts(graph, shapes)
         expand_dims_as_index(graph, shapes)

@@ -227,6 +227,10 @@ def _sg_sum_to(g, shape):
 
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
+    if type(x) is np.ndarray and type(index) in (int, slice):   # (the common case, fast)
+        out = np.zeros(x.shape, dtype=np.result_type(g, x))
+        out[index] = g
+        return out
     if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
         return _sg_scatter_add_structure(g, x, index)
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
@@ -387,10 +391,18 @@ def _sg_bound(value, name):
     return value
 
 
-def _sg_shape_of(x):
-    """A stand-in for `x` with its shape and dtype but no storage (zero strides)."""
+def _sg_shape_of(x, _stand_ins={}):
+    """A stand-in for `x` with its shape and dtype but no storage (zero strides).
+    It is read-only, so one serves every value of its shape and dtype
+    (`_stand_ins`, a cache that travels with this function's source)."""
     if isinstance(x, np.ndarray):
-        return np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+        key = (x.dtype, x.shape)
+        stand_in = _stand_ins.get(key)
+        if stand_in is None:
+            if len(_stand_ins) >= 256:
+                _stand_ins.clear()
+            stand_in = _stand_ins[key] = np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+        return stand_in
     return x            # a scalar is as small as its stand-in
 
 
@@ -398,12 +410,22 @@ def _sg_accumulate(a, b):
     """The sum of two gradients of a value that may be a list or tuple (entries None
     where an item has none): entry by entry, never `+` on the sequences, which
     would concatenate them."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:     # (the common case, fast)
+        return a + b
     if a is None:
         return b
     if b is None:
         return a
     if isinstance(a, (list, tuple)):
-        return _sg_GradList(_sg_accumulate(x, y) for x, y in zip(a, b))
+        from itertools import compress, repeat
+        from operator import is_not
+        n = min(len(a), len(b))
+        out = _sg_GradList(a[:n])
+        # b's entries without a gradient (a list appended to at each step: all but
+        # one) are passed over at C speed
+        for k in compress(range(n), map(is_not, b[:n], repeat(None))):
+            out[k] = _sg_accumulate(out[k], b[k])
+        return out
     if isinstance(a, dict) or isinstance(b, dict):
         # the other: the gradient of a dict's keys, walked by a loop (keys are
         # constants: nothing in it); anything else would be lost, so it is an error
@@ -477,6 +499,14 @@ def _sg_split_like(g, arrays, axis=0):
         sizes = [np.size(a) for a in arrays]
         pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
         return tuple(p.reshape(np.shape(a)) for p, a in zip(pieces, arrays))
+    if type(axis) is int and np.ndim(g) > 0:     # basic slices: views, no np.split
+        lead = (slice(None),) * (axis % np.ndim(g))
+        pieces, start = [], 0
+        for k, a in enumerate(arrays):     # (the last piece, as np.split's: the rest)
+            stop = start + np.shape(a)[axis] if k < len(arrays) - 1 else None
+            pieces.append(g[lead + (slice(start, stop),)])
+            start = stop
+        return tuple(pieces)
     sizes = [np.shape(a)[axis] for a in arrays]
     return tuple(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
 

@@ -31,12 +31,22 @@ def _sg_accumulate(a, b):
     """The sum of two gradients of a value that may be a list or tuple (entries None
     where an item has none): entry by entry, never `+` on the sequences, which
     would concatenate them."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:     # (the common case, fast)
+        return a + b
     if a is None:
         return b
     if b is None:
         return a
     if isinstance(a, (list, tuple)):
-        return _sg_GradList(_sg_accumulate(x, y) for x, y in zip(a, b))
+        from itertools import compress, repeat
+        from operator import is_not
+        n = min(len(a), len(b))
+        out = _sg_GradList(a[:n])
+        # b's entries without a gradient (a list appended to at each step: all but
+        # one) are passed over at C speed
+        for k in compress(range(n), map(is_not, b[:n], repeat(None))):
+            out[k] = _sg_accumulate(out[k], b[k])
+        return out
     if isinstance(a, dict) or isinstance(b, dict):
         # the other: the gradient of a dict's keys, walked by a loop (keys are
         # constants: nothing in it); anything else would be lost, so it is an error
@@ -156,6 +166,10 @@ def _sg_object_like(g, x):
 
 def _sg_scatter_add(g, x, index):
     """Zeros like `x`, with `g` added at `x[index]` (repeated indices accumulate)."""
+    if type(x) is np.ndarray and type(index) in (int, slice):   # (the common case, fast)
+        out = np.zeros(x.shape, dtype=np.result_type(g, x))
+        out[index] = g
+        return out
     if isinstance(x, (list, tuple, dict)) or _sg_is_object(x):
         return _sg_scatter_add_structure(g, x, index)
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x))
