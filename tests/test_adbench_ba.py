@@ -113,3 +113,22 @@ def test_the_loop_spelling_is_not_measured_at_ba1():
     big = ba.inputs(np.random.default_rng(0), **ba.SIZES['ba1'])
     with pytest.raises(unittest.SkipTest, match='per-observation loop'):
         ba.derivative(ba.ba_loop)(*big)
+
+
+def test_derivative_stacks_the_sparse_jacobians_per_argument(args, monkeypatch):
+    """The glue for sg.jacobian(f, wrt=i, sparse=True) (a csr matrix of shape (out.size,
+    x.size)), here stood in for by the dense Jacobian made sparse: columns cams | X | w,
+    and no size limit (the dense fallback's) applies to it."""
+    dense_jacobian = sg.jacobian
+    asked = []
+
+    def sparse_jacobian(f, wrt=0, sparse=False):
+        assert sparse is True
+        asked.append(wrt)
+        dense = dense_jacobian(f, wrt=wrt)
+        return lambda *a: scipy_sparse.csr_matrix(dense(*a).reshape(3 * len(a[2]), -1))
+    monkeypatch.setattr(sg, 'jacobian', sparse_jacobian)
+    monkeypatch.setattr(ba, 'DENSE_FALLBACK_MAX_ENTRIES', 0)
+    got = ba.derivative(ba.ba_einsum)(*args)
+    assert asked == [0, 1, 2]
+    ba.check(got, ba.hand_derivative(*args), args)

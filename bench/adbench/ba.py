@@ -234,7 +234,7 @@ SPELLINGS = {
 }
 
 # The per-observation loop runs ~30 NumPy calls on 3-vectors per observation: about a
-# second for ba1's objective alone, minutes for its Jacobian; it is measured at the
+# second or two for ba1's objective alone, minutes for its Jacobian; it is measured at the
 # tiny size only.
 LOOP_MAX_OBSERVATIONS = 1000
 
@@ -262,7 +262,7 @@ def derivative(objective):
         args = (cams, X, w, obs, feats)
         if objective is ba_loop and len(obs) > LOOP_MAX_OBSERVATIONS:
             raise unittest.SkipTest(f'the per-observation loop is measured up to '
-                                    f'{LOOP_MAX_OBSERVATIONS} observations (ba1: ~1 s an objective)')
+                                    f'{LOOP_MAX_OBSERVATIONS} observations (ba1: ~2 s an objective)')
         if not sparse:
             rows, cols = 3 * len(w), cams.size + X.size + w.size
             if rows * cols > DENSE_FALLBACK_MAX_ENTRIES:

@@ -86,10 +86,10 @@ def measure(module, size_label, size, opts, rng):
             continue
         calls[f'objective:{name}'] = lambda f=objective: f(*args)
         calls[f'derivative:{name}'] = lambda d=derivative: d(*args)
-    if opts.rounds:
+    if opts.rounds and len(calls) > 1:
         times, _ = B.interleaved(calls, opts.rounds, opts.round_seconds)
         for row in rows:
-            if 'error' in row:
+            if 'error' in row or 'skipped' in row:
                 continue
             name = row['spelling']
             row['objective_s'] = float(np.median(times[f'objective:{name}']))
