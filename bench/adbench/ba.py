@@ -364,19 +364,20 @@ def hand_derivative(cams, X, w, obs, feats):
     import scipy.sparse
 
     n, m, p = len(cams), len(X), len(w)
-    block = reprojection_blocks(cams, X, w, obs, feats)
-    columns = np.concatenate([
-        N_CAM_PARAMS * obs[:, 0:1] + np.arange(N_CAM_PARAMS),
-        N_CAM_PARAMS * n + 3 * obs[:, 1:2] + np.arange(3),
-        N_CAM_PARAMS * n + 3 * m + np.arange(p)[:, None]], axis=1)
-    indices = np.concatenate([np.repeat(columns, 2, axis=0).ravel(),
-                              N_CAM_PARAMS * n + 3 * m + np.arange(p)])
-    data = np.concatenate([block.ravel(), -2.0 * w])
     per_row = N_CAM_PARAMS + 4
-    indptr = np.concatenate([np.arange(0, 2 * p * per_row + 1, per_row),
-                             2 * p * per_row + np.arange(1, p + 1)])
-    return scipy.sparse.csr_matrix((data, indices, indptr),
-                                   shape=(3 * p, N_CAM_PARAMS * n + 3 * m + p))
+    shape = (3 * p, N_CAM_PARAMS * n + 3 * m + p)
+    # scipy's own index type where it fits: csr_matrix would copy other indices into it
+    index = np.int32 if max(shape[1], 2 * p * per_row + p) < 2 ** 31 else np.int64
+    observation = np.arange(p, dtype=index)[:, None]
+    columns = np.concatenate([
+        N_CAM_PARAMS * obs[:, 0:1].astype(index) + np.arange(N_CAM_PARAMS, dtype=index),
+        index(N_CAM_PARAMS * n) + 3 * obs[:, 1:2].astype(index) + np.arange(3, dtype=index),
+        index(N_CAM_PARAMS * n + 3 * m) + observation], axis=1)
+    indices = np.concatenate([np.repeat(columns, 2, axis=0).ravel(), columns[:, -1]])
+    indptr = np.concatenate([np.arange(0, 2 * p * per_row + 1, per_row, dtype=index),
+                             index(2 * p * per_row) + 1 + observation[:, 0]])
+    data = np.concatenate([reprojection_blocks(cams, X, w, obs, feats).ravel(), -2.0 * w])
+    return scipy.sparse.csr_matrix((data, indices, indptr), shape=shape)
 
 
 # ------------------------------------------------------------------ checks
