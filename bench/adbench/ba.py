@@ -32,11 +32,12 @@ import s2sgrad as sg
 
 TITLE = 'BA (sparse Jacobian)'
 
-# ADBench's paper (arXiv 1807.10129): Jacobian time / objective time over its 8 BA sizes
-# (3.18e4 to 2.9e7 observations; ba1's 31843 is the first), from the relative-runtime
-# table of the paper's LaTeX source (Documents/ms.tex of ADBench's repository, tab:ba-rel,
-# plotted in the paper's figure of relative BA runtimes).  At ba1: hand-written (C++,
-# Eigen) 6.72, Tapenade 8.78, Autograd 67.2.
+# ADBench's paper (arXiv 1807.10129), "relative runtimes": Jacobian time / objective time
+# in the same language, over its 8 BA sizes (3.18e4 to 2.9e7 observations; ba1's 31843 is
+# the first).  The paper plots them (its figure of relative BA runtimes); the numbers are
+# from the table tab:ba-rel, commented out in the paper's LaTeX source (Documents/ms.tex of
+# ADBench's repository).  At ba1: hand-written (C++, Eigen) 6.72, Tapenade 8.78,
+# Autograd 67.2 (Python, per-observation jacobian calls).
 PAPER = {'hand-written': '6.5-7.4', 'Tapenade': '8.4-8.9', 'autograd': '58-73'}
 
 SIZES = {                                         # the shapes of ADBench's ba1 and ba4 files
