@@ -2,8 +2,10 @@
 against an independent oracle (autograd, one observation at a time, placed by the rules of
 ADBench's BASparseMat), s2sgrad's dense Jacobian of every spelling in that layout, and the
 checks themselves rejecting wrong Jacobians."""
+import functools
 import os
 import sys
+import types
 import unittest
 
 import numpy as np
@@ -115,20 +117,45 @@ def test_the_loop_spelling_is_not_measured_at_ba1():
         ba.derivative(ba.ba_loop)(*big)
 
 
-def test_derivative_stacks_the_sparse_jacobians_per_argument(args, monkeypatch):
-    """The glue for sg.jacobian(f, wrt=i, sparse=True) (a csr matrix of shape (out.size,
-    x.size)), here stood in for by the dense Jacobian made sparse: columns cams | X | w,
-    and no size limit (the dense fallback's) applies to it."""
-    dense_jacobian = sg.jacobian
-    asked = []
+class _StandInSparseJacobian:
+    """sg.jacobian(f, wrt=(0, 1, 2), sparse=True)'s contract, by the dense Jacobian: a csr
+    matrix with the arguments' columns side by side, and plan(*args) with the pattern's
+    rows (None and why where no pattern is found)."""
 
-    def sparse_jacobian(f, wrt=0, sparse=False):
-        assert sparse is True
-        asked.append(wrt)
-        dense = dense_jacobian(f, wrt=wrt)
-        return lambda *a: scipy_sparse.csr_matrix(dense(*a).reshape(3 * len(a[2]), -1))
-    monkeypatch.setattr(sg, 'jacobian', sparse_jacobian)
-    monkeypatch.setattr(ba, 'DENSE_FALLBACK_MAX_ENTRIES', 0)
-    got = ba.derivative(ba.ba_einsum)(*args)
-    assert asked == [0, 1, 2]
-    ba.check(got, ba.hand_derivative(*args), args)
+    def __init__(self, f, wrt=0, sparse=False, dense_jacobian=None, rows_of=None):
+        assert sparse is True and wrt == (0, 1, 2)
+        self.dense = dense_jacobian(f, wrt=wrt)
+        self.rows_of = rows_of
+
+    def __call__(self, *a):
+        return scipy_sparse.csr_matrix(np.hstack([J.reshape(3 * len(a[2]), -1)
+                                                  for J in self.dense(*a)]))
+
+    def plan(self, *a):
+        rows = self(*a).tocoo().row
+        if self.rows_of is not None:
+            rows = self.rows_of(rows)
+        return types.SimpleNamespace(pattern=None if rows is None else 'found', rows=rows,
+                                     why='np.op at f.py:1')
+
+
+def test_derivative_calls_the_sparse_jacobian_wrt_all_three(args, monkeypatch):
+    dense_jacobian = sg.jacobian
+    monkeypatch.setattr(sg, 'jacobian', functools.partial(_StandInSparseJacobian,
+                                                          dense_jacobian=dense_jacobian))
+    ba.check(ba.derivative(ba.ba_einsum)(*args), ba.hand_derivative(*args), args)
+
+
+def test_a_pattern_that_is_not_bas_is_not_measured_at_large_sizes():
+    """The pattern at the tiny size decides: BA's (15 in a row) scales, a wider one (an op
+    whose pattern is taken as dense) or none (the dense fallback) would fill gigabytes."""
+    bas = _StandInSparseJacobian(ba.ba_vectorised, (0, 1, 2), True, sg.jacobian)
+    assert ba._pattern_scales(bas) is True
+    wider = _StandInSparseJacobian(ba.ba_vectorised, (0, 1, 2), True, sg.jacobian,
+                                   rows_of=lambda rows: np.append(rows, np.zeros(16, int)))
+    with pytest.raises(unittest.SkipTest, match='has 3[01] nonzeros in a row'):
+        ba._pattern_scales(wider)
+    none = _StandInSparseJacobian(ba.ba_vectorised, (0, 1, 2), True, sg.jacobian,
+                                  rows_of=lambda rows: None)
+    with pytest.raises(unittest.SkipTest, match='no sparsity pattern found \\(np.op at f.py:1\\)'):
+        ba._pattern_scales(none)

@@ -243,45 +243,65 @@ LOOP_MAX_OBSERVATIONS = 1000
 # ------------------------------------------------------------------ s2sgrad's Jacobian
 
 DENSE_FALLBACK_MAX_ENTRIES = 10 ** 7
+NONZEROS_IN_A_ROW = N_CAM_PARAMS + 3 + 1          # BA's: a camera, a point, a weight
 
 
 def derivative(objective):
     """The sparse Jacobian (scipy.sparse csr, columns cams | points | weights):
-    sg.jacobian(..., sparse=True) w.r.t. each of cams, X and w, stacked."""
-    import scipy.sparse
-
+    sg.jacobian(..., sparse=True) w.r.t. cams, X and w at once (its columns side by side)."""
     try:
-        parts = [sg.jacobian(objective, wrt=i, sparse=True) for i in range(3)]
-        sparse = True
+        sparse = sg.jacobian(objective, wrt=(0, 1, 2), sparse=True)
     except TypeError as exc:
         if 'sparse' not in str(exc):
             raise
-        parts = [dense_jacobian_fallback(objective, i) for i in range(3)]
-        sparse = False
+        return dense_jacobian_fallback(objective)
+    checked = []
 
     def jacobian(cams, X, w, obs, feats):
         args = (cams, X, w, obs, feats)
-        if objective is ba_loop and len(obs) > LOOP_MAX_OBSERVATIONS:
-            raise unittest.SkipTest(f'the per-observation loop is measured up to '
-                                    f'{LOOP_MAX_OBSERVATIONS} observations (ba1: ~2 s an objective)')
-        if not sparse:
-            rows, cols = 3 * len(w), cams.size + X.size + w.size
-            if rows * cols > DENSE_FALLBACK_MAX_ENTRIES:
-                raise unittest.SkipTest(f'sg.jacobian(sparse=True) is not in this checkout, and '
-                                        f'the dense fallback would be {rows} x {cols}')
-        return scipy.sparse.hstack([part(*args) for part in parts], format='csr')
+        _measured_at(objective, args)
+        if not checked and len(w) > SIZES['tiny']['p']:
+            checked.append(_pattern_scales(sparse))
+        return sparse(*args)
     return jacobian
 
 
-def dense_jacobian_fallback(objective, wrt):
-    """Only where sg.jacobian takes no sparse=: the dense Jacobian, made sparse after."""
+def _measured_at(objective, args):
+    """SkipTest where a spelling is not measured at the size of args."""
+    if objective is ba_loop and len(args[2]) > LOOP_MAX_OBSERVATIONS:
+        raise unittest.SkipTest(f'the per-observation loop is measured up to '
+                                f'{LOOP_MAX_OBSERVATIONS} observations (ba1: ~2 s an objective)')
+
+
+def _pattern_scales(sparse):
+    """Before a large call: SkipTest unless the pattern s2sgrad finds at the tiny size is
+    BA's (at most 15 nonzeros in a row).  A pattern that is not (a dense fallback, an op
+    whose pattern is taken as dense) grows with n and m: at ba1 it fills gigabytes."""
+    plan = sparse.plan(*inputs(np.random.default_rng(0), **SIZES['tiny']))
+    if plan.pattern is None:
+        raise unittest.SkipTest(f'no sparsity pattern found ({plan.why}): the dense '
+                                f'Jacobian is measured at the tiny size only')
+    widest = int(np.bincount(plan.rows).max())
+    if widest > NONZEROS_IN_A_ROW:
+        raise unittest.SkipTest(f'the pattern found at the tiny size has {widest} nonzeros in '
+                                f'a row (BA has {NONZEROS_IN_A_ROW}): measured there only')
+    return True
+
+
+def dense_jacobian_fallback(objective):
+    """Only where sg.jacobian takes no sparse=: dense Jacobians made sparse, the tiny size only."""
     import scipy.sparse
 
-    dense = sg.jacobian(objective, wrt=wrt)
+    dense = sg.jacobian(objective, wrt=(0, 1, 2))
 
-    def jacobian(*args):
-        J = dense(*args)
-        return scipy.sparse.csr_matrix(J.reshape(J.shape[0], -1))
+    def jacobian(cams, X, w, obs, feats):
+        args = (cams, X, w, obs, feats)
+        _measured_at(objective, args)
+        rows, cols = 3 * len(w), cams.size + X.size + w.size
+        if rows * cols > DENSE_FALLBACK_MAX_ENTRIES:
+            raise unittest.SkipTest(f'sg.jacobian(sparse=True) is not in this checkout, and '
+                                    f'the dense fallback would be {rows} x {cols}')
+        return scipy.sparse.csr_matrix(np.hstack([J.reshape(rows, -1) for J in dense(*args)]))
     return jacobian
 
 
