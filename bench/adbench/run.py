@@ -18,7 +18,9 @@ report gives each objective's slowest spelling first, with the paper's figures.
 
 A module defines TITLE, PAPER, SIZES, inputs(rng, **size), SPELLINGS,
 derivative(objective), hand_derivative(*args), check(got, want, args) and
-fd_check(args, rng).  Exit status 1 if a derivative is wrong or fails.
+fd_check(args, rng).  A derivative that raises unittest.SkipTest(reason) is
+not measured at that size (reported with the reason, not a failure).  Exit
+status 1 if a derivative is wrong or fails.
 """
 import os
 
@@ -32,6 +34,7 @@ import importlib.util
 import json
 import sys
 import traceback
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.dirname(HERE)
@@ -73,6 +76,9 @@ def measure(module, size_label, size, opts, rng):
         try:
             derivative = module.derivative(objective)
             module.check(derivative(*args), want, args)
+        except unittest.SkipTest as exc:  # not measured at this size, and why: not a failure
+            row['skipped'] = str(exc)
+            continue
         except Exception as exc:        # a wrong derivative or a failure: reported, exit 1
             row['error'] = f'{type(exc).__name__}: {exc}'.splitlines()[0][:300]
             if opts.verbose:
@@ -80,10 +86,10 @@ def measure(module, size_label, size, opts, rng):
             continue
         calls[f'objective:{name}'] = lambda f=objective: f(*args)
         calls[f'derivative:{name}'] = lambda d=derivative: d(*args)
-    if opts.rounds:
+    if opts.rounds and len(calls) > 1:
         times, _ = B.interleaved(calls, opts.rounds, opts.round_seconds)
         for row in rows:
-            if 'error' in row:
+            if 'error' in row or 'skipped' in row:
                 continue
             name = row['spelling']
             row['objective_s'] = float(np.median(times[f'objective:{name}']))
@@ -113,6 +119,8 @@ def report(name, module, rows):
     for r in rows:
         if 'error' in r:
             print(f"{r['size']:<14} {r['spelling']:<16} FAILED: {r['error']}")
+        elif 'skipped' in r:
+            print(f"{r['size']:<14} {r['spelling']:<16} not measured: {r['skipped']}")
         elif 'ratio' in r:
             print(f"{r['size']:<14} {r['spelling']:<16} {r['objective_s'] * 1e3:9.3f}ms "
                   f"{r['derivative_s'] * 1e3:9.3f}ms {fmt_ratio(r['ratio']):>20} "
