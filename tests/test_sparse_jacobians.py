@@ -308,6 +308,30 @@ def test_products_are_dense_blocks():
     assert plan.count == 4
 
 
+def einsum_rotations(R, X):
+    return np.einsum('pij,pj->pi', R, X) ** 2
+
+
+def einsum_forms(x, y):
+    a = np.einsum('ij,jk->ik', x, y)             # a product: dense blocks
+    b = np.einsum('ii->i', x)                    # a diagonal
+    c = np.einsum('ij->', x * x)                 # everything
+    d = np.einsum('ij,ij->i', x, x)              # rows
+    e = np.einsum('ji', y)                       # implicit: a transpose
+    f = np.einsum('i,j', b, b)                   # implicit: an outer product
+    g = np.einsum('ij,j->ij', x, np.ones(3))     # a constant operand
+    return np.concatenate([a.ravel(), b, [c], d, e.ravel(), f.ravel(), g.ravel()])
+
+
+def test_einsum_follows_its_labels():
+    R, X = RNG.normal(size=(6, 3, 3)), RNG.normal(size=(6, 3))
+    want = assert_sparse_right(einsum_rotations, (0, 1), R, X, colours=3)   # (rows)
+    pattern = sg.jacobian(einsum_rotations, wrt=(0, 1), sparse=True).plan(R, X).pattern
+    assert pattern.sum() == 6 * 3 * (3 + 3) == np.count_nonzero(want)   # (nothing more)
+    x, y = RNG.normal(size=(3, 3)), RNG.normal(size=(3, 3))
+    assert_sparse_right(einsum_forms, (0, 1), x, y)
+
+
 # ---- what is refused or falls back -----------------------------------------------------
 def index_from_floats(x):
     i = np.argmax(x)

@@ -29,7 +29,8 @@ One pattern rule per family of primitives (`_rule`):
   reduced       np.sum, np.mean, np.max, ... over `axis`
   along axis    np.cumsum, np.sort, np.diff, np.cross: the whole line along the axis
   matmul        `@`, np.dot: the row of the left and the column of the right
-  dense         np.linalg, np.einsum, np.fft, ...: every element on every element
+  einsum        np.einsum with explicit labels: the elements whose shared labels agree
+  dense         np.linalg, np.fft, ... (einsum with `...`): every element on every element
 """
 import sys
 
@@ -619,6 +620,49 @@ def _matmul(interp, op, args, kwargs, value, stable):
     return _lifted(value, stable, pattern)
 
 
+# (an einsum whose labels span more elements than this is taken as dense: still a superset)
+EINSUM_MOST_ELEMENTS = 1 << 24
+
+
+def _einsum(interp, op, args, kwargs, value, stable):
+    """np.einsum('pij,pj->pi', ...): an output element depends on the elements of each
+    operand whose labels take the same values as its own (a label summed over: any)."""
+    spec, operands = args[0].value, args[1:]
+    if not isinstance(spec, str) or '.' in spec or set(kwargs) - {'optimize'} or \
+            any(isinstance(a, Items) for a in operands):
+        return _dense(interp, op, args, kwargs, value, stable)
+    inputs, _, output = spec.replace(' ', '').partition('->')
+    labels = inputs.split(',')
+    if '->' not in spec:            # implicit: the labels seen once, in order
+        output = ''.join(sorted(c for c in set(inputs) - {','} if inputs.count(c) == 1))
+    shapes = [np.shape(a.value) for a in operands]
+    if len(labels) != len(operands) or any(len(l) != len(s) for l, s in zip(labels, shapes)):
+        return _dense(interp, op, args, kwargs, value, stable)
+    sizes = {}
+    for label, shape in zip(labels, shapes):
+        for c, d in zip(label, shape):
+            if sizes.setdefault(c, d) != d:
+                sizes[c] = max(sizes[c], d)       # (broadcast of a 1: the larger)
+    every = sorted(sizes)
+    if int(np.prod([sizes[c] for c in every])) > EINSUM_MOST_ELEMENTS:
+        return _dense(interp, op, args, kwargs, value, stable)
+    where = dict(zip(every, np.indices([sizes[c] for c in every]).reshape(len(every), -1)))
+
+    def element(label, shape):      # the element of an operand each point of the labels reads
+        if not shape:
+            return np.zeros(len(where[every[0]]) if every else 1, np.int64)
+        coords = [where[c] % d for c, d in zip(label, shape)]     # (a broadcast 1: index 0)
+        return np.ravel_multi_index(coords, shape)
+
+    out_shape = np.shape(value)
+    rows = element(output, out_shape)
+    size = int(np.prod(out_shape))
+    spread = [sp.csr_matrix((np.ones(len(rows), bool), (rows, element(l, s))),
+                            shape=(size, int(np.prod(s)))) @ _pattern(a, interp.n)
+              for l, s, a in zip(labels, shapes, operands) if _has_pattern(a)]
+    return _lifted(value, stable, _union(spread, size, interp.n))
+
+
 def _outer(interp, op, args, kwargs, value, stable):
     a, b = (Abstract(np.ravel(x.value), x.pattern) for x in args[:2])
     shape = np.shape(value)
@@ -689,7 +733,7 @@ _ALONG = {np.sort: (1, -1), np.diff: (2, -1)}
 _REDUCTIONS = {np.linalg.norm: 2, np.average: 1, np.median: 1, np.nansum: 1, np.nanmean: 1,
                np.nanmax: 1, np.nanmin: 1, np.ptp: 1}
 _DENSE_MODULES = ('numpy.linalg', 'numpy.fft', 'scipy.linalg')
-_DENSE = {np.einsum, np.tensordot, np.kron, np.inner, np.trace, np.convolve, np.correlate,
+_DENSE = {np.tensordot, np.kron, np.inner, np.trace, np.convolve, np.correlate,
           np.interp, np.polyval, np.vdot}
 
 
@@ -707,6 +751,8 @@ def _rule(prim):
         return _matmul
     if prim is np.outer:
         return _outer
+    if prim is np.einsum:
+        return _einsum
     if prim is np.cross:
         return _cross
     if prim in _REARRANGED:
