@@ -15,8 +15,8 @@ structures such as bundle adjustment's.)
 import numpy as np
 
 
-# the most entries of a column intersection graph coloured greedily (its memory); past
-# it, a colouring at least as large as its densest row is likely anyway: one per column
+# the most entries of a column intersection graph built whole (its memory); past it,
+# each column's neighbours are found from the pattern when the column is coloured
 MOST_EDGES = 50_000_000
 
 
@@ -25,19 +25,30 @@ def colour_columns(pattern):
     n = pattern.shape[1]
     if n == 0:
         return np.zeros(0, np.int64), 0
-    per_row = np.diff(pattern.tocsr().indptr).astype(np.float64)
-    if np.sum(per_row * per_row) > MOST_EDGES:
-        return np.arange(n, dtype=np.int64), n
-    csc = pattern.tocsc()
-    adjacency = (csc.T @ csc).tocsr()
-    indptr, indices = adjacency.indptr, adjacency.indices
-    degree = np.diff(indptr)
+    csr = pattern.tocsr()
+    csc = csr.tocsc()
+    per_row = np.diff(csr.indptr).astype(np.float64)
+    if np.sum(per_row * per_row) <= MOST_EDGES:
+        adjacency = (csc.T @ csc).tocsr()
+        degree = np.diff(adjacency.indptr)
+
+        def neighbours(v):
+            return adjacency.indices[adjacency.indptr[v]:adjacency.indptr[v + 1]]
+    else:
+        # (a column's degree counted with repeats: the order only needs to be near)
+        degree = np.asarray(csc.T @ per_row).ravel()
+
+        def neighbours(v):
+            rows = csc.indices[csc.indptr[v]:csc.indptr[v + 1]]
+            starts, lengths = csr.indptr[rows], np.diff(csr.indptr)[rows]
+            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            return csr.indices[offsets + np.arange(int(lengths.sum()))]
     order = np.lexsort((np.arange(n), -degree))
     colours = np.full(n, -1, np.int64)
     stamp = np.full(n + 1, -1, np.int64)    # stamp[c] == v: a neighbour of v has colour c
     count = 0
     for v in order:
-        near = colours[indices[indptr[v]:indptr[v + 1]]]
+        near = colours[neighbours(v)]
         stamp[near[near >= 0]] = v
         free = np.flatnonzero(stamp[:count + 1] != v)[0]
         colours[v] = free

@@ -168,6 +168,20 @@ def test_bundle_adjustment_needs_at_most_15_colours(fn):
     assert want.shape == (75, 44 + 27 + 25)
 
 
+def test_colouring_without_the_whole_intersection_graph(monkeypatch):
+    # past MOST_EDGES each column's neighbours come from the pattern: still a valid
+    # colouring, as few colours on BA's blocks (ba4 has 8e7 edges)
+    from s2sgrad import colouring
+    args = ba_inputs(4, 9, 25)
+    pattern = sg.jacobian(reprojection, wrt=(0, 1, 2), sparse=True).plan(*args).pattern
+    monkeypatch.setattr(colouring, 'MOST_EDGES', 0)
+    for by_rows, colour in ((False, colouring.colour_columns), (True, colouring.colour_rows)):
+        colours, count = colour(pattern)
+        check_colouring(pattern, colours, by_rows=by_rows)
+        assert count <= (15 if not by_rows else pattern.shape[0])
+    assert colouring.colour_columns(pattern)[1] in (14, 15)
+
+
 def test_bundle_adjustment_per_argument():
     args = ba_inputs(3, 5, 12, seed=1)
     assert_sparse_right(reprojection, 0, *args, colours=10)
