@@ -29,6 +29,7 @@ from .ir.builder import Builder
 from .ir import prims
 from .ir.graph import Graph
 from .ir.nodes import Const, Pack
+from .analyses.dtypes import Dtypes
 from .analyses.shapes import ShapeClasses
 from .ad.batching import NotBatched, batched
 from .specialisation import GENERAL, Specialisation
@@ -216,16 +217,18 @@ def _batched_forward(target_graph, i, specialisation, ctx):
         return None, 'the ranks are known only in a call\'s specialisation'
     forward = _forward(target_graph, i)
     count = len(target_graph.params)
-    shapes = dict(specialisation.shapes)
+    shapes, samples = dict(specialisation.shapes), dict(specialisation.samples or {})
     shapes[count] = shapes[i]
-    bound = Specialisation(shapes=shapes).bound([p.value for p in forward.params])
+    samples.pop(count, None)            # (the tangents' dtypes are not followed)
+    bound = Specialisation(shapes=shapes, samples=samples).bound(
+        [p.value for p in forward.params])
     classes = ShapeClasses(forward.body.ops, (), bound.shapes)
 
     def lower_template(builder, fn, env):
         return FunctionLowering.for_adjoint(ctx, builder).lower_rule(capture(fn), env, None)
     try:
         return InlinedGraph(batched(forward, [forward.params[count].value], classes,
-                                    lower_template)), None
+                                    lower_template, Dtypes(forward.body.ops, bound.samples))), None
     except NotBatched as exc:
         return None, exc.reason + (f' at {exc.origin.short}' if exc.origin is not None else '')
 

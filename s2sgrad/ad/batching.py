@@ -20,16 +20,20 @@ the ranks of the unbatched values (a call's specialisation: analyses.shapes):
 * reshape and ravel: the batch axis kept in front; transpose: kept first;
 * indexing by constants, slices, None, `...` and integer scalars: a full
   slice `:` in front of the index;
+* a write into an array, `x[index] = v`: the same, x made batched where only v
+  is; a batched v written at integers, slices and `...` only, with unit axes
+  after its batch axis up to the rank of the part written;
 * np.broadcast_to-like helpers (`_sg_broadcast_like`): the batch axis added in
   front of the target shape;
 * np.concatenate and np.stack: the items not batched made so, the axis moved;
+  np.array of lists written in the code: np.stack at each level;
 * loops and branches: their blocks rewritten alike; a carried value batched
   where it is before the loop or becomes so in an iteration (found by
   rewriting the body again until no more does), its value before the loop
   (and a branch's result that is not) made the same for every seed.
 
 Anything else that reads a batched value -- an op without a rule, a rank not
-known, a loop over a tangent or a test on one, a write into an array --
+known, a loop over a tangent or a test on one, a write into a run-time list --
 raises `NotBatched` with the reason: the caller falls back to one pass per
 seed.  A rule is only given where it is the unbatched op applied to each
 slice of the batch, so a batched pass is never wrong, only sometimes absent.
@@ -38,6 +42,7 @@ import copy
 
 import numpy as np
 
+from ..analyses.ranks import Ranks
 from ..ir import prims
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Slice, Value, values_in
@@ -54,13 +59,15 @@ class NotBatched(Exception):
         self.reason, self.origin = reason, origin
 
 
-def batched(graph, tangents, shapes, lower_template):
+def batched(graph, tangents, shapes, lower_template, dtypes=None):
     """Rewrite `graph` (a forward-mode graph) in place so that the parameter values
     `tangents` hold stacks of tangents along a leading axis; returns the graph.
-    `shapes` (analyses.shapes.ShapeClasses of its ops) gives the unbatched ranks;
+    `shapes` (analyses.shapes.ShapeClasses of its ops) and `dtypes`
+    (analyses.dtypes.Dtypes, or None) give the unbatched ranks (analyses/ranks.py);
     `lower_template(builder, fn, env)` lowers a template into `builder` (the
     frontend's, which the AD does not import: ad/lowering.py)."""
-    batch = _Batch(set(tangents), tangents[0], shapes, lower_template)
+    batch = _Batch(set(tangents), tangents[0], shapes, Ranks(graph.body.ops, shapes, dtypes),
+                   lower_template)
     batch.block(graph.body.ops)
     out, tangent = graph.result.items
     graph.result = Pack('tuple', [out, batch.stacked(tangent)])
@@ -80,10 +87,11 @@ def _broadcast_batched(t, like):
 
 
 class _Batch:
-    def __init__(self, batched_values, seeds, shapes, lower_template):
+    def __init__(self, batched_values, seeds, shapes, ranks, lower_template):
         self.batched = batched_values
         self.seeds = seeds              # a batched value: its length is the batch's
         self.shapes = shapes
+        self.ranks = ranks
         self.builder = Builder()
         self.lower_template = lower_template
 
@@ -179,10 +187,10 @@ class _Batch:
         """The unbatched rank of an operand (a Const's own)."""
         if isinstance(operand, Const):
             return np.ndim(operand.value)
-        shape = self.shapes.shape_of(operand) if isinstance(operand, Value) else None
-        if not isinstance(shape, tuple):
+        rank = self.ranks.of(operand) if isinstance(operand, Value) else None
+        if rank is None:
             raise NotBatched(f'the rank of a value read by {prim_name(op)} is not known', op.origin)
-        return len(shape)
+        return rank
 
     def is_batched(self, operand):
         return any(v in self.batched for v in values_in(operand))
@@ -219,10 +227,15 @@ class _Batch:
             self.transpose(op)
         elif prim is prims.GETITEM:
             self.getitem(op)
+        elif prim is prims.SETITEM:
+            self.setitem(op)
         elif prim is helpers._sg_broadcast_like:
             self.broadcast_like(op)
         elif prim in (np.concatenate, np.stack):
             self.joined(op)
+        elif prim in (np.array, np.asarray) and len(op.args) == 1 and not op.kwargs and \
+                isinstance(op.args[0], Pack) and op.args[0].kind in ('list', 'tuple'):
+            self.nested_array(op)
         else:
             raise NotBatched(f'{prim_name(op)} has no batch rule', op.origin)
 
@@ -304,8 +317,11 @@ class _Batch:
                 shape = [Const(d) for d in shape[0].value]
             elif len(shape) == 1 and isinstance(shape[0], Pack) and shape[0].kind == 'tuple':
                 shape = shape[0].items
-            if not shape or not all(isinstance(d, Const) and isinstance(d.value, (int, np.integer))
-                                    and not isinstance(d.value, bool) for d in shape):
+            # (each dimension a constant or a scalar: a tuple computed when the code
+            # runs cannot take the batch's length in front)
+            if not shape or not all(isinstance(d, Const) and _is_int(d.value) or
+                                    isinstance(d, Value) and self.ranks.of(d) == 0
+                                    for d in shape):
                 raise NotBatched('a reshape to a shape not known when transforming', op.origin)
             dims = shape
         count = self.emit(op, len, [t], hint='_count')
@@ -325,21 +341,52 @@ class _Batch:
         base, index = op.args
         if self.is_batched(index) or not self.is_batched(base):
             raise NotBatched('an index computed from a tangent', op.origin)
+        items, _ = self.index_items(index, op)
+        self.finish(op, prims.GETITEM,
+                    [base, Pack('index', [Const(slice(None))] + items)],
+                    style=('subscript',))
+
+    def setitem(self, op):
+        """x[index] = v (a new version of x): the batch axis put in front of the index,
+        x made batched if it is not (v is), and a batched v given unit axes up to the
+        rank of the part of x it is written into (counted where the index is integers,
+        slices and `...` only)."""
+        base, index, value = op.args
+        if self.is_batched(index) or op.kwargs:
+            raise NotBatched('an index computed from a tangent', op.origin)
+        rank = self.rank(base, op)          # (a run-time list has no rank: refused)
+        items, kinds = self.index_items(index, op)
+        if self.is_batched(value):
+            # (a 0-d index not known to be an integer may be a boolean, which adds an
+            # axis: the part's rank would not be known)
+            if any(kind == 'array' or isinstance(item, Const) and item.value is None or
+                   kind == 'integer' and not self.ranks.is_integer(item)
+                   for item, kind in zip(items, kinds)):
+                raise NotBatched('a tangent written at an index with arrays, None or '
+                                 'scalars not known to be integers', op.origin)
+            part = rank - kinds.count('integer')
+            value_rank = self.rank(value, op)
+            if value_rank > part:
+                raise NotBatched('a tangent written into fewer axes than it has', op.origin)
+            value = self.aligned(value, value_rank, part, op)
+        self.finish(op, prims.SETITEM,
+                    [self.stacked(base), Pack('index', [Const(slice(None))] + items), value],
+                    style=op.style)
+
+    def index_items(self, index, op):
+        """The items of an index and their kinds (`index_kind`), NumPy's advanced ones
+        (arrays, and integers beside them) adjacent: their axes go where they stand
+        (after the batch axis, as unbatched); apart, they would go first (before it)."""
         items = index.items if isinstance(index, Pack) and index.kind == 'index' else \
             [Const(i) for i in index.value] if isinstance(index, Const) and \
             type(index.value) is tuple else [index]
-        # arrays as indices, and with them integers (NumPy's advanced indexing): their
-        # axes go where they stand if they are adjacent (after the batch axis, as
-        # unbatched), else first (before it): refused
         kinds = [self.index_kind(item, op) for item in items]
         if 'array' in kinds:
             advanced = [k for k, kind in enumerate(kinds) if kind in ('array', 'integer')]
             if advanced != list(range(advanced[0], advanced[-1] + 1)):
                 raise NotBatched('arrays and integers as indices apart from one another',
                                  op.origin)
-        self.finish(op, prims.GETITEM,
-                    [base, Pack('index', [Const(slice(None))] + list(items))],
-                    style=('subscript',))
+        return list(items), kinds
 
     def joined(self, op):
         """np.concatenate and np.stack of a list or tuple: every item batched (zeros,
@@ -355,6 +402,30 @@ class _Batch:
         moved = axis.value + 1 if axis.value >= 0 else axis.value
         self.finish(op, op.prim, [Pack(items.kind, [self.stacked(item) for item in items.items])],
                     {'axis': Const(moved)})
+
+    def nested_array(self, op):
+        """np.array of lists written in the code ([[1.0, 0.0], [0.0, c]]): each level an
+        np.stack along the axis after the batch axis, the leaves (of one rank, as
+        np.array needs) batched, the same for every seed where they are not."""
+        leaves = []
+
+        def walk(item):
+            if isinstance(item, Pack) and item.kind in ('list', 'tuple'):
+                if not item.items:
+                    raise NotBatched('np.array of an empty list', op.origin)
+                for x in item.items:
+                    walk(x)
+            else:
+                leaves.append(self.rank(item, op))
+        walk(op.args[0])
+        if len(set(leaves)) != 1:
+            raise NotBatched('np.array of items of different ranks', op.origin)
+
+        def stacked(items, emit):
+            parts = [stacked(x.items, self.emit) if isinstance(x, Pack) and
+                     x.kind in ('list', 'tuple') else self.stacked(x) for x in items]
+            return emit(op, np.stack, [Pack('list', parts)], {'axis': Const(1)})
+        stacked(op.args[0].items, self.finish)
 
     def index_kind(self, item, op):
         """'slice' (a slice, None, ...), 'integer' (an integer scalar) or 'array' (an
@@ -374,11 +445,11 @@ class _Batch:
             if type(value) is np.ndarray and value.dtype.kind in 'biu' and value.ndim:
                 return 'array'
         elif isinstance(item, Value):
-            shape = self.shapes.shape_of(item)
-            if shape == ():
+            rank = self.ranks.of(item)
+            if rank == 0:
                 return 'integer'    # (or a 0-d array: advanced beside arrays, as an integer)
-            if isinstance(shape, tuple) and shape:
-                return 'array'      # (shape classes give shapes to arrays only)
+            if rank:
+                return 'array'      # (ranks are given to arrays only)
         raise NotBatched('an index other than integers, slices, None, ... and arrays',
                          op.origin)
 
