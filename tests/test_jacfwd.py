@@ -96,6 +96,31 @@ def written_at_run_time_sizes(x, k):
     return z.reshape(k, -1) @ np.ones(6)
 
 
+def lists_by_parent(relatives, parents):
+    # ADBench's hand bones as its Python writes them: a list appended to, read at
+    # the parent's index
+    absolutes = []
+    for i in range(len(parents)):
+        if parents[i] == -1:
+            absolutes.append(relatives[i])
+        else:
+            absolutes.append(absolutes[parents[i]] @ relatives[i])
+    return np.stack(absolutes)
+
+
+def stacked_rows(x, m):
+    rows = [x * 0.5]
+    for i in range(m.shape[0]):
+        rows.append(np.tanh(m[i] * rows[i]))
+    return np.stack([r * 2.0 for r in rows], axis=-1) + np.concatenate(rows)[:3, None]
+
+
+def unpacked(v):
+    a, b, c = v * 2.0
+    x, y = np.cos(v[:2])
+    return np.stack([a * b, c * x, y])
+
+
 def writes_at_a_mask(w):
     y = np.ones((2, 3))
     y[0, w > 0] = np.sin(w)[w > 0]          # (a tangent written at a mask: one per seed)
@@ -345,6 +370,17 @@ BATCH_CASES = [
     (writes_by_parent, (RNG.normal(size=(3, 2, 2)), np.array([-1, 0, 1])), True),
     (writes_at_a_mask, (RNG.normal(size=3),), False),
     (written_at_run_time_sizes, (RNG.normal(size=3), 2), True),
+    # run-time lists, einsum, unpacking, np.array of lists written in the code
+    (lists_by_parent, (RNG.normal(size=(3, 2, 2)), np.array([-1, 0, 1])), True),
+    (stacked_rows, (A3, M23), True),
+    (lambda x: np.einsum('ij,j->i', M34.T, x) + np.einsum('i,ij', x, M34), (A3,), True),
+    (lambda m, x: np.einsum('ij,j', m, x), (M23, A3), True),
+    (lambda m, x: np.einsum('ij,kj', m, m * x), (M23, A3), True),      # (two tangents)
+    (lambda m: np.einsum('...j,j', m, A3), (M23,), False),
+    (unpacked, (A3,), True),
+    (lambda x: np.array([[x[0], 0.0], [1.0, np.sin(x[1])]]) @ x[1:], (A3,), True),
+    (lambda x, m: np.array([x, 2.0 * x, x * m[0]]).sum(axis=0), (A3, M23), True),
+    (lambda x: x.reshape(x.shape + (1,)) * x[int(np.round(1.2))], (A3,), True),
     (writes_at_an_index_array, (RNG.normal(size=3),), False),
     # what no rule covers: a loop over the tangent, np.outer
     (lambda w, x: loop_for_in(x, w), (RNG.normal(size=4), RNG.normal(size=3)), False),

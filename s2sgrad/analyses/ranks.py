@@ -7,11 +7,12 @@ concatenation; an index array's reach) leaves a value without one, yet its
 rank follows from the code alone, for every size.  `Ranks` computes it where
 it follows certainly: from a known shape, else from the op -- a construction
 from a shape tuple or like an array, basic indexing (integers, slices, None, `...`) and
-indexing by arrays of rank 1 or constant integer arrays, a write into an
+indexing by arrays of rank 1 or constant integer or boolean arrays, a write into an
 array (its base's), elementwise ops (the largest operand's), products,
 reductions with a constant axis, transposes, reshapes and broadcasts to a tuple, stacks and
-concatenations of items listed in the code, np.array of nested lists written
-in the code, einsum's output, and the values
+concatenations of items listed in the code or of run-time lists (the rank
+their items agree on, through appends, writes and loops), np.array of nested
+lists written in the code, einsum's output, and the values
 branches and loops carry (where every path agrees).  None elsewhere.  Ranks
 depend on no size, so they hold for every call the specialisation serves.
 The batch rules of forward mode (ad/batching.py) read them.
@@ -19,11 +20,25 @@ The batch rules of forward mode (ad/batching.py) read them.
 import numpy as np
 
 from ..ir import prims
-from ..ir.nodes import Const, If, Loop, Pack, Slice, Value
+from ..ir.nodes import Const, If, Loop, Pack, Slice, Value, values_in
 from ..ir.primitives import axis_operand, einsum_terms, einsum_tokens, elementwise, info
+
+# the items of a list that has none yet: any rank
+ANY = 'any'
+
+
+def _join(a, b):
+    """The rank of the items of a list holding items of ranks a and b (ANY: none)."""
+    if a is ANY:
+        return b
+    if b is ANY or a == b:
+        return a
+    return None
+
 
 # construction from a shape: its first argument (an int or a tuple of them)
 _FROM_SHAPE = frozenset([np.zeros, np.ones, np.empty, np.full])
+_LISTS = frozenset([prims.LIST_NEW, prims.LIST_APPEND])
 _LIKE = frozenset([np.zeros_like, np.ones_like, np.empty_like, np.full_like])
 
 
@@ -32,6 +47,9 @@ class Ranks:
         self.shapes = shapes            # analyses.shapes.ShapeClasses of the same ops
         self.dtypes = dtypes            # analyses.dtypes.Dtypes of the same ops, or None
         self.ranks = {}
+        self.items = {}                 # a run-time list -> the rank of its items, or ANY
+        self.lengths = {}               # a shape tuple (np.shape(x), x.shape + (1,)) -> its length
+        self.ints = set()               # the results of int(...)
         self.add(ops)
 
     def is_integer(self, operand):
@@ -39,7 +57,7 @@ class Ranks:
         a scalar whose dtype sample is an integer (an int argument, an element of an
         integer array: a sample may stand for a wider dtype than its value's, never
         for an integer where the value is a boolean)?"""
-        if self.shapes.is_integer(operand):
+        if self.shapes.is_integer(operand) or isinstance(operand, Value) and operand in self.ints:
             return True
         sample = self.dtypes.sample(operand) if self.dtypes is not None else None
         return isinstance(operand, Value) and self.of(operand) == 0 and \
@@ -48,6 +66,13 @@ class Ranks:
 
     def of(self, operand):
         """The rank of an operand, or None when it is not known."""
+        rank = self._rank(operand)
+        return None if rank is ANY else rank
+
+    def _rank(self, operand):
+        """The rank of an operand, None when it is not known, ANY while it is an item of
+        a list that has none yet (in a loop appending to it: assumed to agree, until
+        an item's rank is found)."""
         if isinstance(operand, Const):
             value = operand.value
             if isinstance(value, (int, float, complex, bool, np.number, np.bool_)):
@@ -69,12 +94,17 @@ class Ranks:
                 self.add(op.else_block.ops)
                 for out, a, b in zip(op.outputs, op.then_results, op.else_results):
                     self._note(out, self._agreed(a, b))
+                    self._note_items(out, _join(self.items[a], self.items[b])
+                                     if self._is_list(a) and self._is_list(b) else None)
+            elif op.prim in _LISTS or op.prim is prims.SETITEM and self._is_list(op.args[0]):
+                self._note_items(op.outputs[0], self._list(op))
             elif len(op.outputs) == 1:
                 self._note(op.outputs[0], self._result(op))
+                self._note_length(op)
             elif op.prim is prims.UNPACK and len(op.args) == 1:
-                rank = self.of(op.args[0])      # (an array's rows; a tuple has no rank)
+                rank = self._rank(op.args[0])      # (an array's rows; a tuple has no rank)
                 for out in op.outputs:
-                    self._note(out, rank - 1 if rank else None)
+                    self._note(out, rank if rank is ANY else rank - 1 if rank else None)
 
     def _note(self, value, rank):
         if rank is None:
@@ -82,67 +112,139 @@ class Ranks:
         else:
             self.ranks[value] = rank
 
+    def _note_length(self, op):
+        """np.shape(x) (x.shape) has x's rank as its length; a sum of such tuples and
+        tuples written in the code, theirs added up."""
+        out = op.outputs[0]
+        if op.prim is np.shape and len(op.args) == 1:
+            length = self.of(op.args[0])
+        elif op.prim is np.add and len(op.args) == 2 and not op.kwargs:
+            lengths = [self.lengths.get(a) if isinstance(a, Value) else
+                       len(a.value) if isinstance(a, Const) and type(a.value) is tuple else None
+                       for a in op.args]
+            length = None if None in lengths else sum(lengths)
+        else:
+            length = None
+        if length is None:
+            self.lengths.pop(out, None)
+        else:
+            self.lengths[out] = length
+
+    def _shape_length(self, shape):
+        """The number of dimensions a shape operand gives: an int's one, a tuple's length."""
+        if isinstance(shape, Pack) and shape.kind == 'tuple':
+            return len(shape.items)
+        if isinstance(shape, Const):
+            if type(shape.value) is tuple:
+                return len(shape.value)
+            return 1 if type(shape.value) is int else None
+        return self.lengths.get(shape) if isinstance(shape, Value) else None
+
+    def _is_list(self, operand):
+        return isinstance(operand, Value) and operand in self.items
+
+    def _note_items(self, value, rank):
+        if rank is None:
+            self.items.pop(value, None)
+        else:
+            self.items[value] = rank
+
+    def _list(self, op):
+        """The rank of the items of a run-time list made, appended to or written into."""
+        if op.prim is prims.LIST_NEW:
+            items = op.args[0] if op.args else None
+            if not (isinstance(items, Pack) and items.kind in ('list', 'tuple')):
+                return None
+            rank = ANY
+            for item in items.items:
+                rank = _join(rank, self._rank(item))
+            return rank
+        base, value = op.args[0], op.args[2 if op.prim is prims.SETITEM else 1]
+        if not self._is_list(base):
+            return None
+        return _join(self.items[base], self._rank(value))
+
     def _agreed(self, a, b):
-        ra, rb = self.of(a), self.of(b)
-        return ra if ra is not None and ra == rb else None
+        return _join(self._rank(a), self._rank(b))
 
     def _loop(self, op):
         """A carried value has its value's rank before the loop where every iteration
         gives back the same (found by classifying the body again until none
         changes)."""
-        ranks = {phi: self.of(init) for phi, init in zip(op.phis, op.inits)}
-        while True:                     # (ends: each round makes a rank None, or stops)
-            for phi, rank in ranks.items():
-                self._note(phi, rank)
+        ranks = {phi: self._rank(init) for phi, init in zip(op.phis, op.inits)}
+        items = {phi: self.items[init] if self._is_list(init) else None
+                 for phi, init in zip(op.phis, op.inits)}
+        while True:             # (ends: each round makes a rank None, or an ANY a rank)
+            for phi in op.phis:
+                self._note(phi, ranks[phi])
+                self._note_items(phi, items[phi])
             self.add(op.cond_block.ops)
             self.add(op.body.ops)
-            changed = {phi for phi, nxt in zip(op.phis, op.nexts)
-                       if ranks[phi] is not None and self.of(nxt) != ranks[phi]}
+            changed = False
+            for phi, nxt in zip(op.phis, op.nexts):
+                joined = _join(ranks[phi], self._rank(nxt))
+                if joined != ranks[phi]:
+                    ranks[phi], changed = joined, True
+                joined = _join(items[phi], self.items[nxt]) \
+                    if items[phi] is not None and self._is_list(nxt) else None
+                if joined != items[phi]:
+                    items[phi], changed = joined, True
             if not changed:
                 break
-            for phi in changed:
-                ranks[phi] = None
         for out, phi in zip(op.outputs, op.phis):
-            self._note(out, self.of(phi))
+            self._note(out, self._rank(phi))
+            self._note_items(out, self.items.get(phi))
 
     # ---- the rank of an op's result -----------------------------------------------
     def _result(self, op):
         prim, args = op.prim, op.args
         facts = info(prim)
+        if any(self._rank(v) is ANY for a in op.operands() for v in values_in(a)):
+            return ANY              # (read from a list with no item yet: assumed to agree)
+        if prim in (int, float, complex, bool) and len(args) == 1:
+            if prim is int:
+                self.ints.add(op.outputs[0])
+            return 0                # (Python's scalars)
         if facts.same_shape and args:
-            return self.of(args[0])
+            return self._rank(args[0])
         if facts.shape_of is not None and len(args) > facts.shape_of:
-            return self.of(args[facts.shape_of])
+            return self._rank(args[facts.shape_of])
         if prim is prims.SETITEM:
-            return self.of(args[0])
+            return self._rank(args[0])
+        if prim is prims.GETITEM and len(args) == 2 and self._is_list(args[0]):
+            rank = self.items[args[0]]      # (a list's item)
+            return rank if self.is_integer(args[1]) else None
         if prim is prims.GETITEM and len(args) == 2:
             return self._indexed(*args)
         if elementwise(op) or prim is np.where:
-            ranks = [self.of(a) for a in args]
+            ranks = [self._rank(a) for a in args]
             return max(ranks) if ranks and None not in ranks else None
         if facts.family == 'matmul' and len(args) == 2 and not op.kwargs:
-            return _product(prim, self.of(args[0]), self.of(args[1]))
+            return _product(prim, self._rank(args[0]), self._rank(args[1]))
         if prim in _FROM_SHAPE and args:
-            return 1 if self.of(args[0]) == 0 else _shape_length(args[0])
+            return 1 if self._rank(args[0]) == 0 else self._shape_length(args[0])
         if prim in _LIKE and args and 'shape' not in op.kwargs:
-            return self.of(args[0])
+            return self._rank(args[0])
         if prim in (np.eye, np.identity):
             return 2
         if facts.reduction == 'axis' and args:
             return self._reduced(op)
         if prim is np.transpose and args:
-            return self.of(args[0])
+            return self._rank(args[0])
         if prim is np.ravel and len(args) == 1:
             return 1
         if prim is np.broadcast_to and len(args) == 2 and not op.kwargs:
-            return 1 if self.of(args[1]) == 0 else _shape_length(args[1])
+            return 1 if self._rank(args[1]) == 0 else self._shape_length(args[1])
         if prim is np.reshape and len(args) >= 2 and not op.kwargs:
             if len(args) > 2:
                 return len(args) - 1
-            return 1 if self.of(args[1]) == 0 else _shape_length(args[1])
+            return 1 if self._rank(args[1]) == 0 else self._shape_length(args[1])
+        if prim in (np.stack, np.concatenate) and args and self._is_list(args[0]):
+            rank = self.items[args[0]]      # (a run-time list)
+            return None if rank in (None, ANY) else rank + 1 if prim is np.stack else rank
         if prim in (np.stack, np.concatenate) and args and \
                 isinstance(args[0], Pack) and args[0].kind in ('list', 'tuple'):
-            ranks = {self.of(item) for item in args[0].items}
+            ranks = {self._rank(item) for item in args[0].items}
             if len(ranks) != 1 or None in ranks or not args[0].items:
                 return None
             (rank,) = ranks
@@ -167,10 +269,10 @@ class Ranks:
             if len(ranks) != 1 or None in ranks:
                 return None
             return ranks.pop() + 1
-        return self.of(operand)
+        return self._rank(operand)
 
     def _reduced(self, op):
-        rank = self.of(op.args[0])
+        rank = self._rank(op.args[0])
         axis = axis_operand(op)
         keepdims = op.kwargs.get('keepdims', Const(False))
         if rank is None or len(op.args) > 2 or set(op.kwargs) - {'axis', 'keepdims'} or \
@@ -189,7 +291,7 @@ class Ranks:
         """base[index]: integers take an axis away, None adds one, slices keep theirs;
         arrays of rank 1 (integer or boolean: the same) and constant integer arrays
         as NumPy's advanced indices, together giving their broadcast rank."""
-        rank = self.of(base)
+        rank = self._rank(base)
         if rank is None:
             return None
         items = index.items if isinstance(index, Pack) and index.kind == 'index' else \
@@ -216,7 +318,11 @@ class Ranks:
                     value.dtype.kind in 'iu':
                 taken += 1
                 arrays.append(value.ndim)
-            elif isinstance(item, Value) and self.of(item) == 1:
+            elif isinstance(item, Const) and type(value) is np.ndarray and \
+                    value.dtype.kind == 'b' and value.ndim:
+                taken += value.ndim         # (a mask takes its axes, gives one)
+                arrays.append(1)
+            elif isinstance(item, Value) and self._rank(item) == 1:
                 taken += 1                  # (a boolean vector takes one axis too)
                 arrays.append(1)
             else:
@@ -244,16 +350,3 @@ def _product(prim, a, b):
     if a == 1 or b == 1:
         return max(a, b) - 1
     return max(a, b)
-
-
-def _shape_length(shape):
-    """The number of dimensions a shape operand gives: an int's one, a tuple's length."""
-    if isinstance(shape, Pack) and shape.kind == 'tuple':
-        return len(shape.items)
-    if isinstance(shape, Const):
-        if type(shape.value) is tuple:
-            return len(shape.value)
-        if type(shape.value) is int:
-            return 1
-        return None
-    return None
