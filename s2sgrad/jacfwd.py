@@ -29,6 +29,7 @@ from .ir.builder import Builder
 from .ir import prims
 from .ir.graph import Graph
 from .ir.nodes import Const, Pack
+from .analyses.dtypes import Dtypes
 from .analyses.shapes import ShapeClasses
 from .ad.batching import NotBatched, batched
 from .specialisation import GENERAL, Specialisation
@@ -222,11 +223,13 @@ def _batched_forward(target_graph, i, specialisation, ctx):
     count = len(target_graph.params)
     # (positions past f's parameters are the tangents': a caller's own are left out)
     shapes = {k: v for k, v in shapes.items() if not (isinstance(k, int) and k >= count)}
+    samples = {k: v for k, v in (specialisation.samples or {}).items()
+               if not (isinstance(k, int) and k >= count)}   # (tangents' dtypes: not followed)
     for k, x in enumerate(sorted(wrt)):
         shapes[count + k] = shapes[x]
-    bound = Specialisation(shapes=shapes).bound([p.value for p in forward.params])
+    bound = Specialisation(shapes=shapes, samples=samples).bound(
+        [p.value for p in forward.params])
     # integer array arguments (the index arrays of gathers: `cams[obs[:, 0]]` has a rank)
-    samples = specialisation.samples or {}
     integers = [forward.params[k].value for k in range(count)
                 if isinstance(samples.get(k), np.ndarray) and isinstance(shapes.get(k), tuple) and
                 len(shapes[k]) > 0 and
@@ -237,7 +240,8 @@ def _batched_forward(target_graph, i, specialisation, ctx):
         return FunctionLowering.for_adjoint(ctx, builder).lower_rule(capture(fn), env, None)
     try:
         return InlinedGraph(batched(forward, [p.value for p in forward.params[count:]],
-                                    classes, lower_template)), None
+                                    classes, lower_template,
+                                    Dtypes(forward.body.ops, bound.samples))), None
     except NotBatched as exc:
         return None, exc.reason + (f' at {exc.origin.short}' if exc.origin is not None else '')
 

@@ -62,6 +62,78 @@ def writes_into_a_copy(w, x):
     return y
 
 
+def writes_at_run_time(h, m):
+    # rows written at a counter, from a row of m or the row before (a run-time index)
+    out = np.zeros((m.shape[0], 3))
+    for i in range(m.shape[0]):
+        if i == 0:
+            out[i] = h * m[i]
+        else:
+            out[i] = np.sin(out[i - 1]) * m[i]
+    out[1:, 0] = 2.0 * out[:-1, 1]
+    return out
+
+
+def writes_by_parent(relatives, parents):
+    # each transform its parent's times its own (ADBench's hand bones): a write at a
+    # counter, a read at an index read from an integer array
+    absolutes = np.zeros_like(relatives)
+    for i in range(len(parents)):
+        if parents[i] == -1:
+            absolutes[i] = relatives[i]
+        else:
+            absolutes[i] = absolutes[parents[i]] @ relatives[i]
+    return absolutes
+
+
+def written_at_run_time_sizes(x, k):
+    # a shape from an int argument: its sizes known only when the code runs, its rank
+    # when transforming (analyses/ranks.py)
+    y = np.zeros((k + 1, 3))
+    y[0] = x
+    y[k, 1:] = np.cos(x[1:])
+    z = np.concatenate([y, np.ones((k - 1, 3))])
+    return z.reshape(k, -1) @ np.ones(6)
+
+
+def lists_by_parent(relatives, parents):
+    # ADBench's hand bones as its Python writes them: a list appended to, read at
+    # the parent's index
+    absolutes = []
+    for i in range(len(parents)):
+        if parents[i] == -1:
+            absolutes.append(relatives[i])
+        else:
+            absolutes.append(absolutes[parents[i]] @ relatives[i])
+    return np.stack(absolutes)
+
+
+def stacked_rows(x, m):
+    rows = [x * 0.5]
+    for i in range(m.shape[0]):
+        rows.append(np.tanh(m[i] * rows[i]))
+    return np.stack([r * 2.0 for r in rows], axis=-1) + np.concatenate(rows)[:3, None]
+
+
+def unpacked(v):
+    a, b, c = v * 2.0
+    x, y = np.cos(v[:2])
+    return np.stack([a * b, c * x, y])
+
+
+def writes_at_a_mask(w):
+    y = np.ones((2, 3))
+    y[0, w > 0] = np.sin(w)[w > 0]          # (a tangent written at a mask: one per seed)
+    y[1] = w * 2.0
+    return y
+
+
+def writes_at_an_index_array(w):
+    y = np.zeros(5)
+    y[np.array([0, 2, 4])] = np.cos(w)      # (an index array: one pass per seed)
+    return y
+
+
 def matrix_out(a, b):
     return np.outer(a, b) * 2.0
 
@@ -266,7 +338,7 @@ BATCH_CASES = [
     (lambda s: s.mean() * s.sum(axis=(-1, -2)), (S234,), True),
     # reshape, ravel, transpose
     (lambda x: np.reshape(np.tile(x, 2), (2, 3)) @ M34, (A3,), False),
-    (lambda s: np.reshape(s, (6, 4)).T @ np.ones(6), (S234,), False),   # (its rank)
+    (lambda s: np.reshape(s, (6, 4)).T @ np.ones(6), (S234,), True),    # (its rank: ranks.py)
     (lambda s: np.reshape(s, (6, 4)) * 2.0 + np.reshape(s, -1)[:4], (S234,), True),
     (lambda s: np.reshape(s, (4, -1))[1] * s.ravel()[:6], (S234,), True),
     (lambda s: np.transpose(s, (2, 0, 1))[0] + np.transpose(s)[0].T, (S234,), True),
@@ -288,14 +360,36 @@ BATCH_CASES = [
     (lambda x, m: np.stack((m, m * x), axis=-1), (A3, M23), True),
     (lambda x, m: np.stack((m, m * x), axis=-1).sum(axis=-2), (A3, M23), True),  # (its shape)
     (lambda x: np.concatenate([x, x], axis=None), (A3,), False),
-    # what no rule covers: a loop over the tangent, a write
-    (loop_for_in, (RNG.normal(size=3), RNG.normal(size=4)), False),
-    (writes_into_a_copy, (RNG.normal(size=3), RNG.normal(size=4)), False),
+    # a loop carrying a tangent over what has none, writes into arrays
+    (loop_for_in, (RNG.normal(size=3), RNG.normal(size=4)), True),
+    (writes_into_a_copy, (RNG.normal(size=3), RNG.normal(size=4)), True),
+    (lambda x: writes_into_a_copy(np.ones(3), x), (RNG.normal(size=4),), True),
+    (writes_at_run_time, (RNG.normal(size=3), RNG.normal(size=(4, 3))), True),
+    (writes_at_run_time, (RNG.normal(size=3), RNG.normal(size=(4, 1))), True),
+    (lambda m, x: writes_at_run_time(x, m), (RNG.normal(size=(4, 3)), RNG.normal(size=3)), True),
+    (writes_by_parent, (RNG.normal(size=(3, 2, 2)), np.array([-1, 0, 1])), True),
+    (writes_at_a_mask, (RNG.normal(size=3),), False),
+    (written_at_run_time_sizes, (RNG.normal(size=3), 2), True),
+    # run-time lists, einsum, unpacking, np.array of lists written in the code
+    (lists_by_parent, (RNG.normal(size=(3, 2, 2)), np.array([-1, 0, 1])), True),
+    (stacked_rows, (A3, M23), True),
+    (lambda x: np.einsum('ij,j->i', M34.T, x) + np.einsum('i,ij', x, M34), (A3,), True),
+    (lambda m, x: np.einsum('ij,j', m, x), (M23, A3), True),
+    (lambda m, x: np.einsum('ij,kj', m, m * x), (M23, A3), True),      # (two tangents)
+    (lambda m: np.einsum('...j,j', m, A3), (M23,), False),
+    (unpacked, (A3,), True),
+    (lambda x: np.array([[x[0], 0.0], [1.0, np.sin(x[1])]]) @ x[1:], (A3,), True),
+    (lambda x, m: np.array([x, 2.0 * x, x * m[0]]).sum(axis=0), (A3, M23), True),
+    (lambda x: x.reshape(x.shape + (1,)) * x[int(np.round(1.2))], (A3,), True),
+    (writes_at_an_index_array, (RNG.normal(size=3),), False),
+    # what no rule covers: a loop over the tangent, np.outer
+    (lambda w, x: loop_for_in(x, w), (RNG.normal(size=4), RNG.normal(size=3)), False),
+    (matrix_out, (RNG.normal(size=3), RNG.normal(size=4)), False),
     # loops and branches carrying a tangent (the carried values' ranks known)
     (recurrent, (RNG.normal(size=3), RNG.normal(size=(3, 3))), True),
-    (recurrent_branch, (RNG.normal(size=3), RNG.normal(size=(3, 3))), False),   # (h's rank)
+    (recurrent_branch, (RNG.normal(size=3), RNG.normal(size=(3, 3))), True),   # (h's rank)
     (lambda h, W: recurrent_branch(h, W * h), (RNG.normal(size=3), RNG.normal(size=(3, 3))),
-     False),
+     True),
 ]
 
 
@@ -320,7 +414,8 @@ def test_batched_seeds_against_jacrev_and_the_seed_loop(k):
 # how many of each case's arguments get their seeds batched (in a loop whose
 # carried values' ranks the shape classes know: x's in while_branch and early_return)
 BATCHED = {'layer_matmul': 2, 'layer_dot': 2, 'layer_helper': 2, 'softmax': 2,
-           'while_branch': 2, 'early_return': 2}
+           'while_branch': 2, 'early_return': 2, 'loop_sum': 2, 'loop_for_in': 1,
+           'writes_into_a_copy': 2}
 
 
 @pytest.mark.parametrize('f, args', CASES, ids=IDS)
@@ -332,10 +427,10 @@ def test_the_cases_batched_where_every_op_has_a_rule(f, args):
 
 
 def test_why_the_seeds_are_not_batched_is_in_the_source():
-    args = CASES[IDS.index('writes_into_a_copy')][1]
-    source = sg.jacfwd(writes_into_a_copy).source_for(*args)
-    line = _line_of(writes_into_a_copy, 'y[0] = w[0]')
-    assert f'w: one pass per seed (setitem has no batch rule at test_jacfwd.py:{line})' \
+    args = CASES[IDS.index('matrix_out')][1]
+    source = sg.jacfwd(matrix_out).source_for(*args)
+    line = _line_of(matrix_out, 'np.outer(a, b)')
+    assert f'a: one pass per seed (np.outer has no batch rule at test_jacfwd.py:{line})' \
         in source
     general = sg.jacfwd(layer_matmul).source
     assert "one pass per seed (the ranks are known only in a call's specialisation)" in general

@@ -22,16 +22,24 @@ the ranks of the unbatched values (a call's specialisation: analyses.shapes):
 * reshape and ravel: the batch axis kept in front; transpose: kept first;
 * indexing by constants, slices, None, `...` and integer scalars: a full
   slice `:` in front of the index;
+* a write into an array, `x[index] = v`: the same, x made batched where only v
+  is; a batched v written at integers, slices and `...` only, with unit axes
+  after its batch axis up to the rank of the part written;
 * np.broadcast_to-like helpers (`_sg_broadcast_like`): the batch axis added in
   front of the target shape;
+* np.einsum (subscripts written in the code, no '...'): a label for the batch
+  axis; unpacking an array (`x, y, z = v`): v[:, 0], v[:, 1], ...;
+* run-time lists (made, appended to, read at an integer, stacked): a batched
+  list's every item batched;
 * np.concatenate and np.stack: the items not batched made so, the axis moved;
+  np.array of lists written in the code: np.stack at each level;
 * loops and branches: their blocks rewritten alike; a carried value batched
   where it is before the loop or becomes so in an iteration (found by
   rewriting the body again until no more does), its value before the loop
   (and a branch's result that is not) made the same for every seed.
 
 Anything else that reads a batched value -- an op without a rule, a rank not
-known, a loop over a tangent or a test on one, a write into an array --
+known, a loop over a tangent or a test on one, a write into a run-time list --
 raises `NotBatched` with the reason: the caller falls back to one pass per
 seed.  A rule is only given where it is the unbatched op applied to each
 slice of the batch, so a batched pass is never wrong, only sometimes absent.
@@ -40,10 +48,11 @@ import copy
 
 import numpy as np
 
+from ..analyses.ranks import Ranks
 from ..ir import prims
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, If, Loop, Op, Pack, Slice, Value, values_in
-from ..ir.primitives import elementwise
+from ..ir.primitives import einsum_terms, elementwise
 from ..runtime import helpers
 from .sweep import prim_name
 
@@ -56,13 +65,15 @@ class NotBatched(Exception):
         self.reason, self.origin = reason, origin
 
 
-def batched(graph, tangents, shapes, lower_template):
+def batched(graph, tangents, shapes, lower_template, dtypes=None):
     """Rewrite `graph` (a forward-mode graph) in place so that the parameter values
     `tangents` hold stacks of tangents along a leading axis; returns the graph.
-    `shapes` (analyses.shapes.ShapeClasses of its ops) gives the unbatched ranks;
+    `shapes` (analyses.shapes.ShapeClasses of its ops) and `dtypes`
+    (analyses.dtypes.Dtypes, or None) give the unbatched ranks (analyses/ranks.py);
     `lower_template(builder, fn, env)` lowers a template into `builder` (the
     frontend's, which the AD does not import: ad/lowering.py)."""
-    batch = _Batch(set(tangents), tangents[0], shapes, lower_template)
+    batch = _Batch(set(tangents), tangents[0], shapes, Ranks(graph.body.ops, shapes, dtypes),
+                   lower_template, graph.lists)
     batch.block(graph.body.ops)
     out, tangent = graph.result.items
     graph.result = Pack('tuple', [out, batch.stacked(tangent)])
@@ -75,6 +86,12 @@ def _for_every_seed(t, seeds, like):
     return np.copy(np.broadcast_to(t, (len(seeds),) + np.shape(like)))
 
 
+def _reshaped_batched(t, shape):
+    """A template: t (batched) reshaped to `shape` (a tuple computed when the code runs)
+    after its batch axis."""
+    return np.reshape(t, (len(t),) + shape)
+
+
 def _broadcast_batched(t, like):
     """A template: t (batched, aligned to like's rank) broadcast to like's shape, a new
     array (as _sg_broadcast_like's: code after it may write into it)."""
@@ -82,10 +99,15 @@ def _broadcast_batched(t, like):
 
 
 class _Batch:
-    def __init__(self, batched_values, seeds, shapes, lower_template):
+    def __init__(self, batched_values, seeds, shapes, ranks, lower_template, lists=()):
         self.batched = batched_values
         self.seeds = seeds              # a batched value: its length is the batch's
         self.shapes = shapes
+        self.ranks = ranks
+        # run-time lists (a batched one: every item batched), and the LIST_NEW op that
+        # made one (a list not batched can be made so only where its items are known)
+        self.lists, self.made = set(lists), {}
+        self.open_phis = set()          # the carried values of the loops being rewritten
         self.builder = Builder()
         self.lower_template = lower_template
 
@@ -93,8 +115,11 @@ class _Batch:
         """Append `ops` to the builder's block, each rewritten where it reads a batched
         value."""
         for op in ops:
+            self.note_lists(op)
             if not any(v in self.batched for v in op.inputs()):
                 self.builder.block.append(op)
+            elif getattr(op, 'prim', None) is len and op.args[0] in self.lists:
+                self.builder.block.append(op)       # (a batched list's length: its own)
             elif isinstance(op, Loop):
                 self.loop(op)
             elif isinstance(op, If):
@@ -120,11 +145,42 @@ class _Batch:
             block = self.builder.stack.pop()
         return block, made
 
+    def note_lists(self, op):
+        """Which values are run-time lists: made or appended to, written, passed on (a
+        loop's carried value, a branch's result, where what it is made from is one)."""
+        if isinstance(op, Loop):
+            made = [v for phi, init, out in zip(op.phis, op.inits, op.outputs)
+                    if init in self.lists for v in (phi, out)]
+        elif isinstance(op, If):
+            made = [out for out, a, b in zip(op.outputs, op.then_results, op.else_results)
+                    if a in self.lists or b in self.lists]
+        elif op.prim is prims.LIST_NEW:
+            made = list(op.outputs)
+            self.made[op.outputs[0]] = op
+        elif op.prim in (prims.LIST_APPEND, prims.SETITEM, prims.ALIAS, prims.GATE) and \
+                op.args and op.args[0] in self.lists:
+            made = list(op.outputs)
+        else:
+            made = []
+        self.lists.update(made)
+
     def stacked(self, operand):
         """The operand batched: itself if it is, else the same for every seed (a tangent
-        that does not vary with the seeds, such as zeros)."""
+        that does not vary with the seeds, such as zeros); a run-time list made here:
+        a list of its items made so."""
         if operand is None or self.is_batched(operand):
             return operand
+        if isinstance(operand, Value) and operand in self.lists:
+            made = self.made.get(operand)
+            if made is None or not (isinstance(made.args[0], Pack) and
+                                    made.args[0].kind in ('list', 'tuple')):
+                raise NotBatched('a list made the same for every seed after items were '
+                                 'appended', getattr(made, 'origin', None))
+            new = self.emit(made, prims.LIST_NEW, [Pack(made.args[0].kind, [
+                self.stacked(item) for item in made.args[0].items])], hint=operand.hint)
+            self.lists.add(new)
+            self.batched.add(new)
+            return new
         made = self.lower_template(self.builder, _for_every_seed,
                                    {'t': operand, 'seeds': self.seeds, 'like': operand})
         self.batched.add(made)
@@ -137,6 +193,7 @@ class _Batch:
         if self.is_batched(op.iterable) or self.is_batched(op.exit):
             raise NotBatched('a loop over or stopped by a tangent', op.origin)
         carried = {phi for phi, init in zip(op.phis, op.inits) if self.is_batched(init)}
+        self.open_phis.update(op.phis)
         while True:
             self.batched.update(carried)
             cond_block, _ = self.inner(op.cond_block.ops, [])
@@ -148,6 +205,7 @@ class _Batch:
             if not more:
                 break
             carried |= more
+        self.open_phis.difference_update(op.phis)
         inits = [self.stacked(init) if phi in carried else init
                  for phi, init in zip(op.phis, op.inits)]
         region = copy.copy(op)
@@ -181,10 +239,10 @@ class _Batch:
         """The unbatched rank of an operand (a Const's own)."""
         if isinstance(operand, Const):
             return np.ndim(operand.value)
-        shape = self.shapes.shape_of(operand) if isinstance(operand, Value) else None
-        if not isinstance(shape, tuple):
+        rank = self.ranks.of(operand) if isinstance(operand, Value) else None
+        if rank is None:
             raise NotBatched(f'the rank of a value read by {prim_name(op)} is not known', op.origin)
-        return len(shape)
+        return rank
 
     def is_batched(self, operand):
         return any(v in self.batched for v in values_in(operand))
@@ -221,12 +279,33 @@ class _Batch:
             self.reshape(op)
         elif prim is np.transpose:
             self.transpose(op)
+        elif prim is prims.GETITEM and op.args[0] in self.lists:
+            self.list_item(op)
         elif prim is prims.GETITEM:
             self.getitem(op)
+        elif prim is prims.LIST_NEW:
+            self.finish(op, prim, [Pack(a.kind, [self.stacked(item) for item in a.items])
+                                   for a in op.args], op.kwargs, style=op.style)
+        elif prim is prims.LIST_APPEND:
+            # (a loop's carried list, not batched yet, becomes so when the loop's body is
+            # rewritten again: this round is not kept)
+            lst, item, *rest = op.args         # (rest: the list's length before)
+            if not (lst in self.open_phis and not self.is_batched(lst)):
+                lst = self.stacked(lst)
+            self.finish(op, prim, [lst, self.stacked(item)] + rest, op.kwargs, style=op.style)
+        elif prim is prims.SETITEM:
+            self.setitem(op)
         elif prim is helpers._sg_broadcast_like:
             self.broadcast_like(op)
         elif prim in (np.concatenate, np.stack):
             self.joined(op)
+        elif prim is prims.UNPACK:
+            self.unpack(op)
+        elif prim is np.einsum:
+            self.einsum(op)
+        elif prim in (np.array, np.asarray) and len(op.args) == 1 and not op.kwargs and \
+                isinstance(op.args[0], Pack) and op.args[0].kind in ('list', 'tuple'):
+            self.nested_array(op)
         else:
             raise NotBatched(f'{prim_name(op)} has no batch rule', op.origin)
 
@@ -315,8 +394,19 @@ class _Batch:
                 shape = [Const(d) for d in shape[0].value]
             elif len(shape) == 1 and isinstance(shape[0], Pack) and shape[0].kind == 'tuple':
                 shape = shape[0].items
-            if not shape or not all(isinstance(d, Const) and isinstance(d.value, (int, np.integer))
-                                    and not isinstance(d.value, bool) for d in shape):
+            elif len(shape) == 1 and self.ranks.lengths.get(shape[0]) is not None:
+                # a shape tuple computed when the code runs (x.shape + (1,)): the
+                # batch's length put in front of it there
+                result = self.lower_template(self.builder, _reshaped_batched,
+                                             {'t': t, 'shape': shape[0]})
+                self.builder.block.append(Op(prims.ALIAS, [result], {}, op.outputs,
+                                             op.origin, 'call', op.adjoint))
+                return
+            # (each dimension a constant or a scalar: a tuple computed when the code
+            # runs, of a length not known, cannot take the batch's length in front)
+            if not shape or not all(isinstance(d, Const) and _is_int(d.value) or
+                                    isinstance(d, Value) and self.ranks.of(d) == 0
+                                    for d in shape):
                 raise NotBatched('a reshape to a shape not known when transforming', op.origin)
             dims = shape
         count = self.emit(op, len, [t], hint='_count')
@@ -336,36 +426,135 @@ class _Batch:
         base, index = op.args
         if self.is_batched(index) or not self.is_batched(base):
             raise NotBatched('an index computed from a tangent', op.origin)
+        self.rank(base, op)                 # (an array's: a list's items are not indexed so)
+        items, _ = self.index_items(index, op)
+        self.finish(op, prims.GETITEM,
+                    [base, Pack('index', [Const(slice(None))] + items)],
+                    style=('subscript',))
+
+    def list_item(self, op):
+        """An item of a batched list, at an integer: batched as the list's items are."""
+        base, index = op.args
+        if self.is_batched(index) or self.index_kind(index, op) != 'integer' or \
+                not self.is_batched(base):
+            raise NotBatched('a list read at other than an integer', op.origin)
+        self.finish(op, prims.GETITEM, [base, index], style=op.style)
+
+    def setitem(self, op):
+        """x[index] = v (a new version of x): the batch axis put in front of the index,
+        x made batched if it is not (v is), and a batched v given unit axes up to the
+        rank of the part of x it is written into (counted where the index is integers,
+        slices and `...` only)."""
+        base, index, value = op.args
+        if self.is_batched(index) or op.kwargs:
+            raise NotBatched('an index computed from a tangent', op.origin)
+        rank = self.rank(base, op)          # (a run-time list has no rank: refused)
+        items, kinds = self.index_items(index, op)
+        if self.is_batched(value):
+            # (a 0-d index not known to be an integer may be a boolean, which adds an
+            # axis: the part's rank would not be known)
+            if any(kind == 'array' or isinstance(item, Const) and item.value is None or
+                   kind == 'integer' and not self.ranks.is_integer(item)
+                   for item, kind in zip(items, kinds)):
+                raise NotBatched('a tangent written at an index with arrays, None or '
+                                 'scalars not known to be integers', op.origin)
+            part = rank - kinds.count('integer')
+            value_rank = self.rank(value, op)
+            if value_rank > part:
+                raise NotBatched('a tangent written into fewer axes than it has', op.origin)
+            value = self.aligned(value, value_rank, part, op)
+        self.finish(op, prims.SETITEM,
+                    [self.stacked(base), Pack('index', [Const(slice(None))] + items), value],
+                    style=op.style)
+
+    def index_items(self, index, op):
+        """The items of an index and their kinds (`index_kind`), NumPy's advanced ones
+        (arrays, and integers beside them) adjacent: their axes go where they stand
+        (after the batch axis, as unbatched); apart, they would go first (before it)."""
         items = index.items if isinstance(index, Pack) and index.kind == 'index' else \
             [Const(i) for i in index.value] if isinstance(index, Const) and \
             type(index.value) is tuple else [index]
-        # arrays as indices, and with them integers (NumPy's advanced indexing): their
-        # axes go where they stand if they are adjacent (after the batch axis, as
-        # unbatched), else first (before it): refused
         kinds = [self.index_kind(item, op) for item in items]
         if 'array' in kinds:
             advanced = [k for k, kind in enumerate(kinds) if kind in ('array', 'integer')]
             if advanced != list(range(advanced[0], advanced[-1] + 1)):
                 raise NotBatched('arrays and integers as indices apart from one another',
                                  op.origin)
-        self.finish(op, prims.GETITEM,
-                    [base, Pack('index', [Const(slice(None))] + list(items))],
-                    style=('subscript',))
+        return list(items), kinds
 
     def joined(self, op):
-        """np.concatenate and np.stack of a list or tuple: every item batched (zeros,
-        say, the same for every seed), the axis moved past the batch axis (a
-        negative one counts from the end: the same axis)."""
+        """np.concatenate and np.stack of a list or tuple written in the code (every
+        item batched: zeros, say, the same for every seed) or of a batched run-time
+        list, the axis moved past the batch axis (a negative one counts from the
+        end: the same axis)."""
         items = op.args[0]
         axis = op.args[1] if len(op.args) > 1 else op.kwargs.get('axis', Const(0))
-        if not (isinstance(items, Pack) and items.kind in ('list', 'tuple')) or \
+        listed = isinstance(items, Pack) and items.kind in ('list', 'tuple')
+        if not (listed or items in self.lists and self.is_batched(items)) or \
                 len(op.args) > 2 or set(op.kwargs) - {'axis'} or self.is_batched(axis) or \
                 not (isinstance(axis, Const) and _is_int(axis.value)):
             raise NotBatched(f'{prim_name(op)} of items or along an axis not known when '
                              f'transforming', op.origin)
         moved = axis.value + 1 if axis.value >= 0 else axis.value
-        self.finish(op, op.prim, [Pack(items.kind, [self.stacked(item) for item in items.items])],
-                    {'axis': Const(moved)})
+        if listed:
+            items = Pack(items.kind, [self.stacked(item) for item in items.items])
+        self.finish(op, op.prim, [items], {'axis': Const(moved)})
+
+    def unpack(self, op):
+        """a, b, c = t of an array: t[:, 0], t[:, 1], ... (its primal's unpacking raises
+        where the length differs)."""
+        (t,) = op.args
+        if op.kwargs or not self.rank(t, op):
+            raise NotBatched('unpacking other than an array', op.origin)
+        for k, out in enumerate(op.outputs):
+            self.builder.block.append(Op(prims.GETITEM, [t, Pack('index', [
+                Const(slice(None)), Const(k)])], {}, [out], op.origin, ('subscript',),
+                op.adjoint))
+
+    def einsum(self, op):
+        """np.einsum with its subscripts written in the code (no '...'), one operand
+        batched: a label of its own for the batch axis, first in that operand and in
+        the output."""
+        spec, *operands = op.args
+        batched = [k for k, a in enumerate(operands) if self.is_batched(a)]
+        if not (isinstance(spec, Const) and isinstance(spec.value, str)) or \
+                '.' in spec.value or set(op.kwargs) - {'optimize'} or self.is_batched(spec) \
+                or len(batched) != 1:
+            raise NotBatched('np.einsum of subscripts not written in the code, with ..., '
+                             'or of two tangents', op.origin)
+        inputs, output = einsum_terms(spec.value)
+        (k,) = batched
+        if len(inputs) != len(operands) or len(inputs[k]) != self.rank(operands[k], op):
+            raise NotBatched('np.einsum of operands its subscripts do not describe', op.origin)
+        label = next(c for c in 'zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA'
+                     if c not in spec.value)
+        inputs[k] = label + inputs[k]
+        self.finish(op, np.einsum, [Const(','.join(inputs) + '->' + label + output)] +
+                    operands, op.kwargs, style=op.style)
+
+    def nested_array(self, op):
+        """np.array of lists written in the code ([[1.0, 0.0], [0.0, c]]): each level an
+        np.stack along the axis after the batch axis, the leaves (of one rank, as
+        np.array needs) batched, the same for every seed where they are not."""
+        leaves = []
+
+        def walk(item):
+            if isinstance(item, Pack) and item.kind in ('list', 'tuple'):
+                if not item.items:
+                    raise NotBatched('np.array of an empty list', op.origin)
+                for x in item.items:
+                    walk(x)
+            else:
+                leaves.append(self.rank(item, op))
+        walk(op.args[0])
+        if len(set(leaves)) != 1:
+            raise NotBatched('np.array of items of different ranks', op.origin)
+
+        def stacked(items, emit):
+            parts = [stacked(x.items, self.emit) if isinstance(x, Pack) and
+                     x.kind in ('list', 'tuple') else self.stacked(x) for x in items]
+            return emit(op, np.stack, [Pack('list', parts)], {'axis': Const(1)})
+        stacked(op.args[0].items, self.finish)
 
     def index_kind(self, item, op):
         """'slice' (a slice, None, ...), 'integer' (an integer scalar) or 'array' (an
@@ -385,11 +574,11 @@ class _Batch:
             if type(value) is np.ndarray and value.dtype.kind in 'biu' and value.ndim:
                 return 'array'
         elif isinstance(item, Value):
-            shape = self.shapes.shape_of(item)
-            if shape == ():
+            rank = self.ranks.of(item)
+            if rank == 0:
                 return 'integer'    # (or a 0-d array: advanced beside arrays, as an integer)
-            if isinstance(shape, tuple) and shape:
-                return 'array'      # (shape classes give shapes to arrays only)
+            if rank:
+                return 'array'      # (ranks are given to arrays only)
         raise NotBatched('an index other than integers, slices, None, ... and arrays',
                          op.origin)
 

@@ -222,11 +222,9 @@ class _Decision:
         if v in seen:
             return True
         seen.add(v)
-        if v in self.fresh:
-            return True
-        if getattr(self.producer.get(v), 'prim', None) is prims.SETITEM:
-            return True         # (written into an owned array or a copy: owned either way,
-                                # also where the write comes later in a loop than a read)
+        if v in self.fresh or getattr(self.producer.get(v), 'prim', None) is prims.SETITEM:
+            return True     # (a write's result is owned, in place or on a copy: decided
+            # or not yet, as a later branch's in a loop)
         parents = self.parents.get(v)
         if not parents or v in self.readonly:
             return False
@@ -287,9 +285,13 @@ class _Decision:
             self.fresh.add(out)
             return
         old, views = self.old_states(base)
+        # (in a loop, the write's own result is an old state of the next iteration's
+        # base; where its branch ends it is passed on, not read: what it is passed to
+        # is an old state too, its reads count)
         later = [(v, forward) for v in old | views
                  for p, kind, forward in self.reads.get(v, ())
-                 if p > position and kind == 'value' and not self.exclusive(p, position)]
+                 if p > position and kind == 'value' and not self.exclusive(p, position)
+                 and not (v is out and p < len(self.order) and self.order[p] is BRANCH_END)]
         for v in views:
             producer = self.producer.get(v)
             carried = any(p > position and kind == 'carry' and forward
