@@ -360,6 +360,10 @@ BATCH_CASES = [
     (lambda x, m: np.stack((m, m * x), axis=-1), (A3, M23), True),
     (lambda x, m: np.stack((m, m * x), axis=-1).sum(axis=-2), (A3, M23), True),  # (its shape)
     (lambda x: np.concatenate([x, x], axis=None), (A3,), False),
+    # items that are lists written in the code: the array np.asarray makes of them
+    (lambda x: np.concatenate([x, [np.sum(x * x)]]), (A3,), True),
+    (lambda x: np.concatenate([x, [1.0, x[0]], (2.0 * x[1], np.sum(x))]), (A3,), True),
+    (lambda x, m: np.stack([m[0], [x[1], 2.0, np.sum(x)]], axis=1), (A3, M23), True),
     # a loop carrying a tangent over what has none, writes into arrays
     (loop_for_in, (RNG.normal(size=3), RNG.normal(size=4)), True),
     (writes_into_a_copy, (RNG.normal(size=3), RNG.normal(size=4)), True),

@@ -57,6 +57,10 @@ from ..runtime import helpers
 from .sweep import prim_name
 
 
+def _listed(item):
+    return isinstance(item, Pack) and item.kind in ('list', 'tuple')
+
+
 class NotBatched(Exception):
     """The forward-mode code cannot carry a batch of tangents (the reason, the op's origin)."""
 
@@ -496,8 +500,10 @@ class _Batch:
             raise NotBatched(f'{prim_name(op)} of items or along an axis not known when '
                              f'transforming', op.origin)
         moved = axis.value + 1 if axis.value >= 0 else axis.value
-        if listed:
-            items = Pack(items.kind, [self.stacked(item) for item in items.items])
+        if listed:      # (an item that is a list itself, [c]: the array np.asarray makes)
+            items = Pack(items.kind, [self.array_of(item.items, op, self.emit)
+                                      if _listed(item) else self.stacked(item)
+                                      for item in items.items])
         self.finish(op, op.prim, [items], {'axis': Const(moved)})
 
     def unpack(self, op):
@@ -533,28 +539,33 @@ class _Batch:
                     operands, op.kwargs, style=op.style)
 
     def nested_array(self, op):
-        """np.array of lists written in the code ([[1.0, 0.0], [0.0, c]]): each level an
-        np.stack along the axis after the batch axis, the leaves (of one rank, as
-        np.array needs) batched, the same for every seed where they are not."""
+        """np.array of lists written in the code ([[1.0, 0.0], [0.0, c]])."""
+        self.array_of(op.args[0].items, op, self.finish)
+
+    def array_of(self, items, op, emit):
+        """The batched np.array of a list written in the code: each level an np.stack
+        along the axis after the batch axis, the leaves (of one rank, as np.array needs)
+        batched, the same for every seed where they are not."""
         leaves = []
 
         def walk(item):
-            if isinstance(item, Pack) and item.kind in ('list', 'tuple'):
+            if _listed(item):
                 if not item.items:
                     raise NotBatched('np.array of an empty list', op.origin)
                 for x in item.items:
                     walk(x)
             else:
                 leaves.append(self.rank(item, op))
-        walk(op.args[0])
+        for item in items:
+            walk(item)
         if len(set(leaves)) != 1:
             raise NotBatched('np.array of items of different ranks', op.origin)
 
         def stacked(items, emit):
-            parts = [stacked(x.items, self.emit) if isinstance(x, Pack) and
-                     x.kind in ('list', 'tuple') else self.stacked(x) for x in items]
+            parts = [stacked(x.items, self.emit) if _listed(x) else self.stacked(x)
+                     for x in items]
             return emit(op, np.stack, [Pack('list', parts)], {'axis': Const(1)})
-        stacked(op.args[0].items, self.finish)
+        return stacked(items, emit)
 
     def index_kind(self, item, op):
         """'slice' (a slice, None, ...), 'integer' (an integer scalar) or 'array' (an
