@@ -9,6 +9,8 @@ from .objects import _sg_has_gradient, _sg_is_constant_leaf, _sg_is_object
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
+    if type(x) in (np.float64, float) and type(g) in (np.float64, float):
+        return g        # (a loop over elements unbroadcasts a scalar per element)
     if isinstance(x, (list, tuple, dict)):
         return _sg_unbroadcast_structure(g, x)
     shape = np.shape(x)
@@ -354,6 +356,9 @@ def _sg_cast_gradient(g, x, dtype):
 def _sg_array_grad(g, obj):
     """The gradient of each item of `np.array(obj)` (obj: an array, or nested lists)."""
     if isinstance(obj, (list, tuple)):
+        if type(g) is np.ndarray and g.ndim == 1 and \
+                not any(isinstance(item, (list, tuple, np.ndarray)) for item in obj):
+            return tuple(g)         # scalars: one entry each (a loop's elements)
         return tuple(_sg_array_grad(g[k], item) for k, item in enumerate(obj))
     if isinstance(obj, np.ndarray):
         return np.reshape(g, obj.shape)
@@ -387,10 +392,20 @@ def _sg_bound(value, name):
     return value
 
 
-def _sg_shape_of(x):
-    """A stand-in for `x` with its shape and dtype but no storage (zero strides)."""
+def _sg_shape_of(x, _standins={}):
+    """A stand-in for `x` with its shape and dtype but no storage (zero strides).
+
+    One read-only stand-in serves every array of a shape and dtype (a loop tapes
+    one per iteration): `_standins`, kept with the function (an exported module
+    copies the function alone)."""
     if isinstance(x, np.ndarray):
-        return np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+        key = (x.dtype, x.shape)
+        standin = _standins.get(key)
+        if standin is None:
+            if len(_standins) >= 256:
+                _standins.clear()
+            standin = _standins[key] = np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+        return standin
     return x            # a scalar is as small as its stand-in
 
 
