@@ -67,8 +67,16 @@ def complex_term(x, w):
     return out
 
 
+def whole_and_item(x, w):
+    # x's gradient in an iteration: a whole-array term and an item's, in both orders
+    out = 0.0
+    for k in range(3):
+        out = out + np.sum(np.sin(x) * x[0, 1] * w[k]) + np.sum(x[1] * np.cos(x) * w[k])
+    return out
+
+
 PROGRAMS = [rows_in_loop, repeated_index, mask_index, loop_before_read, nested_items,
-            complex_term]
+            complex_term, whole_and_item]
 
 
 def _args(dtype=np.float64):
@@ -114,3 +122,14 @@ def test_the_gradient_adds_in_place():
     x, w = _args()
     source = sg.grad(rows_in_loop, wrt=(0, 1)).source_for(x, w)
     assert '_sg_add_at(dx' in source and '_sg_scatter_add' not in source
+
+
+def test_composed_with_forward_mode():
+    # jacrev of jacfwd: the reverse loop over jacfwd's seeds reads x whole and at x[0]
+    def f(x):
+        return np.sin(x) * x[0]
+    x = np.random.default_rng(3).standard_normal(3)
+    eps = 1e-6
+    want = np.stack([(sg.jacfwd(f)(x + eps * e) - sg.jacfwd(f)(x - eps * e)) / (2 * eps)
+                     for e in np.eye(3)], axis=-1)
+    np.testing.assert_allclose(sg.jacrev(sg.jacfwd(f))(x), want, atol=1e-7)

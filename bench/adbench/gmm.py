@@ -53,8 +53,10 @@ def inputs(rng, d, k, n):
 # (a) 'loops': ADBench's Autograd version (tools/Autograd/gmm_objective.py):
 # Python loops over points and components, element-wise list comprehensions
 # made arrays with np.asarray.  One adaptation: ADBench counts constructL's
-# parameter index in a function attribute (constructL.Lparamidx); here the
-# start of each column is computed from its index instead.
+# parameter index in a function attribute (constructL.Lparamidx), which s2sgrad
+# refuses ("assignment to an attribute of the global 'constructL' cannot be
+# transformed (it would change module state)"); here the start of each column
+# is computed from its index instead.
 
 def loops_logsumexp(x):
     def scalar_subtract_and_exp(a, scalar):

@@ -261,6 +261,9 @@ def _beside_its_term(rev, term, sweep):
     producer = next((op for op in rev.ops if term in op.outputs), None)
     if producer is None or isinstance(producer, (If, Loop)) or len(producer.outputs) != 1:
         return
+    acc = add.args[0]
+    if any(acc in op.outputs for op in rev.ops[rev.ops.index(producer) + 1:]):
+        return      # the sum so far (an earlier term's) is made after the term
     rev.ops.remove(add)
     rev.ops.insert(rev.ops.index(producer) + 1, add)
     add.origin = producer.origin
