@@ -492,8 +492,15 @@ def _sg_split_like(g, arrays, axis=0):
         sizes = [np.size(a) for a in arrays]
         pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
         return tuple(p.reshape(np.shape(a)) for p, a in zip(pieces, arrays))
-    sizes = [np.shape(a)[axis] for a in arrays]
-    return tuple(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+    # slices (np.split's own views, without its planning: a loop splits per iteration)
+    index = [slice(None)] * np.ndim(g)
+    pieces, start = [], 0
+    for a in arrays:
+        stop = start + np.shape(a)[axis]
+        index[axis] = slice(start, stop)
+        pieces.append(g[tuple(index)])
+        start = stop
+    return tuple(pieces)
 
 
 def _sg_unstack(g, n, axis=0):
