@@ -23,7 +23,6 @@ import s2sgrad as sg
 from s2sgrad.ir import prims
 from s2sgrad.rules import registry
 from s2sgrad.runtime import helpers
-from s2sgrad.runtime import loops as loop_helpers
 from s2sgrad.transforms import VjpFunction
 
 import forward_over_reverse_programs as programs
@@ -36,10 +35,6 @@ REFUSED = {
     helpers._sg_spacing_grad:
         "np.gradient's second derivative w.r.t. a spacing: its tangent in the spacing "
         "is not written (first and second derivatives are)",
-    loop_helpers._sg_add_at:
-        'adds into its accumulator in place: a tangent written the same way could '
-        'write into another value\'s tangent (the AD emits `_sg_accumulate` instead '
-        'where a scatter may be a sequence\'s gradient, which is every scatter today)',
 }
 
 

@@ -852,6 +852,9 @@ def _family_cases():
 # tests/test_higher_order_loops.py check them.
 LOOP_ONLY_RULES = {'list_new_grad', 'list_append_grad', 'iterable_grad', 'bound_grad',
                    'list_item_grad', 'list_entries_grad', 'entry_gradient_grad',
+                   # a loop's x[i] added into x's accumulator, at second order:
+                   # tests/test_loop_accumulate.py
+                   'add_at_grad',
                    # containers passed in (the cases here take arrays): tests/test_containers.py
                    'field_grad', 'namedtuple_grad', 'items_grad', 'values_grad', 'dict_of_grad',
                    # sg.gradients of a read of a container passed in:

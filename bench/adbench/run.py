@@ -18,9 +18,11 @@ report gives each objective's slowest spelling first, with the paper's figures.
 
 A module defines TITLE, PAPER, SIZES, inputs(rng, **size), SPELLINGS,
 derivative(objective), hand_derivative(*args), check(got, want, args) and
-fd_check(args, rng).  A derivative that raises unittest.SkipTest(reason) is
-not measured at that size (reported with the reason, not a failure).  Exit
-status 1 if a derivative is wrong or fails.
+fd_check(args, rng); optionally SPELLINGS_AT, size label -> the spellings run
+at that size (a Python-loop spelling too slow for a large size).  A derivative
+that raises unittest.SkipTest(reason) is not measured at that size (reported
+with the reason, not a failure).  Exit status 1 if a derivative is wrong or
+fails.
 """
 import os
 
@@ -71,6 +73,8 @@ def measure(module, size_label, size, opts, rng):
     want = module.hand_derivative(*args)
     rows, calls = [], {'hand': lambda: module.hand_derivative(*args)}
     for name, objective in module.SPELLINGS.items():
+        if name not in getattr(module, 'SPELLINGS_AT', {}).get(size_label, module.SPELLINGS):
+            continue
         row = {'size': size_label, 'spelling': name}
         rows.append(row)
         try:

@@ -12,7 +12,7 @@ expands there as anywhere.
 """
 from ..errors import TransformError
 from ..ir import prims
-from ..ir.nodes import Block, Const, If, Loop, Value, values_in, walk
+from ..ir.nodes import Block, Const, If, Loop, Op, Value, values_in, walk
 from ..runtime import helpers
 from ..runtime import loops as loop_helpers
 from ..runtime import revolve as revolve_helpers
@@ -230,15 +230,24 @@ def _accumulate(sweep, acc, term, v, rev, origin):
     added to in place (`dW += dW_1`); the gradient of `v[i]` goes straight
     into it (`dv[i] += g`) instead of through an array of zeros per iteration.
     """
+    producer = None if sweep.is_list(v) else _only_use_in(rev, term)
+    prim = getattr(producer, 'prim', None)
+    if prim is helpers._sg_scatter_add and len(producer.args) == 3 and \
+            not producer.kwargs and producer.args[1] is v:
+        # (before the sequence test: _sg_add_at adds a container's entry by entry)
+        g, _, index = producer.args
+        rev.ops.remove(producer)
+        return sweep.emit(loop_helpers._sg_add_at, [acc, index, g], acc.hint, origin)
+    if prim is helpers._sg_accumulate and len(producer.args) == 2 and not producer.kwargs:
+        # the iteration's terms (v read at two places): each added on its own, so
+        # each read's gradient goes straight into its place
+        rev.ops.remove(producer)
+        for part in producer.args:
+            acc = _accumulate(sweep, acc, part, v, rev, origin)
+        return acc
     if sweep.is_list(v) or sweep.may_be_sequence(term):
         # entry by entry: `+=` on a list would concatenate
         return sweep.emit(helpers._sg_accumulate, [acc, term], '_acc', origin)
-    scatter = _only_use_in(rev, term)
-    if scatter is not None and len(scatter.args) == 3 and not scatter.kwargs:
-        g, x, index = scatter.args
-        if x is v:
-            rev.ops.remove(scatter)
-            return sweep.emit(loop_helpers._sg_add_at, [acc, index, g], acc.hint, origin)
     total = sweep.emit(prims.INPLACE_ADD, [acc, term], acc.hint, origin)
     _beside_its_term(rev, term, sweep)
     return total
@@ -252,6 +261,9 @@ def _beside_its_term(rev, term, sweep):
     producer = next((op for op in rev.ops if term in op.outputs), None)
     if producer is None or isinstance(producer, (If, Loop)) or len(producer.outputs) != 1:
         return
+    acc = add.args[0]
+    if any(acc in op.outputs for op in rev.ops[rev.ops.index(producer) + 1:]):
+        return      # the sum so far (an earlier term's) is made after the term
     rev.ops.remove(add)
     rev.ops.insert(rev.ops.index(producer) + 1, add)
     add.origin = producer.origin
@@ -260,18 +272,16 @@ def _beside_its_term(rev, term, sweep):
 
 
 def _only_use_in(block, value):
-    """The `_sg_scatter_add` op of `block` defining `value`, if nothing else reads value."""
+    """The op of `block` defining `value`, if nothing else in it reads value."""
     if not isinstance(value, Value):
         return None
     producer = None
     for op in block.ops:
         if value in op.outputs:
             producer = op
-        elif value in op.inputs() or isinstance(op, (If, Loop)):
-            return None if value in _reads_anywhere(op) else producer
-    if producer is not None and getattr(producer, 'prim', None) is helpers._sg_scatter_add:
-        return producer
-    return None
+        elif producer is not None and value in _reads_anywhere(op):
+            return None
+    return producer if isinstance(producer, Op) else None
 
 
 def _reads_anywhere(op):

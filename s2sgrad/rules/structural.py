@@ -29,6 +29,12 @@ def inplace_add_grad(dy, y, acc, term):
     return dy, dy
 
 
+@register_gradient(loop_helpers._sg_add_at, static=('index',))
+def add_at_grad(dy, y, acc, index, g):
+    # acc[index] += g: acc's gradient passes through, g's is dy's entries at index
+    return dy, gradients_of._sg_entry_gradient(dy, index, g)
+
+
 @register_gradient(helpers._sg_unbroadcast, static=('x',))
 def unbroadcast_grad(dout, out, g, x):
     return helpers._sg_broadcast_back(dout, g)

@@ -76,6 +76,18 @@ def inplace_add_tangent(dx, y, acc, term):
     return dacc + dterm
 
 
+@register_tangent(loop_helpers._sg_add_at)
+def add_at_tangent(dx, y, acc, index, g):
+    # acc[index] += g: linear in acc and g; a new array (acc's tangent may be another's)
+    dacc, dg = dx
+    if same(dg, None):
+        return dacc
+    spread = helpers._sg_scatter_add(dg, acc, index)
+    if same(dacc, None):
+        return spread
+    return helpers._sg_accumulate(dacc, spread)
+
+
 # Each element's product of the others, P(x), is the gradient of prod(x): its
 # Jacobian is prod's Hessian, symmetric, so P's tangent is P_1(x, dx); and P_m
 # (the m-th derivative in directions) is symmetric in its directions likewise.

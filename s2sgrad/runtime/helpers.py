@@ -9,6 +9,8 @@ from .objects import _sg_has_gradient, _sg_is_constant_leaf, _sg_is_object
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
+    if type(x) in (np.float64, float) and type(g) in (np.float64, float):
+        return g        # (a loop over elements unbroadcasts a scalar per element)
     if isinstance(x, (list, tuple, dict)):
         return _sg_unbroadcast_structure(g, x)
     shape = np.shape(x)
@@ -358,6 +360,9 @@ def _sg_cast_gradient(g, x, dtype):
 def _sg_array_grad(g, obj):
     """The gradient of each item of `np.array(obj)` (obj: an array, or nested lists)."""
     if isinstance(obj, (list, tuple)):
+        if type(g) is np.ndarray and g.ndim == 1 and \
+                not any(isinstance(item, (list, tuple, np.ndarray)) for item in obj):
+            return tuple(g)         # scalars: one entry each (a loop's elements)
         return tuple(_sg_array_grad(g[k], item) for k, item in enumerate(obj))
     if isinstance(obj, np.ndarray):
         return np.reshape(g, obj.shape)

@@ -23,6 +23,6 @@ def grad_fill_buffer(x, w):
         dbuf_1 = _sg_zero_at(dbuf, i_1)
         d_multiply = _sg_written_grad(dbuf, i_1, _multiply_1)
         dw += _sg_unbroadcast(d_multiply * _sin_1, w)
-        dx_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(x[i_1]), x, i_1)
-        dbuf, dx = dbuf_1, _sg_accumulate(dx, dx_1)
+        d_getitem = _sg_unbroadcast(d_multiply * w, _sin_1) * np.cos(x[i_1])
+        dbuf, dx = dbuf_1, _sg_add_at(dx, i_1, d_getitem)
     return _sg_cast_like(dx, x), _sg_cast_like(dw, w)

@@ -30,5 +30,5 @@ def grad_layers_mlp(layers, x, t):
         db = _sg_unbroadcast(d_add, b_1)
         dh = _sg_unbroadcast(_sg_matmul_lhs_grad(d_matmul, h_1, W_1), h_1)
         dW = _sg_unbroadcast(_sg_matmul_rhs_grad(d_matmul, h_1, W_1), W_1)
-        d_seq, h = _sg_accumulate(d_seq, _sg_scatter_add(_sg_repack((dW, db), _seq[_i_1]), _seq, _i_1)), h_1
+        d_seq, h = _sg_add_at(d_seq, _i_1, _sg_repack((dW, db), _seq[_i_1])), h_1
     return _sg_cast_like(d_seq, layers)

@@ -81,6 +81,8 @@ def _sg_sum_to(g, shape):
 
 def _sg_unbroadcast(g, x):
     """Sum gradient `g` down to the shape of `x` (undo NumPy broadcasting)."""
+    if type(x) in (np.float64, float) and type(g) in (np.float64, float):
+        return g        # (a loop over elements unbroadcasts a scalar per element)
     if isinstance(x, (list, tuple, dict)):
         return _sg_unbroadcast_structure(g, x)
     shape = np.shape(x)
