@@ -317,7 +317,8 @@ def write(low, target, new, origin, maybe_number=False):
                            "would not see it; assign the item a new array (p['h'] = ...)",
                            origin)
     is_array = None
-    if maybe_number and _held_by_name(low, target):   # (asked before the write)
+    if maybe_number and (_held_by_name(low, target) or
+                         _aliased_by_name(low, target) and not _certainly_array(low, target)):
         is_array = low.builder.emit(helpers._sg_is_array, [target], {}, origin, '_is_array')
     replacements = {target: new}
     current = new
@@ -367,6 +368,35 @@ def _held_by_name(low, value):
     def holds(b):
         return b is value or isinstance(b, Pack) and any(holds(i) for i in b.items)
     return any(holds(b) for env in low.envs_sharing() for b in env.values())
+
+
+# calls whose result is always an ndarray (whose `+=` writes in place)
+ARRAY_MAKERS = {np.copy, np.array, np.asarray, np.zeros, np.ones, np.empty, np.full,
+                np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.arange,
+                np.linspace, np.eye, np.identity, np.concatenate, np.stack}
+
+
+def _certainly_array(low, value):
+    """Is the memory `value` shows that of an array made by a call that always makes
+    one (np.zeros, x.copy(), ...)?"""
+    root = low.ctx.memory.storage_of(low.ctx.memory.chain(value)[0])
+    op = low.producing_op(root) if isinstance(root, Value) else None
+    prim = getattr(op, 'prim', None)
+    return prim in ARRAY_MAKERS or prim is getattr(np.ndarray, 'copy')
+
+
+def _aliased_by_name(low, value):
+    """Does a name hold another value that is `value` itself, the same memory by
+    SAME steps only (two loop variables set from one value before the loop)?"""
+    memory = low.ctx.memory
+    for env in low.envs_sharing():
+        for b in env.values():
+            if isinstance(b, Value) and b is not value:
+                root, links, opaque = memory.chain(b)
+                if opaque is None and root is value and links and \
+                        all(step is SAME for _, step, _ in links):
+                    return True
+    return False
 
 
 def _write_back(low, base, step, child, new_child, origin):
@@ -428,6 +458,13 @@ def _rebind(low, storage, old_root, new_root, replacements, origin, target, is_a
         if opaque is None and root is new_root:
             return b                # made from the new memory already
         if opaque is None and root is old_root and links:
+            if is_array is not None and all(step is SAME for _, step, _ in links):
+                # another value of what may be a number (`start = d` carried by a loop
+                # as two values): it is the new array only if an array
+                shown = low.conditional_value(is_array, lambda: new_root, lambda: b, origin,
+                                              b.hint)
+                memory.records[shown] = View(new_root, SAME)
+                return shown
             if checked and any(isinstance(step, IndexStep) and not step.certain and
                                step.witness is None for _, step, _ in links):
                 # `tmp = y[i]`: a scalar copy of a 1-d y, a view otherwise; kept as it
