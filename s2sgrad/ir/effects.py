@@ -700,7 +700,11 @@ def check_loop(low, slots, phis, nexts, carried, before, target_names, facts, bo
         if isinstance(rec, Opaque) or slot[0] in facts.dead:
             continue
         if rec is not None and rec.step is SAME:
-            ok = nxt is next_of.get(rec.base)
+            # (or a value shown as that memory: what may be a number, chosen when the
+            # code runs between the base's array and its own number)
+            got = memory.records.get(nxt) if isinstance(nxt, Value) else None
+            ok = nxt is next_of.get(rec.base) or isinstance(got, View) and \
+                got.step is SAME and got.base is next_of.get(rec.base)
         elif rec is not None:
             got = memory.records.get(nxt) if isinstance(nxt, Value) else None
             ok = isinstance(got, View) and got.step is rec.step and \
