@@ -229,6 +229,13 @@ def container_copy_grad(dout, out, base, kind=dict):
     return dout
 
 
+@register_gradient(list)
+@register_gradient(tuple)
+def sequence_of_grad(dout, out, x):
+    # list(hidden) of a list, tuple or array passed in: the entries back in its kind
+    return containers._sg_sequence_like(dout, x)
+
+
 @register_gradient(containers._sg_tuple)
 def tuple_of_grad(dout, out, seq):
     # the same items: an entry per item
