@@ -268,7 +268,10 @@ def _only_use_in(block, value):
         if value in op.outputs:
             producer = op
         elif value in op.inputs() or isinstance(op, (If, Loop)):
-            return None if value in _reads_anywhere(op) else producer
+            if value in _reads_anywhere(op):
+                return None
+            break
+    # (a value a region made, an inner loop's gradient, is no scatter)
     if producer is not None and getattr(producer, 'prim', None) is helpers._sg_scatter_add:
         return producer
     return None
