@@ -107,7 +107,8 @@ def assigned_first(body, test):
 
 
 def appended_names(body):
-    """Names of lists a loop body calls append / extend / insert / pop / remove on."""
+    """Names of lists a loop body calls append / extend / insert / pop / remove on, or
+    adds to (`lst += [h, c]`: of a list, appends)."""
     names = []
     for stmt in body:
         for node in gast.walk(stmt):
@@ -115,6 +116,9 @@ def appended_names(body):
                     and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove') \
                     and isinstance(node.func.value, gast.Name):
                 names.append(node.func.value.id)
+            elif isinstance(node, gast.AugAssign) and isinstance(node.op, gast.Add) and \
+                    isinstance(node.target, gast.Name):
+                names.append(node.target.id)
     return names
 
 
