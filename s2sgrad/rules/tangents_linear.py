@@ -42,6 +42,7 @@ register_tangent(
     containers._sg_field,
     containers._sg_namedtuple, containers._sg_items, containers._sg_dict_of,
     containers._sg_values, containers._sg_get, containers._sg_copy, containers._sg_tuple,
+    containers._sg_list_copy,
     containers._sg_replaced, containers._sg_without, objects._sg_with_attribute,
     kind='linear')
 

@@ -183,6 +183,16 @@ def _sg_sequence_like(g, like):
     return tuple(entries) if isinstance(like, tuple) else entries
 
 
+def _sg_list_copy(lst):
+    """`lst + [h, c]` of what may be a list or an array: a copy of the list, to append
+    to (an array's `+` would broadcast instead: not followed here)."""
+    if not isinstance(lst, list):
+        raise TypeError(f'x + [...] where x is a {type(lst).__name__}: only a list followed '
+                        f'by a list written out here is concatenated (np.stack the list '
+                        f'first for arithmetic)')
+    return list(lst)
+
+
 def _sg_without(base, key):
     """`del p['k']` / `p.pop('k')`: a shallow copy of dict `base` without `key`
     (KeyError if it has none, as Python's)."""
