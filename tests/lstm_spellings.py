@@ -269,6 +269,141 @@ def fixed_layers(main_params, extra_params, hidden, cell, sequence):
     return -total / ((sequence.shape[0] - 1) * sequence.shape[1])
 
 
+def _norm(sequence):
+    return (len(sequence) - 1) * len(sequence[0])
+
+
+def appended_plus(main_params, extra_params, state, sequence):
+    """The newest state read back at -1; the new one built with `+=`."""
+    all_states = [state]
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        s = all_states[-1]
+        x = sequence[t] * extra_params[0]
+        new = []
+        for i in range(0, len(s), 2):
+            h, c = lstm_model(main_params[i], main_params[i + 1], s[i], s[i + 1], x)
+            new += [h, c]
+            x = h
+        all_states.append(np.stack(new))
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / _norm(sequence)
+
+
+def layer_objects(layers, extra_params, hidden, cell, sequence):
+    """`for l, layer in enumerate(layers)` over dicts, lists of states indexed by l."""
+    hidden = list(hidden)
+    cell = list(cell)
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        x = sequence[t] * extra_params[0]
+        for l, layer in enumerate(layers):
+            hidden[l], cell[l] = lstm_model(layer['W'], layer['b'], hidden[l], cell[l], x)
+            x = hidden[l]
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / _norm(sequence)
+
+
+def zip_rebuilt(layers, extra_params, hidden, cell, sequence):
+    """New lists of states each step, zipped with the layers."""
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        x = sequence[t] * extra_params[0]
+        new_hidden, new_cell = [], []
+        for h, c, (W, b) in zip(hidden, cell, layers):
+            h, c = lstm_model(W, b, h, c, x)
+            new_hidden.append(h)
+            new_cell.append(c)
+            x = h
+        hidden, cell = new_hidden, new_cell
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / _norm(sequence)
+
+
+def comprehension(main_params, extra_params, state, sequence):
+    """States split by comprehensions, copied by one each step."""
+    hidden = [state[i] for i in range(0, len(state), 2)]
+    cell = [state[i + 1] for i in range(0, len(state), 2)]
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        hidden = [h * 1.0 for h in hidden]
+        x = sequence[t] * extra_params[0]
+        for l in range(len(hidden)):
+            hidden[l], cell[l] = lstm_model(main_params[2 * l], main_params[2 * l + 1],
+                                            hidden[l], cell[l], x)
+            x = hidden[l]
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / _norm(sequence)
+
+
+def zip_sequence(main_params, extra_params, state, sequence):
+    """`zip(sequence[:-1], sequence[1:])`, the losses in a list, summed by sum()."""
+    s = state.copy()
+    losses = []
+    for x_in, y in zip(sequence[:-1], sequence[1:]):
+        x = x_in * extra_params[0]
+        for i in range(0, len(s), 2):
+            s[i], s[i + 1] = lstm_model(main_params[i], main_params[i + 1], s[i], s[i + 1], x)
+            x = s[i]
+        losses.append(log_loss(x * extra_params[1] + extra_params[2], y))
+    return -sum(losses) / _norm(sequence)
+
+
+def closure_step(main_params, extra_params, state, sequence):
+    """A nested step function returning a new list of states."""
+    def step(s, x):
+        out = []
+        for i in range(0, len(s), 2):
+            h, c = lstm_model(main_params[i], main_params[i + 1], s[i], s[i + 1], x)
+            out.append(h)
+            out.append(c)
+            x = h
+        return out, x
+    s = list(state)
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        s, x = step(s, sequence[t] * extra_params[0])
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / _norm(sequence)
+
+
+def grown_lists(main_params, extra_params, state, sequence):
+    """A list of lists per layer, grown by `hist[l] = hist[l] + [h, c]`, read at -2, -1."""
+    hist = [[state[0], state[1]], [state[2], state[3]]]
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        x = sequence[t] * extra_params[0]
+        for l in range(len(hist)):
+            h, c = lstm_model(main_params[2 * l], main_params[2 * l + 1], hist[l][-2],
+                              hist[l][-1], x)
+            hist[l] = hist[l] + [h, c]
+            x = h
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / _norm(sequence)
+
+
+def while_states(main_params, extra_params, state, sequence):
+    """While loops over time and layers, every state kept and read at t."""
+    states = [state]
+    t = 0
+    total = 0.0
+    while t + 1 < len(sequence):
+        prev = states[t]
+        x = sequence[t] * extra_params[0]
+        rows = []
+        i = 0
+        while i < len(prev):
+            h, c = lstm_model(main_params[i], main_params[i + 1], prev[i], prev[i + 1], x)
+            rows.append(h)
+            rows.append(c)
+            x = h
+            i += 2
+        states.append(np.stack(rows))
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+        t += 1
+    return -total / _norm(sequence)
+
+
 # -- each spelling's arguments from the canonical ones, and its gradients mapped back
 
 def _pairs(a):
@@ -295,6 +430,15 @@ ARGUMENTS = {
     'predictions': lambda m, e, s, q: (m, e, s, q),
     'while_time': lambda m, e, s, q: (m, e, s, q),
     'fixed_layers': lambda m, e, s, q: (m, e, tuple(_pairs(s)[0]), tuple(_pairs(s)[1]), q),
+    'appended_plus': lambda m, e, s, q: (m, e, s, q),
+    'layer_objects': lambda m, e, s, q: ([{'W': W, 'b': b} for W, b in zip(*_pairs(m))], e,
+                                         *_pairs(s), q),
+    'zip_rebuilt': lambda m, e, s, q: (list(zip(*_pairs(m))), e, *_pairs(s), q),
+    'comprehension': lambda m, e, s, q: (m, e, s, q),
+    'zip_sequence': lambda m, e, s, q: (m, e, s, q),
+    'closure_step': lambda m, e, s, q: (m, e, s, q),
+    'grown_lists': lambda m, e, s, q: (m, e, s, q),
+    'while_states': lambda m, e, s, q: (m, e, s, q),
 }
 
 SPELLINGS = {name: globals()[name] for name in ARGUMENTS}
@@ -312,10 +456,10 @@ def canonical_grad(name, grads):
     if name in ('layer_lists', 'enumerate_zip'):
         dW, db, dextra = grads
         return _interleave(dW, db), dextra
-    if name == 'layer_tuples':
+    if name in ('layer_tuples', 'zip_rebuilt'):
         layers, dextra = grads
         return _interleave([W for W, _ in layers], [b for _, b in layers]), dextra
-    if name == 'layer_dicts':
+    if name in ('layer_dicts', 'layer_objects'):
         layers, dextra = grads
         return _interleave([d['W'] for d in layers], [d['b'] for d in layers]), dextra
     return grads

@@ -60,7 +60,7 @@ def _autograd_canonical(twin, name, args):
 
 # spellings that write rows into arrays (`s2[i] = ...`), which autograd cannot run:
 # compared with autograd of the same objective spelled with a list and np.stack
-ROW_WRITES = {'torch_rows', 'sequence_list'}
+ROW_WRITES = {'torch_rows', 'sequence_list', 'zip_sequence'}
 
 
 @pytest.mark.parametrize('name', SPELLINGS)
@@ -171,6 +171,44 @@ def test_gradient_of_the_gradient(name):
     check_grads(L.SPELLINGS[name], *arguments(name, c=3), wrt=_extra_index(name), order=2)
 
 
+def rows_into_the_argument(main_params, extra_params, state, sequence):
+    """ADBench's PyTorch version without the copy: rows written into `state` itself."""
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        x = sequence[t] * extra_params[0]
+        for i in range(0, len(state), 2):
+            state[i], state[i + 1] = L.lstm_model(main_params[i], main_params[i + 1],
+                                                  state[i], state[i + 1], x)
+            x = state[i]
+        total += L.log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / L._norm(sequence)
+
+
+def test_rows_written_into_the_argument():
+    # (the caller's array is left as it was; Python's function changes it)
+    main, extra, state, seq = canonical()
+    before = state.copy()
+    value, grads = sg.value_and_grad(rows_into_the_argument, wrt=(0, 1))(main, extra, state, seq)
+    np.testing.assert_array_equal(state, before)
+    assert value == pytest.approx(L.torch_rows(main, extra, state, seq), rel=1e-12)
+    for got, want in zip(grads, sg.grad(L.torch_rows, wrt=(0, 1))(main, extra, state, seq)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def plus_equals_in_a_loop(x, n):
+    new = []
+    for i in range(n):
+        new += [x * i, np.sin(x)]
+    return np.sum(np.stack(new) ** 2)
+
+
+def test_plus_equals_appends_in_a_loop():
+    # (the loop was once dropped: an empty list carried item by item)
+    x = np.random.default_rng(0).standard_normal(3)
+    assert sg.graph(plus_equals_in_a_loop)(x, 3) == pytest.approx(plus_equals_in_a_loop(x, 3))
+    check_grads(plus_equals_in_a_loop, x, 3, order=1)
+
+
 # ---- what stays refused, at the user's line
 
 def line_of(func, marker='# ERR'):
@@ -228,7 +266,32 @@ def written_through_an_item(x):
     return np.sum(lst[2])
 
 
+def grown_by_assignment(x, n):
+    new = []
+    for i in range(n):  # ERR
+        new = new + [x * i]
+    return np.sum(np.stack(new))
+
+
+def plus_of_an_array_item(x):
+    lst = []
+    for i in range(2):
+        lst.append(x * 1.0)
+    k = len(lst) - 1
+    lst[k] = lst[k] + [x, x]  # ERR
+    return np.sum(lst[k])
+
+
+def test_concatenating_an_array_item_is_a_type_error_when_it_runs():
+    # (an array's + would broadcast the list: not followed)
+    with pytest.raises(TypeError, match=r'x \+ \[...\] where x is a ndarray') as err:
+        sg.graph(plus_of_an_array_item)(np.ones(2))
+    assert f'{THIS_FILE}:{line_of(plus_of_an_array_item)}' in ''.join(
+        getattr(err.value, '__notes__', [])) + str(err.value)
+
+
 REFUSED = [
+    (grown_by_assignment, lambda: (np.ones(3), 3), 'grows: append to it'),
     (nested_item_write, lambda: arguments('layer_tuples', c=3), 'item of a run-time list'),
     (written_after_put, lambda: (np.ones(3),), 'cannot be read here'),
     (written_after_store, lambda: (np.ones(3),), 'cannot be read here'),
