@@ -208,6 +208,13 @@ class Sweep(Terms):
                                       [g, Const(tuple(inp.keys)), Pack('tuple', inp.items)],
                                       {}, op.origin, '_entries')
                 self.fresh.add(g)
+            if isinstance(g, Value) and inp.kind != 'dict' and getattr(
+                    self.producer_of.get(g), 'prim', None) not in _EVERY_ENTRY:
+                # a list's gradient made when the code runs: None where an entry has
+                # none (a list written into a run-time list, `hist[l] = [h, c]`)
+                g = self.builder.emit(helpers._sg_list_entries, [g, Pack('tuple', inp.items)],
+                                      {}, op.origin, '_entries')
+                self.fresh.add(g)
             if isinstance(g, Value):
                 parts = self.builder.emit(prims.UNPACK, [g], {}, op.origin, '_part',
                                           n_out=len(inp.items))
@@ -220,6 +227,10 @@ class Sweep(Terms):
             for item, gi in zip(inp.items, g.items):
                 if not (isinstance(gi, Const) and gi.value is None):
                     self.distribute(item, gi, op)
+
+
+# gradient helpers whose result has an entry (no None) for every item
+_EVERY_ENTRY = frozenset([helpers._sg_list_entries, helpers._sg_split_like, helpers._sg_unstack])
 
 
 def _containers(block, found, region_of, def_block):
