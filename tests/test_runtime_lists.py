@@ -266,6 +266,15 @@ def written_through_an_item(x):
     return np.sum(lst[2])
 
 
+def augmented_item(x, n):
+    """`hs[i] += v` changes the array in place in Python: `keep` shows it too."""
+    hs = [x * 1.0, x * 2.0]
+    keep = hs[0]
+    for i in range(n):
+        hs[i] += 1.0  # ERR
+    return np.sum(keep) + np.sum(hs[0])
+
+
 def grown_by_assignment(x, n):
     new = []
     for i in range(n):  # ERR
@@ -291,6 +300,7 @@ def test_concatenating_an_array_item_is_a_type_error_when_it_runs():
 
 
 REFUSED = [
+    (augmented_item, lambda: (np.ones(3), 2), 'item of a run-time list'),
     (grown_by_assignment, lambda: (np.ones(3), 3), 'grows: append to it'),
     (nested_item_write, lambda: arguments('layer_tuples', c=3), 'item of a run-time list'),
     (written_after_put, lambda: (np.ones(3),), 'cannot be read here'),

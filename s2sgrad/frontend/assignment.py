@@ -42,6 +42,9 @@ class AssignmentLowering:
                 base, index = self.subscript_target(target)
                 self.store_item(target, base, index, value, node)
                 return
+            if base in self.ctx.lists:
+                # (an array item changes in place, seen by every name holding it)
+                raise effects.list_item_write_error(self, origin)
             if isinstance(index, Const) and isinstance(index.value, str):
                 # (an array takes no string index: base is a dict passed in)
                 raise self.error("augmented assignment to a dict's item (p['h'] += x) cannot "

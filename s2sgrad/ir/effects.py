@@ -288,11 +288,7 @@ def write(low, target, new, origin, maybe_number=False):
     root, links, opaque = memory.chain(target)
     if opaque is not None and root is target and low.made_by(target, prims.GETITEM) and \
             low.producing_op(target).args[0] in low.ctx.lists:
-        # (the item may be a list or an array, held by other lists and names too)
-        raise low.error_at('writing into an item of a run-time list (lst[i][j] = ..., '
-                           'lst[i] += ...) cannot be transformed: other lists and names may '
-                           'hold the same object; assign the item a new value instead '
-                           '(lst[i] = [h, c], lst[i] = lst[i] + v)', origin)
+        raise list_item_write_error(low, origin)
     if opaque is not None:
         raise low.error_at(f'writing through {opaque.why} cannot be transformed: it may '
                            f'share memory with another array in a way not followed here; '
@@ -338,6 +334,15 @@ def write(low, target, new, origin, maybe_number=False):
     _rebind(low, memory.storage_of(root), root, current, replacements, origin, target,
             is_array)
     return new
+
+
+def list_item_write_error(low, origin):
+    """The refusal of a write into an item of a run-time list (which may be a list or
+    an array, held by other lists and names too)."""
+    return low.error_at('writing into an item of a run-time list (lst[i][j] = ..., '
+                        'lst[i] += ...) cannot be transformed: other lists and names may '
+                        'hold the same object; assign the item a new value instead '
+                        '(lst[i] = [h, c], lst[i] = lst[i] + v)', origin)
 
 
 def _untracked_item(low, value):
