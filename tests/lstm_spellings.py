@@ -273,6 +273,21 @@ def _norm(sequence):
     return (len(sequence) - 1) * len(sequence[0])
 
 
+def literal_lists(main_params, extra_params, state, sequence):
+    """Lists written out (`[state[0], state[2]]`), then rewritten at the layer index."""
+    hidden = [state[0], state[2]]
+    cell = [state[1], state[3]]
+    total = 0.0
+    for t in range(len(sequence) - 1):
+        x = sequence[t] * extra_params[0]
+        for i in range(len(hidden)):
+            hidden[i], cell[i] = lstm_model(main_params[2 * i], main_params[2 * i + 1],
+                                            hidden[i], cell[i], x)
+            x = hidden[i]
+        total += log_loss(x * extra_params[1] + extra_params[2], sequence[t + 1])
+    return -total / _norm(sequence)
+
+
 def appended_plus(main_params, extra_params, state, sequence):
     """The newest state read back at -1; the new one built with `+=`."""
     all_states = [state]
@@ -430,6 +445,7 @@ ARGUMENTS = {
     'predictions': lambda m, e, s, q: (m, e, s, q),
     'while_time': lambda m, e, s, q: (m, e, s, q),
     'fixed_layers': lambda m, e, s, q: (m, e, tuple(_pairs(s)[0]), tuple(_pairs(s)[1]), q),
+    'literal_lists': lambda m, e, s, q: (m, e, s, q),
     'appended_plus': lambda m, e, s, q: (m, e, s, q),
     'layer_objects': lambda m, e, s, q: ([{'W': W, 'b': b} for W, b in zip(*_pairs(m))], e,
                                          *_pairs(s), q),

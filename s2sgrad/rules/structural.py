@@ -233,7 +233,7 @@ def container_copy_grad(dout, out, base, kind=dict):
 @register_gradient(tuple)
 @register_gradient(containers._sg_list_copy)
 def sequence_of_grad(dout, out, x):
-    # list(hidden) of a list, tuple or array passed in: the entries back in its kind
+    # list(x), tuple(x) of a list, tuple or array x: the entries back in x's kind
     return containers._sg_sequence_like(dout, x)
 
 
