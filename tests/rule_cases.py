@@ -1217,6 +1217,11 @@ def builtin_sum_rows(x):
     return sum(x) * sum(x)
 
 
+def builtin_list_tuple_rows(x):
+    rows, pair = list(x), tuple(x)
+    return rows[0] * pair[1] + rows[-1] * rows[-1]
+
+
 def builtin_min_max(x, y):
     return min(x, y) * max(x, y) + max(x * x, 0.1)
 

@@ -237,6 +237,12 @@ def sequence_of_grad(dout, out, x):
     return containers._sg_sequence_like(dout, x)
 
 
+@register_gradient(containers._sg_sequence_like, static=('like',))
+def sequence_like_grad(dout, out, g, like):
+    # (linear) the entries of a list's gradient from those of x's kind
+    return list(dout)
+
+
 @register_gradient(containers._sg_tuple)
 def tuple_of_grad(dout, out, seq):
     # the same items: an entry per item
