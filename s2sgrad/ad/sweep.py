@@ -208,10 +208,11 @@ class Sweep(Terms):
                                       [g, Const(tuple(inp.keys)), Pack('tuple', inp.items)],
                                       {}, op.origin, '_entries')
                 self.fresh.add(g)
-            if isinstance(g, Value) and inp.kind != 'dict' and getattr(
-                    self.producer_of.get(g), 'prim', None) not in _EVERY_ENTRY:
-                # a list's gradient made when the code runs: None where an entry has
-                # none (a list written into a run-time list, `hist[l] = [h, c]`)
+            if isinstance(g, Value) and inp.kind != 'dict' and \
+                    op.prim in (prims.SETITEM, prims.LIST_APPEND, prims.LIST_NEW) and \
+                    getattr(self.producer_of.get(g), 'prim', None) is not helpers._sg_list_entries:
+                # the gradient of a list put into a list (`hist[l] = [h, c]`, `[[h, c]]`),
+                # made when the code runs: None where an entry has none
                 g = self.builder.emit(helpers._sg_list_entries, [g, Pack('tuple', inp.items)],
                                       {}, op.origin, '_entries')
                 self.fresh.add(g)
@@ -227,10 +228,6 @@ class Sweep(Terms):
             for item, gi in zip(inp.items, g.items):
                 if not (isinstance(gi, Const) and gi.value is None):
                     self.distribute(item, gi, op)
-
-
-# gradient helpers whose result has an entry (no None) for every item
-_EVERY_ENTRY = frozenset([helpers._sg_list_entries, helpers._sg_split_like, helpers._sg_unstack])
 
 
 def _containers(block, found, region_of, def_block):
