@@ -222,3 +222,15 @@ def relax(W, h, tol):
 
 
 CASES['grad_checkpointed_while'] = sg.grad(relax)
+
+
+def _lstm_layer_lists():
+    """ADBench's LSTM with lists of per-layer arrays indexed by the loop counter
+    (`hidden[i], cell[i] = lstm_model(weights[i], ...)`: tests/lstm_spellings.py), the
+    code a call with ADBench's small sizes runs."""
+    import lstm_spellings as spellings
+    args = spellings.ARGUMENTS['layer_lists'](*spellings.inputs(np.random.default_rng(0)))
+    return _ForShapes(sg.grad(spellings.layer_lists, wrt=(0, 1, 2)), *args)
+
+
+CASES['grad_lstm_layer_lists_for_shapes'] = _lstm_layer_lists()

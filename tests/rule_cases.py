@@ -1217,6 +1217,19 @@ def builtin_sum_rows(x):
     return sum(x) * sum(x)
 
 
+def builtin_list_tuple_rows(x):
+    rows, pair = list(x), tuple(x)
+    return rows[0] * pair[1] + rows[-1] * rows[-1]
+
+
+def list_item_concatenated(x):
+    # hist[k] + [...] of an item of a run-time list (k known only when it runs)
+    hist = [[x], [x * 2.0]]
+    k = len(x) - len(x)
+    hist[k] = hist[k] + [np.sin(x)]
+    return hist[k][-1] * hist[k][0] + hist[1][0]
+
+
 def builtin_min_max(x, y):
     return min(x, y) * max(x, y) + max(x * x, 0.1)
 

@@ -507,6 +507,8 @@ CASES = [
     *case(rc.builtin_min_max, D(float), H(float)),
     # --- builtin sum over an array (sums its rows)
     *case(rc.builtin_sum_rows, N(3, 4)),
+    *case(rc.builtin_list_tuple_rows, N(3, 4)),
+    *case(rc.list_item_concatenated, N(3)),
     # --- assignment into arrays
     *case(rc.setitem_row, N(3, 4), N(4)),
     *case(rc.setitem_slice_broadcast, N(3, 4), 0.7),

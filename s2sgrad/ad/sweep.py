@@ -208,6 +208,14 @@ class Sweep(Terms):
                                       [g, Const(tuple(inp.keys)), Pack('tuple', inp.items)],
                                       {}, op.origin, '_entries')
                 self.fresh.add(g)
+            if isinstance(g, Value) and inp.kind != 'dict' and \
+                    op.prim in (prims.SETITEM, prims.LIST_APPEND, prims.LIST_NEW) and \
+                    getattr(self.producer_of.get(g), 'prim', None) is not helpers._sg_list_entries:
+                # the gradient of a list put into a list (`hist[l] = [h, c]`, `[[h, c]]`),
+                # made when the code runs: None where an entry has none
+                g = self.builder.emit(helpers._sg_list_entries, [g, Pack('tuple', inp.items)],
+                                      {}, op.origin, '_entries')
+                self.fresh.add(g)
             if isinstance(g, Value):
                 parts = self.builder.emit(prims.UNPACK, [g], {}, op.origin, '_part',
                                           n_out=len(inp.items))

@@ -160,11 +160,13 @@ def _recomputed(sweep, op, saved, by_value, owner, known):
     """The body's ops (in order) whose result the reverse loop computes again
     rather than pops: arithmetic, or an item of an array, of values from
     before the loop, values it has from the tapes, and `known` (what it
-    carries or walks)."""
+    carries or walks).  Only values still to be saved: one it carries (`x =
+    a * b`, read after the step) it has already."""
     have = {v for v in saved if v in by_value} | set(known)
     found = []
     for fwd in op.body.ops:
-        if not (isinstance(fwd, Op) and len(fwd.outputs) == 1 and fwd.output in have and
+        if not (isinstance(fwd, Op) and len(fwd.outputs) == 1 and fwd.output in saved and
+                fwd.output in have and
                 all(v in have or v not in owner for v in fwd.inputs())):
             continue
         if fwd.prim in _ARITHMETIC and elementwise(fwd) or \

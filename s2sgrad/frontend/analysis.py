@@ -107,7 +107,8 @@ def assigned_first(body, test):
 
 
 def appended_names(body):
-    """Names of lists a loop body calls append / extend / insert / pop / remove on."""
+    """Names of lists a loop body calls append / extend / insert / pop / remove on, or
+    adds to (`lst += [h, c]`: of a list, appends)."""
     names = []
     for stmt in body:
         for node in gast.walk(stmt):
@@ -115,6 +116,9 @@ def appended_names(body):
                     and node.func.attr in ('append', 'extend', 'insert', 'pop', 'remove') \
                     and isinstance(node.func.value, gast.Name):
                 names.append(node.func.value.id)
+            elif isinstance(node, gast.AugAssign) and isinstance(node.op, gast.Add) and \
+                    isinstance(node.target, gast.Name):
+                names.append(node.target.id)
     return names
 
 
@@ -139,8 +143,13 @@ def indexed_stores(body):
     names = []
     for stmt in body:
         for node in gast.walk(stmt):
-            targets = node.targets if isinstance(node, gast.Assign) else \
+            targets = list(node.targets) if isinstance(node, gast.Assign) else \
                 [node.target] if isinstance(node, gast.AugAssign) else []
+            while any(isinstance(t, (gast.Tuple, gast.List, gast.Starred)) for t in targets):
+                # (`hs[i], cs[i] = ...`: each item of the unpacking)
+                targets = [e for t in targets for e in (
+                    t.elts if isinstance(t, (gast.Tuple, gast.List)) else
+                    [t.value] if isinstance(t, gast.Starred) else [t])]
             for target in targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
                         and not isinstance(target.slice, gast.Constant):

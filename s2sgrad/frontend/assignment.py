@@ -42,6 +42,9 @@ class AssignmentLowering:
                 base, index = self.subscript_target(target)
                 self.store_item(target, base, index, value, node)
                 return
+            if base in self.ctx.lists:
+                # (an array item changes in place, seen by every name holding it)
+                raise effects.list_item_write_error(self, origin)
             if isinstance(index, Const) and isinstance(index.value, str):
                 # (an array takes no string index: base is a dict passed in)
                 raise self.error("augmented assignment to a dict's item (p['h'] += x) cannot "
@@ -59,6 +62,9 @@ class AssignmentLowering:
                              'transformed: on an array it writes into what other reads of the '
                              'attribute show; assign it instead (obj.h = obj.h + x)', node)
         current = self.load_name(target.id, target)
+        if isinstance(node.op, gast.Add) and current in self.ctx.lists:
+            self.env[target.id] = self.list_extend(current, node, target.id)
+            return
         if isinstance(current, Const) and isinstance(current.value, np.ndarray):
             raise self.error(f'augmented assignment to the global array {target.id!r} cannot '
                              f'be transformed (it would change module state in place)', node)
@@ -194,6 +200,18 @@ class AssignmentLowering:
         effects.write(self, base, new, origin)
         if hint is not None:
             self.env[hint] = new
+
+    def list_extend(self, lst, node, name):
+        """`lst += [h, c]` on a run-time list: an append per item (the items known here)."""
+        items = self.expr(node.value)
+        if not (isinstance(items, Pack) and items.kind in ('list', 'tuple')):
+            raise self.error(f'{name} += ... on a list whose length is known only when the '
+                             f'code runs needs a list or tuple written out here '
+                             f'({name} += [h, c]); append the items of another list one '
+                             f'by one', node)
+        for item in items.items:
+            lst = self.list_append(lst, item, node, name)
+        return lst
 
     def list_store(self, lst, index, value, node, hint):
         """lst[i] = v on a run-time list: a new version of the list."""

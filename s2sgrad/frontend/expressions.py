@@ -194,9 +194,30 @@ class ExpressionLowering:
         static = static_sequence_op(symbol, left, right)
         if static is not None:
             return static
+        if symbol == '+' and isinstance(right, Pack) and right.kind == 'list' and \
+                self.may_be_runtime_list(left):
+            return self.list_concatenated(left, right, node, hint)
         return self.builder.emit(prim, [left, right], {}, self.origin(node),
                                  hint or '_' + prim.__name__, style=('operator', symbol),
                                  temp=hint is None)
+
+    def may_be_runtime_list(self, value):
+        """A run-time list, or an item of one (which may be a list: `hist[l]`)?"""
+        return isinstance(value, Value) and (
+            value in self.ctx.lists or self.made_by(value, prims.GETITEM) and
+            self.producing_op(value).args[0] in self.ctx.lists)
+
+    def list_concatenated(self, lst, items, node, hint):
+        """`hist[l] + [h, c]`: a new run-time list, a copy of lst (a TypeError when it runs
+        if lst is no list: an array's `+` would broadcast) with the items appended."""
+        origin = self.origin(node)
+        new = self.builder.emit(containers._sg_list_copy, [lst], {}, origin, hint or '_list',
+                                temp=hint is None)
+        self.ctx.lists.add(new)
+        self.ctx.memory.note_list(new, [lst])
+        for item in items.items:
+            new = self.list_append(new, item, node, None)
+        return new
 
     def expr_UnaryOp(self, node, hint):
         operand = self.expr(node.operand)

@@ -324,6 +324,14 @@ class LoopLowering:
             self.loops.pop()
             self.builder.stack.pop()
             self.returned, self.result = saved
+        for name, (kind_, keys, size) in structured.items():
+            # (checked per name: an empty one has no slot of its own)
+            new = self.env.get(name)
+            if not (isinstance(new, Pack) and new.kind == kind_ and len(new.items) == size
+                    and new.keys == keys):
+                grows = ' (a list that grows: append to it, or +=)' if kind_ == 'list' else ''
+                raise self.error(f'{name!r} ({kind_}) must keep its structure (length and '
+                                 f'keys) from one iteration to the next{grows}', node)
         nexts = []
         for (name, k), phi in zip(slots, phis):
             if k is None:
@@ -333,13 +341,7 @@ class LoopLowering:
                                      f'after the loop: not supported; assign its items to '
                                      f'variables in the loop', node)
                 continue
-            new = self.env.get(name)
-            kind_, keys, size = structured[name]
-            if not (isinstance(new, Pack) and new.kind == kind_ and len(new.items) == size
-                    and new.keys == keys):
-                raise self.error(f'{name!r} ({kind_}) must keep its structure (length and '
-                                 f'keys) from one iteration to the next', node)
-            nexts.append(new.items[k])
+            nexts.append(self.env[name].items[k])
         effects.check_loop(self, slots, phis, nexts, carried, before, target_names, seen, body)
         self.check_versions(phis, nexts, body, node)
         exit_flag = self.env.get(ctx['break_flag']) if ctx['breaks'] else None

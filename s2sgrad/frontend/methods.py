@@ -27,22 +27,28 @@ class MethodLowering:
         """Methods of a run-time list: append makes a new version of the list."""
         target = node.func.value.id if isinstance(node.func.value, gast.Name) else None
         if name == 'append' and len(args) == 1 and not kwargs and target is not None:
-            holder = self.other_holder(base, target)
-            if holder:
-                raise self.error(f'{target!r} is the same list as {holder} here; '
-                                 f'appending would change both', node)
-            origin = self.origin(node)
-            size = self.builder.emit(len, [base], {}, origin, '_len')
-            new = self.builder.emit(prims.LIST_APPEND, [base, args[0], size], {}, origin,
-                                    target, style=('append',), temp=False)
-            self.ctx.lists.add(new)
-            items, complete = self.ctx.list_items.get(base, ([], False))
-            # appending keeps the items before (hs[0] is still what it was)
-            self.ctx.list_items[new] = (items + args, True) if complete else (items, False)
-            self.env[target] = new
+            self.env[target] = self.list_append(base, args[0], node, target)
             return NONE
         raise self.error(f'list method {name!r} on a list whose length is only known when '
                          f'the code runs is not supported (append is)', node)
+
+    def list_append(self, base, item, node, target):
+        """`target.append(item)` on the run-time list `base`: its new version (target
+        None: a list made here that no name holds yet)."""
+        holder = self.other_holder(base, target) if target is not None else None
+        if holder:
+            raise self.error(f'{target!r} is the same list as {holder} here; '
+                             f'appending would change both', node)
+        origin = self.origin(node)
+        size = self.builder.emit(len, [base], {}, origin, '_len')
+        new = self.builder.emit(prims.LIST_APPEND, [base, item, size], {}, origin,
+                                target or base.hint or '_list', style=('append',),
+                                temp=False)
+        self.ctx.lists.add(new)
+        items, complete = self.ctx.list_items.get(base, ([], False))
+        # appending keeps the items before (hs[0] is still what it was)
+        self.ctx.list_items[new] = (items + [item], True) if complete else (items, False)
+        return new
 
     def pack_method(self, base, func, args, kwargs, node):
         """Methods of lists, tuples and dicts built in the function (known item by item)."""

@@ -200,7 +200,13 @@ class VersionLowering:
         if fn is dict and arg in self.ctx.lists:
             return self.emit_version(containers._sg_dict_of, [arg], node, hint)
         if fn is list and arg not in self.ctx.lists:
-            return None
+            # list(x) of a sequence passed in or made at run time: a run-time list
+            # (items written into it replace items, never x's memory), holding x's items
+            out = self.builder.emit(list, [arg], {}, self.origin(node), hint or '_list',
+                                    temp=hint is None)
+            self.ctx.lists.add(out)
+            self.ctx.memory.note_list(out, [arg])
+            return out
         out = self.emit_version(containers._sg_copy, [arg, Const(fn)], node, hint)
         if fn is list:
             self.ctx.lists.add(out)

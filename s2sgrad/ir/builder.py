@@ -33,8 +33,11 @@ class Builder:
         if self.memory is not None and self.origin_override is None:
             for out in outputs:
                 self.memory.note(out, prim, args, kwargs, style)
-            if prim is prims.LIST_NEW or prim is prims.LIST_APPEND:
-                self.memory.note_list(outputs[0], list(args[:2]))
+            if prim is prims.LIST_NEW or prim is prims.LIST_APPEND or \
+                    prim is prims.SETITEM and args[0] in self.memory.lists:
+                # (a run-time list written at an index holds what it held and the item)
+                self.memory.note_list(outputs[0], [args[0], args[2]] if prim is prims.SETITEM
+                                      else list(args[:2]))
         return outputs[0] if n_out == 1 else outputs
 
     def append(self, region):

@@ -286,6 +286,9 @@ def write(low, target, new, origin, maybe_number=False):
         raise low.error_at('writing into a global array cannot be transformed (it would '
                            'change module state)', origin)
     root, links, opaque = memory.chain(target)
+    if opaque is not None and root is target and low.made_by(target, prims.GETITEM) and \
+            low.producing_op(target).args[0] in low.ctx.lists:
+        raise list_item_write_error(low, origin)
     if opaque is not None:
         raise low.error_at(f'writing through {opaque.why} cannot be transformed: it may '
                            f'share memory with another array in a way not followed here; '
@@ -332,6 +335,15 @@ def write(low, target, new, origin, maybe_number=False):
     _rebind(low, memory.storage_of(root), root, current, replacements, origin, target,
             is_array)
     return new
+
+
+def list_item_write_error(low, origin):
+    """The refusal of a write into an item of a run-time list (which may be a list or
+    an array, held by other lists and names too)."""
+    return low.error_at('writing into an item of a run-time list (lst[i][j] = ..., '
+                        'lst[i] += ...) cannot be transformed: other lists and names may '
+                        'hold the same object; assign the item a new value instead '
+                        '(lst[i] = [h, c], lst[i] = lst[i] + v)', origin)
 
 
 def _untracked_item(low, value):
@@ -637,6 +649,8 @@ class LoopFacts:
                                     # (slots, values before the loop) they may share with
         self.stale = {}             # names the body leaves unreadable -> their Stale
         self.dead = set()           # names the body assigns before reading them
+        self.held = {}              # run-time list slots -> memories (first roots) that
+                                    # an iteration's items may show
 
 
 def phi_records(low, slots, phis, inits, facts):
@@ -648,6 +662,12 @@ def phi_records(low, slots, phis, inits, facts):
         if isinstance(init, Value):
             phi_of.setdefault(init, phi)
     for slot, phi, init in zip(slots, phis, inits):
+        if phi in memory.lists:
+            # a run-time list holds what it held before the loop and what the
+            # iterations put into it (found by check_loop)
+            phi_of_slot = dict(zip(slots, phis))
+            memory.note_list(phi, [init] + [phi_of_slot.get(m, m) if isinstance(m, tuple)
+                                            else m for m in facts.held.get(slot, ())])
         if slot[0] in facts.dead:
             continue                # never read: what it shares does not matter
         if slot in facts.opaque:
@@ -671,6 +691,11 @@ def phi_records(low, slots, phis, inits, facts):
             memory.storage[phi] = memory.storage_of(init)
         elif isinstance(rec, View):
             memory.records[phi] = View(phi_of.get(rec.base, rec.base), rec.step)
+        elif rec.bases is not None:
+            # what its value before the loop may share (check_loop: and no more after
+            # an iteration)
+            memory.records[phi] = Opaque((init,), 'a loop variable that may share memory '
+                                                  'with another array')
         else:
             memory.records[phi] = Opaque(None, 'a loop variable that may share memory '
                                                'with another array')
@@ -691,12 +716,40 @@ def check_loop(low, slots, phis, nexts, carried, before, target_names, facts, bo
     if again:
         raise Again()                   # (the carried values decide the rest)
     next_of = dict(zip(phis, nexts))
+    inner = None
     for slot, phi, nxt in zip(slots, phis, nexts):
         if isinstance(nxt, Stale):
             facts.stale[slot[0]] = nxt
             again = True
             continue
+        if phi in memory.lists and slot not in facts.opaque and \
+                memory.storages(phi) is not None:
+            # the items an iteration put into a run-time list are there in the next
+            # one: the memories they show (but those made anew by each iteration)
+            inner = _defined_in([body]) if inner is None else inner
+            shown = memory.storages(nxt)
+            if shown is None:
+                facts.opaque[slot] = (None, ())
+                again = True
+                continue
+            new = {m for m in shown if m not in inner} - memory.storages(phi)
+            if new:
+                # (this loop's variables by slot: each attempt makes them anew)
+                slot_of = {p: s_ for s_, p in zip(slots, phis)}
+                facts.held[slot] = facts.held.get(slot, set()) | {
+                    slot_of.get(m, m) for m in new}
+                again = True
         rec = memory.records.get(phi)
+        if isinstance(rec, Opaque) and rec.bases is not None and slot not in facts.opaque \
+                and slot[0] not in facts.dead:
+            # assumed to share what its value before the loop shares: so must its value
+            # after an iteration (but the memories each iteration makes anew)
+            inner = _defined_in([body]) if inner is None else inner
+            shown = memory.storages(nxt) if isinstance(nxt, (Value, Pack)) else set()
+            if shown is None or {m for m in shown if m not in inner} - memory.storages(phi):
+                facts.opaque[slot] = _sharers(memory, nxt, slots, nexts, body)
+                again = True
+            continue
         if isinstance(rec, Opaque) or slot[0] in facts.dead:
             continue
         if rec is not None and rec.step is SAME:
@@ -786,6 +839,8 @@ def loop_outputs(low, slots, phis, inits, nexts, outputs, facts):
                                                          'several arrays')
         elif rec is None:
             memory.storage[out] = memory.storage_of(phi)
+            if phi in memory.lists:
+                memory.note_list(out, [phi, nxt])
         elif isinstance(rec, View):
             memory.records[out] = View(out_of.get(rec.base, rec.base), rec.step)
         elif isinstance(rec, Opaque):

@@ -385,7 +385,8 @@ for _prim in (helpers._sg_split_like, helpers._sg_unstack, helpers._sg_list_fill
               containers._sg_get, containers._sg_get_grad, containers._sg_default_grad,
               containers._sg_replaced, containers._sg_entry, containers._sg_entry_grad,
               containers._sg_copy, containers._sg_without, containers._sg_items_grad_grad,
-              containers._sg_values_grad_grad, containers._sg_zero_entry, containers._sg_tuple):
+              containers._sg_values_grad_grad, containers._sg_zero_entry, containers._sg_tuple,
+              containers._sg_sequence_like):
     _add(_prim, sequence_gradient=True)
 for _prim, _k in ((helpers._sg_unbroadcast, 1), (helpers._sg_cast_like, 1),
                   (gradients_of._sg_gradient_of, 1), (helpers._sg_shape_of, 0),

@@ -235,6 +235,20 @@ def container_copy_grad(dout, out, base, kind=dict):
     return dout
 
 
+@register_gradient(list)
+@register_gradient(tuple)
+@register_gradient(containers._sg_list_copy)
+def sequence_of_grad(dout, out, x):
+    # list(x), tuple(x) of a list, tuple or array x: the entries back in x's kind
+    return containers._sg_sequence_like(dout, x)
+
+
+@register_gradient(containers._sg_sequence_like, static=('like',))
+def sequence_like_grad(dout, out, g, like):
+    # (linear) the entries of a list's gradient from those of x's kind
+    return list(dout)
+
+
 @register_gradient(containers._sg_tuple)
 def tuple_of_grad(dout, out, seq):
     # the same items: an entry per item

@@ -42,7 +42,7 @@ register_tangent(
     loop_helpers._sg_repack, gradients_of._sg_gradient_of, gradients_of._sg_gradient_of_read,
     gradients_of._sg_entry_gradient, containers._sg_items_grad, containers._sg_values_grad,
     containers._sg_get_grad, containers._sg_default_grad, containers._sg_zero_entry,
-    containers._sg_entry, containers._sg_entry_grad,
+    containers._sg_entry, containers._sg_entry_grad, containers._sg_sequence_like,
     kind='linear')
 
 

@@ -36,12 +36,13 @@ register_tangent(
     np.fft.rfft, np.fft.irfft, np.fft.rfftn, np.fft.rfft2, np.fft.irfftn, np.fft.irfft2,
     np.fft.fftshift, np.fft.ifftshift, np.real, np.imag, np.conjugate,
     # the compiler's containers, lists and objects
-    prims.UNPACK, prims.LIST_NEW, prims.LIST_APPEND, builtins.sum,
+    prims.UNPACK, prims.LIST_NEW, prims.LIST_APPEND, builtins.sum, builtins.list, builtins.tuple,
     helpers._sg_iterable, helpers._sg_bound, helpers._sg_accumulate,
     helpers._sg_scatter_add,        # (np.add.at)
     containers._sg_field,
     containers._sg_namedtuple, containers._sg_items, containers._sg_dict_of,
     containers._sg_values, containers._sg_get, containers._sg_copy, containers._sg_tuple,
+    containers._sg_list_copy,
     containers._sg_replaced, containers._sg_without, objects._sg_with_attribute,
     kind='linear')
 

@@ -9,6 +9,8 @@ into a dict passed in is a new version of it, a shallow copy (_sg_replaced,
 _sg_without: frontend/versions.py), whose gradient is split between the old
 version and the written value.
 """
+import numpy as np
+
 from .helpers import _sg_GradDict, _sg_GradList, _sg_zeros_like
 from .objects import _sg_is_object
 
@@ -168,6 +170,27 @@ def _sg_copy(base, kind=dict):
 def _sg_tuple(seq):
     """`tuple(p.values())` of a run-time list: a tuple of its items."""
     return tuple(seq)
+
+
+def _sg_sequence_like(g, like):
+    """The gradient of `like` in `list(like)` / `tuple(like)`: the list's entries in
+    like's kind (a tuple, a list, an array's rows stacked), zeros where one has none."""
+    if g is None:
+        return None
+    entries = [_sg_zeros_like(item) if gi is None else gi for gi, item in zip(g, like)]
+    if isinstance(like, np.ndarray):
+        return np.stack(entries) if entries else _sg_zeros_like(like)
+    return tuple(entries) if isinstance(like, tuple) else entries
+
+
+def _sg_list_copy(lst):
+    """`lst + [h, c]` of what may be a list or an array: a copy of the list, to append
+    to (an array's `+` would broadcast instead: not followed here)."""
+    if not isinstance(lst, list):
+        raise TypeError(f'x + [...] where x is a {type(lst).__name__}: only a list followed '
+                        f'by a list written out here is concatenated (np.stack the list '
+                        f'first for arithmetic)')
+    return list(lst)
 
 
 def _sg_without(base, key):

@@ -447,6 +447,7 @@ def _sg_accumulate(a, b):
 
 def _sg_list_entries(g, items):
     """A list's gradient as one gradient per item (zeros where it has none)."""
+    g = [None] * len(items) if g is None else g
     return tuple(_sg_zeros_like(item) if gi is None else gi for gi, item in zip(g, items))
 
 

@@ -46,7 +46,7 @@ import re
 
 import numpy as np
 
-from . import trees
+from . import runtime_lists, trees  # noqa: F401 (their blocks register)
 from .registry import BLOCKS, Builder, block, indent
 
 SHAPES = {'M': (3, 4), 'R': (4,), 'C': (3, 1), 'X': (5, 4), 'W': (4, 4)}
