@@ -39,9 +39,10 @@ import s2sgrad as sg
 
 TITLE = 'HT (Jacobian w.r.t. theta, simple)'
 
-# Jacobian time / objective time, one thread.  The paper (arXiv 1807.10129) plots
-# its hand-tracking times over n = 100 ... 100k correspondences; the copy of it
-# read here gives no figures for them in its text, so none are quoted.
+# Jacobian time / objective time, one thread.  The paper (arXiv 1807.10129) only
+# plots its hand-tracking times (no table, not even a commented-out one in its
+# LaTeX source), and it did not run Tapenade on HT (its matrix code would have
+# had to be rewritten in plain C), so no figure is quoted.
 PAPER = {'hand-written': '—', 'Tapenade': '—'}
 
 # n = 100 is ADBench's smallest hand file (hand1_t26_c100); 1k its fifth's order

@@ -21,7 +21,9 @@ derivative(objective), hand_derivative(*args), check(got, want, args) and
 fd_check(args, rng); optionally SPELLINGS_AT, size label -> the spellings run
 at that size (a Python-loop spelling too slow for a large size).  A derivative
 that raises unittest.SkipTest(reason) is not measured at that size (reported
-with the reason, not a failure).  Exit status 1 if a derivative is wrong or
+with the reason, not a failure); nor is a spelling s2sgrad refuses with the
+exception its module's KNOWN_REFUSALS names for it (spelling -> (exception
+class, what is missing)).  Exit status 1 if a derivative is wrong or
 fails.
 """
 import os
@@ -84,7 +86,12 @@ def measure(module, size_label, size, opts, rng):
             row['skipped'] = str(exc)
             continue
         except Exception as exc:        # a wrong derivative or a failure: reported, exit 1
-            row['error'] = f'{type(exc).__name__}: {exc}'.splitlines()[0][:300]
+            message = f'{type(exc).__name__}: {exc}'.splitlines()[0][:300]
+            known = getattr(module, 'KNOWN_REFUSALS', {}).get(name)
+            if known and isinstance(exc, known[0]):     # refused at the user's line, and why
+                row['skipped'] = f'refused: {message} ({known[1]})'
+                continue
+            row['error'] = message
             if opts.verbose:
                 traceback.print_exc()
             continue

@@ -222,9 +222,8 @@ class _Decision:
         if v in seen:
             return True
         seen.add(v)
-        if v in self.fresh or getattr(self.producer.get(v), 'prim', None) is prims.SETITEM:
-            return True     # (a write's result is owned, in place or on a copy: decided
-            # or not yet, as a later branch's in a loop)
+        if v in self.fresh:
+            return True
         parents = self.parents.get(v)
         if not parents or v in self.readonly:
             return False
