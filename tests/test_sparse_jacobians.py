@@ -49,7 +49,8 @@ def assert_sparse_right(fn, wrt, *args, colours=None, modes=('jacobian', 'jacfwd
         plan = jac.last
         pattern = plan.pattern.toarray()
         assert not np.any((want != 0) & ~pattern), f'{mode}: a nonzero outside the pattern'
-        check_colouring(plan.pattern, plan.colours, by_rows=plan.mode == 'reverse')
+        coloured = plan.pattern if plan.local is None else plan.local.jacobian.last.pattern
+        check_colouring(coloured, plan.colours, by_rows=plan.mode == 'reverse')
         assert plan.mode == {'jacfwd': 'forward', 'jacrev': 'reverse'}.get(mode, plan.mode)
         if mode == 'jacobian' and colours is not None:
             low, high = colours if isinstance(colours, tuple) else (colours, colours)
@@ -159,19 +160,36 @@ def ba_inputs(n, m, p, seed=0):
 
 
 @pytest.mark.parametrize('fn', [reprojection, reprojection_loop])
-def test_bundle_adjustment_needs_at_most_15_colours(fn):
+def test_bundle_adjustment_needs_at_most_15_column_colours(fn):
     # 11 + 3 + 1 columns meet in an observation's rows; the x residual does not read
     # the principal point's y (nor y's x): 14 colours are enough, the greedy finds them
     args = ba_inputs(4, 9, 25)
-    want = assert_sparse_right(fn, (0, 1, 2), *args, colours=(14, 15),
-                               modes=('jacobian', 'jacfwd'))
+    want = assert_sparse_right(fn, (0, 1, 2), *args, colours=(14, 15), modes=('jacfwd',))
+    assert sg.jacfwd(fn, (0, 1, 2), sparse=True).plan(*args).count in (14, 15)
     assert want.shape == (75, 44 + 27 + 25)
+
+
+def test_bundle_adjustment_preaccumulated_at_its_gathers_needs_3_row_colours():
+    # each residual row reads only its observation's gathered camera and point rows:
+    # the local Jacobian's rows take 3 colours (eu, ev, the weight residual)
+    args = ba_inputs(4, 9, 25)
+    assert_sparse_right(reprojection, (0, 1, 2), *args, colours=3, modes=('jacobian', 'jacrev'))
+    plan = sg.jacobian(reprojection, (0, 1, 2), sparse=True).plan(*args)
+    assert (plan.mode, plan.count) == ('reverse', 3) and plan.local is not None
+    assert plan.why.startswith('preaccumulated at 2 gather(s) (c, p): 3 row colours')
+    assert [g.name for g in plan.local.gathers] == ['c', 'p']
+
+
+def test_gathers_in_a_loop_are_not_preaccumulated():
+    args = ba_inputs(4, 9, 25)
+    plan = sg.jacobian(reprojection_loop, (0, 1, 2), sparse=True).plan(*args)
+    assert plan.local is None and plan.why is None
 
 
 def test_bundle_adjustment_per_argument():
     args = ba_inputs(3, 5, 12, seed=1)
-    assert_sparse_right(reprojection, 0, *args, colours=10)
-    assert_sparse_right(reprojection, 1, *args, colours=3)
+    assert_sparse_right(reprojection, 0, *args, colours=2)     # (preaccumulated)
+    assert_sparse_right(reprojection, 1, *args, colours=2)
     assert_sparse_right(reprojection, 2, *args, colours=1)
 
 
@@ -358,9 +376,17 @@ def test_source_shows_seeding_and_decompression():
     assert 'indicators[:, colours[' in source
     assert 'values = compressed[colours[columns], rows]' in source
     assert '_sg_sparse_jacobian(values, rows, columns' in source
+    # preaccumulated at the gathers: their results are parameters, one adjoint per colour
+    # after a single forward, which reads c and p
     source = sg.jacrev(reprojection, wrt=(0, 1, 2), sparse=True).source_for(*args)
-    assert 'def sparse_jacrev_reprojection(cams, X, w, obs, feats, colours, rows, columns)' \
-        in source
+    assert 'def sparse_jacrev_reprojection(cams, X, w, obs, feats, c, p, colours, rows, ' \
+        'columns)' in source
+    code = [line for line in source.splitlines() if not line.lstrip().startswith('#')]
+    assert not any('cams[' in line or 'X[' in line for line in code)
+    loop = code.index('    for c_1 in range(count):')
+    assert sum('= np.cos(' in line for line in code[:loop]) == 1
+    assert not any('= np.cos(' in line or 'np.concatenate([_ravel' in line
+                   for line in code[loop:])
     assert 'values = compressed[colours[rows], columns]' in source
     assert source.rstrip().endswith('return _return_1')
 
