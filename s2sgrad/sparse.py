@@ -267,6 +267,9 @@ class SparseJacobian:
         self._plans = collections.OrderedDict()
         self._functions = {}
         self._locals = {}           # (graph, gather ops) -> the local SparseJacobian
+        # 'auto': preaccumulated at gathers where that needs fewer passes; 'always'
+        # wherever it can be (tests), 'never'
+        self.preaccumulate = 'auto'
         self.last = None
 
     def _function(self, mode):
@@ -334,7 +337,9 @@ class SparseJacobian:
         mode, colours, count = fewest_passes(
             pattern, ('forward', 'reverse') if self.mode == 'auto' else (self.mode,))
         plan = Plan(pattern, mode, colours, count, rows, columns, None)
-        return self._at_gathers(graph, args, ops, abstracts, plan) if ops else plan
+        if not ops or self.preaccumulate == 'never':
+            return plan
+        return self._at_gathers(graph, args, ops, abstracts, plan)
 
     def _at_gathers(self, graph, args, ops, abstracts, plain):
         """The plan preaccumulated at the gathers of `ops` (gathers.py) where its local
@@ -353,7 +358,8 @@ class SparseJacobian:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', SparsityWarning)
             inner = local.plan(*args, *local_arguments(args, found))
-        if inner.pattern is None or inner.count >= plain.count:
+        if inner.pattern is None or (inner.count >= plain.count and
+                                     self.preaccumulate != 'always'):
             return plain
         kind = 'row' if inner.mode == 'reverse' else 'column'
         plain_kind = 'row' if plain.mode == 'reverse' else 'column'

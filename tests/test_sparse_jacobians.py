@@ -32,13 +32,15 @@ def dense(fn, wrt, args):
     return np.hstack([np.reshape(b, (m, np.size(args[i]))) for b, i in zip(blocks, xs)])
 
 
-def assert_sparse_right(fn, wrt, *args, colours=None, modes=('jacobian', 'jacfwd', 'jacrev')):
+def assert_sparse_right(fn, wrt, *args, colours=None, modes=('jacobian', 'jacfwd', 'jacrev'),
+                        preaccumulate='auto'):
     """Each mode's sparse Jacobian is a csr matrix equal to the dense one, its pattern
     holds every nonzero, its colouring is valid; `colours`: the count expected
     (an int, or a (low, high) range) for sg.jacobian."""
     want = dense(fn, wrt, args)
     for mode in modes:
         jac = getattr(sg, mode)(fn, wrt=wrt, sparse=True)
+        jac.preaccumulate = preaccumulate
         with warnings.catch_warnings():
             warnings.simplefilter('error', sg.SparsityWarning)
             got = jac(*args)
@@ -589,3 +591,147 @@ def test_defaults_and_the_general_source():
         source = getattr(sg, mode)(scaled_products, sparse=True).source
         assert f'def sparse_{mode}_scaled_products(x, k=2.0, idx=None, colours=None, ' \
                f'rows=None, columns=None):' in source
+
+
+# ---- preaccumulation at gathers (s2sgrad/gathers.py) -----------------------------------------
+def ba_components(cams, X, w, obs, feats):
+    c = cams[obs[:, 0]]
+    p = X[obs[:, 1]]
+    x0, x1, x2 = p[:, 0] - c[:, 3], p[:, 1] - c[:, 4], p[:, 2] - c[:, 5]
+    theta = np.sqrt(c[:, 0] * c[:, 0] + c[:, 1] * c[:, 1] + c[:, 2] * c[:, 2])
+    k0, k1, k2 = c[:, 0] / theta, c[:, 1] / theta, c[:, 2] / theta
+    cos, sin = np.cos(theta), np.sin(theta)
+    dot = (k0 * x0 + k1 * x1 + k2 * x2) * (1.0 - cos)
+    y0 = x0 * cos + (k1 * x2 - k2 * x1) * sin + k0 * dot
+    y1 = x1 * cos + (k2 * x0 - k0 * x2) * sin + k1 * dot
+    y2 = x2 * cos + (k0 * x1 - k1 * x0) * sin + k2 * dot
+    u, v = y0 / y2, y1 / y2
+    rr = u * u + v * v
+    distortion = 1.0 + c[:, 9] * rr + c[:, 10] * rr * rr
+    eu = w * (u * distortion * c[:, 6] + c[:, 7] - feats[:, 0])
+    ev = w * (v * distortion * c[:, 6] + c[:, 8] - feats[:, 1])
+    return np.concatenate([np.stack([eu, ev], axis=1).ravel(), 1.0 - w * w])
+
+
+def twice_same_index(x, idx):
+    a = x[idx]
+    b = x[idx]
+    return a * np.sin(b)
+
+
+def twice_other_index(x, idx, jdx):
+    return x[idx] * np.cos(x[jdx])        # a row reads two columns of x: summed where equal
+
+
+def gathered_and_direct(x, idx):
+    return np.tanh(x[idx]) * np.sum(x * x)
+
+
+def gathered_rows_then_sum(X, idx):
+    return np.sum(X[idx] ** 2, axis=1) + X[idx][:, 0]
+
+
+def gathered_1d_and_2d(x, Y, idx, jdx):
+    return np.exp(x[idx])[:, None] * Y[jdx] ** 2
+
+
+def gathered_by_global_index(x, idx):
+    rows = idx % 3
+    z = x[rows]
+    return z * z
+
+
+def preaccumulated(fn, wrt, args, expected=True):
+    """Right in every mode, preaccumulated (`expected`) or not where it can choose,
+    and preaccumulated wherever it can be (`always`)."""
+    want = assert_sparse_right(fn, wrt, *args)
+    assert_sparse_right(fn, wrt, *args, preaccumulate='always')
+    jac = sg.jacobian(fn, wrt, sparse=True)
+    jac.preaccumulate = 'always'
+    assert (jac.plan(*args).local is not None) == expected
+    return want, jac.plan(*args)
+
+
+def test_bundle_adjustment_components_preaccumulated_in_3_row_colours():
+    args = ba_inputs(4, 9, 25, seed=2)
+    _, plan = preaccumulated(ba_components, (0, 1, 2), args)
+    assert (plan.mode, plan.count) == ('reverse', 3)
+
+
+@pytest.mark.parametrize('seed', range(3))
+def test_gathers_with_repeated_indices_are_summed(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=4)
+    idx, jdx = rng.integers(0, 4, 30), rng.integers(0, 4, 30)
+    preaccumulated(twice_same_index, 0, (x, idx))
+    _, plan = preaccumulated(twice_other_index, 0, (x, idx, jdx))
+    assert plan.local.repeats == bool(np.any(idx == jdx))
+    preaccumulated(gathered_and_direct, 0, (x, idx))
+    X = rng.normal(size=(4, 3))
+    preaccumulated(gathered_rows_then_sum, 0, (X, idx))
+    preaccumulated(gathered_1d_and_2d, (0, 1), (x, X, idx, jdx))
+    preaccumulated(gathered_1d_and_2d, 1, (x, X, idx, jdx))
+    preaccumulated(gathered_by_global_index, 0, (x, idx))
+
+
+def test_gathers_in_place_or_by_float_indices_are_not_preaccumulated():
+    def written(x, idx):
+        c = x[idx]
+        c[0] = 2.0 * c[1]
+        return c * c
+
+    def float_index(x, idx):
+        return x[np.argsort(x)[idx]] ** 2
+
+    def masked(x, idx):
+        keep = idx > 2
+        return x[keep] ** 2
+
+    rng = np.random.default_rng(3)
+    x, idx = rng.normal(size=5), rng.integers(0, 5, 12)
+    for fn in (written, float_index):
+        plan = sg.jacobian(fn, 0, sparse=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', sg.SparsityWarning)
+            got = plan(x, idx)
+        assert plan.last.local is None
+        np.testing.assert_allclose(got.toarray(), dense(fn, 0, (x, idx)), rtol=1e-12)
+    from s2sgrad.gathers import candidate_ops
+    assert candidate_ops(sg.graph(written).graph, (0,)) == []
+    assert candidate_ops(sg.graph(masked).graph, (0,)) != []     # (a mask: no Gather)
+    x, idx = rng.normal(size=12), rng.integers(0, 5, 12)
+    assert_sparse_right(masked, 0, x, idx, preaccumulate='always')
+    jac = sg.jacobian(masked, 0, sparse=True)
+    jac.preaccumulate = 'always'
+    assert jac.plan(x, idx).local is None
+
+
+@pytest.mark.parametrize('seed', range(12))
+def test_random_programs_with_gathers_equal_dense(seed):
+    """Programs of gathers of 1-D and 2-D arguments by random (repeated) indices,
+    composed with elementwise ops, reductions and direct uses."""
+    rng = np.random.default_rng(100 + seed)
+    unary = [np.sin, np.tanh, np.exp, lambda v: v * v, lambda v: 1.0 / (1.0 + v * v)]
+    f1, f2, f3 = (unary[i] for i in rng.integers(0, len(unary), 3))
+    direct = bool(rng.integers(0, 2))
+    reduce = bool(rng.integers(0, 2))
+
+    def program(x, Y, idx, jdx):
+        a = f1(x[idx])
+        B = f2(Y[jdx])
+        out = a[:, None] * B + f3(Y[idx % len(Y)])
+        if reduce:
+            out = np.sum(out, axis=1)
+        if direct:
+            out = out * np.sum(np.cos(x))
+        return out
+
+    n = int(rng.integers(2, 6))
+    x, Y = rng.normal(size=n), rng.normal(size=(int(rng.integers(2, 5)), 3))
+    idx, jdx = rng.integers(0, n, 15), rng.integers(0, len(Y), 15)
+    for wrt in (0, 1, (0, 1)):
+        assert_sparse_right(program, wrt, x, Y, idx, jdx)
+        assert_sparse_right(program, wrt, x, Y, idx, jdx, preaccumulate='always')
+        jac = sg.jacobian(program, wrt, sparse=True)
+        jac.preaccumulate = 'always'
+        assert jac.plan(x, Y, idx, jdx).local is not None
