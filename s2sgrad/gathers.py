@@ -32,12 +32,13 @@ import numpy as np
 from .api import GraphFunction
 from .ir import prims
 from .ir.graph import Graph, Param
-from .ir.nodes import Block, Const, Op, Value, walk
+from .ir.nodes import Block, Const, Op, Pack, Value, walk
 from .runtime import helpers
 
-Gather = collections.namedtuple('Gather', 'op position index name')
+Gather = collections.namedtuple('Gather', 'op position source index name')
 Gather.__doc__ = """A gather taken as a local input: its `op` (`x[idx]`), x's parameter
-`position`, the `index` array of this call, the local parameter's `name`."""
+`position`, its `source` (None: x itself; k: the result of gather k, read by a
+constant index), the `index` of this call, the local parameter's `name`."""
 
 # what may not read a gather's result: writes into it, an alias (a name written
 # into later), the runtime's check of a value being a view
@@ -45,41 +46,74 @@ _WRITES = (prims.SETITEM, prims.INPLACE_ADD, prims.ALIAS, helpers._sg_is_view)
 
 
 def candidate_ops(graph, wrt):
-    """The top-level `x[idx]` ops of graph whose x is a parameter in wrt and whose
-    result is only read: the Values whose call values decide (`gathers`)."""
-    params = {graph.params[i].value: i for i in wrt}
+    """The top-level `x[idx]` ops of graph whose x is a parameter in wrt, and the
+    reads of their results by a constant index (`c[:, 0]`), each result only
+    read: the index Values of the first kind decide for a call (`gathers`)."""
+    params = {graph.params[i].value for i in wrt}
     written = {v for op in walk(graph.body) if isinstance(op, Op) and op.prim in _WRITES
                for v in op.inputs()}
     written |= set(graph.lists) | set(graph.tape_copies) | set(graph.tape_copies.values())
-    found = []
+    found, sources = [], set()
     for op in graph.body.ops:
-        if isinstance(op, Op) and op.prim is operator.getitem and len(op.args) == 2 and \
-                not op.kwargs and len(op.outputs) == 1 and type(op.args[0]) is Value and \
-                op.args[0] in params and type(op.args[1]) is Value and \
-                op.outputs[0] not in written:
+        if not isinstance(op, Op) or op.prim is not operator.getitem or len(op.args) != 2 \
+                or op.kwargs or len(op.outputs) != 1 or type(op.args[0]) is not Value or \
+                op.outputs[0] in written:
+            continue
+        if (op.args[0] in params and type(op.args[1]) is Value) or \
+                (op.args[0] in sources and _constant(op.args[1]) is not None):
             found.append(op)
+            sources.add(op.outputs[0])
     return found
+
+
+def _constant(index):
+    """A constant index operand's value (a tuple for `[:, 0]`), else None."""
+    if isinstance(index, Const):
+        return (index.value,)
+    if isinstance(index, Pack) and index.kind == 'index' and \
+            all(isinstance(item, Const) for item in index.items):
+        return tuple(item.value for item in index.items)
+    return None
 
 
 def gathers(graph, args, wrt, ops, abstracts):
     """The Gathers among `ops` (candidate_ops) for a call with `args`, given the
-    Abstracts of their index values (analyses.sparsity's)."""
+    Abstracts of their index values (analyses.sparsity's): by an integer array
+    computed from no float, of an argument of one or more dimensions; then reads of
+    those by constant indices."""
     params = {graph.params[i].value: i for i in wrt}
     taken = {p.name for p in graph.params}
-    found = []
+    found, values, at = [], [], {}
     for op in ops:
-        index = abstracts.get(op.args[1])
-        x = args[params[op.args[0]]]
-        if index is None or not index.stable or not isinstance(index.value, np.ndarray) or \
-                not np.issubdtype(index.value.dtype, np.integer) or index.value.ndim < 1 or \
-                np.ndim(x) < 1:
+        if op.args[0] in params:
+            position, source = params[op.args[0]], None
+            x, index = args[position], abstracts.get(op.args[1])
+            if index is None or not index.stable or not isinstance(index.value, np.ndarray) \
+                    or not np.issubdtype(index.value.dtype, np.integer) or \
+                    index.value.ndim < 1 or np.ndim(x) < 1:
+                continue
+            index = index.value
+        elif op.args[0] in at:
+            source = at[op.args[0]]
+            position, x = found[source].position, values[source]
+            index = _constant(op.args[1])
+            index = index[0] if len(index) == 1 else index
+        else:
+            continue
+        value = x[index]
+        if np.ndim(value) < 1:
             continue
         hint = op.outputs[0].hint
-        name = hint if hint.isidentifier() and not op.outputs[0].temp else 'gathered'
+        name = hint if hint.isidentifier() and not op.outputs[0].temp else \
+            'gathered' if source is None else f'{found[source].name}_part'
+        number = 1
         while name in taken:
-            name += '_'
+            number += 1
+            name = f'{name.rstrip("0123456789_")}_{number}'
         taken.add(name)
-        found.append(Gather(op, params[op.args[0]], index.value, name))
+        at[op.outputs[0]] = len(found)
+        found.append(Gather(op, position, source, index, name))
+        values.append(value)
     return found
 
 
@@ -132,8 +166,12 @@ class LocalTarget(GraphFunction):
 
 
 def local_arguments(args, found):
-    """The local inputs of a call: each gather run on its argument."""
-    return [args[g.position][g.index] for g in found]
+    """The local inputs of a call: each gather run on its argument (or on the
+    result of the gather it reads)."""
+    values = []
+    for g in found:
+        values.append((args[g.position] if g.source is None else values[g.source])[g.index])
+    return values
 
 
 def column_map(args, wrt, found):
@@ -142,7 +180,12 @@ def column_map(args, wrt, found):
     sizes = [int(np.size(args[i])) for i in wrt]
     starts = dict(zip(wrt, np.cumsum([0] + sizes)))
     parts = [starts[i] + np.arange(sizes[j]) for j, i in enumerate(wrt)]
+    ids = []
     for g in found:
-        ids = np.arange(int(np.size(args[g.position]))).reshape(np.shape(args[g.position]))
-        parts.append(starts[g.position] + np.ravel(ids[g.index]))
+        if g.source is None:
+            ids.append(starts[g.position] + np.arange(sizes[wrt.index(g.position)]).reshape(
+                np.shape(args[g.position]))[g.index])
+        else:
+            ids.append(ids[g.source][g.index])
+        parts.append(np.ravel(ids[-1]))
     return np.concatenate(parts).astype(np.int64)

@@ -178,8 +178,13 @@ def test_bundle_adjustment_preaccumulated_at_its_gathers_needs_3_row_colours():
     assert_sparse_right(reprojection, (0, 1, 2), *args, colours=3, modes=('jacobian', 'jacrev'))
     plan = sg.jacobian(reprojection, (0, 1, 2), sparse=True).plan(*args)
     assert (plan.mode, plan.count) == ('reverse', 3) and plan.local is not None
-    assert plan.why.startswith('preaccumulated at 2 gather(s) (c, p): 3 row colours')
-    assert [g.name for g in plan.local.gathers] == ['c', 'p']
+    # c and p, then the reads of c by constant indices (c[:, 0:3], ...): their
+    # adjoints need no scatter into c's shape
+    assert plan.why.startswith('preaccumulated at 8 gather(s) (c, p, c_part, c_part_2, ')
+    assert plan.why.endswith(': 3 row colours of the local Jacobian, against 14 column '
+                             'colours of the Jacobian')
+    assert [g.name for g in plan.local.gathers][:2] == ['c', 'p']
+    assert [g.source for g in plan.local.gathers] == [None, None] + [0] * 6
 
 
 def test_gathers_in_a_loop_are_not_preaccumulated():
@@ -381,8 +386,8 @@ def test_source_shows_seeding_and_decompression():
     # preaccumulated at the gathers: their results are parameters, one adjoint per colour
     # after a single forward, which reads c and p
     source = sg.jacrev(reprojection, wrt=(0, 1, 2), sparse=True).source_for(*args)
-    assert 'def sparse_jacrev_reprojection(cams, X, w, obs, feats, c, p, colours, rows, ' \
-        'columns)' in source
+    assert 'def sparse_jacrev_reprojection(cams, X, w, obs, feats, c, p, c_part, c_part_2, ' \
+        'c_part_3, c_part_4, c_part_5, c_part_6, colours, rows, columns)' in source
     code = [line for line in source.splitlines() if not line.lstrip().startswith('#')]
     assert not any('cams[' in line or 'X[' in line for line in code)
     loop = code.index('    for c_1 in range(count):')
@@ -635,6 +640,12 @@ def gathered_1d_and_2d(x, Y, idx, jdx):
     return np.exp(x[idx])[:, None] * Y[jdx] ** 2
 
 
+def gathered_parts(X, idx):
+    c = X[idx]
+    first, rest = c[:, 0], c[:, 1:]
+    return first * np.sum(rest * c[:, :0:-1], axis=1) + c[:, 0] ** 2 + np.tanh(c[1, 0])
+
+
 def gathered_by_global_index(x, idx):
     rows = idx % 3
     z = x[rows]
@@ -669,6 +680,8 @@ def test_gathers_with_repeated_indices_are_summed(seed):
     preaccumulated(gathered_and_direct, 0, (x, idx))
     X = rng.normal(size=(4, 3))
     preaccumulated(gathered_rows_then_sum, 0, (X, idx))
+    _, plan = preaccumulated(gathered_parts, 0, (X, idx))
+    assert [g.source for g in plan.local.gathers] == [None, 0, 0, 0, 0]
     preaccumulated(gathered_1d_and_2d, (0, 1), (x, X, idx, jdx))
     preaccumulated(gathered_1d_and_2d, 1, (x, X, idx, jdx))
     preaccumulated(gathered_by_global_index, 0, (x, idx))
