@@ -32,7 +32,7 @@ import numpy as np
 from .api import GraphFunction
 from .ir import prims
 from .ir.graph import Graph, Param
-from .ir.nodes import Block, Const, Op, Pack, Value, walk
+from .ir.nodes import Block, Const, Op, Pack, Value, values_in, walk
 from .runtime import helpers
 
 Gather = collections.namedtuple('Gather', 'op position source index name')
@@ -157,6 +157,18 @@ class LocalTarget(GraphFunction):
         self._compiled = _Compiled(local_graph(graph, found))
         self._guards = graph.guards
 
+    def differentiated(self, wrt):
+        """The positions of the local Jacobian's inputs: the xs in wrt, then the
+        gathers' results, each where the local graph reads it."""
+        graph = self._compiled.graph
+        read = set(values_in(graph.result)) if graph.result is not None else set()
+        for op in walk(graph.body):
+            for operand in op.operands():
+                read.update(values_in(operand))
+        first = len(self.target.signature.parameters)
+        return tuple(i for i in tuple(wrt) + tuple(range(first, len(graph.params)))
+                     if graph.params[i].value in read)
+
     @property
     def compiled(self):
         return self._compiled
@@ -174,18 +186,17 @@ def local_arguments(args, found):
     return values
 
 
-def column_map(args, wrt, found):
-    """For each column of the local Jacobian (the xs in wrt, then each gather's result,
-    flattened), the column of J it adds to."""
+def column_map(args, wrt, found, local):
+    """For each column of the local Jacobian (its inputs `local`: positions among the
+    xs in wrt, then among f's parameters and the gathers' results, flattened), the
+    column of J it adds to."""
     sizes = [int(np.size(args[i])) for i in wrt]
     starts = dict(zip(wrt, np.cumsum([0] + sizes)))
-    parts = [starts[i] + np.arange(sizes[j]) for j, i in enumerate(wrt)]
-    ids = []
-    for g in found:
-        if g.source is None:
-            ids.append(starts[g.position] + np.arange(sizes[wrt.index(g.position)]).reshape(
-                np.shape(args[g.position]))[g.index])
-        else:
-            ids.append(ids[g.source][g.index])
-        parts.append(np.ravel(ids[-1]))
-    return np.concatenate(parts).astype(np.int64)
+    ids = {i: starts[i] + np.arange(sizes[j]).reshape(np.shape(args[i]))
+           for j, i in enumerate(wrt)}
+    first = len(args)
+    for k, g in enumerate(found):
+        ids[first + k] = (ids[g.position] if g.source is None
+                          else ids[first + g.source])[g.index]
+    return np.concatenate([np.ravel(ids[i]) for i in local] + [np.zeros(0, np.int64)]) \
+        .astype(np.int64)

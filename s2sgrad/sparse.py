@@ -351,10 +351,11 @@ class SparseJacobian:
         key = (graph,) + tuple(id(g.op) for g in found)
         local = self._locals.get(key)
         if local is None:
-            first = len(graph.params)
+            target = LocalTarget(self.target, graph, found)
+            if not target.differentiated(self.indices):
+                return plain
             local = self._locals[key] = SparseJacobian(
-                LocalTarget(self.target, graph, found),
-                self.indices + tuple(range(first, first + len(found))), self.mode)
+                target, target.differentiated(self.indices), self.mode)
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', SparsityWarning)
             inner = local.plan(*args, *local_arguments(args, found))
@@ -366,7 +367,7 @@ class SparseJacobian:
         why = (f'preaccumulated at {len(found)} gather(s) '
                f'({", ".join(g.name for g in found)}): {inner.count} {kind} colours of the '
                f'local Jacobian, against {plain.count} {plain_kind} colours of the Jacobian')
-        into = column_map(args, self.indices, found)
+        into = column_map(args, self.indices, found, local.indices)
         merged = _sg_gathered_columns(inner.pattern.astype(np.int8), into,
                                       plain.pattern.shape[1], True)
         return plain._replace(mode=inner.mode, colours=inner.colours, count=inner.count,
