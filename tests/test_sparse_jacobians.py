@@ -748,3 +748,37 @@ def test_random_programs_with_gathers_equal_dense(seed):
         jac = sg.jacobian(program, wrt, sparse=True)
         jac.preaccumulate = 'always'
         assert jac.plan(x, Y, idx, jdx).local is not None
+
+
+def _added_in_place(x, idx):
+    c = x[idx]
+    c += 1.0
+    return c * x[idx]
+
+
+def _written_through_a_name(x, idx):
+    c = x[idx]
+    e = c
+    e[0] = 5.0
+    return c * 2.0
+
+
+def _written_through_a_part(x, idx):
+    c = x[idx]
+    v = c[:, 0]
+    v[1] = 3.0
+    return c * 2.0
+
+
+def _returned(x, idx):
+    return x[idx]
+
+
+@pytest.mark.parametrize('fn', [_added_in_place, _written_through_a_name,
+                                _written_through_a_part, _returned])
+def test_gathers_written_after_are_not_preaccumulated(fn):
+    x, idx = RNG.normal(size=(5, 3)), np.array([0, 4, 4, 2])
+    assert_sparse_right(fn, 0, x, idx, preaccumulate='always')
+    jac = sg.jacobian(fn, 0, sparse=True)
+    jac.preaccumulate = 'always'
+    assert (jac.plan(x, idx).local is not None) == (fn is _returned)
