@@ -426,7 +426,13 @@ class SparseJacobian:
 
     def export(self, path, like=None):
         """A standalone module of the code (NumPy and SciPy only): `like`, example
-        arguments, export the code their plan's mode runs."""
+        arguments, export the code their plan's mode runs.  The plain plan's code
+        only (its pattern arguments from a plan made with `preaccumulate` 'never'):
+        a preaccumulated plan's colours are another Jacobian's."""
+        if self.preaccumulate != 'never':
+            raise ValueError(f'{self.__name__}.export: the exported code takes the plain '
+                             f"plan's pattern; set .preaccumulate = 'never' first (its "
+                             f'plan(*args) gives the colours, rows and columns to pass)')
         mode = self.plan(*like).mode if like is not None else \
             'reverse' if self.mode == 'reverse' else 'forward'
         return self._function(mode).export(path)

@@ -402,6 +402,9 @@ def test_export_needs_numpy_and_scipy(tmp_path):
     args = ba_inputs(2, 3, 4)
     jac = sg.jacfwd(reprojection, wrt=(0, 1, 2), sparse=True)
     path = os.path.join(tmp_path, 'exported_sparse.py')
+    with pytest.raises(ValueError, match=r"set .preaccumulate = 'never' first"):
+        jac.export(path)     # (a preaccumulated plan's colours are another Jacobian's)
+    jac.preaccumulate = 'never'
     jac.export(path)
     text = open(path).read()
     assert 'import s2sgrad' not in text and 'from s2sgrad' not in text
