@@ -13,10 +13,13 @@ observation a random camera and point).  Two spellings of the objective:
 `vectorised` (np.cross, a helper for the rotation) and `components` (the cross
 product and the sums written out component by component).
 
-Reported: the pattern's number of colours (the passes), the pattern's first
-computation and colouring (once per shapes and observation indices), and the
-sparse Jacobian's time / the objective's (interleaved calls, medians), with
-the columns a dense Jacobian would need (one pass each).  The Jacobian is
+Reported: the plan's number of colours (the passes) and mode, the pattern's
+first computation and colouring (once per shapes and observation indices),
+and the sparse Jacobian's time / the objective's (interleaved calls, medians):
+as `sg.jacobian` plans it (preaccumulated at the gathers `cams[obs[:, 0]]`,
+`X[obs[:, 1]]`: 3 reverse passes) and with `preaccumulate = 'never'` (the
+plain plan: 14 column colours, one batched forward pass), with the columns a
+dense Jacobian would need (one pass each).  The Jacobian is
 checked first against hand-assembled finite differences on a few columns.
 One thread for BLAS.
 """
@@ -118,28 +121,31 @@ def main(quick=False):
           f'Jacobian {3 * p} x {11 * n + 3 * m + p} '
           f'(load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)')
     print('spelling | colours (passes) | mode | first call: pattern + colouring | '
-          'sparse Jacobian / objective | dense Jacobian would need')
+          'sparse Jacobian / objective | plain plan: colours, / objective | '
+          'dense Jacobian would need')
     worst = 0.0
     for name, objective in SPELLINGS.items():
         jac = sg.jacobian(objective, wrt=(0, 1, 2), sparse=True)
+        plain = sg.jacobian(objective, wrt=(0, 1, 2), sparse=True)
+        plain.preaccumulate = 'never'
         start = time.perf_counter()
         plan = jac.plan(*args)
         planned = time.perf_counter() - start
-        J = jac(*args)
-        check(objective, J, args, np.random.default_rng(1))
-        objective_times, jacobian_times = [], []
+        for each in (jac, plain):
+            check(objective, each(*args), args, np.random.default_rng(1))
+        times = {objective: [], jac: [], plain: []}
         for _ in range(rounds):
-            start = time.perf_counter()
-            objective(*args)
-            objective_times.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            jac(*args)
-            jacobian_times.append(time.perf_counter() - start)
-        ratio = np.median(jacobian_times) / np.median(objective_times)
+            for fn in times:
+                start = time.perf_counter()
+                fn(*args)
+                times[fn].append(time.perf_counter() - start)
+        ms = {fn: np.median(t) * 1e3 for fn, t in times.items()}
+        ratio = ms[jac] / ms[objective]
         worst = max(worst, ratio)
         print(f'{name} | {plan.count} | {plan.mode} | {planned:.2f} s | {ratio:.1f} '
-              f'({np.median(jacobian_times) * 1e3:.1f} ms / '
-              f'{np.median(objective_times) * 1e3:.2f} ms) | {11 * n + 3 * m + p} passes')
+              f'({ms[jac]:.1f} ms / {ms[objective]:.2f} ms) | {plain.last.count} '
+              f'{plain.last.mode}, {ms[plain] / ms[objective]:.1f} | '
+              f'{11 * n + 3 * m + p} passes')
     print(f'slowest spelling: {worst:.1f} x the objective')
 
 

@@ -38,7 +38,7 @@ from .analyses.shapes import ShapeClasses
 from .ad.batching import NotBatched, batched
 from .ad.interface import gradients
 from .jacfwd import JacfwdFunction, _batched_forward, _forward, _lowered
-from .runtime.sparse import _sg_sparse_jacobian
+from .runtime.sparse import _sg_gathered_columns, _sg_sparse_jacobian
 from .specialisation import GENERAL, Specialisation
 from .transforms import InlinedGraph, JacobianFunction, _Adjoint, forward_again
 
@@ -222,12 +222,21 @@ def _as_tuple(indices):
 
 
 # ---- the api ----------------------------------------------------------------------------------
-Plan = collections.namedtuple('Plan', 'pattern mode colours count rows columns why')
+Plan = collections.namedtuple('Plan', 'pattern mode colours count rows columns why local',
+                              defaults=(None,))
 Plan.__doc__ = """What a call's shapes and integer arguments decide: the Jacobian's
 `pattern` (csr bool, or None where it could not be found: `why`), the `mode`
 ('forward' or 'reverse'), the `colours` of its columns (forward) or rows
 (reverse) and their `count` (the passes), the pattern's nonzeros (`rows`,
-`columns`).  Its columns are the xs' in their parameters' order."""
+`columns`).  Its columns are the xs' in their parameters' order.  `local`: where
+the Jacobian is preaccumulated at gathers (gathers.py), a Local (its colours and
+count are then the local Jacobian's; `why` says so)."""
+
+Local = collections.namedtuple('Local', 'jacobian gathers into repeats')
+Local.__doc__ = """The preaccumulated plan: the SparseJacobian of f with its gathers'
+results as parameters (`jacobian`), the `gathers`, the column of J each of its
+columns adds to (`into`), and whether a row has two of them added into one
+column (`repeats`: their sum made one entry)."""
 
 
 class SparseJacobian:
@@ -257,6 +266,10 @@ class SparseJacobian:
         self.__name__ = 'sparse_jacobian_' + self.target.__name__
         self._plans = collections.OrderedDict()
         self._functions = {}
+        self._locals = {}           # (graph, gather ops) -> the local SparseJacobian
+        # 'auto': preaccumulated at gathers where that needs fewer passes; 'always'
+        # wherever it can be (tests), 'never'
+        self.preaccumulate = 'auto'
         self.last = None
 
     def _function(self, mode):
@@ -309,8 +322,11 @@ class SparseJacobian:
                 raise TypeError(f'jacobian: argument {name!r} of {self.target.__name__} is '
                                 f'not an array of floats: a sparse Jacobian w.r.t. arrays '
                                 f'and floats only')
+        from .gathers import candidate_ops
+        ops = candidate_ops(graph, self.indices)
+        abstracts = {op.args[1]: None for op in ops}
         try:
-            pattern = dependency_pattern(graph, args, self.indices)
+            pattern = dependency_pattern(graph, args, self.indices, abstracts)
         except PatternUnknown as exc:
             warnings.warn(f'jacobian(..., sparse=True) of {self.target.__name__}: the '
                           f'sparsity pattern is not known ({exc}); computing the Jacobian '
@@ -320,13 +336,54 @@ class SparseJacobian:
         rows, columns = rows.astype(np.int64), columns.astype(np.int64)
         mode, colours, count = fewest_passes(
             pattern, ('forward', 'reverse') if self.mode == 'auto' else (self.mode,))
-        return Plan(pattern, mode, colours, count, rows, columns, None)
+        plan = Plan(pattern, mode, colours, count, rows, columns, None)
+        if not ops or self.preaccumulate == 'never':
+            return plan
+        return self._at_gathers(graph, args, ops, abstracts, plan)
+
+    def _at_gathers(self, graph, args, ops, abstracts, plain):
+        """The plan preaccumulated at the gathers of `ops` (gathers.py) where its local
+        Jacobian needs fewer passes than `plain`, else `plain`."""
+        from .gathers import LocalTarget, column_map, gathers, local_arguments
+        found = gathers(graph, args, self.indices, ops, abstracts)
+        if not found:
+            return plain
+        key = (graph,) + tuple(id(g.op) for g in found)
+        local = self._locals.get(key)
+        if local is None:
+            target = LocalTarget(self.target, graph, found)
+            if not target.differentiated(self.indices):
+                return plain
+            local = self._locals[key] = SparseJacobian(
+                target, target.differentiated(self.indices), self.mode)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', SparsityWarning)
+            inner = local.plan(*args, *local_arguments(args, found))
+        if inner.pattern is None or (inner.count >= plain.count and
+                                     self.preaccumulate != 'always'):
+            return plain
+        kind = 'row' if inner.mode == 'reverse' else 'column'
+        plain_kind = 'row' if plain.mode == 'reverse' else 'column'
+        why = (f'preaccumulated at {len(found)} gather(s) '
+               f'({", ".join(g.name for g in found)}): {inner.count} {kind} colours of the '
+               f'local Jacobian, against {plain.count} {plain_kind} colours of the Jacobian')
+        into = column_map(args, self.indices, found, local.indices)
+        merged = _sg_gathered_columns(inner.pattern.astype(np.int8), into,
+                                      plain.pattern.shape[1], True)
+        return plain._replace(mode=inner.mode, colours=inner.colours, count=inner.count,
+                              why=why, local=Local(local, found, into,
+                                                   merged.nnz != inner.pattern.nnz))
 
     def __call__(self, *args, **kwargs):
         args = self._bound(args, kwargs)
         plan = self.last = self.plan(*args)
         if plan.pattern is None:
             return self._dense(args)
+        if plan.local is not None:
+            from .gathers import local_arguments
+            local = plan.local.jacobian(*args, *local_arguments(args, plan.local.gathers))
+            return self._in_wrt_order(_sg_gathered_columns(
+                local, plan.local.into, plan.pattern.shape[1], plan.local.repeats), args)
         found = self._function(plan.mode)(*args, plan.colours, plan.rows, plan.columns)
         return self._in_wrt_order(found, args)
 
@@ -360,12 +417,22 @@ class SparseJacobian:
         plan = self.plan(*args)
         if plan.pattern is None:
             return None
+        if plan.local is not None:
+            from .gathers import local_arguments
+            return plan.local.jacobian.source_for(
+                *args, *local_arguments(args, plan.local.gathers))
         return self._function(plan.mode).source_for(*args, plan.colours, plan.rows,
                                                     plan.columns)
 
     def export(self, path, like=None):
         """A standalone module of the code (NumPy and SciPy only): `like`, example
-        arguments, export the code their plan's mode runs."""
+        arguments, export the code their plan's mode runs.  The plain plan's code
+        only (its pattern arguments from a plan made with `preaccumulate` 'never'):
+        a preaccumulated plan's colours are another Jacobian's."""
+        if self.preaccumulate != 'never':
+            raise ValueError(f'{self.__name__}.export: the exported code takes the plain '
+                             f"plan's pattern; set .preaccumulate = 'never' first (its "
+                             f'plan(*args) gives the colours, rows and columns to pass)')
         mode = self.plan(*like).mode if like is not None else \
             'reverse' if self.mode == 'reverse' else 'forward'
         return self._function(mode).export(path)

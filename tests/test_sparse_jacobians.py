@@ -32,13 +32,15 @@ def dense(fn, wrt, args):
     return np.hstack([np.reshape(b, (m, np.size(args[i]))) for b, i in zip(blocks, xs)])
 
 
-def assert_sparse_right(fn, wrt, *args, colours=None, modes=('jacobian', 'jacfwd', 'jacrev')):
+def assert_sparse_right(fn, wrt, *args, colours=None, modes=('jacobian', 'jacfwd', 'jacrev'),
+                        preaccumulate='auto'):
     """Each mode's sparse Jacobian is a csr matrix equal to the dense one, its pattern
     holds every nonzero, its colouring is valid; `colours`: the count expected
     (an int, or a (low, high) range) for sg.jacobian."""
     want = dense(fn, wrt, args)
     for mode in modes:
         jac = getattr(sg, mode)(fn, wrt=wrt, sparse=True)
+        jac.preaccumulate = preaccumulate
         with warnings.catch_warnings():
             warnings.simplefilter('error', sg.SparsityWarning)
             got = jac(*args)
@@ -49,7 +51,8 @@ def assert_sparse_right(fn, wrt, *args, colours=None, modes=('jacobian', 'jacfwd
         plan = jac.last
         pattern = plan.pattern.toarray()
         assert not np.any((want != 0) & ~pattern), f'{mode}: a nonzero outside the pattern'
-        check_colouring(plan.pattern, plan.colours, by_rows=plan.mode == 'reverse')
+        coloured = plan.pattern if plan.local is None else plan.local.jacobian.last.pattern
+        check_colouring(coloured, plan.colours, by_rows=plan.mode == 'reverse')
         assert plan.mode == {'jacfwd': 'forward', 'jacrev': 'reverse'}.get(mode, plan.mode)
         if mode == 'jacobian' and colours is not None:
             low, high = colours if isinstance(colours, tuple) else (colours, colours)
@@ -159,12 +162,12 @@ def ba_inputs(n, m, p, seed=0):
 
 
 @pytest.mark.parametrize('fn', [reprojection, reprojection_loop])
-def test_bundle_adjustment_needs_at_most_15_colours(fn):
+def test_bundle_adjustment_needs_at_most_15_column_colours(fn):
     # 11 + 3 + 1 columns meet in an observation's rows; the x residual does not read
     # the principal point's y (nor y's x): 14 colours are enough, the greedy finds them
     args = ba_inputs(4, 9, 25)
-    want = assert_sparse_right(fn, (0, 1, 2), *args, colours=(14, 15),
-                               modes=('jacobian', 'jacfwd'))
+    want = assert_sparse_right(fn, (0, 1, 2), *args, colours=(14, 15), modes=('jacfwd',))
+    assert sg.jacfwd(fn, (0, 1, 2), sparse=True).plan(*args).count in (14, 15)
     assert want.shape == (75, 44 + 27 + 25)
 
 
@@ -173,7 +176,7 @@ def test_colouring_without_the_whole_intersection_graph(monkeypatch):
     # colouring, as few colours on BA's blocks (ba4 has 8e7 edges)
     from s2sgrad import colouring
     args = ba_inputs(4, 9, 25)
-    pattern = sg.jacobian(reprojection, wrt=(0, 1, 2), sparse=True).plan(*args).pattern
+    pattern = sg.jacfwd(reprojection, wrt=(0, 1, 2), sparse=True).plan(*args).pattern
     monkeypatch.setattr(colouring, 'MOST_EDGES', 0)
     for by_rows, colour in ((False, colouring.colour_columns), (True, colouring.colour_rows)):
         colours, count = colour(pattern)
@@ -182,10 +185,32 @@ def test_colouring_without_the_whole_intersection_graph(monkeypatch):
     assert colouring.colour_columns(pattern)[1] in (14, 15)
 
 
+def test_bundle_adjustment_preaccumulated_at_its_gathers_needs_3_row_colours():
+    # each residual row reads only its observation's gathered camera and point rows:
+    # the local Jacobian's rows take 3 colours (eu, ev, the weight residual)
+    args = ba_inputs(4, 9, 25)
+    assert_sparse_right(reprojection, (0, 1, 2), *args, colours=3, modes=('jacobian', 'jacrev'))
+    plan = sg.jacobian(reprojection, (0, 1, 2), sparse=True).plan(*args)
+    assert (plan.mode, plan.count) == ('reverse', 3) and plan.local is not None
+    # c and p, then the reads of c by constant indices (c[:, 0:3], ...): their
+    # adjoints need no scatter into c's shape
+    assert plan.why.startswith('preaccumulated at 8 gather(s) (c, p, c_part, c_part_2, ')
+    assert plan.why.endswith(': 3 row colours of the local Jacobian, against 14 column '
+                             'colours of the Jacobian')
+    assert [g.name for g in plan.local.gathers][:2] == ['c', 'p']
+    assert [g.source for g in plan.local.gathers] == [None, None] + [0] * 6
+
+
+def test_gathers_in_a_loop_are_not_preaccumulated():
+    args = ba_inputs(4, 9, 25)
+    plan = sg.jacobian(reprojection_loop, (0, 1, 2), sparse=True).plan(*args)
+    assert plan.local is None and plan.why is None
+
+
 def test_bundle_adjustment_per_argument():
     args = ba_inputs(3, 5, 12, seed=1)
-    assert_sparse_right(reprojection, 0, *args, colours=10)
-    assert_sparse_right(reprojection, 1, *args, colours=3)
+    assert_sparse_right(reprojection, 0, *args, colours=2)     # (preaccumulated)
+    assert_sparse_right(reprojection, 1, *args, colours=2)
     assert_sparse_right(reprojection, 2, *args, colours=1)
 
 
@@ -396,9 +421,17 @@ def test_source_shows_seeding_and_decompression():
     assert 'indicators[:, colours[' in source
     assert 'values = compressed[colours[columns], rows]' in source
     assert '_sg_sparse_jacobian(values, rows, columns' in source
+    # preaccumulated at the gathers: their results are parameters, one adjoint per colour
+    # after a single forward, which reads c and p
     source = sg.jacrev(reprojection, wrt=(0, 1, 2), sparse=True).source_for(*args)
-    assert 'def sparse_jacrev_reprojection(cams, X, w, obs, feats, colours, rows, columns)' \
-        in source
+    assert 'def sparse_jacrev_reprojection(cams, X, w, obs, feats, c, p, c_part, c_part_2, ' \
+        'c_part_3, c_part_4, c_part_5, c_part_6, colours, rows, columns)' in source
+    code = [line for line in source.splitlines() if not line.lstrip().startswith('#')]
+    assert not any('cams[' in line or 'X[' in line for line in code)
+    loop = code.index('    for c_1 in range(count):')
+    assert sum('= np.cos(' in line for line in code[:loop]) == 1
+    assert not any('= np.cos(' in line or 'np.concatenate([_ravel' in line
+                   for line in code[loop:])
     assert 'values = compressed[colours[rows], columns]' in source
     assert source.rstrip().endswith('return _return_1')
 
@@ -407,6 +440,9 @@ def test_export_needs_numpy_and_scipy(tmp_path):
     args = ba_inputs(2, 3, 4)
     jac = sg.jacfwd(reprojection, wrt=(0, 1, 2), sparse=True)
     path = os.path.join(tmp_path, 'exported_sparse.py')
+    with pytest.raises(ValueError, match=r"set .preaccumulate = 'never' first"):
+        jac.export(path)     # (a preaccumulated plan's colours are another Jacobian's)
+    jac.preaccumulate = 'never'
     jac.export(path)
     text = open(path).read()
     assert 'import s2sgrad' not in text and 'from s2sgrad' not in text
@@ -601,3 +637,189 @@ def test_defaults_and_the_general_source():
         source = getattr(sg, mode)(scaled_products, sparse=True).source
         assert f'def sparse_{mode}_scaled_products(x, k=2.0, idx=None, colours=None, ' \
                f'rows=None, columns=None):' in source
+
+
+# ---- preaccumulation at gathers (s2sgrad/gathers.py) -----------------------------------------
+def ba_components(cams, X, w, obs, feats):
+    c = cams[obs[:, 0]]
+    p = X[obs[:, 1]]
+    x0, x1, x2 = p[:, 0] - c[:, 3], p[:, 1] - c[:, 4], p[:, 2] - c[:, 5]
+    theta = np.sqrt(c[:, 0] * c[:, 0] + c[:, 1] * c[:, 1] + c[:, 2] * c[:, 2])
+    k0, k1, k2 = c[:, 0] / theta, c[:, 1] / theta, c[:, 2] / theta
+    cos, sin = np.cos(theta), np.sin(theta)
+    dot = (k0 * x0 + k1 * x1 + k2 * x2) * (1.0 - cos)
+    y0 = x0 * cos + (k1 * x2 - k2 * x1) * sin + k0 * dot
+    y1 = x1 * cos + (k2 * x0 - k0 * x2) * sin + k1 * dot
+    y2 = x2 * cos + (k0 * x1 - k1 * x0) * sin + k2 * dot
+    u, v = y0 / y2, y1 / y2
+    rr = u * u + v * v
+    distortion = 1.0 + c[:, 9] * rr + c[:, 10] * rr * rr
+    eu = w * (u * distortion * c[:, 6] + c[:, 7] - feats[:, 0])
+    ev = w * (v * distortion * c[:, 6] + c[:, 8] - feats[:, 1])
+    return np.concatenate([np.stack([eu, ev], axis=1).ravel(), 1.0 - w * w])
+
+
+def twice_same_index(x, idx):
+    a = x[idx]
+    b = x[idx]
+    return a * np.sin(b)
+
+
+def twice_other_index(x, idx, jdx):
+    return x[idx] * np.cos(x[jdx])        # a row reads two columns of x: summed where equal
+
+
+def gathered_and_direct(x, idx):
+    return np.tanh(x[idx]) * np.sum(x * x)
+
+
+def gathered_rows_then_sum(X, idx):
+    return np.sum(X[idx] ** 2, axis=1) + X[idx][:, 0]
+
+
+def gathered_1d_and_2d(x, Y, idx, jdx):
+    return np.exp(x[idx])[:, None] * Y[jdx] ** 2
+
+
+def gathered_parts(X, idx):
+    c = X[idx]
+    first, rest = c[:, 0], c[:, 1:]
+    return first * np.sum(rest * c[:, :0:-1], axis=1) + c[:, 0] ** 2 + np.tanh(c[1, 0])
+
+
+def gathered_by_global_index(x, idx):
+    rows = idx % 3
+    z = x[rows]
+    return z * z
+
+
+def preaccumulated(fn, wrt, args, expected=True):
+    """Right in every mode, preaccumulated (`expected`) or not where it can choose,
+    and preaccumulated wherever it can be (`always`)."""
+    want = assert_sparse_right(fn, wrt, *args)
+    assert_sparse_right(fn, wrt, *args, preaccumulate='always')
+    jac = sg.jacobian(fn, wrt, sparse=True)
+    jac.preaccumulate = 'always'
+    assert (jac.plan(*args).local is not None) == expected
+    return want, jac.plan(*args)
+
+
+def test_bundle_adjustment_components_preaccumulated_in_3_row_colours():
+    args = ba_inputs(4, 9, 25, seed=2)
+    _, plan = preaccumulated(ba_components, (0, 1, 2), args)
+    assert (plan.mode, plan.count) == ('reverse', 3)
+
+
+@pytest.mark.parametrize('seed', range(3))
+def test_gathers_with_repeated_indices_are_summed(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=4)
+    idx, jdx = rng.integers(0, 4, 30), rng.integers(0, 4, 30)
+    preaccumulated(twice_same_index, 0, (x, idx))
+    _, plan = preaccumulated(twice_other_index, 0, (x, idx, jdx))
+    assert plan.local.repeats == bool(np.any(idx == jdx))
+    preaccumulated(gathered_and_direct, 0, (x, idx))
+    X = rng.normal(size=(4, 3))
+    preaccumulated(gathered_rows_then_sum, 0, (X, idx))
+    _, plan = preaccumulated(gathered_parts, 0, (X, idx))
+    assert [g.source for g in plan.local.gathers] == [None, 0, 0, 0, 0]
+    preaccumulated(gathered_1d_and_2d, (0, 1), (x, X, idx, jdx))
+    preaccumulated(gathered_1d_and_2d, 1, (x, X, idx, jdx))
+    preaccumulated(gathered_by_global_index, 0, (x, idx))
+
+
+def test_gathers_in_place_or_by_float_indices_are_not_preaccumulated():
+    def written(x, idx):
+        c = x[idx]
+        c[0] = 2.0 * c[1]
+        return c * c
+
+    def float_index(x, idx):
+        return x[np.argsort(x)[idx]] ** 2
+
+    def masked(x, idx):
+        keep = idx > 2
+        return x[keep] ** 2
+
+    rng = np.random.default_rng(3)
+    x, idx = rng.normal(size=5), rng.integers(0, 5, 12)
+    for fn in (written, float_index):
+        plan = sg.jacobian(fn, 0, sparse=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', sg.SparsityWarning)
+            got = plan(x, idx)
+        assert plan.last.local is None
+        np.testing.assert_allclose(got.toarray(), dense(fn, 0, (x, idx)), rtol=1e-12)
+    from s2sgrad.gathers import candidate_ops
+    assert candidate_ops(sg.graph(written).graph, (0,)) == []
+    assert candidate_ops(sg.graph(masked).graph, (0,)) != []     # (a mask: no Gather)
+    x, idx = rng.normal(size=12), rng.integers(0, 5, 12)
+    assert_sparse_right(masked, 0, x, idx, preaccumulate='always')
+    jac = sg.jacobian(masked, 0, sparse=True)
+    jac.preaccumulate = 'always'
+    assert jac.plan(x, idx).local is None
+
+
+@pytest.mark.parametrize('seed', range(12))
+def test_random_programs_with_gathers_equal_dense(seed):
+    """Programs of gathers of 1-D and 2-D arguments by random (repeated) indices,
+    composed with elementwise ops, reductions and direct uses."""
+    rng = np.random.default_rng(100 + seed)
+    unary = [np.sin, np.tanh, np.exp, lambda v: v * v, lambda v: 1.0 / (1.0 + v * v)]
+    f1, f2, f3 = (unary[i] for i in rng.integers(0, len(unary), 3))
+    direct = bool(rng.integers(0, 2))
+    reduce = bool(rng.integers(0, 2))
+
+    def program(x, Y, idx, jdx):
+        a = f1(x[idx])
+        B = f2(Y[jdx])
+        out = a[:, None] * B + f3(Y[idx % len(Y)])
+        if reduce:
+            out = np.sum(out, axis=1)
+        if direct:
+            out = out * np.sum(np.cos(x))
+        return out
+
+    n = int(rng.integers(2, 6))
+    x, Y = rng.normal(size=n), rng.normal(size=(int(rng.integers(2, 5)), 3))
+    idx, jdx = rng.integers(0, n, 15), rng.integers(0, len(Y), 15)
+    for wrt in (0, 1, (0, 1)):
+        assert_sparse_right(program, wrt, x, Y, idx, jdx)
+        assert_sparse_right(program, wrt, x, Y, idx, jdx, preaccumulate='always')
+        jac = sg.jacobian(program, wrt, sparse=True)
+        jac.preaccumulate = 'always'
+        assert jac.plan(x, Y, idx, jdx).local is not None
+
+
+def _added_in_place(x, idx):
+    c = x[idx]
+    c += 1.0
+    return c * x[idx]
+
+
+def _written_through_a_name(x, idx):
+    c = x[idx]
+    e = c
+    e[0] = 5.0
+    return c * 2.0
+
+
+def _written_through_a_part(x, idx):
+    c = x[idx]
+    v = c[:, 0]
+    v[1] = 3.0
+    return c * 2.0
+
+
+def _returned(x, idx):
+    return x[idx]
+
+
+@pytest.mark.parametrize('fn', [_added_in_place, _written_through_a_name,
+                                _written_through_a_part, _returned])
+def test_gathers_written_after_are_not_preaccumulated(fn):
+    x, idx = RNG.normal(size=(5, 3)), np.array([0, 4, 4, 2])
+    assert_sparse_right(fn, 0, x, idx, preaccumulate='always')
+    jac = sg.jacobian(fn, 0, sparse=True)
+    jac.preaccumulate = 'always'
+    assert (jac.plan(x, idx).local is not None) == (fn is _returned)

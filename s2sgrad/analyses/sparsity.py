@@ -86,10 +86,11 @@ class Items:
         return list(values) if self.kind == 'list' else tuple(values)
 
 
-def dependency_pattern(graph, args, wrt):
+def dependency_pattern(graph, args, wrt, keep=None):
     """The Jacobian's pattern of `graph`'s result w.r.t. the parameters in `wrt` (a
     tuple of positions; their elements are the columns, in that order), for a call
-    with `args` (one per parameter, by position): csr bool (out.size, n)."""
+    with `args` (one per parameter, by position): csr bool (out.size, n).  `keep`: a
+    dict whose Values are filled with their Abstracts for this call."""
     sizes = [int(np.size(args[i])) for i in wrt]
     n = sum(sizes)
     starts = dict(zip(wrt, np.cumsum([0] + sizes)))
@@ -109,6 +110,8 @@ def dependency_pattern(graph, args, wrt):
     if not isinstance(out, Abstract) or not isinstance(out.value, (np.ndarray, float, np.number)):
         raise PatternUnknown('a result that is not an array or a float',
                              graph.return_origin or graph.origin)
+    for value in keep or ():
+        keep[value] = interpreter.env.get(value)
     return _pattern(out, n)
 
 
