@@ -201,10 +201,10 @@ def grad_layer_lists(weights, biases, extra_params, hidden, cell, sequence):
         # grad of lstm_spellings.py:125  ypred = x * extra_params[1] + extra_params[2]
         dypred = dynorm + dypred_2
         d_multiply = _sg_unbroadcast(dypred, _multiply_7)
-        dextra_params_1 = _sg_scatter_add(_sg_unbroadcast(dypred, _getitem_9), extra_params, 2)
+        d_getitem = _sg_unbroadcast(dypred, _getitem_9)
         _getitem_10 = extra_params[1]
         dx = _sg_unbroadcast(d_multiply * _getitem_10, x_1)
-        dextra_params_2 = _sg_scatter_add(_sg_unbroadcast(d_multiply * x_1, _getitem_10), extra_params, 1)
+        d_getitem_1 = _sg_unbroadcast(d_multiply * x_1, _getitem_10)
         # grad of lstm_spellings.py:121  for i in range(len(hidden)):
         dbiases_1, dweights_1 = _sg_zeros_like(biases), _sg_zeros_like(weights)
         for cell_3, hidden_6, _tanh_1, outgate_1, _multiply_8, _multiply_9, change_1, ingate_1, forget_1, _getitem_11, gates_1, _exp_5, _exp_6, hsize_1, _exp_7, _multiply_10, _getitem_12, _concatenate_1, x_2, h_1, cell_4, hidden_7, i_1 in zip(reversed(_tape_shape_of_cell_1), reversed(_tape_shape_of_hidden_1), reversed(_tape_tanh_1), reversed(_tape_outgate_1), reversed(_tape_shape_of_multiply_5), reversed(_tape_shape_of_multiply_6), reversed(_tape_change_1), reversed(_tape_ingate_1), reversed(_tape_forget_1), reversed(_tape_getitem_2), reversed(_tape_shape_of_gates_1), reversed(_tape_exp_4), reversed(_tape_exp_5), reversed(_tape_hsize_1), reversed(_tape_exp_6), reversed(_tape_shape_of_multiply_7), reversed(_tape_shape_of_getitem_2), reversed(_tape_concatenate_1), reversed(_tape_x_2), reversed(_tape_h_1), reversed(_tape_cell_1), reversed(_tape_hidden_2), reversed(_range_1)):
@@ -231,34 +231,32 @@ def grad_layer_lists(weights, biases, extra_params, hidden, cell, sequence):
             dgates_1 = _sg_scatter_add(dchange * (1.0 - change_1 * change_1), gates_1, np.s_[_multiply_11:])
             # grad of lstm_spellings.py:28  outgate = sigmoid(gates[2 * hsize:3 * hsize])
             _multiply_12 = 2 * hsize_1
-            dgates_2 = _sg_scatter_add(-(-doutgate * outgate_1 / (1.0 + _exp_5) * _exp_5), gates_1, np.s_[_multiply_12:_multiply_11])
+            dgates_2 = _sg_scatter_add(doutgate * outgate_1 / (1.0 + _exp_5) * _exp_5, gates_1, np.s_[_multiply_12:_multiply_11])
             # grad of lstm_spellings.py:27  ingate = sigmoid(gates[hsize:2 * hsize])
-            dgates_3 = _sg_scatter_add(-(-dingate * ingate_1 / (1.0 + _exp_6) * _exp_6), gates_1, np.s_[hsize_1:_multiply_12])
+            dgates_3 = _sg_scatter_add(dingate * ingate_1 / (1.0 + _exp_6) * _exp_6, gates_1, np.s_[hsize_1:_multiply_12])
             # grad of lstm_spellings.py:26  forget = sigmoid(gates[0:hsize])
-            dgates_4 = _sg_scatter_add(-(-dforget * forget_1 / (1.0 + _exp_7) * _exp_7), gates_1, np.s_[0:hsize_1])
+            dgates_4 = _sg_scatter_add(dforget * forget_1 / (1.0 + _exp_7) * _exp_7, gates_1, np.s_[0:hsize_1])
             # grad of lstm_spellings.py:24  gates = np.concatenate((inp, hidden, inp, hidden)) * weight + bias
             dgates = _sg_accumulate(dgates_1, dgates_2)
             dgates_5 = _sg_accumulate(dgates, dgates_3)
             dgates_6 = _sg_accumulate(dgates_5, dgates_4)
             d_multiply_3 = _sg_unbroadcast(dgates_6, _multiply_10)
+            d_getitem_2 = _sg_unbroadcast(dgates_6, _getitem_12)
             _getitem_13 = weights[i_1]
+            d_getitem_3 = _sg_unbroadcast(d_multiply_3 * _concatenate_1, _getitem_13)
             dx_1, dh_1, dx_2, dh_2 = _sg_split_like(_sg_unbroadcast(d_multiply_3 * _getitem_13, _concatenate_1), (x_2, h_1, x_2, h_1), 0)
             # grad of lstm_spellings.py:123  hidden[i], cell[i] = lstm_model(weights[i], biases[i], h, cell[i], x)
             dcell_2_1 = _sg_scatter_add(_sg_unbroadcast(d_multiply_1 * forget_1, _getitem_11), cell_4, i_1)
-            dbiases_2 = _sg_scatter_add(_sg_unbroadcast(dgates_6, _getitem_12), biases, i_1)
-            dweights_2 = _sg_scatter_add(_sg_unbroadcast(d_multiply_3 * _concatenate_1, _getitem_13), weights, i_1)
             # grad of lstm_spellings.py:122  h = hidden[i]
             dh = dh_1 + dh_2
             dhidden_2_1 = _sg_scatter_add(dh, hidden_7, i_1)
             dx = dx_1 + dx_2
             dcell = _sg_accumulate(dcell_1, dcell_2_1)
             dhidden = _sg_accumulate(dhidden_1_1, dhidden_2_1)
-            dbiases_1, dweights_1, hidden_5 = _sg_accumulate(dbiases_1, dbiases_2), _sg_accumulate(dweights_1, dweights_2), hidden_7
+            dbiases_1, dweights_1, hidden_5 = _sg_add_at(dbiases_1, i_1, d_getitem_2), _sg_add_at(dweights_1, i_1, d_getitem_3), hidden_7
         # grad of lstm_spellings.py:120  x = inp * extra_params[0]
-        dextra_params_3 = _sg_scatter_add(dx * inp_1, extra_params, 0)
-        # grad of lstm_spellings.py:114  def layer_lists(weights, biases, extra_params, hidden, cell, sequence):
-        dextra_params_4 = _sg_accumulate(dextra_params_1, dextra_params_2)
-        dextra_params += _sg_accumulate(dextra_params_4, dextra_params_3)
+        d_getitem_4 = dx * inp_1
         dbiases += dbiases_1
         dweights += dweights_1
-    return _sg_cast_like(dweights, weights), _sg_cast_like(dbiases, biases), dextra_params
+        dextra_params = _sg_add_at(_sg_add_at(_sg_add_at(dextra_params, 2, d_getitem), 1, d_getitem_1), 0, d_getitem_4)
+    return _sg_cast_like(dweights, weights), _sg_cast_like(dbiases, biases), _sg_cast_like(dextra_params, extra_params)
