@@ -55,8 +55,9 @@ def candidate_ops(graph, wrt):
     written |= set(graph.lists) | set(graph.tape_copies) | set(graph.tape_copies.values())
     found, sources = [], set()
     for op in graph.body.ops:
-        if not isinstance(op, Op) or op.prim is not operator.getitem or len(op.args) != 2 \
-                or op.kwargs or len(op.outputs) != 1 or type(op.args[0]) is not Value or \
+        if not (isinstance(op, Op) and (op.prim is operator.getitem and len(op.args) == 2 and
+                                        not op.kwargs or _take_rows(op))) or \
+                len(op.outputs) != 1 or type(op.args[0]) is not Value or \
                 op.outputs[0] in written:
             continue
         if (op.args[0] in params and type(op.args[1]) is Value) or \
@@ -64,6 +65,15 @@ def candidate_ops(graph, wrt):
             found.append(op)
             sources.add(op.outputs[0])
     return found
+
+
+def _take_rows(op):
+    """Is op `np.take(x, idx, axis=0)`, which is x[idx] for an integer array idx?"""
+    if op.prim is not np.take:
+        return False
+    axis = op.args[2] if len(op.args) == 3 and not op.kwargs else \
+        op.kwargs.get('axis') if len(op.args) == 2 and set(op.kwargs) <= {'axis'} else None
+    return isinstance(axis, Const) and type(axis.value) is int and axis.value == 0
 
 
 def _constant(index):

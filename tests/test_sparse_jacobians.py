@@ -201,6 +201,29 @@ def test_bundle_adjustment_preaccumulated_at_its_gathers_needs_3_row_colours():
     assert [g.source for g in plan.local.gathers] == [None, None] + [0] * 6
 
 
+def reprojection_take(cams, X, w, obs, feats):
+    c = np.take(cams, obs[:, 0], axis=0)
+    p = np.take(X, obs[:, 1], 0)
+    Xc = rotate(c[:, 0:3], p - c[:, 3:6])
+    xp = Xc[:, :2] / Xc[:, 2:3]
+    err = w[:, None] * (xp * c[:, 6:7] + c[:, 7:9] - feats)
+    return np.concatenate([err.ravel(), 1.0 - w * w])
+
+
+def take_columns(cams, X, w, obs, feats):
+    return np.take(cams, obs[:, 0] % 3, axis=1) * np.take(X, obs[:, 1], axis=0)[:4, :1]
+
+
+def test_np_take_along_the_first_axis_is_a_gather():
+    # np.take(x, idx, axis=0) is x[idx]; along another axis it is left to the plain plan
+    args = ba_inputs(4, 9, 25)
+    assert_sparse_right(reprojection_take, (0, 1, 2), *args, modes=('jacobian', 'jacrev'))
+    plan = sg.jacobian(reprojection_take, (0, 1, 2), sparse=True).plan(*args)
+    assert plan.local is not None and plan.why.startswith('preaccumulated at ')
+    assert [g.name for g in plan.local.gathers][:2] == ['c', 'p']
+    assert_sparse_right(take_columns, (0, 1), *args)
+
+
 def test_gathers_in_a_loop_are_not_preaccumulated():
     args = ba_inputs(4, 9, 25)
     plan = sg.jacobian(reprojection_loop, (0, 1, 2), sparse=True).plan(*args)
