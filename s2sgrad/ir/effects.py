@@ -320,8 +320,7 @@ def write(low, target, new, origin, maybe_number=False):
                            "would not see it; assign the item a new array (p['h'] = ...)",
                            origin)
     is_array = None
-    if maybe_number and (_held_by_name(low, target) or
-                         _aliased_by_name(low, target) and not _certainly_array(low, target)):
+    if maybe_number and (_held_by_name(low, target) or _aliased_by_name(low, target)):
         is_array = low.builder.emit(helpers._sg_is_array, [target], {}, origin, '_is_array')
     replacements = {target: new}
     current = new
@@ -380,21 +379,6 @@ def _held_by_name(low, value):
     def holds(b):
         return b is value or isinstance(b, Pack) and any(holds(i) for i in b.items)
     return any(holds(b) for env in low.envs_sharing() for b in env.values())
-
-
-# calls whose result is always an ndarray (whose `+=` writes in place)
-ARRAY_MAKERS = {np.copy, np.array, np.asarray, np.zeros, np.ones, np.empty, np.full,
-                np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.arange,
-                np.linspace, np.eye, np.identity, np.concatenate, np.stack}
-
-
-def _certainly_array(low, value):
-    """Is the memory `value` shows that of an array made by a call that always makes
-    one (np.zeros, x.copy(), ...)?"""
-    root = low.ctx.memory.storage_of(low.ctx.memory.chain(value)[0])
-    op = low.producing_op(root) if isinstance(root, Value) else None
-    prim = getattr(op, 'prim', None)
-    return prim in ARRAY_MAKERS or prim is getattr(np.ndarray, 'copy')
 
 
 def _aliased_by_name(low, value):
