@@ -29,8 +29,10 @@ from .arguments import holds_methods_of
 from .classes import NeedsClasses
 from .compiler import _check_constant_outputs, _copied, _finish, jvp_graph
 from .errors import SparsityWarning, TransformError
+from .colouring import fewest_passes
 from .frontend.lowering import FunctionLowering
 from .frontend.source import capture
+from .gathers import LocalTarget, candidate_ops, column_map, gathers, local_arguments
 from .ir.builder import Builder
 from .ir.graph import Graph, Param
 from .ir.nodes import Const, Pack, Value
@@ -313,8 +315,8 @@ class SparseJacobian:
         return plan
 
     def _make_plan(self, graph, args):
+        # (imported here: the patterns need SciPy, which s2sgrad's import must not)
         from .analyses.sparsity import PatternUnknown, dependency_pattern
-        from .colouring import fewest_passes
         for i in self.indices:
             if not isinstance(args[i], (float, np.floating, np.ndarray)) or \
                     not np.issubdtype(np.result_type(args[i]), np.floating):
@@ -322,7 +324,6 @@ class SparseJacobian:
                 raise TypeError(f'jacobian: argument {name!r} of {self.target.__name__} is '
                                 f'not an array of floats: a sparse Jacobian w.r.t. arrays '
                                 f'and floats only')
-        from .gathers import candidate_ops
         ops = candidate_ops(graph, self.indices)
         abstracts = {op.args[1]: None for op in ops}
         try:
@@ -344,7 +345,6 @@ class SparseJacobian:
     def _at_gathers(self, graph, args, ops, abstracts, plain):
         """The plan preaccumulated at the gathers of `ops` (gathers.py) where its local
         Jacobian needs fewer passes than `plain`, else `plain`."""
-        from .gathers import LocalTarget, column_map, gathers, local_arguments
         found = gathers(graph, args, self.indices, ops, abstracts)
         if not found:
             return plain
@@ -380,7 +380,6 @@ class SparseJacobian:
         if plan.pattern is None:
             return self._dense(args)
         if plan.local is not None:
-            from .gathers import local_arguments
             local = plan.local.jacobian(*args, *local_arguments(args, plan.local.gathers))
             return self._in_wrt_order(_sg_gathered_columns(
                 local, plan.local.into, plan.pattern.shape[1], plan.local.repeats), args)
@@ -418,7 +417,6 @@ class SparseJacobian:
         if plan.pattern is None:
             return None
         if plan.local is not None:
-            from .gathers import local_arguments
             return plan.local.jacobian.source_for(
                 *args, *local_arguments(args, plan.local.gathers))
         return self._function(plan.mode).source_for(*args, plan.colours, plan.rows,
